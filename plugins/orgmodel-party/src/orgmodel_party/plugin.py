@@ -1,0 +1,25 @@
+"""The ``party`` plugin: registers :data:`~orgmodel_party.kinds.PARTY_PACK`.
+
+Installed distributions are found through the entry point
+``[project.entry-points.orgmodel] party = "orgmodel_party.plugin"``, exactly as a third party's
+plugin would be.
+
+>>> from orgmodel.plugins import PluginHost
+>>> import orgmodel_party.plugin as plugin
+>>> host = PluginHost(plugins={"party": plugin}, autoload=False)
+>>> host.domain_pack("party").label_zh
+'党组织'
+"""
+
+from __future__ import annotations
+
+from orgmodel import hookimpl
+from orgmodel_party.kinds import PARTY_PACK
+
+__all__ = ["register_unit_kinds"]
+
+
+@hookimpl
+def register_unit_kinds(register) -> None:  # type: ignore[no-untyped-def]
+    """Register the party-organisation domain pack."""
+    register(PARTY_PACK)

@@ -1,0 +1,358 @@
+"""Build a :class:`~orgmodel.structure.Structure` from tables, column by column.
+
+Rosters are validated as columns, never row by row through pydantic: types, ranges, uniqueness
+and references are each one vectorised pass, and an error names the first offending row (with
+its file and line when the table came from a file). Use it through
+:meth:`Structure.from_columns`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import RosterError
+from .invariants import violations
+from .kinds import KindTable
+from .structure import (
+    MEMBER_KNOWN_ATTRIBUTES,
+    NO_UNIT,
+    EdgeArrays,
+    MemberTable,
+    Role,
+    TableOrigin,
+    UnitTable,
+    frozen,
+)
+
+__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column"]
+
+_TRUE = {"true", "yes", "y", "1", "t", "是", "√", "x"}
+_FALSE = {"false", "no", "n", "0", "f", "否", ""}
+
+
+class _Fail:
+    """Builds row errors that name the file and line when the table's origin is known."""
+
+    def __init__(self, origins: Mapping[str, TableOrigin]) -> None:
+        self.origins = origins
+
+    def __call__(self, table: str, row: int | None, column: str, message: str) -> RosterError:
+        origin = self.origins.get(table)
+        if origin is None:
+            where = f"{table}[{row}].{column}" if row is not None else f"{table}.{column}"
+            return RosterError(message, field=where)
+        line = origin.line(row) if row is not None else None
+        header = origin.header(column)
+        if line is None and row is not None:
+            header = f"row {row + 1}: {header}"
+        return RosterError(message, file=origin.file, line=line, field=header)
+
+
+def to_arrow(values: Any) -> pa.Array:
+    """Any column (list, numpy array, arrow array or chunked array) as one arrow array."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if isinstance(values, pa.Array):
+        return values
+    try:
+        return pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _strings(values: Any) -> pa.Array:
+    arr = to_arrow(values)
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr.cast(pa.string())
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), pa.string())
+    return pc.cast(arr, pa.string())
+
+
+def codes_for(
+    values: Any,
+    index: Mapping[str, int],
+    *,
+    fail: _Fail,
+    table: str,
+    column: str,
+    what: str,
+    required: bool,
+) -> np.ndarray:
+    """Map a column of ids to codes through ``index`` in one pass over its distinct values."""
+    arr = _strings(values)
+    # blank cells count as missing
+    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+    encoded = pc.dictionary_encode(arr)
+    distinct = encoded.dictionary.to_pylist()
+    lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
+    idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
+    if required and (codes == NO_UNIT).any():
+        row = int(np.flatnonzero(codes == NO_UNIT)[0])
+        raise fail(table, row, column, "required value is empty")
+    if (codes == -2).any():
+        row = int(np.flatnonzero(codes == -2)[0])
+        raise fail(table, row, column, f"unknown {what} {arr[row].as_py()!r}")
+    return codes.astype(np.int32)
+
+
+def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str) -> np.ndarray:
+    """Booleans from bools, numbers or text (true/false, yes/no, 1/0, 是/否); blank is false."""
+    arr = to_arrow(values)
+    if pa.types.is_boolean(arr.type):
+        return arr.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        num = arr.fill_null(0).to_numpy(zero_copy_only=False)
+        bad = ~np.isin(num, (0, 1))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise fail(table, row, column, f"expected true or false, got {num[row]!r}")
+        return num.astype(bool)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(arr).fill_null("")))
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary.to_pylist()
+    unknown = [v for v in distinct if v not in _TRUE and v not in _FALSE]
+    if unknown:
+        row = int(pc.index(text, unknown[0]).as_py())
+        raise fail(table, row, column, f"expected true or false, got {unknown[0]!r}")
+    lookup = np.array([v in _TRUE for v in distinct], dtype=bool)
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def parse_date_column(values: Any, *, fail: _Fail, table: str, column: str) -> np.ndarray:
+    """Dates (``YYYY-MM-DD`` text, dates or datetimes) as ``datetime64[D]``; blank is NaT."""
+    arr = to_arrow(values)
+    if pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
+        return arr.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    # parse each distinct text once: rosters repeat dates a great deal
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(_strings(arr)))
+    distinct = encoded.dictionary
+    blank = pc.equal(distinct, "")
+    parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
+    bad = pc.and_(pc.is_null(parsed), pc.invert(blank))
+    if pc.any(bad).as_py():
+        value = distinct[int(pc.index(bad, True).as_py())].as_py()
+        row = int(pc.index(encoded.indices, pc.index(distinct, value)).as_py())
+        raise fail(table, row, column, f"expected a date like 1958-03-01, got {value!r}")
+    days = parsed.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    days = np.append(days, np.datetime64("NaT"))
+    return days[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
+
+
+def _split_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [p.strip() for p in value.replace("；", ";").split(";") if p.strip()]
+    return [str(v) for v in value]
+
+
+def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
+    if ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(ids), "")).as_py():
+        blank = pc.or_(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids.fill_null("")), ""))
+        raise fail(table, int(pc.index(blank, True).as_py()), "id", "id is empty")
+    if pc.count_distinct(ids).as_py() != len(ids):
+        counts = pc.value_counts(ids)
+        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+        dup_mask = pc.is_in(ids, value_set=repeated)
+        first = int(pc.index(dup_mask, True).as_py())
+        value = ids[first].as_py()
+        rows = np.flatnonzero(pc.equal(ids, value).to_numpy(zero_copy_only=False))
+        origin = fail.origins.get(table)
+        first = origin.line(int(rows[0])) if origin is not None else None
+        where = f"line {first}" if first is not None else f"row {int(rows[0]) + 1}"
+        raise fail(table, int(rows[1]), "id", f"duplicate id {value!r} (first on {where})")
+
+
+def build_structure(
+    cls: type,
+    kinds: KindTable,
+    *,
+    units: Mapping[str, Sequence[Any]],
+    members: Mapping[str, Any],
+    participation: Iterable[tuple[str, str]] | tuple[Any, Any],
+    roles: Iterable[Role | Mapping[str, Any]],
+    alliances: Iterable[tuple[str, str]],
+    adjacency: Iterable[tuple[str, str]],
+    personal_columns: Sequence[str],
+    origins: Mapping[str, TableOrigin],
+):  # -> Structure
+    """See :meth:`orgmodel.structure.Structure.from_columns`."""
+    fail = _Fail(origins)
+    unit_table, unit_index = _build_units(kinds, units, fail)
+    member_table, personal, member_arrow_ids = _build_members(kinds, members, unit_index, personal_columns, fail)
+
+    built_src, built_dst = [], []
+    for code, hosts in enumerate(units.get("built_on") or [None] * len(unit_table)):
+        for host in _split_list(hosts):
+            if host not in unit_index:
+                raise fail("units", code, "built_on", f"unknown host unit {host!r}")
+            built_src.append(code)
+            built_dst.append(unit_index[host])
+
+    def pairs(rows: Iterable[tuple[str, str]], table: str, left: str, right: str) -> EdgeArrays:
+        src, dst = [], []
+        for i, (a, b) in enumerate(rows):
+            for value, col, out in ((a, left, src), (b, right, dst)):
+                if value not in unit_index:
+                    raise fail(table, i, col, f"unknown unit {value!r}")
+                out.append(unit_index[value])
+        return EdgeArrays.build(src, dst)
+
+    adjacency_rows = [tuple(sorted(p)) for p in adjacency]
+    participation_edges = _build_participation(participation, member_arrow_ids, unit_index, fail)
+    role_rows = []
+    for i, r in enumerate(roles):
+        role = r if isinstance(r, Role) else Role(**r)
+        if role.unit not in unit_index:
+            raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
+        role_rows.append(role)
+
+    structure = cls(
+        kinds=kinds,
+        units=unit_table,
+        members=member_table,
+        built_on_edges=EdgeArrays.build(built_src, built_dst),
+        alliance_edges=pairs(alliances, "alliances", "unit", "coordinator"),
+        adjacency_edges=pairs(adjacency_rows, "adjacency", "a", "b"),
+        participation=participation_edges,
+        roles=tuple(role_rows),
+        personal=personal,
+    )
+    problems = violations(structure, limit=1, member_ids_known_unique=True)
+    if problems:
+        v = problems[0]
+        table = v.table if v.table != "edges" else "units"
+        raise fail(table, v.code, v.column or "id", f"{v.node}: {v.message}")
+    return structure
+
+
+def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fail):  # noqa: ANN202
+    if "id" not in units or "kind" not in units:
+        raise fail("units", None, "id" if "id" not in units else "kind", "required column missing")
+    ids = _strings(units["id"])
+    n = len(ids)
+    _unique_or_fail(ids, fail=fail, table="units")
+    id_list = ids.to_pylist()
+    index = {uid: i for i, uid in enumerate(id_list)}
+    kind_codes = np.empty(n, dtype=np.int16)
+    for i, kind in enumerate(units["kind"]):
+        if kind not in kinds:
+            known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
+            raise fail("units", i, "kind", f"unknown unit kind {kind!r} (domain pack {kinds.name}: {known})")
+        kind_codes[i] = kinds.code(kind)
+    parent = codes_for(
+        units.get("parent") or [None] * n, index, fail=fail, table="units", column="parent",
+        what="parent unit", required=False,
+    )
+    names = units.get("name") or [None] * n
+    name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)], dtype=object)
+    tags = np.empty(n, dtype=object)
+    tags[:] = [tuple(_split_list(t)) for t in (units.get("tags") or [None] * n)]
+    attrs = np.empty(n, dtype=object)
+    attrs[:] = [{} for _ in range(n)]
+    table = UnitTable(
+        ids=frozen(np.array(id_list, dtype=object)),
+        kind=frozen(kind_codes),
+        parent=frozen(parent),
+        name=frozen(name_arr),
+        dissolved=frozen(np.zeros(n, dtype=bool)),
+        tags=frozen(tags),
+        attrs=frozen(attrs),
+    )
+    return table, index
+
+
+def _build_members(
+    kinds: KindTable,
+    members: Mapping[str, Any],
+    unit_index: Mapping[str, int],
+    personal_columns: Sequence[str],
+    fail: _Fail,
+) -> tuple[MemberTable, dict[str, np.ndarray], pa.Array]:
+    for required in ("id", "branch"):
+        if required not in members:
+            raise fail("members", None, required, "required column missing")
+    ids = _strings(members["id"])
+    n = len(ids)
+    _unique_or_fail(ids, fail=fail, table="members")
+
+    def ref(column: str, what: str, required: bool) -> np.ndarray:
+        if column not in members:
+            return np.full(n, NO_UNIT, dtype=np.int32)
+        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what, required=required)
+
+    cols: dict[str, np.ndarray] = {
+        "branch": ref("branch", "unit", True),
+        "group": ref("group", "group", False),
+        "home_host": ref("home_host", "host unit", False),
+    }
+    statuses = kinds.pack.statuses
+    if "status" in members:
+        status_index = {s: i for i, s in enumerate(statuses)}
+        status = codes_for(members["status"], status_index, fail=fail, table="members", column="status", what=f"status (allowed: {', '.join(statuses)})", required=False)
+        default = statuses.index(kinds.full_statuses[0]) if kinds.full_statuses else 0
+        cols["status"] = np.where(status < 0, default, status).astype(np.int8)
+    else:
+        default = statuses.index(kinds.full_statuses[0]) if kinds.full_statuses else 0
+        cols["status"] = np.full(n, default, dtype=np.int8)
+    cols["active"] = (
+        parse_bool_column(members["active"], fail=fail, table="members", column="active")
+        if "active" in members
+        else np.ones(n, dtype=bool)
+    )
+    personal: dict[str, np.ndarray] = {}
+    for name, values in members.items():
+        if name in cols or name in ("id", "status"):
+            continue
+        if name in personal_columns:
+            personal[name] = frozen(np.array(_strings(values).to_pylist(), dtype=object))
+            continue
+        kind = MEMBER_KNOWN_ATTRIBUTES.get(name)
+        if kind == "bool":
+            cols[name] = parse_bool_column(values, fail=fail, table="members", column=name)
+        elif kind == "datetime64[D]":
+            cols[name] = parse_date_column(values, fail=fail, table="members", column=name)
+        else:
+            arr = to_arrow(values)
+            cols[name] = arr.to_numpy(zero_copy_only=False)
+    for name in MEMBER_KNOWN_ATTRIBUTES:
+        if name not in cols:
+            kind = MEMBER_KNOWN_ATTRIBUTES[name]
+            cols[name] = np.zeros(n, dtype=bool) if kind == "bool" else np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    id_array = np.array(ids.to_pylist(), dtype=object) if n < 100_000 else ids.to_numpy(zero_copy_only=False)
+    return (
+        MemberTable(ids=frozen(id_array), columns={k: frozen(np.asarray(v)) for k, v in cols.items()}),
+        personal,
+        ids,
+    )
+
+
+def _member_codes(values: Any, member_ids: pa.Array, fail: _Fail) -> np.ndarray:
+    """Member codes of a column of member ids, in one hash lookup."""
+    arr = _strings(values)
+    idx = pc.index_in(arr, value_set=member_ids)
+    if idx.null_count:
+        row = int(pc.index(pc.is_null(idx), True).as_py())
+        raise fail("participation", row, "member", f"unknown member {arr[row].as_py()!r}")
+    return idx.to_numpy(zero_copy_only=False).astype(np.int32)
+
+
+def _build_participation(participation, member_ids: pa.Array, unit_index, fail: _Fail) -> EdgeArrays:  # noqa: ANN001
+    if isinstance(participation, tuple) and len(participation) == 2 and not isinstance(participation[0], str):
+        member_col, unit_col = participation
+    else:
+        rows = list(participation)
+        member_col = [r[0] for r in rows]
+        unit_col = [r[1] for r in rows]
+    if len(member_col) == 0:
+        return EdgeArrays.build([], [])
+    m_codes = _member_codes(member_col, member_ids, fail)
+    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True)
+    return EdgeArrays.build(m_codes, u_codes)

@@ -1,0 +1,181 @@
+"""Load a scenario file and build its baseline structure.
+
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "s.yaml").write_text('''
+... name: demo
+... domain: toy
+... baseline:
+...   units: [{id: b, kind: toy.branch, name: 一支部}]
+...   members: [{id: m1, branch: b}, {id: m2, branch: b, status: probationary}]
+... ''', encoding="utf-8")
+>>> from orgmodel.plugins import PluginHost
+>>> from orgmodel.testing_data import TOY_PACK
+>>> from orgmodel.hookspecs import hookimpl
+>>> class Toy:
+...     @hookimpl
+...     def register_unit_kinds(register):
+...         register(TOY_PACK)
+>>> scenario = load_scenario(folder / "s.yaml")
+>>> structure = build_baseline(scenario, PluginHost({"toy": Toy}, autoload=False))
+>>> structure.size("b"), structure.size("b", full_only=True)
+(2, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SpecError, UserError
+from .kinds import KindTable
+from .plugins import PluginHost
+from .rosters import RosterTable, read_table
+from .scenario import TABLES, ScenarioSpec, TableSource
+from .structure import Structure, TableOrigin
+from .yamlsource import Locator, load_yaml, validate
+
+__all__ = ["Scenario", "load_scenario", "build_baseline", "check_steps"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario file: the spec, the file it came from, and where each key is."""
+
+    spec: ScenarioSpec
+    path: Path
+    locator: Locator
+
+    @property
+    def folder(self) -> Path:
+        """The folder relative paths in the scenario are resolved against."""
+        return self.path.parent
+
+    def error(self, path: tuple[Any, ...], message: str) -> SpecError:
+        """A SpecError pointing at a key of this scenario file."""
+        line, column = self.locator.locate(path)
+        from .yamlsource import format_path
+
+        return SpecError(message, file=str(self.path), line=line, column=column, field=format_path(path))
+
+    def output_dir(self) -> Path:
+        """The output folder, resolved against the scenario file."""
+        return (self.folder / self.spec.output.dir).resolve()
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (no roster is read yet)."""
+    path = Path(path)
+    data, locator = load_yaml(path)
+    spec = validate(ScenarioSpec, data, file=str(path), locator=locator)
+    return Scenario(spec=spec, path=path, locator=locator)  # type: ignore[arg-type]
+
+
+def check_steps(scenario: Scenario, strategies: list[str]) -> None:
+    """Refuse a strategy step whose strategy is not among ``strategies`` (registered names)."""
+    from .scenario import StrategyStep
+
+    for i, variant in enumerate(scenario.spec.variants):
+        for j, step in enumerate(variant.steps):
+            if isinstance(step, StrategyStep) and step.strategy not in strategies:
+                have = ", ".join(sorted(strategies)) or "none installed"
+                raise scenario.error(
+                    ("variants", i, "steps", j, "strategy"), f"unknown strategy {step.strategy!r} (available: {have})"
+                )
+
+
+def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Structure:
+    """Read the baseline's tables and build the Structure, checked against every invariant."""
+    host = plugins or PluginHost()
+    try:
+        pack = host.domain_pack(scenario.spec.domain)
+    except UserError as exc:
+        if "unknown domain pack" in str(exc):
+            raise scenario.error(("domain",), str(exc)) from None
+        raise
+    kinds = KindTable(pack)
+    tables: dict[str, dict[str, Any]] = {}
+    origins: dict[str, TableOrigin] = {}
+    for name in TABLES:
+        table = _read(scenario, name)
+        tables[name] = table.columns
+        origins[name] = table.origin
+    members = tables["members"]
+
+    def pairs(name: str, left: str, right: str) -> list[tuple[str, str]]:
+        cols = tables[name]
+        if not cols:
+            return []
+        return list(zip(_text(cols[left]), _text(cols[right]), strict=True))
+
+    roles = []
+    if tables["roles"]:
+        cols = tables["roles"]
+        n = len(_text(cols["unit"]))
+        for i in range(n):
+            roles.append({k: _none_if_blank(_text(cols[k])[i]) for k in ("unit", "role", "person", "since") if k in cols})
+    participation: tuple[Any, Any] | list[Any] = []
+    if tables["participation"]:
+        participation = (tables["participation"]["member"], tables["participation"]["unit"])
+    units = {k: _listify(v) for k, v in tables["units"].items()}
+    return Structure.from_columns(
+        kinds,
+        units=units,
+        members=members,
+        participation=participation,
+        roles=roles,
+        alliances=pairs("alliances", "unit", "coordinator"),
+        adjacency=pairs("adjacency", "a", "b"),
+        origins=origins,
+    )
+
+
+def _read(scenario: Scenario, name: str) -> RosterTable:
+    source = getattr(scenario.spec.baseline, name)
+    if isinstance(source, TableSource):
+        display = _display_path(scenario.folder / source.file)
+        if not (scenario.folder / source.file).is_file():
+            raise scenario.error(("baseline", name, "file"), f"roster file not found: {display}")
+        return read_table(source, base=scenario.folder, table=name, display=display)
+    return _inline(scenario, name, source)
+
+
+def _inline(scenario: Scenario, name: str, rows: list[dict[str, Any]]) -> RosterTable:
+    required, optional = TABLES[name]
+    columns: dict[str, list[Any]] = {}
+    for i, row in enumerate(rows):
+        for key in row:
+            if name not in ("members", "units") and key not in required + optional:
+                raise scenario.error(
+                    ("baseline", name, i, key), f"unknown column (allowed: {', '.join(required + optional)})"
+                )
+            columns.setdefault(key, [None] * len(rows))
+        for key in required:
+            if key not in row:
+                raise scenario.error(("baseline", name, i), f"required column {key!r} missing")
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            columns[key][i] = value
+    lines = tuple(scenario.locator.locate(("baseline", name, i))[0] or 0 for i in range(len(rows)))
+    origin = TableOrigin(file=str(scenario.path), first_line=None, lines=lines)
+    return RosterTable(columns, origin)  # type: ignore[arg-type]
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _text(values: Any) -> list[Any]:
+    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+
+
+def _listify(values: Any) -> list[Any]:
+    return _text(values)
+
+
+def _none_if_blank(value: Any) -> Any:
+    return None if value in ("", None) else value

@@ -1,0 +1,703 @@
+"""The Structure: a unit graph plus a columnar member table, immutable and shared copy-on-write.
+
+Units (organisation units and host units) live in per-unit arrays indexed by a dense integer
+*code*; members are rows of numpy columns indexed by their own code. The relations of DESIGN.md:
+
+- ``belongs_to`` unit → parent unit: the ``parent`` array of organisation units (a forest);
+- ``part_of`` host → host: the ``parent`` array of host units (a forest too);
+- ``belongs_to`` member → branch (and optional group): the member columns ``branch`` and ``group``;
+- ``built_on`` unit → host units, ``allied_with`` unit → coordinating unit, ``adjacent_to``
+  host – host: edge arrays;
+- ``participates_in`` member → unit: a sorted edge array (a sparse member × unit matrix).
+
+Nothing here is ever mutated after construction: arrays are read-only, and
+:func:`orgmodel.apply.apply` builds a new Structure that shares every column it did not change.
+
+>>> from orgmodel.testing_data import tiny_structure
+>>> s = tiny_structure()
+>>> s.n_members, s.n_units
+(7, 8)
+>>> s.member_ids_of("b1")
+['m1', 'm2', 'm3', 'm4']
+>>> int(s.size("gb", subtree=True)), int(s.size("b1", full_only=True))
+(7, 3)
+>>> s.parent("b1"), s.children("gb")
+('gb', ['b1', 'b2'])
+>>> s.built_on("b2")
+['t1', 't2']
+>>> s.teams_of("m1")
+['t1']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import networkx as nx
+import numpy as np
+from .errors import RosterError, UserError
+from .kinds import UNPLACED, KindTable
+
+__all__ = ["Structure", "Unit", "Role", "UnitTable", "MemberTable", "TableOrigin", "frozen"]
+
+NO_UNIT = -1
+
+# Columns every member table has, with their numpy dtypes; attribute columns may be added.
+MEMBER_CORE_COLUMNS: dict[str, str] = {
+    "branch": "int32",
+    "group": "int32",
+    "status": "int8",
+    "home_host": "int32",
+    "active": "bool",
+}
+MEMBER_KNOWN_ATTRIBUTES: dict[str, str] = {
+    "birth_date": "datetime64[D]",
+    "joined": "datetime64[D]",
+    "retired": "bool",
+    "mobile": "bool",
+    "mobility_limited": "bool",
+    "backbone": "bool",
+}
+
+
+def frozen(array: np.ndarray) -> np.ndarray:
+    """Mark ``array`` read-only and return it (a view, so the caller's array stays writable)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+@dataclass(frozen=True)
+class TableOrigin:
+    """Where a table came from, so that row errors name the file and line.
+
+    ``first_line`` is the file line of row 0 (2 for a CSV with a header row); ``lines`` gives
+    each row's line instead (rows written inline in YAML); with neither, errors name the row.
+    """
+
+    file: str
+    first_line: int | None = 2
+    lines: tuple[int, ...] | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)  # our name -> the file's header
+
+    def line(self, row: int) -> int | None:
+        if self.lines is not None:
+            return self.lines[row] if 0 <= row < len(self.lines) else None
+        return None if self.first_line is None else self.first_line + row
+
+    def header(self, column: str) -> str:
+        return self.columns.get(column, column)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A read-only view of one unit."""
+
+    id: str
+    kind: str
+    name: str
+    parent: str | None
+    dissolved: bool
+    tags: tuple[str, ...]
+    attrs: Mapping[str, Any]
+
+
+@dataclass(frozen=True, order=True)
+class Role:
+    """A role someone holds in a unit: ``person`` may be a member id or someone outside the roster."""
+
+    unit: str
+    role: str
+    person: str
+    since: str | None = None
+
+
+@dataclass(frozen=True)
+class UnitTable:
+    """Per-unit arrays; index = unit code. Codes are never reused: dissolved units stay, flagged."""
+
+    ids: np.ndarray  # object, str
+    kind: np.ndarray  # int16 kind code
+    parent: np.ndarray  # int32, NO_UNIT for roots
+    name: np.ndarray  # object, str
+    dissolved: np.ndarray  # bool
+    tags: np.ndarray  # object, tuple[str, ...]
+    attrs: np.ndarray  # object, dict (treated as immutable)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class MemberTable:
+    """Member columns; index = member code. ``columns`` holds the core and attribute columns."""
+
+    ids: np.ndarray  # object, str
+    columns: Mapping[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+
+@dataclass(frozen=True)
+class EdgeArrays:
+    """A set of directed edges between codes, sorted by (src, dst), without duplicates."""
+
+    src: np.ndarray
+    dst: np.ndarray
+
+    @staticmethod
+    def build(src: Iterable[int] | np.ndarray, dst: Iterable[int] | np.ndarray) -> EdgeArrays:
+        s = np.asarray(src, dtype=np.int32).reshape(-1)
+        d = np.asarray(dst, dtype=np.int32).reshape(-1)
+        if len(s):
+            width = np.int64(max(int(d.max()), 0) + 1)
+            keys = np.unique(s.astype(np.int64) * width + d)
+            s, d = (keys // width).astype(np.int32), (keys % width).astype(np.int32)
+        return EdgeArrays(frozen(s), frozen(d))
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def targets(self, code: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.src, [code, code + 1])
+        return self.dst[lo:hi]
+
+    def sources(self, code: int) -> np.ndarray:
+        return np.sort(self.src[self.dst == code])
+
+
+class Structure:
+    """An organisation: units, members, participation and roles. Immutable.
+
+    Build one with :meth:`from_columns` (bulk, what loaders use) or :meth:`from_records`
+    (small, what tests and examples use); change one only through a plan
+    (:func:`orgmodel.apply.apply`).
+    """
+
+    __slots__ = (
+        "kinds",
+        "units",
+        "members",
+        "built_on_edges",
+        "alliance_edges",
+        "adjacency_edges",
+        "participation",
+        "roles",
+        "personal",
+        "__dict__",
+    )
+
+    def __init__(
+        self,
+        *,
+        kinds: KindTable,
+        units: UnitTable,
+        members: MemberTable,
+        built_on_edges: EdgeArrays,
+        alliance_edges: EdgeArrays,
+        adjacency_edges: EdgeArrays,
+        participation: EdgeArrays,
+        roles: tuple[Role, ...] = (),
+        personal: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        self.kinds = kinds
+        self.units = units
+        self.members = members
+        self.built_on_edges = built_on_edges
+        self.alliance_edges = alliance_edges
+        self.adjacency_edges = adjacency_edges
+        self.participation = participation
+        self.roles = tuple(sorted(roles, key=lambda r: (r.unit, r.role, r.person, r.since or "")))
+        self.personal = dict(personal or {})
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def from_records(
+        cls,
+        kinds: KindTable,
+        *,
+        units: Sequence[Mapping[str, Any]],
+        members: Sequence[Mapping[str, Any]],
+        participation: Iterable[tuple[str, str]] = (),
+        roles: Iterable[Role | Mapping[str, Any]] = (),
+        alliances: Iterable[tuple[str, str]] = (),
+        adjacency: Iterable[tuple[str, str]] = (),
+    ) -> Structure:
+        """Build a small structure from dicts; see :meth:`from_columns` for the fields."""
+        unit_cols: dict[str, list[Any]] = {
+            k: [u.get(k) for u in units] for k in ("id", "kind", "name", "parent", "built_on", "tags")
+        }
+        names = sorted({k for m in members for k in m})
+        member_cols = {k: [m.get(k) for m in members] for k in names}
+        if not members:
+            member_cols = {"id": [], "branch": []}
+        return cls.from_columns(
+            kinds,
+            units=unit_cols,
+            members=member_cols,
+            participation=participation,
+            roles=roles,
+            alliances=alliances,
+            adjacency=adjacency,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        kinds: KindTable,
+        *,
+        units: Mapping[str, Sequence[Any]],
+        members: Mapping[str, Any],
+        participation: Iterable[tuple[str, str]] | tuple[Any, Any] = (),
+        roles: Iterable[Role | Mapping[str, Any]] = (),
+        alliances: Iterable[tuple[str, str]] = (),
+        adjacency: Iterable[tuple[str, str]] = (),
+        personal_columns: Sequence[str] = ("name", "id_number", "phone"),
+        origins: Mapping[str, TableOrigin] | None = None,
+    ) -> Structure:
+        """Build a structure from columns and check it.
+
+        ``units``: ``id``, ``kind`` (a kind id of the pack), ``name``, ``parent`` (for an
+        organisation unit its parent unit, for a host unit the host it is part of), ``built_on``
+        (a list of host ids, or one id, or a ``;``-separated string), ``tags``.
+        ``members``: ``id``, ``branch`` (required), ``group``, ``status`` (default: the pack's
+        first full status), ``home_host``, ``active`` and any attribute columns; columns named in
+        ``personal_columns`` go to the separate personal table. ``participation``: pairs
+        (member id, unit id). Errors name the table's file and line when ``origins`` says.
+        """
+        from .building import build_structure
+
+        return build_structure(
+            cls,
+            kinds,
+            units=units,
+            members=members,
+            participation=participation,
+            roles=roles,
+            alliances=alliances,
+            adjacency=adjacency,
+            personal_columns=personal_columns,
+            origins=origins or {},
+        )
+
+    def replace(self, **changes: Any) -> Structure:
+        """A new Structure sharing everything not named in ``changes`` (no checks run)."""
+        fields = {
+            name: getattr(self, name)
+            for name in (
+                "kinds",
+                "units",
+                "members",
+                "built_on_edges",
+                "alliance_edges",
+                "adjacency_edges",
+                "participation",
+                "roles",
+                "personal",
+            )
+        }
+        fields.update(changes)
+        return Structure(**fields)
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def n_units(self) -> int:
+        """Number of unit codes, dissolved units included."""
+        return len(self.units)
+
+    @property
+    def n_members(self) -> int:
+        """Number of member rows, inactive members included."""
+        return len(self.members)
+
+    @cached_property
+    def _unit_index(self) -> dict[str, int]:
+        return {uid: i for i, uid in enumerate(self.units.ids.tolist())}
+
+    @cached_property
+    def _member_index(self) -> dict[str, int]:
+        return {mid: i for i, mid in enumerate(self.members.ids.tolist())}
+
+    def unit_code(self, unit_id: str) -> int:
+        """Code of a unit id; a UserError names an unknown id."""
+        try:
+            return self._unit_index[unit_id]
+        except (KeyError, TypeError):
+            raise UserError(f"unknown unit {unit_id!r}") from None
+
+    def has_unit(self, unit_id: str) -> bool:
+        """Whether the id names a unit (live or dissolved)."""
+        return unit_id in self._unit_index
+
+    def unit_codes(self, unit_ids: Iterable[str]) -> np.ndarray:
+        """Codes of several unit ids."""
+        return np.array([self.unit_code(u) for u in unit_ids], dtype=np.int32)
+
+    def member_codes(self, member_ids: Iterable[str]) -> np.ndarray:
+        """Codes of member ids; a UserError names the first unknown id."""
+        index = self._member_index
+        try:
+            return np.fromiter((index[m] for m in member_ids), dtype=np.int32)
+        except (KeyError, TypeError) as exc:
+            raise UserError(f"unknown member {exc.args[0]!r}") from None
+
+    def member_code(self, member_id: str) -> int:
+        """Code of one member id."""
+        return int(self.member_codes([member_id])[0])
+
+    # -- units ----------------------------------------------------------------------------
+
+    def _id(self, code: int) -> str | None:
+        return None if code < 0 else str(self.units.ids[code])
+
+    def unit(self, unit_id: str) -> Unit:
+        """A read-only view of one unit."""
+        c = self.unit_code(unit_id)
+        u = self.units
+        return Unit(
+            id=unit_id,
+            kind=self.kinds[int(u.kind[c])].id,
+            name=str(u.name[c]),
+            parent=self._id(int(u.parent[c])),
+            dissolved=bool(u.dissolved[c]),
+            tags=tuple(u.tags[c]),
+            attrs=dict(u.attrs[c]),
+        )
+
+    def kind_of(self, unit_id: str) -> str:
+        """The kind id of a unit."""
+        return self.kinds[int(self.units.kind[self.unit_code(unit_id)])].id
+
+    def unit_ids(
+        self, kind: str | None = None, *, role: Literal["org", "host"] | None = None, live: bool = True
+    ) -> list[str]:
+        """Unit ids in code order, optionally of one kind or role, live units only by default."""
+        mask = ~self.units.dissolved if live else np.ones(self.n_units, dtype=bool)
+        if kind is not None:
+            mask &= self.units.kind == self.kinds.code(kind)
+        if role is not None:
+            mask &= self.kinds.is_org[self.units.kind] == (role == "org")
+        return self.units.ids[mask].tolist()
+
+    def parent(self, unit_id: str) -> str | None:
+        """The parent unit (``belongs_to`` for organisations, ``part_of`` for hosts)."""
+        return self._id(int(self.units.parent[self.unit_code(unit_id)]))
+
+    @cached_property
+    def _children_index(self) -> tuple[np.ndarray, np.ndarray]:
+        parent = np.where(self.units.dissolved, NO_UNIT, self.units.parent)
+        return _group_index(parent, self.n_units)
+
+    def child_codes(self, code: int) -> np.ndarray:
+        """Codes of the live children of a unit code, in code order."""
+        order, offsets = self._children_index
+        return order[offsets[code] : offsets[code + 1]]
+
+    def children(self, unit_id: str) -> list[str]:
+        """Live child units, in code order."""
+        return self.units.ids[self.child_codes(self.unit_code(unit_id))].tolist()
+
+    def descendants(self, unit_id: str) -> list[str]:
+        """Every live unit below ``unit_id``, breadth first."""
+        out: list[int] = []
+        frontier = self.child_codes(self.unit_code(unit_id))
+        while len(frontier):
+            out.extend(frontier.tolist())
+            frontier = np.concatenate([self.child_codes(int(c)) for c in frontier])
+        return self.units.ids[np.asarray(out, dtype=np.int64)].tolist()
+
+    def built_on(self, unit_id: str) -> list[str]:
+        """Host units a unit is built on (several for a joint branch)."""
+        return self.units.ids[self.built_on_edges.targets(self.unit_code(unit_id))].tolist()
+
+    def built_on_by(self, host_id: str) -> list[str]:
+        """Live units built on a host unit."""
+        codes = self.built_on_edges.sources(self.unit_code(host_id))
+        return self.units.ids[codes[~self.units.dissolved[codes]]].tolist()
+
+    def allied_with(self, unit_id: str) -> list[str]:
+        """Coordinating units this unit is allied with (``allied_with`` is a star)."""
+        return self.units.ids[self.alliance_edges.targets(self.unit_code(unit_id))].tolist()
+
+    def allies(self, coordinator_id: str) -> list[str]:
+        """Units allied with a coordinating unit."""
+        return self.units.ids[self.alliance_edges.sources(self.unit_code(coordinator_id))].tolist()
+
+    def adjacent(self, host_id: str) -> list[str]:
+        """Host units adjacent to ``host_id`` (the relation is stored once, read both ways)."""
+        c = self.unit_code(host_id)
+        e = self.adjacency_edges
+        codes = np.unique(np.concatenate([e.dst[e.src == c], e.src[e.dst == c]]))
+        return self.units.ids[codes].tolist()
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        """Depth of every unit in its forest (roots 0); -1 for dissolved units."""
+        from .invariants import forest_depth
+
+        depth, _ = forest_depth(self.units.parent, self.units.dissolved)
+        return frozen(depth)
+
+    # -- members --------------------------------------------------------------------------
+
+    def column(self, name: str) -> np.ndarray:
+        """A member column (read-only), indexed by member code."""
+        try:
+            return self.members.columns[name]
+        except KeyError:
+            have = ", ".join(sorted(self.members.columns))
+            raise UserError(f"no member column {name!r} (have: {have})") from None
+
+    @cached_property
+    def full_mask(self) -> np.ndarray:
+        """Members whose status counts as full in the domain pack (and who are active)."""
+        statuses = self.kinds.pack.statuses
+        full = np.array([s in self.kinds.full_statuses for s in statuses], dtype=bool)
+        return frozen(full[self.members["status"]] & self.members["active"])
+
+    def status_of(self, member_id: str) -> str:
+        """A member's status as text."""
+        return self.kinds.pack.statuses[int(self.members["status"][self.member_code(member_id)])]
+
+    @cached_property
+    def _branch_index(self) -> tuple[np.ndarray, np.ndarray]:
+        return _group_index(self._active_column("branch"), self.n_units)
+
+    @cached_property
+    def _group_member_index(self) -> tuple[np.ndarray, np.ndarray]:
+        return _group_index(self._active_column("group"), self.n_units)
+
+    def _active_column(self, name: str) -> np.ndarray:
+        col = self.members[name]
+        return np.where(self.members["active"], col, NO_UNIT)
+
+    def member_codes_of(self, unit_id: str, *, subtree: bool = False) -> np.ndarray:
+        """Codes of active members whose relation is in the unit (or below it), ascending."""
+        code = self.unit_code(unit_id)
+        units = [code]
+        if subtree:
+            units += self.unit_codes(self.descendants(unit_id)).tolist()
+        parts = []
+        for u in units:
+            is_group = self.kinds.is_group[self.units.kind[u]]
+            order, offsets = self._group_member_index if is_group else self._branch_index
+            if is_group and subtree and u != code:
+                continue  # group members are already counted in their branch
+            parts.append(order[offsets[u] : offsets[u + 1]])
+        return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    def member_ids_of(self, unit_id: str, *, subtree: bool = False) -> list[str]:
+        """Ids of active members whose relation is in the unit (or below it)."""
+        return self.members.ids[self.member_codes_of(unit_id, subtree=subtree)].tolist()
+
+    def sizes(self, *, full_only: bool = False, subtree: bool = False) -> np.ndarray:
+        """Member count of every unit code in one pass (branches by ``branch``, groups by ``group``).
+
+        With ``subtree=True`` a unit's count includes everything below it (a group's members
+        are counted once, in their branch).
+        """
+        key = (full_only, subtree)
+        cache = self.__dict__.setdefault("_sizes", {})
+        if key not in cache:
+            weights = self.full_mask if full_only else self.members["active"]
+            branch_counts = _count(self.members["branch"], weights, self.n_units)
+            if subtree:
+                counts = subtree_sums(self.units.parent, self.units.dissolved, branch_counts)
+            else:
+                counts = branch_counts
+            group_counts = _count(self.members["group"], weights, self.n_units)
+            is_group = self.kinds.is_group[self.units.kind]
+            cache[key] = frozen(np.where(is_group, group_counts, counts))
+        return cache[key]
+
+    def size(self, unit_id: str, *, full_only: bool = False, subtree: bool = False) -> int:
+        """Member count of one unit; see :meth:`sizes`."""
+        return int(self.sizes(full_only=full_only, subtree=subtree)[self.unit_code(unit_id)])
+
+    def branch_of(self, member_id: str) -> str:
+        """The branch holding a member's relation."""
+        return str(self.units.ids[self.members["branch"][self.member_code(member_id)]])
+
+    def group_of(self, member_id: str) -> str | None:
+        """The group of a member within their branch, if any."""
+        return self._id(int(self.members["group"][self.member_code(member_id)]))
+
+    # -- participation and roles ----------------------------------------------------------
+
+    def teams_of(self, member_id: str) -> list[str]:
+        """Units (teams, associations) a member takes part in, in code order."""
+        return self.units.ids[self.participation.targets(self.member_code(member_id))].tolist()
+
+    @cached_property
+    def _participant_index(self) -> tuple[np.ndarray, np.ndarray]:
+        order, offsets = _group_index(self.participation.dst, self.n_units)
+        return self.participation.src[order], offsets
+
+    def participant_codes(self, unit_id: str) -> np.ndarray:
+        """Codes of members taking part in a unit, ascending."""
+        members, offsets = self._participant_index
+        c = self.unit_code(unit_id)
+        return np.sort(members[offsets[c] : offsets[c + 1]])
+
+    def participants(self, unit_id: str) -> list[str]:
+        """Ids of members taking part in a unit."""
+        return self.members.ids[self.participant_codes(unit_id)].tolist()
+
+    def participation_counts(self) -> np.ndarray:
+        """Number of participants of every unit code."""
+        return np.bincount(self.participation.dst, minlength=self.n_units)
+
+    def roles_in(self, unit_id: str) -> list[Role]:
+        """Roles held in a unit, sorted."""
+        return [r for r in self.roles if r.unit == unit_id]
+
+    def roles_of(self, person: str) -> list[Role]:
+        """Roles a person holds, sorted."""
+        return [r for r in self.roles if r.person == person]
+
+    # -- views ----------------------------------------------------------------------------
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The unit graph as a frozen networkx MultiDiGraph (live units only).
+
+        Nodes are unit ids with ``kind``, ``role``, ``name``, ``size`` and ``tags``; edge keys are
+        the relation: ``belongs_to``, ``part_of``, ``built_on``, ``allied_with``,
+        ``adjacent_to``. Built on first use and cached.
+        """
+        if "_graph" not in self.__dict__:
+            self.__dict__["_graph"] = nx.freeze(self._build_graph())
+        return self.__dict__["_graph"]
+
+    def _build_graph(self) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        u = self.units
+        live = np.flatnonzero(~u.dissolved)
+        sizes = self.sizes(subtree=True)
+        ids = u.ids
+        for c in live.tolist():
+            kind = self.kinds[int(u.kind[c])]
+            g.add_node(
+                ids[c],
+                kind=kind.id,
+                role=kind.role,
+                name=u.name[c],
+                size=int(sizes[c]),
+                tags=";".join(u.tags[c]),
+            )
+        for c in live.tolist():
+            p = int(u.parent[c])
+            if p >= 0:
+                rel = "belongs_to" if self.kinds.is_org[u.kind[c]] else "part_of"
+                g.add_edge(ids[c], ids[p], key=rel)
+        for rel, edges in (
+            ("built_on", self.built_on_edges),
+            ("allied_with", self.alliance_edges),
+            ("adjacent_to", self.adjacency_edges),
+        ):
+            keep = ~u.dissolved[edges.src] & ~u.dissolved[edges.dst]
+            for s, d in zip(ids[edges.src[keep]], ids[edges.dst[keep]], strict=True):
+                g.add_edge(s, d, key=rel)
+        return g
+
+    def member_graph(self, *, limit: int = 20_000, force: bool = False) -> nx.MultiDiGraph:
+        """The unit graph with members as nodes (``belongs_to``, ``participates_in`` edges).
+
+        Meant for small charts and GraphML export; refused above ``limit`` members unless
+        ``force`` is set, since a networkx node costs far more than a row.
+        """
+        if self.n_members > limit and not force:
+            raise UserError(
+                f"{self.n_members:,} members is more than {limit:,} for a members-as-nodes view;"
+                " pass force to build it anyway"
+            )
+        g = nx.MultiDiGraph(self._build_graph())
+        active = np.flatnonzero(self.members["active"])
+        ids, uid = self.members.ids, self.units.ids
+        statuses = self.kinds.pack.statuses
+        branch, group, status = self.members["branch"], self.members["group"], self.members["status"]
+        for m in active.tolist():
+            g.add_node(ids[m], kind="member", role="member", status=statuses[status[m]])
+            target = group[m] if group[m] >= 0 else branch[m]
+            g.add_edge(ids[m], uid[target], key="belongs_to")
+        for m, t in zip(self.participation.src.tolist(), self.participation.dst.tolist(), strict=True):
+            if self.members["active"][m]:
+                g.add_edge(ids[m], uid[t], key="participates_in")
+        return nx.freeze(g)
+
+    # -- fingerprint ----------------------------------------------------------------------
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the structure's content; a plan records it and apply checks it."""
+        h = hashlib.sha256()
+        u = self.units
+        h.update("\x1f".join(u.ids.tolist()).encode())
+        h.update("\x1f".join(u.name.tolist()).encode())
+        for arr in (u.kind, u.parent, u.dissolved):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        for edges in (self.built_on_edges, self.alliance_edges, self.adjacency_edges, self.participation):
+            h.update(edges.src.tobytes())
+            h.update(edges.dst.tobytes())
+        h.update("\x1f".join(self.members.ids.tolist()).encode())
+        for name in sorted(self.members.columns):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(self.members.columns[name]).tobytes())
+        h.update(repr(self.roles).encode())
+        return "sha256:" + h.hexdigest()[:32]
+
+    def __repr__(self) -> str:
+        live = int((~self.units.dissolved).sum())
+        active = int(self.members["active"].sum())
+        return f"<Structure {self.kinds.name}: {live} units, {active} members>"
+
+    def is_unplaced(self) -> np.ndarray:
+        """Members whose relation is in the reserved ``core.unplaced`` unit."""
+        kind = self.units.kind[self.members["branch"]]
+        return kind == self.kinds.code(UNPLACED)
+
+
+def _group_index(keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable grouping of row indexes by key: rows of group g are order[offsets[g]:offsets[g+1]].
+
+    Keys of -1 belong to no group.
+
+    >>> order, offsets = _group_index(np.array([2, 0, 2, -1, 0]), 3)
+    >>> order[offsets[0]:offsets[1]].tolist(), order[offsets[2]:offsets[3]].tolist()
+    ([1, 4], [0, 2])
+    """
+    shifted = keys.astype(np.int64) + 1
+    order = np.argsort(shifted, kind="stable")
+    counts = np.bincount(shifted, minlength=n_groups + 1)
+    offsets = np.concatenate([[0], np.cumsum(counts[1:])]) + counts[0]
+    return frozen(order), frozen(offsets)
+
+
+def _count(keys: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    keep = keys >= 0
+    return np.bincount(keys[keep], weights=weights[keep].astype(np.int64), minlength=n).astype(np.int64)
+
+
+def subtree_sums(parent: np.ndarray, dissolved: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum ``values`` over every unit's subtree in one bottom-up pass over the parent array.
+
+    >>> subtree_sums(np.array([-1, 0, 0, 1]), np.zeros(4, bool), np.array([1, 2, 3, 4])).tolist()
+    [10, 6, 3, 4]
+    """
+    from .invariants import forest_depth
+
+    depth, _ = forest_depth(parent, dissolved)
+    totals = np.where(dissolved, 0, values).astype(np.int64)
+    for level in range(int(depth.max(initial=0)), 0, -1):
+        at = np.flatnonzero(depth == level)
+        np.add.at(totals, parent[at], totals[at])
+    return totals

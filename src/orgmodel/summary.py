@@ -1,0 +1,118 @@
+"""A structure's summary: counts by kind, branch sizes, depth, participation. Counts only, no names.
+
+>>> from orgmodel.testing_data import tiny_structure
+>>> info = summarise(tiny_structure())
+>>> info["members"]["active"], info["members"]["full"], info["branches"]["count"]
+(7, 6, 2)
+>>> print(format_summary(info, lang="en").splitlines()[0])
+Structure (domain pack toy)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .kinds import EXTERNAL, UNPLACED
+from .structure import Structure
+
+__all__ = ["summarise", "format_summary"]
+
+
+def summarise(s: Structure, *, top: int = 5) -> dict[str, Any]:
+    """Counts of a structure as plain data (JSON-ready)."""
+    u = s.units
+    live = ~u.dissolved
+    kinds = s.kinds
+    active = s.members["active"]
+    branch_kind = u.kind[s.members["branch"]]
+    by_kind = []
+    for code, kind in enumerate(kinds):
+        n = int((live & (u.kind == code)).sum())
+        if n:
+            by_kind.append({"kind": kind.id, "role": kind.role, "label_zh": kind.label_zh, "label_en": kind.label_en, "count": n})
+    reserved = {kinds.code(UNPLACED), kinds.code(EXTERNAL)}
+    is_branch = live & kinds.is_branch[u.kind] & ~np.isin(u.kind, list(reserved))
+    sizes = s.sizes()[is_branch]
+    full = s.sizes(full_only=True)[is_branch]
+    codes = np.flatnonzero(is_branch)
+    order = codes[np.argsort(-sizes, kind="stable")][:top]
+    org_depth = s.depth[live & kinds.is_org[u.kind]]
+    part_units = np.unique(s.participation.dst)
+    return {
+        "domain": kinds.name,
+        "members": {
+            "rows": s.n_members,
+            "active": int(active.sum()),
+            "full": int(s.full_mask.sum()),
+            "not_full": int(active.sum() - s.full_mask.sum()),
+            "inactive": int((~active).sum()),
+            "unplaced": int((active & (branch_kind == kinds.code(UNPLACED))).sum()),
+            "external": int((active & (branch_kind == kinds.code(EXTERNAL))).sum()),
+            "in_groups": int((active & (s.members["group"] >= 0)).sum()),
+        },
+        "units": by_kind,
+        "branches": {
+            "count": int(len(sizes)),
+            "min": int(sizes.min()) if len(sizes) else 0,
+            "median": float(np.median(sizes)) if len(sizes) else 0.0,
+            "p90": float(np.percentile(sizes, 90)) if len(sizes) else 0.0,
+            "max": int(sizes.max()) if len(sizes) else 0,
+            "over_50": int((sizes > 50).sum()),
+            "over_100": int((sizes > 100).sum()),
+            "under_3_full": int((full < 3).sum()),
+            "largest": [
+                {"id": str(u.ids[c]), "name": str(u.name[c]), "members": int(s.sizes()[c]),
+                 "full": int(s.sizes(full_only=True)[c])}
+                for c in order.tolist()
+            ],
+        },
+        "hierarchy": {
+            "roots": int(((u.parent < 0) & live & kinds.is_org[u.kind]).sum()),
+            "depth": int(org_depth.max()) + 1 if len(org_depth) else 0,
+        },
+        "participation": {
+            "links": int(len(s.participation)),
+            "members": int(len(np.unique(s.participation.src))),
+            "units": int(len(part_units)),
+        },
+        "roles": len(s.roles),
+    }
+
+
+def format_summary(info: dict[str, Any], *, lang: str = "zh") -> str:
+    """The summary as an aligned, readable text block."""
+    zh = lang == "zh"
+    m, b = info["members"], info["branches"]
+    lines = [f"Structure (domain pack {info['domain']})" if not zh else f"组织结构（领域包 {info['domain']}）"]
+    lines.append("")
+    lines.append("Members" if not zh else "党员 / Members")
+    rows = [
+        ("active", m["active"]), ("full", m["full"]), ("not full", m["not_full"]),
+        ("in groups", m["in_groups"]), ("unplaced", m["unplaced"]), ("external", m["external"]),
+        ("inactive", m["inactive"]),
+    ]
+    lines += [f"  {k:<12}{v:>10,}" for k, v in rows]
+    lines.append("")
+    lines.append("Units by kind" if not zh else "组织与依托单位 / Units by kind")
+    width = max((len(r["kind"]) for r in info["units"]), default=10)
+    for r in info["units"]:
+        label = r["label_zh"] if zh else r["label_en"]
+        lines.append(f"  {r['kind']:<{width}}  {r['count']:>7,}  {label}")
+    lines.append("")
+    lines.append("Branch sizes (members)" if not zh else "支部规模 / Branch sizes (members)")
+    lines.append(
+        f"  branches {b['count']:,}   min {b['min']}   median {b['median']:g}   p90 {b['p90']:g}   max {b['max']}"
+    )
+    lines.append(f"  over 50: {b['over_50']}   over 100: {b['over_100']}   under 3 full: {b['under_3_full']}")
+    if b["largest"]:
+        lines.append("  largest:")
+        for r in b["largest"]:
+            lines.append(f"    {r['members']:>6,}  {r['name']} ({r['id']})")
+    lines.append("")
+    h, p = info["hierarchy"], info["participation"]
+    lines.append(f"Hierarchy: {h['roots']} root(s), depth {h['depth']}")
+    lines.append(f"Participation: {p['links']:,} links, {p['members']:,} members in {p['units']:,} units")
+    lines.append(f"Roles: {info['roles']:,}")
+    return "\n".join(lines)

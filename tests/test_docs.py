@@ -1,0 +1,91 @@
+"""Every CLI command, scenario key, plan operation and hook is documented."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from orgmodel import hookspecs
+from orgmodel.cli import COMMANDS, build_parser
+from orgmodel.plan import OPERATION_TYPES
+from orgmodel.scenario import TABLES, ScenarioSpec, TableSource, Variant, StrategyStep, ManualStep, Output, Baseline
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _text(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_a_section(command: str) -> None:
+    assert re.search(rf"^## `orgmodel {command}\b", _text("cli.md"), re.M), command
+
+
+def test_every_command_option_is_documented() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    text = _text("cli.md")
+    for name, p in sub.choices.items():
+        for action in p._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help"):
+                    assert f"`{flag}" in text, f"{name} {flag}"
+
+
+MODELS: list[tuple[type[BaseModel], str]] = [
+    (ScenarioSpec, "Top-level keys"),
+    (Baseline, "`baseline`"),
+    (TableSource, "A table in a file"),
+    (Variant, "`variants`"),
+    (StrategyStep, "`variants`"),
+    (ManualStep, "`variants`"),
+    (Output, "`output`"),
+]
+
+
+@pytest.mark.parametrize(("model", "section"), MODELS, ids=[m.__name__ for m, _ in MODELS])
+def test_every_scenario_key_is_documented(model: type[BaseModel], section: str) -> None:
+    text = _text("scenarios.md")
+    start = text.index(f"## {section}") if f"## {section}" in text else text.index(f"### {section}")
+    body = text[start:]
+    for field in model.model_fields:
+        assert f"| `{field}` |" in body, f"{model.__name__}.{field} missing under {section}"
+
+
+def test_every_table_column_is_documented() -> None:
+    text = _text("scenarios.md")
+    for table, (required, optional) in TABLES.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{table}` |"))
+        for column in required + optional:
+            assert f"`{column}`" in row, f"{table}.{column}"
+
+
+def test_every_operation_is_documented() -> None:
+    text = _text("plans.md")
+    for op, cls in OPERATION_TYPES.items():
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{op}` |")), None)
+        assert row is not None, op
+        for field in cls.model_fields:
+            if field not in ("op", "reason"):
+                assert f"`{field}`" in row, f"{op}.{field}"
+
+
+def test_every_hook_is_documented() -> None:
+    text = _text("plugins.md")
+    hooks = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("register_")]
+    assert hooks
+    for name in hooks:
+        assert re.search(rf"^### `{name}\(", text, re.M), name
+
+
+def test_readme_links_resolve() -> None:
+    root = DOCS.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):
+        if not target.startswith("http"):
+            assert (root / target).exists(), target
