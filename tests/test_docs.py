@@ -12,7 +12,9 @@ from pydantic import BaseModel
 from orgmodel import hookspecs
 from orgmodel.cli import COMMANDS, build_parser
 from orgmodel.plan import OPERATION_TYPES
-from orgmodel.scenario import TABLES, ScenarioSpec, TableSource, Variant, StrategyStep, ManualStep, Output, Baseline
+from orgmodel.scenario import (
+    TABLES, Baseline, ManualStep, Output, PluginsSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
+)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -28,6 +30,11 @@ def test_every_command_has_a_section(command: str) -> None:
 
 def test_every_command_option_is_documented() -> None:
     parser = build_parser()
+    text = _text("cli.md")
+    for action in parser._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help"):
+                assert f"`{flag}" in text, flag
     sub = next(a for a in parser._actions if a.dest == "command")
     text = _text("cli.md")
     for name, p in sub.choices.items():
@@ -45,6 +52,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (StrategyStep, "`variants`"),
     (ManualStep, "`variants`"),
     (Output, "`output`"),
+    (PluginsSpec, "`plugins`"),
 ]
 
 

@@ -263,8 +263,8 @@ class _Draft:
     def _set_role(self, op: SetRole) -> None:
         code = self.resolve(op.unit, role="org")
         role = Role(unit=self._uid(code), role=op.role, person=op.person, since=op.since)
-        if role not in self.roles:
-            self.roles.append(role)
+        self.roles = [r for r in self.roles if (r.unit, r.role, r.person) != (role.unit, role.role, role.person)]
+        self.roles.append(role)
 
     def _clear_role(self, op: ClearRole) -> None:
         unit = self._uid(self.resolve(op.unit, role="org"))
@@ -352,6 +352,13 @@ class _Draft:
         columns = dict(s.members.columns)
         columns["branch"] = frozen(branch)
         columns["group"] = frozen(group)
+        home = s.members["home_host"]
+        gone_hosts = [c for c, *_ in self.dissolved if not s.kinds.is_org[units.kind[c]]]
+        if gone_hosts and np.isin(home, gone_hosts).any():
+            home = home.copy()
+            for c in gone_hosts:  # members' home becomes the coarser host the dissolved one was part of
+                home[home == c] = units.parent[c]
+            columns["home_host"] = frozen(home)
         return MemberTable(ids=s.members.ids, columns=columns)
 
     def _built_on(self) -> EdgeArrays:

@@ -32,7 +32,7 @@ from .structure import (
 __all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column"]
 
 _TRUE = {"true", "yes", "y", "1", "t", "是", "√", "x"}
-_FALSE = {"false", "no", "n", "0", "f", "否", ""}
+_FALSE = {"false", "no", "n", "0", "f", "否"}
 
 
 class _Fail:
@@ -102,13 +102,15 @@ def codes_for(
     return codes.astype(np.int32)
 
 
-def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str) -> np.ndarray:
-    """Booleans from bools, numbers or text (true/false, yes/no, 1/0, 是/否); blank is false."""
+def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str, blank: bool = False) -> np.ndarray:
+    """Booleans from bools, numbers or text (true/false, yes/no, 1/0, 是/否); blank is ``blank``."""
     arr = to_arrow(values)
+    if pa.types.is_null(arr.type):
+        return np.full(len(arr), blank, dtype=bool)
     if pa.types.is_boolean(arr.type):
-        return arr.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        return arr.fill_null(blank).to_numpy(zero_copy_only=False).astype(bool)
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-        num = arr.fill_null(0).to_numpy(zero_copy_only=False)
+        num = arr.fill_null(int(blank)).to_numpy(zero_copy_only=False)
         bad = ~np.isin(num, (0, 1))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -117,11 +119,11 @@ def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str) -> n
     text = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(arr).fill_null("")))
     encoded = pc.dictionary_encode(text)
     distinct = encoded.dictionary.to_pylist()
-    unknown = [v for v in distinct if v not in _TRUE and v not in _FALSE]
+    unknown = [v for v in distinct if v not in _TRUE and v not in _FALSE and v != ""]
     if unknown:
         row = int(pc.index(text, unknown[0]).as_py())
         raise fail(table, row, column, f"expected true or false, got {unknown[0]!r}")
-    lookup = np.array([v in _TRUE for v in distinct], dtype=bool)
+    lookup = np.array([blank if v == "" else v in _TRUE for v in distinct], dtype=bool)
     return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
@@ -303,7 +305,7 @@ def _build_members(
         default = statuses.index(kinds.full_statuses[0]) if kinds.full_statuses else 0
         cols["status"] = np.full(n, default, dtype=np.int8)
     cols["active"] = (
-        parse_bool_column(members["active"], fail=fail, table="members", column="active")
+        parse_bool_column(members["active"], fail=fail, table="members", column="active", blank=True)
         if "active" in members
         else np.ones(n, dtype=bool)
     )

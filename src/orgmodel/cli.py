@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,12 +23,21 @@ EXIT_USER = 2
 EXIT_BUG = 70
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from .loader import build_baseline, check_steps, load_scenario
+def _scenario_and_engine(args: argparse.Namespace):  # noqa: ANN202
+    """Load the scenario named on the command line and an engine with the plugins it may use."""
+    from .engine import Engine
+    from .loader import load_scenario
 
     scenario = load_scenario(args.file)
-    structure = build_baseline(scenario, _host(args))
-    check_steps(scenario, strategies=[])  # strategy plugins arrive with the plugin system
+    return scenario, Engine(_host(args, scenario))
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .loader import build_baseline
+
+    scenario, engine = _scenario_and_engine(args)
+    structure = build_baseline(scenario, engine.plugins)
+    engine.prepare(scenario)
     n_units = len(structure.unit_ids())
     active = int(structure.members["active"].sum())
     print(
@@ -38,11 +48,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .loader import build_baseline, load_scenario
+    from .loader import build_baseline
     from .summary import format_summary, summarise
 
-    scenario = load_scenario(args.file)
-    structure = build_baseline(scenario, _host(args))
+    scenario, engine = _scenario_and_engine(args)
+    structure = build_baseline(scenario, engine.plugins)
     info = summarise(structure, top=args.top)
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
@@ -53,14 +63,66 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .results import write_run
+
+    scenario, engine = _scenario_and_engine(args)
+    result = engine.run(scenario, variants=args.variant or None)
+    out = Path(args.out) if args.out else scenario.output_dir()
+    write_run(result, out)
+    for v in result.variants:
+        moved = sum(len(step.plan.transfers()) for step in v.steps)
+        print(f"{v.name:<24} {len(v.steps)} step(s), {moved:,} member move(s)")
+    print(f"results: {out}")
+    return EXIT_OK
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from .exchange import export_structure
-    from .loader import build_baseline, load_scenario
+    from .loader import build_baseline
 
-    scenario = load_scenario(args.file)
-    structure = build_baseline(scenario, _host(args))
+    scenario, engine = _scenario_and_engine(args)
+    structure = build_baseline(scenario, engine.plugins)
     written = export_structure(structure, Path(args.out), fmt=args.format, members=args.members, force=args.force)
     print(f"wrote {written}")
+    return EXIT_OK
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from .hookspecs import REGISTRIES
+
+    host = _host(args, None)
+    if args.hook and args.hook not in REGISTRIES:
+        raise UserError(f"unknown hook {args.hook!r} (hooks: {', '.join(REGISTRIES)})")
+    rows = []
+    for info in host.describe():
+        if args.hook and args.hook not in info.hooks:
+            continue
+        registered = {}
+        for hook in info.hooks:
+            registry = host.collect(hook)
+            registered[hook] = [n for n in registry.names() if registry.owner(n) == info.name]
+        rows.append({"name": info.name, "version": info.version, "source": info.source,
+                     "hooks": list(info.hooks), "registers": registered})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("no plugins" + (f" implement {args.hook}" if args.hook else " are installed"))
+    for row in rows:
+        print(f"{row['name']} {row['version']}  ({row['source']})")
+        for hook in row["hooks"]:
+            names = ", ".join(row["registers"][hook]) or "-"
+            print(f"  {hook}: {names}")
+    return EXIT_OK
+
+
+def _cmd_new_plugin(args: argparse.Namespace) -> int:
+    from .scaffold import write_plugin
+
+    folder = write_plugin(args.name, Path(args.dir))
+    print(f"wrote {folder}")
+    print(f"next: pip install -e {folder} && pytest {folder}")
     return EXIT_OK
 
 
@@ -87,16 +149,33 @@ def builtin_scenario() -> Path:
     raise UserError("built-in scenario scenarios/qisan/scenario.yaml not found; run from the repository")
 
 
-def _host(args: argparse.Namespace):  # noqa: ANN202
+def _host(args: argparse.Namespace, scenario):  # noqa: ANN001, ANN202
+    """The plugin host for this command: installed plugins, folders, blocks, scenario's asks."""
     from .plugins import PluginHost
 
-    return PluginHost(blocked=tuple(getattr(args, "block_plugin", None) or ()))
+    dirs = [Path(d) for d in (getattr(args, "plugins_dir", None) or ())]
+    blocked = list(getattr(args, "block_plugin", None) or ())
+    if scenario is not None:
+        wanted = scenario.spec.plugins
+        blocked += wanted.block
+        if wanted.dir is not None:
+            if not getattr(args, "allow_scenario_plugins", False):
+                raise scenario.error(
+                    ("plugins", "dir"),
+                    "this scenario loads code from a plugin folder; read it, then pass"
+                    " --allow-scenario-plugins to allow it",
+                )
+            dirs.append(scenario.folder / wanted.dir)
+    return PluginHost(blocked=tuple(blocked), plugin_dirs=tuple(dirs))
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
-    "validate": ("check a scenario file and its rosters; print one line", _cmd_validate),
+    "validate": ("check a scenario file, its rosters, strategies and parameters; print one line", _cmd_validate),
     "info": ("summarise a scenario's baseline: counts by kind, branch sizes, depth", _cmd_info),
+    "run": ("apply every variant of a scenario and write plans and summaries", _cmd_run),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
+    "plugins": ("list the installed plugins and what they register", _cmd_plugins),
+    "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
     "demo": ("validate and summarise the built-in scenario", _cmd_demo),
 }
 
@@ -112,11 +191,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--block-plugin", action="append", metavar="NAME", help="do not load this plugin (repeatable)"
     )
+    parser.add_argument(
+        "--plugins-dir", action="append", metavar="DIR", help="load plugins from this folder (repeatable)"
+    )
+    parser.add_argument(
+        "--allow-scenario-plugins",
+        action="store_true",
+        help="load the plugin folder a scenario names (plugins.dir); it runs that folder's code",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if name in ("validate", "info", "export"):
+        if name in ("validate", "info", "export", "run"):
             p.add_argument("file", help="scenario file (YAML)")
+        if name == "run":
+            p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
+            p.add_argument("--variant", action="append", help="run only this variant (repeatable)")
+        if name == "plugins":
+            p.add_argument("--hook", help="only plugins implementing this hook")
+            p.add_argument("--json", action="store_true", help="print as JSON")
+        if name == "new-plugin":
+            p.add_argument("name", help="the plugin's name, e.g. demo-strategy")
+            p.add_argument("--dir", default=".", help="folder to create the package in (default: here)")
         if name in ("info", "demo"):
             p.add_argument("--lang", choices=("zh", "en"), help="label language (default: the scenario's)")
         if name == "info":
@@ -145,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped (orgmodel info ... | head): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # anything else is our bug, and we say so
         if args.debug:
             raise

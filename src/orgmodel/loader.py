@@ -28,13 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from .errors import SpecError, UserError
 from .kinds import KindTable
 from .plugins import PluginHost
 from .rosters import RosterTable, read_table
 from .scenario import TABLES, ScenarioSpec, TableSource
 from .structure import Structure, TableOrigin
-from .yamlsource import Locator, load_yaml, validate
+from .yamlsource import Locator, format_path, load_yaml, validate
 
 __all__ = ["Scenario", "load_scenario", "build_baseline", "check_steps"]
 
@@ -55,9 +57,20 @@ class Scenario:
     def error(self, path: tuple[Any, ...], message: str) -> SpecError:
         """A SpecError pointing at a key of this scenario file."""
         line, column = self.locator.locate(path)
-        from .yamlsource import format_path
-
         return SpecError(message, file=str(self.path), line=line, column=column, field=format_path(path))
+
+    def validate_at(self, path: tuple[Any, ...], model: type[BaseModel], data: Any) -> BaseModel:
+        """Validate ``data`` (found at ``path`` in this file) with ``model``; errors point at it."""
+        prefix = len(path)
+        sub = Locator({p[prefix:]: pos for p, pos in self.locator.items() if p[:prefix] == path})
+        if () not in sub:
+            line, column = self.locator.locate(path)
+            sub.add((), line or 1, column or 1)
+        try:
+            return validate(model, data, file=str(self.path), locator=sub)
+        except SpecError as exc:
+            field = format_path(path) + ("." + exc.field if exc.field else "")
+            raise SpecError(exc.message, file=exc.file, line=exc.line, column=exc.column, field=field) from None
 
     def output_dir(self) -> Path:
         """The output folder, resolved against the scenario file."""

@@ -23,8 +23,15 @@ set or ``autoload=False``), adds any plugin objects it was given, and collects w
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Generic, Protocol, TypeVar
 
 import pluggy
@@ -33,7 +40,7 @@ from . import hookspecs
 from .errors import PluginError, UserError
 from .hookspecs import hookimpl
 
-__all__ = ["PluginHost", "Registry", "hookimpl", "AUTOLOAD_ENV", "ENTRY_POINT_GROUP"]
+__all__ = ["PluginHost", "PluginInfo", "Registry", "hookimpl", "AUTOLOAD_ENV", "ENTRY_POINT_GROUP"]
 
 AUTOLOAD_ENV = "ORGMODEL_DISABLE_AUTOLOAD"
 ENTRY_POINT_GROUP = "orgmodel"
@@ -106,13 +113,25 @@ class Registry(Generic[T]):
         return len(self._items)
 
 
+@dataclass(frozen=True)
+class PluginInfo:
+    """One loaded plugin: its name, version, where it came from, and the hooks it implements."""
+
+    name: str
+    version: str
+    source: str
+    hooks: tuple[str, ...]
+
+
 class PluginHost:
     """The plugins of one engine: built lazily, never shared between engines or tests.
 
     :param plugins: extra plugin objects (modules, classes, namespaces) by name.
     :param autoload: load installed distributions through the ``orgmodel`` entry-point group;
         the environment variable ``ORGMODEL_DISABLE_AUTOLOAD`` (any non-empty value) turns it off.
-    :param blocked: names of plugins (entry-point names) not to load.
+    :param blocked: names of plugins (entry-point names or ``local:STEM``) not to load.
+    :param plugin_dirs: local folders whose ``*.py`` files (and packages) are loaded as plugins,
+        in sorted order, under the module names ``orgmodel_local.<folder hash>.<stem>``.
     """
 
     def __init__(
@@ -121,12 +140,15 @@ class PluginHost:
         *,
         autoload: bool = True,
         blocked: tuple[str, ...] = (),
+        plugin_dirs: tuple[Path, ...] = (),
     ) -> None:
         self._extra = dict(plugins or {})
         self._autoload = autoload and not os.environ.get(AUTOLOAD_ENV)
         self._blocked = tuple(blocked)
+        self._dirs = tuple(Path(d) for d in plugin_dirs)
         self._pm: pluggy.PluginManager | None = None
         self._registries: dict[str, Registry[Any]] = {}
+        self._info: dict[str, tuple[str, str]] = {}  # plugin name -> (version, source)
 
     @property
     def manager(self) -> pluggy.PluginManager:
@@ -138,8 +160,10 @@ class PluginHost:
                 pm.set_blocked(name)
             if self._autoload:
                 self._load_entry_points(pm)
+            for folder in self._dirs:
+                self._load_folder(pm, folder)
             for name, plugin in sorted(self._extra.items()):
-                self._register(pm, plugin, name)
+                self._register(pm, plugin, name, ("", "given"))
             self._pm = pm
         return self._pm
 
@@ -155,30 +179,68 @@ class PluginHost:
                 raise PluginError(
                     f"failed to import {ep.value}: {type(exc).__name__}: {exc}", plugin=ep.name
                 ) from exc
-            self._register(pm, plugin, ep.name)
+            dist = getattr(ep, "dist", None)
+            version = dist.version if dist is not None else ""
+            source = f"entry point ({dist.name})" if dist is not None else "entry point"
+            self._register(pm, plugin, ep.name, (version, source))
 
-    @staticmethod
-    def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    def _load_folder(self, pm: pluggy.PluginManager, folder: Path) -> None:
+        if not folder.is_dir():
+            raise PluginError(f"plugin folder {folder} does not exist")
+        tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]
+        candidates = sorted(
+            [p for p in folder.iterdir() if p.suffix == ".py" and not p.name.startswith("_")]
+            + [p / "__init__.py" for p in folder.iterdir() if (p / "__init__.py").is_file()],
+            key=lambda p: (p.parent.name if p.name == "__init__.py" else p.stem),
+        )
+        for path in candidates:
+            stem = path.parent.name if path.name == "__init__.py" else path.stem
+            name = f"local:{stem}"
+            if pm.is_blocked(name):
+                continue
+            module = _import_file(path, f"orgmodel_local.p{tag}.{stem}", plugin=name)
+            self._register(pm, module, name, ("local", str(path)))
+
+    def _register(self, pm: pluggy.PluginManager, plugin: object, name: str, info: tuple[str, str]) -> None:
+        known = set(hookspecs.REGISTRIES)
+        for attr in sorted(dir(plugin)):
+            value = getattr(plugin, attr, None)
+            marked = getattr(value, f"{hookspecs.PROJECT}_impl", None) is not None
+            if marked and attr not in known:
+                close = difflib.get_close_matches(attr, sorted(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise PluginError(f"unknown hook {attr!r}{hint}", plugin=name)
+            if not marked and attr in known and callable(value):
+                raise PluginError(f"{attr} is not marked @hookimpl, so it would never run", plugin=name)
+            if not marked and attr.startswith("register_") and callable(value):
+                close = difflib.get_close_matches(attr, sorted(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise PluginError(f"unknown hook {attr!r}{hint}", plugin=name)
         try:
             pm.register(plugin, name=name)
         except pluggy.PluginValidationError as exc:
             raise PluginError(" ".join(str(exc).split()), plugin=name) from exc
-        unknown = [
-            attr
-            for attr in dir(plugin)
-            if attr.startswith("register_") and not hasattr(pm.hook, attr)
-        ]
-        if unknown:
-            raise PluginError(f"unknown hook {unknown[0]!r} (misspelled?)", plugin=name)
+        self._info[name] = info
 
     def plugin_names(self) -> list[str]:
         """Names of the registered plugins, sorted."""
         return sorted(n for n, p in self.manager.list_name_plugin() if p is not None)
 
-    def collect(self, hook: str, what: str) -> Registry[Any]:
+    def describe(self) -> list[PluginInfo]:
+        """Every loaded plugin with its version, source and implemented hooks, sorted by name."""
+        pm = self.manager
+        out = []
+        for name in self.plugin_names():
+            plugin = pm.get_plugin(name)
+            hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or ()))
+            version, source = self._info.get(name, ("", ""))
+            out.append(PluginInfo(name=name, version=version, source=source, hooks=hooks))
+        return out
+
+    def collect(self, hook: str) -> Registry[Any]:
         """Run registration hook ``hook`` once and return the registry it filled."""
         if hook not in self._registries:
-            registry: Registry[Any] = Registry(what)
+            registry: Registry[Any] = Registry(hookspecs.REGISTRIES[hook])
             caller = getattr(self.manager.hook, hook)
             for impl in sorted(caller.get_hookimpls(), key=lambda i: i.plugin_name):
                 registry.plugin = impl.plugin_name
@@ -197,8 +259,63 @@ class PluginHost:
 
     def domain_packs(self) -> Registry[Any]:
         """Every registered domain pack."""
-        return self.collect("register_unit_kinds", "domain pack")
+        return self.collect("register_unit_kinds")
 
     def domain_pack(self, name: str):  # -> DomainPack
         """The domain pack called ``name``."""
         return self.domain_packs().get(name)
+
+    def strategies(self) -> Registry[Any]:
+        """Every registered strategy, checked against the strategy contract."""
+        registry = self.collect("register_strategies")
+        if not getattr(registry, "_checked", False):
+            for strategy in registry:
+                _check_strategy_object(strategy, registry.owner(strategy.name))
+            registry._checked = True  # type: ignore[attr-defined]
+        return registry
+
+
+def _check_strategy_object(strategy: Any, plugin: str | None) -> None:
+    from pydantic import BaseModel
+
+    params = getattr(strategy, "Params", None)
+    if not (isinstance(params, type) and issubclass(params, BaseModel)):
+        raise PluginError(f"strategy {strategy.name!r} has no pydantic Params model", plugin=plugin)
+    if params.model_config.get("extra") != "forbid":
+        raise PluginError(
+            f"strategy {strategy.name!r}: Params must set model_config = ConfigDict(extra='forbid')"
+            " so that misspelt parameters are errors",
+            plugin=plugin,
+        )
+    if not callable(getattr(strategy, "propose", None)):
+        raise PluginError(f"strategy {strategy.name!r} has no propose(ctx, params) method", plugin=plugin)
+
+
+def _import_file(path: Path, module_name: str, *, plugin: str) -> ModuleType:
+    """Import one file as ``module_name`` without touching ``sys.path`` for longer than needed."""
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot import {path}", plugin=plugin)
+    for parent in _parents(module_name):
+        sys.modules.setdefault(parent, ModuleType(parent))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(module_name, None)
+        line = ""
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == str(path):
+                line = f":{tb.tb_lineno}"
+            tb = tb.tb_next
+        if isinstance(exc, SyntaxError) and exc.lineno:
+            line = f":{exc.lineno}"
+        raise PluginError(f"failed to import {path}{line}: {type(exc).__name__}: {exc}", plugin=plugin) from exc
+    return module
+
+
+def _parents(module_name: str) -> list[str]:
+    parts = module_name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]

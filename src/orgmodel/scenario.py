@@ -38,6 +38,7 @@ __all__ = [
     "StrategyStep",
     "ManualStep",
     "Output",
+    "PluginsSpec",
     "TABLES",
 ]
 
@@ -173,6 +174,17 @@ class Output(_Spec):
     names: bool = Field(default=False, description="include people's names in outputs")
 
 
+class PluginsSpec(_Spec):
+    """Plugins a scenario asks for."""
+
+    dir: str | None = Field(
+        default=None,
+        description="a folder of local plugins, relative to the scenario; loaded only when the"
+        " user confirms with --allow-scenario-plugins",
+    )
+    block: list[Id] = Field(default_factory=list, description="plugins not to load")
+
+
 class ScenarioSpec(_Spec):
     """A scenario file."""
 
@@ -182,6 +194,7 @@ class ScenarioSpec(_Spec):
     as_of: dt.date | None = Field(default=None, description="the date everything that ages is measured at")
     seed: int = Field(default=0, ge=0)
     domain: Id = Field(description="the domain pack, e.g. party")
+    plugins: PluginsSpec = Field(default_factory=PluginsSpec)
     baseline: Baseline
     variants: list[Variant] = Field(default_factory=list)
     output: Output = Field(default_factory=Output)

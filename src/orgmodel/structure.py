@@ -643,6 +643,8 @@ class Structure:
         u = self.units
         h.update("\x1f".join(u.ids.tolist()).encode())
         h.update("\x1f".join(u.name.tolist()).encode())
+        h.update(repr(u.tags.tolist()).encode())
+        h.update(repr([sorted(a.items()) for a in u.attrs.tolist()]).encode())
         for arr in (u.kind, u.parent, u.dissolved):
             h.update(np.ascontiguousarray(arr).tobytes())
         for edges in (self.built_on_edges, self.alliance_edges, self.adjacency_edges, self.participation):

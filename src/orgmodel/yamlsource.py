@@ -103,6 +103,10 @@ class Locator:
         """Record that ``path`` starts at ``line``:``column`` (1-based)."""
         self._positions[tuple(path)] = (line, column)
 
+    def items(self) -> Iterable[tuple[Path_, tuple[int, int]]]:
+        """Every recorded (path, position)."""
+        return self._positions.items()
+
     def __contains__(self, path: object) -> bool:
         return isinstance(path, tuple) and path in self._positions
 
@@ -119,7 +123,7 @@ class Locator:
             pos = self._positions.get(path[:n])
             if pos is not None:
                 return pos
-        return (1, 1)
+        return self._positions.get((), (1, 1))
 
 
 _SIMPLE_KEY = re.compile(r"\w[\w-]*\Z")
