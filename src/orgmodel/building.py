@@ -25,6 +25,7 @@ from .structure import (
     MemberTable,
     Role,
     TableOrigin,
+    TieTable,
     UnitTable,
     frozen,
 )
@@ -182,6 +183,7 @@ def build_structure(
     roles: Iterable[Role | Mapping[str, Any]],
     alliances: Iterable[tuple[str, str]],
     adjacency: Iterable[tuple[str, str]],
+    ties: Any,
     personal_columns: Sequence[str],
     origins: Mapping[str, TableOrigin],
 ):  # -> Structure
@@ -226,6 +228,7 @@ def build_structure(
         participation=participation_edges,
         roles=tuple(role_rows),
         personal=personal,
+        ties=_build_ties(ties, member_arrow_ids, fail),
     )
     problems = violations(structure, limit=1, member_ids_known_unique=True)
     if problems:
@@ -336,14 +339,55 @@ def _build_members(
     )
 
 
-def _member_codes(values: Any, member_ids: pa.Array, fail: _Fail) -> np.ndarray:
+def _member_codes(values: Any, member_ids: pa.Array, fail: _Fail, *, table: str = "participation",
+                  column: str = "member") -> np.ndarray:
     """Member codes of a column of member ids, in one hash lookup."""
     arr = _strings(values)
     idx = pc.index_in(arr, value_set=member_ids)
     if idx.null_count:
         row = int(pc.index(pc.is_null(idx), True).as_py())
-        raise fail("participation", row, "member", f"unknown member {arr[row].as_py()!r}")
+        raise fail(table, row, column, f"unknown member {arr[row].as_py()!r}")
     return idx.to_numpy(zero_copy_only=False).astype(np.int32)
+
+
+def _build_ties(ties: Any, member_ids: pa.Array, fail: _Fail) -> TieTable:
+    """Ties as codes (a < b), weights checked positive; a pair given twice has its weights added."""
+    if isinstance(ties, tuple) and len(ties) == 3 and not isinstance(ties[0], str):
+        a_col, b_col, w_col = ties
+    else:
+        rows = list(ties)
+        if not rows:
+            return TieTable.empty()
+        a_col, b_col = [r[0] for r in rows], [r[1] for r in rows]
+        w_col = [r[2] if len(r) > 2 else 1.0 for r in rows]
+    if len(a_col) == 0:
+        return TieTable.empty()
+    a = _member_codes(a_col, member_ids, fail, table="ties", column="a")
+    b = _member_codes(b_col, member_ids, fail, table="ties", column="b")
+    w_arr = to_arrow(w_col)
+    try:
+        weight = pc.cast(pc.utf8_trim_whitespace(_strings(w_arr)), pa.float64()).fill_null(1.0)
+    except pa.ArrowInvalid:
+        bad = next(i for i, v in enumerate(_strings(w_arr).to_pylist()) if not _is_number(v))
+        raise fail("ties", bad, "weight", f"expected a number, got {_strings(w_arr)[bad].as_py()!r}") from None
+    weight = weight.to_numpy(zero_copy_only=False)
+    if (weight <= 0).any() or (a == b).any():
+        row = int(np.flatnonzero((weight <= 0) | (a == b))[0])
+        raise fail("ties", row, "weight" if weight[row] <= 0 else "b", "a tie needs two members and a positive weight")
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo.astype(np.int64) * (len(member_ids) + 1) + hi
+    uniq, inverse = np.unique(key, return_inverse=True)
+    total = np.bincount(inverse, weights=weight)
+    width = len(member_ids) + 1
+    return TieTable(frozen((uniq // width).astype(np.int32)), frozen((uniq % width).astype(np.int32)), frozen(total))
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return value in (None, "")
+    return True
 
 
 def _build_participation(participation, member_ids: pa.Array, unit_index, fail: _Fail) -> EdgeArrays:  # noqa: ANN001

@@ -140,6 +140,8 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
         roles=roles,
         alliances=pairs("alliances", "unit", "coordinator"),
         adjacency=pairs("adjacency", "a", "b"),
+        ties=(tables["ties"]["a"], tables["ties"]["b"], tables["ties"].get("weight", [None] * len(tables["ties"]["a"])))
+        if tables["ties"] else (),
         origins=origins,
     )
 

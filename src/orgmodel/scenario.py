@@ -116,6 +116,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "roles": (("unit", "role", "person"), ("since",)),
     "alliances": (("unit", "coordinator"), ()),
     "adjacency": (("a", "b"), ()),
+    "ties": (("a", "b"), ("weight",)),
 }
 
 
@@ -128,6 +129,7 @@ class Baseline(_Spec):
     roles: Table = Field(default_factory=list, description="roles held in units")
     alliances: Table = Field(default_factory=list, description="unit allied with a coordinator")
     adjacency: Table = Field(default_factory=list, description="neighbouring host units")
+    ties: Table = Field(default_factory=list, description="weighted social ties between members")
 
 
 class StrategyStep(_Spec):

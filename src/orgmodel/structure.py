@@ -42,7 +42,7 @@ import numpy as np
 from .errors import RosterError, UserError
 from .kinds import UNPLACED, KindTable
 
-__all__ = ["Structure", "Unit", "Role", "UnitTable", "MemberTable", "TableOrigin", "frozen"]
+__all__ = ["Structure", "Unit", "Role", "UnitTable", "MemberTable", "TieTable", "TableOrigin", "frozen"]
 
 NO_UNIT = -1
 
@@ -174,6 +174,23 @@ class EdgeArrays:
         return np.sort(self.src[self.dst == code])
 
 
+@dataclass(frozen=True)
+class TieTable:
+    """Weighted, undirected social ties between members (a < b by code), for tie-aware splits."""
+
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+
+    @staticmethod
+    def empty() -> TieTable:
+        z = frozen(np.empty(0, dtype=np.int32))
+        return TieTable(z, z, frozen(np.empty(0, dtype=np.float64)))
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
 class Structure:
     """An organisation: units, members, participation and roles. Immutable.
 
@@ -190,6 +207,7 @@ class Structure:
         "alliance_edges",
         "adjacency_edges",
         "participation",
+        "ties",
         "roles",
         "personal",
         "__dict__",
@@ -207,6 +225,7 @@ class Structure:
         participation: EdgeArrays,
         roles: tuple[Role, ...] = (),
         personal: Mapping[str, np.ndarray] | None = None,
+        ties: TieTable | None = None,
     ) -> None:
         self.kinds = kinds
         self.units = units
@@ -215,6 +234,7 @@ class Structure:
         self.alliance_edges = alliance_edges
         self.adjacency_edges = adjacency_edges
         self.participation = participation
+        self.ties = ties if ties is not None else TieTable.empty()
         self.roles = tuple(sorted(roles, key=lambda r: (r.unit, r.role, r.person, r.since or "")))
         self.personal = dict(personal or {})
 
@@ -231,6 +251,7 @@ class Structure:
         roles: Iterable[Role | Mapping[str, Any]] = (),
         alliances: Iterable[tuple[str, str]] = (),
         adjacency: Iterable[tuple[str, str]] = (),
+        ties: Iterable[tuple[str, str, float]] = (),
     ) -> Structure:
         """Build a small structure from dicts; see :meth:`from_columns` for the fields."""
         unit_cols: dict[str, list[Any]] = {
@@ -248,6 +269,7 @@ class Structure:
             roles=roles,
             alliances=alliances,
             adjacency=adjacency,
+            ties=ties,
         )
 
     @classmethod
@@ -261,6 +283,7 @@ class Structure:
         roles: Iterable[Role | Mapping[str, Any]] = (),
         alliances: Iterable[tuple[str, str]] = (),
         adjacency: Iterable[tuple[str, str]] = (),
+        ties: Iterable[tuple[str, str, float]] | tuple[Any, Any, Any] = (),
         personal_columns: Sequence[str] = ("name", "id_number", "phone"),
         origins: Mapping[str, TableOrigin] | None = None,
     ) -> Structure:
@@ -269,6 +292,7 @@ class Structure:
         ``units``: ``id``, ``kind`` (a kind id of the pack), ``name``, ``parent`` (for an
         organisation unit its parent unit, for a host unit the host it is part of), ``built_on``
         (a list of host ids, or one id, or a ``;``-separated string), ``tags``.
+        ``ties``: weighted social ties between members (member a, member b, weight).
         ``members``: ``id``, ``branch`` (required), ``group``, ``status`` (default: the pack's
         first full status), ``home_host``, ``active`` and any attribute columns; columns named in
         ``personal_columns`` go to the separate personal table. ``participation``: pairs
@@ -285,6 +309,7 @@ class Structure:
             roles=roles,
             alliances=alliances,
             adjacency=adjacency,
+            ties=ties,
             personal_columns=personal_columns,
             origins=origins or {},
         )
@@ -301,6 +326,7 @@ class Structure:
                 "alliance_edges",
                 "adjacency_edges",
                 "participation",
+                "ties",
                 "roles",
                 "personal",
             )
@@ -655,6 +681,8 @@ class Structure:
             h.update(name.encode())
             h.update(np.ascontiguousarray(self.members.columns[name]).tobytes())
         h.update(repr(self.roles).encode())
+        for arr in (self.ties.a, self.ties.b, self.ties.weight):
+            h.update(np.ascontiguousarray(arr).tobytes())
         return "sha256:" + h.hexdigest()[:32]
 
     def __repr__(self) -> str:
