@@ -13,7 +13,7 @@ from orgmodel import hookspecs
 from orgmodel.cli import COMMANDS, build_parser
 from orgmodel.plan import OPERATION_TYPES
 from orgmodel.scenario import (
-    TABLES, Baseline, ManualStep, Output, PluginsSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
+    TABLES, Baseline, ManualStep, Output, PluginsSpec, RulesSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -53,6 +53,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (ManualStep, "`variants`"),
     (Output, "`output`"),
     (PluginsSpec, "`plugins`"),
+    (RulesSpec, "`rules`"),
 ]
 
 
@@ -97,3 +98,24 @@ def test_readme_links_resolve() -> None:
     for target in re.findall(r"\]\(([^)#]+)\)", readme):
         if not target.startswith("http"):
             assert (root / target).exists(), target
+
+
+def test_every_metric_is_documented() -> None:
+    from orgmodel.plugins import PluginHost
+
+    text = _text("results.md")
+    metrics = PluginHost().metrics()
+    assert len(metrics) >= 7
+    for metric in metrics:
+        assert f"| `{metric.name}` |" in text, metric.name
+
+
+def test_every_rule_quantity_and_party_rule_is_documented() -> None:
+    from orgmodel.plugins import PluginHost
+    from orgmodel.rules import QUANTITIES
+
+    text = _text("rules.md")
+    for quantity in QUANTITIES:
+        assert f"`{quantity}`" in text, quantity
+    for rule in PluginHost().rule_packs().get("party").rules:
+        assert f"`{rule.id}`" in text, rule.id

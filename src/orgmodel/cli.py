@@ -66,15 +66,55 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .results import write_run
 
+    from .evaluate import evaluate
+    from .rules import count_findings
+
     scenario, engine = _scenario_and_engine(args)
     result = engine.run(scenario, variants=args.variant or None)
+    evaluations = evaluate(result, engine.plugins)
     out = Path(args.out) if args.out else scenario.output_dir()
-    write_run(result, out)
-    for v in result.variants:
-        moved = sum(len(step.plan.transfers()) for step in v.steps)
-        print(f"{v.name:<24} {len(v.steps)} step(s), {moved:,} member move(s)")
+    write_run(result, out, evaluations)
+    for e in evaluations:
+        counts = count_findings(e.findings)
+        moved = e.changes.get("members_moved", 0)
+        print(f"{e.name:<24} {moved:>7,} moved   {counts['error']:>4} error(s) {counts['warning']:>4} warning(s)")
     print(f"results: {out}")
     return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import format_table, load_comparison
+
+    comparison = load_comparison([Path(r) for r in args.runs], variants=args.variant or None, base=args.base)
+    if args.out:
+        _write_atomic(Path(args.out), comparison.to_json())
+    if args.json:
+        print(comparison.to_json())
+    else:
+        print(format_table(comparison, lang=args.lang))
+    return EXIT_OK
+
+
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from .pack import write_pack
+
+    scenario, engine = _scenario_and_engine(args)
+    result = engine.run(scenario, variants=[args.variant])
+    names = args.names or scenario.spec.output.names
+    out = Path(args.out) if args.out else scenario.output_dir() / f"pack-{args.variant}"
+    write_pack(result, args.variant, out, names=names, lang=args.lang or scenario.spec.output.lang)
+    print(f"implementation pack of {args.variant}: {out}" + (" (with names)" if names else ""))
+    return EXIT_OK
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -173,6 +213,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "validate": ("check a scenario file, its rosters, strategies and parameters; print one line", _cmd_validate),
     "info": ("summarise a scenario's baseline: counts by kind, branch sizes, depth", _cmd_info),
     "run": ("apply every variant of a scenario and write plans and summaries", _cmd_run),
+    "compare": ("put variants of one or more runs side by side: metrics, findings, changes", _cmd_compare),
+    "pack": ("write the implementation pack of one variant: rosters, transfers, units to found", _cmd_pack),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
@@ -202,11 +244,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if name in ("validate", "info", "export", "run"):
+        if name in ("validate", "info", "export", "run", "pack"):
             p.add_argument("file", help="scenario file (YAML)")
         if name == "run":
             p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
             p.add_argument("--variant", action="append", help="run only this variant (repeatable)")
+        if name == "compare":
+            p.add_argument("runs", nargs="+", help="run folders written by orgmodel run")
+            p.add_argument("--variant", action="append", help="compare only these (run:variant when several runs)")
+            p.add_argument("--base", help="measure changes against this variant (default: the baseline)")
+            p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+            p.add_argument("--out", help="also write the JSON to this file")
+            p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
+        if name == "pack":
+            p.add_argument("--variant", required=True, help="the chosen variant")
+            p.add_argument("--out", help="output folder (default: <output.dir>/pack-<variant>)")
+            p.add_argument("--names", action="store_true", help="include people's names")
+            p.add_argument("--lang", choices=("zh", "en"), help="language of reasons and sheet names")
         if name == "plugins":
             p.add_argument("--hook", help="only plugins implementing this hook")
             p.add_argument("--json", action="store_true", help="print as JSON")

@@ -179,7 +179,8 @@ class Engine:
             raise scenario.error(("variants", i, "steps", j), str(exc)) from None
         except Exception as exc:
             raise PluginError(
-                f"strategy {prep.name} failed in variant {variant}: {type(exc).__name__}: {exc}", plugin=prep.plugin
+                f"strategy {prep.name} failed in variant {variant}: {type(exc).__name__}: {' '.join(str(exc).split())}",
+                plugin=prep.plugin,
             ) from exc
         if not isinstance(plan, Plan):
             raise PluginError(

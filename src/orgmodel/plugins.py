@@ -145,7 +145,7 @@ class PluginHost:
         self._extra = dict(plugins or {})
         self._autoload = autoload and not os.environ.get(AUTOLOAD_ENV)
         self._blocked = tuple(blocked)
-        self._dirs = tuple(Path(d) for d in plugin_dirs)
+        self._dirs = tuple(dict.fromkeys(Path(d).resolve() for d in plugin_dirs))  # each folder once
         self._pm: pluggy.PluginManager | None = None
         self._registries: dict[str, Registry[Any]] = {}
         self._info: dict[str, tuple[str, str]] = {}  # plugin name -> (version, source)
@@ -158,6 +158,10 @@ class PluginHost:
             pm.add_hookspecs(hookspecs)
             for name in self._blocked:
                 pm.set_blocked(name)
+            from . import __version__
+            from .builtin import plugin as builtin
+
+            self._register(pm, builtin, "orgmodel", (__version__, "built-in"))
             if self._autoload:
                 self._load_entry_points(pm)
             for folder in self._dirs:
@@ -177,7 +181,7 @@ class PluginHost:
                 plugin = ep.load()
             except Exception as exc:  # a broken plugin must name itself, not crash the host
                 raise PluginError(
-                    f"failed to import {ep.value}: {type(exc).__name__}: {exc}", plugin=ep.name
+                    f"failed to import {ep.value}: {type(exc).__name__}: {_one_line(exc)}", plugin=ep.name
                 ) from exc
             dist = getattr(ep, "dist", None)
             version = dist.version if dist is not None else ""
@@ -198,6 +202,11 @@ class PluginHost:
             name = f"local:{stem}"
             if pm.is_blocked(name):
                 continue
+            if pm.has_plugin(name):
+                raise PluginError(
+                    f"{path} has the same name as the plugin loaded from {self._info[name][1]}; rename one",
+                    plugin=name,
+                )
             module = _import_file(path, f"orgmodel_local.p{tag}.{stem}", plugin=name)
             self._register(pm, module, name, ("local", str(path)))
 
@@ -216,6 +225,11 @@ class PluginHost:
                 close = difflib.get_close_matches(attr, sorted(known), n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise PluginError(f"unknown hook {attr!r}{hint}", plugin=name)
+        if pm.has_plugin(name):
+            raise PluginError(
+                f"{info[1]} has the same name as the plugin loaded from {self._info[name][1]}; rename one",
+                plugin=name,
+            )
         try:
             pm.register(plugin, name=name)
         except pluggy.PluginValidationError as exc:
@@ -251,7 +265,7 @@ class PluginHost:
                     raise
                 except Exception as exc:
                     raise PluginError(
-                        f"{hook} failed: {type(exc).__name__}: {exc}", plugin=impl.plugin_name
+                        f"{hook} failed: {type(exc).__name__}: {_one_line(exc)}", plugin=impl.plugin_name
                     ) from exc
             registry.plugin = None
             self._registries[hook] = registry
@@ -264,6 +278,14 @@ class PluginHost:
     def domain_pack(self, name: str):  # -> DomainPack
         """The domain pack called ``name``."""
         return self.domain_packs().get(name)
+
+    def metrics(self) -> Registry[Any]:
+        """Every registered metric."""
+        return self.collect("register_metrics")
+
+    def rule_packs(self) -> Registry[Any]:
+        """Every registered rule pack."""
+        return self.collect("register_rule_packs")
 
     def strategies(self) -> Registry[Any]:
         """Every registered strategy, checked against the strategy contract."""
@@ -278,6 +300,12 @@ class PluginHost:
 def _check_strategy_object(strategy: Any, plugin: str | None) -> None:
     from pydantic import BaseModel
 
+    if isinstance(strategy, type):
+        raise PluginError(
+            f"strategy {strategy.name!r} was registered as the class {strategy.__name__};"
+            f" register an instance: register({strategy.__name__}())",
+            plugin=plugin,
+        )
     params = getattr(strategy, "Params", None)
     if not (isinstance(params, type) and issubclass(params, BaseModel)):
         raise PluginError(f"strategy {strategy.name!r} has no pydantic Params model", plugin=plugin)
@@ -306,14 +334,21 @@ def _import_file(path: Path, module_name: str, *, plugin: str) -> ModuleType:
         sys.modules.pop(module_name, None)
         line = ""
         tb = exc.__traceback__
+        files = {str(path), str(path.resolve()), str(spec.origin)}
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == str(path):
+            if tb.tb_frame.f_code.co_filename in files:
                 line = f":{tb.tb_lineno}"
             tb = tb.tb_next
         if isinstance(exc, SyntaxError) and exc.lineno:
             line = f":{exc.lineno}"
-        raise PluginError(f"failed to import {path}{line}: {type(exc).__name__}: {exc}", plugin=plugin) from exc
+        message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else _one_line(exc)
+        raise PluginError(f"failed to import {path}{line}: {type(exc).__name__}: {message}", plugin=plugin) from exc
     return module
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (the CLI prints every user error as one line)."""
+    return " ".join(str(exc).split())
 
 
 def _parents(module_name: str) -> list[str]:

@@ -1,17 +1,25 @@
 """Write a run's results into a folder, whole or not at all.
 
-Layout of the output folder::
+Layout of the output folder (documented in docs/results.md)::
 
-    run.json                       scenario, baseline fingerprint and summary, one entry a variant
-    variants/<name>/plan-<i>.json  the plan of each step (reviewable, re-appliable)
-    variants/<name>/summary.json   counts of the variant's final structure
+    run.json                          the index: scenario, baseline, variants, steps, files
+    metrics.csv                       one row a metric value, one column a variant (and baseline)
+    findings.csv                      every rule finding of every variant
+    variants/<name>/evaluation.json   metric values, findings and changes against the baseline
+    variants/<name>/plan-<i>.json     the plan of each step (reviewable, re-appliable)
+    variants/<name>/summary.json      counts of the variant's structure
+    variants/<name>/units.json        the variant's units (id, name, kind, parent, dissolved)
+    variants/<name>/assignment.parquet  member id -> branch id and group id (no names)
 
-Everything is first written to a temporary folder next to the destination, which then replaces
-the destination in one rename; an error leaves the previous results untouched.
+The baseline is written like a variant, under the name ``baseline``. Everything is first
+written to a temporary folder next to the destination, which then replaces the destination in
+one rename; an error leaves the previous results untouched.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -19,60 +27,136 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from . import __version__
 from .engine import RunResult
+from .evaluate import BASELINE, VariantEvaluation
+from .rules import count_findings
+from .structure import Structure
 from .summary import summarise
 
-__all__ = ["write_run", "RESULTS_VERSION"]
+__all__ = ["write_run", "RESULTS_VERSION", "write_units", "write_assignment"]
 
 RESULTS_VERSION = 1
 
 
-def write_run(result: RunResult, out: Path) -> Path:
-    """Write ``result`` to the folder ``out`` (replacing it whole); returns ``out``."""
+def write_run(result: RunResult, out: Path, evaluations: list[VariantEvaluation]) -> Path:
+    """Write ``result`` and its evaluations to the folder ``out`` (replacing it whole)."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    by_name = {e.name: e for e in evaluations}
     try:
         index: dict[str, Any] = {
             "results_version": RESULTS_VERSION,
             "orgmodel": __version__,
-            "scenario": {"name": result.scenario.spec.name, "file": str(result.scenario.path)},
-            "baseline": {"fingerprint": result.baseline.fingerprint, "summary": summarise(result.baseline)},
+            "scenario": {"name": result.scenario.spec.name, "file": str(result.scenario.path),
+                         "seed": result.scenario.spec.seed, "domain": result.scenario.spec.domain},
+            "baseline": {"fingerprint": result.baseline.fingerprint},
             "variants": [],
         }
-        for variant in result.variants:
-            folder = tmp / "variants" / variant.name
+        entries = [(BASELINE, by_name[BASELINE].label, "", (), result.baseline)]
+        entries += [(v.name, v.label or v.name, v.description, v.steps, v.structure) for v in result.variants]
+        for name, label, description, steps, structure in entries:
+            folder = tmp / "variants" / name
             folder.mkdir(parents=True)
-            steps = []
-            for step in variant.steps:
-                name = f"plan-{step.index}.json"
-                (folder / name).write_text(step.plan.to_json(), encoding="utf-8")
-                steps.append({
-                    "index": step.index,
-                    "kind": step.kind,
-                    "strategy": step.strategy,
-                    "plan": f"variants/{variant.name}/{name}",
-                    "operations": step.plan.counts(),
-                    "members_moved": len(step.plan.transfers()),
-                    "fingerprint": step.structure.fingerprint,
+            step_rows = []
+            for step in steps:
+                plan_file = f"plan-{step.index}.json"
+                (folder / plan_file).write_text(step.plan.to_json(), encoding="utf-8")
+                step_rows.append({
+                    "index": step.index, "kind": step.kind, "strategy": step.strategy,
+                    "params": step.plan.params, "plan": f"variants/{name}/{plan_file}",
+                    "operations": step.plan.counts(), "members_moved": len(step.plan.transfers()),
                 })
-            summary = summarise(variant.structure)
-            _dump(folder / "summary.json", summary)
+            evaluation = by_name[name]
+            _dump(folder / "summary.json", summarise(structure))
+            _dump(folder / "evaluation.json", {
+                "values": [v.as_dict() for v in evaluation.values],
+                "findings": [f.as_dict() for f in evaluation.findings],
+                "changes": evaluation.changes,
+            })
+            write_units(structure, folder / "units.json")
+            write_assignment(structure, folder / "assignment.parquet")
             index["variants"].append({
-                "name": variant.name,
-                "label": variant.label,
-                "description": variant.description,
-                "steps": steps,
-                "fingerprint": variant.structure.fingerprint,
-                "summary": f"variants/{variant.name}/summary.json",
+                "name": name, "label": label, "description": description, "steps": step_rows,
+                "fingerprint": structure.fingerprint,
+                "findings": dict(count_findings(evaluation.findings)),
+                "files": {k: f"variants/{name}/{k}" for k in
+                          ("summary.json", "evaluation.json", "units.json", "assignment.parquet")},
             })
         _dump(tmp / "run.json", index)
+        (tmp / "metrics.csv").write_text(_metrics_csv(evaluations), encoding="utf-8")
+        (tmp / "findings.csv").write_text(_findings_csv(evaluations), encoding="utf-8")
         _swap(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def write_units(structure: Structure, path: Path) -> None:
+    """The unit table as JSON: id, name, kind, parent, dissolved, tags, built_on, size."""
+    u = structure.units
+    sizes = structure.sizes()
+    e = structure.built_on_edges
+    built: dict[int, list[str]] = {}
+    for a, b in zip(e.src.tolist(), e.dst.tolist(), strict=True):
+        built.setdefault(a, []).append(str(u.ids[b]))
+    rows = [
+        {"id": str(u.ids[c]), "name": str(u.name[c]), "kind": structure.kinds[int(u.kind[c])].id,
+         "parent": str(u.ids[u.parent[c]]) if u.parent[c] >= 0 else None, "dissolved": bool(u.dissolved[c]),
+         "tags": list(u.tags[c]), "built_on": built.get(c, []), "size": int(sizes[c])}
+        for c in range(len(u))
+    ]
+    _dump(path, {"domain": structure.kinds.name, "units": rows})
+
+
+def write_assignment(structure: Structure, path: Path) -> None:
+    """Member id, branch id and group id of every active member, as Parquet (no personal data)."""
+    m = structure.members
+    active = m["active"]
+    ids = structure.units.ids
+    group = m["group"][active]
+    table = pa.table({
+        "member": pa.array(m.ids[active].tolist(), pa.string()),
+        "branch": pa.array(ids[m["branch"][active]].tolist(), pa.string()),
+        "group": pa.array([str(ids[g]) if g >= 0 else None for g in group.tolist()], pa.string()),
+    })
+    pq.write_table(table, path)
+
+
+def _metrics_csv(evaluations: list[VariantEvaluation]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["metric", "label_zh", "label_en", "unit", "direction"] + [e.name for e in evaluations])
+    names: list[str] = []
+    meta: dict[str, Any] = {}
+    for e in evaluations:
+        for v in e.values:
+            if v.name not in meta:
+                names.append(v.name)
+                meta[v.name] = v
+    values = [{v.name: v.value for v in e.values} for e in evaluations]
+    for name in names:
+        v = meta[name]
+        row = [name, v.label_zh, v.label_en, v.unit, v.direction]
+        row += ["" if vals.get(name) is None else f"{vals[name]:g}" for vals in values]
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def _findings_csv(evaluations: list[VariantEvaluation]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["variant", "rule", "severity", "status", "unit", "unit_name", "value", "threshold", "title_zh", "source"])
+    for e in evaluations:
+        for f in e.findings:
+            writer.writerow([e.name, f.rule, f.severity, f.status, f.unit or "", f.unit_name or "",
+                             "" if f.value is None else f"{f.value:g}", f.threshold, f.title_zh, f.source])
+    return buf.getvalue()
 
 
 def _dump(path: Path, data: Any) -> None:

@@ -39,6 +39,8 @@ __all__ = [
     "ManualStep",
     "Output",
     "PluginsSpec",
+    "RulesSpec",
+    "ApprovalSpec",
     "TABLES",
 ]
 
@@ -187,6 +189,24 @@ class PluginsSpec(_Spec):
     block: list[Id] = Field(default_factory=list, description="plugins not to load")
 
 
+class ApprovalSpec(_Spec):
+    """An approval for one unit and one rule (rules that allow exceptions with approval)."""
+
+    unit: Id
+    rule: Id
+    note: str = ""
+
+
+class RulesSpec(_Spec):
+    """Which rule packs check the variants, and how."""
+
+    packs: list[Id] | None = Field(default=None, description="registered rule packs; default: every pack of the domain")
+    files: list[str] = Field(default_factory=list, description="rule packs as YAML files, relative to the scenario")
+    enable: list[Id] = Field(default_factory=list, description="rules to switch on (local rules are off by default)")
+    disable: list[Id] = Field(default_factory=list, description="rules to switch off")
+    approvals: list[ApprovalSpec] = Field(default_factory=list)
+
+
 class ScenarioSpec(_Spec):
     """A scenario file."""
 
@@ -197,6 +217,7 @@ class ScenarioSpec(_Spec):
     seed: int = Field(default=0, ge=0)
     domain: Id = Field(description="the domain pack, e.g. party")
     plugins: PluginsSpec = Field(default_factory=PluginsSpec)
+    rules: RulesSpec = Field(default_factory=RulesSpec)
     baseline: Baseline
     variants: list[Variant] = Field(default_factory=list)
     output: Output = Field(default_factory=Output)

@@ -202,6 +202,13 @@ def snapshot(s: Structure) -> str:
         h.update(e.src.tobytes())
         h.update(e.dst.tobytes())
     h.update(repr(s.roles).encode())
+    ties = getattr(s, "ties", None)
+    if ties is not None:
+        for arr in (ties.a, ties.b, ties.weight):
+            h.update(np.ascontiguousarray(arr).tobytes())
+    for name in sorted(s.personal):  # a plain dict: the easiest thing for a strategy to mutate
+        h.update(name.encode())
+        h.update(repr(np.asarray(s.personal[name]).tolist()).encode())
     return h.hexdigest()
 
 

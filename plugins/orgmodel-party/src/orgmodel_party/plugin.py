@@ -16,10 +16,29 @@ from __future__ import annotations
 from orgmodel import hookimpl
 from orgmodel_party.kinds import PARTY_PACK
 
-__all__ = ["register_unit_kinds"]
+__all__ = ["register_unit_kinds", "register_rule_packs", "register_metrics"]
 
 
 @hookimpl
 def register_unit_kinds(register) -> None:  # type: ignore[no-untyped-def]
     """Register the party-organisation domain pack."""
     register(PARTY_PACK)
+
+
+@hookimpl
+def register_rule_packs(register) -> None:  # type: ignore[no-untyped-def]
+    """Register the party rule pack (``rules.yaml``: the regulations of RULES.md as data)."""
+    from pathlib import Path
+
+    from orgmodel.rules import load_rule_pack
+
+    register(load_rule_pack(Path(__file__).with_name("rules.yaml")))
+
+
+@hookimpl
+def register_metrics(register) -> None:  # type: ignore[no-untyped-def]
+    """Register the party metrics: backbone reach, team alignment, coverage."""
+    from orgmodel_party.metrics import PARTY_METRICS
+
+    for metric in PARTY_METRICS:
+        register(metric)

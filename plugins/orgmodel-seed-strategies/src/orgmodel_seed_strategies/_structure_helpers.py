@@ -1,0 +1,280 @@
+"""Small read-only helpers over a Structure shared by the seed-003 / seed-001 strategies.
+
+Everything here is deterministic (code order or sorted ids) and bulk where it touches members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from orgmodel.errors import UserError
+from orgmodel.structure import NO_UNIT, Structure
+
+#: Tags of units that coordinate or overlay others and are never a village's "own" organisation.
+OVERLAY_TAGS = ("alliance", "industry")
+
+
+def name(s: Structure, unit_id: str) -> str:
+    """The display name of a unit (its id when unnamed)."""
+    return str(s.units.name[s.unit_code(unit_id)])
+
+
+def kind_code(s: Structure, kind: str) -> int:
+    return s.kinds.code(kind)
+
+
+def require_unit(s: Structure, strategy: str, param: str, unit_id: str, *, kinds: Sequence[str] = (),
+                 role: str | None = None) -> None:
+    """Raise a one-line UserError naming ``param`` when ``unit_id`` is unknown, dissolved or of the wrong kind."""
+    if not s.has_unit(unit_id):
+        raise UserError(f"strategy {strategy}: params.{param}: unknown unit {unit_id!r}")
+    u = s.unit(unit_id)
+    if u.dissolved:
+        raise UserError(f"strategy {strategy}: params.{param}: unit {unit_id!r} is dissolved")
+    if kinds and u.kind not in kinds:
+        raise UserError(
+            f"strategy {strategy}: params.{param}: {unit_id!r} is a {u.kind}, not a {' or '.join(kinds)}"
+        )
+    if role is not None and (s.kinds[u.kind].role != role):
+        what = "an organisation unit" if role == "org" else "a host unit"
+        raise UserError(f"strategy {strategy}: params.{param}: {unit_id!r} is not {what}")
+
+
+def check_scope(s: Structure, strategy: str, scope: Sequence[str] | None) -> None:
+    """Every scope id must name a live unit."""
+    for uid in scope or ():
+        require_unit(s, strategy, "scope", uid)
+
+
+def in_scope(s: Structure, unit_id: str, scope: Sequence[str] | None) -> bool:
+    """Whether a unit is one of the scope units or lies below one (org hierarchy or part_of)."""
+    if not scope:
+        return True
+    wanted = set(scope)
+    code = s.unit_code(unit_id)
+    parent = s.units.parent
+    seen = 0
+    while code >= 0 and seen < s.n_units:
+        if str(s.units.ids[code]) in wanted:
+            return True
+        code = int(parent[code])
+        seen += 1
+    return False
+
+
+def host_in_scope(s: Structure, host_id: str, scope: Sequence[str] | None) -> bool:
+    """A host is in scope when it (or a host it is part of) is a scope id, or an org scope unit is built on it."""
+    if not scope:
+        return True
+    if in_scope(s, host_id, scope):
+        return True
+    hosts_of_scope: set[str] = set()
+    for uid in scope:
+        if s.kinds[s.kind_of(uid)].role == "org":
+            hosts_of_scope.update(s.built_on(uid))
+            for d in s.descendants(uid):
+                hosts_of_scope.update(s.built_on(d))
+    return any(in_scope(s, host_id, [h]) for h in sorted(hosts_of_scope))
+
+
+def ancestor_of_kind(s: Structure, codes: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
+    """For each unit code (e.g. members' home hosts), the nearest ancestor-or-self of one of ``kinds``; -1 if none.
+
+    Vectorised: one pass per level of the host forest.
+    """
+    wanted = np.zeros(len(s.kinds), dtype=bool)
+    for k in kinds:
+        wanted[s.kinds.code(k)] = True
+    cur = np.asarray(codes, dtype=np.int64).copy()
+    out = np.full(len(cur), NO_UNIT, dtype=np.int64)
+    kind = s.units.kind
+    parent = s.units.parent
+    for _ in range(64):
+        live = (cur >= 0) & (out < 0)
+        if not live.any():
+            break
+        safe = np.where(live, cur, 0)
+        hit = live & wanted[kind[safe]]
+        out[hit] = cur[hit]
+        cur = np.where(live & ~hit, parent[safe], NO_UNIT)
+    return out
+
+
+def under_host(s: Structure, codes: np.ndarray, root: int) -> np.ndarray:
+    """Boolean mask: which unit codes are ``root`` or lie below it (part_of / belongs_to chain)."""
+    cur = np.asarray(codes, dtype=np.int64).copy()
+    out = np.zeros(len(cur), dtype=bool)
+    parent = s.units.parent
+    for _ in range(64):
+        live = (cur >= 0) & ~out
+        if not live.any():
+            break
+        out |= live & (cur == root)
+        cur = np.where(live & ~out, parent[np.where(live, cur, 0)], NO_UNIT)
+    return out
+
+
+def host_descendants(s: Structure, host_id: str, kinds: Sequence[str] = ()) -> list[str]:
+    """Live hosts below ``host_id`` (part_of), optionally of some kinds, in code order."""
+    ids = s.descendants(host_id)
+    if kinds:
+        ids = [h for h in ids if s.kind_of(h) in kinds]
+    return sorted(ids, key=s.unit_code)
+
+
+def unit_value(s: Structure, unit_id: str, key: str) -> Any:
+    """A unit's value for ``key``: its attribute ``key``, else a tag ``key:VALUE``; None when absent."""
+    u = s.unit(unit_id)
+    if key in u.attrs and u.attrs[key] not in (None, ""):
+        return u.attrs[key]
+    prefix = key + ":"
+    for tag in u.tags:
+        if tag.startswith(prefix):
+            return tag[len(prefix):]
+    return None
+
+
+def allows_parent(s: Structure, kind: str, parent_id: str | None) -> bool:
+    """Whether a unit of ``kind`` may sit under ``parent_id`` (None: a root, always allowed)."""
+    if parent_id is None:
+        return True
+    allowed = s.kinds[kind].allowed_parents
+    return allowed is None or s.kind_of(parent_id) in allowed
+
+
+def top_org_on_host(s: Structure, host_id: str, *, exclude_tags: Sequence[str] = OVERLAY_TAGS,
+                    kinds: Sequence[str] | None = None) -> str | None:
+    """The highest live organisation unit built on ``host_id`` (lowest depth, then code), or None.
+
+    Functional groups and units tagged ``alliance`` or ``industry`` are not a host's own organisation.
+    """
+    best: tuple[int, int] | None = None
+    out = None
+    for uid in s.built_on_by(host_id):
+        k = s.kind_of(uid)
+        if s.kinds[k].role != "org" or k == "party.functional_group" or k.startswith("core."):
+            continue
+        if kinds is not None and k not in kinds:
+            continue
+        if any(t in exclude_tags for t in s.unit(uid).tags):
+            continue
+        code = s.unit_code(uid)
+        key = (int(s.depth[code]), code)
+        if best is None or key < best:
+            best, out = key, uid
+    return out
+
+
+def org_ancestors(s: Structure, unit_id: str) -> list[str]:
+    """The unit and its organisation ancestors, nearest first."""
+    out = []
+    cur: str | None = unit_id
+    while cur is not None:
+        out.append(cur)
+        cur = s.parent(cur)
+    return out
+
+
+def common_ancestor(s: Structure, units: Sequence[str]) -> str | None:
+    """The nearest organisation unit that is an ancestor (or self) of every unit; None if they share none."""
+    if not units:
+        return None
+    chains = [org_ancestors(s, u) for u in units]
+    common = set(chains[0])
+    for c in chains[1:]:
+        common &= set(c)
+    for uid in chains[0]:
+        if uid in common:
+            return uid
+    return None
+
+
+def first_allowed_ancestor(s: Structure, start: str | None, kind: str) -> str | None:
+    """``start`` or its nearest ancestor under which a unit of ``kind`` may sit; None if none."""
+    cur = start
+    while cur is not None:
+        if allows_parent(s, kind, cur):
+            return cur
+        cur = s.parent(cur)
+    return None
+
+
+def pack_greedy(weights: Sequence[float], cap: float) -> list[list[int]]:
+    """Split items (in order) into consecutive chunks whose weight stays within ``cap``.
+
+    An item heavier than ``cap`` gets a chunk of its own.
+
+    >>> pack_greedy([10, 20, 30, 5, 60], 40)
+    [[0, 1], [2, 3], [4]]
+    """
+    chunks: list[list[int]] = []
+    cur: list[int] = []
+    total = 0.0
+    for i, w in enumerate(weights):
+        if cur and total + w > cap:
+            chunks.append(cur)
+            cur, total = [], 0.0
+        cur.append(i)
+        total += w
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def merge_small(chunks: list[list[int]], full: Sequence[int], min_full: int) -> list[list[int]]:
+    """Merge chunks with fewer than ``min_full`` full members (``full[i]`` per item) into a neighbour.
+
+    Small chunks are gathered in order until they reach ``min_full``; a short remainder joins the
+    chunk before it (or, if it is the only one, stays as it is).
+
+    >>> merge_small([[0], [1], [2], [3]], [5, 1, 1, 4], 3)
+    [[0], [1, 2, 3]]
+    >>> merge_small([[0], [1]], [5, 1], 3)
+    [[0, 1]]
+    """
+    def weight(chunk: list[int]) -> int:
+        return sum(int(full[i]) for i in chunk)
+
+    out: list[list[int]] = []
+    pending: list[int] = []
+    for chunk in chunks:
+        if weight(chunk) >= min_full and not pending:
+            out.append(list(chunk))
+            continue
+        pending.extend(chunk)
+        if weight(pending) >= min_full:
+            out.append(pending)
+            pending = []
+    if pending:
+        if out:
+            out[-1] = out[-1] + pending
+        else:
+            out.append(pending)
+    return out
+
+
+def modal(values: Iterable[int]) -> int | None:
+    """The most frequent value (smallest on ties); None for no values."""
+    arr = np.asarray(list(values), dtype=np.int64)
+    if not len(arr):
+        return None
+    vals, counts = np.unique(arr, return_counts=True)
+    return int(vals[int(np.argmax(counts))])
+
+
+def join_names(names: Sequence[str], limit: int = 4) -> str:
+    """Names joined with 、, shortened as "A、B、C等5个" past ``limit``."""
+    names = list(names)
+    if len(names) <= limit:
+        return "、".join(names)
+    return "、".join(names[:limit]) + f"等{len(names)}个"
+
+
+def join_names_en(names: Sequence[str], limit: int = 4) -> str:
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"

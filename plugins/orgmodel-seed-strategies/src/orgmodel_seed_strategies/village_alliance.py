@@ -1,0 +1,420 @@
+"""村村联建 / 区域性联建: cross-village alliances (seed 003).
+
+Two modes:
+
+* ``pair``: villages are scored by strength (full members, backbone, share of members under
+  60); each weak village's organisation is allied (``link_alliance``) with a strong village's
+  organisation, which coordinates (a star; subordination unchanged, nobody moves).
+* ``joint``: several villages (and optionally an enterprise using their land) are placed under a
+  joint general branch (联合党总支): a new ``party.general_branch`` tagged ``alliance``, built on
+  the villages and the enterprise, under the township committee; its secretary is sent by the
+  township (a person outside the roster); the village organisations keep their subordination and
+  are ``allied_with`` it; activities run in functional groups (功能党小组) whose members take
+  part (``add_participation``) without moving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from orgmodel.errors import UserError
+from orgmodel.strategy import Strategy
+
+from ._structure_helpers import (
+    ancestor_of_kind,
+    check_scope,
+    common_ancestor,
+    first_allowed_ancestor,
+    host_in_scope,
+    in_scope,
+    join_names,
+    join_names_en,
+    name,
+    require_unit,
+    top_org_on_host,
+)
+
+ROLE_BACKBONE = ("secretary", "deputy_secretary", "committee_member", "group_leader")
+
+
+class StrengthWeights(BaseModel):
+    """Weights of the strength score (each component is divided by its largest value among the villages)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full: float = Field(1.0, ge=0, description="weight of the number of full members")
+    backbone: float = Field(1.0, ge=0, description="weight of the number of backbone people")
+    young: float = Field(1.0, ge=0, description="weight of the share of members under 60")
+
+
+class FunctionalGroupSpec(BaseModel):
+    """One functional group (功能党小组) of a joint general branch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="the group's name or theme, e.g. 产业发展")
+    column: str | None = Field(None, description="member column that chooses participants, e.g. skill")
+    value: str | int | float | bool | None = Field(
+        None, description="members whose column equals this take part (None: a true/non-empty value)"
+    )
+    per_village: int | None = Field(
+        None, ge=1, description="at most this many participants drawn from each allied organisation"
+    )
+    members: list[str] = Field(default_factory=list, description="member ids that take part in any case")
+
+    @model_validator(mode="after")
+    def _chooses_someone(self) -> FunctionalGroupSpec:
+        if self.column is None and self.per_village is None and not self.members:
+            raise ValueError("a functional group needs column, per_village or members")
+        return self
+
+
+class VillageAlliance(Strategy):
+    """Pair strong and weak villages, or join villages and an enterprise under a joint general branch."""
+
+    name = "village-alliance"
+    label_zh = "村村联建"
+    label_en = "cross-village alliance"
+    description = (
+        "pair: each weak village's organisation allied with a strong one (by a strength score); "
+        "joint: a joint general branch over villages and an enterprise, secretary sent by the township, "
+        "village branches keeping their subordination, functional groups across villages"
+    )
+    templates = {
+        "strong_coordinator": {
+            "zh": "{unit}实力较强（强度得分{score}：正式党员{full}名、骨干{backbone}名、60岁以下党员占{young}%{note}），作为村村联建的牵头组织，带动{n}个较弱村",
+            "en": "{unit} is strong (score {score}: {full} full members, {backbone} backbone, {young}% under 60{note_en}) and coordinates the village alliance, leading {n} weaker villages",
+        },
+        "pair_weak": {
+            "zh": "{unit}较弱（强度得分{score}：正式党员{full}名、骨干{backbone}名、60岁以下党员占{young}%{note}），与{coordinator}（得分{cscore}）结对联建，以强带弱，隶属关系不变",
+            "en": "{unit} is weak (score {score}: {full} full members, {backbone} backbone, {young}% under 60{note_en}): allied with {coordinator} (score {cscore}), strong leading weak; subordination unchanged",
+        },
+        "joint_branch": {
+            "zh": "{villages}{enterprise}情况不一，为统筹跨村事务，在{parent}下组建{unit}（联合{n}个组织），各村党组织隶属关系不变",
+            "en": "{villages}{enterprise_en} differ in strength; to coordinate cross-village affairs {unit} is set up under {parent} (joining {n} organisations); the village organisations keep their subordination",
+        },
+        "joint_secretary": {
+            "zh": "{unit}书记由乡镇选派（{person}），不占用各村党员的组织关系",
+            "en": "the secretary of {unit} is sent by the township ({person}), outside the villages' rosters",
+        },
+        "joint_ally": {
+            "zh": "{unit}（{size}名党员）加入{coordinator}，保留原隶属关系（隶属{parent}），参加联合党总支活动",
+            "en": "{unit} ({size} members) joins {coordinator} and keeps its subordination (under {parent})",
+        },
+        "functional_group": {
+            "zh": "{coordinator}下设{unit}，以功能党小组形式开展活动，{n}名党员（来自{sources}个组织）参加，组织关系不变",
+            "en": "{unit} under {coordinator}: a functional group with {n} participants from {sources} organisations; nobody's relation moves",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        mode: Literal["pair", "joint"] = Field("pair", description="pair strong with weak villages, or a joint general branch")
+        villages: list[str] | None = Field(
+            None, description="village host ids or village organisation ids (default: every village in scope)"
+        )
+        strong: int | None = Field(
+            None, ge=1, description="pair: number of strong villages (default: a third of them, at least 1)"
+        )
+        weights: StrengthWeights = Field(default_factory=StrengthWeights, description="weights of the strength score")
+        as_of: dt.date | None = Field(None, description="date for ages (default: the scenario's as_of)")
+        enterprise: str | None = Field(None, description="joint: an enterprise host joined to the villages")
+        coordinator_parent: str | None = Field(
+            None, description="joint: parent of the joint general branch (default: the township committee)"
+        )
+        secretary: str | None = Field(
+            None, description="joint: the person the township sends as secretary (default 'township:secretary')"
+        )
+        coordinator_name: str | None = Field(None, description="joint: name of the joint general branch")
+        functional_groups: list[FunctionalGroupSpec] = Field(
+            default_factory=list, description="joint: functional groups across the villages"
+        )
+        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts")
+
+    # -- propose ------------------------------------------------------------------------------
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        check_scope(s, self.name, params.scope)
+        if params.mode == "pair":
+            for field in ("enterprise", "coordinator_parent", "secretary", "coordinator_name"):
+                if getattr(params, field) is not None:
+                    raise UserError(f"strategy {self.name}: params.{field} is only used with mode 'joint'")
+            if params.functional_groups:
+                raise UserError(f"strategy {self.name}: params.functional_groups is only used with mode 'joint'")
+        elif params.strong is not None:
+            raise UserError(f"strategy {self.name}: params.strong is only used with mode 'pair'")
+        villages = self._villages(s, params)
+        if len(villages) < 2:
+            raise UserError(
+                f"strategy {self.name}: params.villages: an alliance needs at least 2 village organisations"
+                f" (found {len(villages)})"
+            )
+        if params.mode == "pair":
+            return self._pair(ctx, params, villages)
+        return self._joint(ctx, params, villages)
+
+    # -- villages and strength ----------------------------------------------------------------
+
+    def _villages(self, s, params) -> list[tuple[str, str | None]]:
+        """(organisation id, village host id or None), in the order given or in code order."""
+        out: list[tuple[str, str | None]] = []
+        if params.villages is not None:
+            for uid in params.villages:
+                require_unit(s, self.name, "villages", uid)
+                kind = s.kind_of(uid)
+                if kind == "party.village":
+                    org = top_org_on_host(s, uid)
+                    if org is None:
+                        raise UserError(f"strategy {self.name}: params.villages: village {uid!r} has no party organisation")
+                    out.append((org, uid))
+                elif s.kinds[kind].role == "org" and kind != "party.functional_group" and not kind.startswith("core."):
+                    hosts = [h for h in s.built_on(uid) if s.kind_of(h) == "party.village"]
+                    out.append((uid, hosts[0] if hosts else None))
+                else:
+                    raise UserError(
+                        f"strategy {self.name}: params.villages: {uid!r} is a {kind}, not a village or a village organisation"
+                    )
+            orgs = [o for o, _ in out]
+            dup = sorted({o for o in orgs if orgs.count(o) > 1})
+            if dup:
+                raise UserError(f"strategy {self.name}: params.villages: organisation {dup[0]!r} is named twice")
+            return out
+        for host in s.unit_ids("party.village"):
+            org = top_org_on_host(s, host)
+            if org is None:
+                continue
+            if params.scope and not (host_in_scope(s, host, params.scope) or in_scope(s, org, params.scope)):
+                continue
+            out.append((org, host))
+        return out
+
+    def _strength(self, ctx, params, orgs: list[str]) -> tuple[list[dict], bool]:
+        s = ctx.structure
+        as_of = params.as_of or ctx.as_of
+        birth = s.column("birth_date") if "birth_date" in s.members.columns else None
+        backbone_col = s.column("backbone") if "backbone" in s.members.columns else None
+        role_people = {}
+        for r in s.roles:
+            if r.role in ROLE_BACKBONE:
+                role_people.setdefault(r.unit, set()).add(r.person)
+        age_used = as_of is not None and birth is not None and bool((~np.isnat(birth)).any())
+        rows = []
+        full_mask = s.full_mask
+        for org in orgs:
+            codes = s.member_codes_of(org, subtree=True)
+            n = len(codes)
+            full = int(full_mask[codes].sum())
+            people = set()
+            for unit in [org, *s.descendants(org)]:
+                people |= role_people.get(unit, set())
+            flagged = set(s.members.ids[codes[backbone_col[codes]]].tolist()) if backbone_col is not None else set()
+            backbone = len(people | flagged)
+            young = 0.0
+            if age_used and n:
+                b = birth[codes]
+                known = ~np.isnat(b)
+                if known.any():
+                    cutoff = np.datetime64(as_of) - np.timedelta64(int(round(60 * 365.25)), "D")
+                    young = float((b[known] > cutoff).sum()) / float(known.sum())
+            rows.append({"org": org, "n": n, "full": full, "backbone": backbone, "young": young})
+        w = params.weights
+        maxima = {k: max((r[k] for r in rows), default=0) for k in ("full", "backbone", "young")}
+        for r in rows:
+            score = 0.0
+            for key, weight in (("full", w.full), ("backbone", w.backbone), ("young", w.young if age_used else 0.0)):
+                if maxima[key] > 0:
+                    score += weight * r[key] / maxima[key]
+            r["score"] = round(score, 3)
+        return rows, age_used
+
+    def _params(self, s, row, age_used: bool) -> dict:
+        return {"unit": name(s, row["org"]), "score": f"{row['score']:.2f}", "full": row["full"],
+                "backbone": row["backbone"], "young": f"{100 * row['young']:.0f}" if age_used else "—",
+                "note": "" if age_used else "；无as_of日期或出生日期，年龄未计入得分",
+                "note_en": "" if age_used else "; no as_of date or birth dates, age left out of the score"}
+
+    # -- pair ---------------------------------------------------------------------------------
+
+    def _pair(self, ctx, params, villages):
+        s = ctx.structure
+        plan = ctx.plan()
+        orgs = [o for o, _ in villages]
+        host_of = dict(villages)
+        rows, age_used = self._strength(ctx, params, orgs)
+        ranked = sorted(rows, key=lambda r: (-r["score"], s.unit_code(r["org"])))
+        n_strong = params.strong if params.strong is not None else max(1, math.ceil(len(ranked) / 3))
+        if n_strong >= len(ranked):
+            raise UserError(
+                f"strategy {self.name}: params.strong: {n_strong} strong villages leave no weak one among {len(ranked)}"
+            )
+        strong, weak = ranked[:n_strong], ranked[n_strong:]
+        weak = sorted(weak, key=lambda r: (r["score"], s.unit_code(r["org"])))  # weakest first
+        load = {r["org"]: 0 for r in strong}
+        adjacent = {}
+        for r in weak:
+            h = host_of.get(r["org"])
+            adjacent[r["org"]] = set(s.adjacent(h)) if h else set()
+        assignment = []
+        for r in weak:
+            def key(c, r=r):
+                near = host_of.get(c["org"]) in adjacent[r["org"]]
+                return (not near, load[c["org"]], -c["score"], s.unit_code(c["org"]))
+            coordinator = min(strong, key=key)
+            load[coordinator["org"]] += 1
+            assignment.append((r, coordinator))
+        for c in strong:
+            if load[c["org"]] == 0:
+                continue
+            tags = list(s.unit(c["org"]).tags)
+            changes = {"attrs": {"strength": c["score"]}}
+            if "alliance" not in tags:
+                changes["tags"] = tags + ["alliance"]
+            p = self._params(s, c, age_used)
+            p["n"] = load[c["org"]]
+            plan.set_attributes(c["org"], reason=("strong_coordinator", p), **changes)
+        for r, c in assignment:
+            if c["org"] in s.allied_with(r["org"]):
+                continue
+            p = self._params(s, r, age_used)
+            p.update({"coordinator": name(s, c["org"]), "cscore": f"{c['score']:.2f}"})
+            plan.link_alliance(r["org"], coordinator=c["org"], reason=("pair_weak", p))
+        return plan.build()
+
+    # -- joint --------------------------------------------------------------------------------
+
+    def _joint(self, ctx, params, villages):
+        s = ctx.structure
+        plan = ctx.plan()
+        orgs = [o for o, _ in villages]
+        village_hosts = [h for _, h in villages if h is not None]
+        members_of: list[tuple[str, np.ndarray]] = [(o, s.member_codes_of(o, subtree=True)) for o in orgs]
+        ent_orgs: list[str] = []
+        if params.enterprise is not None:
+            require_unit(s, self.name, "enterprise", params.enterprise, role="host")
+            ent_org = top_org_on_host(s, params.enterprise)
+            ent_orgs = [ent_org] if ent_org is not None else []
+            for o in ent_orgs:
+                if o in orgs:
+                    raise UserError(f"strategy {self.name}: params.enterprise: its organisation {o!r} is also among the villages")
+                members_of.append((o, s.member_codes_of(o, subtree=True)))
+        parent = self._coordinator_parent(s, params, orgs, village_hosts)
+        unit_name = params.coordinator_name or (
+            join_names([name(s, h) for h in village_hosts] or [name(s, o) for o in orgs])
+            + (f"及{name(s, params.enterprise)}" if params.enterprise else "")
+            + "联合党总支"
+        )
+        built_on = list(village_hosts) + ([params.enterprise] if params.enterprise else [])
+        allied = orgs + ent_orgs
+        ent_zh = f"及{name(s, params.enterprise)}" if params.enterprise else ""
+        ent_en = f" and {name(s, params.enterprise)}" if params.enterprise else ""
+        reason = ("joint_branch", {
+            "villages": join_names([name(s, o) for o in orgs]), "enterprise": ent_zh, "enterprise_en": ent_en,
+            "unit": unit_name, "parent": name(s, parent) if parent else "（无上级）", "n": len(allied),
+        })
+        coord = plan.create_unit("joint", kind="party.general_branch", name=unit_name, parent=parent,
+                                 built_on=built_on, tags=["alliance"], reason=reason)
+        person = params.secretary or "township:secretary"
+        plan.set_role(coord, role="secretary", person=person,
+                      reason=("joint_secretary", {"unit": unit_name, "person": person}))
+        for o in allied:
+            p = s.parent(o)
+            plan.link_alliance(o, coordinator=coord, reason=("joint_ally", {
+                "unit": name(s, o), "size": s.size(o, subtree=True), "coordinator": unit_name,
+                "parent": name(s, p) if p else "—",
+            }))
+        self._functional_groups(ctx, params, plan, coord, unit_name, members_of)
+        return plan.build()
+
+    def _coordinator_parent(self, s, params, orgs, village_hosts) -> str | None:
+        kind = "party.general_branch"
+        if params.coordinator_parent is not None:
+            require_unit(s, self.name, "coordinator_parent", params.coordinator_parent, role="org")
+            allowed = s.kinds[kind].allowed_parents
+            if allowed is not None and s.kind_of(params.coordinator_parent) not in allowed:
+                raise UserError(
+                    f"strategy {self.name}: params.coordinator_parent: a {kind} cannot sit under a"
+                    f" {s.kind_of(params.coordinator_parent)}"
+                )
+            return params.coordinator_parent
+        if village_hosts:
+            towns = ancestor_of_kind(s, s.unit_codes(village_hosts), ["party.township"])
+            if (towns >= 0).all() and len(set(towns.tolist())) == 1:
+                town = str(s.units.ids[int(towns[0])])
+                committee = top_org_on_host(s, town, kinds=("party.committee", "party.working_committee"))
+                if committee is not None:
+                    return committee
+        found = first_allowed_ancestor(s, common_ancestor(s, orgs), kind)
+        if found is None:
+            raise UserError(
+                f"strategy {self.name}: params.coordinator_parent: no township committee found above the villages; name one"
+            )
+        return found
+
+    def _functional_groups(self, ctx, params, plan, coord, coord_name, members_of):
+        s = ctx.structure
+        active = s.members["active"]
+        limited = s.column("mobility_limited")
+        for i, spec in enumerate(params.functional_groups):
+            chosen: list[np.ndarray] = []
+            sources = 0
+            if spec.column is not None and spec.column not in s.members.columns:
+                raise UserError(
+                    f"strategy {self.name}: params.functional_groups.{i}.column: no member column {spec.column!r}"
+                )
+            for _org, codes in members_of:
+                codes = codes[active[codes]]
+                if spec.column is not None:
+                    col = s.members.columns[spec.column][codes]
+                    if spec.value is None:
+                        keep = np.array([bool(v) and v == v for v in col.tolist()], dtype=bool)
+                    else:
+                        keep = np.array([_same(v, spec.value) for v in col.tolist()], dtype=bool)
+                    codes = codes[keep] if len(codes) else codes
+                if spec.per_village is not None:
+                    codes = codes[~limited[codes]]
+                    if len(codes) > spec.per_village:
+                        pick = ctx.rng.permutation(len(codes))[: spec.per_village]
+                        codes = np.sort(codes[pick])
+                if len(codes):
+                    sources += 1
+                    chosen.append(codes)
+            ids = sorted(set(np.concatenate(chosen).tolist())) if chosen else []
+            member_ids = s.members.ids[np.asarray(ids, dtype=np.int64)].tolist() if ids else []
+            for m in spec.members:
+                if not _is_member(s, m):
+                    raise UserError(f"strategy {self.name}: params.functional_groups.{i}.members: unknown member {m!r}")
+                if m not in member_ids:
+                    member_ids.append(m)
+            if not member_ids:
+                raise UserError(
+                    f"strategy {self.name}: params.functional_groups.{i}: functional group {spec.name!r} selects no member"
+                )
+            gname = spec.name if spec.name.endswith("党小组") else spec.name + "功能党小组"
+            reason = ("functional_group", {"coordinator": coord_name, "unit": gname, "n": len(member_ids),
+                                           "sources": sources})
+            ref = plan.create_unit(f"fg{i}", kind="party.functional_group", name=gname, parent=coord,
+                                   attrs={"theme": spec.name}, reason=reason)
+            plan.add_participation(sorted(member_ids, key=s.member_code), unit=ref, reason=reason)
+
+
+def _same(value, wanted) -> bool:
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    if isinstance(wanted, str) or isinstance(value, str):
+        return str(value) == str(wanted)
+    return value == wanted
+
+
+def _is_member(s, member_id: str) -> bool:
+    try:
+        s.member_code(member_id)
+    except UserError:
+        return False
+    return True

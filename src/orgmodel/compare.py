@@ -1,0 +1,239 @@
+"""Compare any number of variants, from one run or several, side by side.
+
+A :class:`Comparison` is built from run folders (written by ``orgmodel run``): for each chosen
+variant its metric values (with the best value per metric marked by the metric's direction),
+its rule findings, and what changed against a base variant (by default the baseline) and why.
+Its JSON form follows ``orgmodel/schema/comparison.schema.json``; :func:`format_table` gives the
+terminal view.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from .errors import UserError
+
+__all__ = ["Comparison", "load_comparison", "format_table", "COMPARISON_VERSION", "SCHEMA_PATH"]
+
+COMPARISON_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("schema") / "comparison.schema.json"
+
+
+@dataclass(frozen=True)
+class _Variant:
+    key: str
+    name: str
+    label: str
+    run: Path
+    entry: dict[str, Any]
+    evaluation: dict[str, Any]
+    baseline_fingerprint: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Variants × metrics, findings and changes, ready for a table, JSON or a report."""
+
+    data: dict[str, Any]
+
+    def to_json(self) -> str:
+        """The comparison as JSON text."""
+        return json.dumps(self.data, ensure_ascii=False, indent=1)
+
+    @property
+    def variants(self) -> list[str]:
+        """The compared variants' keys, in order."""
+        return [v["key"] for v in self.data["variants"]]
+
+
+def _load_run(folder: Path) -> dict[str, Any]:
+    index = Path(folder) / "run.json"
+    if not index.is_file():
+        raise UserError(f"{folder}: not a run folder (no run.json; write one with orgmodel run)")
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{index}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if data.get("results_version") != 1:
+        raise UserError(f"{index}: results_version {data.get('results_version')!r} is not supported (1)")
+    return data
+
+
+def load_comparison(runs: list[Path], *, variants: list[str] | None = None, base: str | None = None) -> Comparison:
+    """Compare the variants of ``runs`` (all, or those named; ``run:variant`` when runs are several).
+
+    ``base`` names the variant the changes are measured against (default: each run's baseline).
+    """
+    if not runs:
+        raise UserError("name at least one run folder")
+    chosen: list[_Variant] = []
+    several = len(runs) > 1
+    for folder in runs:
+        index = _load_run(folder)
+        tag = Path(folder).name
+        for entry in index["variants"]:
+            key = f"{tag}:{entry['name']}" if several else entry["name"]
+            evaluation = json.loads((Path(folder) / entry["files"]["evaluation.json"]).read_text(encoding="utf-8"))
+            chosen.append(_Variant(key, entry["name"], entry["label"], Path(folder), entry, evaluation,
+                                   index["baseline"]["fingerprint"]))
+    if variants:
+        by_key = {v.key: v for v in chosen}
+        missing = [n for n in variants if n not in by_key]
+        if missing:
+            raise UserError(f"no variant {missing[0]!r} (have: {', '.join(by_key)})")
+        chosen = [by_key[n] for n in variants]
+    base_variant = None
+    if base is not None:
+        candidates = [v for v in chosen if v.key == base]
+        if not candidates:
+            raise UserError(f"base variant {base!r} is not among the compared variants")
+        base_variant = candidates[0]
+    return Comparison(_build(chosen, base_variant))
+
+
+def _build(chosen: list[_Variant], base: _Variant | None) -> dict[str, Any]:
+    metrics: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for v in chosen:
+        for value in v.evaluation["values"]:
+            if value["name"] not in seen:
+                row = {k: value[k] for k in ("name", "label_zh", "label_en", "unit", "direction")}
+                row["values"] = {}
+                seen[value["name"]] = row
+                metrics.append(row)
+            seen[value["name"]]["values"][v.key] = value["value"]
+    for row in metrics:
+        row["values"] = {v.key: row["values"].get(v.key) for v in chosen}
+        row["best"] = _best(row)
+    findings = {}
+    for v in chosen:
+        items = v.evaluation["findings"]
+        counts = Counter(f["severity"] if f["status"] == "violated" else f["status"] for f in items)
+        findings[v.key] = {
+            "counts": {k: counts.get(k, 0) for k in ("error", "warning", "approval", "approved", "not_checked")},
+            "items": items,
+        }
+    changes = {}
+    for v in chosen:
+        if base is None:
+            changes[v.key] = v.evaluation.get("changes") or _empty_changes()
+        elif v.key == base.key:
+            changes[v.key] = _empty_changes()
+        else:
+            if v.baseline_fingerprint != base.baseline_fingerprint:
+                raise UserError(f"{v.key} and {base.key} start from different baselines; compare each against its own baseline")
+            changes[v.key] = _diff_folders(base, v)
+    return {
+        "comparison_version": COMPARISON_VERSION,
+        "base": base.key if base else "baseline",
+        "variants": [
+            {"key": v.key, "name": v.name, "label": v.label, "run": str(v.run), "fingerprint": v.entry["fingerprint"],
+             "baseline_fingerprint": v.baseline_fingerprint,
+             "steps": [{"strategy": s["strategy"], "kind": s["kind"], "members_moved": s["members_moved"]}
+                       for s in v.entry["steps"]]}
+            for v in chosen
+        ],
+        "metrics": metrics,
+        "findings": findings,
+        "changes": changes,
+    }
+
+
+def _best(row: dict[str, Any]) -> list[str]:
+    values = {k: v for k, v in row["values"].items() if v is not None}
+    if row["direction"] == "neutral" or len(values) < 2 or len(set(values.values())) == 1:
+        return []
+    pick = max if row["direction"] == "higher" else min
+    target = pick(values.values())
+    return [k for k, v in values.items() if v == target]
+
+
+def _empty_changes() -> dict[str, Any]:
+    return {"created": [], "dissolved": [], "retyped": [], "resized": [], "flows": [], "members_moved": 0}
+
+
+def _diff_folders(a: _Variant, b: _Variant) -> dict[str, Any]:
+    """Changes from variant a to variant b, from their stored units and assignments."""
+    def units(v: _Variant) -> dict[str, dict[str, Any]]:
+        data = json.loads((v.run / v.entry["files"]["units.json"]).read_text(encoding="utf-8"))
+        return {u["id"]: u for u in data["units"]}
+
+    def assignment(v: _Variant) -> dict[str, str]:
+        table = pq.read_table(v.run / v.entry["files"]["assignment.parquet"])
+        return dict(zip(table.column("member").to_pylist(), table.column("branch").to_pylist(), strict=True))
+
+    ua, ub = units(a), units(b)
+    live_a = {k for k, u in ua.items() if not u["dissolved"]}
+    live_b = {k for k, u in ub.items() if not u["dissolved"]}
+    def row(u: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"id": u["id"], "name": u["name"], "kind": u["kind"], "reason": None, **extra}
+    created = [row(ub[k], size=ub[k]["size"]) for k in sorted(live_b - live_a)]
+    dissolved = [row(ua[k], size=ua[k]["size"]) for k in sorted(live_a - live_b)]
+    both = sorted(live_a & live_b)
+    retyped = [row(ub[k], from_kind=ua[k]["kind"]) for k in both if ua[k]["kind"] != ub[k]["kind"]]
+    resized = [row(ub[k], before=ua[k]["size"], after=ub[k]["size"]) for k in both if ua[k]["size"] != ub[k]["size"]]
+    assign_a, assign_b = assignment(a), assignment(b)
+    pairs = Counter((assign_a[m], assign_b[m]) for m in assign_a if m in assign_b and assign_a[m] != assign_b[m])
+    names = {**{k: u["name"] for k, u in ua.items()}, **{k: u["name"] for k, u in ub.items()}}
+    flows = [{"from": f, "from_name": names.get(f, f), "to": t, "to_name": names.get(t, t), "count": n, "reasons": []}
+             for (f, t), n in sorted(pairs.items(), key=lambda x: (-x[1], x[0]))]
+    return {"created": created, "dissolved": dissolved, "retyped": retyped, "resized": resized,
+            "flows": flows, "members_moved": sum(pairs.values())}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def format_table(comparison: Comparison, *, lang: str = "zh", max_changes: int = 8) -> str:
+    """The comparison as aligned text: metrics (best marked ★), findings, largest changes."""
+    data = comparison.data
+    keys = comparison.variants
+    label = "label_zh" if lang == "zh" else "label_en"
+    header = ["指标" if lang == "zh" else "metric", "单位" if lang == "zh" else "unit"] + keys
+    rows = []
+    for m in data["metrics"]:
+        cells = [m[label], m["unit"]]
+        for k in keys:
+            v = m["values"].get(k)
+            text = "—" if v is None else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}")
+            cells.append(text + (" ★" if k in m["best"] else "  "))
+        rows.append(cells)
+    findings_title = "规则检查" if lang == "zh" else "rule findings"
+    for sev, zh in (("error", "错误"), ("warning", "提示"), ("not_checked", "未检查")):
+        rows.append([f"{findings_title}: {zh if lang == 'zh' else sev}", ""] +
+                    [f"{data['findings'][k]['counts'][sev]}  " for k in keys])
+    widths = [max(_width(r[i]) for r in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(_pad(h, widths[i], right=i >= 2) for i, h in enumerate(header))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(_pad(c, widths[i], right=i >= 2) for i, c in enumerate(r)))
+    lines.append("")
+    lines.append("★ " + ("按指标方向较优" if lang == "zh" else "better by the metric's direction"))
+    for k in keys:
+        ch = data["changes"][k]
+        if not ch["members_moved"] and not ch["created"] and not ch["dissolved"]:
+            continue
+        lines.append("")
+        title = "变化及原因" if lang == "zh" else "what changed and why"
+        lines.append(f"{k} — {title} (vs {data['base']}): +{len(ch['created'])} / -{len(ch['dissolved'])} "
+                     f"{'个组织' if lang == 'zh' else 'units'}, {ch['members_moved']:,} "
+                     f"{'名党员调整' if lang == 'zh' else 'members moved'}")
+        for f in ch["flows"][:max_changes]:
+            reason = f["reasons"][0].get(lang) if f["reasons"] and f["reasons"][0].get(lang) else ""
+            lines.append(f"  {f['count']:>6,}  {f['from_name']} → {f['to_name']}" + (f"  ({reason})" if reason else ""))
+        if len(ch["flows"]) > max_changes:
+            lines.append(f"  … {len(ch['flows']) - max_changes} more")
+    return "\n".join(lines)

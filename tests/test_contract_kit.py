@@ -1,0 +1,348 @@
+"""The contract kit: ``check_strategy`` passes a well-behaved strategy and catches each broken rule.
+
+Strategies defined in this module are checked with ``processes=False`` (the cross-process check
+would have to import this test module in a child process). The cross-process determinism check
+is exercised with one module written to a temporary folder and put on ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import textwrap
+
+import numpy as np
+import pytest
+from pydantic import BaseModel, ConfigDict, Field
+
+from orgmodel.errors import UserError
+from orgmodel.plan import Plan, Reason
+from orgmodel.strategy import Strategy
+from orgmodel.testing import BASELINES, ContractFailure, check_strategy, contract_baselines, snapshot
+
+ALL = sorted(BASELINES)
+FEW = ("tiny", "one-member", "village-of-2")
+
+
+class MergeSmall(Strategy):
+    """Well behaved: branches below ``below`` members merge into the first branch."""
+
+    name = "merge-small"
+    label_en = "merge small branches"
+    templates = {"small": {"zh": "{unit}仅{n}名党员，并入{to}", "en": "{unit} has {n} members: merged into {to}"}}
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        below: int = Field(3, ge=1)
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        plan = ctx.plan()
+        branches = s.unit_ids("party.branch")
+        for unit in branches[1:]:
+            n = s.size(unit)
+            if n < params.below:
+                reason = ("small", {"unit": unit, "n": n, "to": branches[0]})
+                plan.dissolve(unit, members_to=branches[0], children_to=branches[0], reason=reason)
+        return plan.build()
+
+
+class SeededShuffle(MergeSmall):
+    """Well behaved: uses the seeded ``ctx.rng`` to pick a member to move."""
+
+    name = "seeded-shuffle"
+    templates = {"pick": {"zh": "随机调整{m}", "en": "random move of {m}"}}
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        plan = ctx.plan()
+        branches = s.unit_ids("party.branch")
+        if len(branches) > 1:
+            members = s.member_ids_of(branches[0])
+            if members:
+                m = members[int(ctx.rng.integers(len(members)))]
+                plan.move([m], to=branches[1], reason=("pick", {"m": m}))
+        return plan.build()
+
+
+def test_good_strategy_passes_every_baseline():
+    plans = check_strategy(MergeSmall(), {"below": 3}, processes=False)
+    assert sorted(plans) == ALL
+    assert all(isinstance(p, Plan) for p in plans.values())
+    # something was really proposed on the baselines with small branches
+    assert [op.op for op in plans["village-of-2"].operations] == ["dissolve"]
+    assert plans["tiny"].operations == []
+
+
+def test_good_strategy_with_default_params():
+    assert sorted(check_strategy(MergeSmall(), processes=False)) == ALL
+
+
+def test_seeded_randomness_passes():
+    plans = check_strategy(SeededShuffle(), processes=False)
+    assert plans["tiny"].operations[0].op == "move_members"
+
+
+# --- broken rules -----------------------------------------------------------------------------
+
+
+def failure(strategy, params=None, **kwargs) -> str:
+    kwargs.setdefault("processes", False)
+    with pytest.raises(ContractFailure) as info:
+        check_strategy(strategy, params, **kwargs)
+    message = str(info.value)
+    assert strategy.name in message
+    return message
+
+
+class ReturnsDict(MergeSmall):
+    name = "returns-dict"
+
+    def propose(self, ctx, params):
+        return {"operations": []}
+
+
+def test_returning_a_dict_fails():
+    message = failure(ReturnsDict())
+    for base in ALL:
+        assert f"[{base}] propose returned dict, not a Plan" in message
+
+
+class MutatesArray(MergeSmall):
+    name = "mutates-array"
+
+    def propose(self, ctx, params):
+        names = ctx.structure.units.name  # a read-only view of a writable array
+        base = names.base if names.base is not None else names
+        base[0] = base[0] + "（改）"
+        return ctx.plan().build()
+
+
+class MutatesAttrs(MergeSmall):
+    name = "mutates-attrs"
+
+    def propose(self, ctx, params):
+        ctx.structure.units.attrs[0]["touched"] = True  # the dicts are shared, not copied
+        return ctx.plan().build()
+
+
+class MutatesPersonal(MergeSmall):
+    name = "mutates-personal"
+
+    def propose(self, ctx, params):
+        ctx.structure.personal["phone"] = np.array(["x"] * ctx.structure.n_members, dtype=object)
+        return ctx.plan().build()
+
+
+@pytest.mark.parametrize("strategy", [MutatesArray(), MutatesAttrs(), MutatesPersonal()], ids=lambda s: s.name)
+def test_mutating_the_input_fails(strategy):
+    base = contract_baselines("party", only=("tiny",))["tiny"]
+    before = snapshot(base)
+    strategy.propose(strategy.context(base), strategy.parse_params({}))
+    assert snapshot(base) != before, "snapshot() does not see this mutation"
+
+    message = failure(strategy, only=FEW)
+    for name in FEW:
+        assert f"[{name}] propose mutated the input structure" in message
+
+
+class MovesIntoGroup(MergeSmall):
+    name = "moves-into-group"
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        plan = ctx.plan()
+        branch = s.unit_ids("party.branch")[0]
+        group = s.unit_ids("party.group")[0]
+        plan.move(s.member_ids_of(branch)[:1], to=group, reason="into the group")
+        return plan.build()
+
+
+def test_moving_members_into_a_group_fails():
+    message = failure(MovesIntoGroup(), only=FEW)
+    assert "[tiny] the plan cannot be applied" in message
+    assert "party.group" in message
+
+
+class DissolvesWithoutDestination(MergeSmall):
+    name = "dissolves-without-destination"
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        plan = ctx.plan()
+        branch = s.unit_ids("party.branch")[0]
+        plan.dissolve(branch, children_to=s.parent(branch), reason="gone")
+        return plan.build()
+
+
+def test_dissolving_a_branch_with_no_destination_fails():
+    message = failure(DissolvesWithoutDestination(), only=FEW)
+    for name in FEW:
+        assert f"[{name}] the plan cannot be applied" in message
+    assert "without a branch" in message
+
+
+class Unseeded(MergeSmall):
+    name = "unseeded"
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        plan = ctx.plan()
+        branch = s.unit_ids("party.branch")[0]
+        n = int(np.random.default_rng().integers(1_000_000_000))  # not ctx.rng: no seed
+        plan.set_attributes(branch, name=f"支部{n}", reason=("renamed", {"n": n}))
+        return plan.build()
+
+
+def test_unseeded_randomness_fails():
+    message = failure(Unseeded(), only=FEW)
+    for name in FEW:
+        assert f"[{name}] the same seed gave two different plans" in message
+
+
+class LaxParams(MergeSmall):
+    name = "lax-params"
+
+    class Params(BaseModel):  # no extra="forbid": a misspelt parameter would pass silently
+        below: int = 3
+
+
+def test_params_without_extra_forbid_fail():
+    message = failure(LaxParams())
+    assert "[params] Params must set model_config = ConfigDict(extra='forbid')" in message
+    assert "[params] an unknown parameter 'no_such_parameter' was accepted" in message
+
+
+class EmptyReason(MergeSmall):
+    name = "empty-reason"
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        plan = ctx.plan()
+        branch = s.unit_ids("party.branch")[0]
+        # Reason requires a code of at least one character; model_construct skips the check
+        plan.set_attributes(branch, name="无理由", reason=Reason.model_construct(code="", params={}, text=None))
+        return plan.build()
+
+
+def test_operation_with_an_empty_reason_code_fails():
+    message = failure(EmptyReason(), only=FEW)
+    for name in FEW:
+        assert f"[{name}] operation 0 (set_attributes) has no reason" in message
+
+
+class Crashes(MergeSmall):
+    name = "crashes"
+
+    def propose(self, ctx, params):
+        return ctx.structure.unit_ids("party.branch")[10]
+
+
+def test_unexpected_exception_fails():
+    message = failure(Crashes(), only=("tiny",))
+    assert "[tiny] propose raised IndexError" in message
+
+
+def test_invalid_params_given_to_the_kit():
+    with pytest.raises(ContractFailure, match="params are invalid.*below"):
+        check_strategy(MergeSmall(), {"below": 0}, processes=False)
+
+
+class RefusesSmall(MergeSmall):
+    """Refuses (a UserError) structures of fewer than 10 members: a refusal is not a failure."""
+
+    name = "refuses-small"
+
+    def propose(self, ctx, params):
+        if ctx.structure.n_members < 10:
+            raise UserError("needs at least 10 members")
+        return super().propose(ctx, params)
+
+
+def test_refusing_some_baselines_with_a_user_error_is_fine():
+    plans = check_strategy(RefusesSmall(), processes=False)
+    assert "one-member" not in plans
+    assert sorted(plans) == [name for name in ALL if name != "one-member"]
+
+
+def test_every_failure_is_listed():
+    class ManyFaults(LaxParams, MutatesPersonal):
+        name = "many-faults"
+
+    message = failure(ManyFaults(), only=("tiny",))
+    assert "extra='forbid'" in message and "[tiny] propose mutated the input structure" in message
+
+
+# --- the cross-process check: a module importable in a child process ---------------------------
+
+MODULE = "orgmodel_kit_probe_strategies"
+MODULE_SOURCE = textwrap.dedent(
+    '''
+    """Strategies for the contract kit's cross-process check (written by test_contract_kit)."""
+
+    from orgmodel.strategy import Strategy
+
+    WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+             "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa")
+
+
+    class Stable(Strategy):
+        name = "stable-order"
+        templates = {"order": {"zh": "按{order}排序", "en": "ordered {order}"}}
+
+        def propose(self, ctx, params):
+            plan = ctx.plan()
+            branch = ctx.structure.unit_ids("party.branch")[0]
+            order = "-".join(sorted(set(WORDS)))
+            plan.set_attributes(branch, name=order, reason=("order", {"order": order}))
+            return plan.build()
+
+
+    class HashOrdered(Stable):
+        name = "hash-ordered"
+
+        def propose(self, ctx, params):
+            plan = ctx.plan()
+            branch = ctx.structure.unit_ids("party.branch")[0]
+            order = "-".join(set(WORDS))  # set order of strings depends on PYTHONHASHSEED
+            plan.set_attributes(branch, name=order, reason=("order", {"order": order}))
+            return plan.build()
+    '''
+)
+
+
+@pytest.fixture(scope="module")
+def probe_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kit-probe")
+    (folder / f"{MODULE}.py").write_text(MODULE_SOURCE, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def probe(probe_folder, monkeypatch):
+    monkeypatch.syspath_prepend(str(probe_folder))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(probe_folder), os.environ.get("PYTHONPATH")])))
+    return importlib.import_module(MODULE)
+
+
+def test_cross_process_check_passes_a_deterministic_strategy(probe):
+    plans = check_strategy(probe.Stable(), only=("tiny", "one-member"))
+    assert sorted(plans) == ["one-member", "tiny"]
+
+
+def test_cross_process_check_catches_set_iteration_order(probe):
+    strategy = probe.HashOrdered()
+    # within one process the order is stable, so the in-process checks pass ...
+    check_strategy(strategy, only=("tiny",), processes=False)
+    # ... but a fresh process with another PYTHONHASHSEED proposes another plan
+    message = failure(strategy, only=("tiny",), processes=True)
+    assert "[tiny] the plan differs in a process with PYTHONHASHSEED=" in message
+
+
+def test_cross_process_check_reports_a_child_that_cannot_import(probe_folder, monkeypatch):
+    monkeypatch.syspath_prepend(str(probe_folder))
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # the child cannot find the module
+    module = importlib.import_module(MODULE)
+    message = failure(module.Stable(), only=("tiny",), processes=True)
+    assert "[tiny] proposing in a fresh process failed" in message
+    assert "ModuleNotFoundError" in message
