@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UserError
+from .results import write_run
 
 __all__ = ["main", "COMMANDS", "EXIT_OK", "EXIT_USER", "EXIT_BUG"]
 
@@ -64,8 +65,6 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .results import write_run
-
     from .evaluate import evaluate
     from .rules import count_findings
 
@@ -167,16 +166,24 @@ def _cmd_new_plugin(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    scenario = builtin_scenario()
-    print(f"built-in scenario: {scenario}")
-    args.file = str(scenario)
-    args.json = False
-    args.top = 5
-    status = _cmd_validate(args)
-    if status == EXIT_OK:
-        print()
-        status = _cmd_info(args)
-    return status
+    from .compare import format_table, load_comparison
+    from .evaluate import evaluate
+    from .loader import build_baseline
+
+    path = builtin_scenario()
+    args.file = str(path)
+    scenario, engine = _scenario_and_engine(args)
+    baseline = build_baseline(scenario, engine.plugins)
+    result = engine.run(scenario, baseline=baseline)
+    out = Path(args.out) if args.out else scenario.output_dir()
+    write_run(result, out, evaluate(result, engine.plugins))
+    lang = args.lang or scenario.spec.output.lang
+    print(f"{scenario.spec.name}: {len(result.variants)} variant(s) on {int(baseline.members['active'].sum()):,} members")
+    print()
+    print(format_table(load_comparison([out]), lang=lang))
+    print()
+    print(f"results: {out}")
+    return EXIT_OK
 
 
 def builtin_scenario() -> Path:
@@ -218,7 +225,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
-    "demo": ("validate and summarise the built-in scenario", _cmd_demo),
+    "demo": ("run the built-in scenario's variants and print their comparison", _cmd_demo),
 }
 
 
@@ -269,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--dir", default=".", help="folder to create the package in (default: here)")
         if name in ("info", "demo"):
             p.add_argument("--lang", choices=("zh", "en"), help="label language (default: the scenario's)")
+        if name == "demo":
+            p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
         if name == "info":
             p.add_argument("--json", action="store_true", help="print the summary as JSON")
             p.add_argument("--top", type=int, default=5, help="how many of the largest branches to list")

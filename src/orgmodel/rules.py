@@ -191,6 +191,20 @@ class _Quantities:
         self.as_of = as_of
         self._cache: dict[str, np.ndarray | None] = {}
 
+    def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+        """Each unit's tag tuple as a code into the list of distinct tuples (one pass, cached)."""
+        if "_tags" not in self._cache:
+            tags = self.s.units.tags
+            hashes = np.fromiter(map(hash, tags.tolist()), dtype=np.int64, count=len(tags))
+            _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
+            distinct = tags[first]
+            if not (distinct[codes] == tags).all():  # a hash collision: fall back to exact grouping
+                index: dict[tuple[str, ...], int] = {}
+                codes = np.array([index.setdefault(t, len(index)) for t in tags.tolist()], dtype=np.int64)
+                distinct = list(index)
+            self._cache["_tags"] = (codes, list(distinct))  # type: ignore[assignment]
+        return self._cache["_tags"]  # type: ignore[return-value]
+
     def get(self, name: str) -> np.ndarray | None:
         """The quantity for every unit code, or None when its data is missing."""
         if name not in self._cache:
@@ -246,8 +260,11 @@ class _Quantities:
         home = s.members["home_host"]
         if not (home >= 0).any():
             return None
-        # map every member's home to each ancestor host, then count full members per (unit, host)
-        full = s.full_mask & (home >= 0)
+        # only joint units can break a per-host bound; count their full members per (unit, host)
+        joint = self.get("hosts") > 1  # type: ignore[operator]
+        if not joint.any():
+            return np.zeros(s.n_units)
+        full = s.full_mask & (home >= 0) & joint[s.members["branch"]]
         unit = s.members["branch"][full]
         host = home[full]
         out = np.zeros(s.n_units)
@@ -289,26 +306,35 @@ class _Quantities:
     def _members_lost_6m(self) -> np.ndarray | None:
         return self._count_members("months_lost", 6)
 
-    def _member_meetings_last_year(self) -> np.ndarray | None:
+    def _unit_attr(self, name: str) -> dict[int, Any]:
         s = self.s
-        values = [a.get("member_meetings_last_year") for a in s.units.attrs.tolist()]
-        if all(v in (None, "") for v in values):
+        out = {}
+        for code in s.units_with_attrs.tolist():
+            value = s.units.attrs[code].get(name)
+            if value not in (None, ""):
+                out[code] = value
+        return out
+
+    def _member_meetings_last_year(self) -> np.ndarray | None:
+        values = self._unit_attr("member_meetings_last_year")
+        if not values:
             return None
-        return np.array([float(v) if v not in (None, "") else np.nan for v in values])
+        out = np.full(self.s.n_units, np.nan)
+        for code, value in values.items():
+            out[code] = float(value)
+        return out
 
     def _years_since_election(self) -> np.ndarray | None:
         s = self.s
         if self.as_of is None:
             return None
+        values = self._unit_attr("elected")
+        if not values:
+            return None
         out = np.full(s.n_units, np.nan)
-        found = False
-        for code, attrs in enumerate(s.units.attrs.tolist()):
-            elected = attrs.get("elected")
-            if elected:
-                found = True
-                day = dt.date.fromisoformat(str(elected))
-                out[code] = (self.as_of - day).days / 365.25
-        return out if found else None
+        for code, elected in values.items():
+            out[code] = (self.as_of - dt.date.fromisoformat(str(elected))).days / 365.25
+        return out
 
 
 def _subject_mask(s: Structure, subject: Subject, q: _Quantities) -> np.ndarray | None:
@@ -318,11 +344,11 @@ def _subject_mask(s: Structure, subject: Subject, q: _Quantities) -> np.ndarray 
         codes = [s.kinds.code(k) for k in subject.kinds if k in s.kinds]
         mask &= np.isin(u.kind, codes)
     if subject.tags_any or subject.tags_none:
-        tags = u.tags
+        codes, distinct = q.tag_codes()
         if subject.tags_any:
-            mask &= np.array([bool(set(t) & set(subject.tags_any)) for t in tags], dtype=bool)
+            mask &= np.array([bool(set(t) & set(subject.tags_any)) for t in distinct], dtype=bool)[codes]
         if subject.tags_none:
-            mask &= np.array([not (set(t) & set(subject.tags_none)) for t in tags], dtype=bool)
+            mask &= np.array([not (set(t) & set(subject.tags_none)) for t in distinct], dtype=bool)[codes]
     if subject.joint is not None:
         hosts = q.get("hosts")
         mask &= (hosts > 1) == subject.joint  # type: ignore[operator]

@@ -467,6 +467,12 @@ class Structure:
         return self.units.ids[codes].tolist()
 
     @cached_property
+    def units_with_attrs(self) -> np.ndarray:
+        """Codes of units that carry any attribute (most carry none), ascending."""
+        return frozen(np.flatnonzero(np.fromiter((bool(a) for a in self.units.attrs.tolist()), dtype=bool,
+                                                 count=self.n_units)))
+
+    @cached_property
     def depth(self) -> np.ndarray:
         """Depth of every unit in its forest (roots 0); -1 for dissolved units."""
         from .invariants import forest_depth

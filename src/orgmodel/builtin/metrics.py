@@ -158,7 +158,11 @@ class MeetingRoom(Metric):
         s = ctx.structure
         largest = float(ctx.branch_sizes.max()) if len(ctx.branch_sizes) else None
         codes = np.flatnonzero(ctx.is_branch)
-        capacity = np.array([_capacity(s.units.attrs[c], ctx.rooms.get(str(s.units.ids[c]))) for c in codes], dtype=float)
+        attrs = s.units.attrs
+        if ctx.rooms or np.isin(s.units_with_attrs, codes).any():
+            capacity = np.array([_capacity(attrs[c], ctx.rooms.get(str(s.units.ids[c]))) for c in codes], dtype=float)
+        else:
+            capacity = np.full(len(codes), np.nan)
         known = ~np.isnan(capacity)
         out = [self.value("largest", largest, "最大一次支部会议人数", "largest branch meeting", unit="人", direction="lower")]
         if known.any():

@@ -61,12 +61,19 @@ class TeamAlignment(Metric):
         on_team = s.units.kind[built.dst] == team
         branch_team = np.unique(built.src[on_team].astype(np.int64) * width + built.dst[on_team])
         branch = s.members["branch"][p.src].astype(np.int64)
-        aligned_rows = np.isin(branch * width + p.dst, branch_team)
-        aligned_members = np.unique(p.src[aligned_rows])
-        in_team = np.unique(p.src[s.units.kind[p.dst] == team])
+        keys = branch * width + p.dst
+        pos = np.searchsorted(branch_team, keys)
+        aligned_rows = (pos < len(branch_team)) & (branch_team[np.minimum(pos, len(branch_team) - 1)] == keys) \
+            if len(branch_team) else np.zeros(len(keys), dtype=bool)
         active = s.members["active"]
-        share = 100.0 * active[aligned_members].sum() / ctx.n_active if ctx.n_active else None
-        share_of_takers = 100.0 * active[aligned_members].sum() / active[in_team].sum() if active[in_team].sum() else None
+        aligned = np.zeros(s.n_members, dtype=bool)
+        aligned[p.src[aligned_rows]] = True
+        in_team = np.zeros(s.n_members, dtype=bool)
+        in_team[p.src[s.units.kind[p.dst] == team]] = True
+        n_aligned = int((aligned & active).sum())
+        n_in_team = int((in_team & active).sum())
+        share = 100.0 * n_aligned / ctx.n_active if ctx.n_active else None
+        share_of_takers = 100.0 * n_aligned / n_in_team if n_in_team else None
         return [
             self.value("share", share, "所在支部依托本人参加团队的党员比例", "members in a branch on their team", unit="%", direction="higher"),
             self.value("share_of_team_members", share_of_takers, "参加团队党员中支部与团队一致的比例",

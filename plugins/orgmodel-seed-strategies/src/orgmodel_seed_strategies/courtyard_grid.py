@@ -1,0 +1,401 @@
+"""院落党支部 / 楼栋党小组 / 网格化: "committee in the community, branch in the courtyard, group in the building" (seed 003).
+
+An oversized residential branch is upgraded in place (``retype`` to a general branch or a
+committee, keeping its id) and its members are re-cut by where they live:
+
+* ``by="courtyard"``: one branch per courtyard (院落党支部, tagged ``courtyard``), one group per
+  building inside it (楼栋党小组); courtyards with fewer than ``min_full`` full members are joined
+  with the next ones into a joint courtyard branch.
+* ``by="grid"``: one branch per grid (网格党支部). Existing ``party.grid`` hosts are used when the
+  members live in them; otherwise grids are generated: courtyards (whole, when they fit) and
+  buildings are packed in code order into grids of at most ``grid_members`` members or
+  ``grid_households`` households, a ``party.grid`` host is created for each and the courtyards and
+  buildings are attached to it (``part_of``).
+
+Members are placed by ``home_host`` (building → courtyard → grid). Members with no home inside the
+branch's area are placed in the branch that most of their old party group went to, and failing
+that in the smallest new branch; the reasons count them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from orgmodel.errors import UserError
+from orgmodel.strategy import Strategy
+
+from ._structure_helpers import (
+    allows_parent,
+    ancestor_of_kind,
+    check_scope,
+    host_descendants,
+    in_scope,
+    join_names,
+    merge_small,
+    modal,
+    name,
+    pack_greedy,
+    require_unit,
+    under_host,
+    unit_value,
+)
+
+GRID_PARENTS = ("party.residential_area", "party.community", "party.village")
+
+
+class CourtyardGrid(Strategy):
+    """Re-cut an oversized residential branch into courtyard (or grid) branches with building groups."""
+
+    name = "courtyard-grid"
+    label_zh = "院落党支部与楼栋党小组"
+    label_en = "courtyard branches and building groups"
+    description = (
+        "an oversized residential branch becomes a general branch (or committee); one branch per courtyard "
+        "or grid, one group per building; members placed by where they live"
+    )
+    templates = {
+        "upgrade": {
+            "zh": "{unit}有{size}名党员，超过{over}人，按“党委建在社区、支部建在院落、党小组建在楼栋”的思路升格为{kind}，下设{n}个{by}党支部",
+            "en": "{unit} has {size} members (over {over}): upgraded to a {kind_en} with {n} {by_en} branches under it (committee in the community, branch in the courtyard, group in the building)",
+        },
+        "dissolve_parent": {
+            "zh": "{unit}有{size}名党员，超过{over}人；其上级{parent}不能再设{kind}，故撤销{unit}，{n}个{by}党支部直接隶属{parent}",
+            "en": "{unit} has {size} members (over {over}); its parent {parent} cannot hold another level, so {unit} is dissolved and the {n} {by_en} branches sit under {parent}",
+        },
+        "old_group": {
+            "zh": "{group}随{unit}重新按居住地编组而撤销，原{size}名党员编入新的楼栋党小组",
+            "en": "{group} is dissolved as {unit} is re-cut by residence; its {size} members join the new building groups",
+        },
+        "grid_host": {
+            "zh": "划分{unit}：含{items}，{measure}",
+            "en": "grid {unit} made of {items}: {measure_en}",
+        },
+        "grid_part": {
+            "zh": "{item}划入{grid}",
+            "en": "{item} is part of {grid}",
+        },
+        "block_branch": {
+            "zh": "在{hosts}建立{unit}：{size}名党员（正式{full}名），{groups}个楼栋党小组{joint}",
+            "en": "{unit} on {hosts}: {size} members ({full} full), {groups} building groups{joint_en}",
+        },
+        "building_group": {
+            "zh": "{buildings}的{size}名党员组成{unit}",
+            "en": "the {size} members living in {buildings} form {unit}",
+        },
+        "place_home": {
+            "zh": "{n}名党员按居住地编入{unit}（其中行动不便{limited}名，就近参加组织生活）",
+            "en": "{n} members placed in {unit} by where they live ({limited} with limited mobility, who can attend close to home)",
+        },
+        "place_group": {
+            "zh": "{n}名党员无本片区居住信息，随原党小组多数成员编入{unit}",
+            "en": "{n} members with no home in the area follow most of their old group into {unit}",
+        },
+        "place_smallest": {
+            "zh": "{n}名党员无本片区居住信息且无原党小组可依，编入当时人数最少的{unit}",
+            "en": "{n} members with no home in the area and no old group to follow join the smallest branch, {unit}",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        unit: str | None = Field(None, description="the oversized branch (default: every branch in scope over `over` members)")
+        by: Literal["courtyard", "grid"] = Field("courtyard", description="one branch per courtyard or per grid")
+        over: int = Field(50, ge=1, description="a branch with more members than this is re-cut (when unit is not given)")
+        grid_members: int | None = Field(None, ge=3, description="by=grid: members per generated grid (default 40)")
+        grid_households: int | None = Field(
+            None, ge=1, description="by=grid: households per generated grid (local rule: 300-500, 100-300 in old estates)"
+        )
+        retype_to: Literal["auto", "general_branch", "committee"] = Field(
+            "auto", description="the upgraded unit: auto = general branch up to 100 members, committee above"
+        )
+        min_full: int = Field(3, ge=1, description="courtyards/grids with fewer full members are joined with the next")
+        min_group: int = Field(3, ge=1, description="buildings with fewer members share a group with the next")
+        scope: list[str] | None = Field(None, description="unit ids limiting which branches are re-cut")
+
+        @model_validator(mode="after")
+        def _one_grid_measure(self):
+            if self.grid_members is not None and self.grid_households is not None:
+                raise ValueError("give grid_members or grid_households, not both")
+            if self.by == "courtyard" and (self.grid_members is not None or self.grid_households is not None):
+                raise ValueError("grid_members and grid_households are only used with by='grid'")
+            return self
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        check_scope(s, self.name, params.scope)
+        if params.unit is not None:
+            require_unit(s, self.name, "unit", params.unit, kinds=("party.branch",))
+            units = [params.unit]
+        else:
+            sizes = s.sizes()
+            units = [u for u in s.unit_ids("party.branch")
+                     if sizes[s.unit_code(u)] > params.over and in_scope(s, u, params.scope)]
+            if not units:
+                raise UserError(f"strategy {self.name}: params.unit: no branch in scope has more than {params.over} members")
+        plan = ctx.plan()
+        for i, unit in enumerate(units):
+            self._recut(ctx, params, plan, unit, f"u{i}")
+        return plan.build()
+
+    # -- one branch ---------------------------------------------------------------------------
+
+    def _recut(self, ctx, params, plan, unit: str, key: str) -> None:
+        s = ctx.structure
+        hosts = s.built_on(unit)
+        if not hosts:
+            raise UserError(f"strategy {self.name}: params.unit: {unit!r} is built on no host, so courtyards cannot be found")
+        codes = s.member_codes_of(unit)
+        home = s.members["home_host"][codes]
+        area = np.zeros(len(codes), dtype=bool)
+        for h in hosts:
+            area |= under_host(s, home, s.unit_code(h))
+        if params.by == "courtyard":
+            blocks, of_member, grid_ops = self._courtyards(s, unit, codes, home, area)
+        else:
+            blocks, of_member, grid_ops = self._grids(ctx, params, unit, hosts, codes, home, area, key)
+        # blocks: (host ref, name) of courtyards or grids in order; of_member: block index per member or -1
+        full = s.full_mask[codes]
+        block_full = [int(full[of_member == b].sum()) for b in range(len(blocks))]
+        merged = merge_small([[b] for b in range(len(blocks))], block_full, params.min_full)
+        branch_of_block = np.full(len(blocks), -1, dtype=np.int64)
+        for j, chunk in enumerate(merged):
+            branch_of_block[chunk] = j
+        dest = np.where(of_member >= 0, branch_of_block[np.maximum(of_member, 0)], -1)
+        # members with no home in the area: follow their old group, else the smallest branch
+        group = s.members["group"][codes]
+        by_group: dict[int, int] = {}
+        for g in np.unique(group[(group >= 0) & (dest >= 0)]).tolist():
+            by_group[g] = modal(dest[(group == g) & (dest >= 0)].tolist())
+        follow = (dest < 0) & np.isin(group, list(by_group))
+        for idx in np.flatnonzero(follow).tolist():
+            dest[idx] = by_group[int(group[idx])]
+        lonely = np.flatnonzero(dest < 0)
+        counts = np.bincount(dest[dest >= 0], minlength=len(merged)).astype(np.int64)
+        for idx in lonely.tolist():
+            j = int(np.argmin(counts))
+            dest[idx] = j
+            counts[j] += 1
+        how = np.where(follow, 1, 0)
+        how[lonely] = 2
+
+        # the upgraded (or dissolved) unit
+        size = len(codes)
+        parent = s.parent(unit)
+        new_kind = self._new_kind(s, params, unit, parent, size)
+        by_zh = "院落" if params.by == "courtyard" else "网格"
+        host_name = name(s, hosts[0]) if len(hosts) == 1 else name(s, unit)
+        common = {"unit": name(s, unit), "size": size, "over": params.over, "n": len(merged), "by": by_zh,
+                  "by_en": params.by}
+        for op in grid_ops:
+            op(plan)
+        for g in s.children(unit):
+            if s.kind_of(g) == "party.group":
+                plan.dissolve(g, reason=("old_group", {"group": name(s, g), "unit": name(s, unit), "size": s.size(g)}))
+        if new_kind is not None:
+            label = s.kinds[new_kind]
+            new_name = label.name_template.format(host=host_name) if len(hosts) == 1 else None
+            plan.retype(unit, kind=new_kind, name=new_name, reason=("upgrade", {
+                **common, "kind": label.label_zh, "kind_en": label.label_en}))
+            branch_parent = unit
+        else:
+            branch_parent = parent
+
+        # branches, groups and moves
+        limited = s.column("mobility_limited")[codes]
+        building = ancestor_of_kind(s, home, ["party.building"])
+        first_branch = None
+        for j, chunk in enumerate(merged):
+            hosts_j = [blocks[b][0] for b in chunk]
+            names_j = [blocks[b][1] for b in chunk]
+            mine = np.flatnonzero(dest == j)
+            bname = (names_j[0] + "党支部") if len(chunk) == 1 else (join_names(names_j) + "联合党支部")
+            # groups by building, among members placed by home
+            placed_home = mine[(how[mine] == 0) & (building[mine] >= 0)]
+            bcodes = sorted(set(building[placed_home].tolist()))
+            bcounts = [int((building[placed_home] == b).sum()) for b in bcodes]
+            groups = []
+            if sum(bcounts) >= params.min_group and bcodes:
+                groups = [[bcodes[i] for i in c] for c in merge_small([[i] for i in range(len(bcodes))], bcounts, params.min_group)]
+            branch_ref = plan.create_unit(
+                f"{key}b{j}", kind="party.branch", name=bname, parent=branch_parent, built_on=hosts_j,
+                tags=["courtyard"] if params.by == "courtyard" else [],
+                reason=("block_branch", {
+                    "hosts": join_names(names_j), "unit": bname, "size": len(mine), "full": int(full[mine].sum()),
+                    "groups": len(groups), "joint": "（联合）" if len(chunk) > 1 else "",
+                    "joint_en": " (joint)" if len(chunk) > 1 else "",
+                }))
+            if first_branch is None:
+                first_branch = branch_ref
+            grouped = np.zeros(len(codes), dtype=bool)
+            for gi, gb in enumerate(groups):
+                in_g = placed_home[np.isin(building[placed_home], gb)]
+                gnames = [name(s, str(s.units.ids[b])) for b in gb]
+                gname = (gnames[0] if len(gb) == 1 else join_names(gnames)) + "党小组"
+                gref = plan.create_unit(f"{key}b{j}g{gi}", kind="party.group", name=gname, parent=branch_ref,
+                                        built_on=[str(s.units.ids[b]) for b in gb],
+                                        reason=("building_group", {"buildings": join_names(gnames), "size": len(in_g), "unit": gname}))
+                plan.move(s.members.ids[codes[in_g]].tolist(), to=branch_ref, group=gref, reason=("place_home", {
+                    "n": len(in_g), "unit": f"{bname}{gname}", "limited": int(limited[in_g].sum())}))
+                grouped[in_g] = True
+            rest_home = mine[(how[mine] == 0) & ~grouped[mine]]
+            plan.move(s.members.ids[codes[rest_home]].tolist(), to=branch_ref, reason=("place_home", {
+                "n": len(rest_home), "unit": bname, "limited": int(limited[rest_home].sum())}))
+            for code_how, reason in ((1, "place_group"), (2, "place_smallest")):
+                sel = mine[how[mine] == code_how]
+                plan.move(s.members.ids[codes[sel]].tolist(), to=branch_ref, reason=(reason, {"n": len(sel), "unit": bname}))
+        if new_kind is None:
+            children = [c for c in s.children(unit) if s.kind_of(c) != "party.group"]
+            plan.dissolve(unit, members_to=first_branch, children_to=parent if children else None,
+                          reason=("dissolve_parent", {**common, "parent": name(s, parent) if parent else "—",
+                                                      "kind": "党总支或党委"}))
+
+    def _new_kind(self, s, params, unit, parent, size) -> str | None:
+        order = {"auto": ["party.general_branch", "party.committee"] if size <= 100 else ["party.committee", "party.general_branch"],
+                 "general_branch": ["party.general_branch"], "committee": ["party.committee"]}[params.retype_to]
+        for kind in order:
+            if allows_parent(s, kind, parent):
+                return kind
+        if params.retype_to != "auto":
+            raise UserError(
+                f"strategy {self.name}: params.retype_to: a {order[0]} cannot sit under {parent!r} ({s.kind_of(parent)})"
+            )
+        return None
+
+    # -- courtyards ---------------------------------------------------------------------------
+
+    def _courtyards(self, s, unit, codes, home, area):
+        court = ancestor_of_kind(s, home, ["party.courtyard"])
+        court = np.where(area, court, -1)
+        blocks = sorted(set(court[court >= 0].tolist()))
+        if not blocks:
+            raise UserError(
+                f"strategy {self.name}: params.by: no member of {unit!r} lives in a party.courtyard of its area;"
+                " record courtyards and buildings (home_host) or use by='grid'"
+            )
+        index = {c: i for i, c in enumerate(blocks)}
+        of_member = np.array([index.get(c, -1) for c in court.tolist()], dtype=np.int64)
+        return [(str(s.units.ids[c]), name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
+
+    # -- grids --------------------------------------------------------------------------------
+
+    def _grids(self, ctx, params, unit, hosts, codes, home, area, key):
+        s = ctx.structure
+        grid = np.where(area, ancestor_of_kind(s, home, ["party.grid"]), -1)
+        if (grid >= 0).any():
+            if params.grid_members is not None or params.grid_households is not None:
+                raise UserError(
+                    f"strategy {self.name}: params.grid_members: {unit!r} already has party.grid hosts; grids are not generated"
+                )
+            blocks = sorted(set(grid[grid >= 0].tolist()))
+            index = {c: i for i, c in enumerate(blocks)}
+            of_member = np.array([index.get(c, -1) for c in grid.tolist()], dtype=np.int64)
+            return [(str(s.units.ids[c]), name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
+        return self._generate(ctx, params, unit, hosts, codes, home, area, key)
+
+    def _generate(self, ctx, params, unit, hosts, codes, home, area, key):
+        s = ctx.structure
+        courtyards, buildings_loose = [], []
+        for h in hosts:
+            courtyards += host_descendants(s, h, ["party.courtyard"])
+            buildings_loose += [b for b in host_descendants(s, h, ["party.building"])
+                                if s.kind_of(s.parent(b)) != "party.courtyard"]
+        if not courtyards and not buildings_loose:
+            raise UserError(
+                f"strategy {self.name}: params.by: the area of {unit!r} has no party.courtyard or party.building hosts"
+                " to make grids of"
+            )
+        by_households = params.grid_households is not None
+        cap = params.grid_households if by_households else (params.grid_members or 40)
+        all_home = s.members["home_host"]
+        active = s.members["active"]
+        member_building = ancestor_of_kind(s, home, ["party.building"])
+        member_court = ancestor_of_kind(s, home, ["party.courtyard"])
+        household_col = s.members.columns.get("household")
+
+        def households(b: str) -> float:
+            value = unit_value(s, b, "households")
+            if value is not None:
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    raise UserError(
+                        f"strategy {self.name}: params.grid_households: building {b!r} has households={value!r}, not a number"
+                    ) from None
+            if household_col is None:
+                raise UserError(
+                    f"strategy {self.name}: params.grid_households: building {b!r} has no `households` attribute"
+                    " and there is no `household` member column"
+                )
+            living = (all_home == s.unit_code(b)) & active
+            vals = [v for v in household_col[living].tolist() if v not in (None, "") and v == v]
+            return float(len(set(vals)))
+
+        def weight_building(b: str) -> float:
+            if by_households:
+                return households(b)
+            return float((member_building == s.unit_code(b)).sum())
+
+        items: list[tuple[int, str, float]] = []  # (code, host id, weight)
+        split_courts: dict[str, list[str]] = {}
+        for c in courtyards:
+            blds = host_descendants(s, c, ["party.building"])
+            w = sum(weight_building(b) for b in blds)
+            if not by_households:
+                w += float(((member_court == s.unit_code(c)) & (member_building < 0)).sum())
+            if w <= cap or not blds:
+                items.append((s.unit_code(c), c, w))
+            else:
+                split_courts[c] = blds
+                items += [(s.unit_code(b), b, weight_building(b)) for b in blds]
+        items += [(s.unit_code(b), b, weight_building(b)) for b in buildings_loose]
+        items.sort()
+        chunks = pack_greedy([w for _, _, w in items], cap)
+        area_host = hosts[0]
+        grid_parent = area_host if s.kind_of(area_host) in GRID_PARENTS else None
+        ops = []
+        blocks: list[str] = []
+        names: dict[str, str] = {}
+        item_block: dict[int, int] = {}
+        for k, chunk in enumerate(chunks):
+            gname = f"{name(s, area_host)}第{k + 1}网格"
+            total = sum(items[i][2] for i in chunk)
+            measure = f"{int(total)}户" if by_households else f"{int(total)}名党员"
+            measure_en = f"{int(total)} households" if by_households else f"{int(total)} members"
+            item_names = [name(s, items[i][1]) for i in chunk]
+            ref = f"new:{key}grid{k}"
+
+            def make(plan, k=k, gname=gname, chunk=chunk, item_names=item_names, measure=measure, measure_en=measure_en):
+                gref = plan.create_host(f"{key}grid{k}", kind="party.grid", name=gname, parent=grid_parent,
+                                        reason=("grid_host", {"unit": gname, "items": join_names(item_names),
+                                                              "measure": measure, "measure_en": measure_en}))
+                for i in chunk:
+                    plan.attach(items[i][1], parent=gref, reason=("grid_part", {"item": name(s, items[i][1]), "grid": gname}))
+            ops.append(make)
+            blocks.append(ref)
+            names[ref] = gname
+            for i in chunk:
+                item_block[items[i][0]] = k
+        for c, blds in split_courts.items():  # members living in a split courtyard itself: grid of its first building
+            item_block[s.unit_code(c)] = item_block[s.unit_code(blds[0])]
+        of_member = np.full(len(codes), -1, dtype=np.int64)
+        for idx in range(len(codes)):
+            if not area[idx]:
+                continue
+            b, c = int(member_building[idx]), int(member_court[idx])
+            if c >= 0 and c in item_block and (s.units.ids[c] not in split_courts or b < 0):
+                of_member[idx] = item_block[c]
+            elif b >= 0 and b in item_block:
+                of_member[idx] = item_block[b]
+        # keep only grids that have members (empty grids are still created as hosts)
+        used = sorted(set(of_member[of_member >= 0].tolist()))
+        if not used:
+            raise UserError(
+                f"strategy {self.name}: params.by: no member of {unit!r} lives in a courtyard or building of its area"
+            )
+        remap = {b: i for i, b in enumerate(used)}
+        of_member = np.array([remap.get(b, -1) for b in of_member.tolist()], dtype=np.int64)
+        return [(blocks[b], names[blocks[b]]) for b in used], of_member, ops

@@ -1,0 +1,204 @@
+"""产业党支部: an industry branch on an association spanning villages, with dual participation (seed 003).
+
+The seed: several villages grow the same melon; the township sets up a melon-growers' association
+and "builds the branch on the industry"; members keep their organisational relation in their
+village branch (党员关系保留在村党支部上) and take part in both the village branch's and the
+industry's activities.
+
+Per DESIGN decision 2 a unit that holds no relation is sized from ``participates_in``. The party
+pack has exactly one organisation kind that holds no relation and is sized from participation:
+``party.functional_group``. The industry unit is therefore a ``party.functional_group`` tagged
+``industry`` (the pack's tag for 产业党支部), built on the association host, named
+``{association}党支部``; members are added with ``add_participation`` and nobody moves. A
+``party.branch`` would be member-holding (and counted as a branch with 0 members by the rules), a
+``party.general_branch`` is sized from its subtree (0) and would trip general_branch.when.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from orgmodel.errors import UserError
+from orgmodel.strategy import Strategy
+
+from ._structure_helpers import (
+    ancestor_of_kind,
+    check_scope,
+    common_ancestor,
+    first_allowed_ancestor,
+    host_in_scope,
+    join_names,
+    name,
+    require_unit,
+    top_org_on_host,
+)
+
+KIND = "party.functional_group"
+
+
+class IndustryBranch(Strategy):
+    """An industry unit on an association: members take part without moving their relation."""
+
+    name = "industry-branch"
+    label_zh = "产业党支部"
+    label_en = "industry branch"
+    description = (
+        "an industry unit (party.functional_group tagged industry) built on an association; members who "
+        "take part in the association, or are chosen by a member column, participate in it and keep their "
+        "village relation (dual participation)"
+    )
+    templates = {
+        "industry_unit": {
+            "zh": "依托{association}建立{unit}（产业党支部），隶属{parent}指导；{n}名党员参加，分别来自{villages}（{n_branches}个支部），组织关系仍保留在原支部，双重参加组织生活",
+            "en": "{unit} (industry branch) on {association} under {parent}: {n} members from {n_branches} branches ({villages}) take part; their relation stays in their own branch (dual participation)",
+        },
+        "industry_participants": {
+            "zh": "{n}名党员参加{unit}：{from_host}名因参加{association}，{from_column}名按{column}选定，{explicit}名由参数指定；无人转移组织关系",
+            "en": "{n} members take part in {unit}: {from_host} take part in {association}, {from_column} chosen by {column}, {explicit} named; nobody's relation moves",
+        },
+        "industry_secretary": {
+            "zh": "{person}任{unit}书记",
+            "en": "{person} is the secretary of {unit}",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        association: str | None = Field(
+            None,
+            description="the association host (normally a party.association; any host kind is accepted); "
+            "default: every party.association in scope",
+        )
+        member_column: str | None = Field(None, description="member column choosing participants, e.g. occupation")
+        member_value: str | int | float | bool | None = Field(
+            None, description="members whose member_column equals this take part (None: a true/non-empty value)"
+        )
+        members: list[str] = Field(default_factory=list, description="member ids that take part in any case")
+        from_participation: bool = Field(True, description="members taking part in the association host take part")
+        parent: str | None = Field(
+            None, description="organisation unit the industry unit sits under (default: the township committee)"
+        )
+        unit_name: str | None = Field(None, description="name of the industry unit (one association only)")
+        secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
+        scope: list[str] | None = Field(None, description="unit ids limiting which associations and members count")
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        check_scope(s, self.name, params.scope)
+        if params.association is not None:
+            require_unit(s, self.name, "association", params.association, role="host")
+            associations = [params.association]
+        else:
+            associations = [a for a in s.unit_ids("party.association") if host_in_scope(s, a, params.scope)]
+            if not associations:
+                raise UserError(
+                    f"strategy {self.name}: params.association: no party.association host in scope; name one"
+                )
+        if len(associations) > 1 and (params.unit_name or params.secretary or params.members or params.member_column):
+            raise UserError(
+                f"strategy {self.name}: params.association: unit_name, secretary, members and member_column"
+                f" need one association (found {len(associations)})"
+            )
+        if params.member_column is not None and params.member_column not in s.members.columns:
+            raise UserError(f"strategy {self.name}: params.member_column: no member column {params.member_column!r}")
+        if params.parent is not None:
+            require_unit(s, self.name, "parent", params.parent, role="org")
+            allowed = s.kinds[KIND].allowed_parents
+            if allowed is not None and s.kind_of(params.parent) not in allowed:
+                raise UserError(
+                    f"strategy {self.name}: params.parent: an industry unit ({KIND}) cannot sit under a {s.kind_of(params.parent)}"
+                )
+        explicit = s.member_codes(params.members) if params.members else np.empty(0, dtype=np.int32)
+        in_scope_members = self._scope_mask(s, params.scope)
+        by_column = self._by_column(s, params)
+        plan = ctx.plan()
+        made = 0
+        for i, assoc in enumerate(associations):
+            from_host = s.participant_codes(assoc) if params.from_participation else np.empty(0, dtype=np.int64)
+            active = s.members["active"]
+            from_host = from_host[active[from_host] & in_scope_members[from_host]]
+            col = by_column[in_scope_members[by_column]]
+            codes = np.unique(np.concatenate([from_host, col, explicit]).astype(np.int64))
+            codes = codes[active[codes]]
+            if not len(codes):
+                if params.association is not None:
+                    raise UserError(
+                        f"strategy {self.name}: params.association: nobody takes part in {params.association!r};"
+                        " give member_column or members"
+                    )
+                continue
+            parent = params.parent or self._parent(s, assoc, codes)
+            branches = np.unique(s.members["branch"][codes])
+            villages = self._villages(s, codes, branches)
+            unit_name = params.unit_name or (name(s, assoc) + "党支部")
+            reason = ("industry_unit", {
+                "association": name(s, assoc), "unit": unit_name, "parent": name(s, parent) if parent else "—",
+                "n": len(codes), "villages": villages, "n_branches": len(branches),
+            })
+            ref = plan.create_unit(f"industry{i}", kind=KIND, name=unit_name, parent=parent, built_on=[assoc],
+                                   tags=["industry"], reason=reason)
+            plan.add_participation(s.members.ids[codes].tolist(), unit=ref, reason=("industry_participants", {
+                "n": len(codes), "unit": unit_name, "association": name(s, assoc),
+                "from_host": len(from_host), "from_column": len(col), "column": params.member_column or "—",
+                "explicit": len(explicit),
+            }))
+            if params.secretary:
+                plan.set_role(ref, role="secretary", person=params.secretary,
+                              reason=("industry_secretary", {"person": params.secretary, "unit": unit_name}))
+            made += 1
+        if not made:
+            raise UserError(f"strategy {self.name}: params.association: no association in scope has participants")
+        return plan.build()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _scope_mask(self, s, scope) -> np.ndarray:
+        if not scope:
+            return np.ones(s.n_members, dtype=bool)
+        mask = np.zeros(s.n_members, dtype=bool)
+        for uid in scope:
+            if s.kinds[s.kind_of(uid)].role == "org":
+                mask[s.member_codes_of(uid, subtree=True)] = True
+            else:
+                from ._structure_helpers import under_host
+
+                mask |= under_host(s, s.members["home_host"], s.unit_code(uid))
+        return mask
+
+    def _by_column(self, s, params) -> np.ndarray:
+        if params.member_column is None:
+            return np.empty(0, dtype=np.int64)
+        values = s.members.columns[params.member_column]
+        if params.member_value is None:
+            keep = np.array([bool(v) and v == v for v in values.tolist()], dtype=bool)
+        else:
+            want = params.member_value
+            keep = np.array([v is not None and v == v and (str(v) == str(want) if isinstance(want, str) or isinstance(v, str) else v == want)
+                             for v in values.tolist()], dtype=bool)
+        return np.flatnonzero(keep & s.members["active"])
+
+    def _parent(self, s, assoc: str, codes: np.ndarray) -> str | None:
+        """The committee on the association's township/street, else the nearest common ancestor of the participants' branches."""
+        area = ancestor_of_kind(s, np.array([s.unit_code(assoc)]), ["party.township", "party.street"])[0]
+        if area >= 0:
+            committee = top_org_on_host(s, str(s.units.ids[int(area)]),
+                                        kinds=("party.committee", "party.working_committee"))
+            if committee is not None and first_allowed_ancestor(s, committee, KIND) == committee:
+                return committee
+        branches = sorted(set(s.units.ids[np.unique(s.members["branch"][codes])].tolist()), key=s.unit_code)
+        found = first_allowed_ancestor(s, common_ancestor(s, branches), KIND)
+        if found is None:
+            raise UserError(
+                f"strategy {self.name}: params.parent: no common committee above the participants of {assoc!r}; name one"
+            )
+        return found
+
+    def _villages(self, s, codes: np.ndarray, branches: np.ndarray) -> str:
+        """Names of the participants' villages (by home host), else of their branches."""
+        village = ancestor_of_kind(s, s.members["home_host"][codes], ["party.village"])
+        known = np.unique(village[village >= 0])
+        if len(known):
+            return join_names([name(s, str(s.units.ids[int(v)])) for v in known])
+        return join_names([str(s.units.name[int(b)]) for b in branches])

@@ -1,0 +1,862 @@
+"""split-branch: split an oversized branch (支部党员人数一般不超过50人) into k branches.
+
+Three ways of cutting (``by``):
+
+- ``building``: by members' ``home_host`` (building 楼栋 / courtyard 院落): a building is kept
+  together; buildings are bin-packed (largest first, into the currently smallest part) into k
+  balanced parts ("党支部建在院落，党小组建在楼栋", seed 003);
+- ``category``: retired / working / young / mobile members (columns ``retired``, ``mobile``,
+  ``birth_date`` against the reference date), the seed-003 老年/青年/流动党员党支部 idea applied
+  inside one branch;
+- ``ties``: a weighted social-tie graph among the branch's members (``Structure.ties``), cut by
+  recursive Kernighan–Lin bisection (networkx, seeded from ``ctx.rng``) or grown from anchors
+  (proposed secretaries, or the branch's backbone), then refined by single moves.
+
+Every part is then brought within the size rule: at most ``max_size`` members (when k parts can
+hold them) and at least ``min_full`` full members (branch.min_full), by moving the members least
+tied to their part. The original branch keeps part 1 (the part holding its secretary, else the
+largest): it keeps its id, roles and ledgers and is renamed "…第一党支部"; parts 2..k are new
+branches under the same parent, built on the same hosts, with the same tags. Groups (党小组)
+whose members all go to one new part move with them (``attach``); groups left without members
+are dissolved; roles held in the original branch by members who leave are cleared.
+
+The helpers at the top of this module (scope, ordinals, reference date, rebalancing) are shared
+with ``joint_branches`` and ``category_branches``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import networkx as nx
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import sparse
+
+from orgmodel.errors import UserError
+from orgmodel.strategy import Strategy
+from orgmodel.structure import Structure
+
+__all__ = ["SplitBranch"]
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+# -- helpers shared by the strategies of this author -------------------------------------------
+
+
+def ordinal_zh(i: int) -> str:
+    """Chinese numeral for 1..99 (一, 十二, 二十), digits above."""
+    if i < 10:
+        return _ZH_DIGITS[i]
+    if i < 20:
+        return "十" + (_ZH_DIGITS[i - 10] if i > 10 else "")
+    if i < 100:
+        tens, ones = divmod(i, 10)
+        return _ZH_DIGITS[tens] + "十" + (_ZH_DIGITS[ones] if ones else "")
+    return str(i)
+
+
+def branch_kind_mask(s: Structure) -> np.ndarray:
+    """Per unit code: a live unit of a member-holding kind of the domain pack (not ``core.*``)."""
+    ok = np.array([k.relation == "branch" and not k.id.startswith("core.") for k in s.kinds], dtype=bool)
+    return ok[s.units.kind] & ~s.units.dissolved
+
+
+def group_kind_mask(s: Structure) -> np.ndarray:
+    """Per unit code: a live group (a kind with ``relation: group``)."""
+    return s.kinds.is_group[s.units.kind] & ~s.units.dissolved
+
+
+def _down(s: Structure, mask: np.ndarray) -> np.ndarray:
+    """Propagate a unit mask from parents to children (both hierarchies share ``parent``)."""
+    depth, parent = s.depth, s.units.parent
+    out = mask.copy()
+    for level in range(1, int(depth.max(initial=0)) + 1):
+        at = np.flatnonzero(depth == level)
+        out[at] |= out[parent[at]]
+    return out
+
+
+def scope_mask(s: Structure, scope: Sequence[str] | None, strategy: str) -> np.ndarray:
+    """Units in scope: a scope unit, anything below it, and organisations built on a host in scope.
+
+    ``None`` or an empty list means everything. An unknown id is a UserError naming the parameter.
+    """
+    if not scope:
+        return np.ones(s.n_units, dtype=bool)
+    mask = np.zeros(s.n_units, dtype=bool)
+    for unit in scope:
+        if not s.has_unit(unit):
+            raise UserError(f"{strategy}: params.scope: unknown unit {unit!r}")
+        mask[s.unit_code(unit)] = True
+    mask = _down(s, mask)
+    e = s.built_on_edges
+    mask[e.src[mask[e.dst]]] = True
+    return _down(s, mask)
+
+
+def host_ancestors(s: Structure, code: int) -> list[int]:
+    """A host and the hosts it is part of, finest first."""
+    out = []
+    while code >= 0:
+        out.append(code)
+        code = int(s.units.parent[code])
+    return out
+
+
+def reference_date(s: Structure, as_of: dt.date | None) -> tuple[np.datetime64 | None, str]:
+    """The date ages are measured at, and where it came from.
+
+    ``as_of`` when the scenario gives one; else the latest ``joined`` date of the roster (the
+    roster is at least that recent); else the latest ``birth_date`` plus 18 years (every member is
+    at least 18, so the roster cannot be older; ages computed from it are lower bounds); else None.
+    """
+    if as_of is not None:
+        return np.datetime64(as_of, "D"), "as_of"
+    joined = s.members.columns.get("joined")
+    if joined is not None and np.issubdtype(joined.dtype, np.datetime64):
+        known = joined[~np.isnat(joined)]
+        if len(known):
+            return known.max().astype("datetime64[D]"), "joined"
+    birth = s.members.columns.get("birth_date")
+    if birth is not None and np.issubdtype(birth.dtype, np.datetime64):
+        known = birth[~np.isnat(birth)]
+        if len(known):
+            latest = known.max().astype("datetime64[D]").astype(object)
+            try:
+                ref = latest.replace(year=latest.year + 18)
+            except ValueError:  # 29 February
+                ref = latest.replace(year=latest.year + 18, day=28)
+            return np.datetime64(ref, "D"), "birth+18"
+    return None, "none"
+
+
+def ages_at(birth: np.ndarray, ref: np.datetime64) -> np.ndarray:
+    """Age in whole years at ``ref`` (float; NaN where the birth date is unknown)."""
+    birth = np.asarray(birth, dtype="datetime64[D]")
+    nat = np.isnat(birth)
+    b = np.where(nat, np.datetime64("2000-01-01"), birth)
+    by = b.astype("datetime64[Y]").astype(np.int64)
+    bm = b.astype("datetime64[M]").astype(np.int64) % 12
+    bd = (b - b.astype("datetime64[M]")).astype(np.int64)
+    r = np.datetime64(ref, "D")
+    ry = int(r.astype("datetime64[Y]").astype(np.int64))
+    rm = int(r.astype("datetime64[M]").astype(np.int64) % 12)
+    rd = int((r - r.astype("datetime64[M]")).astype(np.int64))
+    before = (rm < bm) | ((rm == bm) & (rd < bd))
+    age = (ry - by - before).astype(float)
+    age[nat] = np.nan
+    return age
+
+
+def key_affinity(keys: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Affinity of each member to each part: how many others with the same key are in it."""
+    _, inverse = np.unique(keys, return_inverse=True)
+    n_keys = int(inverse.max(initial=-1)) + 1
+
+    def affinity(labels: np.ndarray) -> np.ndarray:
+        counts = np.bincount(inverse * k + labels, minlength=n_keys * k).reshape(n_keys, k).astype(float)
+        a = counts[inverse]
+        a[np.arange(len(labels)), labels] -= 1.0
+        return a
+
+    return affinity
+
+
+def tie_affinity(w: sparse.csr_matrix, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Affinity of each member to each part: the tie weight from the member into the part."""
+
+    def affinity(labels: np.ndarray) -> np.ndarray:
+        onehot = sparse.csr_matrix(
+            (np.ones(len(labels)), (np.arange(len(labels)), labels)), shape=(len(labels), k)
+        )
+        return np.asarray((w @ onehot).todense(), dtype=float)
+
+    return affinity
+
+
+def rebalance(
+    labels: np.ndarray,
+    k: int,
+    *,
+    affinity: Callable[[np.ndarray], np.ndarray],
+    full: np.ndarray,
+    max_size: int,
+    min_full: int,
+    pinned: np.ndarray,
+) -> int:
+    """Bring parts within the size rule in place; returns the number of members moved.
+
+    First, while a part has more than ``max_size`` members (and k parts can hold everyone), the
+    member of the largest part least tied to it (greatest gain to a part with room) moves. Then,
+    while a part has fewer than ``min_full`` full members (or none at all), the full member of
+    the part richest in full members that is least tied to it moves over; if that overfills the
+    receiving part, its least-tied non-full member goes the other way. Pinned members never move.
+    """
+    n = len(labels)
+    moved = 0
+    if n == 0 or k < 2:
+        return 0
+    can_hold = n <= k * max_size
+    guard = 4 * n + 10
+    while can_hold and guard > 0:
+        guard -= 1
+        sizes = np.bincount(labels, minlength=k)
+        p = int(np.argmax(sizes))
+        if sizes[p] <= max_size:
+            break
+        room = np.flatnonzero(sizes < max_size)
+        cand = np.flatnonzero((labels == p) & ~pinned)
+        if not len(cand) or not len(room):
+            break
+        a = affinity(labels)
+        gain = a[np.ix_(cand, room)] - a[cand, p][:, None]
+        # best gain; ties: the emptiest target, then the lowest member code
+        score = gain * (n + 1) - sizes[room][None, :] / (max_size + 1.0)
+        i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+        labels[cand[i]] = room[j]
+        moved += 1
+    total_full = int(full.sum())
+    feasible_full = total_full >= k * min_full
+    guard = 4 * n + 10
+    while guard > 0:
+        guard -= 1
+        sizes = np.bincount(labels, minlength=k)
+        fulls = np.bincount(labels, weights=full.astype(float), minlength=k).astype(int)
+        need = np.flatnonzero((sizes == 0) | ((fulls < min_full) & feasible_full))
+        if not len(need):
+            break
+        p = int(need[0])
+        donors = [q for q in np.argsort(-fulls, kind="stable").tolist() if q != p]
+        a = affinity(labels)
+        done = False
+        for q in donors:
+            if fulls[q] <= min_full and sizes[p] > 0:
+                continue
+            pool = full if (fulls[q] > min_full) else np.ones(n, dtype=bool)
+            cand = np.flatnonzero((labels == q) & pool & ~pinned)
+            if not len(cand) or sizes[q] <= 1:
+                continue
+            gain = a[cand, p] - a[cand, q]
+            m = int(cand[int(np.argmax(gain))])
+            labels[m] = p
+            moved += 1
+            if can_hold and sizes[p] + 1 > max_size:
+                back = np.flatnonzero((labels == p) & ~full & ~pinned)
+                if len(back):
+                    a = affinity(labels)
+                    g = a[back, q] - a[back, p]
+                    labels[int(back[int(np.argmax(g))])] = q
+                    moved += 1
+            done = True
+            break
+        if not done:
+            break
+    return moved
+
+
+def secretary_of(s: Structure, unit: str) -> str | None:
+    """The person holding the role ``secretary`` in a unit (first in sorted order), if any."""
+    for role in s.roles_in(unit):
+        if role.role == "secretary":
+            return role.person
+    return None
+
+
+def name_parts(s: Structure, unit: str) -> tuple[str, str]:
+    """A unit's name cut into (base, suffix): "鹤北一党支部" -> ("鹤北一", "党支部")."""
+    name = s.unit(unit).name
+    label = s.kinds[s.kind_of(unit)].label_zh
+    for suffix in (label, "党支部", "支部"):
+        if suffix and name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, label or ""
+
+
+def new_key(prefix: str, unit: str, i: int) -> str:
+    """A plan-local key for a unit created from ``unit``."""
+    return f"{prefix}-{unit.replace('/', '~')}-{i}"
+
+
+def group_moves(
+    s: Structure, unit: str, codes: np.ndarray, dest: np.ndarray
+) -> tuple[dict[int, int], list[int]]:
+    """What becomes of the groups of ``unit`` when its members ``codes`` go to parts ``dest``.
+
+    ``dest`` is a part index per member, -1 for "stays in ``unit``". Returns the groups to attach
+    to a part (group code -> part index: every member of the group goes to that same part) and
+    the groups to dissolve (every member leaves, to different parts).
+    """
+    attach: dict[int, int] = {}
+    dissolve: list[int] = []
+    group_col = s.members["group"][codes]
+    for g in s.child_codes(s.unit_code(unit)).tolist():
+        if not s.kinds.is_group[s.units.kind[g]]:
+            continue
+        d = dest[group_col == g]
+        if not len(d) or (d < 0).any():
+            continue
+        if (d == d[0]).all():
+            attach[g] = int(d[0])
+        else:
+            dissolve.append(g)
+    return attach, dissolve
+
+
+# -- the strategy --------------------------------------------------------------------------------
+
+_BY = {
+    "building": ("楼栋/院落", "building/courtyard"),
+    "category": ("党员类别", "member category"),
+    "ties": ("党员之间的联系", "ties between members"),
+}
+_CATEGORIES = ("mobile", "retired", "young", "working")
+CATEGORY_ZH = {"mobile": "流动", "retired": "离退休", "young": "青年", "working": "在职"}
+CATEGORY_EN = {"mobile": "mobile", "retired": "retired", "young": "young", "working": "working"}
+
+
+class SplitBranch(Strategy):
+    """Split oversized branches into k branches by building, member category or social ties."""
+
+    name = "split-branch"
+    label_zh = "拆分过大支部"
+    label_en = "split an oversized branch"
+    description = (
+        "Splits a branch above max_size members (branch.max_size: 一般不超过50人) into k branches, "
+        "by building/courtyard, by member category, or by a min-cut of the social-tie graph; every "
+        "part keeps at least min_full full members. The original branch keeps part 1."
+    )
+    templates = {
+        "keep_part": {
+            "zh": "{unit}有{size}名党员（一般不超过{max_size}人），按{by_zh}拆分为{k}个支部；原支部保留第1部分"
+            "（{part_size}名党员，正式党员{part_full}名{detail_zh}），更名为{name}",
+            "en": "{unit} has {size} members (as a rule at most {max_size}): split by {by_en} into {k} branches; "
+            "the branch keeps part 1 ({part_size} members, {part_full} full{detail_en}) and is renamed {name}",
+        },
+        "new_part": {
+            "zh": "从{unit}拆出第{i}部分，新建{name}：{part_size}名党员，正式党员{part_full}名{detail_zh}",
+            "en": "part {i} of {unit} becomes the new {name}: {part_size} members, {part_full} full{detail_en}",
+        },
+        "move_part": {
+            "zh": "{n}名党员从{unit}转入{name}（第{i}部分，其中行动不便党员{immobile}名）",
+            "en": "{n} members move from {unit} to {name} (part {i}; {immobile} of them with limited mobility)",
+        },
+        "group_attach": {
+            "zh": "{group}的{n}名党员全部分入{name}，党小组随之划转",
+            "en": "all {n} members of {group} go to {name}: the group moves with them",
+        },
+        "group_dissolve": {
+            "zh": "{group}的{n}名党员分到不同的新支部，撤销该党小组",
+            "en": "the {n} members of {group} go to different new branches: the group is dissolved",
+        },
+        "role_cleared": {
+            "zh": "{person}转入{name}，不再担任{unit}的{role}",
+            "en": "{person} moves to {name} and no longer holds the role {role} in {unit}",
+        },
+        "anchor_secretary": {
+            "zh": "{person}为{name}的拟任书记（拆分以其为核心）",
+            "en": "{person} is the proposed secretary of {name} (the part was grown around them)",
+        },
+        "cannot_split": {
+            "zh": "{unit}有{size}名党员（超过{max_size}人），但只有{full}名正式党员，不足以拆出每个至少{min_full}名正式党员的支部，暂不拆分",
+            "en": "{unit} has {size} members (more than {max_size}) but only {full} full members, too few for "
+            "parts of at least {min_full} full members each: not split",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        units: list[str] | None = Field(
+            None, description="branch ids to split; default: every branch in scope with more than max_size members"
+        )
+        k: int | None = Field(None, ge=2, le=200, description="number of parts; default ceil(members / max_size)")
+        max_size: int = Field(50, ge=3, le=100_000, description="most members a part should have (branch.max_size)")
+        min_full: int = Field(3, ge=1, le=100, description="fewest full members a part must have (branch.min_full)")
+        by: Literal["building", "category", "ties"] = Field(
+            "building", description="building: keep home_host buildings together; category: retired/working/"
+            "young/mobile; ties: min-cut of the member tie graph"
+        )
+        anchors: list[str] | Literal["backbone"] | None = Field(
+            None, description="by=ties only: member ids, one per part (proposed secretaries), or 'backbone' "
+            "to anchor each part on a backbone member (backbone column or a role in the branch)"
+        )
+        young_age: int = Field(35, ge=18, le=100, description="by=category: younger than this at the reference date is young")
+        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
+
+    # -- propose ---------------------------------------------------------------------------------
+
+    def propose(self, ctx: Any, params: Any) -> Any:
+        s: Structure = ctx.structure
+        plan = ctx.plan()
+        units = self._units(s, params)
+        if params.anchors is not None and params.by != "ties":
+            raise UserError(f"{self.name}: params.anchors is only used with by=ties")
+        if isinstance(params.anchors, list) and (params.units is None or len(units) != 1):
+            raise UserError(f"{self.name}: params.anchors: a list of anchors needs exactly one unit in params.units")
+        ref_date = None
+        if params.by == "category":
+            ref_date, _ = reference_date(s, ctx.as_of)
+        for unit in units:
+            self._split(ctx, s, plan, unit, params, ref_date)
+        return plan.build()
+
+    def _units(self, s: Structure, params: Any) -> list[str]:
+        branch = branch_kind_mask(s)
+        in_scope = scope_mask(s, params.scope, self.name)
+        if params.units is None:
+            sizes = s.sizes()
+            codes = np.flatnonzero(branch & in_scope & (sizes > params.max_size))
+            return s.units.ids[codes].tolist()
+        out = []
+        for unit in params.units:
+            if not s.has_unit(unit):
+                raise UserError(f"{self.name}: params.units: unknown unit {unit!r}")
+            code = s.unit_code(unit)
+            if s.units.dissolved[code]:
+                raise UserError(f"{self.name}: params.units: {unit!r} is dissolved")
+            if not branch[code]:
+                raise UserError(f"{self.name}: params.units: {unit!r} is a {s.kind_of(unit)}, not a branch")
+            if not in_scope[code]:
+                raise UserError(f"{self.name}: params.units: {unit!r} is outside params.scope")
+            if unit in out:
+                raise UserError(f"{self.name}: params.units: {unit!r} is named twice")
+            out.append(unit)
+        return out
+
+    def _split(self, ctx: Any, s: Structure, plan: Any, unit: str, params: Any, ref_date: Any) -> None:
+        codes = s.member_codes_of(unit)
+        n = len(codes)
+        full = s.full_mask[codes]
+        n_full = int(full.sum())
+        explicit = params.units is not None
+        k_given = params.k if params.k is not None else (
+            len(params.anchors) if isinstance(params.anchors, list) else None)
+        if k_given is not None:
+            k = k_given
+            if k > n:
+                raise UserError(f"{self.name}: params.k={k} is more than the {n} members of {unit}")
+            if n_full < k * params.min_full:
+                raise UserError(
+                    f"{self.name}: params.k={k} needs {k * params.min_full} full members ({params.min_full} per part);"
+                    f" {unit} has {n_full}"
+                )
+        else:
+            if n <= params.max_size:
+                raise UserError(
+                    f"{self.name}: {unit} has {n} members, not more than params.max_size={params.max_size};"
+                    " give params.k to split it anyway"
+                )
+            k = min(math.ceil(n / params.max_size), n_full // params.min_full)
+            if k < 2:
+                if explicit:
+                    raise UserError(
+                        f"{self.name}: {unit} has only {n_full} full members: too few for two parts of"
+                        f" {params.min_full} (params.min_full)"
+                    )
+                plan.set_attributes(unit, attrs={"split_note": "too few full members"}, reason=(
+                    "cannot_split", {"unit": s.unit(unit).name, "size": n, "max_size": params.max_size, "full": n_full,
+                                     "min_full": params.min_full}))
+                return
+        anchors_local: list[int] = []
+        pinned = np.zeros(n, dtype=bool)
+        secretary = secretary_of(s, unit)
+        member_ids = s.members.ids[codes]
+        local = {str(m): i for i, m in enumerate(member_ids.tolist())}
+        if secretary in local:
+            pinned[local[secretary]] = True
+        if params.by == "building":
+            labels, affinity, info = self._by_building(s, unit, codes, k)
+        elif params.by == "category":
+            labels, affinity, info, k = self._by_category(s, codes, k, params, ref_date, explicit_k=k_given is not None)
+        else:
+            labels, affinity, info, anchors_local = self._by_ties(ctx, s, unit, codes, k, params)
+            pinned[anchors_local] = True
+        rebalance(labels, k, affinity=affinity, full=full, max_size=params.max_size,
+                  min_full=params.min_full, pinned=pinned)
+        # part 1 is the part holding the secretary, else the largest
+        sizes = np.bincount(labels, minlength=k)
+        first = labels[local[secretary]] if secretary in local else int(np.argmax(sizes))
+        order = [first] + [p for p in range(k) if p != first]
+        remap = np.empty(k, dtype=np.int64)
+        remap[order] = np.arange(k)
+        labels = remap[labels]
+        info["reorder"](order)
+        self._emit(s, plan, unit, codes, labels, k, params, info, anchors_local)
+
+    # -- cutting methods -------------------------------------------------------------------------
+
+    def _by_building(self, s: Structure, unit: str, codes: np.ndarray, k: int):  # noqa: ANN202
+        home = s.members["home_host"][codes].astype(np.int64)
+        coarse: set[int] = set()
+        for h in s.built_on_edges.targets(s.unit_code(unit)).tolist():
+            coarse.update(host_ancestors(s, h))
+        known = (home >= 0) & ~np.isin(home, sorted(coarse))
+        n = len(codes)
+        keys = np.where(known, home, s.n_units + np.arange(n))  # members with no building are on their own
+        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        order = np.lexsort((uniq, -counts))  # largest first, then by code
+        part_of_key = np.empty(len(uniq), dtype=np.int64)
+        load = np.zeros(k, dtype=np.int64)
+        for i in order.tolist():
+            p = int(np.argmin(load))
+            part_of_key[i] = p
+            load[p] += counts[i]
+        labels = part_of_key[inverse]
+        labels = self._building_moves(labels, inverse, counts, k)
+        info: dict[str, Any] = {"known": known, "home": home}
+
+        def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
+            mine = labels == p
+            n_b = len(np.unique(home[mine & known]))
+            free = int((mine & ~known).sum())
+            zh = f"，涉及{n_b}个楼栋/院落" + (f"，另有{free}名党员未登记楼栋" if free else "")
+            en = f", {n_b} buildings/courtyards" + (f", {free} with no building recorded" if free else "")
+            return zh, en
+
+        info["detail"] = detail
+        info["reorder"] = lambda order: None
+        return labels, key_affinity(keys, k), info
+
+    @staticmethod
+    def _building_moves(labels: np.ndarray, inverse: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+        """Whole-building moves that narrow the gap between the largest and smallest part."""
+        key_part = np.zeros(len(counts), dtype=np.int64)
+        key_part[inverse] = labels
+        for _ in range(4 * len(counts) + 4):
+            load = np.bincount(key_part, weights=counts, minlength=k)
+            hi, lo = int(np.argmax(load)), int(np.argmin(load))
+            gap = load[hi] - load[lo]
+            mine = np.flatnonzero((key_part == hi) & (counts < gap))
+            if not len(mine):
+                break
+            # the building that best halves the gap
+            best = mine[int(np.argmin(np.abs(gap - 2 * counts[mine])))]
+            if abs(gap - 2 * counts[best]) >= gap:
+                break
+            key_part[best] = lo
+        return key_part[inverse]
+
+    def _by_category(self, s: Structure, codes: np.ndarray, k: int, params: Any, ref_date: Any, *, explicit_k: bool):  # noqa: ANN202
+        n = len(codes)
+        cat = np.full(n, 3, dtype=np.int64)  # working
+        if ref_date is not None:
+            age = ages_at(s.column("birth_date")[codes], ref_date)
+            cat[np.nan_to_num(age, nan=np.inf) < params.young_age] = 2
+        cat[s.column("retired")[codes].astype(bool)] = 1
+        cat[s.column("mobile")[codes].astype(bool)] = 0
+        full = s.full_mask[codes]
+        home = s.members["home_host"][codes].astype(np.int64)
+        # blocks: (set of categories, member indexes)
+        blocks: list[tuple[tuple[int, ...], np.ndarray]] = []
+        for c in range(4):
+            idx = np.flatnonzero(cat == c)
+            if len(idx):
+                blocks.append(((c,), idx))
+        # a category with too few full members cannot stand alone: it joins the largest block
+        while len(blocks) > 1:
+            weak = [i for i, b in enumerate(blocks) if int(full[b[1]].sum()) < params.min_full]
+            if not weak:
+                break
+            i = weak[0]
+            cats, idx = blocks.pop(i)
+            j = max(range(len(blocks)), key=lambda t: (len(blocks[t][1]), -t))
+            blocks[j] = (tuple(sorted(blocks[j][0] + cats)), np.sort(np.concatenate([blocks[j][1], idx])))
+        if explicit_k:
+            while len(blocks) > k:  # merge the two smallest
+                blocks.sort(key=lambda b: (len(b[1]), b[0]))
+                (c1, i1), (c2, i2) = blocks[0], blocks[1]
+                blocks = [(tuple(sorted(c1 + c2)), np.sort(np.concatenate([i1, i2])))] + blocks[2:]
+            counts = [1] * len(blocks)
+            while sum(counts) < k:  # give another part to the block with the most members per part
+                j = max(range(len(blocks)), key=lambda t: (len(blocks[t][1]) / counts[t], -t))
+                counts[j] += 1
+        else:
+            counts = [max(1, min(math.ceil(len(b[1]) / params.max_size), int(full[b[1]].sum()) // params.min_full))
+                      for b in blocks]
+            while sum(counts) < 2 and len(blocks[0][1]) >= 2:
+                counts[0] += 1
+        blocks_sorted = sorted(zip(blocks, counts, strict=True), key=lambda bc: bc[0][0])
+        labels = np.empty(n, dtype=np.int64)
+        part_cats: list[tuple[int, ...]] = []
+        p = 0
+        for (cats, idx), m in blocks_sorted:
+            # within a block, neighbours stay together: cut the (home host, code) order evenly
+            ordered = idx[np.lexsort((codes[idx], home[idx]))]
+            for chunk in np.array_split(ordered, m):
+                labels[chunk] = p
+                part_cats.append(cats)
+                p += 1
+        k = p
+        info: dict[str, Any] = {"part_cats": part_cats}
+
+        def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
+            cats = info["part_cats"][p]
+            mine = labels == p
+            zh = "，" + "、".join(f"{CATEGORY_ZH[_CATEGORIES[c]]}党员{int((mine & (cat == c)).sum())}名" for c in range(4)
+                                 if (mine & (cat == c)).any())
+            en = ", " + ", ".join(f"{int((mine & (cat == c)).sum())} {CATEGORY_EN[_CATEGORIES[c]]}" for c in range(4)
+                                  if (mine & (cat == c)).any())
+            main = "+".join(CATEGORY_EN[_CATEGORIES[c]] for c in cats)
+            return zh + f"（以{'、'.join(CATEGORY_ZH[_CATEGORIES[c]] for c in cats)}党员为主）", en + f" (mainly {main})"
+
+        def reorder(order: list[int]) -> None:
+            info["part_cats"] = [part_cats[p] for p in order]
+
+        info["detail"] = detail
+        info["reorder"] = reorder
+        info["tags"] = lambda p: [f"category:{_CATEGORIES[c]}" for c in info["part_cats"][p] if c != 3]
+        return labels, key_affinity(cat, k), info, k
+
+    def _by_ties(self, ctx: Any, s: Structure, unit: str, codes: np.ndarray, k: int, params: Any):  # noqa: ANN202
+        n = len(codes)
+        t = s.ties
+        keep = np.isin(t.a, codes) & np.isin(t.b, codes)
+        if not keep.any():
+            raise UserError(
+                f"{self.name}: by=ties: {unit} has no ties among its members (give a ties table, or use by=building)"
+            )
+        a = np.searchsorted(codes, t.a[keep])
+        b = np.searchsorted(codes, t.b[keep])
+        w = t.weight[keep].astype(float)
+        mat = sparse.csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+        affinity = tie_affinity(mat, k)
+        anchors = self._anchors(s, unit, codes, k, params, mat)
+        if anchors:
+            labels = _grow_from_anchors(mat, anchors, k)
+        else:
+            g = nx.Graph()
+            g.add_nodes_from(range(n))
+            g.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist(), strict=True))
+            labels = _recursive_bisection(g, list(range(n)), k, ctx.rng)
+        pinned = np.zeros(n, dtype=bool)
+        pinned[anchors] = True
+        _refine(labels, k, affinity, pinned, max_size=params.max_size)
+        total = float(w.sum())
+        info: dict[str, Any] = {"a": a, "b": b, "w": w, "total": total}
+
+        def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
+            same = labels[a] == labels[b]
+            inside = float(w[same & (labels[a] == p)].sum())
+            kept = 100.0 * float(w[same].sum()) / total if total else 0.0
+            zh = f"，部分内部联系权重{inside:g}；全支部{kept:.1f}%的联系权重留在各部分之内"
+            en = f"; tie weight inside the part {inside:g}; {kept:.1f}% of the branch's tie weight stays inside parts"
+            return zh, en
+
+        info["detail"] = detail
+        info["reorder"] = lambda order: None
+        return labels, affinity, info, anchors
+
+    def _anchors(self, s: Structure, unit: str, codes: np.ndarray, k: int, params: Any, mat: Any) -> list[int]:
+        if params.anchors is None:
+            return []
+        ids = s.members.ids[codes].tolist()
+        local = {m: i for i, m in enumerate(ids)}
+        if isinstance(params.anchors, list):
+            if len(params.anchors) != k:
+                raise UserError(f"{self.name}: params.anchors: {len(params.anchors)} anchors for k={k} parts (one per part)")
+            out = []
+            for m in params.anchors:
+                if m not in local:
+                    raise UserError(f"{self.name}: params.anchors: {m!r} is not a member of {unit}")
+                if local[m] in out:
+                    raise UserError(f"{self.name}: params.anchors: {m!r} is named twice")
+                out.append(local[m])
+            return out
+        # backbone: the secretary first, then backbone members least tied to the anchors so far
+        backbone = s.column("backbone")[codes].astype(bool).copy()
+        holders = [r.person for r in s.roles_in(unit)]
+        for person in holders:
+            if person in local:
+                backbone[local[person]] = True
+        secretary = secretary_of(s, unit)
+        chosen: list[int] = [local[secretary]] if secretary in local else []
+        two_step = mat + 0.5 * (mat @ mat)
+        pool = np.flatnonzero(backbone)
+        if not chosen:
+            chosen.append(int(pool[0]) if len(pool) else 0)
+        while len(chosen) < k:
+            rest = np.setdiff1d(pool, chosen) if len(pool) else pool
+            if not len(rest):  # fewer backbone members than parts: the least tied other members
+                rest = np.setdiff1d(np.arange(len(codes)), chosen)
+            closeness = np.asarray(two_step[rest][:, chosen].sum(axis=1)).ravel()
+            chosen.append(int(rest[int(np.argmin(closeness))]))
+        return chosen[:k]
+
+    # -- writing the plan ------------------------------------------------------------------------
+
+    def _emit(self, s: Structure, plan: Any, unit: str, codes: np.ndarray, labels: np.ndarray, k: int,
+              params: Any, info: dict[str, Any], anchors: list[int]) -> None:
+        by_zh, by_en = _BY[params.by]
+        label = s.unit(unit).name
+        full = s.full_mask[codes]
+        immobile = s.column("mobility_limited")[codes].astype(bool)
+        u = s.unit(unit)
+        base, suffix = name_parts(s, unit)
+        names = [f"{base}第{ordinal_zh(i + 1)}{suffix}" for i in range(k)]
+        sizes = np.bincount(labels, minlength=k)
+        fulls = np.bincount(labels, weights=full.astype(float), minlength=k).astype(int)
+        tags_of = info.get("tags", lambda p: [])
+        d_zh, d_en = info["detail"](labels, 0)
+        plan.set_attributes(
+            unit, name=names[0], tags=sorted(set(u.tags) | set(tags_of(0))),
+            reason=("keep_part", {"unit": label, "size": len(codes), "max_size": params.max_size, "by_zh": by_zh,
+                                  "by_en": by_en, "k": k, "part_size": int(sizes[0]), "part_full": int(fulls[0]),
+                                  "name": names[0], "detail_zh": d_zh, "detail_en": d_en}),
+        )
+        refs = [unit]
+        for i in range(1, k):
+            d_zh, d_en = info["detail"](labels, i)
+            why = ("new_part", {"unit": label, "i": i + 1, "name": names[i], "part_size": int(sizes[i]),
+                                "part_full": int(fulls[i]), "detail_zh": d_zh, "detail_en": d_en})
+            refs.append(plan.create_unit(
+                new_key("split", unit, i + 1), kind=u.kind, name=names[i], parent=u.parent,
+                built_on=s.built_on(unit), tags=sorted(set(u.tags) | set(tags_of(i))),
+                attrs={"split_from": unit, "part": i + 1}, reason=why,
+            ))
+        dest = np.where(labels == 0, -1, labels)
+        attach, dissolve = group_moves(s, unit, codes, dest)
+        group_col = s.members["group"][codes]
+        for g, p in sorted(attach.items()):
+            gid = str(s.units.ids[g])
+            plan.attach(gid, parent=refs[p], reason=("group_attach", {"group": str(s.units.name[g]),
+                                                                      "n": int((group_col == g).sum()),
+                                                                      "name": names[p]}))
+        for g in dissolve:
+            gid = str(s.units.ids[g])
+            plan.dissolve(gid, reason=("group_dissolve", {"group": str(s.units.name[g]),
+                                                          "n": int((group_col == g).sum())}))
+        ids = s.members.ids[codes]
+        for p in range(1, k):
+            mine = labels == p
+            with_group = mine & np.isin(group_col, [g for g, q in attach.items() if q == p])
+            plain = mine & ~with_group
+            why = ("move_part", {"n": int(mine.sum()), "unit": label, "name": names[p], "i": p + 1,
+                                 "immobile": int((mine & immobile).sum())})
+            plan.move(ids[plain].tolist(), to=refs[p], reason=why)
+            for g in sorted(np.unique(group_col[with_group]).tolist()):
+                plan.move(ids[with_group & (group_col == g)].tolist(), to=refs[p], group=str(s.units.ids[g]), reason=why)
+        leaving = {str(m): int(p) for m, p in zip(ids.tolist(), labels.tolist(), strict=True) if p > 0}
+        for role in s.roles_in(unit):
+            if role.person in leaving:
+                p = leaving[role.person]
+                plan.clear_role(unit, role=role.role, person=role.person, reason=(
+                    "role_cleared", {"person": role.person, "name": names[p], "unit": label, "role": role.role}))
+        for p, m in enumerate(anchors):
+            part = int(labels[m])
+            if part > 0:
+                plan.set_role(refs[part], role="secretary", person=str(ids[m]), reason=(
+                    "anchor_secretary", {"person": str(ids[m]), "name": names[part]}))
+
+
+# -- tie partitioning ----------------------------------------------------------------------------
+
+
+def _cut(g: nx.Graph, side: set[int]) -> float:
+    return float(sum(d.get("weight", 1.0) for u, v, d in g.edges(data=True) if (u in side) != (v in side)))
+
+
+def _bisect(g: nx.Graph, nodes: list[int], n_first: int, rng: np.random.Generator) -> tuple[list[int], list[int]]:
+    """Split ``nodes`` into two sides of ``n_first`` and the rest, minimising the cut weight.
+
+    Kernighan–Lin (which keeps side sizes) from three starts: a breadth-first sweep from the
+    least-connected node, and two seeded random orders; the smallest cut wins.
+    """
+    sub = g.subgraph(nodes)
+    starts = []
+    first = min(nodes, key=lambda v: (sub.degree(v, weight="weight"), v))
+    sweep = [first] + [v for _, v in nx.bfs_edges(sub, first, sort_neighbors=sorted)]
+    seen = set(sweep)
+    sweep += [v for v in nodes if v not in seen]
+    starts.append(sweep)
+    for _ in range(2):
+        order = list(nodes)
+        perm = rng.permutation(len(order))
+        starts.append([order[i] for i in perm.tolist()])
+    best: tuple[float, list[int], list[int]] | None = None
+    for order in starts:
+        a0, b0 = set(order[:n_first]), set(order[n_first:])
+        seed = int(rng.integers(2**31 - 1))
+        p1, p2 = nx.community.kernighan_lin_bisection(sub, partition=(a0, b0), weight="weight", seed=seed)
+        # kernighan_lin_bisection keeps the sizes; find which returned side is the n_first one
+        side_a = p1 if len(p1) == n_first else p2
+        side_b = p2 if side_a is p1 else p1
+        cut = _cut(sub, set(side_a))
+        if best is None or cut < best[0]:
+            best = (cut, sorted(side_a), sorted(side_b))
+    assert best is not None
+    return best[1], best[2]
+
+
+def _recursive_bisection(g: nx.Graph, nodes: list[int], k: int, rng: np.random.Generator) -> np.ndarray:
+    labels = np.zeros(g.number_of_nodes(), dtype=np.int64)
+
+    def go(nodes: list[int], k: int, offset: int) -> None:
+        if k == 1:
+            labels[nodes] = offset
+            return
+        k1 = (k + 1) // 2
+        n1 = round(len(nodes) * k1 / k)
+        left, right = _bisect(g, nodes, n1, rng)
+        go(left, k1, offset)
+        go(right, k - k1, offset + k1)
+
+    go(nodes, k, 0)
+    return labels
+
+
+def _grow_from_anchors(mat: Any, anchors: list[int], k: int) -> np.ndarray:
+    """Grow k parts from their anchors: the smallest part takes the unassigned member most tied to it."""
+    n = mat.shape[0]
+    labels = np.full(n, -1, dtype=np.int64)
+    pull = np.zeros((n, k), dtype=float)
+    dense = mat.tocsr()
+    for p, m in enumerate(anchors):
+        labels[m] = p
+        pull[:, p] += np.asarray(dense[m].todense()).ravel()
+    sizes = np.bincount(labels[labels >= 0], minlength=k)
+    free = labels < 0
+    while free.any():
+        p = int(np.argmin(sizes))
+        cand = np.flatnonzero(free)
+        m = int(cand[int(np.argmax(pull[cand, p] - 0.5 * pull[cand].sum(axis=1) / k))])
+        labels[m] = p
+        free[m] = False
+        sizes[p] += 1
+        row = dense[m]
+        pull[row.indices, p] += row.data
+    return labels
+
+
+def _refine(labels: np.ndarray, k: int, affinity: Callable[[np.ndarray], np.ndarray], pinned: np.ndarray,
+            *, max_size: int, tolerance: float = 0.1, passes: int = 10) -> None:
+    """Single moves that raise the tie weight kept inside parts, parts staying within ±10 % of n/k."""
+    n = len(labels)
+    hi = min(max(math.ceil(n / k * (1 + tolerance)), 1), max(max_size, math.ceil(n / k)))
+    lo = max(math.floor(n / k * (1 - tolerance)), 1)
+    for _ in range(passes):
+        a = affinity(labels)
+        sizes = np.bincount(labels, minlength=k)
+        improved = False
+        gains = a.max(axis=1) - a[np.arange(n), labels]
+        for m in np.argsort(-gains, kind="stable").tolist():
+            if pinned[m] or gains[m] <= 0:
+                continue
+            p = int(labels[m])
+            row = a[m].copy()
+            row[sizes >= hi] = -np.inf
+            row[p] = -np.inf
+            q = int(np.argmax(row))
+            if not np.isfinite(row[q]) or row[q] <= a[m, p] or sizes[p] <= lo:
+                continue
+            labels[m] = q
+            sizes[p] -= 1
+            sizes[q] += 1
+            improved = True
+            a = affinity(labels)
+        if not improved:
+            break
