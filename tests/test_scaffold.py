@@ -141,9 +141,10 @@ def test_slow_generated_plugin_installs_is_listed_runs_and_passes_its_own_tests(
     (tmp_path / "s.yaml").write_text(SCENARIO % "\n".join(members), encoding="utf-8")
     _sh([*orgmodel, "run", "s.yaml", "--out", "out"], env=env, cwd=tmp_path)
     index = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
-    [variant] = index["variants"]
+    [baseline, variant] = index["variants"]
+    assert baseline["name"] == "baseline"
     assert variant["steps"][0]["strategy"] == "demo-strategy"
-    summary = json.loads((tmp_path / "out" / variant["summary"]).read_text(encoding="utf-8"))
+    summary = json.loads((tmp_path / "out" / variant["files"]["summary.json"]).read_text(encoding="utf-8"))
     assert summary["branches"]["max"] <= 20
     assert summary["branches"]["count"] == 4  # big (45) -> 20 + 20 + 5, small untouched
     assert summary["members"]["active"] == 48

@@ -148,6 +148,10 @@ def parse_date_column(values: Any, *, fail: _Fail, table: str, column: str) -> n
     return days[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
+def _to_list(values: Any) -> list[Any]:
+    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+
+
 def _split_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -262,6 +266,11 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     tags[:] = [tuple(_split_list(t)) for t in (units.get("tags") or [None] * n)]
     attrs = np.empty(n, dtype=object)
     attrs[:] = [{} for _ in range(n)]
+    extra = [c for c in units if c not in ("id", "kind", "name", "parent", "built_on", "tags")]
+    for column in extra:  # any other column is kept as a unit attribute (room_capacity, elected, ...)
+        for i, value in enumerate(_to_list(units[column])):
+            if value is not None and str(value).strip() != "":
+                attrs[i][column] = value
     table = UnitTable(
         ids=frozen(np.array(id_list, dtype=object)),
         kind=frozen(kind_codes),

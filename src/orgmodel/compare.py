@@ -75,9 +75,9 @@ def load_comparison(runs: list[Path], *, variants: list[str] | None = None, base
         raise UserError("name at least one run folder")
     chosen: list[_Variant] = []
     several = len(runs) > 1
-    for folder in runs:
+    tags = _run_tags(runs)
+    for folder, tag in zip(runs, tags, strict=True):
         index = _load_run(folder)
-        tag = Path(folder).name
         for entry in index["variants"]:
             key = f"{tag}:{entry['name']}" if several else entry["name"]
             evaluation = json.loads((Path(folder) / entry["files"]["evaluation.json"]).read_text(encoding="utf-8"))
@@ -96,6 +96,26 @@ def load_comparison(runs: list[Path], *, variants: list[str] | None = None, base
             raise UserError(f"base variant {base!r} is not among the compared variants")
         base_variant = candidates[0]
     return Comparison(_build(chosen, base_variant))
+
+
+def _run_tags(runs: list[Path]) -> list[str]:
+    """A short, distinct name per run folder: its name, or as many trailing path parts as needed.
+
+    Every scenario writes to ``out`` by default, so ``a/out`` and ``b/out`` become ``a/out`` and
+    ``b/out`` rather than two ``out`` whose variants would overwrite each other.
+    """
+    resolved = [Path(r).resolve() for r in runs]
+    for i, path in enumerate(resolved):
+        if path in resolved[:i]:
+            raise UserError(f"{runs[i]}: the same run folder is named twice")
+    parts = [p.parts for p in resolved]
+    depth = [1] * len(runs)
+    while True:
+        tags = ["/".join(p[-d:]) for p, d in zip(parts, depth, strict=True)]
+        clash = {t for t in tags if tags.count(t) > 1}
+        if not clash:
+            return tags
+        depth = [d + 1 if t in clash else d for t, d in zip(tags, depth, strict=True)]
 
 
 def _build(chosen: list[_Variant], base: _Variant | None) -> dict[str, Any]:

@@ -64,6 +64,15 @@ def rule_packs_for(result: RunResult, plugins: PluginHost) -> list[RulePack]:
         for i, rule in enumerate(getattr(spec, key)):
             if rule not in known:
                 raise result.scenario.error(("rules", key, i), f"unknown rule {rule!r}")
+    approvable = {r.id for p in packs for r in p.rules if r.approvable}
+    for i, approval in enumerate(spec.approvals):
+        # an approval that cannot take effect must not be silently ignored
+        if approval.rule not in known:
+            raise result.scenario.error(("rules", "approvals", i, "rule"), f"unknown rule {approval.rule!r}")
+        if approval.rule not in approvable:
+            have = ", ".join(sorted(approvable)) or "none"
+            raise result.scenario.error(("rules", "approvals", i, "rule"),
+                                        f"rule {approval.rule!r} allows no approval (approvable: {have})")
     return packs
 
 
@@ -71,7 +80,9 @@ def evaluate(result: RunResult, plugins: PluginHost) -> list[VariantEvaluation]:
     """Evaluate the baseline and every variant of ``result``."""
     spec = result.scenario.spec
     packs = rule_packs_for(result, plugins)
-    metrics = list(plugins.metrics())
+    registry = plugins.metrics()
+    metrics = list(registry)
+    owners = {m.name: registry.owner(m.name) for m in metrics}
     approvals = [Approval(unit=a.unit, rule=a.rule, note=a.note) for a in spec.rules.approvals]
 
     def one(name: str, label: str, structure: Structure, plans: list[Plan]) -> VariantEvaluation:
@@ -79,7 +90,7 @@ def evaluate(result: RunResult, plugins: PluginHost) -> list[VariantEvaluation]:
         findings = check_rules(structure, packs, approvals=approvals, enable=spec.rules.enable,
                                disable=spec.rules.disable, as_of=spec.as_of)
         changes = changes_between(result.baseline, structure, plans) if plans else {}
-        return VariantEvaluation(name, label, measure(ctx, metrics), findings, changes)
+        return VariantEvaluation(name, label, measure(ctx, metrics, owners=owners), findings, changes)
 
     out = [one(BASELINE, "现状基线", result.baseline, [])]
     for v in result.variants:

@@ -17,7 +17,7 @@ seconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -155,17 +155,20 @@ class MeasureContext:
         return np.bincount(parent[parent >= 0], minlength=s.n_units)
 
 
-def measure(ctx: MeasureContext, metrics: Sequence[Any]) -> list[Value]:
-    """Every value of every metric, in the given order; a failing metric names its plugin."""
+def measure(ctx: MeasureContext, metrics: Sequence[Any], *, owners: Mapping[str, str | None] | None = None) -> list[Value]:
+    """Every value of every metric, in the given order; a failing metric names itself and its plugin.
+
+    ``owners`` maps metric names to the plugins that registered them (``Registry.owner``).
+    """
     out: list[Value] = []
     for metric in metrics:
+        plugin = (owners or {}).get(metric.name) or getattr(metric, "plugin", None)
         try:
             values = metric.compute(ctx)
         except Exception as exc:  # a plugin's bug must name the plugin, not crash the run
-            raise PluginError(f"metric {metric.name} failed: {type(exc).__name__}: {exc}",
-                              plugin=getattr(metric, "plugin", None)) from exc
+            raise PluginError(f"metric {metric.name} failed: {type(exc).__name__}: {exc}", plugin=plugin) from exc
         for v in values:
             if not isinstance(v, Value):
-                raise PluginError(f"metric {metric.name} returned {type(v).__name__}, not a Value")
+                raise PluginError(f"metric {metric.name} returned {type(v).__name__}, not a Value", plugin=plugin)
             out.append(v)
     return out

@@ -113,7 +113,7 @@ def _transfers(before: Structure, after: Structure, plans: list[Any], names: boo
         mid = str(after.members.ids[m])
         code, text = reason_of.get(mid, ("", ""))
         rows.append([mid] + ([who[i]] if names else []) + [
-            str(after.units.ids[src[m]]), str(after.units.name[src[m]]),
+            str(before.units.ids[src[m]]), str(before.units.name[src[m]]),  # where they were, as it was called
             str(after.units.ids[dst[m]]), str(after.units.name[dst[m]]), code, text])
     return header, rows
 
@@ -147,14 +147,17 @@ def _approvals(after: Structure, changes: dict[str, Any], lang: str) -> tuple[li
     """Founding, dissolving and upgrading units need the approval of the unit above."""
     header = ["change", "unit_id", "name", "approved_by", "note"]
     rows = []
+    village = after.kinds.code("party.village") if "party.village" in after.kinds else None
     for key, what in (("created", "found"), ("dissolved", "dissolve"), ("retyped", "retype")):
         for u in changes[key]:
             parent = after.parent(u["id"]) if after.has_unit(u["id"]) else None
             grand = after.parent(parent) if parent else None
             approver = grand or parent or "the organisation department above"
             name = after.unit(approver).name if approver and after.has_unit(approver) else approver
-            note = "村级组织的设立、撤销须经乡镇党委批准" if any(
-                k in u["kind"] for k in ("village",)) else ""
+            # a village organisation is one built on a village (its kind is a branch or committee)
+            on_village = village is not None and after.has_unit(u["id"]) and any(
+                after.units.kind[after.unit_code(h)] == village for h in after.built_on(u["id"]))
+            note = "村级组织的设立、撤销须经乡镇党委批准" if on_village else ""
             rows.append([what, u["id"], u["name"], name, note])
     return header, rows
 

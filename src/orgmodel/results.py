@@ -143,7 +143,7 @@ def _metrics_csv(evaluations: list[VariantEvaluation]) -> str:
     for name in names:
         v = meta[name]
         row = [name, v.label_zh, v.label_en, v.unit, v.direction]
-        row += ["" if vals.get(name) is None else f"{vals[name]:g}" for vals in values]
+        row += [_num(vals.get(name)) for vals in values]
         writer.writerow(row)
     return buf.getvalue()
 
@@ -155,8 +155,17 @@ def _findings_csv(evaluations: list[VariantEvaluation]) -> str:
     for e in evaluations:
         for f in e.findings:
             writer.writerow([e.name, f.rule, f.severity, f.status, f.unit or "", f.unit_name or "",
-                             "" if f.value is None else f"{f.value:g}", f.threshold, f.title_zh, f.source])
+                             _num(f.value), f.threshold, f.title_zh, f.source])
     return buf.getvalue()
+
+
+def _num(value: float | None) -> str:
+    """A number for CSV without losing digits ("{:g}" turns 1234567 into 1.23457e+06)."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
 
 
 def _dump(path: Path, data: Any) -> None:
@@ -165,6 +174,10 @@ def _dump(path: Path, data: Any) -> None:
 
 def _swap(new: Path, out: Path) -> None:
     """Put folder ``new`` where ``out`` is, keeping the old one until the new one is in place."""
+    # tempfile.mkdtemp makes the folder private (0700); the results are an ordinary folder
+    umask = os.umask(0)
+    os.umask(umask)
+    new.chmod(0o777 & ~umask)
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import UserError
 from .kinds import UNPLACED
@@ -82,6 +82,14 @@ class Subject(_Model):
         description="extra conditions: quantity -> minimum (inclusive), e.g. {full: 7}",
     )
 
+    @field_validator("when")
+    @classmethod
+    def _known_when(cls, when: dict[str, float]) -> dict[str, float]:
+        for q in when:
+            if q not in QUANTITIES:
+                raise ValueError(f"unknown quantity {q!r} (one of: {', '.join(QUANTITIES)})")
+        return when
+
 
 class Rule(_Model):
     """One rule. ``min``/``max`` bound the quantity; ``*_inclusive`` say whether the bound itself is allowed."""
@@ -104,13 +112,16 @@ class Rule(_Model):
     approvable: bool = False
     optimisable: bool = True
 
+    @field_validator("quantity")
+    @classmethod
+    def _known_quantity(cls, quantity: str) -> str:
+        # a field validator, so that a file's error points at the quantity's own line
+        if quantity not in QUANTITIES:
+            raise ValueError(f"unknown quantity {quantity!r} (one of: {', '.join(QUANTITIES)})")
+        return quantity
+
     @model_validator(mode="after")
     def _check(self) -> Rule:
-        if self.quantity not in QUANTITIES:
-            raise ValueError(f"unknown quantity {self.quantity!r} (one of: {', '.join(QUANTITIES)})")
-        for q in self.subject.when:
-            if q not in QUANTITIES:
-                raise ValueError(f"unknown quantity {q!r} in subject.when")
         if self.min is None and self.max is None:
             raise ValueError("a rule needs min or max")
         return self
@@ -177,7 +188,8 @@ class Finding:
         """One line for people."""
         title = self.title_zh if lang == "zh" else self.title_en
         if self.status == "not_checked":
-            return f"{self.rule}: {'未检查：缺少数据' if lang == 'zh' else 'not checked: data missing'} ({title})"
+            where = f"{self.unit_name or self.unit} " if self.unit else ""
+            return f"{self.rule}: {where}{'未检查：缺少数据' if lang == 'zh' else 'not checked: data missing'} ({title})"
         value = f"{self.value:g}" if self.value is not None else "?"
         where = self.unit_name or self.unit
         return f"{self.rule}: {where} {value} ({self.threshold}) {title}"
@@ -321,7 +333,11 @@ class _Quantities:
             return None
         out = np.full(self.s.n_units, np.nan)
         for code, value in values.items():
-            out[code] = float(value)
+            try:
+                out[code] = float(value)
+            except (TypeError, ValueError):
+                raise UserError(f"unit {self.s.units.ids[code]}: attribute member_meetings_last_year"
+                                f" is not a number: {value!r}") from None
         return out
 
     def _years_since_election(self) -> np.ndarray | None:
@@ -333,11 +349,22 @@ class _Quantities:
             return None
         out = np.full(s.n_units, np.nan)
         for code, elected in values.items():
-            out[code] = (self.as_of - dt.date.fromisoformat(str(elected))).days / 365.25
+            try:
+                if isinstance(elected, dt.datetime):
+                    elected = elected.date()
+                day = elected if isinstance(elected, dt.date) else dt.date.fromisoformat(str(elected))
+            except ValueError:
+                raise UserError(f"unit {s.units.ids[code]}: attribute elected is not a date"
+                                f" (YYYY-MM-DD): {elected!r}") from None
+            out[code] = (self.as_of - day).days / 365.25
         return out
 
 
-def _subject_mask(s: Structure, subject: Subject, q: _Quantities) -> np.ndarray | None:
+def _subject_mask(s: Structure, subject: Subject, q: _Quantities, *, when: bool = True) -> np.ndarray | None:
+    """Units the subject names; None when a ``when`` condition's data is missing.
+
+    With ``when=False`` the extra conditions are left out (never None).
+    """
     u = s.units
     mask = ~u.dissolved
     if subject.kinds:
@@ -359,7 +386,7 @@ def _subject_mask(s: Structure, subject: Subject, q: _Quantities) -> np.ndarray 
             on = np.zeros(s.n_units, dtype=bool)
             on[e.src[np.isin(u.kind[e.dst], codes)]] = True
             mask &= on if keep else ~on
-    for quantity, minimum in subject.when.items():
+    for quantity, minimum in (subject.when.items() if when else ()):
         values = q.get(quantity)
         if values is None:
             return None
@@ -388,11 +415,14 @@ def check_rules(
         if pack.domain != s.kinds.name:
             raise UserError(f"rule pack {pack.name} is for domain {pack.domain!r}, not {s.kinds.name!r}")
         for rule in pack.rules:
-            on = (rule.enabled and not rule.local) or rule.id in enable
-            if not on or rule.id in disable:
+            if not _is_on(rule, enable, disable):
                 continue
-            values = q.get(rule.quantity)
+            if not _subject_mask(s, rule.subject, q, when=False).any():
+                continue  # no unit the rule speaks of: nothing to check, and no data is missing
             mask = _subject_mask(s, rule.subject, q)
+            if mask is not None and not mask.any():
+                continue  # e.g. committee.when where no branch has 7 full members
+            values = q.get(rule.quantity)
             if values is None or mask is None:
                 out.append(Finding(rule.id, rule.severity, "not_checked", None, None, None, rule.threshold(),
                                    rule.title_zh, rule.title_en, _source(rule)))
@@ -403,13 +433,24 @@ def check_rules(
                     bad |= values < rule.min if rule.min_inclusive else values <= rule.min
                 if rule.max is not None:
                     bad |= values > rule.max if rule.max_inclusive else values >= rule.max
-            bad &= mask & ~np.isnan(values)
+            missing = mask & np.isnan(values)
+            bad &= mask & ~missing
+            # a unit whose own data is missing (where others have it) is not checked, never passed
+            for code in np.flatnonzero(missing).tolist():
+                out.append(Finding(rule.id, rule.severity, "not_checked", str(s.units.ids[code]),
+                                   str(s.units.name[code]), None, rule.threshold(), rule.title_zh, rule.title_en,
+                                   _source(rule)))
             for code in np.flatnonzero(bad).tolist():
                 uid = str(s.units.ids[code])
                 status = "approved" if (uid, rule.id) in approved and rule.approvable else "violated"
                 out.append(Finding(rule.id, rule.severity, status, uid, str(s.units.name[code]), float(values[code]),
                                    rule.threshold(), rule.title_zh, rule.title_en, _source(rule)))
     return out
+
+
+def _is_on(rule: Rule, enable: Sequence[str], disable: Sequence[str]) -> bool:
+    """Local rules and rules marked ``enabled: false`` run only when enabled; disable wins."""
+    return ((rule.enabled and not rule.local) or rule.id in enable) and rule.id not in disable
 
 
 def unplaced_findings(s: Structure) -> int:
@@ -429,12 +470,14 @@ def load_rule_pack(path: Path) -> RulePack:
     return validate(RulePack, data, file=str(path), locator=locator)
 
 
-def as_linear_constraints(pack: RulePack, s: Structure) -> list[dict[str, Any]]:
+def as_linear_constraints(pack: RulePack, s: Structure, *, enable: Sequence[str] = (),
+                          disable: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The pack's optimisable rules as linear constraints over per-unit quantities.
 
     Each constraint reads ``lo ≤ quantity[unit] ≤ hi`` for every unit of the subject, which an
     optimiser can impose on the member-assignment variables (the quantities ``members`` and
-    ``full`` are sums of assignment variables).
+    ``full`` are sums of assignment variables). Only rules that :func:`check_rules` would run
+    with the same ``enable`` / ``disable`` are exported (local rules are off unless enabled).
 
     >>> from orgmodel.testing_data import tiny_structure
     >>> pack = RulePack(name="d", domain="toy", rules=[Rule(id="r", title_zh="", title_en="",
@@ -445,7 +488,7 @@ def as_linear_constraints(pack: RulePack, s: Structure) -> list[dict[str, Any]]:
     q = _Quantities(s, None)
     out = []
     for rule in pack.rules:
-        if not rule.optimisable or rule.quantity not in ("members", "full"):
+        if not rule.optimisable or rule.quantity not in ("members", "full") or not _is_on(rule, enable, disable):
             continue
         mask = _subject_mask(s, rule.subject, q)
         if mask is None:

@@ -199,7 +199,7 @@ class Structure:
     (:func:`orgmodel.apply.apply`).
     """
 
-    __slots__ = (
+    FIELDS = (
         "kinds",
         "units",
         "members",
@@ -210,8 +210,8 @@ class Structure:
         "ties",
         "roles",
         "personal",
-        "__dict__",
     )
+    __slots__ = FIELDS + ("__dict__",)
 
     def __init__(
         self,
@@ -254,9 +254,9 @@ class Structure:
         ties: Iterable[tuple[str, str, float]] = (),
     ) -> Structure:
         """Build a small structure from dicts; see :meth:`from_columns` for the fields."""
-        unit_cols: dict[str, list[Any]] = {
-            k: [u.get(k) for u in units] for k in ("id", "kind", "name", "parent", "built_on", "tags")
-        }
+        keys = ["id", "kind", "name", "parent", "built_on", "tags"]
+        keys += sorted({k for u in units for k in u} - set(keys))  # attributes, e.g. room_capacity
+        unit_cols: dict[str, list[Any]] = {k: [u.get(k) for u in units] for k in keys}
         names = sorted({k for m in members for k in m})
         member_cols = {k: [m.get(k) for m in members] for k in names}
         if not members:
@@ -316,21 +316,7 @@ class Structure:
 
     def replace(self, **changes: Any) -> Structure:
         """A new Structure sharing everything not named in ``changes`` (no checks run)."""
-        fields = {
-            name: getattr(self, name)
-            for name in (
-                "kinds",
-                "units",
-                "members",
-                "built_on_edges",
-                "alliance_edges",
-                "adjacency_edges",
-                "participation",
-                "ties",
-                "roles",
-                "personal",
-            )
-        }
+        fields = {name: getattr(self, name) for name in self.FIELDS}
         fields.update(changes)
         return Structure(**fields)
 
@@ -685,7 +671,11 @@ class Structure:
         h.update("\x1f".join(self.members.ids.tolist()).encode())
         for name in sorted(self.members.columns):
             h.update(name.encode())
-            h.update(np.ascontiguousarray(self.members.columns[name]).tobytes())
+            col = self.members.columns[name]
+            if col.dtype == object:  # text: hash the values, never the objects' addresses
+                h.update("\x1f".join("\x00" if v is None else str(v) for v in col.tolist()).encode())
+            else:
+                h.update(np.ascontiguousarray(col).tobytes())
         h.update(repr(self.roles).encode())
         for arr in (self.ties.a, self.ties.b, self.ties.weight):
             h.update(np.ascontiguousarray(arr).tobytes())

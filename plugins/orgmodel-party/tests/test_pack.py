@@ -27,6 +27,7 @@ ORG_IDS = [
     "party.branch",
     "party.group",
     "party.functional_group",
+    "party.industry_branch",
 ]
 HOST_IDS = [
     "party.street",
@@ -118,7 +119,9 @@ def test_allowed_parents_as_specified():
         "party.committee",
         "party.general_branch",
         "party.branch",
+        "party.working_committee",
     }
+    assert k["party.industry_branch"].relation is None  # sized from participation (dual participation)
     # host part_of chains
     assert "party.courtyard" in k["party.building"].allowed_parents
     assert "party.residential_area" in k["party.courtyard"].allowed_parents

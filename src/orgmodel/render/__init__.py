@@ -1,0 +1,68 @@
+"""Diagrams with Graphviz: org charts and before/after charts, as DOT text and rendered files.
+
+Charts are DOT text (no Python Graphviz binding needed); :func:`render` and :func:`run_dot` run the
+``dot`` program (``apt-get install graphviz``) to make SVG, PNG or PDF. Large structures are
+collapsed to a budget of boxes (:mod:`orgmodel.render.view`), wide levels wrap into a page-like
+shape (:mod:`orgmodel.render.layout`), and Chinese labels use a CJK font
+(:data:`orgmodel.render.dot.FONT`).
+
+>>> from orgmodel.testing_data import tiny_structure
+>>> dot = org_chart(tiny_structure(), lang="en", title="Demo")
+>>> dot.startswith("digraph orgchart {")
+True
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import UserError
+from .diff import diff_chart, member_flows, small_multiples_svg, unit_changes, variant_diffs
+from .dot import FONT, FORMATS, dot_available, run_dot
+from .labels import findings_by_unit
+from .orgchart import org_chart, org_chart_pages
+from .view import DEFAULT_BUDGET, budgeted_view
+
+__all__ = [
+    "org_chart",
+    "org_chart_pages",
+    "diff_chart",
+    "variant_diffs",
+    "small_multiples_svg",
+    "member_flows",
+    "unit_changes",
+    "findings_by_unit",
+    "budgeted_view",
+    "render",
+    "run_dot",
+    "dot_available",
+    "DEFAULT_BUDGET",
+    "FONT",
+    "FORMATS",
+]
+
+
+def render(dot_text: str, path: str | os.PathLike[str], *, timeout: float = 300.0, dpi: float | None = None) -> Path:
+    """Draw DOT text into ``path``: ``.svg``, ``.png`` or ``.pdf`` by its suffix.
+
+    The file is written atomically (a temporary file in the same folder, then renamed), so a
+    failed or interrupted run never leaves half a chart. Returns the path.
+    """
+    out = Path(path)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise UserError(f"cannot draw a chart into {out.name!r}: use a .svg, .png or .pdf file name")
+    data = run_dot(dot_text, fmt, timeout=timeout, dpi=dpi)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a chart is meant to be shared
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

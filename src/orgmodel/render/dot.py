@@ -151,6 +151,10 @@ class Graph:
         self.n_nodes += 1
         self.lines.append(f"{node_id(name)} {format_attrs(attrs)}".rstrip() + ";")
 
+    def update(self, name: str, **attrs: object) -> None:
+        """Set more attributes on a node added before."""
+        self.lines.append(f"{node_id(name)} {format_attrs(attrs)}".rstrip() + ";")
+
     def edge(self, tail: str, head: str, **attrs: object) -> None:
         """Add an edge."""
         self.n_edges += 1

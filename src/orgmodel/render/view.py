@@ -78,7 +78,7 @@ class CountNode:
     parent: int
     top: tuple[int, ...]  # the hidden children themselves, in code order
     units: int  # hidden units, whole subtrees
-    kinds: tuple[tuple[int, int], ...]  # (kind code, number), most frequent first
+    kinds: tuple[tuple[int, int], ...]  # (kind code, number), kinds nearest the top first
     members: int
     full: int
     marks: int
@@ -305,10 +305,12 @@ def collapse(
     units_by = np.bincount(slot, minlength=n + 1)
     n_kinds = len(forest.kinds)
     pair = slot.astype(np.int64) * n_kinds + forest.kind[h_codes].astype(np.int64)
-    pairs, pair_n = np.unique(pair, return_counts=True)
-    kinds_by: dict[int, list[tuple[int, int]]] = {}
-    for p_, cnt in zip(pairs.tolist(), pair_n.tolist(), strict=True):
-        kinds_by.setdefault(p_ // n_kinds, []).append((p_ % n_kinds, cnt))
+    pairs, pair_inv, pair_n = np.unique(pair, return_inverse=True, return_counts=True)
+    pair_depth = np.full(len(pairs), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(pair_depth, pair_inv, level[h_codes].astype(np.int64))
+    kinds_by: dict[int, list[tuple[int, int, int]]] = {}
+    for p_, cnt, dep in zip(pairs.tolist(), pair_n.tolist(), pair_depth.tolist(), strict=True):
+        kinds_by.setdefault(p_ // n_kinds, []).append((dep, p_ % n_kinds, cnt))
     tops_by: dict[int, list[int]] = {}
     for t, s_ in zip(tops.tolist(), top_slot.tolist(), strict=True):
         tops_by.setdefault(s_, []).append(t)
@@ -320,7 +322,8 @@ def collapse(
             parent=owner,
             top=tuple(tops_by[s_]),
             units=int(units_by[s_]),
-            kinds=tuple(sorted(kinds_by.get(s_, []), key=lambda kc: (-kc[1], kc[0]))),
+            # the kinds nearest the top first (the hidden children's own kind), then by number
+            kinds=tuple((k_, n_) for _, k_, n_ in sorted(kinds_by.get(s_, []), key=lambda t: (t[0], -t[2], t[1]))),
             members=int(mem_by[s_]),
             full=int(full_by[s_]),
             marks=int(marks_by[s_]),

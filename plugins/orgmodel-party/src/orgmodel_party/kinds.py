@@ -147,12 +147,22 @@ ORG_KINDS: tuple[UnitKind, ...] = (
     UnitKind(
         id="party.functional_group",
         role="org",
-        allowed_parents=("party.general_branch", "party.committee", "party.branch"),
+        allowed_parents=("party.general_branch", "party.committee", "party.branch", "party.working_committee"),
         label_zh="功能党小组",
         label_en="functional group",
         name_template="{host}功能党小组",
         colour="#bebada",
         min_level=4,
+    ),
+    UnitKind(
+        id="party.industry_branch",
+        role="org",
+        allowed_parents=("party.committee", "party.working_committee", "party.general_branch"),
+        label_zh="产业党支部",
+        label_en="industry branch",
+        name_template="{host}产业党支部",
+        colour="#e6c79c",
+        min_level=3,
     ),
 )
 

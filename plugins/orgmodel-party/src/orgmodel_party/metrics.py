@@ -54,8 +54,13 @@ class TeamAlignment(Metric):
         team = s.kinds.code("party.team")
         p = s.participation
         if not len(p):
+            # both values, empty with a note, so that every variant has the same rows
+            note = "not measured: no participation data"
             return [self.value("share", None, "所在支部依托本人参加团队的党员比例", "members in a branch on their team",
-                               unit="%", direction="higher", note="not measured: no participation data")]
+                               unit="%", direction="higher", note=note),
+                    self.value("share_of_team_members", None, "参加团队党员中支部与团队一致的比例",
+                               "of members in teams, those whose branch is on their team", unit="%", direction="higher",
+                               note=note)]
         width = np.int64(s.n_units + 1)
         built = s.built_on_edges
         on_team = s.units.kind[built.dst] == team
@@ -77,7 +82,8 @@ class TeamAlignment(Metric):
         return [
             self.value("share", share, "所在支部依托本人参加团队的党员比例", "members in a branch on their team", unit="%", direction="higher"),
             self.value("share_of_team_members", share_of_takers, "参加团队党员中支部与团队一致的比例",
-                       "of members in teams, those whose branch is on their team", unit="%", direction="higher"),
+                       "of members in teams, those whose branch is on their team", unit="%", direction="higher",
+                       note="" if n_in_team else "not measured: no member takes part in a team"),
         ]
 
 
@@ -101,9 +107,11 @@ class Coverage(Metric):
         covered = np.zeros(s.n_units, dtype=bool)
         covered[s.built_on_edges.dst[live_src]] = True
         out = []
-        participants = s.participation_counts()
+        active = s.members["active"]
+        p = s.participation
+        participants = np.bincount(p.dst[active[p.src]], minlength=s.n_units)  # active members only
         home = s.members["home_host"]
-        residents = np.bincount(home[home >= 0], minlength=s.n_units)
+        residents = np.bincount(home[(home >= 0) & active], minlength=s.n_units)
         for key, kind, zh, en in self.HOSTS:
             if kind not in s.kinds:
                 continue

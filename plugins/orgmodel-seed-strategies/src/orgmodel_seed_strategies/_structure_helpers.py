@@ -22,10 +22,6 @@ def name(s: Structure, unit_id: str) -> str:
     return str(s.units.name[s.unit_code(unit_id)])
 
 
-def kind_code(s: Structure, kind: str) -> int:
-    return s.kinds.code(kind)
-
-
 def require_unit(s: Structure, strategy: str, param: str, unit_id: str, *, kinds: Sequence[str] = (),
                  role: str | None = None) -> None:
     """Raise a one-line UserError naming ``param`` when ``unit_id`` is unknown, dissolved or of the wrong kind."""
@@ -224,6 +220,31 @@ def pack_greedy(weights: Sequence[float], cap: float) -> list[list[int]]:
     return chunks
 
 
+def pack_balanced(weights: Sequence[float], cap: float) -> list[list[int]]:
+    """Split items (in order) into as few consecutive chunks within ``cap`` as possible, of similar weight.
+
+    The number of chunks is ``ceil(total / cap)`` when the items allow it; the smallest per-chunk
+    limit that reaches it is used, so the last chunk is not a small remainder.
+
+    >>> pack_balanced([25, 15, 10, 2], 50)
+    [[0], [1, 2, 3]]
+    >>> pack_greedy([25, 15, 10, 2], 50)
+    [[0, 1, 2], [3]]
+    """
+    import math
+
+    total = float(sum(weights))
+    if total <= cap:
+        return [list(range(len(weights)))]
+    k = math.ceil(total / cap)
+    lo = max(math.ceil(total / k), math.ceil(max(weights)))
+    for limit in range(int(lo), int(math.floor(cap)) + 1):
+        chunks = pack_greedy(weights, limit)
+        if len(chunks) <= k:
+            return chunks
+    return pack_greedy(weights, cap)
+
+
 def merge_small(chunks: list[list[int]], full: Sequence[int], min_full: int) -> list[list[int]]:
     """Merge chunks with fewer than ``min_full`` full members (``full[i]`` per item) into a neighbour.
 
@@ -271,10 +292,3 @@ def join_names(names: Sequence[str], limit: int = 4) -> str:
     if len(names) <= limit:
         return "、".join(names)
     return "、".join(names[:limit]) + f"等{len(names)}个"
-
-
-def join_names_en(names: Sequence[str], limit: int = 4) -> str:
-    names = list(names)
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel.errors import UserError
@@ -28,6 +29,7 @@ from ._structure_helpers import (
     host_in_scope,
     join_names,
     name,
+    org_ancestors,
     require_unit,
     top_org_on_host,
 )
@@ -47,8 +49,8 @@ class CommunityJoint(Strategy):
     )
     templates = {
         "community_unit": {
-            "zh": "{area}向社区化发展，组建{unit}，联合{service}和{n_villages}个村党组织（{villages}）{others}，指导协调区域内党建工作；共涉及{members}名党员，组织关系不变",
-            "en": "{area} is becoming a community: {unit} joins {service_en} and {n_villages} village organisations ({villages}){others_en} to guide and coordinate party work; {members} members, nobody's relation moves",
+            "zh": "{area}向社区化发展，组建{unit}，联合{service}{n_villages}个村党组织（{villages}）{others}，指导协调区域内党建工作；共涉及{members}名党员，组织关系不变",
+            "en": "{area} is becoming a community: {unit} joins {service_en}{n_villages} village organisations ({villages}){others_en} to guide and coordinate party work; {members} members, nobody's relation moves",
         },
         "community_ally": {
             "zh": "{unit}（{size}名党员）加入{coordinator}，保留原隶属关系（隶属{parent}）",
@@ -119,7 +121,7 @@ class CommunityJoint(Strategy):
                 raise UserError(
                     f"strategy {self.name}: params.attach_service_centre: a {s.kind_of(service_org)} cannot sit under a {kind}"
                 )
-            if parent is not None and service_org in _ancestors(s, parent):
+            if parent is not None and service_org in org_ancestors(s, parent):
                 raise UserError(
                     f"strategy {self.name}: params.attach_service_centre: the service centre {service_org!r} is above the new unit's parent"
                 )
@@ -133,8 +135,8 @@ class CommunityJoint(Strategy):
         n_other = len(others)
         reason = ("community_unit", {
             "area": area_name, "unit": unit_name,
-            "service": name(s, service_org) if service_org else "（无服务中心党支部）",
-            "service_en": name(s, service_org) if service_org else "no service-centre branch",
+            "service": f"{name(s, service_org)}和" if service_org else "",
+            "service_en": f"{name(s, service_org)} and " if service_org else "",
             "n_villages": len(villages), "villages": join_names([name(s, o) for o, _ in villages]),
             "others": f"及{n_other}个其他党组织" if n_other else "",
             "others_en": f" and {n_other} other organisations" if n_other else "",
@@ -198,6 +200,7 @@ class CommunityJoint(Strategy):
             uid = params.service_centre
             require_unit(s, self.name, "service_centre", uid)
             if s.kinds[s.kind_of(uid)].role == "host":
+                require_unit(s, self.name, "service_centre", uid, kinds=("party.service_centre",))
                 org = top_org_on_host(s, uid)
                 if org is None:
                     raise UserError(f"strategy {self.name}: params.service_centre: {uid!r} has no party organisation")
@@ -219,8 +222,6 @@ class CommunityJoint(Strategy):
                 raise UserError(f"strategy {self.name}: params.parent: a {kind} cannot sit under a {s.kind_of(params.parent)}")
             return params.parent
         if params.community is not None:
-            import numpy as np
-
             area = ancestor_of_kind(s, np.array([s.unit_code(params.community)]),
                                     ["party.township", "party.street"])[0]
             if area >= 0:
@@ -233,11 +234,3 @@ class CommunityJoint(Strategy):
             raise UserError(f"strategy {self.name}: params.parent: no committee above the joined organisations; name one")
         return found
 
-
-def _ancestors(s, unit_id: str) -> list[str]:
-    out = []
-    cur = unit_id
-    while cur is not None:
-        out.append(cur)
-        cur = s.parent(cur)
-    return out

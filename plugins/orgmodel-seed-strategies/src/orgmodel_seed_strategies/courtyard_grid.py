@@ -78,8 +78,8 @@ class CourtyardGrid(Strategy):
             "en": "{item} is part of {grid}",
         },
         "block_branch": {
-            "zh": "在{hosts}建立{unit}：{size}名党员（正式{full}名），{groups}个楼栋党小组{joint}",
-            "en": "{unit} on {hosts}: {size} members ({full} full), {groups} building groups{joint_en}",
+            "zh": "在{hosts}建立{unit}：{size}名党员（正式{full}名），{groups}个楼栋党小组{joint}{note}",
+            "en": "{unit} on {hosts}: {size} members ({full} full), {groups} building groups{joint_en}{note_en}",
         },
         "building_group": {
             "zh": "{buildings}的{size}名党员组成{unit}",
@@ -227,6 +227,8 @@ class CourtyardGrid(Strategy):
                     "hosts": join_names(names_j), "unit": bname, "size": len(mine), "full": int(full[mine].sum()),
                     "groups": len(groups), "joint": "（联合）" if len(chunk) > 1 else "",
                     "joint_en": " (joint)" if len(chunk) > 1 else "",
+                    "note": f"；超过{params.over}人，可改按网格（by=grid）设置" if len(mine) > params.over else "",
+                    "note_en": f"; over {params.over} members: consider by=grid" if len(mine) > params.over else "",
                 }))
             if first_branch is None:
                 first_branch = branch_ref

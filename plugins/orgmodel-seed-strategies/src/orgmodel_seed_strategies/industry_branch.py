@@ -5,13 +5,12 @@ and "builds the branch on the industry"; members keep their organisational relat
 village branch (党员关系保留在村党支部上) and take part in both the village branch's and the
 industry's activities.
 
-Per DESIGN decision 2 a unit that holds no relation is sized from ``participates_in``. The party
-pack has exactly one organisation kind that holds no relation and is sized from participation:
-``party.functional_group``. The industry unit is therefore a ``party.functional_group`` tagged
-``industry`` (the pack's tag for 产业党支部), built on the association host, named
-``{association}党支部``; members are added with ``add_participation`` and nobody moves. A
-``party.branch`` would be member-holding (and counted as a branch with 0 members by the rules), a
-``party.general_branch`` is sized from its subtree (0) and would trip general_branch.when.
+Per DESIGN decision 2 a unit that holds no relation is sized from ``participates_in``: the
+industry unit is a ``party.industry_branch`` (产业党支部, a kind of the party pack that holds no
+relation) tagged ``industry``, built on the association host, named ``{association}党支部``;
+members are added with ``add_participation`` and nobody moves. A ``party.branch`` would be
+member-holding (and counted as a branch with 0 members by the rules), a ``party.general_branch``
+is sized from its subtree (0) and would trip general_branch.when.
 """
 
 from __future__ import annotations
@@ -32,9 +31,10 @@ from ._structure_helpers import (
     name,
     require_unit,
     top_org_on_host,
+    under_host,
 )
 
-KIND = "party.functional_group"
+KIND = "party.industry_branch"
 
 
 class IndustryBranch(Strategy):
@@ -44,18 +44,18 @@ class IndustryBranch(Strategy):
     label_zh = "产业党支部"
     label_en = "industry branch"
     description = (
-        "an industry unit (party.functional_group tagged industry) built on an association; members who "
+        "an industry unit (party.industry_branch tagged industry) built on an association; members who "
         "take part in the association, or are chosen by a member column, participate in it and keep their "
         "village relation (dual participation)"
     )
     templates = {
         "industry_unit": {
-            "zh": "依托{association}建立{unit}（产业党支部），隶属{parent}指导；{n}名党员参加，分别来自{villages}（{n_branches}个支部），组织关系仍保留在原支部，双重参加组织生活",
+            "zh": "依托{association}建立{unit}（产业党支部），由{parent}领导；{n}名党员参加，分别来自{villages}（{n_branches}个支部），组织关系仍保留在原支部，双重参加组织生活",
             "en": "{unit} (industry branch) on {association} under {parent}: {n} members from {n_branches} branches ({villages}) take part; their relation stays in their own branch (dual participation)",
         },
         "industry_participants": {
-            "zh": "{n}名党员参加{unit}：{from_host}名因参加{association}，{from_column}名按{column}选定，{explicit}名由参数指定；无人转移组织关系",
-            "en": "{n} members take part in {unit}: {from_host} take part in {association}, {from_column} chosen by {column}, {explicit} named; nobody's relation moves",
+            "zh": "{n}名党员参加{unit}（{detail}）；无人转移组织关系",
+            "en": "{n} members take part in {unit} ({detail_en}); nobody's relation moves",
         },
         "industry_secretary": {
             "zh": "{person}任{unit}书记",
@@ -110,7 +110,10 @@ class IndustryBranch(Strategy):
                 raise UserError(
                     f"strategy {self.name}: params.parent: an industry unit ({KIND}) cannot sit under a {s.kind_of(params.parent)}"
                 )
-        explicit = s.member_codes(params.members) if params.members else np.empty(0, dtype=np.int32)
+        try:
+            explicit = s.member_codes(params.members) if params.members else np.empty(0, dtype=np.int32)
+        except UserError as exc:
+            raise UserError(f"strategy {self.name}: params.members: {exc}") from None
         in_scope_members = self._scope_mask(s, params.scope)
         by_column = self._by_column(s, params)
         plan = ctx.plan()
@@ -139,10 +142,13 @@ class IndustryBranch(Strategy):
             })
             ref = plan.create_unit(f"industry{i}", kind=KIND, name=unit_name, parent=parent, built_on=[assoc],
                                    tags=["industry"], reason=reason)
+            column = f"{params.member_column}={params.member_value}" if params.member_value is not None else str(params.member_column)
+            parts = [(len(from_host), f"{len(from_host)}名参加{name(s, assoc)}", f"{len(from_host)} take part in {name(s, assoc)}"),
+                     (len(col), f"{len(col)}名按{column}选定", f"{len(col)} chosen by {column}"),
+                     (len(explicit), f"{len(explicit)}名由参数指定", f"{len(explicit)} named")]
             plan.add_participation(s.members.ids[codes].tolist(), unit=ref, reason=("industry_participants", {
-                "n": len(codes), "unit": unit_name, "association": name(s, assoc),
-                "from_host": len(from_host), "from_column": len(col), "column": params.member_column or "—",
-                "explicit": len(explicit),
+                "n": len(codes), "unit": unit_name,
+                "detail": "，".join(zh for k, zh, _ in parts if k), "detail_en": ", ".join(en for k, _, en in parts if k),
             }))
             if params.secretary:
                 plan.set_role(ref, role="secretary", person=params.secretary,
@@ -162,8 +168,6 @@ class IndustryBranch(Strategy):
             if s.kinds[s.kind_of(uid)].role == "org":
                 mask[s.member_codes_of(uid, subtree=True)] = True
             else:
-                from ._structure_helpers import under_host
-
                 mask |= under_host(s, s.members["home_host"], s.unit_code(uid))
         return mask
 

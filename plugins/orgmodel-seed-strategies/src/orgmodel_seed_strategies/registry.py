@@ -4,6 +4,16 @@ from importlib import import_module
 
 STRATEGIES = [
     # one line per strategy, "module:Class"
+    "team_branches:TeamBranches",
+    "village_alliance:VillageAlliance",
+    "industry_branch:IndustryBranch",
+    "community_joint:CommunityJoint",
+    "courtyard_grid:CourtyardGrid",
+    "two_new:TwoNewCoverage",
+    "agency_alignment:AgencyAlignment",
+    "joint_branches:JointBranches",
+    "split_branch:SplitBranch",
+    "category_branches:CategoryBranches",
 ]
 
 

@@ -470,7 +470,7 @@ class SplitBranch(Strategy):
         if secretary in local:
             pinned[local[secretary]] = True
         if params.by == "building":
-            labels, affinity, info = self._by_building(s, unit, codes, k)
+            labels, affinity, info = self._by_building(s, unit, codes, k, params.max_size)
         elif params.by == "category":
             labels, affinity, info, k = self._by_category(s, codes, k, params, ref_date, explicit_k=k_given is not None)
         else:
@@ -490,7 +490,7 @@ class SplitBranch(Strategy):
 
     # -- cutting methods -------------------------------------------------------------------------
 
-    def _by_building(self, s: Structure, unit: str, codes: np.ndarray, k: int):  # noqa: ANN202
+    def _by_building(self, s: Structure, unit: str, codes: np.ndarray, k: int, max_size: int):  # noqa: ANN202
         home = s.members["home_host"][codes].astype(np.int64)
         coarse: set[int] = set()
         for h in s.built_on_edges.targets(s.unit_code(unit)).tolist():
@@ -506,16 +506,24 @@ class SplitBranch(Strategy):
             p = int(np.argmin(load))
             part_of_key[i] = p
             load[p] += counts[i]
+        if load.max() > max_size and int(counts.sum()) <= k * max_size:
+            packed = _fit_decreasing(counts, order, k, max_size)
+            if packed is not None:
+                part_of_key = packed
         labels = part_of_key[inverse]
-        labels = self._building_moves(labels, inverse, counts, k)
+        labels = self._building_moves(labels, inverse, counts, k, max_size)
         info: dict[str, Any] = {"known": known, "home": home}
 
         def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
             mine = labels == p
-            n_b = len(np.unique(home[mine & known]))
+            here = np.unique(home[mine & known])
+            shared = int(sum(1 for h in here.tolist() if (known & ~mine & (home == h)).any()))
             free = int((mine & ~known).sum())
-            zh = f"，涉及{n_b}个楼栋/院落" + (f"，另有{free}名党员未登记楼栋" if free else "")
-            en = f", {n_b} buildings/courtyards" + (f", {free} with no building recorded" if free else "")
+            zh = f"，涉及{len(here)}个楼栋/院落" + (f"（其中{shared}个因人数平衡与其他支部分开）" if shared else "") + (
+                f"，另有{free}名党员未登记楼栋" if free else "")
+            en = f", {len(here)} buildings/courtyards" + (f" ({shared} shared with another part to balance sizes)"
+                                                          if shared else "") + (
+                f", {free} with no building recorded" if free else "")
             return zh, en
 
         info["detail"] = detail
@@ -523,10 +531,44 @@ class SplitBranch(Strategy):
         return labels, key_affinity(keys, k), info
 
     @staticmethod
-    def _building_moves(labels: np.ndarray, inverse: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
-        """Whole-building moves that narrow the gap between the largest and smallest part."""
+    def _building_moves(labels: np.ndarray, inverse: np.ndarray, counts: np.ndarray, k: int,
+                        max_size: int) -> np.ndarray:
+        """Whole-building moves and swaps: first bring parts under ``max_size``, then narrow the gap
+        between the largest and the smallest part."""
         key_part = np.zeros(len(counts), dtype=np.int64)
         key_part[inverse] = labels
+        if int(counts.sum()) <= k * max_size:
+            for _ in range(4 * len(counts) + 4):
+                load = np.bincount(key_part, weights=counts, minlength=k)
+                p = int(np.argmax(load))
+                excess = load[p] - max_size
+                if excess <= 0:
+                    break
+                best: tuple[float, int, int, int] | None = None  # (cost, building, target, swap-back building)
+                mine = np.flatnonzero(key_part == p)
+                for q in range(k):
+                    if q == p:
+                        continue
+                    room = max_size - load[q]
+                    for b in mine.tolist():
+                        c = counts[b]
+                        if c <= room:  # a plain move; best: the smallest building that clears the excess
+                            cost = (c - excess) if c >= excess else (max_size + excess - c)
+                            if best is None or (cost, b, q) < best[:3]:
+                                best = (cost, b, q, -1)
+                        else:  # a swap with a smaller building of q
+                            for b2 in np.flatnonzero((key_part == q) & (counts < c)).tolist():
+                                gain = c - counts[b2]
+                                if load[q] + gain <= max_size:
+                                    cost = 2 * max_size + ((gain - excess) if gain >= excess else (max_size + excess - gain))
+                                    if best is None or (cost, b, q) < best[:3]:
+                                        best = (cost, b, q, b2)
+                if best is None:
+                    break
+                _, b, q, b2 = best
+                key_part[b] = q
+                if b2 >= 0:
+                    key_part[b2] = p
         for _ in range(4 * len(counts) + 4):
             load = np.bincount(key_part, weights=counts, minlength=k)
             hi, lo = int(np.argmax(load)), int(np.argmin(load))
@@ -536,7 +578,7 @@ class SplitBranch(Strategy):
                 break
             # the building that best halves the gap
             best = mine[int(np.argmin(np.abs(gap - 2 * counts[mine])))]
-            if abs(gap - 2 * counts[best]) >= gap:
+            if abs(gap - 2 * counts[best]) >= gap or load[lo] + counts[best] > max(max_size, load[hi]):
                 break
             key_part[best] = lo
         return key_part[inverse]
@@ -751,6 +793,23 @@ class SplitBranch(Strategy):
             if part > 0:
                 plan.set_role(refs[part], role="secretary", person=str(ids[m]), reason=(
                     "anchor_secretary", {"person": str(ids[m]), "name": names[part]}))
+
+
+def _fit_decreasing(counts: np.ndarray, order: np.ndarray, k: int, capacity: int) -> np.ndarray | None:
+    """Pack items (largest first) into k bins of ``capacity``: best fit, then first fit; None if neither fits."""
+    for best in (True, False):
+        load = np.zeros(k, dtype=np.int64)
+        part = np.empty(len(counts), dtype=np.int64)
+        for i in order.tolist():
+            fits = np.flatnonzero(load + counts[i] <= capacity)
+            if not len(fits):
+                break
+            p = int(fits[int(np.argmax(load[fits]))]) if best else int(fits[0])
+            part[i] = p
+            load[p] += counts[i]
+        else:
+            return part
+    return None
 
 
 # -- tie partitioning ----------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from ._structure_helpers import (
     host_in_scope,
     in_scope,
     join_names,
-    join_names_en,
     name,
     require_unit,
     top_org_on_host,
@@ -95,8 +94,8 @@ class VillageAlliance(Strategy):
             "en": "{unit} is weak (score {score}: {full} full members, {backbone} backbone, {young}% under 60{note_en}): allied with {coordinator} (score {cscore}), strong leading weak; subordination unchanged",
         },
         "joint_branch": {
-            "zh": "{villages}{enterprise}情况不一，为统筹跨村事务，在{parent}下组建{unit}（联合{n}个组织），各村党组织隶属关系不变",
-            "en": "{villages}{enterprise_en} differ in strength; to coordinate cross-village affairs {unit} is set up under {parent} (joining {n} organisations); the village organisations keep their subordination",
+            "zh": "{villages}发展不均衡{enterprise}，在{parent}下组建{unit}（联合{n}个党组织），统筹跨村事务，各村党组织隶属关系不变",
+            "en": "{villages} differ in strength{enterprise_en}: {unit} is set up under {parent} (joining {n} organisations) to coordinate cross-village affairs; the village organisations keep their subordination",
         },
         "joint_secretary": {
             "zh": "{unit}书记由乡镇选派（{person}），不占用各村党员的组织关系",
@@ -312,10 +311,14 @@ class VillageAlliance(Strategy):
         )
         built_on = list(village_hosts) + ([params.enterprise] if params.enterprise else [])
         allied = orgs + ent_orgs
-        ent_zh = f"及{name(s, params.enterprise)}" if params.enterprise else ""
-        ent_en = f" and {name(s, params.enterprise)}" if params.enterprise else ""
+        ent_zh = ent_en = ""
+        if params.enterprise:
+            e = name(s, params.enterprise)
+            ent_zh = f"，{e}用地涉及各村" + ("" if ent_orgs else f"（{e}尚无党组织）")
+            ent_en = f", {e} uses their land" + ("" if ent_orgs else f" ({e} has no party organisation yet)")
+        village_names = [name(s, h) if h else name(s, o) for o, h in villages]
         reason = ("joint_branch", {
-            "villages": join_names([name(s, o) for o in orgs]), "enterprise": ent_zh, "enterprise_en": ent_en,
+            "villages": join_names(village_names), "enterprise": ent_zh, "enterprise_en": ent_en,
             "unit": unit_name, "parent": name(s, parent) if parent else "（无上级）", "n": len(allied),
         })
         coord = plan.create_unit("joint", kind="party.general_branch", name=unit_name, parent=parent,

@@ -1,0 +1,312 @@
+"""机关党支部: agency branches and groups aligned with bureaus and divisions (seed 001).
+
+The seed: "set branches and groups on bureaus or divisions of the same kind, by nature of work,
+function, leadership division and scope of work (以工作性质、职能归口、领导分工、工作范围为一体),
+at the front line of work, so that organisation and work are both fully covered".
+
+The plan builds, under the agency's committee, one branch (tagged ``agency``) per
+
+* ``by="bureau"``: bureau (局); a division directly under the agency counts as its own unit;
+* ``by="function"``: function, read from each division's ``function`` attribute or
+  ``function:X`` tag (the key is the ``function_key`` param); divisions with none fall back to
+  their bureau;
+* ``by="leader"``: leader in charge (分管领导), from ``leaders`` (a mapping of bureau or division
+  id to the leader) or a ``leader`` attribute / ``leader:X`` tag on the division or its bureau;
+
+and one group per division inside it. Members are placed by ``home_host`` (their division, or
+their bureau / the agency for staff outside divisions). A branch with fewer than ``min_full`` full
+members is joined with the next; a branch over ``max_size`` is split along whole divisions.
+Whenever a leader is known, the branch records it (attribute ``leader`` and the role
+``leader_in_charge``), the responsibility chain of the seed. Members of the old agency branches
+whose home is not in the agency follow most of their old branch-mates. Old agency branches left
+empty are dissolved.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from orgmodel.errors import UserError
+from orgmodel.kinds import UNPLACED
+from orgmodel.strategy import Strategy
+
+from ._structure_helpers import (
+    allows_parent,
+    ancestor_of_kind,
+    check_scope,
+    join_names,
+    merge_small,
+    modal,
+    name,
+    pack_balanced,
+    require_unit,
+    top_org_on_host,
+    under_host,
+    unit_value,
+)
+
+PARENT_KINDS = ("party.committee", "party.general_branch", "party.working_committee")
+
+
+class AgencyAlignment(Strategy):
+    """Agency branches per bureau / function / leader in charge, with a group per division."""
+
+    name = "agency-alignment"
+    label_zh = "机关党支部对应设置"
+    label_en = "agency branches aligned with bureaus"
+    description = (
+        "one agency branch per bureau (or function, or leader in charge) and one group per division; "
+        "members placed by their division; oversized branches split along divisions"
+    )
+    templates = {
+        "agency_branch": {
+            "zh": "按{by}设置{unit}，对应{cells}（{n_cells}个处室/单位），{size}名党员（正式{full}名），{groups}个党小组{leader}{note}",
+            "en": "{unit} set by {by_en} for {cells} ({n_cells} divisions/units): {size} members ({full} full), {groups} groups{leader_en}{note_en}",
+        },
+        "division_group": {
+            "zh": "{cells}的{size}名党员组成{unit}",
+            "en": "the {size} members of {cells} form {unit}",
+        },
+        "leader_role": {
+            "zh": "{person}分管{cells}，作为{unit}的联系领导，落实“分管领导分工负责”",
+            "en": "{person} is in charge of {cells} and is the leader linked to {unit} (leadership division)",
+        },
+        "place_division": {
+            "zh": "{n}名党员按所在处室编入{unit}{source}",
+            "en": "{n} members placed in {unit} by their division{source_en}",
+        },
+        "place_follow": {
+            "zh": "{n}名党员不在本机关处室名册中，随原{old}多数党员编入{unit}",
+            "en": "{n} members with no division in the agency follow most of {old} into {unit}",
+        },
+        "old_group": {
+            "zh": "{unit}随机关党支部按局处重新设置而撤销（原{size}名党员）",
+            "en": "{unit} is dissolved as the agency branches are re-set along bureaus ({size} members)",
+        },
+        "old_branch": {
+            "zh": "{unit}的党员已全部按局处编入新的机关党支部，原支部撤销",
+            "en": "all members of {unit} are placed in the new agency branches; the old branch is dissolved",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        agency: str | None = Field(None, description="the agency host (default: the only party.agency in scope)")
+        by: Literal["bureau", "function", "leader"] = Field("bureau", description="one branch per bureau, function or leader in charge")
+        function_key: str = Field("function", description="division attribute / tag prefix naming its function")
+        leaders: dict[str, str] = Field(default_factory=dict, description="bureau or division id -> leader in charge (分管领导)")
+        max_size: int = Field(50, ge=3, description="branches over this many members are split along divisions")
+        min_full: int = Field(3, ge=1, description="branches with fewer full members are joined with the next")
+        min_group: int = Field(3, ge=1, description="divisions with fewer members share a group with the next")
+        parent: str | None = Field(None, description="organisation unit the branches sit under (default: the agency's committee)")
+        scope: list[str] | None = Field(None, description="unit ids: only these agencies")
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        check_scope(s, self.name, params.scope)
+        agency = self._agency(s, params)
+        for uid in sorted(params.leaders):
+            require_unit(s, self.name, "leaders", uid, kinds=("party.bureau", "party.division"))
+        parent = self._parent(s, params, agency)
+        m = s.members
+        active = m["active"]
+        home = m["home_host"]
+        acode = s.unit_code(agency)
+        in_agency = under_host(s, home, acode) & active
+        if not in_agency.any():
+            raise UserError(f"strategy {self.name}: params.agency: no active member works in {agency!r} (home_host)")
+        codes = np.flatnonzero(in_agency)
+        division = ancestor_of_kind(s, home[codes], ["party.division"])
+        bureau = ancestor_of_kind(s, home[codes], ["party.bureau"])
+        cell = np.where(division >= 0, division, np.where(bureau >= 0, bureau, acode))
+
+        # clusters: key -> cells; in order of first cell code
+        cells = sorted(set(cell.tolist()))
+        cell_key: dict[int, tuple] = {}
+        leader_of_cell: dict[int, str | None] = {}
+        for c in cells:
+            cid = str(s.units.ids[c])
+            b = self._bureau_of(s, c, acode)
+            leader_of_cell[c] = self._leader(s, params, cid, b)
+            if params.by == "bureau":
+                cell_key[c] = ("unit", b)
+            elif params.by == "function":
+                f = unit_value(s, cid, params.function_key) if s.kind_of(cid) != "party.agency" else None
+                cell_key[c] = ("function", str(f)) if f is not None else ("unit", b)
+            else:
+                lead = leader_of_cell[c]
+                cell_key[c] = ("leader", lead) if lead is not None else ("unit", b)
+        clusters: dict[tuple, list[int]] = {}
+        for c in cells:
+            clusters.setdefault(cell_key[c], []).append(c)
+        keys = sorted(clusters, key=lambda k: min(clusters[k]))
+        size_of = {c: int((cell == c).sum()) for c in cells}
+        full = s.full_mask[codes]
+        full_of = {c: int(full[cell == c].sum()) for c in cells}
+        # split oversized clusters along whole cells, then join small branches with the next
+        branches: list[tuple[tuple, list[int], int, int]] = []  # (key, cells, part, parts)
+        for k in keys:
+            cs = clusters[k]
+            total = sum(size_of[c] for c in cs)
+            chunks = [list(range(len(cs)))] if total <= params.max_size else pack_balanced([size_of[c] for c in cs], params.max_size)
+            chunks = merge_small(chunks, [full_of[c] for c in cs], params.min_full)
+            for p, ch in enumerate(chunks):
+                branches.append((k, [cs[i] for i in ch], p, len(chunks)))
+        merged = merge_small([[i] for i in range(len(branches))],
+                             [sum(full_of[c] for c in b[1]) for b in branches], params.min_full)
+
+        plan = ctx.plan()
+        dest = np.full(len(codes), -1, dtype=np.int64)
+        refs: list[str] = []
+        names: list[str] = []
+        by_zh = {"bureau": "局（单位）", "function": "职能归口", "leader": "领导分工"}[params.by]
+        group_jobs = []
+        for j, idxs in enumerate(merged):
+            parts = [branches[i] for i in idxs]
+            bcells = [c for p in parts for c in p[1]]
+            labels = [self._label(s, p[0], acode) + (f"第{p[2] + 1}" if p[3] > 1 else "") for p in parts]
+            part_full = [sum(full_of[c] for c in p[1]) for p in parts]
+            main = [lab for lab, f in zip(labels, part_full, strict=True) if f >= params.min_full]
+            if not main:
+                main = [labels[int(np.argmax([sum(size_of[c] for c in p[1]) for p in parts]))]]
+            small = [lab for lab in labels if lab not in main]
+            bname = (main[0] if len(main) == 1 else join_names(main) + "联合") + "党支部"
+            if len(parts) == 1 and parts[0][3] == 1 and parts[0][0][0] == "unit":
+                built_on = [str(s.units.ids[parts[0][0][1]])]
+            else:
+                built_on = [str(s.units.ids[c]) for c in bcells]
+            sel = np.isin(cell, bcells)
+            dest[sel] = j
+            leaders = sorted({leader_of_cell[c] for c in bcells if leader_of_cell[c] is not None})
+            over = [c for c in bcells if size_of[c] > params.max_size]
+            note = f"；{name(s, str(s.units.ids[over[0]]))}单个处室即有{size_of[over[0]]}名党员，超过{params.max_size}人，未再拆分" if over else ""
+            note_en = f"; {name(s, str(s.units.ids[over[0]]))} alone has {size_of[over[0]]} members (over {params.max_size}), not split further" if over else ""
+            if small:
+                note += f"；{join_names(small)}正式党员不足{params.min_full}名，并入本支部"
+                note_en += f"; {', '.join(small)} (fewer than {params.min_full} full members) joined to it"
+            group_cells = [c for c in bcells if s.kind_of(str(s.units.ids[c])) == "party.division"]
+            gsizes = [size_of[c] for c in group_cells]
+            gchunks = merge_small([[i] for i in range(len(group_cells))], gsizes, params.min_group) if group_cells else []
+            if len(gchunks) < 2:
+                gchunks = []
+            attrs = {"leader": "、".join(leaders)} if leaders else {}
+            ref = plan.create_unit(f"agency{j}", kind="party.branch", name=bname, parent=parent, built_on=built_on,
+                                   tags=["agency"], attrs=attrs, reason=("agency_branch", {
+                                       "by": by_zh, "by_en": params.by, "unit": bname,
+                                       "cells": join_names([name(s, str(s.units.ids[c])) for c in bcells]),
+                                       "n_cells": len(bcells), "size": int(sel.sum()), "full": int(full[sel].sum()),
+                                       "groups": len(gchunks),
+                                       "leader": f"，分管领导：{'、'.join(leaders)}" if leaders else "",
+                                       "leader_en": f", leader in charge: {', '.join(leaders)}" if leaders else "",
+                                       "note": note, "note_en": note_en}))
+            for lead in leaders:
+                lcells = [c for c in bcells if leader_of_cell[c] == lead]
+                plan.set_role(ref, role="leader_in_charge", person=lead, reason=("leader_role", {
+                    "person": lead, "cells": join_names([name(s, str(s.units.ids[c])) for c in lcells]), "unit": bname}))
+            refs.append(ref)
+            names.append(bname)
+            group_jobs.append((ref, bname, [[group_cells[i] for i in ch] for ch in gchunks], j))
+
+        # moves: agency members by division, in groups
+        branch_now = m["branch"][codes]
+        unplaced = s.kinds.code(UNPLACED)
+        for ref, bname, gcells, j in group_jobs:
+            mine = dest == j
+            in_group = np.zeros(len(codes), dtype=bool)
+            for gi, gc in enumerate(gcells):
+                gnames = [name(s, str(s.units.ids[c])) for c in gc]
+                gname = (gnames[0] if len(gc) == 1 else join_names(gnames)) + "党小组"
+                sel = mine & np.isin(cell, gc)
+                gref = plan.create_unit(f"agency{j}g{gi}", kind="party.group", name=gname, parent=ref,
+                                        built_on=[str(s.units.ids[c]) for c in gc],
+                                        reason=("division_group", {"cells": join_names(gnames), "size": int(sel.sum()), "unit": gname}))
+                self._move(s, plan, codes[sel], branch_now[sel], ref, gref, f"{bname}{gname}", unplaced)
+                in_group |= sel
+            rest = mine & ~in_group
+            self._move(s, plan, codes[rest], branch_now[rest], ref, None, bname, unplaced)
+
+        # old agency branches: members outside the agency follow their branch-mates; empty ones dissolve
+        new_branch_of = dict(zip(codes.tolist(), dest.tolist(), strict=True))
+        old = sorted(set(branch_now.tolist()))
+        subtree = set(s.descendants(parent)) if parent else set()
+        dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"]
+        for b in dissolvable:
+            bid = str(s.units.ids[b])
+            members_b = s.member_codes_of(bid)
+            others = np.array([c for c in members_b.tolist() if c not in new_branch_of], dtype=np.int64)
+            mates = [new_branch_of[c] for c in members_b.tolist() if c in new_branch_of]
+            target = modal(mates)
+            if len(others):
+                plan.move(m.ids[others].tolist(), to=refs[target], reason=("place_follow", {
+                    "n": len(others), "old": name(s, bid), "unit": names[target]}))
+            for g in s.children(bid):
+                if s.kind_of(g) == "party.group":
+                    plan.dissolve(g, reason=("old_group", {"unit": name(s, g), "size": s.size(g)}))
+            kids = [c for c in s.children(bid) if s.kind_of(c) != "party.group"]
+            plan.dissolve(bid, members_to=refs[target], children_to=parent if kids else None,
+                          reason=("old_branch", {"unit": name(s, bid)}))
+        return plan.build()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _agency(self, s, params) -> str:
+        if params.agency is not None:
+            require_unit(s, self.name, "agency", params.agency, kinds=("party.agency",))
+            return params.agency
+        found = [a for a in s.unit_ids("party.agency")
+                 if not params.scope or a in params.scope or any(h == a for u in params.scope for h in s.built_on(u))]
+        if len(found) != 1:
+            raise UserError(
+                f"strategy {self.name}: params.agency: {len(found)} party.agency hosts in scope; name the agency"
+            )
+        return found[0]
+
+    def _parent(self, s, params, agency: str) -> str:
+        if params.parent is not None:
+            require_unit(s, self.name, "parent", params.parent, role="org")
+            if not allows_parent(s, "party.branch", params.parent):
+                raise UserError(f"strategy {self.name}: params.parent: a party.branch cannot sit under a {s.kind_of(params.parent)}")
+            return params.parent
+        org = top_org_on_host(s, agency, kinds=PARENT_KINDS)
+        if org is None:
+            raise UserError(f"strategy {self.name}: params.parent: no committee is built on {agency!r}; name the parent")
+        return org
+
+    def _bureau_of(self, s, cell: int, acode: int) -> int:
+        """The bureau a cell belongs to; a division directly under the agency is its own unit."""
+        b = int(ancestor_of_kind(s, np.array([cell]), ["party.bureau"])[0])
+        return b if b >= 0 else cell
+
+    def _leader(self, s, params, cell_id: str, bureau: int) -> str | None:
+        bid = str(s.units.ids[bureau])
+        for uid in (cell_id, bid):
+            if uid in params.leaders:
+                return params.leaders[uid]
+        for uid in (cell_id, bid):
+            if s.kinds[s.kind_of(uid)].role == "host" and s.kind_of(uid) in ("party.bureau", "party.division"):
+                v = unit_value(s, uid, "leader")
+                if v is not None:
+                    return str(v)
+        return None
+
+    def _label(self, s, key: tuple, acode: int) -> str:
+        kind, value = key
+        if kind == "unit":
+            return name(s, str(s.units.ids[value])) if value != acode else name(s, str(s.units.ids[acode])) + "机关"
+        if kind == "function":
+            return str(value)
+        return f"{value}分管处室"
+
+    def _move(self, s, plan, codes, branch_now, ref, group, label, unplaced) -> None:
+        if not len(codes):
+            return
+        olds = sorted({str(s.units.name[b]) for b in branch_now.tolist()})
+        from_unplaced = int((s.units.kind[branch_now] == unplaced).sum())
+        source = f"（原在{join_names(olds)}" + (f"，其中{from_unplaced}名原未落实组织关系" if from_unplaced else "") + "）"
+        source_en = f" (from {', '.join(olds[:4])}" + (f"; {from_unplaced} were unplaced" if from_unplaced else "") + ")"
+        plan.move(s.members.ids[codes].tolist(), to=ref, group=group, reason=("place_division", {
+            "n": len(codes), "unit": label, "source": source, "source_en": source_en}))

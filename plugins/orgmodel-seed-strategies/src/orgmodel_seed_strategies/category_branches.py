@@ -1,0 +1,449 @@
+"""category-branches: branches for retired, young and mobile members (老年/青年/流动党员党支部).
+
+Seed 003: "结合社区人口构成多元化的实际，分门别类的建立党支部。将具有共同特点的党员相结合起来，组建老年
+党支部、青年党支部、流动党员党支部等特色型党支部". In each area (by default: the members of the
+branches under one parent unit, e.g. a community general branch), the members of each chosen
+category get branches of their own, tagged ``category:retired`` / ``category:young`` /
+``category:mobile``:
+
+- **mobile**: the ``mobile`` column, or ``months_away`` ≥ 6 when that column exists;
+- **retired**: the ``retired`` column;
+- **young**: younger than ``young_age`` at the reference date: the scenario's ``as_of``, else the
+  latest ``joined`` date of the roster, else the latest ``birth_date`` plus 18 years (every member
+  is at least 18, so the roster cannot be older than that; ages are then lower bounds). Members
+  without a birth date are not counted young.
+
+A member in several categories takes the first of mobile, retired, young. A category with fewer
+than ``min_size`` members or ``min_full`` full members in an area stays where it is (the plan
+records it). A category above ``max_size`` gets several branches, cut along ``home_host`` so that
+neighbours stay together. An existing branch of the category under the same parent is filled first.
+
+**Mobile members and RULES mobile.transfer** (党员教育管理工作条例 第二十五条: away 6 months or
+more at a fixed place, the relation should be transferred there): when the roster has a
+``months_away`` column, mobile members away 6 months or more are told they should transfer their
+relation to where they are; they are *not* moved unless ``keep_mobile_here`` is set (then they go to
+the mobile branch, with that reason). Without the column the rule is not checked, and the reasons
+say so. Members holding a role in their branch (and ``backbone`` members) stay in it when
+``keep_backbone`` is set. A branch left with fewer than ``min_full`` full members is merged into a
+sibling with room; a branch left with no member is dissolved.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orgmodel.errors import UserError
+from orgmodel.strategy import Strategy
+from orgmodel.structure import Structure
+
+from .split_branch import (
+    ages_at,
+    branch_kind_mask,
+    group_moves,
+    key_affinity,
+    name_parts,
+    new_key,
+    ordinal_zh,
+    rebalance,
+    reference_date,
+    scope_mask,
+)
+
+__all__ = ["CategoryBranches"]
+
+ORDER = ("mobile", "retired", "young")
+NAME_ZH = {"retired": "老年党员", "young": "青年党员", "mobile": "流动党员"}
+WHO_ZH = {"retired": "离退休党员", "young": "青年党员", "mobile": "流动党员"}
+WHO_EN = {"retired": "retired members", "young": "young members", "mobile": "mobile members"}
+_REF_ZH = {"as_of": "方案基准日", "joined": "名册中最近的入党日期", "birth+18": "名册中最晚出生日期加18年", "none": "无"}
+_REF_EN = {"as_of": "the scenario's as_of", "joined": "the latest joined date of the roster",
+           "birth+18": "the latest birth date of the roster plus 18 years", "none": "none"}
+
+
+class CategoryBranches(Strategy):
+    """Give retired, young and mobile members branches of their own in each area."""
+
+    name = "category-branches"
+    label_zh = "组建老年、青年、流动党员党支部"
+    label_en = "category branches (retired, young, mobile)"
+    description = (
+        "In each area, retired, young and mobile members get branches of their own (tags category:*), "
+        "under the parent of the branches they come from; small categories stay; the six-month "
+        "transfer rule for mobile members is applied when months_away is known."
+    )
+    templates = {
+        "category_branch": {
+            "zh": "{area}有{n}名{who_zh}（正式党员{full}名{detail_zh}），组建{name}",
+            "en": "{area} has {n} {who_en} ({full} full{detail_en}): {name} is formed for them",
+        },
+        "to_category": {
+            "zh": "{n}名{who_zh}从{source}转入{name}{note_zh}",
+            "en": "{n} {who_en} move from {source} to {name}{note_en}",
+        },
+        "to_existing": {
+            "zh": "{n}名{who_zh}从{source}转入已有的{name}{note_zh}",
+            "en": "{n} {who_en} move from {source} to the existing {name}{note_en}",
+        },
+        "category_small": {
+            "zh": "{area}只有{n}名{who_zh}（正式党员{full}名），少于{min_size}名或正式党员少于{min_full}名，不单独建支部，留在原支部",
+            "en": "{area} has only {n} {who_en} ({full} full): fewer than {min_size} members or {min_full} full "
+            "members, so no branch of their own; they stay where they are",
+        },
+        "transfer_due": {
+            "zh": "{unit}有{n}名流动党员外出满6个月（{members}），应将组织关系转至所在地党组织（党员教育管理工作条例第二十五条），本方案不转入流动党员党支部",
+            "en": "{unit} has {n} mobile members away 6 months or more ({members}): they should transfer the "
+            "relation to where they are (mobile.transfer); this plan does not move them to a mobile branch",
+        },
+        "transfer_due_kept": {
+            "zh": "{n}名流动党员外出满6个月，按规定应将组织关系转至所在地；按参数keep_mobile_here暂从{source}转入{name}",
+            "en": "{n} mobile members away 6 months or more should transfer the relation to where they are; "
+            "keep_mobile_here moves them from {source} to {name} for now",
+        },
+        "group_attach": {
+            "zh": "{group}的{n}名党员全部转入{name}，党小组随之划转",
+            "en": "all {n} members of {group} go to {name}: the group moves with them",
+        },
+        "group_dissolve": {
+            "zh": "{group}的党员全部转出，撤销该党小组",
+            "en": "every member of {group} moves out: the group is dissolved",
+        },
+        "source_empty": {
+            "zh": "{unit}的党员全部转入类别支部，撤销该支部",
+            "en": "every member of {unit} moved to category branches: it is dissolved",
+        },
+        "source_merged": {
+            "zh": "{unit}转出类别党员后只余{left}名党员（正式党员{left_full}名，不足{min_full}名），撤销并并入{into}",
+            "en": "{unit} keeps only {left} members ({left_full} full, fewer than {min_full}) after the category "
+            "members leave: it is dissolved into {into}",
+        },
+        "source_small": {
+            "zh": "{unit}转出类别党员后只余{left}名党员（正式党员{left_full}名，不足{min_full}名），同级没有可并入的支部，需另行调整",
+            "en": "{unit} keeps only {left} members ({left_full} full, fewer than {min_full}) after the category "
+            "members leave, and no sibling branch has room: it needs another decision",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        categories: list[Literal["retired", "young", "mobile"]] = Field(
+            default_factory=lambda: ["retired", "young", "mobile"], min_length=1,
+            description="categories that get branches of their own")
+        young_age: int = Field(35, ge=18, le=100, description="younger than this at the reference date is young")
+        min_size: int = Field(3, ge=1, le=10_000, description="a category with fewer members in an area stays")
+        min_full: int = Field(3, ge=1, le=100, description="full members a category branch needs (branch.min_full)")
+        max_size: int = Field(50, ge=3, le=100_000, description="a category above this gets several branches")
+        parent: str | None = Field(None, description="organisation unit for all category branches (then one pool for "
+                                   "the whole scope); default: the parent of the branches the members come from")
+        keep_mobile_here: bool = Field(False, description="move mobile members away 6+ months (months_away) to the "
+                                       "mobile branch anyway; by default they are only told to transfer")
+        keep_backbone: bool = Field(True, description="members holding a role in their branch, or marked backbone, stay")
+        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
+
+        @field_validator("categories")
+        @classmethod
+        def _unique(cls, value: list[str]) -> list[str]:
+            if len(set(value)) != len(value):
+                raise ValueError("a category is named twice")
+            return value
+
+    # -- propose ---------------------------------------------------------------------------------
+
+    def propose(self, ctx: Any, params: Any) -> Any:
+        s: Structure = ctx.structure
+        plan = ctx.plan()
+        if params.parent is not None:
+            self._check_parent(s, params.parent)
+        u = s.units
+        branch = branch_kind_mask(s)
+        in_scope = scope_mask(s, params.scope, self.name)
+        is_category = np.array([any(t.startswith("category:") for t in tags) for tags in u.tags.tolist()], dtype=bool)
+        source = branch & in_scope & ~is_category
+        active = s.members["active"]
+        mb = s.members["branch"].astype(np.int64)
+        in_source = active & source[mb]
+        cat, due, notes = self._categories(s, ctx, params)
+        stays = self._backbone(s, params) if params.keep_backbone else np.zeros(s.n_members, dtype=bool)
+        candidate = in_source & (cat >= 0)
+        held_due = candidate & due & ~stays if not params.keep_mobile_here else np.zeros(s.n_members, dtype=bool)
+        movable = candidate & ~stays & ~held_due
+        # mobile members who should transfer their relation (and are not moved): a note on their branch
+        if held_due.any():
+            self._emit_transfer_due(s, plan, held_due, mb)
+        pool = np.full(s.n_members, -2, dtype=np.int64)
+        if params.parent is not None:
+            pool[candidate] = s.unit_code(params.parent)
+        else:
+            pool[candidate] = u.parent[mb[candidate]]
+        dest = np.full(s.n_members, -1, dtype=np.int64)  # index into targets
+        targets: list[tuple[str, str, str]] = []  # (ref, name, category)
+        for p in sorted(set(pool[movable].tolist())):
+            for c_index, c in enumerate(ORDER):
+                if c not in params.categories:
+                    continue
+                here = (pool == p) & (cat == c_index)
+                who = np.flatnonzero(movable & here)
+                if len(who):
+                    held = (int((candidate & here & stays).sum()), int((here & held_due).sum()))
+                    self._emit_category(s, plan, p, c, who, dest, targets, params, notes, mb, held, due)
+        self._emit_moves(s, plan, dest, targets, due, mb, notes)
+        self._emit_sources(s, plan, dest, targets, source, mb, params)
+        return plan.build()
+
+    # -- who is what -----------------------------------------------------------------------------
+
+    def _categories(self, s: Structure, ctx: Any, params: Any):  # noqa: ANN202
+        n = s.n_members
+        cat = np.full(n, -1, dtype=np.int64)
+        due = np.zeros(n, dtype=bool)
+        notes: dict[str, Any] = {}
+        chosen = set(params.categories)
+        if "young" in chosen:
+            ref, source = reference_date(s, ctx.as_of)
+            notes["ref"] = (None if ref is None else str(ref), source)
+            if ref is not None:
+                age = ages_at(s.column("birth_date"), ref)
+                cat[np.nan_to_num(age, nan=np.inf) < params.young_age] = ORDER.index("young")
+        if "retired" in chosen:
+            cat[s.column("retired").astype(bool)] = ORDER.index("retired")
+        if "mobile" in chosen:
+            mobile = s.column("mobile").astype(bool).copy()
+            away = s.members.columns.get("months_away")
+            notes["months_away"] = away is not None
+            if away is not None:
+                months = np.asarray(away, dtype=float)
+                due = np.nan_to_num(months, nan=-1.0) >= 6
+                mobile |= due
+            cat[mobile] = ORDER.index("mobile")
+        return cat, due, notes
+
+    @staticmethod
+    def _backbone(s: Structure, params: Any) -> np.ndarray:
+        keep = s.column("backbone").astype(bool).copy()
+        holders = {(r.person, r.unit) for r in s.roles}
+        if holders:
+            persons = np.array(sorted({p for p, _ in holders}), dtype=object)
+            ids, branch_ids = s.members.ids, s.units.ids[s.members["branch"]]
+            for code in np.flatnonzero(np.isin(ids, persons)).tolist():
+                if (ids[code], branch_ids[code]) in holders:
+                    keep[code] = True
+        return keep
+
+    def _check_parent(self, s: Structure, parent: str) -> None:
+        if not s.has_unit(parent):
+            raise UserError(f"{self.name}: params.parent: unknown unit {parent!r}")
+        unit = s.unit(parent)
+        if unit.dissolved:
+            raise UserError(f"{self.name}: params.parent: {parent!r} is dissolved")
+        if s.kinds[unit.kind].role != "org":
+            raise UserError(f"{self.name}: params.parent: {parent!r} is a host unit, not an organisation")
+        kind = next(k.id for k in s.kinds if k.relation == "branch" and not k.id.startswith("core."))
+        allowed = s.kinds[kind].allowed_parents
+        if allowed is not None and unit.kind not in allowed:
+            raise UserError(f"{self.name}: params.parent: a {kind} cannot sit under a {unit.kind} ({parent!r})")
+
+    # -- writing the plan ------------------------------------------------------------------------
+
+    def _emit_transfer_due(self, s: Structure, plan: Any, due: np.ndarray, mb: np.ndarray) -> None:
+        codes = np.flatnonzero(due)
+        for b in sorted(set(mb[codes].tolist())):
+            mine = codes[mb[codes] == b]
+            ids = s.members.ids[mine].tolist()
+            shown = "、".join(ids[:10]) + ("等" if len(ids) > 10 else "")
+            plan.set_attributes(str(s.units.ids[b]), attrs={"mobile_transfer_due": len(ids)}, reason=(
+                "transfer_due", {"unit": str(s.units.name[b]), "n": len(ids), "members": shown}))
+
+    def _area(self, s: Structure, p: int) -> str:
+        return str(s.units.name[p]) if p >= 0 else "（无上级组织）"
+
+    def _emit_category(self, s: Structure, plan: Any, p: int, c: str, who: np.ndarray, dest: np.ndarray,
+                       targets: list[tuple[str, str, str]], params: Any, notes: dict[str, Any], mb: np.ndarray,
+                       held: tuple[int, int], due: np.ndarray) -> None:
+        full_mask = s.full_mask
+        n, n_full = len(who), int(full_mask[who].sum())
+        area = self._area(s, p)
+        tag = f"category:{c}"
+        existing = []
+        if p >= 0:
+            existing = [int(x) for x in s.child_codes(p).tolist()
+                        if branch_kind_mask(s)[x] and tag in s.units.tags[x]]
+        sizes = s.sizes()
+        home = s.members["home_host"].astype(np.int64)
+        order = who[np.lexsort((who, home[who]))]  # neighbours together
+        if not existing and (n < params.min_size or n_full < params.min_full):
+            unit = str(s.units.ids[p]) if p >= 0 else str(s.units.ids[int(mb[who[0]])])
+            plan.set_attributes(unit, attrs={f"category_{c}": "too few for a branch"}, reason=("category_small", {
+                "area": area, "n": n, "who_zh": WHO_ZH[c], "who_en": WHO_EN[c], "full": n_full,
+                "min_size": params.min_size, "min_full": params.min_full}))
+            return
+        # fill existing category branches first
+        start = 0
+        for x in existing:
+            room = max(0, params.max_size - int(sizes[x]))
+            take = order[start:start + room]
+            if len(take):
+                targets.append((str(s.units.ids[x]), str(s.units.name[x]), c + ":existing"))
+                dest[take] = len(targets) - 1
+                start += len(take)
+        rest = order[start:]
+        if not len(rest):
+            return
+        rest_full = int(full_mask[rest].sum())
+        k = max(1, min(math.ceil(len(rest) / params.max_size), rest_full // params.min_full))
+        labels = np.repeat(np.arange(k), [len(x) for x in np.array_split(np.arange(len(rest)), k)])
+        rebalance(labels, k, affinity=key_affinity(home[rest], k), full=full_mask[rest], max_size=params.max_size,
+                  min_full=params.min_full, pinned=np.zeros(len(rest), dtype=bool))
+        sources = sorted(set(mb[rest].tolist()))
+        kind = s.kinds[int(s.units.kind[sources[0]])]
+        parent = str(s.units.ids[p]) if p >= 0 else None
+        hosts = s.built_on_edges.targets(p).tolist() if p >= 0 else []
+        if len(hosts) != 1:
+            src_hosts = {tuple(s.built_on_edges.targets(b).tolist()) for b in sources}
+            hosts = list(next(iter(src_hosts))) if len(src_hosts) == 1 and len(next(iter(src_hosts))) == 1 else []
+        base = name_parts(s, parent)[0] if parent is not None else ""
+        if hosts:
+            base = str(s.units.name[hosts[0]])
+        immobile = s.column("mobility_limited").astype(bool)
+        for i in range(k):
+            part = rest[labels == i]
+            suffix = f"第{ordinal_zh(i + 1)}{kind.label_zh}" if k > 1 else kind.label_zh
+            name = f"{base}{NAME_ZH[c]}{suffix}"
+            detail_zh, detail_en = self._detail(c, notes, params, int(immobile[part].sum()), int((due[part]).sum()))
+            if held[0]:
+                detail_zh += f"；另有{held[0]}名担任职务的骨干党员留在原支部"
+                detail_en += f"; {held[0]} more hold a role in their branch and stay"
+            if held[1]:
+                detail_zh += f"；另有{held[1]}名外出满6个月、应转移组织关系，未转入"
+                detail_en += f"; {held[1]} more are away 6 months or more, due to transfer, and are not moved"
+            if k > 1:
+                detail_zh += f"；共{n}人，分为{k}个支部，此为第{i + 1}个（{len(part)}名党员）"
+                detail_en += f"; {n} in all, in {k} branches, this one with {len(part)}"
+            ref = plan.create_unit(
+                new_key(f"cat-{c}", parent or "root", i + 1), kind=kind.id, name=name, parent=parent,
+                built_on=[str(s.units.ids[h]) for h in hosts], tags=[tag], attrs={"category": c},
+                reason=("category_branch", {"area": area, "n": n, "who_zh": WHO_ZH[c], "who_en": WHO_EN[c],
+                                            "full": n_full, "detail_zh": detail_zh, "detail_en": detail_en,
+                                            "name": name}),
+            )
+            targets.append((ref, name, c))
+            dest[part] = len(targets) - 1
+
+    @staticmethod
+    def _detail(c: str, notes: dict[str, Any], params: Any, immobile: int, kept_due: int) -> tuple[str, str]:
+        if c == "young":
+            date, source = notes.get("ref", (None, "none"))
+            return (f"，按{date}（{_REF_ZH[source]}）计年龄小于{params.young_age}岁",
+                    f", younger than {params.young_age} at {date} ({_REF_EN[source]})")
+        if c == "mobile":
+            if not notes.get("months_away"):
+                return ("，名册无外出时长（months_away），未核查外出满6个月应转移组织关系的规定",
+                        ", months away not recorded: the six-month transfer rule was not checked")
+            if kept_due:
+                return (f"，其中{kept_due}名外出满6个月、按规定应转移组织关系",
+                        f", {kept_due} of them away 6 months or more and due to transfer")
+            return "，外出均不满6个月", ", all away less than 6 months"
+        if immobile:
+            return f"，其中行动不便党员{immobile}名", f", {immobile} of them with limited mobility"
+        return "", ""
+
+    def _emit_moves(self, s: Structure, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]],
+                    due: np.ndarray, mb: np.ndarray, notes: dict[str, Any]) -> None:
+        ids = s.members.ids
+        moving = np.flatnonzero(dest >= 0)
+        left, _, _ = _remaining(s, dest, mb)
+        # groups of the source branches: attach when they go whole to one target, dissolve when emptied
+        attached: dict[int, int] = {}
+        for b in sorted(set(mb[moving].tolist())):
+            codes = s.member_codes_of(str(s.units.ids[b]))
+            attach, dissolve = group_moves(s, str(s.units.ids[b]), codes, dest[codes])
+            group_col = s.members["group"]
+            for g, t in sorted(attach.items()):
+                plan.attach(str(s.units.ids[g]), parent=targets[t][0], reason=("group_attach", {
+                    "group": str(s.units.name[g]), "n": int((group_col[codes] == g).sum()), "name": targets[t][1]}))
+                attached[g] = t
+            for g in dissolve:
+                plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
+        group_col = s.members["group"].astype(np.int64)
+        for t, (ref, name, c) in enumerate(targets):
+            mine = moving[dest[moving] == t]
+            category = c.split(":")[0]
+            code = "to_existing" if c.endswith(":existing") else "to_category"
+            for b in sorted(set(mb[mine].tolist())):
+                from_b = mine[mb[mine] == b]
+                for kept_due in (False, True):
+                    chunk = from_b[due[from_b] == kept_due]
+                    whole = [g for g in sorted(set(group_col[chunk].tolist())) if g >= 0 and attached.get(g) == t]
+                    pieces = [(-1, chunk[~np.isin(group_col[chunk], whole)])]
+                    pieces += [(g, chunk[group_col[chunk] == g]) for g in whole]
+                    for g, piece in pieces:
+                        in_group = g >= 0
+                        if not len(piece):
+                            continue
+                        if kept_due:
+                            why = ("transfer_due_kept", {"n": len(piece), "source": str(s.units.name[b]), "name": name})
+                        else:
+                            why = (code, {"n": len(piece), "who_zh": WHO_ZH[category], "who_en": WHO_EN[category],
+                                          "source": str(s.units.name[b]), "name": name,
+                                          "note_zh": f"（{s.units.name[b]}余{int(left[b])}名党员）",
+                                          "note_en": f" ({s.units.name[b]} keeps {int(left[b])} members)"})
+                        plan.move(ids[piece].tolist(), to=ref, group=str(s.units.ids[g]) if in_group else None,
+                                  reason=why)
+
+    def _emit_sources(self, s: Structure, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]],
+                      source: np.ndarray, mb: np.ndarray, params: Any) -> None:
+        """Source branches left empty are dissolved; those left below min_full join a sibling with room."""
+        left, left_full, leaving = _remaining(s, dest, mb)
+        taken: dict[int, int] = {}
+        for b in sorted(set(mb[leaving].tolist())):
+            bid, bname = str(s.units.ids[b]), str(s.units.name[b])
+            others = [g for g in s.child_codes(b).tolist() if not s.kinds.is_group[s.units.kind[g]]]
+            if left[b] == 0:
+                counts = np.bincount(dest[(mb == b) & leaving], minlength=len(targets))
+                into = targets[int(np.argmax(counts))][0]
+                for g in self._live_groups_after(s, b, dest):
+                    plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
+                plan.dissolve(bid, members_to=into, children_to=into if others else None,
+                              reason=("source_empty", {"unit": bname}))
+                continue
+            if left_full[b] >= params.min_full:
+                continue
+            parent = int(s.units.parent[b])
+            siblings = [
+                x for x in (s.child_codes(parent).tolist() if parent >= 0 else [])
+                if x != b and source[x] and left_full[x] >= params.min_full
+                and left[x] + taken.get(x, 0) + left[b] <= params.max_size
+            ]
+            if not siblings:
+                plan.set_attributes(bid, attrs={"category_remnant": int(left[b])}, reason=("source_small", {
+                    "unit": bname, "left": int(left[b]), "left_full": int(left_full[b]), "min_full": params.min_full}))
+                continue
+            into = min(siblings, key=lambda x: (left[x] + taken.get(x, 0), x))
+            taken[into] = taken.get(into, 0) + int(left[b])
+            for g in self._live_groups_after(s, b, dest):
+                plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
+            into_id = str(s.units.ids[into])
+            plan.dissolve(bid, members_to=into_id, children_to=into_id if others else None, reason=("source_merged", {
+                "unit": bname, "left": int(left[b]), "left_full": int(left_full[b]), "min_full": params.min_full,
+                "into": str(s.units.name[into])}))
+
+    @staticmethod
+    def _live_groups_after(s: Structure, b: int, dest: np.ndarray) -> list[int]:
+        """Groups of branch ``b`` neither attached nor dissolved by the moves (those still under it)."""
+        codes = s.member_codes_of(str(s.units.ids[b]))
+        attach, dissolve = group_moves(s, str(s.units.ids[b]), codes, dest[codes])
+        return [g for g in s.child_codes(b).tolist()
+                if s.kinds.is_group[s.units.kind[g]] and g not in attach and g not in dissolve]
+
+
+def _remaining(s: Structure, dest: np.ndarray, mb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members (and full members) each branch keeps once the planned moves leave, and who leaves."""
+    active = s.members["active"]
+    leaving = (dest >= 0) & active
+    staying = active & ~leaving
+    left = np.bincount(mb[staying], minlength=s.n_units)
+    left_full = np.bincount(mb[staying], weights=s.full_mask[staying].astype(float), minlength=s.n_units)
+    return left, left_full.astype(np.int64), leaving

@@ -1,0 +1,290 @@
+"""两新组织: branches for the scattered members of small private firms and social organisations (seed 003).
+
+The seed: many "two new" organisations (非公企业, 社会组织) have too few members to form a branch
+of their own; their members' relations sit in a talent-exchange centre or are lost. The answer it
+gives: set up street chambers of commerce and trade associations and build the party organisation
+on the chamber (将党组织建在商会（协会）上).
+
+The plan, for every firm (``party.enterprise`` / ``party.social_org`` host) whose members (by
+``home_host``) sit in a catch-all unit (``core.unplaced``, ``core.external`` or units named in
+``from_units``):
+
+* a firm that already has a branch built on it takes its members back;
+* a firm whose catch-all members include ``min_full`` (3) or more full members gets its own branch
+  (when ``own_branch``);
+* the other firms (fewer than 3 full members) are grouped by chamber: the ``chamber`` given, else
+  a chamber or association tagged with the firm's ``trade:X`` tag, else the chamber of the firm's
+  street or township; a chamber is created (``create_host party.chamber``) where none exists. Firms
+  are packed whole, in code order, into branches of at most ``max_members`` members (and at most
+  ``max_firms`` firms) built on the chamber.
+
+Coverage (firms whose members are all in a real branch) before and after is in the reasons.
+Moving members out of ``core.unplaced`` is allowed; nobody is moved into it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from orgmodel.errors import UserError
+from orgmodel.kinds import EXTERNAL, UNPLACED
+from orgmodel.strategy import Strategy
+
+from ._structure_helpers import (
+    allows_parent,
+    ancestor_of_kind,
+    check_scope,
+    host_in_scope,
+    join_names,
+    merge_small,
+    name,
+    require_unit,
+    top_org_on_host,
+    unit_value,
+)
+
+FIRM_KINDS = ("party.enterprise", "party.social_org")
+CHAMBER_KINDS = ("party.chamber", "party.association")
+PARENT_KINDS = ("party.working_committee", "party.committee", "party.general_branch")
+
+
+class TwoNewCoverage(Strategy):
+    """Cover small firms' scattered members with branches built on chambers of commerce."""
+
+    name = "two-new-coverage"
+    label_zh = "两新组织党建全覆盖"
+    label_en = "two-new organisations coverage"
+    description = (
+        "members of small private firms and social organisations held in catch-all or unplaced units move "
+        "into branches built on a chamber of commerce or trade association (or their firm's own branch)"
+    )
+    templates = {
+        "chamber_host": {
+            "zh": "为{firms}等{n}家两新组织组建{unit}，把党组织建在商会（协会）上",
+            "en": "{unit} is set up for {n} new economic and social organisations ({firms}), to build the party organisation on it",
+        },
+        "chamber_branch": {
+            "zh": "{firms}共{n_firms}家两新组织各不足{min_full}名正式党员，依托{chamber}建立{unit}（{size}名党员，正式{full}名）；两新组织党员全部编入支部的由{before}家增至{after}家（共{with_members}家有党员）",
+            "en": "{n_firms} organisations ({firms}) each with fewer than {min_full} full members: {unit} on {chamber} ({size} members, {full} full); organisations whose members are all in a branch: {before} before, {after} after (of {with_members} with members)",
+        },
+        "own_branch": {
+            "zh": "{firm}有{full}名正式党员（不少于{min_full}名），单独建立{unit}（{size}名党员）；两新组织党员全部编入支部的由{before}家增至{after}家（共{with_members}家有党员）",
+            "en": "{firm} has {full} full members (at least {min_full}): its own branch {unit} ({size} members); organisations whose members are all in a branch: {before} before, {after} after (of {with_members} with members)",
+        },
+        "move_firm": {
+            "zh": "{firm}的{n}名党员从{source}转入{unit}",
+            "en": "{n} members of {firm} move from {source} into {unit}",
+        },
+        "back_to_firm": {
+            "zh": "{firm}已有{unit}，其{n}名党员从{source}转回本单位支部",
+            "en": "{firm} already has {unit}: its {n} members move back from {source}",
+        },
+    }
+
+    class Params(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        chamber: str | None = Field(None, description="chamber of commerce / trade association host all small firms join")
+        from_units: list[str] = Field(
+            default_factory=list, description="catch-all units whose firm members are re-placed (besides unplaced/external)"
+        )
+        include_unplaced: bool = Field(True, description="re-place firm members held in core.unplaced units")
+        include_external: bool = Field(True, description="re-place firm members held in core.external units")
+        firm_kinds: list[str] = Field(default_factory=lambda: list(FIRM_KINDS), description="host kinds that are firms")
+        min_full: int = Field(3, ge=1, description="a firm with fewer full members is 'small' (joins a chamber branch)")
+        max_members: int = Field(50, ge=3, description="at most this many members in one chamber branch")
+        max_firms: int | None = Field(None, ge=1, description="at most this many firms in one chamber branch")
+        own_branch: bool = Field(True, description="firms with min_full or more full members get their own branch")
+        parent: str | None = Field(None, description="organisation unit the new branches sit under (default: the street/township committee)")
+        scope: list[str] | None = Field(None, description="unit ids limiting which firms are covered")
+
+    def propose(self, ctx, params):
+        s = ctx.structure
+        check_scope(s, self.name, params.scope)
+        for k in params.firm_kinds:
+            if k not in s.kinds or s.kinds[k].role != "host":
+                raise UserError(f"strategy {self.name}: params.firm_kinds: {k!r} is not a host kind")
+        for u in params.from_units:
+            require_unit(s, self.name, "from_units", u, role="org")
+            if not s.kinds.is_branch[s.units.kind[s.unit_code(u)]]:
+                raise UserError(f"strategy {self.name}: params.from_units: {u!r} holds no members")
+        if params.chamber is not None:
+            require_unit(s, self.name, "chamber", params.chamber, kinds=CHAMBER_KINDS)
+        if params.parent is not None:
+            require_unit(s, self.name, "parent", params.parent, role="org")
+            if not allows_parent(s, "party.branch", params.parent):
+                raise UserError(f"strategy {self.name}: params.parent: a party.branch cannot sit under a {s.kind_of(params.parent)}")
+        firms = [f for k in params.firm_kinds for f in s.unit_ids(k) if host_in_scope(s, f, params.scope)]
+        firms.sort(key=s.unit_code)
+        if not firms:
+            raise UserError(
+                f"strategy {self.name}: params.firm_kinds: no {' or '.join(params.firm_kinds)} host in scope"
+            )
+        m = s.members
+        active = m["active"]
+        firm_of = ancestor_of_kind(s, m["home_host"], params.firm_kinds)
+        firm_codes = s.unit_codes(firms)
+        firm_of = np.where(np.isin(firm_of, firm_codes) & active, firm_of, -1)
+        bkind = s.units.kind[m["branch"]]
+        source = np.zeros(len(m), dtype=bool)
+        if params.include_unplaced:
+            source |= bkind == s.kinds.code(UNPLACED)
+        if params.include_external:
+            source |= bkind == s.kinds.code(EXTERNAL)
+        if params.from_units:
+            source |= np.isin(m["branch"], s.unit_codes(params.from_units))
+        full = s.full_mask
+        n_units = s.n_units
+        with_members = np.bincount(firm_of[firm_of >= 0], minlength=n_units)
+        uncovered = np.bincount(firm_of[(firm_of >= 0) & (source | _core(s, bkind))], minlength=n_units)
+        movers_count = np.bincount(firm_of[(firm_of >= 0) & source], minlength=n_units)
+        movers_full = np.bincount(firm_of[(firm_of >= 0) & source & full], minlength=n_units)
+        n_with = int((with_members[firm_codes] > 0).sum())
+        before = int(((with_members[firm_codes] > 0) & (uncovered[firm_codes] == 0)).sum())
+        after = int(((with_members[firm_codes] > 0) & (uncovered[firm_codes] - movers_count[firm_codes] == 0)).sum())
+        cov = {"before": before, "after": after, "with_members": n_with, "min_full": params.min_full}
+        todo = [f for f in firms if movers_count[s.unit_code(f)] > 0]
+        if not todo:
+            raise UserError(
+                f"strategy {self.name}: params.from_units: no member of a firm in scope sits in a catch-all unit"
+                " (core.unplaced, core.external or from_units)"
+            )
+        plan = ctx.plan()
+
+        def movers(firm: str) -> np.ndarray:
+            return np.flatnonzero((firm_of == s.unit_code(firm)) & source)
+
+        def source_names(codes: np.ndarray) -> str:
+            return join_names(sorted({str(s.units.name[b]) for b in m["branch"][codes].tolist()}))
+
+        small: list[str] = []
+        for f in todo:
+            code = s.unit_code(f)
+            existing = top_org_on_host(s, f, kinds=("party.branch",))
+            if existing is not None:
+                mv = movers(f)
+                plan.move(m.ids[mv].tolist(), to=existing, reason=("back_to_firm", {
+                    "firm": name(s, f), "unit": name(s, existing), "n": len(mv), "source": source_names(mv)}))
+            elif params.own_branch and movers_full[code] >= params.min_full:
+                mv = movers(f)
+                parent = self._parent(s, params, f)
+                bname = name(s, f) + "党支部"
+                ref = plan.create_unit(f"firm{code}", kind="party.branch", name=bname, parent=parent, built_on=[f],
+                                       reason=("own_branch", {**cov, "firm": name(s, f), "full": int(movers_full[code]),
+                                                              "unit": bname, "size": len(mv)}))
+                plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
+                    "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
+            else:
+                small.append(f)
+        groups = self._chambers(s, params, small)
+        for gi, (chamber, create, firms_g) in enumerate(groups):
+            chamber_ref = chamber
+            chamber_name = create["name"] if create else name(s, chamber)
+            if create:
+                chamber_ref = plan.create_host(f"chamber{gi}", kind="party.chamber", name=create["name"],
+                                               parent=create["parent"], tags=create["tags"],
+                                               reason=("chamber_host", {"unit": create["name"], "n": len(firms_g),
+                                                                        "firms": join_names([name(s, f) for f in firms_g])}))
+            parent = params.parent or self._parent(s, params, create["parent"] if create else chamber, chamber=True)
+            weights = [int(movers_count[s.unit_code(f)]) for f in firms_g]
+            chunks = _pack(weights, params.max_members, params.max_firms)
+            fulls = [int(movers_full[s.unit_code(f)]) for f in firms_g]
+            chunks = merge_small(chunks, fulls, params.min_full)
+            for ci, chunk in enumerate(chunks):
+                fs = [firms_g[i] for i in chunk]
+                codes = np.concatenate([movers(f) for f in fs])
+                bname = chamber_name + ("联合党支部" if len(chunks) == 1 else f"第{ci + 1}联合党支部")
+                ref = plan.create_unit(f"chamber{gi}b{ci}", kind="party.branch", name=bname, parent=parent,
+                                       built_on=[chamber_ref], attrs={"firms": len(fs)},
+                                       reason=("chamber_branch", {**cov, "firms": join_names([name(s, f) for f in fs]),
+                                                                  "n_firms": len(fs), "chamber": chamber_name, "unit": bname,
+                                                                  "size": len(codes), "full": int(full[codes].sum())}))
+                for f in fs:
+                    mv = movers(f)
+                    plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
+                        "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
+        return plan.build()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _chambers(self, s, params, firms: list[str]) -> list[tuple[str | None, dict | None, list[str]]]:
+        """Groups of small firms: (existing chamber id or None, what to create or None, firms)."""
+        if not firms:
+            return []
+        if params.chamber is not None:
+            return [(params.chamber, None, firms)]
+        chambers = [c for k in CHAMBER_KINDS for c in s.unit_ids(k)]
+        chambers.sort(key=s.unit_code)
+        by_trade = {}
+        for c in chambers:
+            t = unit_value(s, c, "trade")
+            if t is not None and str(t) not in by_trade:
+                by_trade[str(t)] = c
+        area = ancestor_of_kind(s, s.unit_codes(firms), ["party.street", "party.township"])
+        groups: dict[tuple, list[str]] = {}
+        order: list[tuple] = []
+        for f, a in zip(firms, area.tolist(), strict=True):
+            trade = unit_value(s, f, "trade")
+            key = ("trade", str(trade)) if trade is not None else ("area", int(a))
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(f)
+        out = []
+        for key in order:
+            fs = groups[key]
+            if key[0] == "trade":
+                trade = key[1]
+                if trade in by_trade:
+                    out.append((by_trade[trade], None, fs))
+                    continue
+                areas = sorted(set(ancestor_of_kind(s, s.unit_codes(fs), ["party.street", "party.township"]).tolist()))
+                parent = str(s.units.ids[areas[0]]) if len(areas) == 1 and areas[0] >= 0 else None
+                out.append((None, {"name": f"{trade}商会", "parent": parent, "tags": [f"trade:{trade}"]}, fs))
+            else:
+                a = key[1]
+                if a < 0:
+                    out.append((None, {"name": "两新组织联合商会", "parent": None, "tags": []}, fs))
+                    continue
+                area_id = str(s.units.ids[a])
+                existing = [c for c in chambers if s.parent(c) == area_id and unit_value(s, c, "trade") is None]
+                if existing:
+                    out.append((existing[0], None, fs))
+                else:
+                    out.append((None, {"name": f"{name(s, area_id)}商会", "parent": area_id, "tags": []}, fs))
+        return out
+
+    def _parent(self, s, params, host: str | None, chamber: bool = False) -> str:
+        if params.parent is not None:
+            return params.parent
+        cur = host
+        while cur is not None:
+            if s.kind_of(cur) in ("party.street", "party.township"):
+                org = top_org_on_host(s, cur, kinds=PARENT_KINDS)
+                if org is not None and allows_parent(s, "party.branch", org):
+                    return org
+            cur = s.parent(cur)
+        what = "the chamber" if chamber else f"{host!r}"
+        raise UserError(
+            f"strategy {self.name}: params.parent: no street or township committee found above {what}; name the parent"
+        )
+
+
+def _core(s, bkind: np.ndarray) -> np.ndarray:
+    return (bkind == s.kinds.code(UNPLACED)) | (bkind == s.kinds.code(EXTERNAL))
+
+
+def _pack(weights: list[int], cap: int, max_items: int | None) -> list[list[int]]:
+    chunks: list[list[int]] = []
+    cur: list[int] = []
+    total = 0
+    for i, w in enumerate(weights):
+        if cur and (total + w > cap or (max_items is not None and len(cur) >= max_items)):
+            chunks.append(cur)
+            cur, total = [], 0
+        cur.append(i)
+        total += w
+    if cur:
+        chunks.append(cur)
+    return chunks

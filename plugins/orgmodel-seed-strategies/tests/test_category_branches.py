@@ -1,0 +1,258 @@
+"""category-branches (老年/青年/流动党员党支部): the contract kit, and the strategy's own promises on
+purpose-built structures (categories, the six-month transfer rule, sizes, backbone, remnants, bad params)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from orgmodel.apply import apply
+from orgmodel.errors import UserError
+from orgmodel.kinds import KindTable
+from orgmodel.strategy import Context
+from orgmodel.structure import Structure
+from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel_party.kinds import PARTY_PACK
+from orgmodel_seed_strategies.category_branches import CategoryBranches
+from orgmodel_seed_strategies.registry import strategies
+
+STRATEGY = CategoryBranches()
+AS_OF = dt.date(2024, 6, 30)
+
+
+def _apply(s: Structure, params: dict | None = None, as_of: dt.date | None = AS_OF):
+    parsed = STRATEGY.parse_params(params or {})
+    ctx = STRATEGY.context(s, raw_params=params or {}, as_of=as_of)
+    plan = STRATEGY.propose(ctx, parsed)
+    return plan, apply(s, plan, variant="v", step=0)
+
+
+def _by_tag(after: Structure) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for u in after.unit_ids("party.branch"):
+        for t in after.unit(u).tags:
+            if t.startswith("category:"):
+                out.setdefault(t, []).append(u)
+    return out
+
+
+def _everyone_placed(before: Structure, after: Structure) -> None:
+    active = after.members["active"]
+    branch = after.members["branch"]
+    live = after.kinds.is_branch[after.units.kind[branch]] & ~after.units.dissolved[branch]
+    assert (live | ~active).all()
+    assert sum(after.size(u) for u in after.unit_ids("party.branch")) == int(before.members["active"].sum())
+
+
+def _community(spec: dict[str, list[dict]], *, roles=(), months_away: bool = False) -> Structure:
+    """A community general branch with branches; ``spec`` maps a branch id to its members' attributes."""
+    units = [{"id": "comm", "kind": "party.community", "name": "大观楼社区"},
+             {"id": "gb", "kind": "party.general_branch", "name": "大观楼社区党总支", "built_on": "comm"}]
+    members = []
+    for b, rows in spec.items():
+        units.append({"id": b, "kind": "party.branch", "name": f"{b}党支部", "parent": "gb", "built_on": "comm"})
+        for i, row in enumerate(rows):
+            m = {"id": f"{b}-{i:02d}", "branch": b, "home_host": "comm", "birth_date": "1975-01-01", **row}
+            if months_away:
+                m.setdefault("months_away", 0)
+            members.append(m)
+    return Structure.from_records(KindTable(PARTY_PACK), units=units, members=members,
+                                  roles=[{"unit": u, "role": r, "person": p} for u, r, p in roles])
+
+
+RETIRED = {"retired": True, "birth_date": "1950-03-01"}
+YOUNG = {"birth_date": "1995-07-01"}
+MOBILE = {"mobile": True}
+WORKING = {}
+
+
+# -- the contract kit ---------------------------------------------------------------------------
+
+
+def test_registered():
+    assert "category-branches" in [s.name for s in strategies()]
+
+
+def test_contract():
+    plans = check_strategy(STRATEGY, {})
+    base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
+    after = apply(base, plans["branch-of-329"], variant="contract", step=0)
+    tagged = _by_tag(after)
+    assert set(tagged) == {"category:retired", "category:young", "category:mobile"}
+    for units in tagged.values():
+        assert all(after.size(u) <= 50 and after.size(u, full_only=True) >= 3 for u in units)
+    retired = after.column("retired")
+    for u in tagged["category:retired"]:
+        assert retired[after.member_codes_of(u)].all()
+
+
+def test_contract_only_retired_with_small_max():
+    check_strategy(STRATEGY, {"categories": ["retired"], "max_size": 20, "keep_backbone": False}, processes=False)
+
+
+# -- purpose-built structures ---------------------------------------------------------------------
+
+
+def test_categories_get_their_own_branches():
+    s = _community({
+        "b1": [RETIRED] * 6 + [YOUNG] * 3 + [MOBILE] * 2 + [WORKING] * 9,
+        "b2": [RETIRED] * 4 + [YOUNG] * 2 + [MOBILE] * 2 + [WORKING] * 7,
+    })
+    plan, after = _apply(s)
+    _everyone_placed(s, after)
+    tagged = _by_tag(after)
+    assert {t: len(u) for t, u in tagged.items()} == {"category:retired": 1, "category:young": 1, "category:mobile": 1}
+    (ret,), (young,), (mob,) = tagged["category:retired"], tagged["category:young"], tagged["category:mobile"]
+    assert after.size(ret) == 10 and after.size(young) == 5 and after.size(mob) == 4
+    assert after.parent(ret) == "gb" and after.built_on(ret) == ["comm"]
+    assert after.unit(ret).name == "大观楼社区老年党员党支部"
+    assert after.size("b1") == 9 and after.size("b2") == 7
+    young_text = next(op.reason.render("zh", plan.templates) for op in plan.operations
+                      if op.op == "create_unit" and op.tags == ["category:young"])
+    assert "按2024-06-30（方案基准日）计年龄小于35岁" in young_text
+    mobile_text = next(op.reason.render("zh", plan.templates) for op in plan.operations
+                       if op.op == "create_unit" and op.tags == ["category:mobile"])
+    assert "未核查外出满6个月" in mobile_text  # no months_away column: the rule is not checked
+
+
+def test_young_age_boundary():
+    # born 1990-06-30: 34 on 2024-06-30, so young for young_age 35, not for 34
+    s = _community({"b1": [{"birth_date": "1990-06-30"}] * 4 + [WORKING] * 6})
+    _, a35 = _apply(s, {"categories": ["young"], "young_age": 35})
+    _, a34 = _apply(s, {"categories": ["young"], "young_age": 34})
+    assert len(_by_tag(a35)["category:young"]) == 1 and _by_tag(a34) == {}
+
+
+def test_reference_date_without_as_of_comes_from_joined():
+    rows = [{"birth_date": "1992-01-01", "joined": "2015-01-01"}] * 4 + [{"joined": "2020-05-01"}] * 6
+    s = _community({"b1": rows})
+    plan, after = _apply(s, {"categories": ["young"]}, as_of=None)
+    assert len(_by_tag(after)["category:young"]) == 1  # 28 at 2020-05-01
+    text = next(op.reason.render("en", plan.templates) for op in plan.operations if op.op == "create_unit")
+    assert "2020-05-01 (the latest joined date of the roster)" in text
+
+
+def test_mobile_transfer_rule():
+    rows = ([{**MOBILE, "months_away": 2}] * 4 + [{**MOBILE, "months_away": 8}] * 2
+            + [{"months_away": 7}] + [WORKING] * 8)
+    s = _community({"b1": rows}, months_away=True)
+    plan, after = _apply(s, {"categories": ["mobile"]})
+    (mob,) = _by_tag(after)["category:mobile"]
+    assert sorted(after.member_ids_of(mob)) == [f"b1-{i:02d}" for i in range(4)]
+    due = [op for op in plan.operations if op.reason.code == "transfer_due"]
+    assert len(due) == 1 and due[0].unit == "b1"
+    text = due[0].reason.render("zh", plan.templates)
+    assert "3名流动党员外出满6个月" in text and "应将组织关系转至所在地党组织" in text
+    _, kept = _apply(s, {"categories": ["mobile"], "keep_mobile_here": True})
+    (mob2,) = _by_tag(kept)["category:mobile"]
+    assert kept.size(mob2) == 7
+    plan2 = STRATEGY.propose(STRATEGY.context(s, as_of=AS_OF), STRATEGY.parse_params(
+        {"categories": ["mobile"], "keep_mobile_here": True}))
+    assert [len(op.members) for op in plan2.operations if op.reason.code == "transfer_due_kept"] == [3]
+
+
+def test_small_category_stays():
+    s = _community({"b1": [RETIRED] * 2 + [YOUNG] * 5 + [WORKING] * 10})
+    plan, after = _apply(s)
+    assert set(_by_tag(after)) == {"category:young"}
+    assert sum(after.column("retired")[after.member_codes_of("b1")]) == 2
+    small = [op for op in plan.operations if op.reason.code == "category_small"]
+    assert len(small) == 1 and "2名离退休党员" in small[0].reason.render("zh", plan.templates)
+
+
+def test_large_category_is_split():
+    s = _community({"b1": [RETIRED] * 70 + [WORKING] * 20, "b2": [RETIRED] * 50 + [WORKING] * 20})
+    _, after = _apply(s, {"categories": ["retired"]})
+    units = _by_tag(after)["category:retired"]
+    assert len(units) == 3
+    assert all(after.size(u) <= 50 and after.size(u, full_only=True) >= 3 for u in units)
+    assert sum(after.size(u) for u in units) == 120
+    assert [after.unit(u).name for u in units] == [f"大观楼社区老年党员第{n}党支部" for n in "一二三"]
+
+
+def test_backbone_stays_and_source_left_small_is_merged_or_dissolved():
+    s = _community(
+        {"b1": [RETIRED] * 8 + [WORKING] * 2, "b2": [RETIRED] * 4, "b3": [WORKING] * 10},
+        roles=[("b1", "secretary", "b1-00")],
+    )
+    plan, after = _apply(s, {"categories": ["retired"]})
+    _everyone_placed(s, after)
+    assert after.branch_of("b1-00") != _by_tag(after)["category:retired"][0]
+    # b1 keeps its secretary and 2 workers: 3 full members, stays; b2 is emptied and dissolved
+    assert not after.unit("b1").dissolved and after.size("b1") == 3
+    assert after.unit("b2").dissolved
+    plan2, after2 = _apply(s, {"categories": ["retired"], "keep_backbone": False})
+    # without keeping the backbone b1 keeps only 2 members: merged into b3
+    assert after2.unit("b1").dissolved and after2.size("b3") == 12
+    assert any(op.reason.code == "source_merged" for op in plan2.operations)
+
+
+def test_second_run_moves_nobody_and_existing_branch_is_filled():
+    s = _community({"b1": [RETIRED] * 6 + [WORKING] * 6, "b2": [RETIRED] * 3 + [WORKING] * 6})
+    _, after = _apply(s, {"categories": ["retired"]})
+    again = STRATEGY.propose(STRATEGY.context(after, as_of=AS_OF), STRATEGY.parse_params({"categories": ["retired"]}))
+    assert [op for op in again.operations if op.op in ("create_unit", "move_members", "dissolve")] == []
+    # an existing retired branch under the same parent takes newcomers, even too few for a branch of their own
+    units = [{"id": "gb", "kind": "party.general_branch", "name": "党总支"},
+             {"id": "old", "kind": "party.branch", "name": "老年党员党支部", "parent": "gb", "tags": "category:retired"},
+             {"id": "b1", "kind": "party.branch", "name": "一支部", "parent": "gb"}]
+    members = ([{"id": f"o{i}", "branch": "old", "retired": True} for i in range(5)]
+               + [{"id": f"w{i}", "branch": "b1", "retired": i < 2} for i in range(8)])
+    s2 = Structure.from_records(KindTable(PARTY_PACK), units=units, members=members)
+    plan, after2 = _apply(s2, {"categories": ["retired"]})
+    assert sorted(after2.member_ids_of("old")) == ["o0", "o1", "o2", "o3", "o4", "w0", "w1"]
+    assert [op.reason.code for op in plan.operations] == ["to_existing"]
+
+
+def test_groups_follow_or_are_dissolved():
+    units = [{"id": "gb", "kind": "party.general_branch", "name": "党总支"},
+             {"id": "b1", "kind": "party.branch", "name": "一支部", "parent": "gb"},
+             {"id": "g1", "kind": "party.group", "name": "一组", "parent": "b1"},
+             {"id": "g2", "kind": "party.group", "name": "二组", "parent": "b1"}]
+    members = ([{"id": f"r{i}", "branch": "b1", "group": "g1", "retired": True} for i in range(5)]
+               + [{"id": f"w{i}", "branch": "b1", "group": "g2"} for i in range(5)]
+               + [{"id": "r9", "branch": "b1", "group": "g2", "retired": True}])
+    s = Structure.from_records(KindTable(PARTY_PACK), units=units, members=members)
+    _, after = _apply(s, {"categories": ["retired"]})
+    (ret,) = _by_tag(after)["category:retired"]
+    assert after.parent("g1") == ret and all(after.group_of(f"r{i}") == "g1" for i in range(5))
+    assert after.parent("g2") == "b1" and after.group_of("r9") is None and after.branch_of("r9") == ret
+
+
+def test_parent_parameter_pools_the_scope():
+    units = [{"id": "top", "kind": "party.committee", "name": "街道党工委"},
+             {"id": "gb1", "kind": "party.general_branch", "name": "一社区党总支", "parent": "top"},
+             {"id": "gb2", "kind": "party.general_branch", "name": "二社区党总支", "parent": "top"},
+             {"id": "b1", "kind": "party.branch", "name": "一支部", "parent": "gb1"},
+             {"id": "b2", "kind": "party.branch", "name": "二支部", "parent": "gb2"}]
+    members = [{"id": f"{b}-{i}", "branch": b, "retired": i < 2} for b in ("b1", "b2") for i in range(6)]
+    s = Structure.from_records(KindTable(PARTY_PACK), units=units, members=members)
+    plan, default = _apply(s, {"categories": ["retired"]})
+    assert _by_tag(default) == {}  # two retired members in each community: too few on their own
+    assert [op.unit for op in plan.operations if op.reason.code == "category_small"] == ["gb1", "gb2"]
+    _, pooled = _apply(s, {"categories": ["retired"], "parent": "top"})
+    (ret,) = _by_tag(pooled)["category:retired"]
+    assert pooled.parent(ret) == "top" and pooled.size(ret) == 4
+    _, scoped = _apply(s, {"categories": ["retired"], "parent": "top", "scope": ["gb1"]})
+    assert _by_tag(scoped) == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"categories": ["old"]}, "category-branches: params.categories.0"),
+        ({"categories": ["young", "young"]}, "a category is named twice"),
+        ({"categories": []}, "category-branches: params.categories"),
+        ({"parent": "zz"}, "category-branches: params.parent: unknown unit 'zz'"),
+        ({"parent": "comm"}, "category-branches: params.parent: 'comm' is a host unit, not an organisation"),
+        ({"parent": "b1"}, "category-branches: params.parent: a party.branch cannot sit under a party.branch ('b1')"),
+        ({"scope": ["zz"]}, "category-branches: params.scope: unknown unit 'zz'"),
+        ({"young_age": 10}, "category-branches: params.young_age"),
+    ],
+)
+def test_bad_parameters(params, message):
+    s = _community({"b1": [RETIRED] * 4 + [WORKING] * 4})
+    with pytest.raises(UserError) as err:
+        STRATEGY.propose(Context.for_structure(s), STRATEGY.parse_params(params))
+    assert message in str(err.value) and "\n" not in str(err.value)

@@ -1,0 +1,152 @@
+"""two-new-coverage: branches on chambers of commerce for the scattered members of small firms."""
+
+import numpy as np
+import pytest
+
+from orgmodel.apply import apply
+from orgmodel.errors import UserError
+from orgmodel.kinds import KindTable
+from orgmodel.structure import Structure
+from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel_party.kinds import PARTY_PACK
+from orgmodel_seed_strategies.two_new import TwoNewCoverage
+
+K = KindTable(PARTY_PACK)
+
+
+def nanan():
+    """南岸街道: small firms whose members sit in the talent centre, unplaced or external."""
+    units = [
+        {"id": "S", "kind": "party.street", "name": "南岸街道"},
+        {"id": "SW", "kind": "party.working_committee", "name": "南岸街道党工委", "built_on": ["S"]},
+        {"id": "CH", "kind": "party.chamber", "name": "南岸街道商会", "parent": "S"},
+        {"id": "RA", "kind": "party.residential_area", "name": "滨江居民区", "parent": "S"},
+        {"id": "RB", "kind": "party.branch", "name": "滨江居民区党支部", "parent": "SW", "built_on": ["RA"]},
+        {"id": "CB", "kind": "party.branch", "name": "人才交流中心党支部", "parent": "SW"},
+        {"id": "UP", "kind": "core.unplaced", "name": "未落实组织关系"},
+        {"id": "EX", "kind": "core.external", "name": "外部"},
+        {"id": "F1", "kind": "party.enterprise", "name": "恒达五金", "parent": "S"},
+        {"id": "F2", "kind": "party.enterprise", "name": "顺风快运", "parent": "S"},
+        {"id": "F3", "kind": "party.enterprise", "name": "江南电子", "parent": "S"},
+        {"id": "F4", "kind": "party.enterprise", "name": "老码头火锅", "parent": "S", "tags": ["trade:餐饮"]},
+        {"id": "F5", "kind": "party.social_org", "name": "餐饮行业协会志愿队", "parent": "S", "tags": ["trade:餐饮"]},
+        {"id": "F6", "kind": "party.enterprise", "name": "长江建材", "parent": "S"},
+        {"id": "FB6", "kind": "party.branch", "name": "长江建材党支部", "parent": "SW", "built_on": ["F6"]},
+        {"id": "F7", "kind": "party.enterprise", "name": "滨江物业", "parent": "S"},
+        {"id": "F8", "kind": "party.enterprise", "name": "空壳公司", "parent": "S"},
+    ]
+    members = []
+    i = 0
+
+    def add(n, branch, home, status="full"):
+        nonlocal i
+        for _ in range(n):
+            members.append({"id": f"p{i:03d}", "branch": branch, "home_host": home, "status": status})
+            i += 1
+    add(2, "UP", "F1")
+    add(1, "EX", "F2")
+    add(4, "UP", "F3")
+    add(2, "CB", "F4")
+    add(1, "UP", "F5", status="probationary")
+    add(3, "FB6", "F6")
+    add(1, "UP", "F6")
+    add(2, "RB", "F7")
+    add(10, "RB", "RA")
+    add(1, "UP", None)  # lost contact, no firm: not this strategy's business
+    add(3, "CB", None)
+    return Structure.from_records(K, units=units, members=members)
+
+
+def run(s, params):
+    plan = TwoNewCoverage().propose_on(s, params)
+    return plan, apply(s, plan)
+
+
+def test_contract_refuses_without_firms():
+    assert check_strategy(TwoNewCoverage(), {}) == {}
+    s = contract_baselines("party", only=("tiny",))["tiny"]
+    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in scope"):
+        TwoNewCoverage().propose_on(s, {})
+
+
+def test_small_firms_get_chamber_branches():
+    s = nanan()
+    plan, after = run(s, {"from_units": ["CB"]})
+    # F3 has 4 full members: a branch of its own
+    own = [u for u in after.built_on_by("F3") if after.kind_of(u) == "party.branch"]
+    assert len(own) == 1 and after.size(own[0]) == 4 and after.parent(own[0]) == "SW"
+    # F6 already has a branch: its unplaced member goes back
+    assert after.size("FB6") == 4
+    # F1 and F2 (fewer than 3 full each): the street's chamber
+    ch = after.built_on_by("CH")
+    assert len(ch) == 1 and after.unit(ch[0]).name == "南岸街道商会联合党支部"
+    assert sorted(after.member_ids_of(ch[0])) == ["p000", "p001", "p002"]
+    # F4 and F5 share trade:餐饮 and no chamber has it: 餐饮商会 is created on the street
+    trade = [h for h in after.unit_ids("party.chamber") if "trade:餐饮" in after.unit(h).tags]
+    assert len(trade) == 1 and after.unit(trade[0]).name == "餐饮商会" and after.parent(trade[0]) == "S"
+    tb = after.built_on_by(trade[0])
+    assert len(tb) == 1 and sorted(after.member_ids_of(tb[0])) == ["p007", "p008", "p009"]
+    # moved out of unplaced, external and the catch-all; nobody else moved
+    moved = after.members["branch"] != s.members["branch"]
+    assert int(moved.sum()) == 2 + 1 + 4 + 2 + 1 + 1
+    assert after.branch_of("p026") == "UP"  # no firm: stays unplaced
+    assert after.size("CB") == 3 and after.size("RB") == 12
+    assert not after.is_unplaced()[after.member_codes(["p000", "p006", "p009"])].any()
+    text = [op.reason.render("zh", plan.templates) for op in plan.operations if op.op == "create_unit"]
+    assert all("由1家增至7家（共7家有党员）" in t for t in text)
+
+
+def test_catch_all_only_when_named():
+    s = nanan()
+    plan, after = run(s, {})
+    assert after.branch_of("p007") == "CB"  # F4's members stay: CB is not named a catch-all
+    texts = [op.reason.render("zh", plan.templates) for op in plan.operations if op.op == "create_unit"]
+    assert all("由2家增至7家" in t for t in texts)  # F4 counts as covered before
+
+
+def test_one_named_chamber_and_size_limits():
+    s = nanan()
+    _, after = run(s, {"chamber": "CH", "from_units": ["CB"], "own_branch": False, "max_firms": 2})
+    branches = after.built_on_by("CH")
+    # F1, F2, F3, F4, F5 (F6 goes back to its own branch); at most 2 firms a branch, small ones joined
+    assert sum(after.size(b) for b in branches) == 10
+    assert all(int(after.sizes(full_only=True)[after.unit_code(b)]) >= 3 for b in branches)
+    assert [after.unit(b).attrs["firms"] for b in branches] == [2, 3]
+    _, after = run(s, {"chamber": "CH", "from_units": ["CB"], "own_branch": False, "max_members": 4})
+    sizes = [after.size(b) for b in after.built_on_by("CH")]
+    assert sum(sizes) == 10 and len(sizes) >= 2
+
+
+def test_scope_limits_firms():
+    s = nanan()
+    _, after = run(s, {"scope": ["F1", "F2"]})
+    assert after.branch_of("p003") == "UP"  # F3 out of scope
+    assert after.branch_of("p000") != "UP"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"chamber": "F1"}, "params.chamber: 'F1' is a party.enterprise, not a party.chamber or party.association"),
+    ({"from_units": ["S"]}, "params.from_units: 'S' is not an organisation unit"),
+    ({"firm_kinds": ["party.branch"]}, "params.firm_kinds: 'party.branch' is not a host kind"),
+    ({"parent": "RB"}, "params.parent: a party.branch cannot sit under a party.branch"),
+    ({"include_unplaced": False, "include_external": False}, "no member of a firm in scope sits in a catch-all unit"),
+    ({"max_members": 2}, "params.max_members"),
+])
+def test_bad_parameters(params, message):
+    with pytest.raises(UserError) as err:
+        TwoNewCoverage().propose_on(nanan(), params)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_no_parent_for_a_created_chamber_is_refused():
+    s = nanan()
+    units = [{"id": u, "kind": s.kind_of(u), "name": s.unit(u).name, "parent": s.parent(u) if u not in ("F4", "F5") else None,
+              "built_on": s.built_on(u), "tags": list(s.unit(u).tags)} for u in s.unit_ids()]
+    members = [{"id": m, "branch": str(s.units.ids[b]), "home_host": str(s.units.ids[h]) if h >= 0 else None}
+               for m, b, h in zip(s.members.ids.tolist(), s.members["branch"].tolist(), s.members["home_host"].tolist())]
+    loose = Structure.from_records(K, units=units, members=members)
+    with pytest.raises(UserError, match="params.parent: no street or township committee found above the chamber"):
+        TwoNewCoverage().propose_on(loose, {"from_units": ["CB"]})
+    _, after = run(loose, {"from_units": ["CB"], "parent": "SW"})
+    assert np.all(after.members["branch"][after.member_codes(["p007", "p008", "p009"])] >= 0)

@@ -1,0 +1,234 @@
+"""Words, numbers and label pieces shared by the org chart and the diff chart (zh and en)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import UserError
+from ..kinds import KindTable, UnitKind
+from .dot import Html, html
+from .view import CountNode
+
+__all__ = ["WORDS", "check_lang", "num", "kind_label", "wrap", "count_label", "findings_by_unit", "SEVERITY"]
+
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "people": "{n} 人",
+        "full": "正式 {n}",
+        "direct_total": "直属 {d} · 共 {t} 人",
+        "total": "共 {t} 人",
+        "participants": "参与 {n} 人",
+        "more": "+{items}",
+        "more_roots": "其余顶层组织",
+        "sep": "、",
+        "chart": "组织架构图",
+        "diff": "调整前后对比",
+        "summary": "共 {units} 个组织单位、{members} 人（正式 {full}）",
+        "shown": "图中画出 {shown} 个，其余 {hidden} 个折叠为计数框",
+        "findings": "规则检查发现",
+        "hidden_findings": "折叠部分另有 {n} 条发现",
+        "more_findings": "……另有 {n} 条",
+        "hosts": "虚线连接所依托的单位",
+        "alliance": "联建",
+        "created": "新建",
+        "dissolved": "撤销",
+        "retyped": "改变类型",
+        "resized": "人数变化",
+        "moved": "调整隶属",
+        "renamed": "原名：{name}",
+        "parent_was": "原属：{name}",
+        "unchanged": "未变",
+        "flow": "人员流向（箭头粗细与人数成正比）",
+        "changes": "新建 {created} 个、撤销 {dissolved} 个、改变类型 {retyped} 个；{moved} 人调整组织关系",
+        "flows_hidden": "另有 {n} 人在折叠部分内部调整",
+        "flows_cut": "只画出最大的 {shown} 条流向（共 {total} 条）",
+        "changed_inside": "含 {n} 处变化",
+    },
+    "en": {
+        "people": "{n} members",
+        "full": "{n} full",
+        "direct_total": "{d} direct · {t} in all",
+        "total": "{t} members in all",
+        "participants": "{n} taking part",
+        "more": "+{items}",
+        "more_roots": "other top-level units",
+        "sep": ", ",
+        "chart": "Organisation chart",
+        "diff": "Before and after",
+        "summary": "{units} organisation units, {members} members ({full} full)",
+        "shown": "{shown} drawn; {hidden} collapsed into count boxes",
+        "findings": "Rule findings",
+        "hidden_findings": "{n} more findings in collapsed parts",
+        "more_findings": "... {n} more",
+        "hosts": "dashed lines: the units they are built on",
+        "alliance": "alliance",
+        "created": "created",
+        "dissolved": "dissolved",
+        "retyped": "kind changed",
+        "resized": "size changed",
+        "moved": "moved",
+        "renamed": "was: {name}",
+        "parent_was": "was under: {name}",
+        "unchanged": "unchanged",
+        "flow": "member flows (width proportional to members)",
+        "changes": "{created} created, {dissolved} dissolved, {retyped} changed kind; {moved} members moved",
+        "flows_hidden": "{n} more members moved within collapsed parts",
+        "flows_cut": "only the {shown} largest of {total} flows drawn",
+        "changed_inside": "{n} changes inside",
+    },
+}
+
+#: Border colour and width for rule findings, by severity (worst first).
+SEVERITY: dict[str, tuple[str, float, int]] = {
+    "error": ("#d7191c", 2.8, 0),
+    "warning": ("#f08c00", 2.4, 1),
+    "approval": ("#2c7bb6", 2.0, 2),
+}
+
+
+def check_lang(lang: str) -> dict[str, str]:
+    """The words of a language; a UserError names the choices."""
+    if lang not in WORDS:
+        raise UserError(f"unknown chart language {lang!r} (use zh or en)")
+    return WORDS[lang]
+
+
+def num(n: int) -> str:
+    """A count with thousands separators.
+
+    >>> num(4210)
+    '4,210'
+    """
+    return f"{int(n):,}"
+
+
+def _plural(word: str) -> str:
+    if word.endswith(("s", "sh", "ch", "x")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def kind_label(kind: UnitKind, lang: str, n: int | None = None) -> str:
+    """The kind's label; in English plural when ``n`` is not 1."""
+    if lang == "zh":
+        return kind.label_zh
+    return kind.label_en if n is None or n == 1 else _plural(kind.label_en)
+
+
+def _cell_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def wrap(text: str, width: int = 22) -> list[str]:
+    """Break ``text`` into lines of at most ``width`` columns (a CJK character takes two),
+    at spaces where there are any.
+
+    >>> wrap("汽三居民区第一党小组议事团戏曲队党支部")
+    ['汽三居民区第一党小组议', '事团戏曲队党支部']
+    >>> wrap("Residential area branch of Qisan", 16)
+    ['Residential area', 'branch of Qisan']
+    """
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line, w = "", 0
+        for word in _words(para):
+            ww = sum(_cell_width(c) for c in word)
+            if line and w + ww > width:
+                lines.append(line.rstrip())
+                line, w = word.lstrip(), sum(_cell_width(c) for c in word.lstrip())
+            else:
+                line, w = line + word, w + ww
+            while w > width:  # one word longer than a line
+                cut, acc = 0, 0
+                while cut < len(line) and acc + _cell_width(line[cut]) <= width:
+                    acc += _cell_width(line[cut])
+                    cut += 1
+                lines.append(line[:cut])
+                line = line[cut:]
+                w = sum(_cell_width(c) for c in line)
+        lines.append(line.rstrip())
+    return lines
+
+
+def _words(text: str) -> Iterable[str]:
+    """Words with their leading space; each CJK character is a word of its own."""
+    word = ""
+    for ch in text:
+        if ch == " " and word.strip():
+            yield word
+            word = ch
+        elif _cell_width(ch) == 2:
+            if word:
+                yield word
+            yield ch
+            word = ""
+        else:
+            word += ch
+    if word:
+        yield word
+
+
+def name_html(name: str, *, size: int = 12, bold: bool = True, width: int = 22, colour: str | None = None) -> str:
+    """A unit's name as HTML-label text, wrapped."""
+    lines = [html(line) for line in wrap(name, width)]
+    body = '<BR ALIGN="CENTER"/>'.join(lines) or " "
+    if bold:
+        body = f"<B>{body}</B>"
+    attrs = f' POINT-SIZE="{size}"' + (f' COLOR="{colour}"' if colour else "")
+    return f"<FONT{attrs}>{body}</FONT>"
+
+
+def box(rows: Sequence[str]) -> Html:
+    """An HTML label: one table row per piece (better line spacing than ``<BR/>``)."""
+    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return Html(f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>')
+
+
+def small(text: str, *, size: int = 10, colour: str = "#333333") -> str:
+    """A smaller, grey line of HTML-label text."""
+    return f'<FONT POINT-SIZE="{size}" COLOR="{colour}">{html(text)}</FONT>'
+
+
+def count_items(node: CountNode, kinds: KindTable, lang: str, *, limit: int = 2) -> str:
+    """"37 党支部、12 党小组" for a count node."""
+    words = WORDS[lang]
+    items = [f"{num(n)} {kind_label(kinds[k], lang, n)}" for k, n in node.kinds[:limit]]
+    rest = sum(n for _, n in node.kinds[limit:])
+    if rest:
+        items.append(f"{num(rest)} …")
+    return words["sep"].join(items)
+
+
+def count_label(node: CountNode, kinds: KindTable, lang: str, *, extra: Sequence[str] = ()) -> Html:
+    """The label of a count node: "+37 党支部 / 4,210 人"."""
+    words = WORDS[lang]
+    head = words["more"].format(items=count_items(node, kinds, lang))
+    people = words["people"].format(n=num(node.members))
+    if node.members:
+        people += f"（{words['full'].format(n=num(node.full))}）" if lang == "zh" else f" ({words['full'].format(n=num(node.full))})"
+    parts = [f'<FONT POINT-SIZE="11"><B>{html(head)}</B></FONT>', small(people)]
+    parts += [small(e, colour="#7a4b00") for e in extra]
+    return box(parts)
+
+
+def findings_by_unit(findings: Iterable[Any], lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
+    """Rule findings (objects with ``unit``, ``severity``, ``status`` and ``text(lang)``, such as
+    :class:`orgmodel.rules.Finding`) as the mapping the charts take: unit id → [(severity, text)].
+    Findings that name no unit, or that were approved or not checked, are left out."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for f in findings:
+        unit = getattr(f, "unit", None)
+        if unit is None or getattr(f, "status", "violated") != "violated":
+            continue
+        text = f.text(lang) if callable(getattr(f, "text", None)) else str(f)
+        out.setdefault(str(unit), []).append((str(getattr(f, "severity", "warning")), text))
+    return out
+
+
+def worst(severities: Iterable[str]) -> str:
+    """The most severe of some severities (unknown ones rank as warnings)."""
+    return min(severities, key=lambda s: SEVERITY.get(s, SEVERITY["warning"])[2])
