@@ -72,13 +72,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = engine.run(scenario, variants=args.variant or None)
     evaluations = evaluate(result, engine.plugins)
     out = Path(args.out) if args.out else scenario.output_dir()
-    write_run(result, out, evaluations)
+    lang = args.lang or scenario.spec.output.lang
+    write_run(result, out, evaluations, extra=None if args.no_report else _report_writer(result, evaluations, lang))
     for e in evaluations:
         counts = count_findings(e.findings)
         moved = e.changes.get("members_moved", 0)
         print(f"{e.name:<24} {moved:>7,} moved   {counts['error']:>4} error(s) {counts['warning']:>4} warning(s)")
     print(f"results: {out}")
+    if not args.no_report:
+        print(f"report:  {out / 'report' / 'report.html'}")
     return EXIT_OK
+
+
+def _report_writer(result, evaluations, lang: str):  # noqa: ANN001, ANN202
+    """A writer of the run's report into ``<folder>/report`` (for write_run's ``extra``)."""
+    from .compare import load_comparison
+    from .report import write_report
+
+    def write(folder: Path) -> None:
+        comparison = load_comparison([folder])
+        write_report(result, evaluations, comparison, folder / "report", lang=lang)
+
+    return write
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -176,13 +191,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     baseline = build_baseline(scenario, engine.plugins)
     result = engine.run(scenario, baseline=baseline)
     out = Path(args.out) if args.out else scenario.output_dir()
-    write_run(result, out, evaluate(result, engine.plugins))
     lang = args.lang or scenario.spec.output.lang
+    evaluations = evaluate(result, engine.plugins)
+    write_run(result, out, evaluations, extra=_report_writer(result, evaluations, lang))
     print(f"{scenario.spec.name}: {len(result.variants)} variant(s) on {int(baseline.members['active'].sum()):,} members")
     print()
     print(format_table(load_comparison([out]), lang=lang))
     print()
     print(f"results: {out}")
+    print(f"report:  {out / 'report' / 'report.html'}")
     return EXIT_OK
 
 
@@ -255,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="scenario file (YAML)")
         if name == "run":
             p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
+            p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
+            p.add_argument("--lang", choices=("zh", "en"), help="report language (default: the scenario's)")
             p.add_argument("--variant", action="append", help="run only this variant (repeatable)")
         if name == "compare":
             p.add_argument("runs", nargs="+", help="run folders written by orgmodel run")

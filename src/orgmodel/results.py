@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -42,8 +43,17 @@ __all__ = ["write_run", "RESULTS_VERSION", "write_units", "write_assignment"]
 RESULTS_VERSION = 1
 
 
-def write_run(result: RunResult, out: Path, evaluations: list[VariantEvaluation]) -> Path:
-    """Write ``result`` and its evaluations to the folder ``out`` (replacing it whole)."""
+def write_run(
+    result: RunResult,
+    out: Path,
+    evaluations: list[VariantEvaluation],
+    *,
+    extra: Callable[[Path], object] | None = None,
+) -> Path:
+    """Write ``result`` and its evaluations to the folder ``out`` (replacing it whole).
+
+    ``extra(folder)`` may write more into the folder (the report) before it takes its place.
+    """
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -90,6 +100,8 @@ def write_run(result: RunResult, out: Path, evaluations: list[VariantEvaluation]
         _dump(tmp / "run.json", index)
         (tmp / "metrics.csv").write_text(_metrics_csv(evaluations), encoding="utf-8")
         (tmp / "findings.csv").write_text(_findings_csv(evaluations), encoding="utf-8")
+        if extra is not None:
+            extra(tmp)
         _swap(tmp, out)
     finally:
         if tmp.exists():

@@ -1,22 +1,23 @@
-"""Safe DOT writing and running Graphviz ``dot``.
+r"""Safe DOT writing and running Graphviz ``dot``.
 
 Nothing a user typed (a unit's name, an id) ever reaches a DOT file unescaped. Two ways in:
 
 - :func:`quote` makes a DOT quoted string for text attributes (``tooltip``, ``id``, plain
-  ``label``): backslashes are doubled (so ``\\N`` or ``\\l`` in a name stay literal), ``"`` is
+  ``label``): backslashes are doubled (so ``\N`` or ``\l`` in a name stay literal), ``"`` is
   escaped, ``&`` becomes ``&amp;`` (Graphviz decodes entities in labels, so a name containing
-  ``&amp;`` is shown as typed), newlines become ``\\n`` line breaks;
-- :func:`html` escapes text for HTML-like labels (full XML escaping); :class:`Html` marks a
-  finished HTML-like label so :func:`format_attrs` writes it between ``<`` and ``>``.
+  ``&amp;`` is shown as typed), newlines become ``\n`` line breaks;
+- :func:`html` escapes text for HTML-like labels (full XML escaping, and backslashes doubled,
+  since Graphviz expands ``\N`` there too); :class:`Html` marks a finished HTML-like label so
+  :func:`format_attrs` writes it between ``<`` and ``>``.
 
 Control characters (which no SVG may contain) are replaced by U+FFFD in both.
 
->>> quote('鹤北"一"\\\\支部')
-'"鹤北\\\\"一\\\\"\\\\\\\\支部"'
->>> html('A&B <c>')
-'A&amp;B &lt;c&gt;'
->>> format_attrs({"label": Html("<B>x</B>"), "tooltip": "a\\nb", "width": 1.5})
-'[label=<<B>x</B>>, tooltip="a\\\\nb", width=1.5]'
+>>> print(quote('鹤北"一"\\支部 & \\N'))
+"鹤北\"一\"\\支部 &amp; \\N"
+>>> print(html('A&B <c> \\N'))
+A&amp;B &lt;c&gt; \\N
+>>> print(format_attrs({"label": Html("<B>x</B>"), "tooltip": "a\nb", "width": 1.5}))
+[label=<<B>x</B>>, tooltip="a\nb", width=1.5]
 
 :func:`run_dot` runs Graphviz (``dot``) with a timeout and returns the output bytes; a missing
 Graphviz is a :class:`~orgmodel.errors.UserError` naming the command to install it.
@@ -85,7 +86,9 @@ def quote(text: object, *, newlines: bool = True) -> str:
 
 def html(text: object, *, newlines: bool = True) -> str:
     """``text`` escaped for the inside of an HTML-like label (newlines become ``<BR/>``)."""
-    s = clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # backslashes are doubled: Graphviz replaces \N, \G... in HTML-like labels too
+    s = clean_text(text).replace("\\", "\\\\")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = s.replace('"', "&quot;").replace("'", "&#39;")
     return s.replace("\n", '<BR ALIGN="CENTER"/>' if newlines else " ")
 

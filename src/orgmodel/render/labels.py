@@ -21,7 +21,7 @@ WORDS: dict[str, dict[str, str]] = {
         "total": "共 {t} 人",
         "participants": "参与 {n} 人",
         "more": "+{items}",
-        "more_roots": "其余顶层组织",
+        "others": "其他 {n} 个",
         "sep": "、",
         "chart": "组织架构图",
         "diff": "调整前后对比",
@@ -53,7 +53,7 @@ WORDS: dict[str, dict[str, str]] = {
         "total": "{t} members in all",
         "participants": "{n} taking part",
         "more": "+{items}",
-        "more_roots": "other top-level units",
+        "others": "{n} others",
         "sep": ", ",
         "chart": "Organisation chart",
         "diff": "Before and after",
@@ -199,7 +199,7 @@ def count_items(node: CountNode, kinds: KindTable, lang: str, *, limit: int = 2)
     items = [f"{num(n)} {kind_label(kinds[k], lang, n)}" for k, n in node.kinds[:limit]]
     rest = sum(n for _, n in node.kinds[limit:])
     if rest:
-        items.append(f"{num(rest)} …")
+        items.append(words["others"].format(n=num(rest)))
     return words["sep"].join(items)
 
 

@@ -187,13 +187,16 @@ def org_chart(
     boxes, hosts); the rest is collapsed. ``depth``: draw this many levels below the roots only.
     ``hosts``: draw the host units the drawn units are built on. ``findings``: unit id →
     [(severity, short text)] (see :func:`orgmodel.render.labels.findings_by_unit`); a unit with
-    an ``error`` gets a red border, with a ``warning`` an orange one, and a footnote. ``root``:
+    an ``error`` gets a red border, with a ``warning`` an orange one, and a footnote; such units
+    are the first drawn when the budget is tight. ``root``:
     chart one unit's subtree. ``aspect``: the page shape to aim for (width / height).
     """
     words = check_lang(lang)
     s = structure
-    view = budgeted_view(s, budget=budget, depth=depth, hosts=hosts, root=root)
     findings = findings or {}
+    # units with findings are drawn first (as far as the budget allows)
+    flagged = sorted(u for u in findings if findings[u] and s.has_unit(u) and not s.unit(u).dissolved)
+    view = budgeted_view(s, budget=budget, depth=depth, hosts=hosts, root=root, show_first=flagged)
     g = Graph("orgchart", attrs=graph_attrs(), node_defaults=node_defaults(), edge_defaults={"fontsize": 10})
     direct = s.sizes()
     total = s.sizes(subtree=True)

@@ -25,7 +25,7 @@ Everything is ordered by unit code; the same input gives the same view.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -236,7 +236,6 @@ def collapse(
         return codes[np.lexsort((codes, -members[codes], marks_sub[codes] == 0))]
 
     visible = np.zeros(n, dtype=bool)
-    expanded: set[int] = set()
     all_roots = np.flatnonzero(inside & (parent < 0))
     root_need = cost[all_roots] + has_kids[all_roots]
     if int(root_need.sum()) <= budget:
@@ -250,34 +249,47 @@ def collapse(
                 room -= c_need
         shown_roots.sort()
     hidden_roots = len(shown_roots) < len(all_roots)
+    # boxes in use: every visible unit (with its hosts) and one count node per visible unit
+    # with a hidden child
     used = int((cost[shown_roots] + has_kids[shown_roots]).sum()) + int(hidden_roots)
     visible[shown_roots] = True
-    heap = [(key(c), c) for c in shown_roots if expandable(c)]
-    heapq.heapify(heap)
-    while heap:
-        _, u = heapq.heappop(heap)
+
+    def expand(u: int, *, marked_only: bool, min_picks: int) -> list[int]:
+        """Show more children of ``u``: all that fit, else the most important that do."""
+        nonlocal used
         kids = order[offsets[u] : offsets[u + 1]]
-        each = cost[kids] + has_kids[kids]
-        if used + int(each.sum()) - 1 <= budget:
-            chosen = kids
-            used += int(each.sum()) - 1
-            expanded.add(u)
+        hidden = kids[~visible[kids]]
+        cand = hidden[marks_sub[hidden] > 0] if marked_only else hidden
+        if not len(cand):
+            return []
+        each = cost[cand] + has_kids[cand]
+        freed = 1 if len(cand) == len(hidden) else 0  # u's count node goes when all are shown
+        if used + int(each.sum()) - freed <= budget:
+            used += int(each.sum()) - freed
+            picks = cand.tolist()
         else:
-            picks = []
-            room = budget - used
-            for c in rank(kids).tolist():
+            picks, room = [], budget - used
+            for c in rank(cand).tolist():
                 c_need = int(cost[c]) + int(has_kids[c])
                 if c_need <= room:
                     picks.append(c)
                     room -= c_need
-            if len(picks) < 2:
-                continue
-            chosen = np.array(sorted(picks), dtype=np.int64)
+            if len(picks) < min_picks:
+                return []
             used = budget - room
-        visible[chosen] = True
-        for c in chosen.tolist():
-            if expandable(c):
-                heapq.heappush(heap, (key(c), c))
+        visible[picks] = True
+        return [c for c in picks if expandable(c)]
+
+    # first the way down to marked units, then breadth first, larger subtrees first
+    for marked_only in (True, False):
+        heap = [(key(c), c) for c in np.flatnonzero(visible).tolist()
+                if expandable(c) and (marks_sub[c] or not marked_only)]
+        heapq.heapify(heap)
+        while heap:
+            _, u = heapq.heappop(heap)
+            for c in expand(u, marked_only=marked_only, min_picks=1 if marked_only else 2):
+                if marks_sub[c] or not marked_only:
+                    heapq.heappush(heap, (key(c), c))
 
     # representatives: every inside code -> nearest visible ancestor-or-self
     rep_unit = np.full(n, -1, dtype=np.int64)
@@ -416,8 +428,17 @@ def budgeted_view(
     depth: int | None = None,
     hosts: bool = False,
     root: str | None = None,
+    show_first: Sequence[str] = (),
 ) -> View:
-    """The collapsed view of a structure's organisation units; see :func:`collapse`."""
+    """The collapsed view of a structure's organisation units; see :func:`collapse`.
+
+    ``show_first``: unit ids to draw before anything else (units with rule findings, say), as
+    far as the budget allows."""
+    marks = None
+    if show_first:
+        marks = np.zeros(s.n_units, dtype=np.int64)
+        marks[[s.unit_code(u) for u in show_first]] = 1
     return collapse(
-        forest_of(s), budget=budget, depth=depth, hosts=hosts, root=None if root is None else s.unit_code(root)
+        forest_of(s, marks=marks), budget=budget, depth=depth, hosts=hosts,
+        root=None if root is None else s.unit_code(root),
     )
