@@ -27,48 +27,34 @@ import numpy as np
 
 
 def write_roster(folder: Path, n_members: int, seed: int = 7) -> Path:
-    """A synthetic party-pack roster: 1 committee, general branches, branches, teams, members."""
-    rng = np.random.default_rng(seed)
-    n_branches = max(2, n_members // 25)
-    n_general = max(1, n_branches // 8)
-    n_teams = max(1, n_members // 40)
-    n_areas = n_general
-    lines = ["id,kind,name,parent,built_on"]
-    lines.append("c,party.committee,社区党委,,")
-    lines += [f"a{i},party.residential_area,居民区{i},," for i in range(n_areas)]
-    lines += [f"t{i},party.team,团队{i},a{i % n_areas}," for i in range(n_teams)]
-    lines += [f"g{i},party.general_branch,总支{i},c,a{i}" for i in range(n_general)]
-    lines += [f"b{i},party.branch,支部{i},g{i % n_general},a{i % n_general}" for i in range(n_branches)]
-    (folder / "units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """A roster of ``n_members`` from the population generator, calibrated like seed 004, scaled up.
 
-    branch = rng.integers(0, n_branches, n_members)
-    status = np.where(rng.random(n_members) < 0.95, "full", "probationary")
-    birth_year = rng.integers(1935, 2000, n_members)
-    retired = birth_year < 1965
-    with (folder / "members.csv").open("w", encoding="utf-8") as out:
-        out.write("id,branch,status,birth_date,retired,home_host\n")
-        ids = np.char.add("m", np.arange(n_members).astype(str))
-        rows = np.char.add(np.char.add(ids, ",b"), branch.astype(str))
-        rows = np.char.add(np.char.add(rows, ","), status)
-        rows = np.char.add(np.char.add(rows, ","), np.char.add(birth_year.astype(str), "-06-01"))
-        rows = np.char.add(np.char.add(rows, ","), np.where(retired, "true", "false"))
-        rows = np.char.add(np.char.add(rows, ",a"), (branch % n_general % n_areas).astype(str))
-        out.write("\n".join(rows.tolist()) + "\n")
+    The large community's shape (6,500 members in 39 residential areas, a quarter of the areas
+    over 200 members, teams of the four kinds with the seed's participation shares) is kept, and
+    the number of areas grows with the members so that areas stay the seed's size.
+    """
+    from orgmodel_party.population import Calibration, generate
 
-    takers = rng.choice(n_members, size=n_members // 5, replace=False)
-    teams = rng.integers(0, n_teams, len(takers))
-    with (folder / "participation.csv").open("w", encoding="utf-8") as out:
-        out.write("member,unit\n")
-        out.write("\n".join(f"m{m},t{t}" for m, t in zip(takers.tolist(), teams.tolist(), strict=True)) + "\n")
-
+    areas = max(6, round(n_members * 39 / 6_500))
+    cal = Calibration(members=n_members, areas=areas, largest=329, teams_per_area=185 / 39,
+                      share_over_100=25 / 39, share_over_200=11 / 39, participation_share=1_100 / 6_500,
+                      ties_per_member=2.0)
+    generate(cal, seed=seed).write(folder)
+    tables = {p.stem for p in folder.glob("*.csv")}
+    lines = ["name: benchmark", "domain: party", "baseline:"]
+    lines += [f"  {name}: {{file: {name}.csv}}" for name in ("units", "members", "participation", "roles", "ties")
+              if name in tables]
     scenario = folder / "scenario.yaml"
-    scenario.write_text(
-        "name: benchmark\ndomain: party\nbaseline:\n"
-        "  units: {file: units.csv}\n  members: {file: members.csv}\n"
-        "  participation: {file: participation.csv}\n",
-        encoding="utf-8",
-    )
+    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return scenario
+
+
+def _all_text(path: Path) -> dict[str, object]:
+    """Column types that read every column of a CSV as text (as orgmodel does)."""
+    import pyarrow as pa
+
+    header = path.open(encoding="utf-8").readline().strip().split(",")
+    return {name: pa.string() for name in header}
 
 
 def peak_rss_mb() -> float:
@@ -97,15 +83,19 @@ def main(argv: list[str] | None = None) -> dict:
         gen_s = time.perf_counter() - t0
         size_mb = (folder / "members.csv").stat().st_size / 1e6
 
-        read_s, build_s, move_s = [], [], []
+        read_s, read_all_s, build_s, move_s = [], [], [], []
         host = PluginHost()
         host.domain_pack("party")  # load plugins outside the timed part
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             table = pacsv.read_csv(folder / "members.csv", convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in ("id", "branch", "status", "birth_date", "retired", "home_host")}))
+                column_types=_all_text(folder / "members.csv")))
             read_s.append(time.perf_counter() - t0)
             del table
+            t0 = time.perf_counter()
+            for path in sorted(folder.glob("*.csv")):
+                pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=_all_text(path)))
+            read_all_s.append(time.perf_counter() - t0)
 
             t0 = time.perf_counter()
             structure = build_baseline(load_scenario(scenario_path), host)
@@ -114,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
             t0 = time.perf_counter()
             rng = np.random.default_rng(1)
             moved = rng.choice(structure.n_members, size=int(0.3 * structure.n_members), replace=False)
-            branches = structure.unit_ids("party.branch")
+            branches = structure.unit_ids("party.branch")[:100]
             builder = PlanBuilder(structure, strategy="benchmark")
             for i, chunk in enumerate(np.array_split(moved, 100)):
                 builder.move(structure.members.ids[np.sort(chunk)].tolist(), to=branches[i], reason="benchmark")
@@ -128,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
         "members_csv_mb": round(size_mb, 1),
         "generate_s": round(gen_s, 2),
         "read_csv_pyarrow_s": round(min(read_s), 3),
+        "read_all_tables_pyarrow_s": round(min(read_all_s), 3),
         "load_and_build_s": round(min(build_s), 3),
         "move_30pct_apply_and_sizes_s": round(min(move_s), 3),
         "peak_rss_mb": round(peak_rss_mb()),

@@ -308,7 +308,7 @@ def test_hosts_and_alliances_in_the_view() -> None:
     view = budgeted_view(s, hosts=True)
     b2 = s.unit_code("b2")
     assert [(c, h) for c, h in view.built_on if c == b2] == [(b2, s.unit_code("t1")), (b2, s.unit_code("t2"))]
-    assert view.n_nodes == len(view.codes) + len(view.hosts)
+    assert view.n_nodes == len(view.codes) + len(view.built_on) == 5 + 4
     # paid from the budget: with hosts, fewer units fit
     assert len(budgeted_view(s, hosts=True, budget=4).codes) < len(budgeted_view(s, budget=4).codes) + 1
     dot = org_chart(s, hosts=True)
@@ -337,6 +337,7 @@ def test_alliances_do_not_constrain_and_participation_is_counted() -> None:
     edge = re.search(r"^  u%d -> u%d \[(.*)\];$" % (v1, jgb), dot, flags=re.M)
     assert edge and "constraint=false" in edge.group(1) and 'style="dashed"' in edge.group(1)
     assert "参与 6 人" in dot  # the functional group is sized by participation
+    assert "联建 2 个组织" in dot  # the coordinating unit counts its allies
 
 
 # --- org charts ------------------------------------------------------------------------------
@@ -372,6 +373,15 @@ def test_findings_are_marked_and_footnoted() -> None:
     assert "折叠部分" not in small or "议事团党支部：党员超过 50 人" in small
     count_line = next(ln for ln in small.splitlines() if ln.startswith(f"  m{s.unit_code('gb1')} [label"))
     assert 'color="#f08c00"' in count_line
+
+
+def test_units_with_findings_are_drawn_first() -> None:
+    s = contract_baselines("party", only=("generated-10000",))["generated-10000"]
+    deep = "b250g"
+    assert f"u{s.unit_code(deep)} [label" not in org_chart(s, budget=30)
+    dot = org_chart(s, budget=30, findings={deep: [("error", "x")]})
+    line = next(ln for ln in dot.splitlines() if ln.startswith(f"  u{s.unit_code(deep)} [label"))
+    assert 'color="#d7191c"' in line and len(boxes_in(dot)) <= 30
 
 
 def test_findings_by_unit_reads_rule_findings() -> None:
@@ -483,9 +493,11 @@ def test_diff_chart_styles_created_dissolved_resized() -> None:
     # the line into a dissolved unit is dashed grey
     assert re.search(r"-> u%d \[[^\]]*style=\"dashed\"" % b2, dot)
     # flows: one arrow per pair, labelled, summing to the members moved
-    flows = re.findall(r"^  u(\d+) -> u(\d+) \[headlabel=\"(\d+)\"", dot, flags=re.M)
+    flows = re.findall(r"^  u(\d+) -> u(\d+) \[xlabel=\"(\d+)\"", dot, flags=re.M)
     assert sorted((int(a), int(b), int(n)) for a, b, n in flows) == sorted([(b2, b1, 3), (b1, new, 2)])
-    assert all("constraint=false" in ln for ln in dot.splitlines() if "headlabel=" in ln)
+    assert all("constraint=false" in ln for ln in dot.splitlines() if "xlabel=" in ln)
+    assert diff_chart(s, after) == dot  # deterministic
+    assert "created" in diff_chart(s, after, lang="en")
 
 
 def test_diff_of_the_qisan_upgrade() -> None:
@@ -499,7 +511,7 @@ def test_diff_of_the_qisan_upgrade() -> None:
     branch = run.baseline.unit_code("qisan-branch")
     line = next(ln for ln in dot.splitlines() if ln.startswith(f"  u{branch} [label"))
     assert 'color="#2171b5"' in line and "党支部 → 党总支" in line  # retyped, in place
-    flows = [int(n) for n in re.findall(r'headlabel="(\d+)"', dot)]
+    flows = [int(n) for n in re.findall(r'xlabel="(\d+)"', dot)]
     assert sum(flows) == run.baseline.n_members == 150
     after = run.variant("manual-upgrade").structure
     assert sorted(flows) == sorted(after.size(u) for u in after.children("qisan-branch") if after.kind_of(u) == "party.branch")
@@ -516,7 +528,7 @@ def test_diff_of_a_large_change_is_collapsed_with_changes_first() -> None:
     assert len(boxes_in(dot)) <= 60
     b7, b8 = s.unit_code("b7"), s.unit_code("b8")
     assert f"  u{b7} [label" in dot and f"  u{b8} [label" in dot  # the changed units are drawn
-    assert re.search(r'^  u%d -> u%d \[headlabel="%d"' % (b7, b8, s.size("b7")), dot, flags=re.M)
+    assert re.search(r'^  u%d -> u%d \[xlabel="%d"' % (b7, b8, s.size("b7")), dot, flags=re.M)
 
 
 def test_diff_refuses_unrelated_structures() -> None:

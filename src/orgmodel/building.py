@@ -8,6 +8,7 @@ its file and line when the table came from a file). Use it through
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -84,6 +85,7 @@ def codes_for(
     column: str,
     what: str,
     required: bool,
+    hint: str = "",
 ) -> np.ndarray:
     """Map a column of ids to codes through ``index`` in one pass over its distinct values."""
     arr = _strings(values)
@@ -99,7 +101,10 @@ def codes_for(
         raise fail(table, row, column, "required value is empty")
     if (codes == -2).any():
         row = int(np.flatnonzero(codes == -2)[0])
-        raise fail(table, row, column, f"unknown {what} {arr[row].as_py()!r}")
+        value = arr[row].as_py()
+        close = difflib.get_close_matches(str(value), [str(k) for k in index], n=1) if len(index) < 1000 else []
+        suggestion = (f" (did you mean {close[0]}?)" if close else "") + hint
+        raise fail(table, row, column, f"unknown {what} {value!r}{suggestion}")
     return codes.astype(np.int32)
 
 
@@ -148,6 +153,23 @@ def parse_date_column(values: Any, *, fail: _Fail, table: str, column: str) -> n
     return days[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
+def _split_column(values: Any, n: int) -> pa.ListArray:
+    """A column of ``;``-separated lists (or lists) as an arrow list array of trimmed, non-empty strings."""
+    if values is None:
+        return pa.array([[] for _ in range(n)], pa.list_(pa.string()))
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = [";".join(map(str, v)) if isinstance(v, (list, tuple)) else v for v in values]
+    text = pc.replace_substring(_strings(values).fill_null(""), "；", ";")
+    parts = pc.split_pattern(text, ";")
+    flat = pc.utf8_trim_whitespace(parts.flatten())
+    keep = pc.not_equal(flat, "")
+    parents = pc.list_parent_indices(parts)
+    kept = pc.filter(flat, keep)
+    kept_parents = pc.filter(parents, keep).to_numpy(zero_copy_only=False)
+    offsets = np.searchsorted(kept_parents, np.arange(n + 1), side="left").astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), kept)
+
+
 def _to_list(values: Any) -> list[Any]:
     return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
@@ -194,15 +216,22 @@ def build_structure(
     """See :meth:`orgmodel.structure.Structure.from_columns`."""
     fail = _Fail(origins)
     unit_table, unit_index = _build_units(kinds, units, fail)
-    member_table, personal, member_arrow_ids = _build_members(kinds, members, unit_index, personal_columns, fail)
+    part_members, part_units = _two_columns(participation)
+    tie_a, tie_b, tie_w = _tie_columns(ties)
+    refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
+                       fail)
+    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs)
 
-    built_src, built_dst = [], []
-    for code, hosts in enumerate(units.get("built_on") or [None] * len(unit_table)):
-        for host in _split_list(hosts):
-            if host not in unit_index:
-                raise fail("units", code, "built_on", f"unknown host unit {host!r}")
-            built_src.append(code)
-            built_dst.append(unit_index[host])
+    hosts = _split_column(units.get("built_on"), len(unit_table))
+    built_src = pc.list_parent_indices(hosts).to_numpy(zero_copy_only=False)
+    flat = hosts.flatten()
+    lookup = _Fail({})  # rows here are positions in the flattened lists: name the unit's row instead
+    try:
+        built_dst = codes_for(flat, unit_index, fail=lookup, table="units", column="built_on", what="host unit",
+                              required=True)
+    except RosterError:
+        bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index)
+        raise fail("units", int(built_src[bad]), "built_on", f"unknown host unit {flat[bad].as_py()!r}") from None
 
     def pairs(rows: Iterable[tuple[str, str]], table: str, left: str, right: str) -> EdgeArrays:
         src, dst = [], []
@@ -214,7 +243,7 @@ def build_structure(
         return EdgeArrays.build(src, dst)
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
-    participation_edges = _build_participation(participation, member_arrow_ids, unit_index, fail)
+    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail)
     role_rows = []
     for i, r in enumerate(roles):
         role = r if isinstance(r, Role) else Role(**r)
@@ -232,7 +261,7 @@ def build_structure(
         participation=participation_edges,
         roles=tuple(role_rows),
         personal=personal,
-        ties=_build_ties(ties, member_arrow_ids, fail),
+        ties=_build_ties(refs.codes(("ties", "a")), refs.codes(("ties", "b")), tie_w, len(member_table), fail),
     )
     problems = violations(structure, limit=1, member_ids_known_unique=True)
     if problems:
@@ -250,12 +279,10 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     _unique_or_fail(ids, fail=fail, table="units")
     id_list = ids.to_pylist()
     index = {uid: i for i, uid in enumerate(id_list)}
-    kind_codes = np.empty(n, dtype=np.int16)
-    for i, kind in enumerate(units["kind"]):
-        if kind not in kinds:
-            known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
-            raise fail("units", i, "kind", f"unknown unit kind {kind!r} (domain pack {kinds.name}: {known})")
-        kind_codes[i] = kinds.code(kind)
+    kind_index = {k: i for i, k in enumerate(kinds.ids())}
+    known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
+    kind_codes = codes_for(units["kind"], kind_index, fail=fail, table="units", column="kind", what="unit kind",
+                           hint=f" (domain pack {kinds.name}: {known})", required=True).astype(np.int16)
     parent = codes_for(
         units.get("parent") or [None] * n, index, fail=fail, table="units", column="parent",
         what="parent unit", required=False,
@@ -263,7 +290,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     names = units.get("name") or [None] * n
     name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)], dtype=object)
     tags = np.empty(n, dtype=object)
-    tags[:] = [tuple(_split_list(t)) for t in (units.get("tags") or [None] * n)]
+    tags[:] = [tuple(t) for t in _split_column(units.get("tags"), n).to_pylist()]
     attrs = np.empty(n, dtype=object)
     attrs[:] = [{} for _ in range(n)]
     extra = [c for c in units if c not in ("id", "kind", "name", "parent", "built_on", "tags")]
@@ -289,13 +316,10 @@ def _build_members(
     unit_index: Mapping[str, int],
     personal_columns: Sequence[str],
     fail: _Fail,
-) -> tuple[MemberTable, dict[str, np.ndarray], pa.Array]:
-    for required in ("id", "branch"):
-        if required not in members:
-            raise fail("members", None, required, "required column missing")
-    ids = _strings(members["id"])
+    refs: _MemberRefs,
+) -> tuple[MemberTable, dict[str, np.ndarray]]:
+    ids = refs.ids
     n = len(ids)
-    _unique_or_fail(ids, fail=fail, table="members")
 
     def ref(column: str, what: str, required: bool) -> np.ndarray:
         if column not in members:
@@ -344,35 +368,72 @@ def _build_members(
     return (
         MemberTable(ids=frozen(id_array), columns={k: frozen(np.asarray(v)) for k, v in cols.items()}),
         personal,
-        ids,
     )
 
 
-def _member_codes(values: Any, member_ids: pa.Array, fail: _Fail, *, table: str = "participation",
-                  column: str = "member") -> np.ndarray:
-    """Member codes of a column of member ids, in one hash lookup."""
-    arr = _strings(values)
-    idx = pc.index_in(arr, value_set=member_ids)
-    if idx.null_count:
-        row = int(pc.index(pc.is_null(idx), True).as_py())
-        raise fail(table, row, column, f"unknown member {arr[row].as_py()!r}")
-    return idx.to_numpy(zero_copy_only=False).astype(np.int32)
+class _MemberRefs:
+    """Member ids and every column that refers to members, hashed together once.
+
+    One dictionary encoding of ids + references gives, at the same time, the proof that ids are
+    unique (the first n codes are 0..n-1 exactly when no id repeats) and the member code of every
+    reference (a code ≥ n is an unknown member).
+    """
+
+    def __init__(self, members: Mapping[str, Any], refs: Mapping[tuple[str, str], pa.Array | None], fail: _Fail) -> None:
+        for required in ("id", "branch"):
+            if required not in members:
+                raise fail("members", None, required, "required column missing")
+        self.ids = _strings(members["id"])
+        n = len(self.ids)
+        if self.ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(self.ids), "")).as_py():
+            _unique_or_fail(self.ids, fail=fail, table="members")  # names the blank id
+        present = {k: v for k, v in refs.items() if v is not None and len(v)}
+        combined = pa.concat_arrays([self.ids] + list(present.values())) if present else self.ids
+        codes = pc.dictionary_encode(combined).indices.to_numpy(zero_copy_only=False)
+        if n and not (codes[:n] == np.arange(n)).all():
+            _unique_or_fail(self.ids, fail=fail, table="members")  # names the duplicate
+        self._codes: dict[tuple[str, str], np.ndarray] = {}
+        start = n
+        for key, column in present.items():
+            part = codes[start:start + len(column)]
+            start += len(column)
+            unknown = part >= n
+            if unknown.any():
+                row = int(np.flatnonzero(unknown)[0])
+                raise fail(key[0], row, key[1], f"unknown member {column[row].as_py()!r}")
+            self._codes[key] = part.astype(np.int32)
+
+    def codes(self, key: tuple[str, str]) -> np.ndarray:
+        """Member codes of a reference column (empty when the table is empty)."""
+        return self._codes.get(key, np.empty(0, dtype=np.int32))
 
 
-def _build_ties(ties: Any, member_ids: pa.Array, fail: _Fail) -> TieTable:
-    """Ties as codes (a < b), weights checked positive; a pair given twice has its weights added."""
+def _two_columns(pairs: Any) -> tuple[pa.Array | None, Any]:
+    """(member column, other column) from a pair of columns or from rows of pairs."""
+    if isinstance(pairs, tuple) and len(pairs) == 2 and not isinstance(pairs[0], str):
+        left, right = pairs
+    else:
+        rows = list(pairs)
+        left, right = [r[0] for r in rows], [r[1] for r in rows]
+    return (_strings(left) if len(left) else None), right
+
+
+def _tie_columns(ties: Any) -> tuple[pa.Array | None, pa.Array | None, Any]:
     if isinstance(ties, tuple) and len(ties) == 3 and not isinstance(ties[0], str):
         a_col, b_col, w_col = ties
     else:
         rows = list(ties)
-        if not rows:
-            return TieTable.empty()
         a_col, b_col = [r[0] for r in rows], [r[1] for r in rows]
         w_col = [r[2] if len(r) > 2 else 1.0 for r in rows]
     if len(a_col) == 0:
+        return None, None, []
+    return _strings(a_col), _strings(b_col), w_col
+
+
+def _build_ties(a: np.ndarray, b: np.ndarray, w_col: Any, n_members: int, fail: _Fail) -> TieTable:
+    """Ties as codes (a < b), weights checked positive; a pair given twice has its weights added."""
+    if len(a) == 0:
         return TieTable.empty()
-    a = _member_codes(a_col, member_ids, fail, table="ties", column="a")
-    b = _member_codes(b_col, member_ids, fail, table="ties", column="b")
     w_arr = to_arrow(w_col)
     try:
         weight = pc.cast(pc.utf8_trim_whitespace(_strings(w_arr)), pa.float64()).fill_null(1.0)
@@ -384,10 +445,10 @@ def _build_ties(ties: Any, member_ids: pa.Array, fail: _Fail) -> TieTable:
         row = int(np.flatnonzero((weight <= 0) | (a == b))[0])
         raise fail("ties", row, "weight" if weight[row] <= 0 else "b", "a tie needs two members and a positive weight")
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    key = lo.astype(np.int64) * (len(member_ids) + 1) + hi
+    width = n_members + 1
+    key = lo.astype(np.int64) * width + hi
     uniq, inverse = np.unique(key, return_inverse=True)
     total = np.bincount(inverse, weights=weight)
-    width = len(member_ids) + 1
     return TieTable(frozen((uniq // width).astype(np.int32)), frozen((uniq % width).astype(np.int32)), frozen(total))
 
 
@@ -399,15 +460,8 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _build_participation(participation, member_ids: pa.Array, unit_index, fail: _Fail) -> EdgeArrays:  # noqa: ANN001
-    if isinstance(participation, tuple) and len(participation) == 2 and not isinstance(participation[0], str):
-        member_col, unit_col = participation
-    else:
-        rows = list(participation)
-        member_col = [r[0] for r in rows]
-        unit_col = [r[1] for r in rows]
-    if len(member_col) == 0:
+def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail) -> EdgeArrays:
+    if len(m_codes) == 0:
         return EdgeArrays.build([], [])
-    m_codes = _member_codes(member_col, member_ids, fail)
     u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True)
     return EdgeArrays.build(m_codes, u_codes)

@@ -124,14 +124,14 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
 
     roles = []
     if tables["roles"]:
-        cols = tables["roles"]
-        n = len(_text(cols["unit"]))
-        for i in range(n):
-            roles.append({k: _none_if_blank(_text(cols[k])[i]) for k in ("unit", "role", "person", "since") if k in cols})
+        columns = {k: _text(v) for k, v in tables["roles"].items() if k in ("unit", "role", "person", "since")}
+        names = list(columns)
+        for values in zip(*columns.values(), strict=True):
+            roles.append({k: _none_if_blank(v) for k, v in zip(names, values, strict=True)})
     participation: tuple[Any, Any] | list[Any] = []
     if tables["participation"]:
         participation = (tables["participation"]["member"], tables["participation"]["unit"])
-    units = {k: _listify(v) for k, v in tables["units"].items()}
+    units = {k: _text(v) for k, v in tables["units"].items()}
     return Structure.from_columns(
         kinds,
         units=units,
@@ -186,10 +186,6 @@ def _display_path(path: Path) -> str:
 
 def _text(values: Any) -> list[Any]:
     return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
-
-
-def _listify(values: Any) -> list[Any]:
-    return _text(values)
 
 
 def _none_if_blank(value: Any) -> Any:

@@ -259,7 +259,7 @@ def diff_chart(
     view = collapse(forest, budget=budget, depth=depth, hosts=hosts)
     reasons = _reasons(plans, lang)
     # curved flows read better than polylines; every tree edge is short, so it stays straight
-    g = Graph("diff", attrs=graph_attrs(splines="spline"), node_defaults=node_defaults(),
+    g = Graph("diff", attrs={**graph_attrs(splines="spline"), "forcelabels": True}, node_defaults=node_defaults(),
               edge_defaults={"fontsize": 10})
     ua, ub = after.units, before.units
     n_before = before.n_units
@@ -292,11 +292,9 @@ def diff_chart(
                style="rounded,dashed,filled", fillcolor="#ffffff", color="#8c8c8c", penwidth=1.0)
     beside, own = add_hosts(g, after, view, lang)
     to_dissolved = {f"u{c}": DISSOLVED_EDGE for c in view.codes.tolist() if ch.dissolved[c]}
-    # the structure after first (nearest its parent), dissolved units after it, count boxes last
-    children = {k: tuple(sorted(kids, key=lambda key: (key in to_dissolved, key.startswith("m"))))
-                for k, kids in view.children.items()}
+    children, breaks = _diff_order(view, to_dissolved, flows)
     tree_edges(g, view.roots, children, own, aspect=aspect, edge=EDGE, beside=beside,
-               beside_edge=HOST_BESIDE_EDGE, child_edge=to_dissolved)
+               beside_edge=HOST_BESIDE_EDGE, child_edge=to_dissolved, comb_min=10**9, breaks=breaks)
     drawn, inside, cut = _flow_edges(g, view, flows, max_flows)
     lines = [words["changes"].format(created=num(ch.created.sum()), dissolved=num(ch.dissolved.sum()),
                                      retyped=num(ch.retyped.sum()), moved=num(sum(n for _, _, n in flows)))]
@@ -310,6 +308,37 @@ def diff_chart(
               + f'<BR/><FONT POINT-SIZE="10" COLOR="{FLOW_COLOUR}"><B>⟶</B> {html(words["flow"])}</FONT>')
     g.attrs["label"] = caption_html(title or words["diff"], lines, legend, None, lang=lang)
     return g.to_dot()
+
+
+def _diff_order(view: View, dissolved: Mapping[str, object], flows: Sequence[tuple[int, int, int]],
+                ) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """Children in drawing order, and the children that start a new row.
+
+    The structure after comes first (nearest its parent). A dissolved unit whose members went
+    mostly to a sibling is drawn right after that sibling (a merge reads as two boxes side by
+    side); the other dissolved units follow in a row of their own; count boxes come last. Rows
+    rather than combs keep flows from a parent to its children short.
+    """
+    main: dict[str, str] = {}
+    for a, b, _ in flows:  # largest first: the first flow out of a unit is its main one
+        ka = f"u{a}"
+        if ka in dissolved and ka not in main and not view.rep_hidden[b]:
+            main[ka] = f"u{b}"
+    children: dict[str, tuple[str, ...]] = {}
+    breaks: set[str] = set()
+    for key, kids in view.children.items():
+        live = [k for k in kids if k not in dissolved and not k.startswith("m")]
+        attached = {k: main[k] for k in kids if k in dissolved and main.get(k) in live}
+        rest = [k for k in kids if k in dissolved and k not in attached]
+        order: list[str] = []
+        for k in live:
+            order.append(k)
+            order += [d for d in kids if attached.get(d) == k]
+        if rest and order:
+            breaks.add(rest[0])
+        order += rest + [k for k in kids if k.startswith("m")]
+        children[key] = tuple(order)
+    return children, breaks
 
 
 def _size_line(ch: UnitChanges, c: int, lang: str) -> str:
@@ -340,9 +369,10 @@ def _flow_edges(g: Graph, view: View, flows: Sequence[tuple[int, int, int]], max
     biggest = max((n for _, n in shown), default=1)
     for (ka, kb), n in shown:
         width = 1.0 + 5.0 * math.sqrt(n / biggest)
-        g.edge(ka, kb, headlabel=num(n), labeldistance=1.8, labelangle=-35, labelfontcolor=FLOW_COLOUR,
-               labelfontsize=11, penwidth=round(width, 2), color=FLOW_COLOUR + "b3", arrowsize=0.7,
-               constraint=False, tooltip=num(n), headclip=True, tailclip=True)
+        # xlabel: Graphviz places it after the layout, clear of boxes (forcelabels keeps them all)
+        g.edge(ka, kb, xlabel=num(n), fontcolor=FLOW_COLOUR, fontsize=11, penwidth=round(width, 2),
+               color=FLOW_COLOUR + "b3", arrowsize=0.7, constraint=False, tooltip=num(n), headclip=True,
+               tailclip=True)
     return len(shown), inside, len(cut)
 
 
@@ -369,10 +399,12 @@ _VIEWBOX = re.compile(r'viewBox="([-0-9. ]+)"')
 
 
 def small_multiples_svg(svgs: Sequence[str | bytes], titles: Sequence[str], *, columns: int | None = None,
-                        cell_width: float = 520.0, gap: float = 24.0, title_size: float = 15.0) -> str:
-    """Compose rendered SVGs into one SVG page: a grid of cells, each a chart scaled to
-    ``cell_width`` (points) under its title. Charts are nested ``<svg>`` elements; their element
-    ids are prefixed per cell so they stay unique on the page."""
+                        cell_width: float = 520.0, gap: float = 24.0, title_size: float = 15.0,
+                        same_scale: bool = True) -> str:
+    """Compose rendered SVGs into one SVG page: a grid of cells ``cell_width`` points wide, each
+    a chart under its title. With ``same_scale`` (the default) every chart is drawn at the same
+    scale, the widest filling its cell, so sizes compare; otherwise each fills its cell. Charts
+    are nested ``<svg>`` elements; their element ids are prefixed per cell so they stay unique."""
     if len(svgs) != len(titles):
         raise UserError(f"{len(svgs)} charts but {len(titles)} titles")
     if not svgs:
@@ -392,8 +424,10 @@ def small_multiples_svg(svgs: Sequence[str | bytes], titles: Sequence[str], *, c
         else:
             sizes = dict((k, float(v)) for k, v, _ in _LENGTH.findall(head))
             w, h = sizes.get("width", cell_width), sizes.get("height", cell_width)
-        scale = cell_width / w if w else 1.0
-        cells.append((body, head, w, h * scale, i))
+        cells.append((body, head, w, h, i))
+    widest = max(w for _, _, w, _, _ in cells) or 1.0
+    cells = [(body, head, w * (cell_width / (widest if same_scale else (w or 1.0))),
+              h * (cell_width / (widest if same_scale else (w or 1.0))), i) for body, head, w, h, i in cells]
     rows = [cells[i : i + cols] for i in range(0, len(cells), cols)]
     parts = []
     y = gap
@@ -405,8 +439,8 @@ def small_multiples_svg(svgs: Sequence[str | bytes], titles: Sequence[str], *, c
                          f'font-size="{title_size}" font-weight="bold" font-family="{_FONTS}">'
                          f"{xml_escape(titles[i])}</text>")
             new_head = _LENGTH.sub("", head)
-            new_head = new_head.replace("<svg", f'<svg x="{x:.1f}" y="{y + title_size + 8:.1f}" '
-                                        f'width="{cell_width:.1f}" height="{h:.1f}"', 1)
+            new_head = new_head.replace("<svg", f'<svg x="{x + (cell_width - w) / 2:.1f}" y="{y + title_size + 8:.1f}" '
+                                        f'width="{w:.1f}" height="{h:.1f}"', 1)
             inner = body[len(head):]
             inner = inner.replace('id="', f'id="c{i}_').replace("url(#", f"url(#c{i}_").replace(
                 'xlink:href="#', f'xlink:href="#c{i}_')

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import UserError
@@ -20,6 +20,7 @@ WORDS: dict[str, dict[str, str]] = {
         "direct_total": "直属 {d} · 共 {t} 人",
         "total": "共 {t} 人",
         "participants": "参与 {n} 人",
+        "allies": "联建 {n} 个组织",
         "more": "+{items}",
         "others": "其他 {n} 个",
         "sep": "、",
@@ -52,6 +53,7 @@ WORDS: dict[str, dict[str, str]] = {
         "direct_total": "{d} direct · {t} in all",
         "total": "{t} members in all",
         "participants": "{n} taking part",
+        "allies": "{n} allied units",
         "more": "+{items}",
         "others": "{n} others",
         "sep": ", ",

@@ -3,27 +3,31 @@
 Graphviz draws a tree as wide as its widest level: 39 area branches side by side are a 1:15
 strip. :func:`tree_edges` writes the hierarchy edges so that the chart keeps a page-like shape:
 
+- children hang from a horizontal *bus* (a point above each child), the classic org-chart look;
 - a unit whose children are all leaves, and at least ``comb_min`` of them, gets a *comb*: a
   vertical spine below it with the children hanging left and right of it, two per rank;
 - a unit whose subtrees are wider together than ``max_width`` boxes gets its children in
-  several *rows*: the first row hangs from the unit, each further row from a spine point placed
-  just below the deepest box of the row above;
-- several roots hang from an invisible top node the same way.
+  several *rows*: the first row hangs from the unit, each further row from a spine running down
+  between the middle children to just below the deepest box of the row above;
+- several roots hang from an invisible top node the same way;
+- the row width is chosen (:func:`fit_width`) so the whole chart has about the aspect of a page.
 
-Widths are counted in boxes (a box with its gap is 1; hosts drawn beside a unit add to it), and
-heights in ranks. Everything but the edges between visible nodes is a ``point`` node or an
-invisible edge, so the layout never changes what the chart says.
+Every node's rank is computed here, and each rank's left-to-right order is fixed with invisible
+edges in tree order (Graphviz's crossing minimisation would otherwise reorder cousins and bend
+the spines), so hierarchy lines never cross. Widths are counted in boxes (a box with its gap is
+1; hosts drawn beside a unit add to it), heights in ranks. The helper nodes are small points of
+the line's colour (Graphviz leaves a 1 pt gap at each end of an edge; the point covers it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 
 from .dot import Graph
 
-__all__ = ["TreeShape", "page_width", "tree_edges"]
+__all__ = ["TreeShape", "shape_of", "fit_width", "tree_edges"]
 
 #: Children of one unit drawn as a comb (two columns around a spine) from this many leaves on.
 COMB_MIN = 4
@@ -58,6 +62,7 @@ def shape_of(
     *,
     max_width: float,
     comb_min: int = COMB_MIN,
+    breaks: AbstractSet[str] = frozenset(),
 ) -> TreeShape:
     """Measure every subtree bottom-up and choose combs and rows."""
     order: list[str] = []
@@ -83,7 +88,7 @@ def shape_of(
             height[k] = 1 + math.ceil(len(kids) / 2)
             inches[k] = RANK_INCHES * height[k]
             continue
-        packed = _pack(kids, width, max_width)
+        packed = _pack(kids, width, max_width, breaks)
         rows[k] = packed
         width[k] = max(own, max(sum(width[c] for c in row) for row in packed))
         # a row: a bus rank, then its boxes; each further row hangs from a spine point one rank
@@ -95,15 +100,25 @@ def shape_of(
     return TreeShape(width, height, inches, rows, comb)
 
 
-def _pack(kids: list[str], width: Mapping[str, float], max_width: float) -> list[list[str]]:
+def _pack(kids: list[str], width: Mapping[str, float], max_width: float,
+          breaks: AbstractSet[str] = frozenset()) -> list[list[str]]:
     """Split children into rows no wider than ``max_width`` (a wider child gets a row alone),
-    balanced so that rows are about equally wide."""
+    balanced so that rows are about equally wide; a child in ``breaks`` starts a new row."""
+    if breaks and any(c in breaks for c in kids[1:]):
+        rows: list[list[str]] = []
+        segment: list[str] = []
+        for c in kids:
+            if c in breaks and segment:
+                rows += _pack(segment, width, max_width)
+                segment = []
+            segment.append(c)
+        return rows + _pack(segment, width, max_width)
     total = sum(width[c] for c in kids)
     if total <= max_width:
         return [kids]
     n_rows = math.ceil(total / max_width)
     target = total / n_rows
-    rows: list[list[str]] = [[]]
+    rows = [[]]
     row_width = 0.0
     for c in kids:
         w = width[c]
@@ -122,16 +137,18 @@ def fit_width(
     *,
     aspect: float = 1.41,
     comb_min: int = COMB_MIN,
+    breaks: AbstractSet[str] = frozenset(),
+    minimum: float = 5.0,
 ) -> tuple[float, TreeShape]:
     """The row width (in boxes) whose layout comes closest to ``aspect`` (width / height)."""
     best: tuple[float, float, TreeShape] | None = None
     tried: set[int] = set()
-    w = 4.0
+    w = minimum
     while True:
         cand = int(round(w))
         if cand not in tried:
             tried.add(cand)
-            shape = shape_of(roots, children, own_width, max_width=cand, comb_min=comb_min)
+            shape = shape_of(roots, children, own_width, max_width=cand, comb_min=comb_min, breaks=breaks)
             width = max(shape.width[r] for r in roots) if roots else 1.0
             height = max(shape.inches[r] for r in roots) if roots else 1.0
             est = (width * BOX_INCHES) / max(height, 1e-9)
@@ -323,6 +340,7 @@ def tree_edges(
     max_width: float | None = None,
     aspect: float = 1.41,
     comb_min: int = COMB_MIN,
+    breaks: AbstractSet[str] = frozenset(),
 ) -> TreeShape:
     """Write the hierarchy edges (with ``edge`` attributes) and the layout's helper nodes.
 
@@ -330,7 +348,8 @@ def tree_edges(
     the ``aspect`` of a page (width / height; 1.41 is A4 landscape). ``beside``: nodes drawn on
     the same rank just right of a node (its hosts), joined to it by an edge with
     ``beside_edge`` attributes. ``child_edge``: attributes for the line into some children
-    (dashed lines to dissolved units in a diff). Every rank's left-to-right order is fixed
+    (dashed lines to dissolved units in a diff). ``breaks``: children that start a new row.
+    Every rank's left-to-right order is fixed
     (tree order), so the chart never has crossing hierarchy lines.
     """
     top_kids: dict[str, Sequence[str]] = dict(children)
@@ -343,9 +362,9 @@ def tree_edges(
     else:
         start = list(roots)
     if max_width is None:
-        _, shape = fit_width(start, top_kids, own_width, aspect=aspect, comb_min=comb_min)
+        _, shape = fit_width(start, top_kids, own_width, aspect=aspect, comb_min=comb_min, breaks=breaks)
     else:
-        shape = shape_of(start, top_kids, own_width, max_width=max_width, comb_min=comb_min)
+        shape = shape_of(start, top_kids, own_width, max_width=max_width, comb_min=comb_min, breaks=breaks)
     emit = _Emitter(g, shape, top_kids, beside or {}, edge, top, beside_edge or {"style": "dashed"},
                     child_edge or {})
     for k in start:

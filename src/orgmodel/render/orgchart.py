@@ -17,14 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..structure import Structure
 from .dot import Graph, Html, html
 from .labels import (
     SEVERITY,
     WORDS,
-    check_lang,
-    count_label,
     box,
+    check_lang,
+    count_items,
+    count_label,
     kind_label,
     name_html,
     num,
@@ -32,7 +35,7 @@ from .labels import (
     worst,
 )
 from .layout import tree_edges
-from .view import DEFAULT_BUDGET, View, budgeted_view
+from .view import DEFAULT_BUDGET, CountNode, View, budgeted_view
 
 __all__ = ["org_chart", "org_chart_pages", "Findings"]
 
@@ -188,8 +191,8 @@ def org_chart(
     ``hosts``: draw the host units the drawn units are built on. ``findings``: unit id →
     [(severity, short text)] (see :func:`orgmodel.render.labels.findings_by_unit`); a unit with
     an ``error`` gets a red border, with a ``warning`` an orange one, and a footnote; such units
-    are the first drawn when the budget is tight. ``root``:
-    chart one unit's subtree. ``aspect``: the page shape to aim for (width / height).
+    are the first drawn when the budget is tight. ``root``: chart one unit's subtree.
+    ``aspect``: the page shape to aim for (width / height; 1.41 is A4 landscape).
     """
     words = check_lang(lang)
     s = structure
@@ -202,6 +205,7 @@ def org_chart(
     total = s.sizes(subtree=True)
     full = s.sizes(full_only=True, subtree=True)
     parts = s.participation_counts()
+    allies = np.bincount(s.alliance_edges.dst, minlength=s.n_units)
     notes = Footnotes(lang)
     ids, names = s.units.ids, s.units.name
     kinds_seen: dict[int, None] = {}
@@ -225,6 +229,8 @@ def org_chart(
                                           direct=None if holds else int(direct[c]))))
         if parts[c]:
             lines.append(small(words["participants"].format(n=num(parts[c]))))
+        if allies[c]:
+            lines.append(small(words["allies"].format(n=num(allies[c])), colour="#6a3d9a"))
         tooltip = "\n".join([name, f"{kind_label(kind, lang)} ({uid})", *[t for _, t in items]])
         g.node(f"u{c}", label=box(lines), fillcolor=kind.colour, tooltip=tooltip, id=f"unit:{uid}",
                **{**BOX, **style})
@@ -260,14 +266,11 @@ def org_chart(
     return g.to_dot()
 
 
-def count_label_plain(node: object, s: Structure, lang: str) -> str:
-    """Where a count node is, for a footnote: "+37 党支部 (under X)"."""
-    from .labels import count_items
-
-    items = count_items(node, s.kinds, lang)  # type: ignore[arg-type]
-    parent = getattr(node, "parent", -1)
-    if parent >= 0:
-        under = str(s.units.name[parent])
+def count_label_plain(node: CountNode, s: Structure, lang: str) -> str:
+    """Where a count box is, for a footnote: "X下折叠的 37 党支部"."""
+    items = count_items(node, s.kinds, lang)
+    if node.parent >= 0:
+        under = str(s.units.name[node.parent])
         return f"{under}下折叠的 {items}" if lang == "zh" else f"{items} collapsed under {under}"
     return items
 
@@ -285,23 +288,32 @@ def _hidden_findings(s: Structure, view: View, findings: Findings) -> dict[str, 
     return out
 
 
-def org_chart_pages(structure: Structure, *, lang: str = "zh", overview_depth: int = 1,
-                    **options: object) -> list[tuple[str, str]]:
+def org_chart_pages(
+    structure: Structure,
+    *,
+    lang: str = "zh",
+    overview_depth: int = 1,
+    budget: int = DEFAULT_BUDGET,
+    hosts: bool = False,
+    findings: Findings | None = None,
+    aspect: float = 1.41,
+) -> list[tuple[str, str]]:
     """An overview page and one page per unit below the roots: [(title, DOT)].
 
-    For structures too large for one legible page: the overview draws ``overview_depth`` levels;
-    each further page draws one second-level unit's subtree (with the same budget and options).
+    For structures too large for one legible page (DESIGN decision 13): the overview draws
+    ``overview_depth`` levels below the roots; each further page draws the subtree of one unit
+    directly below a root, with the same options as :func:`org_chart`.
     """
     words = check_lang(lang)
     s = structure
-    view = budgeted_view(s, depth=overview_depth, budget=int(options.get("budget", DEFAULT_BUDGET)))  # type: ignore[arg-type]
-    pages = [(words["chart"], org_chart(s, lang=lang, depth=overview_depth, **options))]  # type: ignore[arg-type]
-    roots = [int(k[1:]) for k in view.roots if k.startswith("u")]
-    for r in roots:
+    options = {"lang": lang, "budget": budget, "hosts": hosts, "findings": findings, "aspect": aspect}
+    pages = [(words["chart"], org_chart(s, depth=overview_depth, **options))]  # type: ignore[arg-type]
+    roots = np.flatnonzero((s.units.parent < 0) & ~s.units.dissolved & s.kinds.is_org[s.units.kind])
+    for r in roots.tolist():
         for c in s.child_codes(r).tolist():
             if not s.kinds.is_org[s.units.kind[c]]:
                 continue
             name = str(s.units.name[c])
             title = f"{name}{words['chart']}" if lang == "zh" else f"{words['chart']}: {name}"
-            pages.append((title, org_chart(s, lang=lang, root=str(s.units.ids[c]), title=title, **options)))  # type: ignore[arg-type]
+            pages.append((title, org_chart(s, root=str(s.units.ids[c]), title=title, **options)))  # type: ignore[arg-type]
     return pages

@@ -101,9 +101,9 @@ class View:
     depth: np.ndarray  # depth of every code in the (re-rooted) forest, -1 outside
     rep_unit: np.ndarray  # nearest visible ancestor-or-self of every code (-1: none)
     rep_hidden: np.ndarray  # True where the code is hidden (it stands in rep_unit's count node)
-    hosts: tuple[int, ...] = ()
+    hosts: tuple[int, ...] = ()  # host codes drawn, each once, in order of first use
     host_anchor: Mapping[int, int] = field(default_factory=dict)  # host code -> first unit on it
-    built_on: tuple[tuple[int, int], ...] = ()  # (visible unit code, host code)
+    built_on: tuple[tuple[int, int], ...] = ()  # (visible unit code, host code): a box each
     alliances: tuple[tuple[str, str], ...] = ()  # (key, key) between visible nodes
 
     def keys(self) -> list[str]:
@@ -129,8 +129,9 @@ class View:
 
     @property
     def n_nodes(self) -> int:
-        """Boxes drawn: units, count nodes and hosts (what the budget bounds)."""
-        return len(self.codes) + len(self.counts) + len(self.hosts)
+        """Boxes drawn: units, count nodes and host boxes, one per (unit, host) pair (what the
+        budget bounds)."""
+        return len(self.codes) + len(self.counts) + len(self.built_on)
 
     def is_leaf(self, key: str) -> bool:
         """Whether a node has no children drawn."""

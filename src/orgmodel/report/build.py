@@ -80,7 +80,7 @@ def write_report(
     *,
     lang: str = "zh",
     formats: tuple[str, ...] = ("svg", "png", "pdf"),
-    budget: int = 400,
+    budget: int = 150,
 ) -> Path:
     """Write ``report.html``, ``report.md`` and ``diagrams/`` into ``folder``; returns the HTML path."""
     folder = Path(folder)

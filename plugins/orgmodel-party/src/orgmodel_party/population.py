@@ -17,10 +17,12 @@ everything the seeds leave open (ages, buildings, groups, committees) from docum
 What is built (ids in brackets; ``A`` is an area id such as ``ra01``):
 
 * a community host (``community_id``) and a working committee on it (``committee_id``, 党工委);
-* per residential area: the area host ``A`` (``party.residential_area``), its branch ``A-branch``
-  (``party.branch`` under the working committee), party groups ``A-g01``… by building block, each
-  built on its buildings, interest teams ``A-t01``… (``party.team`` tagged with their kind) and
-  buildings ``A-bd001``… (``party.building``, with a ``households`` column);
+* per residential area: the area host ``A`` (``party.residential_area``, named ``鹤北一居民区`` from
+  the short name ``鹤北一`` and ``area_suffix``), its branch ``A-branch`` (``party.branch`` under the
+  working committee, ``鹤北一居民区党支部``), party groups ``A-g01``… by building block, each built on
+  its buildings, interest teams ``A-t01``… (``party.team`` tagged with their kind, ``鹤北一歌咏队``),
+  optionally courtyards ``A-c01``… (``party.courtyard``, ``buildings_per_courtyard``) and buildings
+  ``A-bd001``… (``party.building``, part of their courtyard or area, with a ``households`` column);
 * optionally other branches (enterprises, social organisations: ``o01``…, branch ``o01-branch``)
   holding the members who do not live in a residential area's branch;
 * members (ids zero-padded numbers, ``0001``…), participation in teams, roles (secretary, committee
@@ -52,7 +54,9 @@ How each figure is made (all draws from ``numpy.random.default_rng(seed)``):
   households.
 
 The generator is vectorised (numpy and pyarrow compute); per-unit Python work is limited to names of
-teams and the ``built_on`` lists of groups. 1,000,000 members take a few seconds.
+teams and the ``built_on`` lists of groups. 1,000,000 members take about 3 seconds to generate and 1
+to write (measured on the development machine). :meth:`Tables.write` writes CSVs with orgmodel's own
+column names, so a scenario reads them with ``{file: members.csv}`` and no column mapping.
 """
 
 from __future__ import annotations
