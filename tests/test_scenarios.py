@@ -105,3 +105,21 @@ def test_ruili_has_one_concentrated_team() -> None:
     counts = sorted((len(s.participants(t)), s.unit(t).name) for t in s.unit_ids(kind="party.team"))
     assert counts[-1][1] == "瑞丽巡逻队" and counts[-1][0] >= 20
     assert all(n <= 3 for n, _ in counts[:-1])  # the culture and sports teams are small and scattered
+
+
+def test_large_community_team_branches_leave_no_branch_over_50_and_nobody_unplaced() -> None:
+    from orgmodel.engine import Engine
+    from orgmodel.kinds import UNPLACED
+    from orgmodel.metrics import MeasureContext
+
+    engine = Engine()
+    result = engine.run(load_scenario(ROOT / "large-community" / "scenario.yaml"), variants=["team-branches"])
+    after = result.variant("team-branches").structure
+    ctx = MeasureContext(after, baseline=result.baseline)
+    assert int(ctx.branch_sizes.max()) <= 50
+    assert int(result.baseline.sizes()[MeasureContext(result.baseline).is_branch].max()) == 329
+    active = after.members["active"]
+    kind = after.units.kind[after.members["branch"]]
+    assert not (active & (kind == after.kinds.code(UNPLACED))).any()
+    assert np.array_equal(after.members.ids, result.baseline.members.ids)
+    assert int(ctx.branch_sizes.sum()) == int(active.sum()) == 6_500
