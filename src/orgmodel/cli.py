@@ -204,13 +204,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def builtin_scenario() -> Path:
-    """The built-in scenario (汽三 residential area) in the repository's ``scenarios/`` folder."""
+    """The built-in scenario: seed 004's large community, in the repository's ``scenarios/``."""
     candidates = [Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"]
     for folder in candidates:
-        path = folder / "qisan" / "scenario.yaml"
+        path = folder / "large-community" / "scenario.yaml"
         if path.is_file():
             return path
-    raise UserError("built-in scenario scenarios/qisan/scenario.yaml not found; run from the repository")
+    raise UserError("built-in scenario scenarios/large-community/scenario.yaml not found; run from the repository")
 
 
 def _host(args: argparse.Namespace, scenario):  # noqa: ANN001, ANN202
@@ -242,7 +242,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
-    "demo": ("run the built-in scenario's variants and print their comparison", _cmd_demo),
+    "demo": ("run the built-in scenario (seed 004's large community), print the comparison, write the report", _cmd_demo),
 }
 
 

@@ -47,6 +47,22 @@ class Comparison:
         """The comparison as JSON text."""
         return json.dumps(self.data, ensure_ascii=False, indent=1)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a comparison as a table, the better value of each metric in bold."""
+        from html import escape
+
+        keys = self.variants
+        head = "".join(f"<th>{escape(k)}</th>" for k in keys)
+        rows = []
+        for m in self.data["metrics"]:
+            cells = []
+            for k in keys:
+                v = m["values"].get(k)
+                text = "—" if v is None else (f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}")
+                cells.append(f"<td><b>{text}</b></td>" if k in m["best"] else f"<td>{text}</td>")
+            rows.append(f"<tr><td>{escape(m['label_zh'])}</td><td>{escape(m['unit'])}</td>{''.join(cells)}</tr>")
+        return f"<table><tr><th>指标</th><th>单位</th>{head}</tr>{''.join(rows)}</table>"
+
     @property
     def variants(self) -> list[str]:
         """The compared variants' keys, in order."""
