@@ -68,7 +68,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     from orgmodel.apply import apply

@@ -123,3 +123,11 @@ def test_large_community_team_branches_leave_no_branch_over_50_and_nobody_unplac
     assert not (active & (kind == after.kinds.code(UNPLACED))).any()
     assert np.array_equal(after.members.ids, result.baseline.members.ids)
     assert int(ctx.branch_sizes.sum()) == int(active.sum()) == 6_500
+
+    from orgmodel.rules import check_rules
+
+    pack = engine.plugins.rule_packs().get("party")
+    before = [f for f in check_rules(result.baseline, [pack]) if f.rule == "branch.max_size"]
+    over_100 = [f for f in before if f.value > 100]
+    assert len(over_100) == 25  # the seed's 25 branches over 100 are reported...
+    assert not [f for f in check_rules(after, [pack]) if f.rule == "branch.max_size"]  # ...and none after

@@ -174,14 +174,6 @@ def _to_list(values: Any) -> list[Any]:
     return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
-def _split_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [p.strip() for p in value.replace("；", ";").split(";") if p.strip()]
-    return [str(v) for v in value]
-
-
 def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
     if ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(ids), "")).as_py():
         blank = pc.or_(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids.fill_null("")), ""))

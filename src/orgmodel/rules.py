@@ -27,7 +27,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import UserError
-from .kinds import UNPLACED
 from .structure import Structure
 
 __all__ = [
@@ -451,11 +450,6 @@ def check_rules(
 def _is_on(rule: Rule, enable: Sequence[str], disable: Sequence[str]) -> bool:
     """Local rules and rules marked ``enabled: false`` run only when enabled; disable wins."""
     return ((rule.enabled and not rule.local) or rule.id in enable) and rule.id not in disable
-
-
-def unplaced_findings(s: Structure) -> int:
-    """Members in the reserved unplaced unit (the one-relation rule counts them)."""
-    return int((s.units.kind[s.members["branch"]] == s.kinds.code(UNPLACED)).sum())
 
 
 def _source(rule: Rule) -> str:

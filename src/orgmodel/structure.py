@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
-from .errors import RosterError, UserError
+from .errors import UserError
 from .kinds import UNPLACED, KindTable
 
 __all__ = ["Structure", "Unit", "Role", "UnitTable", "MemberTable", "TieTable", "TableOrigin", "frozen"]
