@@ -28,6 +28,7 @@ from .structure import (
     TableOrigin,
     TieTable,
     UnitTable,
+    role_columns,
     frozen,
 )
 
@@ -207,7 +208,7 @@ def build_structure(
 ):  # -> Structure
     """See :meth:`orgmodel.structure.Structure.from_columns`."""
     fail = _Fail(origins)
-    unit_table, unit_index = _build_units(kinds, units, fail)
+    unit_table, unit_index, attr_columns, tag_codes = _build_units(kinds, units, fail)
     part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
@@ -255,6 +256,11 @@ def build_structure(
         personal=personal,
         ties=_build_ties(refs.codes(("ties", "a")), refs.codes(("ties", "b")), tie_w, len(member_table), fail),
     )
+    # derived tables the builder can make cheaply from what it already has
+    structure.__dict__["_unit_index"] = unit_index
+    structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
+    structure.__dict__["_attr_columns"] = attr_columns
+    structure.__dict__["tag_codes"] = tag_codes
     problems = violations(structure, limit=1, member_ids_known_unique=True)
     if problems:
         v = problems[0]
@@ -281,15 +287,23 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     )
     names = units.get("name") or [None] * n
     name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)], dtype=object)
+    tag_lists = _split_column(units.get("tags"), n)
+    encoded = pc.dictionary_encode(pc.binary_join(tag_lists, "\x1f"))
+    distinct = [tuple(t.split("\x1f")) if t else () for t in encoded.dictionary.to_pylist()]
+    tag_index = encoded.indices.to_numpy().astype(np.int64)
     tags = np.empty(n, dtype=object)
-    tags[:] = [tuple(t) for t in _split_column(units.get("tags"), n).to_pylist()]
+    tags[:] = [distinct[i] for i in tag_index.tolist()]  # units sharing tags share one tuple
+    tag_codes = (frozen(tag_index), distinct)
     attrs = np.empty(n, dtype=object)
     attrs[:] = [{} for _ in range(n)]
     extra = [c for c in units if c not in ("id", "kind", "name", "parent", "built_on", "tags")]
+    attr_columns: dict[str, dict[int, Any]] = {}
     for column in extra:  # any other column is kept as a unit attribute (room_capacity, elected, ...)
-        for i, value in enumerate(_to_list(units[column])):
-            if value is not None and str(value).strip() != "":
-                attrs[i][column] = value
+        values = {i: v for i, v in enumerate(_to_list(units[column])) if v is not None and str(v).strip() != ""}
+        if values:
+            attr_columns[column] = values
+        for i, value in values.items():
+            attrs[i][column] = value
     table = UnitTable(
         ids=frozen(np.array(id_list, dtype=object)),
         kind=frozen(kind_codes),
@@ -299,7 +313,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index
+    return table, index, attr_columns, tag_codes
 
 
 def _build_members(

@@ -65,9 +65,13 @@ def forest_depth(parent: np.ndarray, dissolved: np.ndarray) -> tuple[np.ndarray,
         depth[frontier] = level
         lo = np.searchsorted(sorted_parents, frontier, side="left")
         hi = np.searchsorted(sorted_parents, frontier, side="right")
-        if not (hi > lo).any():
+        counts = hi - lo
+        total = int(counts.sum())
+        if total == 0:
             break
-        frontier = np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True) if b > a])
+        # every child of the frontier at once: lo[i], lo[i]+1, ..., hi[i]-1 for each i
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        frontier = order[starts + np.arange(total)]
         frontier = frontier[depth[frontier] < 0]
         level += 1
     return depth, depth >= 0

@@ -204,17 +204,7 @@ class _Quantities:
 
     def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
         """Each unit's tag tuple as a code into the list of distinct tuples (one pass, cached)."""
-        if "_tags" not in self._cache:
-            tags = self.s.units.tags
-            hashes = np.fromiter(map(hash, tags.tolist()), dtype=np.int64, count=len(tags))
-            _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
-            distinct = tags[first]
-            if not (distinct[codes] == tags).all():  # a hash collision: fall back to exact grouping
-                index: dict[tuple[str, ...], int] = {}
-                codes = np.array([index.setdefault(t, len(index)) for t in tags.tolist()], dtype=np.int64)
-                distinct = list(index)
-            self._cache["_tags"] = (codes, list(distinct))  # type: ignore[assignment]
-        return self._cache["_tags"]  # type: ignore[return-value]
+        return self.s.tag_codes
 
     def get(self, name: str) -> np.ndarray | None:
         """The quantity for every unit code, or None when its data is missing."""
@@ -247,18 +237,9 @@ class _Quantities:
         return np.bincount(parent, minlength=s.n_units).astype(float)
 
     def _roles(self, roles: Iterable[str]) -> np.ndarray | None:
-        s = self.s
-        if not s.roles:
+        if not self.s.roles:
             return None
-        wanted = set(roles)
-        people: dict[int, set[str]] = {}
-        for r in s.roles:
-            if r.role in wanted and s.has_unit(r.unit):
-                people.setdefault(s.unit_code(r.unit), set()).add(r.person)
-        out = np.zeros(s.n_units)
-        for code, persons in people.items():
-            out[code] = len(persons)
-        return out
+        return self.s.people_per_unit(roles).astype(float)
 
     def _committee(self) -> np.ndarray | None:
         return self._roles(COMMITTEE_ROLES)
@@ -318,13 +299,7 @@ class _Quantities:
         return self._count_members("months_lost", 6)
 
     def _unit_attr(self, name: str) -> dict[int, Any]:
-        s = self.s
-        out = {}
-        for code in s.units_with_attrs.tolist():
-            value = s.units.attrs[code].get(name)
-            if value not in (None, ""):
-                out[code] = value
-        return out
+        return self.s.unit_attribute(name)
 
     def _member_meetings_last_year(self) -> np.ndarray | None:
         values = self._unit_attr("member_meetings_last_year")
@@ -421,9 +396,10 @@ def check_rules(
             mask = _subject_mask(s, rule.subject, q)
             if mask is not None and not mask.any():
                 continue  # e.g. committee.when where no branch has 7 full members
+            threshold = rule.threshold()
             values = q.get(rule.quantity)
             if values is None or mask is None:
-                out.append(Finding(rule.id, rule.severity, "not_checked", None, None, None, rule.threshold(),
+                out.append(Finding(rule.id, rule.severity, "not_checked", None, None, None, threshold,
                                    rule.title_zh, rule.title_en, _source(rule)))
                 continue
             bad = np.zeros(s.n_units, dtype=bool)
@@ -437,13 +413,13 @@ def check_rules(
             # a unit whose own data is missing (where others have it) is not checked, never passed
             for code in np.flatnonzero(missing).tolist():
                 out.append(Finding(rule.id, rule.severity, "not_checked", str(s.units.ids[code]),
-                                   str(s.units.name[code]), None, rule.threshold(), rule.title_zh, rule.title_en,
+                                   str(s.units.name[code]), None, threshold, rule.title_zh, rule.title_en,
                                    _source(rule)))
             for code in np.flatnonzero(bad).tolist():
                 uid = str(s.units.ids[code])
                 status = "approved" if (uid, rule.id) in approved and rule.approvable else "violated"
                 out.append(Finding(rule.id, rule.severity, status, uid, str(s.units.name[code]), float(values[code]),
-                                   rule.threshold(), rule.title_zh, rule.title_en, _source(rule)))
+                                   threshold, rule.title_zh, rule.title_en, _source(rule)))
     return out
 
 

@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from .errors import UserError
 from .kinds import UNPLACED, KindTable
 
@@ -318,7 +320,14 @@ class Structure:
         """A new Structure sharing everything not named in ``changes`` (no checks run)."""
         fields = {name: getattr(self, name) for name in self.FIELDS}
         fields.update(changes)
-        return Structure(**fields)
+        new = Structure(**fields)
+        # derived tables that depend only on what did not change are shared, not rebuilt
+        if "roles" not in changes and "units" not in changes and "role_table" in self.__dict__:
+            new.__dict__["role_table"] = self.role_table
+        for name in ("_attr_columns", "tag_codes", "_unit_index"):
+            if "units" not in changes and name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        return new
 
     # -- identity -------------------------------------------------------------------------
 
@@ -530,7 +539,7 @@ class Structure:
             weights = self.full_mask if full_only else self.members["active"]
             branch_counts = _count(self.members["branch"], weights, self.n_units)
             if subtree:
-                counts = subtree_sums(self.units.parent, self.units.dissolved, branch_counts)
+                counts = subtree_sums(self.units.parent, self.units.dissolved, branch_counts, self.depth)
             else:
                 counts = branch_counts
             group_counts = _count(self.members["group"], weights, self.n_units)
@@ -574,6 +583,46 @@ class Structure:
     def participation_counts(self) -> np.ndarray:
         """Number of participants of every unit code."""
         return np.bincount(self.participation.dst, minlength=self.n_units)
+
+    @cached_property
+    def role_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The roles as columns (unit code, role, person), for counting roles per unit in bulk.
+
+        Roles naming a unit the structure does not have get unit code -1.
+        """
+        return role_columns(self.roles, self._unit_index)
+
+    def people_per_unit(self, roles: Iterable[str]) -> np.ndarray:
+        """Distinct people holding any of ``roles`` in each unit code (one bulk count)."""
+        units, names, people = self.role_table
+        keep = np.isin(names, list(roles)) & (units >= 0)
+        if not keep.any():
+            return np.zeros(self.n_units, dtype=np.int64)
+        person_codes = pc.dictionary_encode(pa.array(people[keep], pa.string())).indices.to_numpy()
+        pairs = np.unique(units[keep].astype(np.int64) * (len(people) + 1) + person_codes)
+        return np.bincount(pairs // (len(people) + 1), minlength=self.n_units)
+
+    @cached_property
+    def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+        """Each unit's tags as a code into the list of distinct tag tuples (for rules and charts)."""
+        joined = pa.array(["\x1f".join(t) for t in self.units.tags.tolist()], pa.string())
+        encoded = pc.dictionary_encode(joined)
+        distinct = [tuple(t.split("\x1f")) if t else () for t in encoded.dictionary.to_pylist()]
+        return frozen(encoded.indices.to_numpy().astype(np.int64)), distinct
+
+    @cached_property
+    def _attr_columns(self) -> dict[str, dict[int, Any]]:
+        out: dict[str, dict[int, Any]] = {}
+        attrs = self.units.attrs
+        for code in self.units_with_attrs.tolist():
+            for name, value in attrs[code].items():
+                if value not in (None, ""):
+                    out.setdefault(name, {})[code] = value
+        return out
+
+    def unit_attribute(self, name: str) -> dict[int, Any]:
+        """Unit code -> value of one unit attribute, for the units that have it (one pass, cached)."""
+        return self._attr_columns.get(name, {})
 
     def roles_in(self, unit_id: str) -> list[Role]:
         """Roles held in a unit, sorted."""
@@ -700,6 +749,14 @@ class Structure:
         return kind == self.kinds.code(UNPLACED)
 
 
+def role_columns(roles: Sequence[Role], unit_index: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Roles as columns (unit code, role, person); unknown units get -1."""
+    units = np.fromiter((unit_index.get(r.unit, NO_UNIT) for r in roles), dtype=np.int32, count=len(roles))
+    names = np.array([r.role for r in roles], dtype=object)
+    people = np.array([r.person for r in roles], dtype=object)
+    return frozen(units), frozen(names), frozen(people)
+
+
 def _group_index(keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Stable grouping of row indexes by key: rows of group g are order[offsets[g]:offsets[g+1]].
 
@@ -716,20 +773,24 @@ def _group_index(keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarra
     return frozen(order), frozen(offsets)
 
 
-def _count(keys: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    keep = keys >= 0
-    return np.bincount(keys[keep], weights=weights[keep].astype(np.int64), minlength=n).astype(np.int64)
+def _count(keys: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """How many rows with ``mask`` set have each key (keys of -1 count nowhere)."""
+    return np.bincount(keys[mask & (keys >= 0)], minlength=n).astype(np.int64)
 
 
-def subtree_sums(parent: np.ndarray, dissolved: np.ndarray, values: np.ndarray) -> np.ndarray:
+def subtree_sums(parent: np.ndarray, dissolved: np.ndarray, values: np.ndarray,
+                 depth: np.ndarray | None = None) -> np.ndarray:
     """Sum ``values`` over every unit's subtree in one bottom-up pass over the parent array.
+
+    ``depth`` (from :func:`orgmodel.invariants.forest_depth`) saves recomputing it.
 
     >>> subtree_sums(np.array([-1, 0, 0, 1]), np.zeros(4, bool), np.array([1, 2, 3, 4])).tolist()
     [10, 6, 3, 4]
     """
-    from .invariants import forest_depth
+    if depth is None:
+        from .invariants import forest_depth
 
-    depth, _ = forest_depth(parent, dissolved)
+        depth, _ = forest_depth(parent, dissolved)
     totals = np.where(dissolved, 0, values).astype(np.int64)
     for level in range(int(depth.max(initial=0)), 0, -1):
         at = np.flatnonzero(depth == level)

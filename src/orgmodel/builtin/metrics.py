@@ -158,11 +158,13 @@ class MeetingRoom(Metric):
         s = ctx.structure
         largest = float(ctx.branch_sizes.max()) if len(ctx.branch_sizes) else None
         codes = np.flatnonzero(ctx.is_branch)
-        attrs = s.units.attrs
-        if ctx.rooms or np.isin(s.units_with_attrs, codes).any():
-            capacity = np.array([_capacity(attrs[c], ctx.rooms.get(str(s.units.ids[c]))) for c in codes], dtype=float)
-        else:
-            capacity = np.full(len(codes), np.nan)
+        capacity = np.full(s.n_units, np.nan)
+        for code, value in s.unit_attribute("room_capacity").items():
+            capacity[code] = _number(value)
+        for unit, value in ctx.rooms.items():
+            if s.has_unit(unit):
+                capacity[s.unit_code(unit)] = _number(value)
+        capacity = capacity[codes]
         known = ~np.isnan(capacity)
         out = [self.value("largest", largest, "最大一次支部会议人数", "largest branch meeting", unit="人", direction="lower")]
         if known.any():
@@ -174,10 +176,9 @@ class MeetingRoom(Metric):
         return out
 
 
-def _capacity(attrs: dict, given: int | None) -> float:
-    value = given if given is not None else attrs.get("room_capacity")
+def _number(value: object) -> float:
     try:
-        return float(value) if value not in (None, "") else float("nan")
+        return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return float("nan")
 

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orgmodel.metrics import MeasureContext, Metric, Value
 
@@ -31,9 +33,10 @@ class Backbone(Metric):
 
     def compute(self, ctx: MeasureContext) -> list[Value]:
         s = ctx.structure
-        live = {str(u) for u in s.units.ids[ctx.live]}
-        people = sorted({r.person for r in s.roles if r.role in BACKBONE_ROLES and r.unit in live})
-        n = len(people)
+        units, roles, people = s.role_table
+        keep = np.isin(roles, BACKBONE_ROLES) & (units >= 0)
+        keep[keep] &= ctx.live[units[keep]]
+        n = int(pc.count_distinct(pa.array(people[keep], pa.string())).as_py()) if keep.any() else 0
         return [
             self.value("people", n, "骨干人数", "backbone people", unit="人", direction="higher"),
             self.value("members_per_backbone", ctx.n_active / n if n else None, "每名骨干联系党员", "members per backbone person",
