@@ -292,3 +292,27 @@ def join_names(names: Sequence[str], limit: int = 4) -> str:
     if len(names) <= limit:
         return "、".join(names)
     return "、".join(names[:limit]) + f"等{len(names)}个"
+
+
+def village_organisations(s: Structure, strategy: str, ids: Sequence[str]) -> list[tuple[str, str | None]]:
+    """(organisation id, village host id or None) for each id given: a village or a village's organisation.
+
+    A village stands for the highest organisation built on it; a village with none is an error.
+    """
+    out: list[tuple[str, str | None]] = []
+    for uid in ids:
+        require_unit(s, strategy, "villages", uid)
+        kind = s.kind_of(uid)
+        if kind == "party.village":
+            org = top_org_on_host(s, uid)
+            if org is None:
+                raise UserError(f"strategy {strategy}: params.villages: village {uid!r} has no party organisation")
+            out.append((org, uid))
+        elif s.kinds[kind].role == "org" and kind != "party.functional_group" and not kind.startswith("core."):
+            hosts = [h for h in s.built_on(uid) if s.kind_of(h) == "party.village"]
+            out.append((uid, hosts[0] if hosts else None))
+        else:
+            raise UserError(
+                f"strategy {strategy}: params.villages: {uid!r} is a {kind}, not a village or a village organisation"
+            )
+    return out

@@ -32,6 +32,7 @@ from ._structure_helpers import (
     org_ancestors,
     require_unit,
     top_org_on_host,
+    village_organisations,
 )
 
 KINDS = {"general_branch": "party.general_branch", "committee": "party.committee"}
@@ -164,21 +165,7 @@ class CommunityJoint(Strategy):
     def _villages(self, s, params) -> list[tuple[str, str | None]]:
         out: list[tuple[str, str | None]] = []
         if params.villages is not None:
-            for uid in params.villages:
-                require_unit(s, self.name, "villages", uid)
-                kind = s.kind_of(uid)
-                if kind == "party.village":
-                    org = top_org_on_host(s, uid)
-                    if org is None:
-                        raise UserError(f"strategy {self.name}: params.villages: village {uid!r} has no party organisation")
-                    out.append((org, uid))
-                elif s.kinds[kind].role == "org" and kind != "party.functional_group" and not kind.startswith("core."):
-                    hosts = [h for h in s.built_on(uid) if s.kind_of(h) == "party.village"]
-                    out.append((uid, hosts[0] if hosts else None))
-                else:
-                    raise UserError(
-                        f"strategy {self.name}: params.villages: {uid!r} is a {kind}, not a village or a village organisation"
-                    )
+            out.extend(village_organisations(s, self.name, params.villages))
             return out
         hosts = host_descendants(s, params.community, ["party.village"])
         if not hosts:

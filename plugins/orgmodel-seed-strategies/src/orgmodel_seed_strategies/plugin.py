@@ -1,7 +1,6 @@
 """Registers every strategy listed in :data:`orgmodel_seed_strategies.registry.STRATEGIES`."""
 
 from orgmodel import hookimpl
-
 from orgmodel_seed_strategies.registry import strategies
 
 
