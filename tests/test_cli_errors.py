@@ -252,3 +252,26 @@ def test_export_graphml_and_json(capsys, folder):
     code, _, _ = run(capsys, "export", "s.yaml", "--out", "o.json")
     data = json.loads((folder / "o.json").read_text(encoding="utf-8"))
     assert {n["id"] for n in data["nodes"]} == {"c", "b"}
+
+
+def test_impossible_date_in_the_yaml(capsys, folder):
+    text = SCENARIO.replace("domain: party\n", "domain: party\nas_of: 2024-13-30\n")
+    expect_error(capsys, folder, write(folder, "date.yaml", text), "date.yaml:3:8: 2024-13-30 is not a date")
+
+
+def test_a_yaml_date_is_accepted_where_text_is_kept(capsys, folder):
+    text = SCENARIO.replace("reason: 调整}", "reason: 调整}\n          - {op: set_role, unit: b, role: secretary, person: m1, since: 2024-02-28, reason: 选举}")
+    write(folder, "since.yaml", text)
+    code, out, err = run(capsys, "validate", "since.yaml")
+    assert (code, err) == (0, "")
+
+
+def test_validate_applies_every_variant(capsys, folder):
+    text = SCENARIO.replace("to: b, reason", "to: nowhere, reason")
+    expect_error(capsys, folder, write(folder, "v.yaml", text), "v.yaml:12:", "operations[0]", "unknown unit 'nowhere'")
+
+
+def test_new_plugin_refuses_a_taken_name(capsys, folder):
+    code, _, err = run(capsys, "new-plugin", "orgmodel")
+    assert code == 2 and "taken" in err
+    assert not (folder / "orgmodel").exists()

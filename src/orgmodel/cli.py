@@ -38,7 +38,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     scenario, engine = _scenario_and_engine(args)
     structure = build_baseline(scenario, engine.plugins)
-    engine.prepare(scenario)
+    engine.run(scenario, baseline=structure)  # every step proposed and applied, nothing written
     n_units = len(structure.unit_ids())
     active = int(structure.members["active"].sum())
     print(

@@ -224,6 +224,14 @@ def _diff_folders(a: _Variant, b: _Variant) -> dict[str, Any]:
             "flows": flows, "members_moved": sum(pairs.values())}
 
 
+def _moved(reason: dict[str, Any], lang: str) -> str:
+    """'12', or '48 (4 批)' when one reason moved members in several operations (one per group)."""
+    batches = reason.get("batches", 1)
+    if batches > 1:
+        return f"{reason['count']:>5,} ({batches} {'批' if lang == 'zh' else 'batches'})"
+    return f"{reason['count']:>5,}"
+
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
@@ -268,8 +276,12 @@ def format_table(comparison: Comparison, *, lang: str = "zh", max_changes: int =
                      f"{'个组织' if lang == 'zh' else 'units'}, {ch['members_moved']:,} "
                      f"{'名党员调整' if lang == 'zh' else 'members moved'}")
         for f in ch["flows"][:max_changes]:
-            reason = f["reasons"][0].get(lang) if f["reasons"] and f["reasons"][0].get(lang) else ""
-            lines.append(f"  {f['count']:>6,}  {f['from_name']} → {f['to_name']}" + (f"  ({reason})" if reason else ""))
+            lines.append(f"  {f['count']:>6,}  {f['from_name']} → {f['to_name']}")
+            for r in f["reasons"][:3]:  # each reason with the members it moved
+                if r.get(lang):
+                    lines.append(f"          {_moved(r, lang)}: {r[lang]}")
+            if len(f["reasons"]) > 3:
+                lines.append(f"          … {len(f['reasons']) - 3} more reason(s)")
         if len(ch["flows"]) > max_changes:
             lines.append(f"  … {len(ch['flows']) - max_changes} more")
     return "\n".join(lines)

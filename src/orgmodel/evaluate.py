@@ -172,13 +172,18 @@ def _flows(before: Structure, after: Structure, plans: list[Plan] | tuple[Plan, 
     moved = np.flatnonzero(active & (src != dst))
     if not len(moved):
         return []
-    reason_of: dict[str, tuple[str, str, str]] = {}
+    # every moved member's operation: its move, or else the dissolve that took it (last step wins)
+    op_of: dict[str, int] = {}
+    texts: list[tuple[str, str, str]] = []
     for plan in plans:
         for op in plan.operations:
-            if op.op == "move_members":
-                text = (op.reason.code, op.reason.render("zh", plan.templates), op.reason.render("en", plan.templates))
-                for m in op.members:
-                    reason_of[m] = text
+            if op.op in ("move_members", "dissolve"):
+                texts.append((op.reason.code, op.reason.render("zh", plan.templates), op.reason.render("en", plan.templates)))
+                if op.op == "move_members":
+                    for m in op.members:
+                        op_of[m] = len(texts) - 1
+                else:
+                    op_of[f"unit:{op.unit}"] = len(texts) - 1
     width = np.int64(after.n_units + 1)
     keys = src[moved].astype(np.int64) * width + dst[moved]
     order = np.argsort(keys, kind="stable")
@@ -190,17 +195,18 @@ def _flows(before: Structure, after: Structure, plans: list[Plan] | tuple[Plan, 
     for i, key in enumerate(uniq.tolist()):
         members = moved[bounds[i]:bounds[i + 1]]
         a, b = divmod(key, int(width))
-        codes = Counter(reason_of.get(str(ids[m]), ("dissolved", "", ""))[0] for m in members.tolist())
-        texts: dict[str, dict[str, str]] = {}
-        for m in members.tolist():
-            r = reason_of.get(str(ids[m]))
-            if r and r[0] not in texts:
-                texts[r[0]] = {"zh": r[1], "en": r[2]}
+        source = f"unit:{after.units.ids[a]}"
+        per_op = Counter(op_of.get(str(ids[m]), op_of.get(source, -1)) for m in members.tolist())
+        # operations with the same sentence (one per group, say) are one reason moved in batches
+        merged: dict[tuple[str, str, str], list[int]] = {}
+        for op, n in sorted(per_op.items()):
+            merged.setdefault(texts[op] if op >= 0 else ("unexplained", "", ""), []).append(n)
         out.append({
             "from": str(after.units.ids[a]), "from_name": str(before.units.name[a]),
             "to": str(after.units.ids[b]), "to_name": str(after.units.name[b]),
             "count": int(len(members)),
-            "reasons": [{"code": c, "count": n, **texts.get(c, {})} for c, n in sorted(codes.items())],
+            "reasons": [{"code": code, "count": sum(ns), "batches": len(ns), "zh": zh, "en": en}
+                        for (code, zh, en), ns in sorted(merged.items(), key=lambda r: (-sum(r[1]), r[0]))],
         })
     out.sort(key=lambda f: (-f["count"], f["from"], f["to"]))
     return out

@@ -226,6 +226,12 @@ class SetRole(_Op):
     person: str
     since: str | None = None
 
+    @field_validator("since", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        """A date written in YAML (2024-02-28) is kept as its ISO text."""
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
 
 class ClearRole(_Op):
     """Remove a role (from one person, or from whoever holds it when ``person`` is None)."""

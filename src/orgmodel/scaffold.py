@@ -195,6 +195,12 @@ def write_plugin(name: str, parent: Path) -> Path:
     """Write the package ``parent/name``; refuse a bad name or an existing folder."""
     if not _NAME.match(name):
         raise UserError(f"plugin name {name!r}: use lowercase letters, digits and single hyphens, e.g. demo-strategy")
+    module = name.replace("-", "_")
+    reserved = {"orgmodel", "orgmodel-party", "orgmodel-seed-strategies", "test", "tests"}
+    import importlib.util
+
+    if name in reserved or importlib.util.find_spec(module) is not None:
+        raise UserError(f"plugin name {name!r} is taken (a module {module!r} exists already); choose another name")
     parent = Path(parent)
     target = parent / name
     if target.exists():

@@ -259,6 +259,8 @@ def _load_text(text: str, file: str) -> tuple[Any, Locator]:
         raise SpecError(first[0], file=file) from None
     except RecursionError:
         raise SpecError("values are nested too deeply", file=file) from None
+    except ValueError as exc:  # YAML's timestamp constructor: 2024-13-30 looks like a date but is none
+        raise _bad_date(text, file, exc) from None
 
     if doc is None:
         where = _first_content(text)
@@ -279,6 +281,21 @@ def _load_text(text: str, file: str) -> tuple[Any, Locator]:
     except RecursionError:
         raise SpecError("values are nested too deeply", file=file) from None
     return data, conv.locator
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
+
+
+def _bad_date(text: str, file: str, exc: ValueError) -> SpecError:
+    """The first date-like value that is no date, at its line and column."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE_LIKE.finditer(line.split("#", 1)[0]):
+            try:
+                _dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return SpecError(f"{match.group(0)} is not a date ({exc}); write dates as YYYY-MM-DD",
+                                 file=file, line=number, column=match.start() + 1)
+    return SpecError(f"invalid value: {exc}", file=file)
 
 
 def _mark(exc: MarkedYAMLError) -> dict[str, int]:

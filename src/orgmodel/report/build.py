@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compare import Comparison
+from ..compare import Comparison, _moved
 from ..engine import RunResult
 from ..evaluate import BASELINE, VariantEvaluation
 from ..metrics import MeasureContext
@@ -108,7 +108,8 @@ def write_report(
         charts.append(_Diagram(f"{v.name}-orgchart", title, svg, files))
         title = _t(lang, f"{label}：调整前后对比", f"{label}: before and after")
         plans = [(v.name, st.index, st.plan) for st in v.steps]
-        svg, files = _draw(diff_chart(result.baseline, v.structure, plans=plans, lang=lang, budget=budget, title=title),
+        svg, files = _draw(diff_chart(result.baseline, v.structure, plans=plans, lang=lang, budget=budget, title=title,
+                                      max_flows=40),
                            diagrams_dir, f"{v.name}-diff", formats)
         diffs.append(_Diagram(f"{v.name}-diff", title, svg, files))
     if len(diffs) > 1:
@@ -156,7 +157,7 @@ body {{ font-family: {FONT}; margin: 0 auto; max-width: 1180px; padding: 24px 32
 h1 {{ font-size: 26px; margin-bottom: 4px; }} h2 {{ font-size: 20px; border-bottom: 2px solid #c0392b; padding-bottom: 4px; margin-top: 40px; }}
 h3 {{ font-size: 16px; margin-top: 24px; }} .meta {{ color: #666; font-size: 13px; }}
 table {{ border-collapse: collapse; margin: 12px 0; font-size: 13px; }} th, td {{ border: 1px solid #ccc; padding: 4px 8px; }}
-th {{ background: #f3f3f3; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+th {{ background: #f3f3f3; white-space: nowrap; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.best {{ background: #e8f5e9; font-weight: bold; }} .err {{ color: #c0392b; font-weight: bold; }} .warn {{ color: #d35400; }}
 figure {{ margin: 16px 0 32px; }} figure svg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .files {{ font-size: 12px; color: #777; }}
@@ -197,7 +198,8 @@ def _html(data: dict[str, Any], charts: list[_Diagram], diffs: list[_Diagram], h
         if name == BASELINE:
             continue
         steps = data["steps"].get(name, [])
-        text = "; ".join(f"{st}" + (f" {escape(str(p))}" if p else "") for st, p in steps) or _t(lang, "维持现状", "no change")
+        text = "; ".join(escape(st) + (" (" + escape(", ".join(f"{k}: {v}" for k, v in p.items())) + ")" if p else "")
+                         for st, p in steps) or _t(lang, "维持现状", "no change")
         out.append(f"<li><b>{escape(label)}</b> ({escape(name)}): {text}</li>")
     out.append("</ul></section>")
 
@@ -224,6 +226,7 @@ def _html(data: dict[str, Any], charts: list[_Diagram], diffs: list[_Diagram], h
         out.append(f"<tr><th>{escape(_t(lang, zh, en))}</th>" + "".join(
             f'<td class="num">{c["findings"][k]["counts"][sev]}</td>' for k in keys) + "</tr>")
     out.append("</tbody></table>")
+    out.append(f'<p class="meta">{_t(lang, "新建支部尚未选出书记和支委的，按 committee.when / secretary.when 计为错误：方案落实时须按程序选举产生。", "New branches without an elected secretary and committee count as errors under committee.when / secretary.when: they are elected when the variant is carried out.")}</p>')
     for k in keys:
         items = [f for f in c["findings"][k]["items"] if f["status"] == "violated"]
         if not items:
@@ -265,9 +268,9 @@ def _html(data: dict[str, Any], charts: list[_Diagram], diffs: list[_Diagram], h
             out.append(f"<table><thead><tr><th>{_t(lang, '从', 'from')}</th><th>{_t(lang, '到', 'to')}</th>"
                        f"<th>{_t(lang, '人数', 'members')}</th><th>{_t(lang, '原因', 'reason')}</th></tr></thead><tbody>")
             for f in ch["flows"][:80]:
-                reasons = "；".join(r.get(lang, r["code"]) for r in f["reasons"]) if f["reasons"] else ""
+                reasons = "<br>".join(f"{escape(_moved(r, lang).strip())}: {escape(r.get(lang) or r['code'])}" for r in f["reasons"])
                 out.append(f"<tr><td>{escape(f['from_name'])}</td><td>{escape(f['to_name'])}</td>"
-                           f"<td class='num'>{f['count']:,}</td><td>{escape(reasons)}</td></tr>")
+                           f"<td class='num'>{f['count']:,}</td><td>{reasons}</td></tr>")
             out.append("</tbody></table>")
     out.append("</section>")
 
@@ -346,7 +349,7 @@ def _markdown(data: dict[str, Any], charts: list[_Diagram], diffs: list[_Diagram
                   f"| {_t(lang, '从', 'from')} | {_t(lang, '到', 'to')} | {_t(lang, '人数', 'members')} | {_t(lang, '原因', 'reason')} |",
                   "|---|---|---:|---|"]
         for f in ch["flows"][:40]:
-            reasons = "；".join(r.get(lang, r["code"]) for r in f["reasons"]) if f["reasons"] else ""
+            reasons = "; ".join(f"{_moved(r, lang).strip()}: {r.get(lang) or r['code']}" for r in f["reasons"])
             lines.append(f"| {cell(f['from_name'])} | {cell(f['to_name'])} | {f['count']:,} | {cell(reasons)} |")
         lines.append("")
     for sid, diagrams in (("diagrams", diffs), ("charts", charts)):
