@@ -346,6 +346,9 @@ def test_metric_value_turns_nan_and_numpy_into_plain_floats() -> None:
     class M(Metric):
         name = "m"
 
+        def compute(self, ctx):  # noqa: ANN001, ANN202
+            return []
+
     assert M().value("a", float("nan"), "甲", "a").value is None
     v = M().value("", np.int64(3), "甲", "a")
     assert v.name == "m" and type(v.value) is float and v.value == 3.0

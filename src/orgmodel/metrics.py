@@ -17,6 +17,7 @@ seconds.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -60,7 +61,7 @@ class Value:
         }
 
 
-class Metric:
+class Metric(ABC):
     """Base class of metrics; subclasses set ``name``, labels and implement :meth:`compute`."""
 
     name: str = ""
@@ -68,9 +69,9 @@ class Metric:
     label_en: str = ""
     description: str = ""
 
-    def compute(self, ctx: MeasureContext) -> list[Value]:  # pragma: no cover - abstract
+    @abstractmethod
+    def compute(self, ctx: MeasureContext) -> list[Value]:
         """The values of this metric for ``ctx.structure``."""
-        raise NotImplementedError
 
     def value(self, name: str, value: float | None, label_zh: str, label_en: str, *, unit: str = "",
               direction: Direction = "neutral", note: str = "") -> Value:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -111,7 +112,7 @@ class Context:
         return PlanBuilder(self.structure, strategy=self.strategy, params=dict(self.params), templates=self.templates)
 
 
-class Strategy:
+class Strategy(ABC):
     """Base class of strategies; subclasses set ``name`` and implement :meth:`propose`."""
 
     name: ClassVar[str] = ""
@@ -159,9 +160,9 @@ class Strategy:
         parsed = self.parse_params(params)
         return self.propose(self.context(structure, seed=seed, raw_params=params), parsed)
 
-    def propose(self, ctx: Context, params: Any) -> Plan:  # pragma: no cover - abstract
+    @abstractmethod
+    def propose(self, ctx: Context, params: Any) -> Plan:
         """Return a plan for ``ctx.structure``; never mutate anything."""
-        raise NotImplementedError(f"strategy {self.name} does not implement propose")
 
     def __repr__(self) -> str:
         return f"<strategy {self.name}>"
