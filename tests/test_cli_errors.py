@@ -275,3 +275,8 @@ def test_new_plugin_refuses_a_taken_name(capsys, folder):
     code, _, err = run(capsys, "new-plugin", "orgmodel")
     assert code == 2 and "taken" in err
     assert not (folder / "orgmodel").exists()
+
+
+def test_csv_row_with_too_many_fields_names_its_line(capsys, folder):
+    write(folder, "members.csv", "id,branch,status\nm1,b,full\nm2,b,full,extra\n")
+    expect_error(capsys, folder, "s.yaml", "members.csv:3:", "Expected 3 columns, got 4")

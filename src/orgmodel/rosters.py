@@ -136,9 +136,12 @@ def _read_csv(path: Path, source: TableSource, shown: str) -> dict[str, pa.Array
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         message = " ".join(str(exc).split())
-        line = _csv_error_line(message)
+        line = _csv_error_line(message) or _line_of_quoted_row(path, source, str(exc))
         if "decode" in message.lower() or isinstance(exc, UnicodeDecodeError):
             message = f"cannot decode as {source.encoding} (set encoding:, e.g. gb18030)"
+        elif "Expected" in message and "columns, got" in message:
+            message = message.split(":", 2)[1].strip() if message.count(":") >= 2 else message
+            message = f"{message} (a value with the delimiter in it needs quotes)"
         raise RosterError(message, file=shown, line=line) from None
     return {name: _single(tbl.column(name)) for name in tbl.column_names}
 
@@ -151,6 +154,23 @@ def _csv_header(path: Path, source: TableSource) -> list[str]:
     if first and first[0].startswith("\ufeff"):
         first[0] = first[0][1:]
     return [h.strip() for h in first]
+
+
+def _line_of_quoted_row(path: Path, source: TableSource, message: str) -> int | None:
+    """pyarrow quotes the offending row after the last ': '; find that row's line in the file."""
+    if ": " not in message:
+        return None
+    row = message.rsplit(": ", 1)[1].strip().splitlines()[0] if message.rsplit(": ", 1)[1].strip() else ""
+    if not row:
+        return None
+    try:
+        with path.open("r", encoding=source.encoding, errors="replace", newline="") as handle:
+            for number, text in enumerate(handle, start=1):
+                if text.rstrip("\r\n") == row:
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def _csv_error_line(message: str) -> int | None:
