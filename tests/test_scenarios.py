@@ -131,3 +131,9 @@ def test_large_community_team_branches_leave_no_branch_over_50_and_nobody_unplac
     over_100 = [f for f in before if f.value > 100]
     assert len(over_100) == 25  # the seed's 25 branches over 100 are reported...
     assert not [f for f in check_rules(after, [pack]) if f.rule == "branch.max_size"]  # ...and none after
+
+
+def test_every_scenario_is_listed_in_the_docs() -> None:
+    text = (ROOT.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    for folder in FOLDERS:
+        assert f"../scenarios/{folder}/README.md" in text, folder
