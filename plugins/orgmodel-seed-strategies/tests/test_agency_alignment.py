@@ -15,7 +15,7 @@ K = KindTable(PARTY_PACK)
 SIZES = {"D11": 20, "D12": 25, "D13": 15, "D0": 5, "D21": 9, "D22": 2}
 
 
-def agency():
+def agency(roles=()):
     """市发改委: 规划局 (3 divisions, 60 members), 价格局 (2 divisions + 2 at bureau level), 办公室."""
     units = [
         {"id": "AG", "kind": "party.agency", "name": "市发改委"},
@@ -54,7 +54,8 @@ def agency():
     add(1, "AB2", None)        # retired: no home in the agency
     add(1, "RB", "D0")         # works in 办公室 but held by a residential branch
     add(6, "RB", "RA")         # residents: not the agency's
-    return Structure.from_records(K, units=units, members=members)
+    return Structure.from_records(K, units=units, members=members,
+                                  roles=[{"unit": u, "role": r, "person": p} for u, r, p in roles])
 
 
 def run(s, params):
@@ -129,7 +130,7 @@ def test_by_leader_records_the_responsibility_chain():
     assert leaders == {"李副局长分管处室党支部": "李副局长", "王主任分管处室党支部": "王主任",
                        "张副局长分管处室第1党支部": "张副局长", "张副局长分管处室第2党支部": "张副局长"}
     for b in branches:
-        roles = [(r.role, r.person) for r in after.roles_in(b)]
+        roles = [(r.role, r.person) for r in after.roles_in(b) if r.role == "leader_in_charge"]
         assert roles == [("leader_in_charge", after.unit(b).attrs["leader"])]
 
 
@@ -168,3 +169,42 @@ def test_agency_without_committee_needs_a_parent():
         AgencyAlignment().propose_on(bare, {})
     _, after = run(bare, {"parent": "AC"})
     assert all(after.parent(b) == "AC" for b in new(after))
+
+
+# -- proposed roles (RULES secretary.when / committee.when) ---------------------------------------
+
+
+def _role_findings(after, units, status=None):
+    from orgmodel.plugins import PluginHost
+    from orgmodel.rules import check_rules
+
+    pack = PluginHost().rule_packs().get("party")
+    return sorted((f.unit, f.rule) for f in check_rules(after, [pack])
+                  if f.rule in ("secretary.when", "committee.when") and f.unit in units
+                  and (status is None or f.status == status))
+
+
+def test_new_branches_get_a_secretary_and_committee():
+    # a070 (价格监测处) holds a role in the residential branch: a backbone member
+    s = agency(roles=(("RB", "committee_member", "a070"), ("RB", "secretary", "a081")))
+    plan, after = run(s, {"by": "bureau"})
+    branches = new(after)
+    assert _role_findings(after, branches) == []
+    by_name = {after.unit(b).name: b for b in branches}
+    price = by_name["价格局党支部"]
+    roles = sorted((r.role, r.person) for r in after.roles_in(price))
+    # 15 full members: a committee of 3, the backbone member a070 as secretary, then member code
+    assert roles == [("committee_member", "a065"), ("committee_member", "a066"), ("secretary", "a070")]
+    office = by_name["办公室党支部"]  # 6 full members: a secretary only (the lowest code)
+    assert [(r.role, r.person) for r in after.roles_in(office)] == [("secretary", "a060")]
+    sizes = {after.unit(b).name: after.size(b, full_only=True) for b in branches}
+    for b in branches:
+        holders = {r.person for r in after.roles_in(b) if r.role != "leader_in_charge"}
+        assert holders <= set(after.member_ids_of(b))
+        n_full = after.size(b, full_only=True)
+        assert len(holders) == (1 if n_full < 7 else 5 if n_full >= 25 else 3), sizes
+    _, bare = run(s, {"by": "bureau", "propose_roles": False})
+    bare_branches = new(bare)
+    found = _role_findings(bare, bare_branches, "violated")
+    assert len([f for f in found if f[1] == "secretary.when"]) == len(bare_branches)
+    assert any(f[1] == "committee.when" for f in found)

@@ -256,3 +256,43 @@ def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
         STRATEGY.propose(Context.for_structure(s), STRATEGY.parse_params(params))
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+# -- proposed roles (RULES secretary.when / committee.when) ---------------------------------------
+
+
+def _role_findings(after: Structure, units: list[str], status: str | None = None) -> list[tuple[str, str]]:
+    from orgmodel.plugins import PluginHost
+    from orgmodel.rules import check_rules
+
+    pack = PluginHost().rule_packs().get("party")
+    return sorted((f.unit, f.rule) for f in check_rules(after, [pack])
+                  if f.rule in ("secretary.when", "committee.when") and f.unit in units
+                  and (status is None or f.status == status))
+
+
+def test_new_category_branches_get_a_secretary_and_committee():
+    early = {"joined": "1980-05-01"}
+    s = _community({
+        "b1": [RETIRED] * 6 + [YOUNG] * 3 + [MOBILE] * 2 + [WORKING] * 9,
+        "b2": [RETIRED] + [{**RETIRED, **early}] + [RETIRED] * 2 + [YOUNG] * 2 + [MOBILE] * 2 + [WORKING] * 7,
+    }, roles=(("b1", "secretary", "b1-19"), ("b2", "secretary", "b2-14")))
+    plan, after = _apply(s)
+    new = [u for u in after.unit_ids("party.branch") if "/" in u]
+    assert len(new) == 3
+    assert _role_findings(after, new) == []
+    (ret,) = _by_tag(after)["category:retired"]
+    roles = sorted((r.role, r.person) for r in after.roles_in(ret))
+    # 10 full members: a committee of 3; the earliest joined (b2-01) is secretary, then member code
+    assert roles == [("committee_member", "b1-00"), ("committee_member", "b1-01"), ("secretary", "b2-01")]
+    (young,) = _by_tag(after)["category:young"]
+    assert [(r.role, r.person) for r in after.roles_in(young)] == [("secretary", "b1-06")]
+    text = [op.reason.render("zh", plan.templates) for op in plan.operations if op.op == "set_role"]
+    assert "大观楼社区老年党员党支部有10名正式党员（7人以上），设支部委员会3人，由党员b2-01任书记（无骨干党员可选，取入党最早的正式党员）" in text
+    # the old branches keep their secretaries
+    assert [(r.role, r.person) for r in after.roles_in("b1")] == [("secretary", "b1-19")]
+    _, bare = _apply(s, {"propose_roles": False})
+    new = [u for u in bare.unit_ids("party.branch") if "/" in u]
+    (ret,) = _by_tag(bare)["category:retired"]
+    found = _role_findings(bare, new, "violated")
+    assert (ret, "committee.when") in found and len([f for f in found if f[1] == "secretary.when"]) == 3

@@ -148,7 +148,7 @@ def test_anchors_one_per_part():
     plan, after = _apply(s, {"units": ["b"], "by": "ties", "anchors": ["m03", "m33"]})
     assert after.branch_of("m03") != after.branch_of("m33")
     assert set(after.member_ids_of(after.branch_of("m03"))) == {f"m{i:02d}" for i in range(20)}
-    roles = [(op.unit, op.person) for op in plan.operations if op.op == "set_role"]
+    roles = [(op.unit, op.person) for op in plan.operations if op.op == "set_role" and op.role == "secretary"]
     assert roles == [(op.to, "m03") for op in plan.operations if op.op == "move_members"]
 
 
@@ -334,3 +334,41 @@ def test_ties_needed_for_by_ties():
     s = _buildings([30, 30])
     with pytest.raises(UserError, match="b has no ties among its members"):
         STRATEGY.propose_on(s, {"by": "ties"})
+
+
+# -- proposed roles (RULES secretary.when / committee.when) ---------------------------------------
+
+
+def _role_findings(after: Structure, units: list[str], status: str | None = None) -> list[tuple[str, str]]:
+    from orgmodel.plugins import PluginHost
+    from orgmodel.rules import check_rules
+
+    pack = PluginHost().rule_packs().get("party")
+    return sorted((f.unit, f.rule) for f in check_rules(after, [pack])
+                  if f.rule in ("secretary.when", "committee.when") and f.unit in units
+                  and (status is None or f.status == status))
+
+
+def test_new_parts_get_a_secretary_and_committee():
+    # buildings 20/20/20/5: part 1 (b) keeps bd0+bd2 (40), the new part gets bd1+bd3 (25), with the
+    # committee member m064, whose role in b is cleared: b's committee is topped up from who stays
+    s = _buildings([20, 20, 20, 5])
+    plan, after = _apply(s, {"units": ["b"]})
+    new = [u for u in _branches(after) if u != "b"]
+    assert len(new) == 1 and after.size(new[0]) == 25
+    assert _role_findings(after, new + ["b"]) == []
+    roles = sorted((r.role, r.person) for r in after.roles_in(new[0]))
+    # 25 full members: a committee of 5; the backbone member (b's committee member) is secretary,
+    # then (no joining dates) the lowest member codes
+    assert roles == [("committee_member", "m020"), ("committee_member", "m021"), ("committee_member", "m022"),
+                     ("committee_member", "m023"), ("secretary", "m064")]
+    kept = sorted((r.role, r.person) for r in after.roles_in("b"))
+    assert ("secretary", "m000") in kept and len(kept) == 5
+    assert all(after.branch_of(p) == "b" for _, p in kept)
+    text = [op.reason.render("zh", plan.templates) for op in plan.operations if op.op == "set_role"]
+    assert any("有25名正式党员（7人以上），设支部委员会5人，由党员m064任书记（骨干党员优先）" in t for t in text)
+    # without proposals the new part has no secretary, and b's committee is short
+    _, bare = _apply(s, {"units": ["b"], "propose_roles": False})
+    new = [u for u in _branches(bare) if u != "b"]
+    assert _role_findings(bare, new + ["b"], "violated") == sorted(
+        [(new[0], "committee.when"), (new[0], "secretary.when"), ("b", "committee.when")])

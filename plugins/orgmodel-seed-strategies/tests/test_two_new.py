@@ -150,3 +150,57 @@ def test_no_parent_for_a_created_chamber_is_refused():
         TwoNewCoverage().propose_on(loose, {"from_units": ["CB"]})
     _, after = run(loose, {"from_units": ["CB"], "parent": "SW"})
     assert np.all(after.members["branch"][after.member_codes(["p007", "p008", "p009"])] >= 0)
+
+
+# -- proposed roles (RULES secretary.when / committee.when) ---------------------------------------
+
+
+def _role_findings(after, units, status=None):
+    from orgmodel.plugins import PluginHost
+    from orgmodel.rules import check_rules
+
+    pack = PluginHost().rule_packs().get("party")
+    return sorted((f.unit, f.rule) for f in check_rules(after, [pack])
+                  if f.rule in ("secretary.when", "committee.when") and f.unit in units
+                  and (status is None or f.status == status))
+
+
+def test_new_branches_get_a_secretary_and_committee():
+    units = [
+        {"id": "S", "kind": "party.street", "name": "南岸街道"},
+        {"id": "SW", "kind": "party.working_committee", "name": "南岸街道党工委", "built_on": ["S"]},
+        {"id": "CH", "kind": "party.chamber", "name": "南岸街道商会", "parent": "S"},
+        {"id": "RA", "kind": "party.residential_area", "name": "滨江居民区", "parent": "S"},
+        {"id": "RB", "kind": "party.branch", "name": "滨江居民区党支部", "parent": "SW", "built_on": ["RA"]},
+        {"id": "UP", "kind": "core.unplaced", "name": "未落实组织关系"},
+        {"id": "F1", "kind": "party.enterprise", "name": "恒达五金", "parent": "S"},
+        {"id": "F2", "kind": "party.enterprise", "name": "顺风快运", "parent": "S"},
+        {"id": "F3", "kind": "party.enterprise", "name": "江南电子", "parent": "S"},
+    ]
+    members = [{"id": f"p{i:03d}", "branch": "UP", "home_host": "F1"} for i in range(9)]
+    members[0]["status"] = "probationary"  # never chosen
+    members[4]["joined"] = "1990-01-01"
+    members[6]["joined"] = "1985-01-01"
+    members[7]["backbone"] = True  # backbone first, before anyone who joined earlier
+    members += [{"id": f"p{i:03d}", "branch": "UP", "home_host": "F2"} for i in range(9, 11)]
+    members += [{"id": f"p{i:03d}", "branch": "UP", "home_host": "F3"} for i in range(11, 13)]
+    members += [{"id": f"p{i:03d}", "branch": "RB", "home_host": "RA"} for i in range(13, 16)]
+    s = Structure.from_records(K, units=units, members=members,
+                               roles=[{"unit": "RB", "role": "secretary", "person": "p013"}])
+    plan, after = run(s, {})
+    branches = [u for u in after.unit_ids("party.branch") if "/" in u]
+    assert len(branches) == 2
+    assert _role_findings(after, branches) == []
+    (own,) = [u for u in after.built_on_by("F1") if after.kind_of(u) == "party.branch"]
+    roles = sorted((r.role, r.person) for r in after.roles_in(own))
+    assert roles == [("committee_member", "p004"), ("committee_member", "p006"), ("secretary", "p007")]
+    (chamber,) = after.built_on_by("CH")
+    assert [(r.role, r.person) for r in after.roles_in(chamber)] == [("secretary", "p009")]
+    text = [op.reason.render("en", plan.templates) for op in plan.operations if op.op == "set_role"]
+    assert ("恒达五金党支部 has 8 full members (7 or more): a committee of 3; member p007 is secretary "
+            "(a backbone member, chosen first)") in text
+    _, bare = run(s, {"propose_roles": False})
+    bare_branches = [u for u in bare.unit_ids("party.branch") if "/" in u]
+    found = _role_findings(bare, bare_branches, "violated")
+    assert len([f for f in found if f[1] == "secretary.when"]) == 2
+    assert any(f[1] == "committee.when" for f in found)

@@ -316,3 +316,112 @@ def village_organisations(s: Structure, strategy: str, ids: Sequence[str]) -> li
                 f"strategy {strategy}: params.villages: {uid!r} is a {kind}, not a village or a village organisation"
             )
     return out
+
+
+# -- proposing a secretary / branch committee for a branch a plan creates -------------------------
+
+#: Roles that make a member a backbone member (besides the ``backbone`` column).
+BACKBONE_ROLES = ("secretary", "deputy_secretary", "committee_member", "group_leader")
+#: Roles that count towards a branch committee (RULES committee.when).
+COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
+
+_BASIS = {
+    "backbone": ("骨干党员优先", "a backbone member, chosen first"),
+    "senior": ("无骨干党员可选，取入党最早的正式党员", "no backbone member left: the full member who joined first"),
+    "first": ("无骨干党员可选、入党日期不详，按党员编号顺序", "no backbone member left and no joining date: the first by member code"),
+}
+
+#: Reason templates of :func:`propose_branch_roles`; merge them into a strategy's ``templates``.
+ROLE_TEMPLATES: dict[str, dict[str, str]] = {}
+for _basis, (_zh, _en) in _BASIS.items():
+    ROLE_TEMPLATES[f"role_secretary_{_basis}"] = {
+        "zh": "{branch}有{full}名正式党员（不足7人），不设支部委员会，由党员{person}任书记（" + _zh + "）",
+        "en": "{branch} has {full} full members (fewer than 7): no committee; member {person} is secretary (" + _en + ")",
+    }
+    ROLE_TEMPLATES[f"role_committee_secretary_{_basis}"] = {
+        "zh": "{branch}有{full}名正式党员（7人以上），设支部委员会{size}人，由党员{person}任书记（" + _zh + "）",
+        "en": "{branch} has {full} full members (7 or more): a committee of {size}; member {person} is secretary (" + _en + ")",
+    }
+    ROLE_TEMPLATES[f"role_committee_member_{_basis}"] = {
+        "zh": "{branch}有{full}名正式党员（7人以上），设支部委员会{size}人，党员{person}任委员（" + _zh + "）",
+        "en": "{branch} has {full} full members (7 or more): a committee of {size}; member {person} is a committee member (" + _en + ")",
+    }
+del _basis, _zh, _en
+
+
+def backbone_mask(s: Structure) -> np.ndarray:
+    """Per member code: the ``backbone`` column, or holding a backbone role (secretary, committee member, group leader) anywhere."""
+    cols = s.members.columns
+    out = np.asarray(cols["backbone"], dtype=bool).copy() if "backbone" in cols else np.zeros(s.n_members, dtype=bool)
+    holders = sorted({r.person for r in s.roles if r.role in BACKBONE_ROLES})
+    if holders:
+        out |= np.isin(s.members.ids, np.asarray(holders, dtype=object))
+    return out
+
+
+def committee_size(n_full: int) -> int:
+    """How many people a branch's committee should have: 0 below 7 full members, 3, or 5 from 25 (as team-branches)."""
+    if n_full < 7:
+        return 0
+    return 5 if n_full >= 25 else 3
+
+
+def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, members: Iterable[int], *,
+                         n_full: int | None = None, held: Sequence[tuple[str, str]] = (),
+                         backbone: np.ndarray | None = None, since: str | None = None) -> list[str]:
+    """Propose (``plan.set_role``) a secretary and, from 7 full members, a committee for a branch.
+
+    ``unit`` is the branch id or the plan's ``new:KEY`` reference; ``members`` the member codes the
+    plan puts into it (the only candidates; only full members are chosen). ``n_full`` is the
+    branch's full members after the plan (default: the full members among ``members``). ``held``
+    lists (person id, role) already held in the branch after the plan: a secretary there is kept
+    (no new one), committee holders count towards the committee of 3 (5 from 25 full members).
+    Candidates are ranked backbone first (``backbone``: default :func:`backbone_mask`), then the
+    earliest ``joined`` date, then member code. Returns the person ids given a role.
+    """
+    codes = np.unique(np.asarray(list(members), dtype=np.int64))
+    full = s.full_mask
+    cand = codes[full[codes]] if len(codes) else codes
+    n_full = len(cand) if n_full is None else int(n_full)
+    if n_full < 1 or not len(cand):
+        return []
+    ids = s.members.ids
+    held_people = {p for p, r in held if r in COMMITTEE_ROLES}
+    has_secretary = any(r == "secretary" for _, r in held)
+    size = committee_size(n_full)
+    need = max(size - len(held_people), 0) if size else 0
+    want_secretary = not has_secretary
+    if want_secretary:
+        need = max(need, 1)
+    if need == 0:
+        return []
+    if held_people:
+        cand = cand[~np.isin(ids[cand], np.asarray(sorted(held_people), dtype=object))]
+    if not len(cand):
+        return []
+    bb = backbone_mask(s) if backbone is None else backbone
+    joined = s.members.columns.get("joined")
+    if joined is not None and np.issubdtype(np.asarray(joined).dtype, np.datetime64):
+        j = np.asarray(joined, dtype="datetime64[D]")[cand]
+        known = ~np.isnat(j)
+        jkey = np.where(known, j.astype(np.int64), np.iinfo(np.int64).max)
+    else:
+        known = np.zeros(len(cand), dtype=bool)
+        jkey = np.zeros(len(cand), dtype=np.int64)
+    order = np.lexsort((cand, jkey, ~bb[cand]))[:need]
+    out: list[str] = []
+    for rank, i in enumerate(order.tolist()):
+        m = int(cand[i])
+        person = str(ids[m])
+        basis = "backbone" if bb[m] else ("senior" if known[i] else "first")
+        if rank == 0 and want_secretary:
+            role = "secretary"
+            code = f"role_committee_secretary_{basis}" if size else f"role_secretary_{basis}"
+        else:
+            role, code = "committee_member", f"role_committee_member_{basis}"
+        params: dict[str, Any] = {"branch": branch_name, "full": int(n_full), "person": person}
+        if size:
+            params["size"] = size
+        plan.set_role(unit, role=role, person=person, since=since, reason=(code, params))
+        out.append(person)
+    return out

@@ -24,6 +24,7 @@ empty are dissolved.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
@@ -34,14 +35,17 @@ from orgmodel.kinds import UNPLACED
 from orgmodel.strategy import Strategy
 
 from ._structure_helpers import (
+    ROLE_TEMPLATES,
     allows_parent,
     ancestor_of_kind,
+    backbone_mask,
     check_scope,
     join_names,
     merge_small,
     modal,
     name,
     pack_balanced,
+    propose_branch_roles,
     require_unit,
     top_org_on_host,
     under_host,
@@ -90,6 +94,7 @@ class AgencyAlignment(Strategy):
             "zh": "{unit}的党员已全部按局处编入新的机关党支部，原支部撤销",
             "en": "all members of {unit} are placed in the new agency branches; the old branch is dissolved",
         },
+        **ROLE_TEMPLATES,
     }
 
     class Params(BaseModel):
@@ -103,6 +108,8 @@ class AgencyAlignment(Strategy):
         min_full: int = Field(3, ge=1, description="branches with fewer full members are joined with the next")
         min_group: int = Field(3, ge=1, description="divisions with fewer members share a group with the next")
         parent: str | None = Field(None, description="organisation unit the branches sit under (default: the agency's committee)")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
+                                    "from 25) for each new branch from the members placed in it, backbone first")
         scope: list[str] | None = Field(None, description="unit ids: only these agencies")
 
     def propose(self, ctx, params):
@@ -232,6 +239,7 @@ class AgencyAlignment(Strategy):
         # old agency branches: members outside the agency follow their branch-mates; empty ones dissolve
         new_branch_of = dict(zip(codes.tolist(), dest.tolist(), strict=True))
         old = sorted(set(branch_now.tolist()))
+        followers: dict[int, list[int]] = {}
         subtree = set(s.descendants(parent)) if parent else set()
         dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"]
         for b in dissolvable:
@@ -241,6 +249,7 @@ class AgencyAlignment(Strategy):
             mates = [new_branch_of[c] for c in members_b.tolist() if c in new_branch_of]
             target = modal(mates)
             if len(others):
+                followers.setdefault(target, []).extend(others.tolist())
                 plan.move(m.ids[others].tolist(), to=refs[target], reason=("place_follow", {
                     "n": len(others), "old": name(s, bid), "unit": names[target]}))
             for g in s.children(bid):
@@ -249,6 +258,12 @@ class AgencyAlignment(Strategy):
             kids = [c for c in s.children(bid) if s.kind_of(c) != "party.group"]
             plan.dissolve(bid, members_to=refs[target], children_to=parent if kids else None,
                           reason=("old_branch", {"unit": name(s, bid)}))
+        if params.propose_roles:
+            since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
+            backbone = backbone_mask(s)
+            for j, (ref, bname) in enumerate(zip(refs, names, strict=True)):
+                placed = np.concatenate([codes[dest == j], np.asarray(followers.get(j, []), dtype=np.int64)])
+                propose_branch_roles(s, plan, ref, bname, placed, backbone=backbone, since=since)
         return plan.build()
 
     # -- helpers ------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ sibling with room; a branch left with no member is dissolved.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any, Literal
 
@@ -40,6 +41,7 @@ from orgmodel.errors import UserError
 from orgmodel.strategy import Strategy
 from orgmodel.structure import Structure
 
+from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
 from .split_branch import (
     ages_at,
     branch_kind_mask,
@@ -125,6 +127,7 @@ class CategoryBranches(Strategy):
             "en": "{unit} keeps only {left} members ({left_full} full, fewer than {min_full}) after the category "
             "members leave, and no sibling branch has room: it needs another decision",
         },
+        **ROLE_TEMPLATES,
     }
 
     class Params(BaseModel):
@@ -142,6 +145,8 @@ class CategoryBranches(Strategy):
         keep_mobile_here: bool = Field(False, description="move mobile members away 6+ months (months_away) to the "
                                        "mobile branch anyway; by default they are only told to transfer")
         keep_backbone: bool = Field(True, description="members holding a role in their branch, or marked backbone, stay")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
+                                    "from 25) for each new category branch from the members moved into it, backbone first")
         scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
         @field_validator("categories")
@@ -192,6 +197,8 @@ class CategoryBranches(Strategy):
                     self._emit_category(s, plan, p, c, who, dest, targets, params, notes, mb, held, due)
         self._emit_moves(s, plan, dest, targets, due, mb, notes)
         self._emit_sources(s, plan, dest, targets, source, mb, params)
+        if params.propose_roles:
+            self._emit_roles(s, ctx, plan, dest, targets)
         return plan.build()
 
     # -- who is what -----------------------------------------------------------------------------
@@ -429,6 +436,18 @@ class CategoryBranches(Strategy):
             plan.dissolve(bid, members_to=into_id, children_to=into_id if others else None, reason=("source_merged", {
                 "unit": bname, "left": int(left[b]), "left_full": int(left_full[b]), "min_full": params.min_full,
                 "into": str(s.units.name[into])}))
+
+    @staticmethod
+    def _emit_roles(s: Structure, ctx: Any, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]]) -> None:
+        """A secretary (and a committee from 7 full members) for each new category branch, from its newcomers."""
+        since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
+        backbone = None
+        for t, (ref, name, c) in enumerate(targets):
+            if c.endswith(":existing"):
+                continue
+            if backbone is None:
+                backbone = backbone_mask(s)
+            propose_branch_roles(s, plan, ref, name, np.flatnonzero(dest == t), backbone=backbone, since=since)
 
     @staticmethod
     def _live_groups_after(s: Structure, b: int, dest: np.ndarray) -> list[int]:

@@ -18,7 +18,10 @@ tied to their part. The original branch keeps part 1 (the part holding its secre
 largest): it keeps its id, roles and ledgers and is renamed "…第一党支部"; parts 2..k are new
 branches under the same parent, built on the same hosts, with the same tags. Groups (党小组)
 whose members all go to one new part move with them (``attach``); groups left without members
-are dissolved; roles held in the original branch by members who leave are cleared.
+are dissolved; roles held in the original branch by members who leave are cleared. With
+``propose_roles`` each new part gets a proposed secretary (and from 7 full members a committee),
+chosen from its members (``_structure_helpers.propose_branch_roles``); part 1 only when it lost
+role holders.
 
 The helpers at the top of this module (scope, ordinals, reference date, rebalancing) are shared
 with ``joint_branches`` and ``category_branches``.
@@ -39,6 +42,8 @@ from scipy import sparse
 from orgmodel.errors import UserError
 from orgmodel.strategy import Strategy
 from orgmodel.structure import Structure
+
+from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
 
 __all__ = ["SplitBranch"]
 
@@ -361,6 +366,7 @@ class SplitBranch(Strategy):
             "zh": "{person}为{name}的拟任书记（拆分以其为核心）",
             "en": "{person} is the proposed secretary of {name} (the part was grown around them)",
         },
+        **ROLE_TEMPLATES,
         "cannot_split": {
             "zh": "{unit}有{size}名党员（超过{max_size}人），但只有{full}名正式党员，不足以拆出每个至少{min_full}名正式党员的支部，暂不拆分",
             "en": "{unit} has {size} members (more than {max_size}) but only {full} full members, too few for "
@@ -386,6 +392,9 @@ class SplitBranch(Strategy):
             "to anchor each part on a backbone member (backbone column or a role in the branch)"
         )
         young_age: int = Field(35, ge=18, le=100, description="by=category: younger than this at the reference date is young")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
+                                    "from 25) for each new branch from its members, backbone first; the kept branch "
+                                    "gets its committee topped up when members holding roles leave it")
         scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
     # -- propose ---------------------------------------------------------------------------------
@@ -401,8 +410,11 @@ class SplitBranch(Strategy):
         ref_date = None
         if params.by == "category":
             ref_date, _ = reference_date(s, ctx.as_of)
+        roles = None
+        if params.propose_roles and units:
+            roles = (ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None, backbone_mask(s))
         for unit in units:
-            self._split(ctx, s, plan, unit, params, ref_date)
+            self._split(ctx, s, plan, unit, params, ref_date, roles)
         return plan.build()
 
     def _units(self, s: Structure, params: Any) -> list[str]:
@@ -428,7 +440,8 @@ class SplitBranch(Strategy):
             out.append(unit)
         return out
 
-    def _split(self, ctx: Any, s: Structure, plan: Any, unit: str, params: Any, ref_date: Any) -> None:
+    def _split(self, ctx: Any, s: Structure, plan: Any, unit: str, params: Any, ref_date: Any,
+               roles: tuple[str | None, np.ndarray] | None = None) -> None:
         codes = s.member_codes_of(unit)
         n = len(codes)
         full = s.full_mask[codes]
@@ -486,7 +499,7 @@ class SplitBranch(Strategy):
         remap[order] = np.arange(k)
         labels = remap[labels]
         info["reorder"](order)
-        self._emit(s, plan, unit, codes, labels, k, params, info, anchors_local)
+        self._emit(s, plan, unit, codes, labels, k, params, info, anchors_local, roles)
 
     # -- cutting methods -------------------------------------------------------------------------
 
@@ -732,7 +745,8 @@ class SplitBranch(Strategy):
     # -- writing the plan ------------------------------------------------------------------------
 
     def _emit(self, s: Structure, plan: Any, unit: str, codes: np.ndarray, labels: np.ndarray, k: int,
-              params: Any, info: dict[str, Any], anchors: list[int]) -> None:
+              params: Any, info: dict[str, Any], anchors: list[int],
+              roles: tuple[str | None, np.ndarray] | None = None) -> None:
         by_zh, by_en = _BY[params.by]
         label = s.unit(unit).name
         full = s.full_mask[codes]
@@ -788,11 +802,24 @@ class SplitBranch(Strategy):
                 p = leaving[role.person]
                 plan.clear_role(unit, role=role.role, person=role.person, reason=(
                     "role_cleared", {"person": role.person, "name": names[p], "unit": label, "role": role.role}))
+        anchor_of: dict[int, str] = {}
         for p, m in enumerate(anchors):
             part = int(labels[m])
             if part > 0:
                 plan.set_role(refs[part], role="secretary", person=str(ids[m]), reason=(
                     "anchor_secretary", {"person": str(ids[m]), "name": names[part]}))
+                anchor_of[part] = str(ids[m])
+        if roles is not None:
+            since, backbone = roles
+            # the kept part: only when members holding roles left it, its committee is topped up
+            kept = [(r.person, r.role) for r in s.roles_in(unit) if r.person not in leaving]
+            if len(kept) < len(s.roles_in(unit)):
+                propose_branch_roles(s, plan, unit, names[0], codes[labels == 0], held=kept,
+                                     backbone=backbone, since=since)
+            for p in range(1, k):
+                held = [(anchor_of[p], "secretary")] if p in anchor_of else []
+                propose_branch_roles(s, plan, refs[p], names[p], codes[labels == p], held=held,
+                                     backbone=backbone, since=since)
 
 
 def _fit_decreasing(counts: np.ndarray, order: np.ndarray, k: int, capacity: int) -> np.ndarray | None:

@@ -24,6 +24,8 @@ Moving members out of ``core.unplaced`` is allowed; nobody is moved into it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,13 +34,16 @@ from orgmodel.kinds import EXTERNAL, UNPLACED
 from orgmodel.strategy import Strategy
 
 from ._structure_helpers import (
+    ROLE_TEMPLATES,
     allows_parent,
     ancestor_of_kind,
+    backbone_mask,
     check_scope,
     host_in_scope,
     join_names,
     merge_small,
     name,
+    propose_branch_roles,
     require_unit,
     top_org_on_host,
     unit_value,
@@ -80,6 +85,7 @@ class TwoNewCoverage(Strategy):
             "zh": "{firm}已有{unit}，其{n}名党员从{source}转回本单位支部",
             "en": "{firm} already has {unit}: its {n} members move back from {source}",
         },
+        **ROLE_TEMPLATES,
     }
 
     class Params(BaseModel):
@@ -96,6 +102,8 @@ class TwoNewCoverage(Strategy):
         max_members: int = Field(50, ge=3, description="at most this many members in one chamber branch")
         max_firms: int | None = Field(None, ge=1, description="at most this many firms in one chamber branch")
         own_branch: bool = Field(True, description="firms with min_full or more full members get their own branch")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
+                                    "from 25) for each new branch from the members moved into it, backbone first")
         parent: str | None = Field(None, description="organisation unit the new branches sit under (default: the street/township committee)")
         scope: list[str] | None = Field(None, description="unit ids limiting which firms are covered")
 
@@ -151,6 +159,12 @@ class TwoNewCoverage(Strategy):
                 " (core.unplaced, core.external or from_units)"
             )
         plan = ctx.plan()
+        since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
+        backbone = backbone_mask(s) if params.propose_roles else None
+
+        def roles(ref: str, bname: str, codes: np.ndarray) -> None:
+            if params.propose_roles:
+                propose_branch_roles(s, plan, ref, bname, codes, backbone=backbone, since=since)
 
         def movers(firm: str) -> np.ndarray:
             return np.flatnonzero((firm_of == s.unit_code(firm)) & source)
@@ -175,6 +189,7 @@ class TwoNewCoverage(Strategy):
                                                               "unit": bname, "size": len(mv)}))
                 plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
                     "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
+                roles(ref, bname, mv)
             else:
                 small.append(f)
         groups = self._chambers(s, params, small)
@@ -204,6 +219,7 @@ class TwoNewCoverage(Strategy):
                     mv = movers(f)
                     plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
                         "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
+                roles(ref, bname, codes)
         return plan.build()
 
     # -- helpers ------------------------------------------------------------------------------
