@@ -98,10 +98,11 @@ def _report_writer(result, evaluations, lang: str):  # noqa: ANN001, ANN202
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import format_table, load_comparison
+    from .files import write_text_atomic
 
     comparison = load_comparison([Path(r) for r in args.runs], variants=args.variant or None, base=args.base)
     if args.out:
-        _write_atomic(Path(args.out), comparison.to_json())
+        write_text_atomic(Path(args.out), comparison.to_json())
     if args.json:
         print(comparison.to_json())
     else:
@@ -119,16 +120,6 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     write_pack(result, args.variant, out, names=names, lang=args.lang or scenario.spec.output.lang)
     print(f"implementation pack of {args.variant}: {out}" + (" (with names)" if names else ""))
     return EXIT_OK
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

@@ -18,7 +18,6 @@ when forced. Files are written whole or not at all. People's names are never exp
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import SpecError, UserError
+from .files import atomic_file
 from .kinds import KindTable
 from .structure import MEMBER_KNOWN_ATTRIBUTES, Role, Structure
 
@@ -67,12 +67,12 @@ def export_structure(
     """Write ``s`` to ``path`` as ``json`` (node-link) or ``graphml``; returns the path."""
     path = Path(path)
     data = to_node_link(s, members=members, force=force)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    if fmt not in ("json", "graphml"):
+        raise UserError(f"unknown export format {fmt!r} (json, graphml)")
+    with atomic_file(path) as tmp:
         if fmt == "json":
             tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        elif fmt == "graphml":
+        else:
             g = nx.node_link_graph(data, edges="links", multigraph=True, directed=True)
             g.graph = {"orgmodel_format": FORMAT_VERSION, "domain": s.kinds.name, "fingerprint": s.fingerprint}
             for _, node in g.nodes(data=True):
@@ -80,11 +80,6 @@ def export_structure(
                     if value is None:
                         node[key] = ""
             nx.write_graphml(g, tmp, encoding="utf-8")
-        else:
-            raise UserError(f"unknown export format {fmt!r} (json, graphml)")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

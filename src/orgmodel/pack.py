@@ -21,7 +21,7 @@ import numpy as np
 from .engine import RunResult
 from .evaluate import changes_between
 from .errors import UserError
-from .results import _swap
+from .files import replace_folder
 from .structure import Structure
 
 __all__ = ["write_pack", "SHEETS"]
@@ -63,7 +63,7 @@ def write_pack(result: RunResult, variant: str, out: Path, *, names: bool = Fals
             writer.writerows(rows)
             (tmp / f"{key}.csv").write_text("\ufeff" + buf.getvalue(), encoding="utf-8")  # BOM: Excel reads UTF-8
         _xlsx(tables, tmp / "implementation.xlsx", lang)
-        _swap(tmp, out)
+        replace_folder(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

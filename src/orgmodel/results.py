@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .engine import RunResult
 from .evaluate import BASELINE, VariantEvaluation
+from .files import replace_folder
 from .rules import count_findings
 from .structure import Structure
 from .summary import summarise
@@ -102,7 +102,7 @@ def write_run(
         (tmp / "findings.csv").write_text(_findings_csv(evaluations), encoding="utf-8")
         if extra is not None:
             extra(tmp)
-        _swap(tmp, out)
+        replace_folder(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -182,23 +182,3 @@ def _num(value: float | None) -> str:
 
 def _dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put folder ``new`` where ``out`` is, keeping the old one until the new one is in place."""
-    # tempfile.mkdtemp makes the folder private (0700); the results are an ordinary folder
-    umask = os.umask(0)
-    os.umask(umask)
-    new.chmod(0o777 & ~umask)
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-    try:
-        new.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

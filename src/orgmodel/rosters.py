@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import RosterError
+from .files import atomic_file
 from .scenario import TABLES, TableSource
 from .structure import TableOrigin
 
@@ -199,10 +200,8 @@ def _read_xlsx(path: Path, source: TableSource, shown: str) -> dict[str, pa.Arra
             pass  # a damaged cache entry is read again from the workbook
     columns = _xlsx_columns(path, source, shown)
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        pq.write_table(pa.table(columns), tmp)
-        tmp.replace(cached)
+        with atomic_file(cached) as tmp:
+            pq.write_table(pa.table(columns), tmp)
     except OSError:
         pass  # the cache only saves time; a read-only home must not stop a run
     return columns

@@ -15,10 +15,10 @@ True
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from ..errors import UserError
+from ..files import atomic_file
 from .diff import diff_chart, member_flows, small_multiples_svg, unit_changes, variant_diffs
 from .dot import FONT, FORMATS, dot_available, run_dot
 from .labels import findings_by_unit
@@ -55,14 +55,6 @@ def render(dot_text: str, path: str | os.PathLike[str], *, timeout: float = 300.
     if fmt not in FORMATS:
         raise UserError(f"cannot draw a chart into {out.name!r}: use a .svg, .png or .pdf file name")
     data = run_dot(dot_text, fmt, timeout=timeout, dpi=dpi)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a chart is meant to be shared
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(out) as tmp:
+        tmp.write_bytes(data)
     return out
