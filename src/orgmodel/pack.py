@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from .engine import RunResult
-from .evaluate import changes_between
 from .errors import UserError
+from .evaluate import changes_between
 from .files import replace_folder
+from .rules import COMMITTEE_ROLES
 from .structure import Structure
 
 __all__ = ["write_pack", "SHEETS"]
@@ -34,7 +35,6 @@ SHEETS = {
     "approvals": ("需审批事项", "changes needing approval"),
 }
 
-COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
 
 
 def write_pack(result: RunResult, variant: str, out: Path, *, names: bool = False, lang: str = "zh") -> Path:

@@ -9,8 +9,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from orgmodel_party.metrics import BACKBONE_ROLES
 
 from orgmodel.errors import UserError
+from orgmodel.rules import COMMITTEE_ROLES
 from orgmodel.structure import NO_UNIT, Structure
 
 #: Tags of units that coordinate or overlay others and are never a village's "own" organisation.
@@ -320,10 +322,8 @@ def village_organisations(s: Structure, strategy: str, ids: Sequence[str]) -> li
 
 # -- proposing a secretary / branch committee for a branch a plan creates -------------------------
 
-#: Roles that make a member a backbone member (besides the ``backbone`` column).
-BACKBONE_ROLES = ("secretary", "deputy_secretary", "committee_member", "group_leader")
-#: Roles that count towards a branch committee (RULES committee.when).
-COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
+# Roles that make a member a backbone member (besides the ``backbone`` column) come from the party
+# pack; roles that count towards a branch committee from the rules (RULES committee.when).
 
 _BASIS = {
     "backbone": ("骨干党员优先", "a backbone member, chosen first"),

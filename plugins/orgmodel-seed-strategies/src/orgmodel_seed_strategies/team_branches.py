@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from orgmodel_party.metrics import BACKBONE_ROLES
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from orgmodel.errors import UserError
@@ -55,7 +56,6 @@ COMMITTEE = "party.committee"
 GROUP = "party.group"
 TEAM = "party.team"
 AREA = "party.residential_area"
-BACKBONE_ROLES = ("secretary", "deputy_secretary", "committee_member", "group_leader")
 SPECIAL_TAGS = ("team", "comprehensive", "industry", "category:retired", "category:young", "category:mobile")
 KIND_SHORT = {"team:learning": "学习", "team:culture": "文艺", "team:sports": "体育", "team:service": "公益"}
 DIGITS = "零一二三四五六七八九"
