@@ -1,6 +1,13 @@
 """orgmodel: model organisation structures and compare reorganisation scenarios."""
 
-from .errors import InvariantError, OrgModelError, PlanError, PluginError, SpecError, UserError
+from .errors import (
+    InvariantError,
+    OrgModelError,
+    PlanError,
+    PluginError,
+    SpecError,
+    UserError,
+)
 from .hookspecs import hookimpl
 from .structure import Structure
 

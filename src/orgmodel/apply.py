@@ -45,7 +45,15 @@ from .plan import (
     SetRole,
     UnlinkAlliance,
 )
-from .structure import NO_UNIT, EdgeArrays, MemberTable, Role, Structure, UnitTable, frozen
+from .structure import (
+    NO_UNIT,
+    EdgeArrays,
+    MemberTable,
+    Role,
+    Structure,
+    UnitTable,
+    frozen,
+)
 
 __all__ = ["apply", "new_unit_id"]
 

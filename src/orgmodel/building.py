@@ -28,8 +28,8 @@ from .structure import (
     TableOrigin,
     TieTable,
     UnitTable,
-    role_columns,
     frozen,
+    role_columns,
 )
 
 __all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column"]

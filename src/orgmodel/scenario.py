@@ -26,9 +26,17 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from .plan import Operation
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from .plan import Operation
 
 __all__ = [
     "ScenarioSpec",

@@ -41,6 +41,7 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from .errors import UserError
 from .kinds import UNPLACED, KindTable
 

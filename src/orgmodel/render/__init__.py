@@ -19,7 +19,13 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..files import atomic_file
-from .diff import diff_chart, member_flows, small_multiples_svg, unit_changes, variant_diffs
+from .diff import (
+    diff_chart,
+    member_flows,
+    small_multiples_svg,
+    unit_changes,
+    variant_diffs,
+)
 from .dot import FONT, FORMATS, dot_available, run_dot
 from .labels import findings_by_unit
 from .orgchart import org_chart, org_chart_pages

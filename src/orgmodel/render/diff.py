@@ -44,7 +44,16 @@ from ..errors import UserError
 from ..plan import NEW, Plan
 from ..structure import Structure
 from .dot import Graph, html
-from .labels import WORDS, box, check_lang, count_label, kind_label, name_html, num, small
+from .labels import (
+    WORDS,
+    box,
+    check_lang,
+    count_label,
+    kind_label,
+    name_html,
+    num,
+    small,
+)
 from .layout import tree_edges
 from .orgchart import (
     EDGE,

@@ -22,7 +22,8 @@ the line's colour (Graphviz leaves a 1 pt gap at each end of an edge; the point 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence, Set as AbstractSet
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .dot import Graph
