@@ -224,7 +224,7 @@ def _diff_folders(a: _Variant, b: _Variant) -> dict[str, Any]:
             "flows": flows, "members_moved": sum(pairs.values())}
 
 
-def _moved(reason: dict[str, Any], lang: str) -> str:
+def moved_text(reason: dict[str, Any], lang: str) -> str:
     """'12', or '48 (4 批)' when one reason moved members in several operations (one per group)."""
     batches = reason.get("batches", 1)
     if batches > 1:
@@ -279,7 +279,7 @@ def format_table(comparison: Comparison, *, lang: str = "zh", max_changes: int =
             lines.append(f"  {f['count']:>6,}  {f['from_name']} → {f['to_name']}")
             for r in f["reasons"][:3]:  # each reason with the members it moved
                 if r.get(lang):
-                    lines.append(f"          {_moved(r, lang)}: {r[lang]}")
+                    lines.append(f"          {moved_text(r, lang)}: {r[lang]}")
             if len(f["reasons"]) > 3:
                 lines.append(f"          … {len(f['reasons']) - 3} more reason(s)")
         if len(ch["flows"]) > max_changes:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compare import Comparison, _moved
+from ..compare import Comparison, moved_text
 from ..engine import RunResult
 from ..evaluate import BASELINE, VariantEvaluation
 from ..metrics import MeasureContext
@@ -268,7 +268,7 @@ def _html(data: dict[str, Any], charts: list[_Diagram], diffs: list[_Diagram], h
             out.append(f"<table><thead><tr><th>{_t(lang, '从', 'from')}</th><th>{_t(lang, '到', 'to')}</th>"
                        f"<th>{_t(lang, '人数', 'members')}</th><th>{_t(lang, '原因', 'reason')}</th></tr></thead><tbody>")
             for f in ch["flows"][:80]:
-                reasons = "<br>".join(f"{escape(_moved(r, lang).strip())}: {escape(r.get(lang) or r['code'])}" for r in f["reasons"])
+                reasons = "<br>".join(f"{escape(moved_text(r, lang).strip())}: {escape(r.get(lang) or r['code'])}" for r in f["reasons"])
                 out.append(f"<tr><td>{escape(f['from_name'])}</td><td>{escape(f['to_name'])}</td>"
                            f"<td class='num'>{f['count']:,}</td><td>{reasons}</td></tr>")
             out.append("</tbody></table>")
@@ -349,7 +349,7 @@ def _markdown(data: dict[str, Any], charts: list[_Diagram], diffs: list[_Diagram
                   f"| {_t(lang, '从', 'from')} | {_t(lang, '到', 'to')} | {_t(lang, '人数', 'members')} | {_t(lang, '原因', 'reason')} |",
                   "|---|---|---:|---|"]
         for f in ch["flows"][:40]:
-            reasons = "; ".join(f"{_moved(r, lang).strip()}: {r.get(lang) or r['code']}" for r in f["reasons"])
+            reasons = "; ".join(f"{moved_text(r, lang).strip()}: {r.get(lang) or r['code']}" for r in f["reasons"])
             lines.append(f"| {cell(f['from_name'])} | {cell(f['to_name'])} | {f['count']:,} | {cell(reasons)} |")
         lines.append("")
     for sid, diagrams in (("diagrams", diffs), ("charts", charts)):
