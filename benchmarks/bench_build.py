@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     import pyarrow.csv as pacsv
 
-    from orgmodel.apply import apply
-    from orgmodel.loader import build_baseline, load_scenario
-    from orgmodel.plan import PlanBuilder
-    from orgmodel.plugins import PluginHost
+    from orgmodel.model.apply import apply
+    from orgmodel.io.loader import build_baseline, load_scenario
+    from orgmodel.model.plan import PlanBuilder
+    from orgmodel.plugin.host import PluginHost
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     import pyarrow.csv as pacsv
 
-    from orgmodel.loader import build_baseline, load_scenario
-    from orgmodel.metrics import MeasureContext, measure
-    from orgmodel.plugins import PluginHost
-    from orgmodel.rules import check_rules
+    from orgmodel.io.loader import build_baseline, load_scenario
+    from orgmodel.analysis.metrics import MeasureContext, measure
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.analysis.rules import check_rules
 
     host = PluginHost()
     metrics = list(host.metrics())

@@ -28,10 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from orgmodel.apply import apply  # noqa: E402
-from orgmodel.plan import PlanBuilder  # noqa: E402
+from orgmodel.model.apply import apply  # noqa: E402
+from orgmodel.model.plan import PlanBuilder  # noqa: E402
 from orgmodel.render import budgeted_view, diff_chart, org_chart, run_dot  # noqa: E402
-from orgmodel.structure import Structure  # noqa: E402
+from orgmodel.model.structure import Structure  # noqa: E402
 from orgmodel.testing import KIND_MAPS, _kinds, _population, _sizes_summing_to  # noqa: E402
 
 

@@ -25,12 +25,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "large-community" / "scenario.yaml"))
     args = parser.parse_args(argv)
 
-    from orgmodel.compare import load_comparison
-    from orgmodel.engine import Engine
-    from orgmodel.evaluate import evaluate
-    from orgmodel.loader import build_baseline, load_scenario
+    from orgmodel.analysis.compare import load_comparison
+    from orgmodel.run.engine import Engine
+    from orgmodel.run.evaluate import evaluate
+    from orgmodel.io.loader import build_baseline, load_scenario
     from orgmodel.report import write_report
-    from orgmodel.results import write_run
+    from orgmodel.run.results import write_run
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Unit tests of :func:`orgmodel.apply.apply`: the error paths, ids of created units, copy-on-write.
+"""Unit tests of :func:`orgmodel.model.apply.apply`: the error paths, ids of created units, copy-on-write.
 
 Errors must say what is wrong, name the strategy and, where there is one, the operation index.
 """
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from orgmodel.apply import apply, new_unit_id
+from orgmodel.model.apply import apply, new_unit_id
 from orgmodel.errors import InvariantError, PlanError, UserError
-from orgmodel.kinds import DomainPack, KindTable, UnitKind
-from orgmodel.plan import Dissolve, MoveMembers, Plan, PlanBuilder, Reason
-from orgmodel.structure import Role, Structure
+from orgmodel.model.kinds import DomainPack, KindTable, UnitKind
+from orgmodel.model.plan import Dissolve, MoveMembers, Plan, PlanBuilder, Reason
+from orgmodel.model.structure import Role, Structure
 from orgmodel.testing_data import tiny_structure
 
 STRATEGY = "split-big"

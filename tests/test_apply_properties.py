@@ -1,4 +1,4 @@
-"""Property tests of :func:`orgmodel.apply.apply` on random valid toy structures and plans.
+"""Property tests of :func:`orgmodel.model.apply.apply` on random valid toy structures and plans.
 
 The hypothesis strategies live here (not in a shared module) because the tests are imported with
 ``--import-mode=importlib``, where sibling test modules cannot import each other.
@@ -23,9 +23,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orgmodel.apply import apply, new_unit_id
-from orgmodel.plan import NEW, Plan, PlanBuilder
-from orgmodel.structure import Structure
+from orgmodel.model.apply import apply, new_unit_id
+from orgmodel.model.plan import NEW, Plan, PlanBuilder
+from orgmodel.model.structure import Structure
 from orgmodel.testing_data import toy_kinds
 
 COMMITTEE = "toy.committee"

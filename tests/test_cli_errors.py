@@ -223,12 +223,12 @@ def test_xlsx_and_json_rosters(capsys, folder):
 
 
 def test_internal_error_says_it_is_a_bug(capsys, folder, monkeypatch):
-    import orgmodel.loader
+    import orgmodel.io.loader
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(orgmodel.loader, "load_scenario", broken)
+    monkeypatch.setattr(orgmodel.io.loader, "load_scenario", broken)
     code, out, err = run(capsys, "validate", "s.yaml")
     assert code == 70
     assert "bug in orgmodel" in err and "RuntimeError: boom" in err and "Traceback" not in err

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orgmodel.cli import main
-from orgmodel.compare import SCHEMA_PATH, format_table, load_comparison
+from orgmodel.analysis.compare import SCHEMA_PATH, format_table, load_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 QISAN = ROOT / "scenarios" / "qisan"
@@ -172,7 +172,7 @@ def test_table_has_every_variant_as_a_column_and_stars(run: Path, capsys: pytest
 
 
 def test_table_in_chinese_aligns_wide_characters(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from orgmodel.compare import _width
+    from orgmodel.analysis.compare import _width
 
     table = format_table(load_comparison([run], variants=VARIANTS))
     lines = table.split("\n\n")[0].splitlines()

@@ -16,8 +16,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel.errors import UserError
-from orgmodel.plan import Plan, Reason
-from orgmodel.strategy import Strategy
+from orgmodel.model.plan import Plan, Reason
+from orgmodel.plugin.strategy import Strategy
 from orgmodel.testing import BASELINES, ContractFailure, check_strategy, contract_baselines, snapshot
 
 ALL = sorted(BASELINES)
@@ -280,7 +280,7 @@ MODULE_SOURCE = textwrap.dedent(
     '''
     """Strategies for the contract kit's cross-process check (written by test_contract_kit)."""
 
-    from orgmodel.strategy import Strategy
+    from orgmodel.plugin.strategy import Strategy
 
     WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
              "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from orgmodel import hookspecs
+from orgmodel.plugin import hookspecs
 from orgmodel.cli import COMMANDS, build_parser
-from orgmodel.plan import OPERATION_TYPES
-from orgmodel.scenario import (
+from orgmodel.model.plan import OPERATION_TYPES
+from orgmodel.io.scenario import (
     TABLES, Baseline, ManualStep, Output, PluginsSpec, RulesSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
 )
 
@@ -101,7 +101,7 @@ def test_readme_links_resolve() -> None:
 
 
 def test_every_metric_is_documented() -> None:
-    from orgmodel.plugins import PluginHost
+    from orgmodel.plugin.host import PluginHost
 
     text = _text("results.md")
     metrics = PluginHost().metrics()
@@ -111,8 +111,8 @@ def test_every_metric_is_documented() -> None:
 
 
 def test_every_rule_quantity_and_party_rule_is_documented() -> None:
-    from orgmodel.plugins import PluginHost
-    from orgmodel.rules import QUANTITIES
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.analysis.rules import QUANTITIES
 
     text = _text("rules.md")
     for quantity in QUANTITIES:

@@ -51,9 +51,9 @@ def test_tutorial_tests_pass_unchanged(package: Path) -> None:
 
 
 def test_tutorial_strategy_runs_in_a_scenario(package: Path, tmp_path: Path) -> None:
-    from orgmodel.engine import Engine
-    from orgmodel.loader import load_scenario
-    from orgmodel.plugins import PluginHost
+    from orgmodel.run.engine import Engine
+    from orgmodel.io.loader import load_scenario
+    from orgmodel.plugin.host import PluginHost
 
     plugin = importlib.import_module("merge_small.plugin")
     variants = re.search(r"```yaml\n(variants:.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from orgmodel.cli import main
-from orgmodel.compare import load_comparison
+from orgmodel.analysis.compare import load_comparison
 from orgmodel.render import dot_available
 from orgmodel.testing_data import tiny_structure
 

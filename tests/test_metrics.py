@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.builtin.metrics import BUILTIN_METRICS
 from orgmodel.cli import main
 from orgmodel.errors import PluginError
-from orgmodel.kinds import KindTable
-from orgmodel.metrics import MeasureContext, Metric, Value, measure
-from orgmodel.plan import PlanBuilder
-from orgmodel.structure import Structure
+from orgmodel.model.kinds import KindTable
+from orgmodel.analysis.metrics import MeasureContext, Metric, Value, measure
+from orgmodel.model.plan import PlanBuilder
+from orgmodel.model.structure import Structure
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_party.metrics import PARTY_METRICS
 
@@ -387,7 +387,7 @@ def test_a_failing_metric_is_a_plugin_error_naming_the_metric_and_its_plugin() -
 
 PLUGIN = '''
 from orgmodel import hookimpl
-from orgmodel.metrics import Metric
+from orgmodel.analysis.metrics import Metric
 
 
 class Boom(Metric):

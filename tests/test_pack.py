@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from orgmodel.cli import main
-from orgmodel.loader import build_baseline, load_scenario
+from orgmodel.io.loader import build_baseline, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 QISAN = ROOT / "scenarios" / "qisan"
@@ -249,12 +249,12 @@ def test_an_error_keeps_the_previous_pack_whole(
     assert main(["pack", str(SCENARIO), "--variant", "status-quo", "--out", str(out)]) == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     # so does a failure half-way through writing (the workbook)
-    import orgmodel.pack
+    import orgmodel.report.pack
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(orgmodel.pack, "_xlsx", broken)
+    monkeypatch.setattr(orgmodel.report.pack, "_xlsx", broken)
     assert main(["pack", str(SCENARIO), "--variant", "manual-upgrade", "--out", str(out), "--names"]) != 0
     assert "disk full" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -17,9 +17,9 @@ import pluggy
 import pytest
 
 from orgmodel import cli, hookimpl
-from orgmodel import plugins as plugins_module
+from orgmodel.plugin import host as plugins_module
 from orgmodel.errors import PluginError
-from orgmodel.plugins import AUTOLOAD_ENV, PluginHost
+from orgmodel.plugin.host import AUTOLOAD_ENV, PluginHost
 from orgmodel.testing_data import TOY_PACK
 
 BASELINE = """\
@@ -60,7 +60,7 @@ def strategy_plugin(name: str, body: str, *, params: str | None = None) -> str:
         "from pydantic import BaseModel, ConfigDict, Field\n"
         "from orgmodel import hookimpl\n"
         "from orgmodel.errors import UserError\n"
-        "from orgmodel.strategy import Strategy\n\n\n"
+        "from orgmodel.plugin.strategy import Strategy\n\n\n"
         "class S(Strategy):\n"
         f"    name = {name!r}\n"
         f"{params_src}\n"
@@ -260,7 +260,7 @@ def test_strategy_raising_an_unexpected_exception(capsys, tmp_path):
 
 
 def test_strategy_raising_an_unexpected_exception_is_a_plugin_error(tmp_path):
-    from orgmodel.engine import Engine, load_scenario
+    from orgmodel.run.engine import Engine, load_scenario
 
     write_plugins(tmp_path / "plugins", crashes=CRASHES)
     scenario = load_scenario(write_scenario(tmp_path, with_step("crashes")))

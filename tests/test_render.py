@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
-from orgmodel.kinds import KindTable
-from orgmodel.plan import PlanBuilder
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.plan import PlanBuilder
 from orgmodel.render import (
     budgeted_view,
     diff_chart,
@@ -35,7 +35,7 @@ from orgmodel.render import (
 )
 from orgmodel.render.dot import FONT, dot_executable, html, quote
 from orgmodel.render.view import forest_of, collapse
-from orgmodel.structure import Structure
+from orgmodel.model.structure import Structure
 from orgmodel.testing import KIND_MAPS, _kinds, _population, _sizes_summing_to, contract_baselines
 from orgmodel.testing_data import tiny_structure, toy_kinds
 from orgmodel_party.kinds import PARTY_PACK
@@ -385,7 +385,7 @@ def test_units_with_findings_are_drawn_first() -> None:
 
 
 def test_findings_by_unit_reads_rule_findings() -> None:
-    from orgmodel.rules import Finding
+    from orgmodel.analysis.rules import Finding
 
     f = Finding(rule="branch.max", severity="warning", status="violated", unit="b1", unit_name="第一支部",
                 value=4.0, threshold="≤ 3", title_zh="不超过3人", title_en="at most 3", source="demo")
@@ -501,7 +501,7 @@ def test_diff_chart_styles_created_dissolved_resized() -> None:
 
 
 def test_diff_of_the_qisan_upgrade() -> None:
-    from orgmodel.engine import Engine, load_scenario
+    from orgmodel.run.engine import Engine, load_scenario
     from orgmodel.render import variant_diffs
 
     run = Engine().run(load_scenario(QISAN))

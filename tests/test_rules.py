@@ -18,8 +18,8 @@ import pytest
 import orgmodel_party
 from orgmodel.cli import main
 from orgmodel.errors import SpecError, UserError
-from orgmodel.kinds import KindTable
-from orgmodel.rules import (
+from orgmodel.model.kinds import KindTable
+from orgmodel.analysis.rules import (
     Approval,
     Finding,
     Rule,
@@ -30,7 +30,7 @@ from orgmodel.rules import (
     count_findings,
     load_rule_pack,
 )
-from orgmodel.structure import Structure
+from orgmodel.model.structure import Structure
 from orgmodel_party.kinds import PARTY_PACK
 
 PARTY_RULES = load_rule_pack(Path(orgmodel_party.__file__).with_name("rules.yaml"))
@@ -226,8 +226,8 @@ LARGE = Path(__file__).resolve().parents[1] / "scenarios" / "large-community" / 
 def test_large_community_scenario_status_quo() -> None:
     import numpy as np
 
-    from orgmodel.loader import build_baseline, load_scenario
-    from orgmodel.plugins import PluginHost
+    from orgmodel.io.loader import build_baseline, load_scenario
+    from orgmodel.plugin.host import PluginHost
 
     host = PluginHost()
     s = build_baseline(load_scenario(LARGE), host)
@@ -401,8 +401,8 @@ def test_mobile_transfer_and_lost_contact_counted_from_months() -> None:
 def test_terms_and_meetings_from_unit_attributes() -> None:
     import datetime as dt
 
-    from orgmodel.apply import apply
-    from orgmodel.plan import PlanBuilder
+    from orgmodel.model.apply import apply
+    from orgmodel.model.plan import PlanBuilder
 
     units = [{"id": "fac", "kind": "party.enterprise", "name": "工厂", "parent": "ra"},
              branch("b1", built_on=("fac",)), branch("b2", built_on=("fac",)), branch("b3")]
@@ -428,8 +428,8 @@ def test_terms_and_meetings_from_unit_attributes() -> None:
 def test_a_bad_election_date_is_a_user_error_naming_the_unit() -> None:
     import datetime as dt
 
-    from orgmodel.apply import apply
-    from orgmodel.plan import PlanBuilder
+    from orgmodel.model.apply import apply
+    from orgmodel.model.plan import PlanBuilder
 
     s = structure([branch("b1")], people("a", "b1", 4))
     b = PlanBuilder(s)

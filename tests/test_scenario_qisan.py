@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.cli import main
-from orgmodel.loader import build_baseline, load_scenario
-from orgmodel.plan import Plan
+from orgmodel.io.loader import build_baseline, load_scenario
+from orgmodel.model.plan import Plan
 
 FOLDER = Path(__file__).resolve().parents[1] / "scenarios" / "qisan"
 SCENARIO = FOLDER / "scenario.yaml"

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from orgmodel.cli import main
-from orgmodel.loader import build_baseline, load_scenario
-from orgmodel.structure import Structure
+from orgmodel.io.loader import build_baseline, load_scenario
+from orgmodel.model.structure import Structure
 
 ROOT = Path(__file__).resolve().parents[1] / "scenarios"
 FOLDERS = sorted(p.parent.name for p in ROOT.glob("*/scenario.yaml"))
@@ -108,9 +108,9 @@ def test_ruili_has_one_concentrated_team() -> None:
 
 
 def test_large_community_team_branches_leave_no_branch_over_50_and_nobody_unplaced() -> None:
-    from orgmodel.engine import Engine
-    from orgmodel.kinds import UNPLACED
-    from orgmodel.metrics import MeasureContext
+    from orgmodel.run.engine import Engine
+    from orgmodel.model.kinds import UNPLACED
+    from orgmodel.analysis.metrics import MeasureContext
 
     engine = Engine()
     result = engine.run(load_scenario(ROOT / "large-community" / "scenario.yaml"), variants=["team-branches"])
@@ -124,7 +124,7 @@ def test_large_community_team_branches_leave_no_branch_over_50_and_nobody_unplac
     assert np.array_equal(after.members.ids, result.baseline.members.ids)
     assert int(ctx.branch_sizes.sum()) == int(active.sum()) == 6_500
 
-    from orgmodel.rules import check_rules
+    from orgmodel.analysis.rules import check_rules
 
     pack = engine.plugins.rule_packs().get("party")
     before = [f for f in check_rules(result.baseline, [pack]) if f.rule == "branch.max_size"]

@@ -1,4 +1,4 @@
-"""Tests of :class:`orgmodel.structure.Structure`: accessors, views, fingerprint, building errors."""
+"""Tests of :class:`orgmodel.model.structure.Structure`: accessors, views, fingerprint, building errors."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.errors import RosterError, UserError
-from orgmodel.kinds import DomainPack, KindTable, UnitKind
-from orgmodel.plan import PlanBuilder
-from orgmodel.structure import Role, Structure, TableOrigin
+from orgmodel.model.kinds import DomainPack, KindTable, UnitKind
+from orgmodel.model.plan import PlanBuilder
+from orgmodel.model.structure import Role, Structure, TableOrigin
 from orgmodel.testing_data import tiny_structure, toy_kinds
 
 

@@ -1,4 +1,4 @@
-"""Tests for orgmodel.yamlsource: reading scenario YAML and reporting errors at their place."""
+"""Tests for orgmodel.io.yamlsource: reading scenario YAML and reporting errors at their place."""
 
 import datetime
 import random
@@ -8,9 +8,9 @@ from typing import Annotated, Literal, Union
 import pytest
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag, field_validator
 
-from orgmodel import yamlsource
+from orgmodel.io import yamlsource
 from orgmodel.errors import SpecError
-from orgmodel.yamlsource import (
+from orgmodel.io.yamlsource import (
     MAX_SPEC_BYTES,
     Locator,
     format_path,

@@ -1,6 +1,6 @@
 """orgmodel: model organisation structures and compare reorganisation scenarios."""
 
-from .errors import (
+from orgmodel.errors import (
     InvariantError,
     OrgModelError,
     PlanError,
@@ -8,8 +8,8 @@ from .errors import (
     SpecError,
     UserError,
 )
-from .hookspecs import hookimpl
-from .structure import Structure
+from orgmodel.plugin.hookspecs import hookimpl
+from orgmodel.model.structure import Structure
 
 __version__ = "0.1.0"
 

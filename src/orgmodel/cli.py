@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import UserError
-from .results import write_run
+from orgmodel import __version__
+from orgmodel.errors import UserError
+from orgmodel.run.results import write_run
 
 __all__ = ["main", "COMMANDS", "EXIT_OK", "EXIT_USER", "EXIT_BUG"]
 
@@ -26,15 +26,15 @@ EXIT_BUG = 70
 
 def _scenario_and_engine(args: argparse.Namespace):  # noqa: ANN202
     """Load the scenario named on the command line and an engine with the plugins it may use."""
-    from .engine import Engine
-    from .loader import load_scenario
+    from orgmodel.run.engine import Engine
+    from orgmodel.io.loader import load_scenario
 
     scenario = load_scenario(args.file)
     return scenario, Engine(_host(args, scenario))
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .loader import build_baseline
+    from orgmodel.io.loader import build_baseline
 
     scenario, engine = _scenario_and_engine(args)
     structure = build_baseline(scenario, engine.plugins)
@@ -49,8 +49,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .loader import build_baseline
-    from .summary import format_summary, summarise
+    from orgmodel.io.loader import build_baseline
+    from orgmodel.analysis.summary import format_summary, summarise
 
     scenario, engine = _scenario_and_engine(args)
     structure = build_baseline(scenario, engine.plugins)
@@ -65,8 +65,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate
-    from .rules import count_findings
+    from orgmodel.run.evaluate import evaluate
+    from orgmodel.analysis.rules import count_findings
 
     scenario, engine = _scenario_and_engine(args)
     result = engine.run(scenario, variants=args.variant or None)
@@ -86,8 +86,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _report_writer(result, evaluations, lang: str):  # noqa: ANN001, ANN202
     """A writer of the run's report into ``<folder>/report`` (for write_run's ``extra``)."""
-    from .compare import load_comparison
-    from .report import write_report
+    from orgmodel.analysis.compare import load_comparison
+    from orgmodel.report import write_report
 
     def write(folder: Path) -> None:
         comparison = load_comparison([folder])
@@ -97,8 +97,8 @@ def _report_writer(result, evaluations, lang: str):  # noqa: ANN001, ANN202
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import format_table, load_comparison
-    from .files import write_text_atomic
+    from orgmodel.analysis.compare import format_table, load_comparison
+    from orgmodel.io.files import write_text_atomic
 
     comparison = load_comparison([Path(r) for r in args.runs], variants=args.variant or None, base=args.base)
     if args.out:
@@ -111,7 +111,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    from .pack import write_pack
+    from orgmodel.report.pack import write_pack
 
     scenario, engine = _scenario_and_engine(args)
     result = engine.run(scenario, variants=[args.variant])
@@ -123,8 +123,8 @@ def _cmd_pack(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .exchange import export_structure
-    from .loader import build_baseline
+    from orgmodel.io.exchange import export_structure
+    from orgmodel.io.loader import build_baseline
 
     scenario, engine = _scenario_and_engine(args)
     structure = build_baseline(scenario, engine.plugins)
@@ -134,7 +134,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from .hookspecs import REGISTRIES
+    from orgmodel.plugin.hookspecs import REGISTRIES
 
     host = _host(args, None)
     if args.hook and args.hook not in REGISTRIES:
@@ -163,7 +163,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_plugin(args: argparse.Namespace) -> int:
-    from .scaffold import write_plugin
+    from orgmodel.plugin.scaffold import write_plugin
 
     folder = write_plugin(args.name, Path(args.dir))
     print(f"wrote {folder}")
@@ -172,9 +172,9 @@ def _cmd_new_plugin(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .compare import format_table, load_comparison
-    from .evaluate import evaluate
-    from .loader import build_baseline
+    from orgmodel.analysis.compare import format_table, load_comparison
+    from orgmodel.run.evaluate import evaluate
+    from orgmodel.io.loader import build_baseline
 
     path = builtin_scenario()
     args.file = str(path)
@@ -206,7 +206,7 @@ def builtin_scenario() -> Path:
 
 def _host(args: argparse.Namespace, scenario):  # noqa: ANN001, ANN202
     """The plugin host for this command: installed plugins, folders, blocks, scenario's asks."""
-    from .plugins import PluginHost
+    from orgmodel.plugin.host import PluginHost
 
     dirs = [Path(d) for d in (getattr(args, "plugins_dir", None) or ())]
     blocked = list(getattr(args, "block_plugin", None) or ())

@@ -2,7 +2,7 @@
 
 :func:`check_strategy` proposes on each baseline of :func:`contract_baselines` and asserts that
 
-- the strategy returns a :class:`~orgmodel.plan.Plan` (or refuses with a clear ``UserError``);
+- the strategy returns a :class:`~orgmodel.model.plan.Plan` (or refuses with a clear ``UserError``);
 - every operation has a reason whose code is set and renders in zh and en;
 - applying the plan keeps every invariant: no member lost or duplicated, each active member in
   exactly one live branch (``apply`` enforces it; the kit checks it again independently);
@@ -36,13 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from .apply import apply
-from .errors import UserError
-from .kinds import KindTable
-from .plan import Plan
-from .plugins import PluginHost
-from .strategy import Strategy
-from .structure import Structure
+from orgmodel.model.apply import apply
+from orgmodel.errors import UserError
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.plan import Plan
+from orgmodel.plugin.host import PluginHost
+from orgmodel.plugin.strategy import Strategy
+from orgmodel.model.structure import Structure
 
 __all__ = ["KIND_MAPS", "KindMap", "ContractFailure", "contract_baselines", "check_strategy", "snapshot"]
 
@@ -81,7 +81,7 @@ class ContractFailure(AssertionError):
 
 def _kinds(domain: str, plugins: PluginHost | None) -> KindTable:
     if domain == "toy":
-        from .testing_data import toy_kinds
+        from orgmodel.testing_data import toy_kinds
 
         return toy_kinds()
     return KindTable((plugins or PluginHost()).domain_pack(domain))

@@ -10,8 +10,8 @@ organisation kinds and an area and team as host kinds, which is enough to show e
 
 from __future__ import annotations
 
-from .kinds import DomainPack, KindTable, UnitKind
-from .structure import Structure
+from orgmodel.model.kinds import DomainPack, KindTable, UnitKind
+from orgmodel.model.structure import Structure
 
 __all__ = ["TOY_PACK", "toy_kinds", "tiny_structure"]
 

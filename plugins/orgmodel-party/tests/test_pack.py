@@ -10,9 +10,9 @@ import pytest
 
 import orgmodel_party
 from orgmodel.errors import PluginError, UserError
-from orgmodel.kinds import CORE_KINDS, DomainPack, KindTable, check_pack_name
-from orgmodel.plugins import AUTOLOAD_ENV, PluginHost
-from orgmodel.structure import Structure
+from orgmodel.model.kinds import CORE_KINDS, DomainPack, KindTable, check_pack_name
+from orgmodel.plugin.host import AUTOLOAD_ENV, PluginHost
+from orgmodel.model.structure import Structure
 from orgmodel_party import kinds as party_kinds
 from orgmodel_party.kinds import PARTY_PACK, TAGS, TEAM_TAGS
 

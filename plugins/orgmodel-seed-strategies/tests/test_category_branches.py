@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
-from orgmodel.kinds import KindTable
-from orgmodel.strategy import Context
-from orgmodel.structure import Structure
+from orgmodel.model.kinds import KindTable
+from orgmodel.plugin.strategy import Context
+from orgmodel.model.structure import Structure
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.category_branches import CategoryBranches
@@ -262,8 +262,8 @@ def test_bad_parameters(params, message):
 
 
 def _role_findings(after: Structure, units: list[str], status: str | None = None) -> list[tuple[str, str]]:
-    from orgmodel.plugins import PluginHost
-    from orgmodel.rules import check_rules
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.analysis.rules import check_rules
 
     pack = PluginHost().rule_packs().get("party")
     return sorted((f.unit, f.rule) for f in check_rules(after, [pack])

@@ -2,10 +2,10 @@
 
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
-from orgmodel.kinds import KindTable
-from orgmodel.structure import Structure
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.structure import Structure
 from orgmodel.testing import check_strategy
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.industry_branch import IndustryBranch

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
-from orgmodel.kinds import KindTable
-from orgmodel.loader import build_baseline, load_scenario
-from orgmodel.structure import Structure
+from orgmodel.model.kinds import KindTable
+from orgmodel.io.loader import build_baseline, load_scenario
+from orgmodel.model.structure import Structure
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies

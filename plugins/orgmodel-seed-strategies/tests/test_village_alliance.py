@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
-from orgmodel.kinds import KindTable
-from orgmodel.structure import Structure
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.structure import Structure
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.village_alliance import VillageAlliance

@@ -1,6 +1,6 @@
 """Domain-neutral metrics: unit counts, branch sizes, hierarchy, change cost, hourglass, rooms.
 
->>> from orgmodel.metrics import MeasureContext, measure
+>>> from orgmodel.analysis.metrics import MeasureContext, measure
 >>> from orgmodel.testing_data import tiny_structure
 >>> values = {v.name: v.value for v in measure(MeasureContext(tiny_structure()), BUILTIN_METRICS)}
 >>> values["branch_size.max"], values["branch_size.under_3_full"], values["hierarchy.depth"]
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kinds import EXTERNAL, UNPLACED
-from ..metrics import MeasureContext, Metric, Value
+from orgmodel.model.kinds import EXTERNAL, UNPLACED
+from orgmodel.analysis.metrics import MeasureContext, Metric, Value
 
 __all__ = ["BUILTIN_METRICS"]
 

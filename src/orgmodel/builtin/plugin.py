@@ -1,7 +1,7 @@
 """The core's own plugin: built-in metrics registered like any plugin's (named ``orgmodel``)."""
 
-from ..hookspecs import hookimpl
-from .metrics import BUILTIN_METRICS
+from orgmodel.plugin.hookspecs import hookimpl
+from orgmodel.builtin.metrics import BUILTIN_METRICS
 
 
 @hookimpl

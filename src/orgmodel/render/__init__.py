@@ -17,19 +17,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import UserError
-from ..files import atomic_file
-from .diff import (
+from orgmodel.errors import UserError
+from orgmodel.io.files import atomic_file
+from orgmodel.render.diff import (
     diff_chart,
     member_flows,
     small_multiples_svg,
     unit_changes,
     variant_diffs,
 )
-from .dot import FONT, FORMATS, dot_available, run_dot
-from .labels import findings_by_unit
-from .orgchart import org_chart, org_chart_pages
-from .view import DEFAULT_BUDGET, budgeted_view
+from orgmodel.render.dot import FONT, FORMATS, dot_available, run_dot
+from orgmodel.render.labels import findings_by_unit
+from orgmodel.render.orgchart import org_chart, org_chart_pages
+from orgmodel.render.view import DEFAULT_BUDGET, budgeted_view
 
 __all__ = [
     "org_chart",

@@ -14,8 +14,8 @@ first; flows between collapsed parts go to their count boxes.
 :func:`small_multiples_svg` puts rendered SVGs side by side on one SVG page.
 
 >>> from orgmodel.testing_data import tiny_structure
->>> from orgmodel.plan import PlanBuilder
->>> from orgmodel.apply import apply
+>>> from orgmodel.model.plan import PlanBuilder
+>>> from orgmodel.model.apply import apply
 >>> s = tiny_structure()
 >>> b = PlanBuilder(s, strategy="merge")
 >>> b.dissolve("b2", members_to="b1", reason="too_small")
@@ -39,12 +39,12 @@ from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 
-from ..apply import new_unit_id
-from ..errors import UserError
-from ..plan import NEW, Plan
-from ..structure import Structure
-from .dot import Graph, html
-from .labels import (
+from orgmodel.model.apply import new_unit_id
+from orgmodel.errors import UserError
+from orgmodel.model.plan import NEW, Plan
+from orgmodel.model.structure import Structure
+from orgmodel.render.dot import Graph, html
+from orgmodel.render.labels import (
     WORDS,
     box,
     check_lang,
@@ -54,8 +54,8 @@ from .labels import (
     num,
     small,
 )
-from .layout import tree_edges
-from .orgchart import (
+from orgmodel.render.layout import tree_edges
+from orgmodel.render.orgchart import (
     EDGE,
     HOST_BESIDE_EDGE,
     add_hosts,
@@ -64,10 +64,10 @@ from .orgchart import (
     legend_html,
     node_defaults,
 )
-from .view import DEFAULT_BUDGET, Forest, View, collapse
+from orgmodel.render.view import DEFAULT_BUDGET, Forest, View, collapse
 
 if TYPE_CHECKING:
-    from ..engine import RunResult
+    from orgmodel.run.engine import RunResult
 
 __all__ = [
     "STATUS_STYLE",

@@ -32,7 +32,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..errors import UserError
+from orgmodel.errors import UserError
 
 __all__ = [
     "FONT",

@@ -6,10 +6,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import UserError
-from ..kinds import KindTable, UnitKind
-from .dot import Html, html
-from .view import CountNode
+from orgmodel.errors import UserError
+from orgmodel.model.kinds import KindTable, UnitKind
+from orgmodel.render.dot import Html, html
+from orgmodel.render.view import CountNode
 
 __all__ = ["WORDS", "check_lang", "num", "kind_label", "wrap", "count_label", "findings_by_unit", "SEVERITY"]
 
@@ -219,7 +219,7 @@ def count_label(node: CountNode, kinds: KindTable, lang: str, *, extra: Sequence
 
 def findings_by_unit(findings: Iterable[Any], lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
     """Rule findings (objects with ``unit``, ``severity``, ``status`` and ``text(lang)``, such as
-    :class:`orgmodel.rules.Finding`) as the mapping the charts take: unit id → [(severity, text)].
+    :class:`orgmodel.analysis.rules.Finding`) as the mapping the charts take: unit id → [(severity, text)].
     Findings that name no unit, or that were approved or not checked, are left out."""
     out: dict[str, list[tuple[str, str]]] = {}
     for f in findings:

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from .dot import Graph
+from orgmodel.render.dot import Graph
 
 __all__ = ["TreeShape", "shape_of", "fit_width", "tree_edges"]
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..structure import Structure
-from .dot import Graph, Html, html
-from .labels import (
+from orgmodel.model.structure import Structure
+from orgmodel.render.dot import Graph, Html, html
+from orgmodel.render.labels import (
     SEVERITY,
     WORDS,
     box,
@@ -34,8 +34,8 @@ from .labels import (
     small,
     worst,
 )
-from .layout import tree_edges
-from .view import DEFAULT_BUDGET, CountNode, View, budgeted_view
+from orgmodel.render.layout import tree_edges
+from orgmodel.render.view import DEFAULT_BUDGET, CountNode, View, budgeted_view
 
 __all__ = ["org_chart", "org_chart_pages", "Findings"]
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import UserError
-from ..invariants import forest_depth
-from ..kinds import KindTable
-from ..structure import Structure, subtree_sums
+from orgmodel.errors import UserError
+from orgmodel.model.invariants import forest_depth
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.structure import Structure, subtree_sums
 
 __all__ = ["DEFAULT_BUDGET", "Forest", "CountNode", "View", "forest_of", "collapse", "budgeted_view"]
 

@@ -7,6 +7,6 @@ and writes ``report.html`` (inline SVG, no network access needed), ``report.md``
 report shows units, numbers and reasons.
 """
 
-from .build import REPORT_SECTIONS, write_report
+from orgmodel.report.build import REPORT_SECTIONS, write_report
 
 __all__ = ["write_report", "REPORT_SECTIONS"]

@@ -9,15 +9,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..compare import Comparison, moved_text
-from ..engine import RunResult
-from ..evaluate import BASELINE, VariantEvaluation
-from ..metrics import MeasureContext
-from ..render import diff_chart, org_chart, render, small_multiples_svg
-from ..render.labels import findings_by_unit
-from ..summary import summarise
-from .plots import FONT, size_histogram
+from orgmodel import __version__
+from orgmodel.analysis.compare import Comparison, moved_text
+from orgmodel.run.engine import RunResult
+from orgmodel.run.evaluate import BASELINE, VariantEvaluation
+from orgmodel.analysis.metrics import MeasureContext
+from orgmodel.render import diff_chart, org_chart, render, small_multiples_svg
+from orgmodel.render.labels import findings_by_unit
+from orgmodel.analysis.summary import summarise
+from orgmodel.report.plots import FONT, size_histogram
 
 __all__ = ["write_report", "REPORT_SECTIONS"]
 

@@ -12,8 +12,8 @@ import numpy as np
 from orgmodel_party.metrics import BACKBONE_ROLES
 
 from orgmodel.errors import UserError
-from orgmodel.rules import COMMITTEE_ROLES
-from orgmodel.structure import NO_UNIT, Structure
+from orgmodel.analysis.rules import COMMITTEE_ROLES
+from orgmodel.model.structure import NO_UNIT, Structure
 
 #: Tags of units that coordinate or overlay others and are never a village's "own" organisation.
 OVERLAY_TAGS = ("alliance", "industry")

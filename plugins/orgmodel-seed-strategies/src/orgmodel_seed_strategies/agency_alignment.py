@@ -31,8 +31,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel.errors import UserError
-from orgmodel.kinds import UNPLACED
-from orgmodel.strategy import Strategy
+from orgmodel.model.kinds import UNPLACED
+from orgmodel.plugin.strategy import Strategy
 
 from ._structure_helpers import (
     ROLE_TEMPLATES,

@@ -38,8 +38,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orgmodel.errors import UserError
-from orgmodel.strategy import Strategy
-from orgmodel.structure import Structure
+from orgmodel.plugin.strategy import Strategy
+from orgmodel.model.structure import Structure
 
 from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
 from .split_branch import (

@@ -41,8 +41,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel.errors import UserError
-from orgmodel.strategy import Strategy
-from orgmodel.structure import Structure
+from orgmodel.plugin.strategy import Strategy
+from orgmodel.model.structure import Structure
 
 from .split_branch import branch_kind_mask, host_ancestors, new_key, scope_mask
 

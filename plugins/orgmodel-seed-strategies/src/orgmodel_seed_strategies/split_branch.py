@@ -40,8 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
 from orgmodel.errors import UserError
-from orgmodel.strategy import Strategy
-from orgmodel.structure import Structure
+from orgmodel.plugin.strategy import Strategy
+from orgmodel.model.structure import Structure
 
 from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
 

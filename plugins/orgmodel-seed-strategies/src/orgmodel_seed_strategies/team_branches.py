@@ -46,7 +46,7 @@ from orgmodel_party.metrics import BACKBONE_ROLES
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from orgmodel.errors import UserError
-from orgmodel.strategy import Strategy
+from orgmodel.plugin.strategy import Strategy
 
 __all__ = ["TeamBranches"]
 

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orgmodel.errors import UserError
-from orgmodel.strategy import Strategy
+from orgmodel.plugin.strategy import Strategy
 
 from ._structure_helpers import (
     ancestor_of_kind,

@@ -1,4 +1,4 @@
-"""Build a :class:`~orgmodel.structure.Structure` from tables, column by column.
+"""Build a :class:`~orgmodel.model.structure.Structure` from tables, column by column.
 
 Rosters are validated as columns, never row by row through pydantic: types, ranges, uniqueness
 and references are each one vectorised pass, and an error names the first offending row (with
@@ -16,10 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import RosterError
-from .invariants import violations
-from .kinds import KindTable
-from .structure import (
+from orgmodel.errors import RosterError
+from orgmodel.model.invariants import violations
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.structure import (
     MEMBER_KNOWN_ATTRIBUTES,
     NO_UNIT,
     EdgeArrays,
@@ -206,7 +206,7 @@ def build_structure(
     personal_columns: Sequence[str],
     origins: Mapping[str, TableOrigin],
 ):  # -> Structure
-    """See :meth:`orgmodel.structure.Structure.from_columns`."""
+    """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins)
     unit_table, unit_index, attr_columns, tag_codes = _build_units(kinds, units, fail)
     part_members, part_units = _two_columns(participation)

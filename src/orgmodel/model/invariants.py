@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .errors import InvariantError
+from orgmodel.errors import InvariantError
 
 if TYPE_CHECKING:
-    from .structure import Structure
+    from orgmodel.model.structure import Structure
 
 __all__ = ["Violation", "violations", "check", "forest_depth"]
 

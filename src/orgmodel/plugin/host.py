@@ -6,7 +6,7 @@ set or ``autoload=False``), adds any plugin objects it was given, and collects w
 ``register_*`` hooks register into :class:`Registry` objects that refuse duplicate names.
 
 >>> import types
->>> from orgmodel.kinds import DomainPack, UnitKind
+>>> from orgmodel.model.kinds import DomainPack, UnitKind
 >>> plugin = types.SimpleNamespace()
 >>> @hookimpl
 ... def register_unit_kinds(register):
@@ -36,9 +36,9 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import pluggy
 
-from . import hookspecs
-from .errors import PluginError, UserError
-from .hookspecs import hookimpl
+from orgmodel.plugin import hookspecs
+from orgmodel.errors import PluginError, UserError
+from orgmodel.plugin.hookspecs import hookimpl
 
 __all__ = ["PluginHost", "PluginInfo", "Registry", "hookimpl", "AUTOLOAD_ENV", "ENTRY_POINT_GROUP"]
 
@@ -158,8 +158,8 @@ class PluginHost:
             pm.add_hookspecs(hookspecs)
             for name in self._blocked:
                 pm.set_blocked(name)
-            from . import __version__
-            from .builtin import plugin as builtin
+            from orgmodel import __version__
+            from orgmodel.builtin import plugin as builtin
 
             self._register(pm, builtin, "orgmodel", (__version__, "built-in"))
             if self._autoload:

@@ -8,7 +8,7 @@ names both plugins. Implementations may accept fewer arguments than the specific
 Example, a domain pack plugin::
 
     from orgmodel import hookimpl
-    from orgmodel.kinds import DomainPack, UnitKind
+    from orgmodel.model.kinds import DomainPack, UnitKind
 
     @hookimpl
     def register_unit_kinds(register):
@@ -58,8 +58,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def register_unit_kinds(register) -> None:  # type: ignore[no-untyped-def]
     """Register a domain pack: the unit kinds, labels and member statuses of a field.
 
-    :param register: a :class:`orgmodel.plugins.Registry` of
-        :class:`orgmodel.kinds.DomainPack`; call ``register(pack)`` once per pack.
+    :param register: a :class:`orgmodel.plugin.host.Registry` of
+        :class:`orgmodel.model.kinds.DomainPack`; call ``register(pack)`` once per pack.
         Registering a pack name that another plugin registered raises ``PluginError``.
 
     A scenario names the pack it uses (``domain: party``); every kind in the scenario, its
@@ -76,8 +76,8 @@ def register_unit_kinds(register) -> None:  # type: ignore[no-untyped-def]
 def register_strategies(register) -> None:  # type: ignore[no-untyped-def]
     """Register restructuring strategies.
 
-    :param register: a :class:`orgmodel.plugins.Registry`; call ``register(strategy)`` with an
-        instance of a :class:`orgmodel.strategy.Strategy` subclass (an object with ``name``,
+    :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(strategy)`` with an
+        instance of a :class:`orgmodel.plugin.strategy.Strategy` subclass (an object with ``name``,
         ``label_zh``, ``label_en``, ``Params`` and ``propose(ctx, params) -> Plan``).
 
     A scenario chooses a strategy by its name (``strategy: team-branches``); load order never
@@ -99,7 +99,7 @@ def register_metrics(register) -> None:  # type: ignore[no-untyped-def]
     """Register metrics: objects with ``name``, ``label_zh``, ``label_en``, ``unit``,
     ``direction`` ("higher" or "lower" is better) and ``compute(ctx) -> dict[str, float]``.
 
-    :param register: a :class:`orgmodel.plugins.Registry`; call ``register(metric)``.
+    :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(metric)``.
 
     Added in 0.1. Provisional: the object's shape may still change before the metrics engine
     lands.
@@ -111,7 +111,7 @@ def register_rule_packs(register) -> None:  # type: ignore[no-untyped-def]
     """Register rule packs: objects with ``name``, ``domain`` and ``rules`` (declarative records
     with id, severity, source, quantity, bounds).
 
-    :param register: a :class:`orgmodel.plugins.Registry`; call ``register(rule_pack)``.
+    :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(rule_pack)``.
 
     Added in 0.1. Provisional until the rules engine lands.
     """
@@ -122,7 +122,7 @@ def register_behaviour_models(register) -> None:  # type: ignore[no-untyped-def]
     """Register behaviour models for simulation: objects with ``name``, a ``Params`` model and
     ``step(ctx, state) -> state``.
 
-    :param register: a :class:`orgmodel.plugins.Registry`; call ``register(model)``.
+    :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(model)``.
 
     Added in 0.1. Provisional until the simulation lands.
     """
@@ -136,7 +136,7 @@ def register_loaders(register) -> None:  # type: ignore[no-untyped-def]
     """Register roster loaders for more file formats: objects with ``name``, ``suffixes`` and
     ``read(path, source) -> dict[str, pyarrow.Array]``.
 
-    :param register: a :class:`orgmodel.plugins.Registry`; call ``register(loader)``.
+    :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(loader)``.
 
     Added in 0.1. Provisional: the built-in CSV, XLSX and JSON readers do not go through it yet.
     """
@@ -147,7 +147,7 @@ def register_renderers(register) -> None:  # type: ignore[no-untyped-def]
     """Register renderers of diagrams and reports: objects with ``name``, ``formats`` and
     ``render(ctx, out_dir) -> list[Path]``.
 
-    :param register: a :class:`orgmodel.plugins.Registry`; call ``register(renderer)``.
+    :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(renderer)``.
 
     Added in 0.1. Provisional until rendering lands.
     """

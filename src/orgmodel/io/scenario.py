@@ -4,7 +4,7 @@ A scenario is YAML. Every key is checked (``extra="forbid"``: a typo is an error
 reported as ``file:line:col: field.path: message``, and every relative path is resolved against
 the scenario file's folder. The keys are documented in ``docs/scenarios.md``.
 
->>> from orgmodel.yamlsource import load_yaml_text
+>>> from orgmodel.io.yamlsource import load_yaml_text
 >>> data, where = load_yaml_text('''
 ... version: 1
 ... name: demo
@@ -36,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from .plan import Operation
+from orgmodel.model.plan import Operation
 
 __all__ = [
     "ScenarioSpec",

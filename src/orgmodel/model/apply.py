@@ -8,7 +8,7 @@ transfer list must say one thing per member).
 Units a plan creates get ids ``{variant}/{step}/{key}`` and codes after the baseline's.
 
 >>> from orgmodel.testing_data import tiny_structure
->>> from orgmodel.plan import PlanBuilder
+>>> from orgmodel.model.plan import PlanBuilder
 >>> s = tiny_structure()
 >>> b = PlanBuilder(s, strategy="merge")
 >>> b.dissolve("b2", members_to="b1", reason="too_small")
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from . import invariants
-from .errors import InvariantError, PlanError, UserError
-from .kinds import UNPLACED
-from .plan import (
+from orgmodel.model import invariants
+from orgmodel.errors import InvariantError, PlanError, UserError
+from orgmodel.model.kinds import UNPLACED
+from orgmodel.model.plan import (
     NEW,
     AddParticipation,
     Attach,
@@ -45,7 +45,7 @@ from .plan import (
     SetRole,
     UnlinkAlliance,
 )
-from .structure import (
+from orgmodel.model.structure import (
     NO_UNIT,
     EdgeArrays,
     MemberTable,

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .kinds import EXTERNAL, UNPLACED
-from .structure import Structure
+from orgmodel.model.kinds import EXTERNAL, UNPLACED
+from orgmodel.model.structure import Structure
 
 __all__ = ["summarise", "format_summary"]
 

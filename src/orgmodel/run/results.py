@@ -30,13 +30,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
-from .engine import RunResult
-from .evaluate import BASELINE, VariantEvaluation
-from .files import replace_folder
-from .rules import count_findings
-from .structure import Structure
-from .summary import summarise
+from orgmodel import __version__
+from orgmodel.run.engine import RunResult
+from orgmodel.run.evaluate import BASELINE, VariantEvaluation
+from orgmodel.io.files import replace_folder
+from orgmodel.analysis.rules import count_findings
+from orgmodel.model.structure import Structure
+from orgmodel.analysis.summary import summarise
 
 __all__ = ["write_run", "RESULTS_VERSION", "write_units", "write_assignment"]
 

@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .errors import PluginError
-from .kinds import EXTERNAL, UNPLACED
-from .plan import Plan
-from .structure import Structure
+from orgmodel.errors import PluginError
+from orgmodel.model.kinds import EXTERNAL, UNPLACED
+from orgmodel.model.plan import Plan
+from orgmodel.model.structure import Structure
 
 __all__ = ["Value", "Metric", "MeasureContext", "measure", "Direction"]
 

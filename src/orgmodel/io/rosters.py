@@ -30,10 +30,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import RosterError
-from .files import atomic_file
-from .scenario import TABLES, TableSource
-from .structure import TableOrigin
+from orgmodel.errors import RosterError
+from orgmodel.io.files import atomic_file
+from orgmodel.io.scenario import TABLES, TableSource
+from orgmodel.model.structure import TableOrigin
 
 __all__ = ["RosterTable", "read_table", "cache_dir"]
 

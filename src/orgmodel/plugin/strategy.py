@@ -45,9 +45,9 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import UserError
-from .plan import Plan, PlanBuilder
-from .structure import Structure
+from orgmodel.errors import UserError
+from orgmodel.model.plan import Plan, PlanBuilder
+from orgmodel.model.structure import Structure
 
 __all__ = ["Strategy", "Context", "NoParams", "rng_for", "seed_for"]
 

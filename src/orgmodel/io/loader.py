@@ -9,9 +9,9 @@
 ...   units: [{id: b, kind: toy.branch, name: 一支部}]
 ...   members: [{id: m1, branch: b}, {id: m2, branch: b, status: probationary}]
 ... ''', encoding="utf-8")
->>> from orgmodel.plugins import PluginHost
+>>> from orgmodel.plugin.host import PluginHost
 >>> from orgmodel.testing_data import TOY_PACK
->>> from orgmodel.hookspecs import hookimpl
+>>> from orgmodel.plugin.hookspecs import hookimpl
 >>> class Toy:
 ...     @hookimpl
 ...     def register_unit_kinds(register):
@@ -30,13 +30,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import SpecError, UserError
-from .kinds import KindTable
-from .plugins import PluginHost
-from .rosters import RosterTable, read_table
-from .scenario import TABLES, ScenarioSpec, TableSource
-from .structure import Structure, TableOrigin
-from .yamlsource import Locator, format_path, load_yaml, validate
+from orgmodel.errors import SpecError, UserError
+from orgmodel.model.kinds import KindTable
+from orgmodel.plugin.host import PluginHost
+from orgmodel.io.rosters import RosterTable, read_table
+from orgmodel.io.scenario import TABLES, ScenarioSpec, TableSource
+from orgmodel.model.structure import Structure, TableOrigin
+from orgmodel.io.yamlsource import Locator, format_path, load_yaml, validate
 
 __all__ = ["Scenario", "load_scenario", "build_baseline", "check_steps"]
 
@@ -87,7 +87,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def check_steps(scenario: Scenario, strategies: list[str]) -> None:
     """Refuse a strategy step whose strategy is not among ``strategies`` (registered names)."""
-    from .scenario import StrategyStep
+    from orgmodel.io.scenario import StrategyStep
 
     for i, variant in enumerate(scenario.spec.variants):
         for j, step in enumerate(variant.steps):

@@ -18,12 +18,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from .errors import UserError
+from orgmodel.errors import UserError
 
 __all__ = ["Comparison", "load_comparison", "format_table", "COMPARISON_VERSION", "SCHEMA_PATH"]
 
 COMPARISON_VERSION = 1
-SCHEMA_PATH = Path(__file__).with_name("schema") / "comparison.schema.json"
+SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "comparison.schema.json"
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ next. The random generator of a step is seeded from (scenario seed, variant, ste
 variant changes no other variant's numbers.
 
 >>> from orgmodel.testing_data import TOY_PACK
->>> from orgmodel.hookspecs import hookimpl
->>> from orgmodel.plugins import PluginHost
->>> from orgmodel.yamlsource import load_yaml_text
+>>> from orgmodel.plugin.hookspecs import hookimpl
+>>> from orgmodel.plugin.host import PluginHost
+>>> from orgmodel.io.yamlsource import load_yaml_text
 >>> class Toy:
 ...     @hookimpl
 ...     def register_unit_kinds(register):
@@ -40,14 +40,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .apply import apply
-from .errors import InvariantError, PlanError, PluginError, UserError
-from .loader import Scenario, build_baseline, load_scenario
-from .plan import Plan
-from .plugins import PluginHost
-from .scenario import ManualStep, StrategyStep
-from .strategy import Context, rng_for
-from .structure import Structure
+from orgmodel.model.apply import apply
+from orgmodel.errors import InvariantError, PlanError, PluginError, UserError
+from orgmodel.io.loader import Scenario, build_baseline, load_scenario
+from orgmodel.model.plan import Plan
+from orgmodel.plugin.host import PluginHost
+from orgmodel.io.scenario import ManualStep, StrategyStep
+from orgmodel.plugin.strategy import Context, rng_for
+from orgmodel.model.structure import Structure
 
 __all__ = ["Engine", "StepResult", "VariantResult", "RunResult", "load_scenario"]
 

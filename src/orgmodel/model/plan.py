@@ -3,7 +3,7 @@
 Strategies never mutate a structure. They return a :class:`Plan`: operations, each with a
 :class:`Reason` (a code plus parameters, rendered through zh/en templates the plan carries). Units
 the plan creates are named by plan-local keys and referred to as ``new:KEY``;
-:func:`orgmodel.apply.apply` turns them into ids derived from variant, step and key.
+:func:`orgmodel.model.apply.apply` turns them into ids derived from variant, step and key.
 
 >>> from orgmodel.testing_data import tiny_structure
 >>> s = tiny_structure()
@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import UserError
+from orgmodel.errors import UserError
 
 if TYPE_CHECKING:
-    from .structure import Structure
+    from orgmodel.model.structure import Structure
 
 __all__ = [
     "PLAN_VERSION",

@@ -1,6 +1,6 @@
 """Check and measure every variant of a run, and say what changed and why.
 
-:func:`evaluate` takes a :class:`~orgmodel.engine.RunResult` and the plugins, and returns one
+:func:`evaluate` takes a :class:`~orgmodel.run.engine.RunResult` and the plugins, and returns one
 :class:`VariantEvaluation` per variant (the baseline included, as ``baseline``): metric values,
 rule findings, and the changes against the baseline built from the structures and the plans.
 """
@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .engine import RunResult
-from .metrics import MeasureContext, Value, measure
-from .plan import Plan
-from .plugins import PluginHost
-from .rules import Approval, Finding, RulePack, check_rules, load_rule_pack
-from .structure import Structure
+from orgmodel.run.engine import RunResult
+from orgmodel.analysis.metrics import MeasureContext, Value, measure
+from orgmodel.model.plan import Plan
+from orgmodel.plugin.host import PluginHost
+from orgmodel.analysis.rules import Approval, Finding, RulePack, check_rules, load_rule_pack
+from orgmodel.model.structure import Structure
 
 __all__ = ["VariantEvaluation", "evaluate", "changes_between", "rule_packs_for"]
 
@@ -145,7 +145,7 @@ def changes_between(before: Structure, after: Structure, plans: list[Plan] | tup
 def _unit_reasons(plans: list[Plan] | tuple[Plan, ...], after: Structure, n_before: int) -> dict[str, dict[str, Any]]:
     """Reason of the operation that created, dissolved or retyped each unit (by final id).
 
-    Created units have ids ``variant/step/key`` (see :func:`orgmodel.apply.new_unit_id`), and a
+    Created units have ids ``variant/step/key`` (see :func:`orgmodel.model.apply.new_unit_id`), and a
     variant's plans are its steps in order.
     """
     out: dict[str, dict[str, Any]] = {}

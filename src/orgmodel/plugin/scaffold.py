@@ -17,8 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import __version__
-from .errors import UserError
+from orgmodel import __version__
+from orgmodel.errors import UserError
 
 __all__ = ["write_plugin"]
 
@@ -75,7 +75,7 @@ Edit it, rename it, or add more strategies next to it (and register them in ``pl
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel.strategy import Strategy
+from orgmodel.plugin.strategy import Strategy
 
 
 class CapBranchSize(Strategy):
@@ -126,7 +126,7 @@ class CapBranchSize(Strategy):
 TESTS = '''\
 """Tests of {name}: the orgmodel contract kit, and what this strategy promises."""
 
-from orgmodel.apply import apply
+from orgmodel.model.apply import apply
 from orgmodel.testing import check_strategy, contract_baselines
 
 from {module}.strategy import CapBranchSize

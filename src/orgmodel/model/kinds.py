@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import PluginError
+from orgmodel.errors import PluginError
 
 __all__ = ["UnitKind", "DomainPack", "KindTable", "UNPLACED", "EXTERNAL", "CORE_KINDS"]
 

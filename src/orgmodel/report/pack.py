@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from .engine import RunResult
-from .errors import UserError
-from .evaluate import changes_between
-from .files import replace_folder
-from .rules import COMMITTEE_ROLES
-from .structure import Structure
+from orgmodel.run.engine import RunResult
+from orgmodel.errors import UserError
+from orgmodel.run.evaluate import changes_between
+from orgmodel.io.files import replace_folder
+from orgmodel.analysis.rules import COMMITTEE_ROLES
+from orgmodel.model.structure import Structure
 
 __all__ = ["write_pack", "SHEETS"]
 

@@ -24,10 +24,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .errors import SpecError, UserError
-from .files import atomic_file
-from .kinds import KindTable
-from .structure import MEMBER_KNOWN_ATTRIBUTES, Role, Structure
+from orgmodel.errors import SpecError, UserError
+from orgmodel.io.files import atomic_file
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.structure import MEMBER_KNOWN_ATTRIBUTES, Role, Structure
 
 __all__ = ["export_structure", "import_structure", "to_node_link"]
 

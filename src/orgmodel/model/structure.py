@@ -11,7 +11,7 @@ Units (organisation units and host units) live in per-unit arrays indexed by a d
 - ``participates_in`` member → unit: a sorted edge array (a sparse member × unit matrix).
 
 Nothing here is ever mutated after construction: arrays are read-only, and
-:func:`orgmodel.apply.apply` builds a new Structure that shares every column it did not change.
+:func:`orgmodel.model.apply.apply` builds a new Structure that shares every column it did not change.
 
 >>> from orgmodel.testing_data import tiny_structure
 >>> s = tiny_structure()
@@ -42,8 +42,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import UserError
-from .kinds import UNPLACED, KindTable
+from orgmodel.errors import UserError
+from orgmodel.model.kinds import UNPLACED, KindTable
 
 __all__ = ["Structure", "Unit", "Role", "UnitTable", "MemberTable", "TieTable", "TableOrigin", "frozen"]
 
@@ -199,7 +199,7 @@ class Structure:
 
     Build one with :meth:`from_columns` (bulk, what loaders use) or :meth:`from_records`
     (small, what tests and examples use); change one only through a plan
-    (:func:`orgmodel.apply.apply`).
+    (:func:`orgmodel.model.apply.apply`).
     """
 
     FIELDS = (
@@ -301,7 +301,7 @@ class Structure:
         ``personal_columns`` go to the separate personal table. ``participation``: pairs
         (member id, unit id). Errors name the table's file and line when ``origins`` says.
         """
-        from .building import build_structure
+        from orgmodel.model.building import build_structure
 
         return build_structure(
             cls,
@@ -471,7 +471,7 @@ class Structure:
     @cached_property
     def depth(self) -> np.ndarray:
         """Depth of every unit in its forest (roots 0); -1 for dissolved units."""
-        from .invariants import forest_depth
+        from orgmodel.model.invariants import forest_depth
 
         depth, _ = forest_depth(self.units.parent, self.units.dissolved)
         return frozen(depth)
@@ -733,7 +733,7 @@ class Structure:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a structure as its org chart (collapsed to 150 boxes) when Graphviz is there."""
-        from .render import dot_available, org_chart, run_dot
+        from orgmodel.render import dot_available, org_chart, run_dot
 
         if not dot_available():
             return None
@@ -783,13 +783,13 @@ def subtree_sums(parent: np.ndarray, dissolved: np.ndarray, values: np.ndarray,
                  depth: np.ndarray | None = None) -> np.ndarray:
     """Sum ``values`` over every unit's subtree in one bottom-up pass over the parent array.
 
-    ``depth`` (from :func:`orgmodel.invariants.forest_depth`) saves recomputing it.
+    ``depth`` (from :func:`orgmodel.model.invariants.forest_depth`) saves recomputing it.
 
     >>> subtree_sums(np.array([-1, 0, 0, 1]), np.zeros(4, bool), np.array([1, 2, 3, 4])).tolist()
     [10, 6, 3, 4]
     """
     if depth is None:
-        from .invariants import forest_depth
+        from orgmodel.model.invariants import forest_depth
 
         depth, _ = forest_depth(parent, dissolved)
     totals = np.where(dissolved, 0, values).astype(np.int64)

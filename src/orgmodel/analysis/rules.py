@@ -26,8 +26,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import UserError
-from .structure import Structure
+from orgmodel.errors import UserError
+from orgmodel.model.structure import Structure
 
 __all__ = [
     "QUANTITIES",
@@ -434,7 +434,7 @@ def _source(rule: Rule) -> str:
 
 def load_rule_pack(path: Path) -> RulePack:
     """Read a rule pack from YAML; errors name the file, line and field."""
-    from .yamlsource import load_yaml, validate
+    from orgmodel.io.yamlsource import load_yaml, validate
 
     data, locator = load_yaml(Path(path))
     return validate(RulePack, data, file=str(path), locator=locator)

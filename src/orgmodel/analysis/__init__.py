@@ -1,0 +1,1 @@
+"""Metrics, rule packs, comparison of results and structure summaries."""

@@ -1,0 +1,1 @@
+"""Scenario files (YAML with positions), rosters, exchange formats and atomic file writes."""

@@ -1,0 +1,1 @@
+"""The engine that applies variants, evaluation, and the results folder."""
