@@ -90,6 +90,8 @@ def test_every_hook_is_documented() -> None:
     assert hooks
     for name in hooks:
         assert re.search(rf"^### `{name}\(", text, re.M), name
+    documented = re.findall(r"^### `(register_\w+)\(", text, re.M)
+    assert sorted(documented) == sorted(hooks), "plugins.md documents a hook that does not exist"
 
 
 def test_readme_links_resolve() -> None:

@@ -594,3 +594,73 @@ def test_given_plugin_objects_are_registered_under_their_names():
     assert host.domain_packs().owner("toy") == "from-namespace"
     [info] = [i for i in host.describe() if i.name == "from-namespace"]
     assert (info.name, info.source, info.hooks) == ("from-namespace", "given", ("register_unit_kinds",))
+
+
+# --- every declared hook is collected, through one typed host method ------------------------------
+
+
+def test_every_declared_hook_is_collected_by_a_host_method():
+    from orgmodel.plugin import hookspecs
+
+    declared = sorted(n for n in vars(hookspecs) if n.startswith("register_") and callable(getattr(hookspecs, n)))
+    assert declared == sorted(hookspecs.REGISTRIES)
+    host = PluginHost(autoload=False)
+    for hook in declared:
+        registry = host.collect(hook)
+        assert registry.what == hookspecs.REGISTRIES[hook]
+        assert registry is host.collect(hook)  # each hook runs once per host
+
+
+class Ageing:
+    name = "ageing"
+
+    def step(self, ctx, state):
+        return state
+
+
+class BehaviourPlugin:
+    @staticmethod
+    @hookimpl
+    def register_behaviour_models(register):
+        register(Ageing())
+
+
+def test_behaviour_models_are_collected_and_listed():
+    host = PluginHost({"sim": BehaviourPlugin}, autoload=False)
+    assert host.behaviour_models().names() == ["ageing"]
+    assert host.behaviour_models().owner("ageing") == "sim"
+    [info] = [i for i in host.describe() if i.name == "sim"]
+    assert info.hooks == ("register_behaviour_models",)
+
+
+def test_removed_hooks_are_unknown_to_a_plugin():
+    class Renderer:
+        @staticmethod
+        @hookimpl
+        def register_renderers(register):
+            pass
+
+    with pytest.raises(PluginError, match="unknown hook 'register_renderers'"):
+        PluginHost({"old": Renderer}, autoload=False).plugin_names()
+
+
+def test_a_bad_strategy_fails_every_time_it_is_asked_for():
+    class Lax:
+        name = "lax"
+
+        class Params:  # not a pydantic model
+            pass
+
+        def propose(self, ctx, params):
+            return None
+
+    class LaxPlugin:
+        @staticmethod
+        @hookimpl
+        def register_strategies(register):
+            register(Lax())
+
+    host = PluginHost({"lax": LaxPlugin}, autoload=False)
+    for _ in range(2):
+        with pytest.raises(PluginError, match="no pydantic Params model"):
+            host.strategies()
