@@ -1,6 +1,25 @@
-"""orgmodel: model organisation structures and compare reorganisation scenarios."""
+"""orgmodel: model organisation structures and compare reorganisation scenarios.
 
-from orgmodel.errors import (
+This module is the public API for plugin authors: a plugin imports from ``orgmodel`` only the
+names listed in ``__all__`` (and the contract kit from ``orgmodel.testing``); everything else is
+internal and may change. Running scenarios, reading results and writing reports go through
+``orgmodel.api``.
+"""
+
+__version__ = "0.1.0"
+
+from orgmodel.analysis.metrics import MeasureContext, Metric, Value, measure  # noqa: E402
+from orgmodel.analysis.rulebook import RuleBook  # noqa: E402
+from orgmodel.analysis.rules import (  # noqa: E402
+    Approval,
+    Finding,
+    Rule,
+    RulePack,
+    Subject,
+    check_rules,
+    load_rule_pack,
+)
+from orgmodel.errors import (  # noqa: E402
     InvariantError,
     OrgModelError,
     PlanError,
@@ -8,19 +27,38 @@ from orgmodel.errors import (
     SpecError,
     UserError,
 )
-from orgmodel.plugin.hookspecs import hookimpl
-from orgmodel.model.structure import Structure
-
-__version__ = "0.1.0"
+from orgmodel.io.loader import build_baseline, load_scenario  # noqa: E402
+from orgmodel.model.apply import apply  # noqa: E402
+from orgmodel.model.kinds import (  # noqa: E402
+    CORE_KINDS,
+    EXTERNAL,
+    UNPLACED,
+    DomainPack,
+    KindTable,
+    UnitKind,
+    check_pack_name,
+)
+from orgmodel.model.plan import Plan, PlanBuilder, Reason  # noqa: E402
+from orgmodel.model.scope import Locks, Scope, subtree_mask  # noqa: E402
+from orgmodel.model.structure import NO_UNIT, MemberTable, Role, Structure, Unit  # noqa: E402
+from orgmodel.plugin.hookspecs import hookimpl  # noqa: E402
+from orgmodel.plugin.host import AUTOLOAD_ENV, PluginHost  # noqa: E402
+from orgmodel.plugin.strategy import Context, NoParams, Strategy, rng_for, seed_for  # noqa: E402
 
 __all__ = [
-    "Structure",
-    "OrgModelError",
-    "UserError",
-    "SpecError",
-    "PlanError",
-    "InvariantError",
-    "PluginError",
-    "hookimpl",
     "__version__",
+    # the model
+    "Structure", "Unit", "Role", "MemberTable", "NO_UNIT",
+    "UnitKind", "DomainPack", "KindTable", "CORE_KINDS", "UNPLACED", "EXTERNAL", "check_pack_name",
+    "Plan", "PlanBuilder", "Reason", "apply",
+    "Scope", "Locks", "subtree_mask",
+    # plugins
+    "hookimpl", "PluginHost", "AUTOLOAD_ENV",
+    "Strategy", "Context", "NoParams", "rng_for", "seed_for",
+    "Metric", "Value", "MeasureContext", "measure",
+    "Rule", "RulePack", "Subject", "Finding", "Approval", "check_rules", "load_rule_pack", "RuleBook",
+    # scenarios
+    "load_scenario", "build_baseline",
+    # errors
+    "OrgModelError", "UserError", "SpecError", "PlanError", "InvariantError", "PluginError",
 ]

@@ -9,10 +9,17 @@ from pathlib import Path
 import pytest
 
 import orgmodel_party
-from orgmodel.errors import PluginError, UserError
-from orgmodel.model.kinds import CORE_KINDS, DomainPack, KindTable, check_pack_name
-from orgmodel.plugin.host import AUTOLOAD_ENV, PluginHost
-from orgmodel.model.structure import Structure
+from orgmodel import (
+    AUTOLOAD_ENV,
+    CORE_KINDS,
+    check_pack_name,
+    DomainPack,
+    KindTable,
+    PluginError,
+    PluginHost,
+    Structure,
+    UserError,
+)
 from orgmodel_party import kinds as party_kinds
 from orgmodel_party.kinds import PARTY_PACK, TAGS, TEAM_TAGS
 

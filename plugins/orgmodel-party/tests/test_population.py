@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from orgmodel.io.loader import build_baseline, load_scenario
-from orgmodel.model.structure import Structure
+from orgmodel import build_baseline, load_scenario, Structure
 from orgmodel_party.population import AgeBand, Calibration, CalibrationError, PinnedTeam, Tables, generate
 
 AS_OF = dt.date(2024, 6, 30)

@@ -2,10 +2,7 @@
 
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.model.structure import Structure
+from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.agency_alignment import AgencyAlignment
@@ -175,8 +172,8 @@ def test_agency_without_committee_needs_a_parent():
 
 
 def _role_findings(after, units, status=None):
-    from orgmodel.plugin.host import PluginHost
-    from orgmodel.analysis.rules import check_rules
+    from orgmodel import PluginHost
+    from orgmodel import check_rules
 
     pack = PluginHost().rule_packs().get("party")
     return sorted((f.unit, f.rule) for f in check_rules(after, [pack])

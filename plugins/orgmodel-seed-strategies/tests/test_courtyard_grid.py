@@ -3,11 +3,7 @@
 import numpy as np
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.model.plan import PlanBuilder
-from orgmodel.model.structure import Structure
+from orgmodel import apply, KindTable, PlanBuilder, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.courtyard_grid import CourtyardGrid
@@ -196,7 +192,7 @@ def test_bad_parameters(params, message):
 def test_households_need_data():
     s = hebei()
     cols = {k: v for k, v in s.members.columns.items() if k != "household"}
-    from orgmodel.model.structure import MemberTable
+    from orgmodel import MemberTable
 
     s2 = s.replace(members=MemberTable(ids=s.members.ids, columns=cols))
     with pytest.raises(UserError, match="params.grid_households: building 'c0b0' has no `households` attribute"):

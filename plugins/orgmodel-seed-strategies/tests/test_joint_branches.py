@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.model.structure import Structure
+from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.joint_branches import JointBranches

@@ -12,10 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.model.structure import Structure
+from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
@@ -340,8 +337,8 @@ def test_ties_needed_for_by_ties():
 
 
 def _role_findings(after: Structure, units: list[str], status: str | None = None) -> list[tuple[str, str]]:
-    from orgmodel.plugin.host import PluginHost
-    from orgmodel.analysis.rules import check_rules
+    from orgmodel import PluginHost
+    from orgmodel import check_rules
 
     pack = PluginHost().rule_packs().get("party")
     return sorted((f.unit, f.rule) for f in check_rules(after, [pack])

@@ -8,11 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.io.loader import build_baseline, load_scenario
-from orgmodel.model.structure import Structure
+from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies

@@ -3,10 +3,7 @@
 import numpy as np
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.model.structure import Structure
+from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.two_new import TwoNewCoverage
@@ -156,8 +153,8 @@ def test_no_parent_for_a_created_chamber_is_refused():
 
 
 def _role_findings(after, units, status=None):
-    from orgmodel.plugin.host import PluginHost
-    from orgmodel.analysis.rules import check_rules
+    from orgmodel import PluginHost
+    from orgmodel import check_rules
 
     pack = PluginHost().rule_packs().get("party")
     return sorted((f.unit, f.rule) for f in check_rules(after, [pack])

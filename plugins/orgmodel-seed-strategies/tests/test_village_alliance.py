@@ -3,10 +3,7 @@
 import numpy as np
 import pytest
 
-from orgmodel.model.apply import apply
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import KindTable
-from orgmodel.model.structure import Structure
+from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.village_alliance import VillageAlliance

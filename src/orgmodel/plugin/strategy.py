@@ -45,7 +45,9 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from orgmodel.analysis.rulebook import RuleBook
 from orgmodel.errors import UserError
+from orgmodel.model.scope import Locks, Scope
 from orgmodel.model.plan import Plan, PlanBuilder
 from orgmodel.model.structure import Structure
 
@@ -87,8 +89,14 @@ class Context:
     :ivar rng: a seeded ``numpy.random.Generator`` for this variant and step.
     :ivar variant: the variant's name; :ivar step: the step's index.
     :ivar strategy: the strategy's registered name.
-    :ivar as_of: the scenario's date, if any.
+    :ivar as_of: the scenario's date, if any (``None`` when the scenario gives none).
     :ivar extras: anything else the scenario provides (read-only mapping).
+    :ivar scope: the part of the structure the step may change (:class:`~orgmodel.model.scope.Scope`;
+        the whole structure by default).
+    :ivar locks: the units the step must leave alone (:class:`~orgmodel.model.scope.Locks`; none by
+        default).
+    :ivar rules: the rules in force (:class:`~orgmodel.analysis.rulebook.RuleBook`), e.g.
+        ``ctx.rules.limit("branch.max_size")``; empty when the scenario has no rule pack.
     """
 
     structure: Structure
@@ -101,6 +109,15 @@ class Context:
     templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     as_of: dt.date | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    scope: Scope | None = None
+    locks: Locks | None = None
+    rules: RuleBook = field(default_factory=RuleBook)
+
+    def __post_init__(self) -> None:
+        if self.scope is None:
+            object.__setattr__(self, "scope", Scope.of(self.structure))
+        if self.locks is None:
+            object.__setattr__(self, "locks", Locks.of(self.structure))
 
     @classmethod
     def for_structure(cls, structure: Structure, *, seed: int = 0, **kwargs: Any) -> Context:

@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from orgmodel.analysis.rulebook import RuleBook, rule_book_for
 from orgmodel.model.apply import apply
 from orgmodel.errors import InvariantError, PlanError, PluginError, UserError
 from orgmodel.io.loader import Scenario, build_baseline, load_scenario
@@ -145,6 +146,7 @@ class Engine:
         for name in variants or ():
             if name not in names:
                 raise UserError(f"no variant {name!r} in {scenario.path} (have: {', '.join(names) or 'none'})")
+        rules = rule_book_for(scenario, self.plugins)
         results = []
         for i, variant in enumerate(scenario.spec.variants):
             if variants and variant.name not in variants:
@@ -152,14 +154,14 @@ class Engine:
             structure = base
             steps = []
             for j, (step, prep) in enumerate(zip(variant.steps, prepared[i], strict=True)):
-                plan = self._propose(scenario, base, structure, variant.name, i, j, step, prep)
+                plan = self._propose(scenario, base, structure, variant.name, i, j, step, prep, rules)
                 structure = self._apply(scenario, structure, plan, variant.name, i, j, prep)
                 steps.append(StepResult(j, prep.kind, prep.name, plan, structure))
             results.append(VariantResult(variant.name, variant.label, variant.description, tuple(steps), structure))
         return RunResult(scenario=scenario, baseline=base, variants=tuple(results))
 
     def _propose(self, scenario: Scenario, base: Structure, structure: Structure, variant: str, i: int, j: int,
-                 step: Any, prep: _Prepared) -> Plan:
+                 step: Any, prep: _Prepared, rules: RuleBook) -> Plan:
         if prep.kind == "manual":
             return Plan(strategy="manual", fingerprint=structure.fingerprint, operations=list(step.operations))
         ctx = Context(
@@ -172,6 +174,7 @@ class Engine:
             params=prep.raw_params,
             templates=getattr(prep.strategy, "templates", {}) or {},
             as_of=scenario.spec.as_of,
+            rules=rules,
         )
         try:
             plan = prep.strategy.propose(ctx, prep.params)

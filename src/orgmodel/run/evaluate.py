@@ -17,7 +17,8 @@ from orgmodel.run.engine import RunResult
 from orgmodel.analysis.metrics import MeasureContext, Value, measure
 from orgmodel.model.plan import Plan
 from orgmodel.plugin.host import PluginHost
-from orgmodel.analysis.rules import Approval, Finding, RulePack, check_rules, load_rule_pack
+from orgmodel.analysis.rulebook import rule_packs_for as _rule_packs_for
+from orgmodel.analysis.rules import Approval, Finding, RulePack, check_rules
 from orgmodel.model.structure import Structure
 
 __all__ = ["VariantEvaluation", "evaluate", "changes_between", "rule_packs_for"]
@@ -44,36 +45,8 @@ class VariantEvaluation:
 
 
 def rule_packs_for(result: RunResult, plugins: PluginHost) -> list[RulePack]:
-    """The rule packs a scenario asks for: named packs (default all of its domain) and files."""
-    spec = result.scenario.spec.rules
-    registry = plugins.rule_packs()
-    domain = result.scenario.spec.domain
-    if spec.packs is None:
-        packs = [p for p in registry if p.domain == domain]
-    else:
-        packs = []
-        for i, name in enumerate(spec.packs):
-            if name not in registry:
-                have = ", ".join(registry.names()) or "none installed"
-                raise result.scenario.error(("rules", "packs", i), f"unknown rule pack {name!r} (available: {have})")
-            packs.append(registry.get(name))
-    for rel in spec.files:
-        packs.append(load_rule_pack(result.scenario.folder / rel))
-    known = {r.id for p in packs for r in p.rules}
-    for key in ("enable", "disable"):
-        for i, rule in enumerate(getattr(spec, key)):
-            if rule not in known:
-                raise result.scenario.error(("rules", key, i), f"unknown rule {rule!r}")
-    approvable = {r.id for p in packs for r in p.rules if r.approvable}
-    for i, approval in enumerate(spec.approvals):
-        # an approval that cannot take effect must not be silently ignored
-        if approval.rule not in known:
-            raise result.scenario.error(("rules", "approvals", i, "rule"), f"unknown rule {approval.rule!r}")
-        if approval.rule not in approvable:
-            have = ", ".join(sorted(approvable)) or "none"
-            raise result.scenario.error(("rules", "approvals", i, "rule"),
-                                        f"rule {approval.rule!r} allows no approval (approvable: {have})")
-    return packs
+    """The rule packs of the run's scenario (see :func:`orgmodel.analysis.rulebook.rule_packs_for`)."""
+    return _rule_packs_for(result.scenario, plugins)
 
 
 def evaluate(result: RunResult, plugins: PluginHost) -> list[VariantEvaluation]:

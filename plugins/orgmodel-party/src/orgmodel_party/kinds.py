@@ -49,7 +49,7 @@ of the tags ``team:learning`` (学习教育型), ``team:culture`` (文化艺术�
 Name templates use ``{host}`` (the name of the host the unit is built on), e.g. a branch on the
 residential area 鹤北一 is named ``鹤北一党支部``.
 
->>> from orgmodel.model.kinds import KindTable
+>>> from orgmodel import KindTable
 >>> kinds = KindTable(PARTY_PACK)
 >>> kinds["party.branch"].label_zh, kinds["party.group"].allowed_parents
 ('党支部', ('party.branch',))
@@ -61,7 +61,7 @@ residential area 鹤北一 is named ``鹤北一党支部``.
 
 from __future__ import annotations
 
-from orgmodel.model.kinds import DomainPack, UnitKind
+from orgmodel import DomainPack, UnitKind
 
 __all__ = ["PARTY_PACK", "TAGS", "TEAM_TAGS", "ORG_KINDS", "HOST_KINDS"]
 

@@ -1,6 +1,6 @@
 """Party-specific metrics: backbone ratio, team alignment, coverage of host units.
 
->>> from orgmodel.analysis.metrics import MeasureContext, measure
+>>> from orgmodel import MeasureContext, measure
 >>> from orgmodel.testing import contract_baselines
 >>> s = contract_baselines("party", only=("tiny",))["tiny"]
 >>> values = {v.name: v.value for v in measure(MeasureContext(s), PARTY_METRICS)}
@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgmodel.analysis.metrics import MeasureContext, Metric, Value
+from orgmodel import MeasureContext, Metric, Value
 
 __all__ = ["PARTY_METRICS", "BACKBONE_ROLES"]
 

@@ -4,7 +4,7 @@ Installed distributions are found through the entry point
 ``[project.entry-points.orgmodel] party = "orgmodel_party.plugin"``, exactly as a third party's
 plugin would be.
 
->>> from orgmodel.plugin.host import PluginHost
+>>> from orgmodel import PluginHost
 >>> import orgmodel_party.plugin as plugin
 >>> host = PluginHost(plugins={"party": plugin}, autoload=False)
 >>> host.domain_pack("party").label_zh
@@ -30,7 +30,7 @@ def register_rule_packs(register) -> None:  # type: ignore[no-untyped-def]
     """Register the party rule pack (``rules.yaml``: the regulations of RULES.md as data)."""
     from pathlib import Path
 
-    from orgmodel.analysis.rules import load_rule_pack
+    from orgmodel import load_rule_pack
 
     register(load_rule_pack(Path(__file__).with_name("rules.yaml")))
 

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 from orgmodel_party.metrics import BACKBONE_ROLES
 
-from orgmodel.errors import UserError
+from orgmodel import NO_UNIT, Structure, UserError
 from orgmodel.analysis.rules import COMMITTEE_ROLES
-from orgmodel.model.structure import NO_UNIT, Structure
 
 #: Tags of units that coordinate or overlay others and are never a village's "own" organisation.
 OVERLAY_TAGS = ("alliance", "industry")

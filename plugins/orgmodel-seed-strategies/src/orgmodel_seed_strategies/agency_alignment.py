@@ -30,9 +30,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import UNPLACED
-from orgmodel.plugin.strategy import Strategy
+from orgmodel import UNPLACED, Strategy, UserError
 
 from ._structure_helpers import (
     ROLE_TEMPLATES,

@@ -37,9 +37,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orgmodel.errors import UserError
-from orgmodel.plugin.strategy import Strategy
-from orgmodel.model.structure import Structure
+from orgmodel import Strategy, Structure, UserError
 
 from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
 from .split_branch import (

@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel.errors import UserError
-from orgmodel.plugin.strategy import Strategy
+from orgmodel import Strategy, UserError
 
 from ._structure_helpers import (
     ancestor_of_kind,

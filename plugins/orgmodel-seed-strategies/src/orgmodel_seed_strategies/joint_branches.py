@@ -40,9 +40,7 @@ import networkx as nx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel.errors import UserError
-from orgmodel.plugin.strategy import Strategy
-from orgmodel.model.structure import Structure
+from orgmodel import Strategy, Structure, UserError
 
 from .split_branch import branch_kind_mask, host_ancestors, new_key, scope_mask
 

@@ -39,9 +39,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
-from orgmodel.errors import UserError
-from orgmodel.plugin.strategy import Strategy
-from orgmodel.model.structure import Structure
+from orgmodel import Strategy, Structure, UserError
 
 from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
 

@@ -45,8 +45,7 @@ import numpy as np
 from orgmodel_party.metrics import BACKBONE_ROLES
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from orgmodel.errors import UserError
-from orgmodel.plugin.strategy import Strategy
+from orgmodel import Strategy, UserError
 
 __all__ = ["TeamBranches"]
 

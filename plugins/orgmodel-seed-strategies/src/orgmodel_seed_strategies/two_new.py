@@ -29,9 +29,7 @@ import datetime as dt
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel.errors import UserError
-from orgmodel.model.kinds import EXTERNAL, UNPLACED
-from orgmodel.plugin.strategy import Strategy
+from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError
 
 from ._structure_helpers import (
     ROLE_TEMPLATES,

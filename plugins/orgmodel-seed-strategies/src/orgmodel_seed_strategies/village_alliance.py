@@ -22,8 +22,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel.errors import UserError
-from orgmodel.plugin.strategy import Strategy
+from orgmodel import Strategy, UserError
 
 from ._structure_helpers import (
     ancestor_of_kind,
