@@ -121,3 +121,17 @@ def test_every_rule_quantity_and_party_rule_is_documented() -> None:
         assert f"`{quantity}`" in text, quantity
     for rule in PluginHost().rule_packs().get("party").rules:
         assert f"`{rule.id}`" in text, rule.id
+
+
+def test_every_member_column_is_documented_with_its_dtype() -> None:
+    from orgmodel.model.structure import MEMBER_CORE_COLUMNS, MEMBER_KNOWN_ATTRIBUTES
+    from orgmodel.testing_data import tiny_structure
+
+    text = _text("plugins.md")
+    section = text[text.index("### Member columns"):]
+    section = section[: section.index("\n## ")]
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([\w\[\]]+)`", section, re.M))
+    declared = {**MEMBER_CORE_COLUMNS, **MEMBER_KNOWN_ATTRIBUTES}
+    assert rows == declared
+    columns = tiny_structure().members.columns
+    assert {name: str(columns[name].dtype) for name in declared} == declared  # the docs say what is built
