@@ -664,3 +664,32 @@ def test_a_bad_strategy_fails_every_time_it_is_asked_for():
     for _ in range(2):
         with pytest.raises(PluginError, match="no pydantic Params model"):
             host.strategies()
+
+
+def test_core_calls_hooks_only_through_the_host():
+    """No module but the host reaches pluggy's untyped ``manager.hook.<name>`` (tox 4's rule)."""
+    import ast
+
+    def untyped_call(node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Attribute) and node.attr == "hook"):
+            return False
+        owner = node.value
+        return (isinstance(owner, ast.Attribute) and owner.attr == "manager") or (
+            isinstance(owner, ast.Name) and owner.id in ("pm", "manager"))
+
+    def imports_pluggy(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Import) and any(a.name == "pluggy" for a in node.names)) or (
+            isinstance(node, ast.ImportFrom) and node.module == "pluggy")
+
+    core = Path(__file__).resolve().parents[1] / "src" / "orgmodel"
+    found = []
+    for path in sorted(core.rglob("*.py")):
+        if path.relative_to(core).parts[0] == "plugin":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if untyped_call(node) or imports_pluggy(node):
+                found.append(f"{path.relative_to(core).as_posix()}:{node.lineno}")
+    assert found == []
+    probe = ast.parse("host.manager.hook.register_strategies\npm.hook.x\nargs.hook\nimport pluggy\n")
+    flagged = [any(untyped_call(x) or imports_pluggy(x) for x in ast.walk(n)) for n in probe.body]
+    assert flagged == [True, True, False, True]
