@@ -496,3 +496,17 @@ def test_contract_params_must_be_a_sequence_of_mappings():
     host_plugin = type("P", (), {"register_strategies": staticmethod(hookimpl(lambda register: register(Wrong())))})
     with pytest.raises(ContractFailure, match="contract_params must be a non-empty sequence of mappings"):
         contract_cases(PluginHost({"wrong": host_plugin}, autoload=False))
+
+
+class NeedsNoDate(MergeSmall):
+    """Fails loudly if the kit ever gives a date: plugins.md promises ``ctx.as_of`` is None here."""
+
+    name = "needs-no-date"
+
+    def propose(self, ctx, params):
+        assert ctx.as_of is None, ctx.as_of
+        return super().propose(ctx, params)
+
+
+def test_the_contract_baselines_give_no_as_of():
+    assert sorted(check_strategy(NeedsNoDate(), only=FEW, processes=False)) == sorted(FEW)
