@@ -38,6 +38,7 @@ from orgmodel.model.kinds import (  # noqa: E402
     UnitKind,
     check_pack_name,
 )
+from orgmodel.model.naming import zh_numeral  # noqa: E402
 from orgmodel.model.plan import Plan, PlanBuilder, Reason  # noqa: E402
 from orgmodel.model.scope import Locks, Scope, subtree_mask  # noqa: E402
 from orgmodel.model.structure import NO_UNIT, MemberTable, Role, Structure, Unit  # noqa: E402
@@ -52,6 +53,7 @@ __all__ = [
     "UnitKind", "DomainPack", "KindTable", "CORE_KINDS", "UNPLACED", "EXTERNAL", "check_pack_name",
     "Plan", "PlanBuilder", "Reason", "apply",
     "Scope", "Locks", "subtree_mask",
+    "zh_numeral",
     # plugins
     "hookimpl", "PluginHost", "AUTOLOAD_ENV",
     "Strategy", "Context", "NoParams", "rng_for", "seed_for",

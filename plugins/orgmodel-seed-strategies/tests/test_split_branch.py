@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.split_branch import SplitBranch, key_affinity, rebalance, tie_affinity
@@ -84,11 +84,10 @@ def test_registered():
 
 
 @pytest.mark.parametrize("by", ["building", "category"])
-def test_contract(by):
-    plans = check_strategy(STRATEGY, {"by": by})
+def test_on_the_contract_baselines(by):
     # the 329-member branch is split into parts within the size rule
     base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    after = apply(base, plans["branch-of-329"], variant="contract", step=0)
+    after = apply(base, STRATEGY.propose_on(base, {"by": by}), variant="contract", step=0)
     parts = [u for u in _branches(after) if u == "b0" or after.unit(u).attrs.get("split_from") == "b0"]
     assert len(parts) >= 7
     assert all(after.size(u) <= 50 for u in parts)
@@ -97,10 +96,11 @@ def test_contract(by):
 
 
 def test_contract_ties_refuses_without_ties():
-    plans = check_strategy(STRATEGY, {"by": "ties"}, processes=False)
-    # baselines with no branch above 50 give empty plans; the ones with one refuse (no ties)
-    assert "branch-of-329" not in plans and "generated-10000" not in plans
-    assert plans["tiny"].operations == []
+    bases = contract_baselines("party", only=("tiny", "branch-of-329"))
+    # a baseline with no branch above 50 gives an empty plan; one with such a branch refuses (no ties)
+    assert STRATEGY.propose_on(bases["tiny"], {"by": "ties"}).operations == []
+    with pytest.raises(UserError):
+        STRATEGY.propose_on(bases["branch-of-329"], {"by": "ties"})
 
 
 # -- by ties --------------------------------------------------------------------------------------

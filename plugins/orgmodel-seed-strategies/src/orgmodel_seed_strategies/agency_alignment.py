@@ -110,6 +110,12 @@ class AgencyAlignment(Strategy):
                                     "from 25) for each new branch from the members placed in it, backbone first")
         scope: list[str] | None = Field(None, description="unit ids: only these agencies")
 
+    def contract_structures(self, kinds):
+        """An agency with bureaus and divisions, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import agency
+
+        return {"agency": agency(kinds)}
+
     def propose(self, ctx, params):
         s = ctx.structure
         check_scope(s, self.name, params.scope)

@@ -156,6 +156,11 @@ class CategoryBranches(Strategy):
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = (  # what the contract kit checks it with
+        {},
+        {"categories": ["retired"], "max_size": 20, "keep_backbone": False},
+    )
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
         plan = ctx.plan()

@@ -90,6 +90,8 @@ class CommunityJoint(Strategy):
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
         scope: list[str] | None = Field(None, description="unit ids limiting which villages are joined by default")
 
+    contract_params = ({"villages": ["h0", "h1", "h2"]},)  # the villages of the contract baselines
+
     def propose(self, ctx, params):
         s = ctx.structure
         check_scope(s, self.name, params.scope)

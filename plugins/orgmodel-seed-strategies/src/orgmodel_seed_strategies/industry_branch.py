@@ -83,6 +83,8 @@ class IndustryBranch(Strategy):
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
         scope: list[str] | None = Field(None, description="unit ids limiting which associations and members count")
 
+    contract_params = ({"association": "t0"},)  # a team of the contract baselines stands in for one
+
     def propose(self, ctx, params):
         s = ctx.structure
         check_scope(s, self.name, params.scope)

@@ -119,6 +119,8 @@ class JointBranches(Strategy):
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = ({}, {"group_by": "trade", "max_units": 2})  # what the contract kit checks it with
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
         plan = ctx.plan()

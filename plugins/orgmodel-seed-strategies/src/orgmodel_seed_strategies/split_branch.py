@@ -397,6 +397,8 @@ class SplitBranch(Strategy):
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = ({"by": "building"}, {"by": "category"}, {"by": "ties"})  # what the contract kit checks
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
         plan = ctx.plan()

@@ -105,6 +105,12 @@ class TwoNewCoverage(Strategy):
         parent: str | None = Field(None, description="organisation unit the new branches sit under (default: the street/township committee)")
         scope: list[str] | None = Field(None, description="unit ids limiting which firms are covered")
 
+    def contract_structures(self, kinds):
+        """Small firms and a chamber of commerce, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import firms
+
+        return {"firms": firms(kinds)}
+
     def propose(self, ctx, params):
         s = ctx.structure
         check_scope(s, self.name, params.scope)
