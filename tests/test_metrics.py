@@ -98,10 +98,10 @@ def test_branch_size_statistics() -> None:
         "branch_size.median": 5.0,
         "branch_size.p90": pytest.approx(49.0),  # [2, 5, 60]: 5 + 0.8 * 55
         "branch_size.max": 60.0,
-        "branch_size.over_50": 1.0,
-        "branch_size.over_100": 0.0,
-        "branch_size.under_3_full": 1.0,  # b2
     }
+    # the limits are the party rule pack's, measured by the party pack's branch_limits
+    assert only("branch_limits", vals(org())) == {
+        "branch_limits.over_50": 1.0, "branch_limits.over_100": 0.0, "branch_limits.under_3_full": 1.0}  # b3; b2
     v = values(org())
     assert v["branch_size.max"].direction == "lower" and v["branch_size.count"].direction == "neutral"
     assert v["branch_size.max"].unit == "人" and v["branch_size.max"].label_en == "largest branch"
@@ -110,10 +110,11 @@ def test_branch_size_statistics() -> None:
 def test_branch_size_over_100_and_boundaries() -> None:
     units = BASE_UNITS + [{"id": f"b{i}", "kind": "party.branch", "parent": "wc", "built_on": ["ra"]} for i in range(4)]
     members = people("a", "b0", 50) + people("b", "b1", 51) + people("c", "b2", 100) + people("d", "b3", 99, 2)
-    got = only("branch_size", vals(Structure.from_records(KINDS, units=units, members=members)))
-    assert got["branch_size.over_50"] == 3.0  # 51, 100, 101; 50 is not over 50
-    assert got["branch_size.over_100"] == 1.0  # 101 (99 full + 2 probationary: all members count)
-    assert got["branch_size.median"] == 75.5
+    s = Structure.from_records(KINDS, units=units, members=members)
+    got = only("branch_limits", vals(s))
+    assert got["branch_limits.over_50"] == 3.0  # 51, 100, 101; 50 is not over 50
+    assert got["branch_limits.over_100"] == 1.0  # 101 (99 full + 2 probationary: all members count)
+    assert only("branch_size", vals(s))["branch_size.median"] == 75.5
 
 
 def test_branch_size_without_branches_is_empty_not_zero() -> None:
