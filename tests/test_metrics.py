@@ -421,3 +421,51 @@ def test_a_failing_metric_through_orgmodel_run_is_one_line_naming_it(
     assert "metric boom failed: RuntimeError: no fuse" in err
     assert "boomer" in err  # the plugin that registered it
     assert not out.exists()
+
+
+# -- seed 000's cycle, big tree and lever (party metrics) -------------------------------------------
+
+
+def test_cycle_counts_overdue_and_due_renewals_by_the_rule_pack_terms() -> None:
+    import datetime as dt
+
+    s = org()  # everything under wc, which is built on the community: 5-year terms
+    b = PlanBuilder(s)
+    b.set_attributes("b1", attrs={"elected": "2018-06-01", "member_meetings_last_year": 4}, reason="r")  # 6 years: overdue
+    b.set_attributes("b2", attrs={"elected": "2019-09-01", "member_meetings_last_year": 2}, reason="r")  # 4.8: due
+    b.set_attributes("b3", attrs={"elected": "2022-01-01"}, reason="r")  # 2.5: neither
+    s2 = apply(s, b.build())
+    got = only("cycle", vals(s2, as_of=dt.date(2024, 6, 30)))
+    assert got == {"cycle.overdue": 1.0, "cycle.due": 1.0, "cycle.meetings": 50.0}
+    missing = values(s2)  # no as_of: not measured, never 0
+    assert missing["cycle.overdue"].value is None and "as_of" in missing["cycle.overdue"].note
+    assert values(org(), as_of=dt.date(2024, 6, 30))["cycle.due"].value is None
+
+
+def test_tree_reach_counts_organisations_reached_and_rooted() -> None:
+    units = BASE_UNITS + [
+        {"id": "t1", "kind": "party.team", "name": "歌咏队", "parent": "ra"},
+        {"id": "t2", "kind": "party.team", "name": "巡逻队", "parent": "ra"},
+        {"id": "f1", "kind": "party.enterprise", "name": "一厂", "parent": "ra"},
+        {"id": "f2", "kind": "party.enterprise", "name": "二厂", "parent": "ra"},
+        {"id": "b1", "kind": "party.branch", "name": "一支部", "parent": "wc", "built_on": ["t1"]},
+        {"id": "b2", "kind": "party.branch", "name": "二支部", "parent": "wc", "built_on": ["ra"]},
+    ]
+    members = people("a", "b1", 3) + people("b", "b2", 3, home_host="f1")
+    s = Structure.from_records(KINDS, units=units, members=members, participation=[("b0", "t2")])
+    got = only("tree", vals(s))
+    # t1 rooted (b1 on it), t2 reached (b0 takes part), f1 reached (b's work there), f2 not reached
+    assert got == {"tree.reach": 75.0, "tree.rooted": 25.0, "tree.weakest_area": 75.0}
+
+
+def test_lever_counts_members_reached_through_a_backbone_person() -> None:
+    roles = [{"unit": "b1", "role": "secretary", "person": "a0"}, {"unit": "g1", "role": "group_leader", "person": "a1"}]
+    s = org()
+    s2 = Structure.from_records(KINDS, units=[{"id": u, "kind": s.unit(u).kind, "name": s.unit(u).name,
+                                               "parent": s.unit(u).parent, "built_on": list(s.built_on(u))}
+                                              for u in s.unit_ids()],
+                                members=people("a", "b1", 4, 1) + people("b", "b2", 2), roles=roles)
+    got = only("lever", vals(s2))
+    assert got["lever.reached"] == pytest.approx(100.0 * 5 / 7)  # b1's five; b2 has no backbone person
+    assert got["lever.reached_per_backbone"] == 2.5  # 5 members, 2 backbone people
+    assert got["lever.teams_per_backbone"] == 0.0

@@ -119,3 +119,15 @@ def test_may_hold_follows_the_office_rule() -> None:
     assert book.may_hold(s, "group_leader", codes).tolist() == [True, True, True]
     assert RuleBook([RulePack(name="p", domain="toy", rules=[office])], disable=["office"]).may_hold(
         s, "chair", codes).dtype == np.bool_
+
+
+def test_approvers_name_who_approves_a_unit_from_rule_data() -> None:
+    from orgmodel.analysis.rules import approvers
+
+    s = tiny_structure()
+    gb_rule = rule("members_subtree", id="gb.size", subject=Subject(kinds=["toy.general_branch"]), min=50,
+                   approvable=True, approver_zh="上级", approver_en="the unit above")
+    plain = rule("members", id="b.size", subject=Subject(kinds=["toy.branch"]), max=50)
+    got = approvers(s, [RulePack(name="p", domain="toy", rules=[gb_rule, plain])], ["gb", "b1", "nope"])
+    assert got == {"gb": [{"rule": "gb.size", "approver_zh": "上级", "approver_en": "the unit above"}], "b1": []}
+    assert approvers(s, [RulePack(name="p", domain="toy", rules=[gb_rule])], ["gb"], disable=["gb.size"]) == {"gb": []}

@@ -940,3 +940,18 @@ def test_a_misspelt_kind_in_a_rule_file_names_file_line_rule_and_the_nearest_kin
     for word in ("local-district", "local.min_5_exclusive", "'party.brnach'", "'party.branch'"):
         assert word in message
     assert "\n" not in message
+
+
+def test_scenario_rule_file_with_a_misspelt_kind_is_one_line_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _scenario(tmp_path)
+    text = LOCAL_PACK.replace("subject: {kinds: [party.branch], tags_none: [team]}",
+                              "subject: {kinds: [party.brnach], tags_none: [team]}")
+    (tmp_path / "district.yaml").write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    subject: {kinds: [party.brnach], tags_none: [team]}") + 1
+    assert main(["run", str(path)]) == 2
+    message = _error_line(capsys)
+    assert f"district.yaml:{line}:" in message, message
+    for word in ("local-district", "local.branch_max_40", "'party.brnach'", "did you mean 'party.branch'"):
+        assert word in message, message
+    assert not (tmp_path / "out").exists()

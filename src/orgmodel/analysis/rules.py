@@ -43,6 +43,7 @@ __all__ = [
     "check_rules",
     "load_rule_pack",
     "as_linear_constraints",
+    "approvers",
 ]
 
 Severity = Literal["error", "warning", "approval"]
@@ -650,6 +651,37 @@ def as_linear_constraints(pack: RulePack, s: Structure, *, enable: Sequence[str]
             out.append({"rule": rule.id, "unit": str(s.units.ids[code]), "quantity": rule.quantity,
                         "lo": rule.min, "hi": rule.max, "strict_lo": not rule.min_inclusive,
                         "strict_hi": not rule.max_inclusive})
+    return out
+
+
+def approvers(s: Structure, packs: Sequence[RulePack], units: Sequence[str], *, enable: Sequence[str] = (),
+              disable: Sequence[str] = ()) -> dict[str, list[dict[str, str]]]:
+    """Who approves, by unit: the rules with an approver whose subject names the unit.
+
+    For each of ``units`` (ids; units the structure lacks are left out), the active rules with
+    ``approver_zh``/``approver_en`` whose subject (``when`` conditions aside) includes the unit,
+    as ``{"rule", "approver_zh", "approver_en"}`` in rule order. The report uses it to say from
+    whom a founded, dissolved or retyped unit needs approval.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> pack = RulePack(name="d", domain="toy", rules=[Rule(id="gb.size", title_zh="", title_en="", severity="warning",
+    ...     subject=Subject(kinds=["toy.general_branch"]), quantity="members_subtree", min=5, source="s",
+    ...     approvable=True, approver_zh="上级", approver_en="the unit above")])
+    >>> approvers(tiny_structure(), [pack], ["gb", "b1"])
+    {'gb': [{'rule': 'gb.size', 'approver_zh': '上级', 'approver_en': 'the unit above'}], 'b1': []}
+    """
+    q = _Quantities(s, None)
+    codes = {u: s.unit_code(u) for u in units if s.has_unit(u)}
+    out: dict[str, list[dict[str, str]]] = {u: [] for u in codes}
+    for pack in packs:
+        for rule in pack.rules:
+            if not (rule.approver_zh or rule.approver_en) or not _is_on(rule, enable, disable):
+                continue
+            mask = _subject_mask(s, rule, q, when=False)
+            for unit, code in codes.items():
+                if mask[code]:  # type: ignore[index]
+                    out[unit].append({"rule": rule.id, "approver_zh": rule.approver_zh or "",
+                                      "approver_en": rule.approver_en or ""})
     return out
 
 
