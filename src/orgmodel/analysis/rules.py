@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from orgmodel.errors import UserError
+from orgmodel.errors import SpecError, UserError
 from orgmodel.model.kinds import KindTable
 from orgmodel.model.structure import Structure
 
@@ -255,8 +255,6 @@ class RulePack(_Model):
                     hint = f" (did you mean {near[0]!r}?)" if near else f" (domain {kinds.name} has no such kind)"
                     message = f"rule {rule.id}: {name}: unknown kind {kind!r}{hint}"
                     if self._origin is not None:
-                        from orgmodel.errors import SpecError
-
                         file, locator = self._origin
                         line, column = locator.locate(("rules", i, *name.split("."), j))
                         raise SpecError(f"rule pack {self.name}: {message}", file=file, line=line, column=column)
