@@ -20,6 +20,18 @@ True
 3.0
 >>> book.limit("no.such.rule", default=7)
 7
+
+:meth:`RuleBook.may_hold` answers whether members may hold an office, from the rules that count
+office holders who are not full members (quantity ``role_holders_not_full``):
+
+>>> from orgmodel.testing_data import tiny_structure
+>>> office = Rule(id="office.full_only", title_zh="", title_en="", severity="error", quantity="role_holders_not_full",
+...               roles=["secretary"], max=0, source="demo")
+>>> s = tiny_structure()
+>>> RuleBook([RulePack(name="o", domain="toy", rules=[office])]).may_hold(s, "secretary", s.member_codes(["m3", "m4"]))
+array([ True, False])
+>>> book.may_hold(s, "secretary", s.member_codes(["m3", "m4"]))  # no such rule: any active member
+array([ True,  True])
 """
 
 from __future__ import annotations
@@ -27,7 +39,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+
 from orgmodel.analysis.rules import Rule, RulePack, _is_on, load_rule_pack
+from orgmodel.model.kinds import KindTable
+from orgmodel.model.structure import Structure
 
 if TYPE_CHECKING:
     from orgmodel.io.loader import Scenario
@@ -66,6 +82,28 @@ class RuleBook:
         value = None if rule is None else getattr(rule, bound)
         return default if value is None else value
 
+    def roles(self, rule_id: str) -> tuple[str, ...]:
+        """The roles an active rule counts (its ``roles`` field), or ``()``."""
+        rule = self._active.get(rule_id)
+        return tuple(rule.roles) if rule is not None else ()
+
+    def full_only_roles(self) -> tuple[str, ...]:
+        """Roles that only full members may hold: those of active rules on ``role_holders_not_full``
+        with an upper bound of 0 (sorted)."""
+        return tuple(sorted({role for r in self._active.values()
+                             if r.quantity == "role_holders_not_full" and r.max == 0 for role in r.roles}))
+
+    def may_hold(self, structure: Structure, role: str, member_codes: np.ndarray) -> np.ndarray:
+        """Whether each member (by code) may hold ``role``: active, and full where the rules say so.
+
+        One bulk lookup: a boolean array in the order of ``member_codes``.
+        """
+        codes = np.asarray(member_codes, dtype=np.int64)
+        ok = np.asarray(structure.members["active"])[codes]
+        if role in self.full_only_roles():
+            ok = ok & np.asarray(structure.full_mask)[codes]
+        return ok
+
 
 def rule_packs_for(scenario: Scenario, plugins: PluginHost) -> list[RulePack]:
     """The rule packs a scenario asks for: named packs (default all of its domain) and files.
@@ -87,6 +125,10 @@ def rule_packs_for(scenario: Scenario, plugins: PluginHost) -> list[RulePack]:
             packs.append(registry.get(name))
     for rel in spec.files:
         packs.append(load_rule_pack(scenario.folder / rel))
+    kinds = KindTable(plugins.domain_pack(domain))
+    for pack in packs:
+        if pack.domain == domain:  # a pack of another domain is refused when it is checked
+            pack.check_kinds(kinds)  # a misspelt kind is an error naming the pack, rule and kind
     known = {r.id for p in packs for r in p.rules}
     for key in ("enable", "disable"):
         for i, rule in enumerate(getattr(spec, key)):

@@ -9,10 +9,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from orgmodel_party.metrics import BACKBONE_ROLES
+from orgmodel_party.metrics import BACKBONE_ROLES, COMMITTEE_ROLES
 
 from orgmodel import NO_UNIT, Structure, UserError
-from orgmodel.analysis.rules import COMMITTEE_ROLES
 
 #: Tags of units that coordinate or overlay others and are never a village's "own" organisation.
 OVERLAY_TAGS = ("alliance", "industry")
