@@ -150,12 +150,7 @@ WALLS = [
         id="model-is-the-ground-floor",
         marks=_open("model", "Structure's notebook display imports orgmodel.render (moving to the render side)"),
     ),
-    pytest.param(
-        plugin_imports_private_names,
-        id="plugins-import-the-public-api",
-        marks=_open("plugins", "the seed strategies' _structure_helpers imports COMMITTEE_ROLES from"
-                     " orgmodel.analysis.rules (the committee rules move to the party pack)"),
-    ),
+    pytest.param(plugin_imports_private_names, id="plugins-import-the-public-api"),
     pytest.param(
         render_or_report_computes,
         id="render-and-report-only-read",
