@@ -50,6 +50,7 @@ from orgmodel.model.touch import find_breach
 from orgmodel.plugin.host import PluginHost
 from orgmodel.io.scenario import ManualStep, StrategyStep
 from orgmodel.plugin.strategy import Context, rng_for
+from orgmodel.run.progress import CancelFlag, ProgressCallback, Tracker
 from orgmodel.model.structure import Structure
 
 __all__ = ["Engine", "StepResult", "VariantResult", "RunResult", "load_scenario"]
@@ -140,8 +141,17 @@ class Engine:
         *,
         baseline: Structure | None = None,
         variants: Sequence[str] | None = None,
+        progress: ProgressCallback = None,
+        cancel: CancelFlag = None,
     ) -> RunResult:
-        """Apply the scenario's variants (all, or those named) to its baseline."""
+        """Apply the scenario's variants (all, or those named) to its baseline.
+
+        ``progress`` receives a :class:`~orgmodel.run.progress.Progress` of stage ``run`` before
+        the first step and after each step; ``cancel`` is checked before every step and raises
+        :class:`~orgmodel.run.progress.Cancelled` (see :mod:`orgmodel.run.progress`).
+        """
+        tracker = Tracker(progress, cancel)
+        tracker.check()
         prepared = self.prepare(scenario)
         base = baseline if baseline is not None else build_baseline(scenario, self.plugins)
         names = [v.name for v in scenario.spec.variants]
@@ -149,20 +159,27 @@ class Engine:
             if name not in names:
                 raise UserError(f"no variant {name!r} in {scenario.path} (have: {', '.join(names) or 'none'})")
         rules = rule_book_for(scenario, self.plugins)
+        chosen = [(i, v) for i, v in enumerate(scenario.spec.variants) if not variants or v.name in variants]
+        total = sum(len(v.steps) for _, v in chosen)
+        done = 0
+        tracker.send("run", done, total, f"{len(chosen)} variant(s), {total} step(s)")
         results = []
-        for i, variant in enumerate(scenario.spec.variants):
-            if variants and variant.name not in variants:
-                continue
+        for i, variant in chosen:
             structure = base
             steps = []
             for j, (step, prep) in enumerate(zip(variant.steps, prepared[i], strict=True)):
+                tracker.check()
                 scope, locks = self._reach(scenario, structure, i, j, step)
                 plan = self._propose(scenario, base, structure, variant.name, i, j, step, prep, rules, scope, locks)
                 after = self._apply(scenario, structure, plan, variant.name, i, j, prep)
                 self._check_reach(scenario, structure, after, plan, variant.name, i, j, prep, scope, locks)
                 structure = after
                 steps.append(StepResult(j, prep.kind, prep.name, plan, structure))
+                done += 1
+                tracker.send("run", done, total, f"{variant.name}: step {j} ({prep.name})")
             results.append(VariantResult(variant.name, variant.label, variant.description, tuple(steps), structure))
+        if total == 0:
+            tracker.send("run", 1, 1, "no steps to apply")
         return RunResult(scenario=scenario, baseline=base, variants=tuple(results))
 
     @staticmethod
