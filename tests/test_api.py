@@ -182,7 +182,8 @@ def test_validate_returns_the_counts_and_refuses_bad_steps(scenario: Path) -> No
     checked = api.validate(scenario, plugins=plugins())
     assert (checked.units, checked.members, checked.variants) == (4, 4, ("status-quo", "merge", "move"))
     scenario.write_text(SCENARIO.replace("locks: [b2]", "locks: [b9]"), encoding="utf-8")
-    with pytest.raises(UserError, match=r"s.yaml:\d+:\d+: variants\[2\].steps\[0\].locks\[0\]: unknown unit 'b9'"):
+    where = r"s.yaml:\d+:\d+: variants\[2\].steps\[0\].locks\[0\]: "
+    with pytest.raises(UserError, match=where + "unknown unit or member 'b9'"):
         api.validate(scenario, plugins=plugins())
 
 

@@ -184,14 +184,26 @@ class Engine:
 
     @staticmethod
     def _reach(scenario: Scenario, structure: Structure, i: int, j: int, step: Any) -> tuple[Scope, Locks]:
-        """The step's scope and locks on the structure it proposes on; an unknown unit is an error at its line."""
+        """The step's scope and locks on the structure it proposes on; an unknown id is an error at its line."""
+        units: dict[str, list[str]] = {"scope": [], "locks": []}
+        people: list[str] = []
         for key in ("scope", "locks"):
-            for k, unit in enumerate(getattr(step, key) or ()):
-                if not structure.has_unit(unit):
-                    raise scenario.error(("variants", i, "steps", j, key, k), f"unknown unit {unit!r}")
-                if structure.units.dissolved[structure.unit_code(unit)]:
-                    raise scenario.error(("variants", i, "steps", j, key, k), f"unit {unit!r} is dissolved by an earlier step")
-        return Scope.of(structure, step.scope or ()), Locks.of(structure, step.locks)
+            for k, name in enumerate(getattr(step, key) or ()):
+                at = ("variants", i, "steps", j, key, k)
+                is_unit = structure.has_unit(name)
+                is_member = key == "locks" and _has_member(structure, name)
+                if is_unit and is_member:
+                    raise scenario.error(at, f"{name!r} names both a unit and a member")
+                if is_member:
+                    people.append(name)
+                    continue
+                if not is_unit:
+                    what = "unit or member" if key == "locks" else "unit"
+                    raise scenario.error(at, f"unknown {what} {name!r}")
+                if structure.units.dissolved[structure.unit_code(name)]:
+                    raise scenario.error(at, f"unit {name!r} is dissolved by an earlier step")
+                units[key].append(name)
+        return Scope.of(structure, units["scope"]), Locks.of(structure, units["locks"], people=people)
 
     @staticmethod
     def _check_reach(scenario: Scenario, before: Structure, after: Structure, plan: Plan, variant: str, i: int,
@@ -257,6 +269,14 @@ class Engine:
             if operation is not None:
                 path += (operation,)
             raise scenario.error(path, _without_origin(str(exc))) from None
+
+
+def _has_member(structure: Structure, member_id: str) -> bool:
+    try:
+        structure.member_code(member_id)
+    except UserError:
+        return False
+    return True
 
 
 def _without_origin(message: str) -> str:
