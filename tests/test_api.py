@@ -139,6 +139,17 @@ def test_load_reads_values_findings_and_plans(scenario: Path, tmp_path: Path) ->
         results.evaluation("nope")
     with pytest.raises(UserError, match="not a run folder"):
         api.load(tmp_path)
+    index = tmp_path / "out" / "run.json"
+    index.write_text(index.read_text(encoding="utf-8").replace('"results_version": 1', '"results_version": 9'),
+                     encoding="utf-8")
+    with pytest.raises(UserError, match="results_version 9 is not supported"):
+        api.load(tmp_path / "out")
+
+
+def test_an_unknown_language_is_refused_before_anything_is_written(scenario: Path, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="lang must be one of zh, en, not 'fr'"):
+        api.run(scenario, tmp_path / "out", lang="fr", plugins=plugins())
+    assert not (tmp_path / "out").exists()
 
 
 def test_compare_any_two_variants_of_two_runs(scenario: Path, tmp_path: Path) -> None:

@@ -50,13 +50,17 @@ from pathlib import Path
 from typing import Any
 
 from orgmodel.analysis.compare import Comparison, load_comparison
+from orgmodel.analysis.rules import count_findings
 from orgmodel.errors import UserError
 from orgmodel.io.files import replace_folder
 from orgmodel.io.loader import Scenario, build_baseline, load_scenario
 from orgmodel.model.plan import Plan
 from orgmodel.model.structure import Structure
 from orgmodel.plugin.host import PluginHost
+from orgmodel.run.engine import Engine
+from orgmodel.run.evaluate import evaluate
 from orgmodel.run.progress import STAGES, CancelFlag, Cancelled, Progress, ProgressCallback, Tracker
+from orgmodel.run.results import RESULTS_VERSION, write_run
 
 __all__ = [
     "run",
@@ -76,6 +80,8 @@ __all__ = [
     "Cancelled",
     "STAGES",
 ]
+
+LANGUAGES = ("zh", "en")
 
 # -- what the calls return -------------------------------------------------------------------
 
@@ -182,15 +188,21 @@ def plugins_for(
     return PluginHost(blocked=tuple(block), plugin_dirs=tuple(dirs))
 
 
+def _language(lang: str | None, scenario: Scenario) -> str:
+    if lang is None:
+        return scenario.spec.output.lang
+    if lang not in LANGUAGES:
+        raise UserError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return lang
+
+
 def _scenario(scenario: str | os.PathLike[str] | Scenario) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
 
 
 def _prepare(scenario: str | os.PathLike[str] | Scenario, plugins: PluginHost | None,
-             tracker: Tracker) -> tuple[Scenario, Any, Structure]:
+             tracker: Tracker) -> tuple[Scenario, Engine, Structure]:
     """Load the scenario, choose the plugins and build the baseline, with progress."""
-    from orgmodel.run.engine import Engine
-
     tracker.send("load", 0, 1, str(getattr(scenario, "path", scenario)))
     loaded = _scenario(scenario)
     engine = Engine(plugins if plugins is not None else plugins_for(loaded))
@@ -253,19 +265,15 @@ def run(
     The folder is written aside and put in place whole; on an error or a cancel the previous
     results stay as they were.
     """
-    from orgmodel.analysis.rules import count_findings
-    from orgmodel.run.evaluate import evaluate
-    from orgmodel.run.results import write_run
-
     started = time.perf_counter()
     tracker = Tracker(progress, cancel)
     loaded, engine, structure = _prepare(scenario, plugins, tracker)
+    language = _language(lang, loaded)
     result = engine.run(loaded, baseline=structure, variants=variants, progress=progress, cancel=cancel)
     tracker.send("evaluate", 0, 1, f"{len(result.variants) + 1} structure(s)")
     evaluations = evaluate(result, engine.plugins)
     tracker.send("evaluate", 1, 1, "metrics and rules")
     folder = Path(out) if out is not None else loaded.output_dir()
-    language = lang or loaded.spec.output.lang
 
     def extra(tmp: Path) -> None:
         tracker.send("write", 1, 2, "results")
@@ -297,6 +305,8 @@ def load(folder: str | os.PathLike[str]) -> Results:
         data = json.loads(index.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise UserError(f"{index}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if data.get("results_version") != RESULTS_VERSION:
+        raise UserError(f"{index}: results_version {data.get('results_version')!r} is not supported ({RESULTS_VERSION})")
     return Results(folder, data)
 
 
@@ -327,7 +337,7 @@ def report(
     folder = Path(folder).resolve()
     tracker = Tracker(progress, cancel)
     run_and_evaluations = _rerun(folder, None, plugins, tracker)
-    language = lang or run_and_evaluations[0].scenario.spec.output.lang
+    language = _language(lang, run_and_evaluations[0].scenario)
     tracker.send("report", 0, 1, str(folder / "report"))
     tmp = Path(tempfile.mkdtemp(prefix=".report.", dir=folder))
     try:
@@ -369,7 +379,7 @@ def pack(
     target = Path(out) if out is not None else default_out
     tracker.send("pack", 0, 1, str(target))
     written = _write_pack(result, variant, target, names=spec.output.names if names is None else names,
-                          lang=lang or spec.output.lang)
+                          lang=_language(lang, result.scenario))
     tracker.send("pack", 1, 1, str(written), check=False)
     return written
 
@@ -396,8 +406,6 @@ def _rerun(folder: Path, variants: Sequence[str] | None, plugins: PluginHost | N
            tracker: Tracker) -> tuple[Any, Any]:
     """The run and evaluations of a results folder, from its scenario run again and checked to
     give the structures the folder records."""
-    from orgmodel.run.evaluate import evaluate
-
     results = load(folder)
     recorded = {v["name"]: v.get("fingerprint") for v in results.index["variants"]}
     if variants is None:

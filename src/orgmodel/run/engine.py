@@ -2,7 +2,8 @@
 
 Each variant's steps run in order; each step proposes on the previous step's result (a strategy
 chosen by name, or operations written by hand), is applied to a copy, and is checked before the
-next. The random generator of a step is seeded from (scenario seed, variant, step), so adding a
+next: against every invariant, and against the step's ``scope`` and ``locks`` (see
+:mod:`orgmodel.model.touch`). The random generator of a step is seeded from (scenario seed, variant, step), so adding a
 variant changes no other variant's numbers.
 
 >>> from orgmodel.testing_data import TOY_PACK
