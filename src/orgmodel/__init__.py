@@ -13,6 +13,8 @@ from orgmodel.model.structure import Structure
 
 __version__ = "0.1.0"
 
+import orgmodel.render.notebook  # noqa: E402,F401  (attaches Structure's notebook display)
+
 __all__ = [
     "Structure",
     "OrgModelError",

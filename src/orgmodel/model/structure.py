@@ -731,14 +731,6 @@ class Structure:
             h.update(np.ascontiguousarray(arr).tobytes())
         return "sha256:" + h.hexdigest()[:32]
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a structure as its org chart (collapsed to 150 boxes) when Graphviz is there."""
-        from orgmodel.render import dot_available, org_chart, run_dot
-
-        if not dot_available():
-            return None
-        return run_dot(org_chart(self, budget=150), "svg").decode("utf-8")
-
     def __repr__(self) -> str:
         live = int((~self.units.dissolved).sum())
         active = int(self.members["active"].sum())

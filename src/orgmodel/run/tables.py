@@ -9,8 +9,8 @@ so charts and reports draw stored numbers and never count members again.
 
 >>> from orgmodel.testing_data import tiny_structure
 >>> t = unit_table(tiny_structure())
->>> t.row("b1")["members"], t.row("c")["members"], t.row("c")["direct"]
-(4, 10, 0)
+>>> t.row("b1")["members"], t.row("gb")["members"], t.row("gb")["size"]
+(4, 7, 0)
 >>> table_from_rows(unit_rows(t), t.kinds).members.tolist() == t.members.tolist()
 True
 """
