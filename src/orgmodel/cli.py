@@ -85,13 +85,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _report_writer(result, evaluations, lang: str):  # noqa: ANN001, ANN202
-    """A writer of the run's report into ``<folder>/report`` (for write_run's ``extra``)."""
-    from orgmodel.analysis.compare import load_comparison
+    """A writer of the run's report into ``<folder>/report`` (for write_run's ``extra``), from the
+    results just written there."""
     from orgmodel.report import write_report
+    from orgmodel.run.results import load_results
 
     def write(folder: Path) -> None:
-        comparison = load_comparison([folder])
-        write_report(result, evaluations, comparison, folder / "report", lang=lang)
+        write_report(load_results(folder), folder / "report", lang=lang)
 
     return write
 
@@ -111,14 +111,26 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
+    from orgmodel.io.loader import build_baseline, load_scenario
     from orgmodel.report.pack import write_pack
+    from orgmodel.run.results import load_results
 
-    scenario, engine = _scenario_and_engine(args)
-    result = engine.run(scenario, variants=[args.variant])
-    names = args.names or scenario.spec.output.names
-    out = Path(args.out) if args.out else scenario.output_dir() / f"pack-{args.variant}"
-    write_pack(result, args.variant, out, names=names, lang=args.lang or scenario.spec.output.lang)
-    print(f"implementation pack of {args.variant}: {out}" + (" (with names)" if names else ""))
+    source = Path(args.file)
+    folder = source if source.is_dir() else load_scenario(source).output_dir()
+    if not (folder / "run.json").is_file():
+        raise UserError(f"{folder}: no results to pack; write them first with orgmodel run {args.file}")
+    results = load_results(folder)
+    names = None
+    if args.names or results.scenario.get("names"):  # names come from the rosters, never from the results
+        scenario = load_scenario(source if source.is_file() else Path(results.scenario["file"]))
+        baseline = build_baseline(scenario, _host(args, scenario))
+        has = "name" in baseline.personal
+        names = dict(zip(baseline.members.ids.tolist(),
+                         (str(n) for n in baseline.personal["name"]) if has else [""] * baseline.n_members,
+                         strict=True))
+    out = Path(args.out) if args.out else folder / f"pack-{args.variant}"
+    write_pack(results, args.variant, out, names=names, lang=args.lang or results.scenario.get("lang", "zh"))
+    print(f"implementation pack of {args.variant}: {out}" + (" (with names)" if names is not None else ""))
     return EXIT_OK
 
 
@@ -229,7 +241,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "info": ("summarise a scenario's baseline: counts by kind, branch sizes, depth", _cmd_info),
     "run": ("apply every variant of a scenario and write plans and summaries", _cmd_run),
     "compare": ("put variants of one or more runs side by side: metrics, findings, changes", _cmd_compare),
-    "pack": ("write the implementation pack of one variant: rosters, transfers, units to found", _cmd_pack),
+    "pack": ("write the implementation pack of one variant from its results: rosters, transfers, units to found",
+             _cmd_pack),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
@@ -259,8 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if name in ("validate", "info", "export", "run", "pack"):
+        if name in ("validate", "info", "export", "run"):
             p.add_argument("file", help="scenario file (YAML)")
+        if name == "pack":
+            p.add_argument("file", help="results folder of orgmodel run, or its scenario file (YAML)")
         if name == "run":
             p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
             p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
@@ -275,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
         if name == "pack":
             p.add_argument("--variant", required=True, help="the chosen variant")
-            p.add_argument("--out", help="output folder (default: <output.dir>/pack-<variant>)")
+            p.add_argument("--out", help="output folder (default: <results folder>/pack-<variant>)")
             p.add_argument("--names", action="store_true", help="include people's names")
             p.add_argument("--lang", choices=("zh", "en"), help="language of reasons and sheet names")
         if name == "plugins":

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from orgmodel.errors import UserError
-from orgmodel.run.changes import changes_between, empty_changes
 from orgmodel.run.read import Results, StoredVariant, load_results
 
 __all__ = ["Comparison", "load_comparison", "format_table", "moved_text", "COMPARISON_VERSION", "SCHEMA_PATH"]
@@ -148,9 +147,11 @@ def _build(chosen: list[_Variant], base: _Variant | None) -> dict[str, Any]:
             "items": items,
         }
     changes = {}
+    if base is not None:  # only a comparison against another variant computes changes
+        from orgmodel.run.changes import changes_between, empty_changes
     for v in chosen:
         if base is None:
-            changes[v.key] = json.loads(json.dumps(dict(v.stored.changes))) or empty_changes()
+            changes[v.key] = json.loads(json.dumps(dict(v.stored.changes)))
         elif v.key == base.key:
             changes[v.key] = empty_changes()
         else:

@@ -34,7 +34,7 @@ RESULTS_VERSION = 2
 #: The name the baseline is stored under.
 BASELINE = "baseline"
 
-_ASSIGNMENT_COLUMNS = ("member", "branch", "group", "reason_op", "reason_code", "reason_zh", "reason_en")
+_ASSIGNMENT_COLUMNS = ("member", "branch", "group", "status", "reason_op", "reason_code", "reason_zh", "reason_en")
 
 
 def _read_json(path: Path) -> Any:
@@ -142,7 +142,7 @@ class StoredVariant:
             a.flags.writeable = False
             return a
 
-        return Assignment(member=col("member"), branch=col("branch"), group=col("group"),
+        return Assignment(member=col("member"), branch=col("branch"), group=col("group"), status=col("status"),
                           reason_op=col("reason_op", np.int64), reason_code=col("reason_code"),
                           reason_zh=col("reason_zh"), reason_en=col("reason_en"))
 

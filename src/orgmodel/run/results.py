@@ -127,6 +127,7 @@ def write_assignment(assignment: Assignment, path: Path) -> None:
         "member": pa.array(a.member.tolist(), pa.string()),
         "branch": pa.array(a.branch.tolist(), pa.string()),
         "group": pa.array(a.group.tolist(), pa.string()),
+        "status": pa.array(a.status.tolist(), pa.string()).dictionary_encode(),
         "reason_op": pa.array(a.reason_op.tolist(), pa.int64()),
         "reason_code": pa.array(a.reason_code.tolist(), pa.string()).dictionary_encode(),
         "reason_zh": pa.array(a.reason_zh.tolist(), pa.string()).dictionary_encode(),

@@ -55,6 +55,7 @@ class UnitTable:
     built_on: tuple[np.ndarray, np.ndarray] = (_EMPTY, _EMPTY)  # (unit code, host code)
     alliances: tuple[np.ndarray, np.ndarray] = (_EMPTY, _EMPTY)  # (unit code, ally code)
     reasons: tuple[Reason | None, ...] = ()  # why the unit was created, dissolved or retyped
+    roles: tuple[tuple[tuple[str, str], ...], ...] = ()  # (role, person id) held in each unit
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -135,7 +136,15 @@ def unit_table(structure: Structure, reasons: Mapping[str, Reason] | None = None
         built_on=(_frozen(np.asarray(b.src, dtype=np.int64)), _frozen(np.asarray(b.dst, dtype=np.int64))),
         alliances=(_frozen(np.asarray(a.src, dtype=np.int64)), _frozen(np.asarray(a.dst, dtype=np.int64))),
         reasons=tuple(reasons.get(str(i)) for i in ids.tolist()),
+        roles=_roles(s, ids),
     )
+
+
+def _roles(s: Structure, ids: np.ndarray) -> tuple[tuple[tuple[str, str], ...], ...]:
+    held: dict[str, list[tuple[str, str]]] = {}
+    for r in s.roles:
+        held.setdefault(r.unit, []).append((r.role, r.person))
+    return tuple(tuple(sorted(held.get(str(u), ()))) for u in ids.tolist())
 
 
 def unit_rows(t: UnitTable, codes: Sequence[int] | None = None) -> list[dict[str, Any]]:
@@ -157,6 +166,7 @@ def unit_rows(t: UnitTable, codes: Sequence[int] | None = None) -> list[dict[str
             "members": int(t.members[c]), "members_full": int(t.full[c]),
             "participants": int(t.participants[c]),
             "reason": dict(t.reasons[c]) if c < len(t.reasons) and t.reasons[c] else None,
+            "roles": [{"role": r, "person": p_} for r, p_ in (t.roles[c] if c < len(t.roles) else ())],
         })
     return rows
 
@@ -194,6 +204,7 @@ def table_from_rows(rows: Sequence[Mapping[str, Any]], kinds: KindTable, *, wher
             built_on=codes("built_on"),
             alliances=codes("allied_with"),
             reasons=tuple(r.get("reason") for r in rows),
+            roles=tuple(tuple((str(x["role"]), str(x["person"])) for x in r.get("roles", ())) for r in rows),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{where}: a unit row is incomplete or wrong ({type(exc).__name__}: {exc}); "
@@ -221,6 +232,7 @@ class Assignment:
     member: np.ndarray  # str
     branch: np.ndarray  # str
     group: np.ndarray  # str or None
+    status: np.ndarray  # str: the member's status (full, probationary, ...)
     reason_op: np.ndarray  # int64
     reason_code: np.ndarray  # str or None
     reason_zh: np.ndarray  # str or None
@@ -250,6 +262,7 @@ def assignment_of(structure: Structure, reasons: tuple[np.ndarray, ...] | None =
         member=_frozen(np.asarray(m.ids, dtype=object)[active]),
         branch=_frozen(np.asarray(ids, dtype=object)[np.asarray(m["branch"], dtype=np.int64)[active]]),
         group=_frozen(groups),
+        status=_frozen(np.asarray(structure.kinds.pack.statuses, dtype=object)[np.asarray(m["status"], dtype=np.int64)[active]]),
         reason_op=_frozen(np.asarray(op, dtype=np.int64)),
         reason_code=_frozen(np.asarray(code, dtype=object)),
         reason_zh=_frozen(np.asarray(zh, dtype=object)),
