@@ -89,7 +89,7 @@ def write_run(
             if evaluation.units is None or evaluation.assignment is None:
                 raise ValueError(f"evaluation of {name} has no unit table: make it with orgmodel.run.evaluate")
             _dump(folder / "summary.json", summarise(structure))
-            _dump(folder / "evaluation.json", {
+            _dump_lines(folder / "evaluation.json", {
                 "values": [v.as_dict() for v in evaluation.values],
                 "findings": [dict(f.as_dict(), text_zh=f.text("zh"), text_en=f.text("en")) for f in evaluation.findings],
                 "changes": evaluation.changes,
@@ -117,7 +117,7 @@ def write_run(
 
 def write_units(table: UnitTable, path: Path) -> None:
     """The unit table as JSON (``units.json``; its fields are documented in docs/results.md)."""
-    _dump(path, {"domain": table.kinds.name, "units": unit_rows(table)})
+    _dump_lines(path, {"domain": table.kinds.name, "units": unit_rows(table)})
 
 
 def write_assignment(assignment: Assignment, path: Path) -> None:
@@ -174,6 +174,23 @@ def _num(value: float | None) -> str:
     if float(value).is_integer():
         return str(int(value))
     return repr(float(value))
+
+
+def _dump_lines(path: Path, data: dict[str, Any]) -> None:
+    """Large JSON: each item of a top-level (or second-level) list on a line of its own (readable
+    in a diff, and written by the fast encoder)."""
+    def block(value: Any, indent: str) -> str:
+        if isinstance(value, list) and value:
+            inner = f",\n{indent} ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            return f"[\n{indent} {inner}\n{indent}]"
+        if isinstance(value, dict) and value and indent == "":
+            items = ",\n ".join(f"{json.dumps(k)}: {block(v, '  ')}" for k, v in value.items())
+            return f"{{\n {items}\n}}"
+        return json.dumps(value, ensure_ascii=False)
+
+    parts = ",\n".join(f" {json.dumps(k)}: {block(v, ' ') if not isinstance(v, dict) else block(v, '')}"
+                        for k, v in data.items())
+    path.write_text("{\n" + parts + "\n}\n", encoding="utf-8")
 
 
 def _dump(path: Path, data: Any) -> None:
