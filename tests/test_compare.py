@@ -355,3 +355,17 @@ def test_load_results_refuses_old_and_damaged_folders(run: Path, tmp_path: Path)
     (copy / "variants" / "two-branches" / "assignment.parquet").write_bytes(b"not parquet")
     with pytest.raises(UserError, match="assignment.parquet: not a readable Parquet file"):
         load_results(copy).variant("two-branches").assignment
+
+
+def test_stored_changes_agree_with_the_change_metrics(run: Path) -> None:
+    """The changes (run/changes.py) and the change metrics (measured apart) count the same."""
+    from orgmodel.run.results import load_results
+
+    for v in load_results(run).variants:
+        ch = v.changes
+        assert ch["members_moved"] == v.value("change.members_moved"), v.name
+        assert len(ch["created"]) == v.value("change.units_created"), v.name
+        assert len(ch["dissolved"]) == v.value("change.units_dissolved"), v.name
+        assert len(ch["retyped"]) == v.value("change.units_retyped"), v.name
+        moved = sum(r["count"] for f in ch["flows"] for r in f["reasons"])
+        assert moved == ch["members_moved"]
