@@ -104,15 +104,22 @@ def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan]) -
             elif op.op == "dissolve":
                 texts.append(_render(op, plan))
                 by_unit[op.unit] = len(texts) - 1
-    ids = after.members.ids[moved].tolist()
-    sources = after.units.ids[src[moved]].tolist()
-    ops = np.fromiter((by_member.get(str(m), by_unit.get(str(u), -1)) for m, u in zip(ids, sources, strict=True)),
-                      dtype=np.int64, count=len(moved))
+    # the dissolve of the unit a member was in, unless a move of their own says more
+    units, inverse = np.unique(src[moved], return_inverse=True)
+    ops = np.array([by_unit.get(str(u), -1) for u in after.units.ids[units].tolist()], dtype=np.int64)[inverse]
+    if by_member:
+        keys = np.array(list(by_member), dtype=str)
+        values = np.fromiter(by_member.values(), dtype=np.int64, count=len(keys))
+        order = np.argsort(keys)
+        keys, values = keys[order], values[order]
+        ids = after.members.ids[moved].astype(str)
+        pos = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
+        own = keys[pos] == ids
+        ops[own] = values[pos[own]]
     op_col[moved] = ops
     lookup = texts + [dict(UNEXPLAINED)]  # -1 indexes the last: unexplained
-    code[moved] = [lookup[o]["code"] for o in ops.tolist()]
-    zh[moved] = [lookup[o]["zh"] for o in ops.tolist()]
-    en[moved] = [lookup[o]["en"] for o in ops.tolist()]
+    for column, key in ((code, "code"), (zh, "zh"), (en, "en")):
+        column[moved] = np.array([t[key] for t in lookup], dtype=object)[ops]
     return op_col, code, zh, en
 
 
