@@ -97,7 +97,7 @@ def _transfers(before: Structure, after: Structure, plans: list[Any], names: boo
     header = ["member_id"] + (["name"] if names else []) + ["from_id", "from_name", "to_id", "to_name", "reason_code", "reason"]
     reason_of: dict[str, tuple[str, str]] = {}
     for plan in plans:
-        for op in plan.operations:
+        for op in [*plan.operations, *plan.move_batches()]:
             if op.op == "move_members":
                 text = op.reason.render(lang, plan.templates)
                 for m in op.members:

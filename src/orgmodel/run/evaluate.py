@@ -176,7 +176,7 @@ def _flows(before: Structure, after: Structure, plans: list[Plan] | tuple[Plan, 
     op_of: dict[str, int] = {}
     texts: list[tuple[str, str, str]] = []
     for plan in plans:
-        for op in plan.operations:
+        for op in [*plan.operations, *plan.move_batches()]:
             if op.op in ("move_members", "dissolve"):
                 texts.append((op.reason.code, op.reason.render("zh", plan.templates), op.reason.render("en", plan.templates)))
                 if op.op == "move_members":
