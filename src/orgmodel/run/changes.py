@@ -81,9 +81,14 @@ def unit_reasons(plans: Sequence[Plan], after: Structure, n_before: int) -> dict
 
 
 def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan]) -> tuple[np.ndarray, ...]:
-    """Per member row of ``after``: (operation number, reason code, zh, en) of the operation that
-    moved the member from its branch in ``before`` (its own move, else the dissolve of the unit it
-    was in; the last step wins), -1 and None for members not moved."""
+    """Per member row of ``after``: (batch number, reason code, zh, en) of what moved the member
+    from its branch in ``before``: its row of a plan's moves table, else the dissolve of the unit
+    it was in (a later step wins); -1 and None for members not moved.
+
+    Batch numbers count, step by step, each plan's dissolve operations and then its move batches
+    (rows with one destination, group and reason: :meth:`~orgmodel.model.plan.MoveTable.batch_codes`),
+    so members one batch moved share one number.
+    """
     n = len(after.members.ids)
     op_col = np.full(n, -1, dtype=np.int64)
     code, zh, en = (np.full(n, None, dtype=object) for _ in range(3))
@@ -93,25 +98,30 @@ def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan]) -
     moved = np.flatnonzero(active & (src != dst))
     if not len(moved):
         return op_col, code, zh, en
-    by_member: dict[str, int] = {}
     by_unit: dict[str, int] = {}
     texts: list[dict[str, str]] = []
+    row_members: list[np.ndarray] = []
+    row_batches: list[np.ndarray] = []
     for plan in plans:
         for op in plan.operations:
-            if op.op == "move_members":
-                texts.append(_render(op, plan))
-                by_member.update(dict.fromkeys(op.members, len(texts) - 1))
-            elif op.op == "dissolve":
+            if op.op == "dissolve":
                 texts.append(_render(op, plan))
                 by_unit[op.unit] = len(texts) - 1
+        batch, first = plan.moves.batch_codes()
+        rendered = [{"code": r.code, "zh": r.render("zh", plan.templates), "en": r.render("en", plan.templates)}
+                    for r in plan.reasons]
+        row_members.append(plan.moves.member.astype(str))
+        row_batches.append(batch + len(texts))
+        texts += [rendered[int(r)] for r in plan.moves.reason[first].tolist()]
     # the dissolve of the unit a member was in, unless a move of their own says more
     units, inverse = np.unique(src[moved], return_inverse=True)
     ops = np.array([by_unit.get(str(u), -1) for u in after.units.ids[units].tolist()], dtype=np.int64)[inverse]
-    if by_member:
-        keys = np.array(list(by_member), dtype=str)
-        values = np.fromiter(by_member.values(), dtype=np.int64, count=len(keys))
-        order = np.argsort(keys)
-        keys, values = keys[order], values[order]
+    members = np.concatenate(row_members) if row_members else np.empty(0, dtype=str)
+    if len(members):
+        batches = np.concatenate(row_batches)
+        # a member moved twice: the last row counts
+        keys, last = np.unique(members[::-1], return_index=True)
+        values = batches[::-1][last]
         ids = after.members.ids[moved].astype(str)
         pos = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
         own = keys[pos] == ids

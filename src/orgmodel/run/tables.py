@@ -224,9 +224,10 @@ def kind_table(pack: Mapping[str, Any], *, where: str = "run.json") -> KindTable
 class Assignment:
     """Every active member's branch and group, and why the variant moved them (if it did).
 
-    ``reason_op`` numbers the operation that moved a member within the variant's plans (steps in
-    order, operations in order; -1 when the variant did not move them, or no operation says why,
-    in which case ``reason_code`` is ``"unexplained"``). No names: members by id only.
+    ``reason_op`` numbers what moved a member within the variant's plans (a dissolve or a batch
+    of the moves table, see :func:`orgmodel.run.changes.member_reasons`; -1 when the variant did
+    not move them, or nothing says why, in which case ``reason_code`` is ``"unexplained"``). No
+    names: members by id only.
     """
 
     member: np.ndarray  # str
