@@ -287,6 +287,10 @@ class PluginHost:
         """Every registered rule pack."""
         return self.collect("register_rule_packs")
 
+    def behaviour_models(self) -> Registry[Any]:
+        """Every registered behaviour model (for simulation)."""
+        return self.collect("register_behaviour_models")
+
     def strategies(self) -> Registry[Any]:
         """Every registered strategy, checked against the strategy contract."""
         registry = self.collect("register_strategies")
