@@ -159,7 +159,7 @@ def _dask(payload: Payload, tasks: Sequence[Task], scheduler: str | None, tracke
     if not scheduler:
         raise UserError("executor dask needs a scheduler address (--scheduler ADDRESS or simulation.scheduler)")
     try:
-        client = Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout="10s")
     except OSError as exc:
         raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:

@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from orgmodel.errors import SpecError, UserError
 
-__all__ = ["SimulationSpec", "PERIOD_MONTHS", "load_simulation_spec", "check_model_params", "sweep_points"]
+__all__ = ["SimulationSpec", "PERIOD_MONTHS", "load_simulation_spec", "load_simulation", "check_model_params",
+           "sweep_points"]
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -103,10 +104,16 @@ def load_simulation_spec(path: str | Path, key: str = "simulation") -> Simulatio
     Used until the scenario spec carries the key itself; then ``scenario.validate_at(("simulation",),
     SimulationSpec, data)`` gives the same errors.
     """
-    from orgmodel.io.yamlsource import Locator, load_yaml, validate
+    from orgmodel.io.yamlsource import load_yaml
 
     path = Path(path)
     data, locator = load_yaml(path)
+    return _spec_from(data, locator, path, key)
+
+
+def _spec_from(data: Any, locator: Any, path: Path, key: str = "simulation") -> SimulationSpec | None:
+    from orgmodel.io.yamlsource import Locator, validate
+
     if not isinstance(data, Mapping) or key not in data:
         return None
     sub = Locator({p[1:]: pos for p, pos in locator.items() if p[:1] == (key,)})
@@ -117,6 +124,31 @@ def load_simulation_spec(path: str | Path, key: str = "simulation") -> Simulatio
     except SpecError as exc:
         field = key + ("." + exc.field if exc.field else "")
         raise SpecError(exc.message, file=exc.file, line=exc.line, column=exc.column, field=field) from None
+
+
+def load_simulation(path: str | Path, plugins: Any = None) -> tuple[SimulationSpec, Any] | None:
+    """Read and check a scenario file's ``simulation:`` key in both passes: the spec, then the
+    behaviour model (by name, from the plugins) and its parameters at every sweep point.
+
+    Returns (spec, model), or None when the file has no ``simulation:`` key. Every error is one
+    line naming the file, the line and the field (``simulation.params.move_away_rate``).
+    """
+    from orgmodel.io.yamlsource import load_yaml
+    from orgmodel.plugin.host import PluginHost
+
+    path = Path(path)
+    data, locator = load_yaml(path)
+    spec = _spec_from(data, locator, path)
+    if spec is None:
+        return None
+    registry = (plugins if plugins is not None else PluginHost()).behaviour_models()
+    if spec.model not in registry:
+        have = ", ".join(registry.names()) or "none installed"
+        raise _error(f"unknown behaviour model {spec.model!r} (available: {have})", ("simulation", "model"),
+                     str(path), locator.locate)
+    model = registry.get(spec.model)
+    check_model_params(model, spec, file=str(path), locate=locator.locate)
+    return spec, model
 
 
 def check_model_params(model: Any, spec: SimulationSpec, *, file: str | None = None,
