@@ -119,8 +119,9 @@ def register_rule_packs(register) -> None:  # type: ignore[no-untyped-def]
 
 @hookspec
 def register_behaviour_models(register) -> None:  # type: ignore[no-untyped-def]
-    """Register behaviour models for simulation: objects with ``name``, a ``Params`` model and
-    ``step(ctx, state) -> state``.
+    """Register behaviour models for simulation: instances of :class:`orgmodel.BehaviourModel`
+    subclasses (``name``, a ``Params`` model, ``metrics``, ``prepare(state, params, context)``,
+    a vectorised ``step(state, rng, period, params)`` and ``observe(state, params)``).
 
     :param register: a :class:`orgmodel.plugin.host.Registry`; call ``register(model)``.
 

@@ -2,8 +2,8 @@
 
 Cadences follow the meetings row of the rule pack (支部工作条例 ch. 3 and ch. 5): the members'
 meeting every ``members_meeting_months`` (quarterly), the branch committee and the party group
-every month, the party lecture every ``lecture_months``. A members' meeting (and a lecture) is held
-only where the branch fits its room (unit attribute ``room_capacity``, else
+every month, the party lecture every ``lecture_months``. A members' meeting (and a lecture) convenes
+every member, so it is held only where the room seats the whole branch (unit attribute ``room_capacity``, else
 ``room_capacity_default``): seed 004's 鹤北一, 329 members, "开个会都找不合适的场所". Branches built
 on teams meet where their teams meet (``team_branch_rooms``, seed 004: 团队活动到哪里，党组织活动开展到哪里).
 
@@ -62,10 +62,9 @@ def meet(state: SimState, rng: np.random.Generator, p: PartyParams, months: int)
     reached = rng.random(n) < reach[branch]
     chance *= np.where(reached, 1.0, p.unreached_factor)
     chance = np.clip(np.where(active, chance, 0.0), 0.0, 1.0)
-    # which branches can hold their members' meeting: expected attendance fits the room
-    expected = np.bincount(branch, weights=chance, minlength=state.n_units)
+    # which branches can hold their members' meeting: it convenes every member, so the room must seat the branch
     capacity = np.where(np.isnan(u["room_capacity"]), p.room_capacity_default, u["room_capacity"])
-    fits = expected <= capacity
+    fits = sizes <= capacity
     if p.team_branch_rooms:
         fits |= team_branches(state)
     month = state.month
