@@ -59,6 +59,20 @@ def death_prob(age: np.ndarray | float) -> np.ndarray | float:
     return 1 - (1 - hazard) ** (1 / 12)
 
 
+def death_prob_scalar(age: float) -> float:
+    """:func:`death_prob` for one member, in plain Python (as an agent would write it)."""
+    return 1 - (1 - min(1.0, MORT_A * math.exp(MORT_B * age))) ** (1 / 12)
+
+
+def attend_prob_scalar(size: int, in_team: bool, mobile: bool, immobile: bool) -> float:
+    """:func:`attend_prob` for one member, in plain Python."""
+    p = BASE / (1.0 + PENALTY * math.log2(max(size / REF, 1.0)))
+    p *= TEAM_BONUS if in_team else 1.0
+    p *= MOBILE_F if mobile else 1.0
+    p *= IMMOBILE_F if immobile else 1.0
+    return min(p, 1.0)
+
+
 def attend_prob(size: np.ndarray | float, in_team, mobile, immobile):  # type: ignore[no-untyped-def]
     factor = 1.0 / (1.0 + PENALTY * np.log2(np.maximum(np.asarray(size, dtype=float) / REF, 1.0)))
     p = BASE * factor * np.where(in_team, TEAM_BONUS, 1.0)
@@ -133,7 +147,7 @@ def mesa_model(pop: dict[str, np.ndarray], seed: int):  # type: ignore[no-untype
         def step(self) -> None:
             model = self.model
             self.age += 1 / 12
-            if self.random.random() < death_prob(self.age) or self.random.random() < LEAVE:
+            if self.random.random() < death_prob_scalar(self.age) or self.random.random() < LEAVE:
                 self.remove()
                 return
             if self.mobile:
@@ -143,7 +157,7 @@ def mesa_model(pop: dict[str, np.ndarray], seed: int):  # type: ignore[no-untype
             if self.team >= 0 and self.random.random() < RECRUIT:
                 model.recruits.append((self.branch, self.team))
             size = model.branch_sizes[self.branch]
-            p = float(attend_prob(size, self.team >= 0, self.mobile, self.immobile))
+            p = attend_prob_scalar(size, self.team >= 0, self.mobile, self.immobile)
             model.present += 1
             if self.random.random() < p:
                 model.attended += 1

@@ -163,6 +163,9 @@ def test_team_branches_hold_up_better_than_the_status_quo(kunyang, host) -> None
     participation = {v: result.band(v, "life.participation")[0][-1] for v in result.variants}
     assert per_backbone["team-branches"] < per_backbone["status-quo"]
     assert participation["team-branches"] > participation["status-quo"]
+    verdicts = {v["metric"]: v for v in result.verdicts()}
+    assert verdicts["backbone.members_per_backbone"]["best"] == "team-branches"
+    assert verdicts["backbone.members_per_backbone"]["clear"]
     rows = {(r["variant"], r["rule"]): r for r in result.first_breaches()}
     assert rows[("status-quo", "branch.max_size")]["at_start"] == 1.0  # 昆阳's one branch of 182
     assert rows[("status-quo", "branch.max_size")]["median_first_period"] == 0
@@ -244,7 +247,8 @@ def test_rerun_reproduces_the_files_byte_for_byte_on_another_executor(tmp_path, 
     out = write_simulation(result, tmp_path / "out" / "simulation", spec=spec, start=scenario.spec.as_of,
                            executor="serial", scenario_path=folder / "scenario.yaml", plugins=host)
     manifest = read_manifest(out)
-    assert set(manifest["files"]) == {"series.csv", "first_breach.csv", "sweep.csv", "meta.json", "replications.npy"}
+    assert set(manifest["files"]) == {"series.csv", "first_breach.csv", "sweep.csv", "verdicts.csv", "meta.json",
+                                     "replications.npy"}
     assert manifest["scenario"]["rosters"]["members"]["sha256"].startswith("sha256:")
     assert manifest["timestamps"] == ["created"]
     report = rerun(out / "manifest.json", executor="processes", workers=2, plugins=host)

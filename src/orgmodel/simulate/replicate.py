@@ -107,26 +107,23 @@ def check_period(state: SimState, before_active: np.ndarray, before_n: int, *, m
     if state.n_members < before_n:
         raise fail(f"member rows went from {before_n} to {state.n_members}: rows are never deleted")
     active = m["active"]
-    old = active[:before_n]
-    back = old & ~before_active
-    if back.any():
-        raise fail(f"{int(back.sum())} member(s) who had left are active again, e.g. {state.member_id(int(np.flatnonzero(back)[0]))}")
-    gone = before_active & ~old
-    unrecorded = gone & ((m["left"][:before_n] != period) | (m["left_reason"][:before_n] <= 0))
-    if unrecorded.any():
-        first = int(np.flatnonzero(unrecorded)[0])
-        raise fail(f"{int(unrecorded.sum())} member(s) vanished without leaving (use remove_members),"
-                   f" e.g. {state.member_id(first)}")
-    new = m["joined"][before_n:]
-    if (new != period).any():
+    changed = np.flatnonzero(active[:before_n] != before_active)
+    back = changed[active[changed]]
+    if len(back):
+        raise fail(f"{len(back)} member(s) who had left are active again, e.g. {state.member_id(int(back[0]))}")
+    gone = changed  # every change is now a departure
+    unrecorded = gone[(m["left"][gone] != period) | (m["left_reason"][gone] <= 0)]
+    if len(unrecorded):
+        raise fail(f"{len(unrecorded)} member(s) vanished without leaving (use remove_members),"
+                   f" e.g. {state.member_id(int(unrecorded[0]))}")
+    if before_n < state.n_members and (m["joined"][before_n:] != period).any():
         raise fail("members were added without add_members")
     joined = int(active[before_n:].sum())
-    left = int(gone.sum())
-    if int(active.sum()) != int(before_active.sum()) - left + joined:
-        raise fail("the active count does not add up")
-    branch = m["branch"][active]
+    left = len(gone)
+    branch = m["branch"]
     ok = (branch >= 0) & (branch < state.n_units)
-    if not ok.all() or not state.units["is_branch"][branch].all():
-        bad = np.flatnonzero(active)[~(ok & state.units["is_branch"][np.where(ok, branch, 0)])]
+    homeless = active & ~state.units["is_branch"][np.where(ok, branch, 0)] | (active & ~ok)
+    if homeless.any():
+        bad = np.flatnonzero(homeless)
         raise fail(f"{len(bad)} active member(s) without a live branch, e.g. {state.member_id(int(bad[0]))}")
     return joined, left

@@ -27,7 +27,8 @@ __all__ = ["SimulationResult", "SERIES_COLUMNS", "FIRST_BREACH_COLUMNS", "RESULT
 SERIES_COLUMNS = ("point", "variant", "metric", "period", "date", "mean", "lo", "hi", "n")
 FIRST_BREACH_COLUMNS = ("point", "variant", "rule", "at_start", "share_breaking", "median_first_period",
                         "median_first_date")
-RESULT_FILES = ("series.csv", "first_breach.csv", "sweep.csv", "meta.json", "replications.npy")
+VERDICT_COLUMNS = ("point", "metric", "direction", "best", "best_mean", "runner_up", "runner_up_mean", "clear", "date")
+RESULT_FILES = ("series.csv", "first_breach.csv", "sweep.csv", "verdicts.csv", "meta.json", "replications.npy")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,31 @@ class SimulationResult:
                                  "metric": metric, "mean": mean[k], "lo": lo[k], "hi": hi[k]})
         return rows
 
+    def verdicts(self, point: int = 0) -> list[dict[str, Any]]:
+        """Which variant holds up on each metric, stated from the data (for the report's summary).
+
+        Per metric with a direction: the variant with the best mean at the horizon, the runner-up,
+        and whether the lead is clear (the two intervals do not overlap). Metrics whose best
+        variant cannot be told (fewer than two variants with values) are left out.
+        """
+        out = []
+        for k, metric in enumerate(self.metrics):
+            if metric.direction not in ("higher", "lower") or len(self.variants) < 2:
+                continue
+            mean, lo, hi = _band(self.values[point, :, :, -1, k].T, self.interval)
+            known = [v for v in range(len(self.variants)) if not np.isnan(mean[v])]
+            if len(known) < 2:
+                continue
+            sign = -1.0 if metric.direction == "higher" else 1.0
+            order = sorted(known, key=lambda v: (sign * mean[v], v))
+            best, second = order[0], order[1]
+            clear = bool(lo[best] > hi[second]) if metric.direction == "higher" else bool(hi[best] < lo[second])
+            out.append({"metric": metric.name, "label_zh": metric.label_zh, "label_en": metric.label_en,
+                        "direction": metric.direction, "best": self.variants[best], "best_mean": float(mean[best]),
+                        "runner_up": self.variants[second], "runner_up_mean": float(mean[second]), "clear": clear,
+                        "date": self.dates[-1]})
+        return out
+
     # -- files ------------------------------------------------------------------------------
 
     def write(self, folder: str | Path) -> list[Path]:
@@ -116,6 +142,8 @@ class SimulationResult:
         for name, columns, rows in (("series.csv", SERIES_COLUMNS, self.summary_rows()),
                                     ("first_breach.csv", FIRST_BREACH_COLUMNS, self.first_breaches())):
             paths.append(_write_csv(folder / name, columns, rows))
+        verdicts = [{"point": p, **v} for p in range(len(self.points)) for v in self.verdicts(p)]
+        paths.append(_write_csv(folder / "verdicts.csv", VERDICT_COLUMNS, verdicts))
         sweep = self.sweep_rows()
         paths.append(_write_csv(folder / "sweep.csv", list(sweep[0]) if sweep else [], sweep))
         meta = {

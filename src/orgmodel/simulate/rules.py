@@ -62,6 +62,7 @@ class RuleTracker:
             self._approved.append(mask)
         # quantities the simulation does not move: the structure's values, computed once
         names = {r.quantity for r in self.rules} | {w for r in self.rules for w in r.subject.when}
+        self._needed = frozenset(names & set(DYNAMIC_QUANTITIES))
         self._static: dict[str, np.ndarray | None] = {n: q.get(n) for n in sorted(names - set(DYNAMIC_QUANTITIES))}
         self._parent = np.asarray(s.units.parent)
         self._dissolved = np.asarray(s.units.dissolved)
@@ -73,8 +74,9 @@ class RuleTracker:
         """Ids of the rules tracked, in rule-book order."""
         return [r.id for r in self.rules]
 
-    def quantities(self, state) -> dict[str, np.ndarray | None]:  # type: ignore[no-untyped-def]
-        """Every dynamic quantity for the state (None where its data is missing)."""
+    def quantities(self, state, needed: frozenset[str] | None = None) -> dict[str, np.ndarray | None]:  # type: ignore[no-untyped-def]
+        """The dynamic quantities for the state (all, or those ``needed``; None where data is missing)."""
+        need = set(DYNAMIC_QUANTITIES) if needed is None else needed
         m = state.members
         active = m["active"]
         n = state.n_units
@@ -89,6 +91,8 @@ class RuleTracker:
 
         out: dict[str, np.ndarray | None] = {}
         for name, mask in (("members", active), ("full", full)):
+            if not need & {name, name + "_subtree"}:
+                continue
             branch, group = per_unit(mask)
             out[name] = np.where(self._is_group, group, branch).astype(float)
             sub = subtree_sums(self._parent, self._dissolved, branch, self._depth)
@@ -97,7 +101,9 @@ class RuleTracker:
         holders = active & (roles >= 0)
         committee_codes = state.role_codes(_COMMITTEE)
         secretary_codes = state.role_codes(("secretary",))
-        if len(state.role_names):
+        if not need & {"committee", "secretaries"}:
+            pass
+        elif len(state.role_names):
             for name, codes in (("committee", committee_codes), ("secretaries", secretary_codes)):
                 table = np.zeros(len(state.role_names) + 1, dtype=bool)
                 table[codes.astype(np.int64)] = True
@@ -123,12 +129,16 @@ class RuleTracker:
         return out
 
     def _quantity(self, name: str, dynamic: dict[str, np.ndarray | None]) -> np.ndarray | None:
-        return dynamic[name] if name in dynamic else self._static.get(name)
+        if name in DYNAMIC_QUANTITIES:
+            return dynamic.get(name)
+        return self._static.get(name)
 
     def breaches(self, state) -> np.ndarray:  # type: ignore[no-untyped-def]
         """Units breaking each rule now (NaN where the rule cannot be checked), in rule order."""
-        dynamic = self.quantities(state)
         out = np.zeros(len(self.rules))
+        if not self.rules:
+            return out
+        dynamic = self.quantities(state, self._needed)
         for i, rule in enumerate(self.rules):
             mask = self._masks[i] & ~self._approved[i]
             for quantity, minimum in rule.subject.when.items():
