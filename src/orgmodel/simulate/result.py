@@ -90,7 +90,7 @@ class SimulationResult:
                     median = int(np.median(first[ever])) if ever.any() else None
                     rows.append({
                         "point": p, "variant": variant, "rule": metric[5:],
-                        "at_start": float(np.nanmean(x[:, 0])),
+                        "at_start": None if np.isnan(x[:, 0]).all() else float(np.nanmean(x[:, 0])),
                         "share_breaking": float(ever.mean()),
                         "median_first_period": median,
                         "median_first_date": self.dates[median] if median is not None else None,

@@ -68,6 +68,7 @@ class RuleTracker:
         self._dissolved = np.asarray(s.units.dissolved)
         self._depth = np.asarray(s.depth)
         self._is_group = s.kinds.is_group[s.units.kind]
+        self._groups = any(bool((mask & self._is_group).any()) for mask in self._masks)  # any rule on groups?
 
     @property
     def rule_ids(self) -> list[str]:
@@ -83,8 +84,10 @@ class RuleTracker:
         full_status = np.array([st in state.kinds.full_statuses for st in state.kinds.pack.statuses], dtype=bool)
         full = active & full_status[m["status"]]
 
-        def per_unit(mask: np.ndarray) -> np.ndarray:
+        def per_unit(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             branch = np.bincount(m["branch"][mask], minlength=n)
+            if not self._groups:
+                return branch, branch
             group_col = m["group"][mask]
             group = np.bincount(group_col[group_col >= 0], minlength=n)
             return branch, group

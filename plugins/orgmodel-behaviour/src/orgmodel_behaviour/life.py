@@ -88,6 +88,8 @@ def meet(state: SimState, rng: np.random.Generator, p: PartyParams, months: int)
         ring[this % 12] = held & (this % p.members_meeting_months == 0)
     if month >= 12:
         u["member_meetings"] = np.where(u["is_branch"], ring.sum(axis=0), u["member_meetings"])
+    state.scratch["observed"] = {"period": state.period, "sizes": sizes, "reach": reach, "in_team": in_team,
+                                 "aligned": aligned}
     due_branches = u["is_branch"] & (sizes > 0)
     state.scratch["life"] = {
         "attendance": 100.0 * attended.sum() / chances.sum() if chances.sum() else float("nan"),

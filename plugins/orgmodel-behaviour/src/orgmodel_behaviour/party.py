@@ -95,15 +95,19 @@ class PartyBehaviour(BehaviourModel):
         m = state.members
         active = m["active"]
         n = int(active.sum())
-        sizes = np.bincount(m["branch"][active], minlength=state.n_units)
-        per_branch = backbone.backbone_per_branch(state, params)
-        people = float(per_branch.sum())
-        reach = life.reach_per_branch(state, params, sizes)
+        people = float(backbone.backbone_per_branch(state, params).sum())
+        seen = state.scratch.get("observed")
+        if seen is not None and seen["period"] == state.period:  # the meetings just computed them
+            sizes, reach, in_team, aligned = seen["sizes"], seen["reach"], seen["in_team"], seen["aligned"]
+        else:
+            sizes = np.bincount(m["branch"][active], minlength=state.n_units)
+            reach = life.reach_per_branch(state, params, sizes)
+            e = state.edges
+            in_team = np.zeros(state.n_members, dtype=bool)
+            in_team[e["member"][e["active"]]] = True
+            aligned = state.aligned()
         team_sizes = state.team_sizes()
         live_teams = state.teams["active"] & (team_sizes > 0)
-        e = state.edges
-        in_team = np.zeros(state.n_members, dtype=bool)
-        in_team[e["member"][e["active"]]] = True
         started = state.month >= 3  # "the last three months" are simulated ones
         lifes = state.scratch["life"]
 
@@ -121,7 +125,7 @@ class PartyBehaviour(BehaviourModel):
             "teams.active": float(live_teams.sum()),
             "teams.with_3plus": float((live_teams & (team_sizes >= 3)).sum()),
             "teams.participation": share(float((in_team & active).sum())),
-            "teams.aligned": share(float(state.aligned().sum())),
+            "teams.aligned": share(float(aligned.sum())),
             "members.recruited": float(state.scratch["recruited"]),
             "members.mobile": float((active & m["mobile"]).sum()),
         }
