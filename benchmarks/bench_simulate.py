@@ -264,6 +264,14 @@ def _time(fn) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     return time.perf_counter() - t0, value
 
 
+def _cpu(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(wall seconds, CPU seconds of this process) of one call: on a shared machine CPU time is the
+    fairer comparison, since wall time includes waiting for other people's processes."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -297,13 +305,15 @@ def main(argv: list[str] | None = None) -> dict:
             if not args.no_mesa:
                 mesa_runs = [run_mesa(mesa_model(pop, 100 + r)) for r in reps]
                 agreement["mesa_vs_numpy"] = _agree("mesa", np_runs, mesa_runs)
-        t_np, _ = _time(lambda: run_numpy(pop, 1))
-        t_om, _ = _time(lambda: run_orgmodel(inp, model, 1))
-        row = {"members": n, "numpy_s": t_np, "orgmodel_s": t_om, "orgmodel_over_numpy": t_om / t_np}
+        t_np, c_np = _cpu(lambda: run_numpy(pop, 1))
+        t_om, c_om = _cpu(lambda: run_orgmodel(inp, model, 1))
+        row = {"members": n, "numpy_s": t_np, "orgmodel_s": t_om, "numpy_cpu_s": c_np, "orgmodel_cpu_s": c_om,
+               "orgmodel_over_numpy_cpu": c_om / c_np}
         if not args.no_mesa:
             t_build, mm = _time(lambda: mesa_model(pop, 1))
-            t_mesa, _ = _time(lambda: run_mesa(mm))
-            row.update({"mesa_build_s": t_build, "mesa_s": t_mesa, "mesa_over_orgmodel": t_mesa / t_om})
+            t_mesa, c_mesa = _cpu(lambda: run_mesa(mm))
+            row.update({"mesa_build_s": t_build, "mesa_s": t_mesa, "mesa_cpu_s": c_mesa,
+                        "mesa_over_orgmodel_cpu": c_mesa / c_om})
         rows.append(row)
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
     result: dict = {"one_year": rows, "agreement": agreement, "cpus": os.cpu_count(),
@@ -329,9 +339,15 @@ def large_community(host, workers: int | None) -> dict:  # type: ignore[no-untyp
     run = Engine(host).run(scenario)
     structures = {v.name: v.structure for v in run.variants}
     spec = SimulationSpec(horizon_years=3, replications=200, executor="processes", workers=workers)
+    t, cpu = _cpu(lambda: simulate(structures, spec.model_copy(update={"executor": "serial", "replications": 8}),
+                                   start=scenario.spec.as_of, plugins=host, rules=rule_book_for(scenario, host),
+                                   scenario_seed=scenario.spec.seed))
+    cpu_per_replication = cpu / (8 * len(structures))
     t, result = _time(lambda: simulate(structures, spec, start=scenario.spec.as_of, plugins=host,
                                        rules=rule_book_for(scenario, host), scenario_seed=scenario.spec.seed))
     return {"variants": len(structures), "replications": 200, "years": 3, "seconds": t,
+            "cpu_s_per_replication": cpu_per_replication,
+            "cpu_s_all_replications_over_2_cores": cpu_per_replication * 200 * len(structures) / 2,
             "workers": workers or len(os.sched_getaffinity(0)), "load_average": os.getloadavg()}
 
 
