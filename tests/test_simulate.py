@@ -290,9 +290,11 @@ def test_write_is_whole_or_nothing(kunyang, host, tmp_path) -> None:
 # -- the contract kit -------------------------------------------------------------------------
 
 
-def test_the_party_model_passes_the_contract(host) -> None:
-    series = check_behaviour_model(host.behaviour_models().get("party"), only=("tiny", "branch-of-329", "no-teams"))
-    assert set(series) == {"tiny", "branch-of-329", "no-teams"}
+@pytest.mark.parametrize("name", PluginHost().behaviour_models().names())
+def test_every_installed_behaviour_model_passes_the_contract(name: str) -> None:
+    model = PluginHost().behaviour_models().get(name)
+    series = check_behaviour_model(model, only=("tiny", "branch-of-329", "no-teams", "one-member"))
+    assert set(series) == {"tiny", "branch-of-329", "no-teams", "one-member"}
 
 
 class _Careless(BehaviourModel):
