@@ -295,19 +295,18 @@ class SimState:
         # roles: one per member (the first in the pack's order of role names), outsiders apart
         role_units, role_names_col, role_people = s.role_table
         role_names = tuple(sorted(set(role_names_col.tolist())))
-        role_index = {r: i for i, r in enumerate(role_names)}
-        member_index = {m: i for i, m in enumerate(s.members.ids.tolist())}
+        role_of_row = np.searchsorted(np.array(role_names, dtype=object), role_names_col).astype(np.int16) \
+            if len(role_names) else np.empty(0, dtype=np.int16)
+        holder = _member_codes_or_minus_one(s, role_people)
+        placed = role_units >= 0
         role = np.full(n, -1, dtype=np.int16)
         role_unit = np.full(n, NO_UNIT, dtype=np.int32)
-        outside = []
-        for unit, name, person in zip(role_units.tolist(), role_names_col.tolist(), role_people.tolist(), strict=True):
-            if unit < 0:
-                continue
-            code = member_index.get(person)
-            if code is None:
-                outside.append((unit, role_index[name]))
-            elif role[code] < 0:
-                role[code], role_unit[code] = role_index[name], unit
+        inside = np.flatnonzero(placed & (holder >= 0))
+        codes, first = np.unique(holder[inside], return_index=True)  # a member's first role (roles are sorted)
+        role[codes] = role_of_row[inside[first]]
+        role_unit[codes] = role_units[inside[first]]
+        out_rows = placed & (holder < 0)
+        outside = np.stack([role_units[out_rows], role_of_row[out_rows]], axis=1) if out_rows.any() else []
         members = Columns(
             {
                 "active": np.asarray(cols["active"], dtype=bool),
@@ -410,6 +409,32 @@ def _unit_numbers(s: Structure, name: str) -> np.ndarray:
     return out
 
 
+def _member_codes_or_minus_one(s: Structure, people: np.ndarray) -> np.ndarray:
+    """Member codes of person ids in bulk; -1 for people outside the roster."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(people):
+        return np.empty(0, dtype=np.int64)
+    found = pc.index_in(pa.array(people.tolist(), pa.string()), value_set=pa.array(s.members.ids.tolist(), pa.string()))
+    return found.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _parse_days(values: np.ndarray) -> np.ndarray:
+    """ISO dates (YYYY-MM-DD, longer strings cut to the day) as datetime64[D]; NaT where not a date."""
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    text = np.array([str(v)[:10] for v in values.tolist()], dtype="U10")
+    try:
+        return text.astype("datetime64[D]")
+    except ValueError:  # some value is not a date: parse one by one, leaving those out
+        for i, v in enumerate(text.tolist()):
+            try:
+                out[i] = np.datetime64(v, "D")
+            except ValueError:
+                continue
+        return out
+
+
 def _election_months(s: Structure, start: dt.date) -> np.ndarray:
     """Month of each unit's last election relative to ``start`` (negative: before it).
 
@@ -425,13 +450,15 @@ def _election_months(s: Structure, start: dt.date) -> np.ndarray:
         return float((d.year - start.year) * 12 + (d.month - start.month))
 
     units, _, _ = s.role_table
-    for role, unit in zip(s.roles, units.tolist(), strict=True):
-        if unit >= 0 and role.since:
-            try:
-                value = months(role.since)
-            except ValueError:
-                continue
-            out[unit] = value if np.isnan(out[unit]) else min(out[unit], value)
+    since = np.array([r.since or "" for r in s.roles], dtype=object)
+    known = (units >= 0) & (since != "")
+    if known.any():
+        days = _parse_days(since[known])
+        ok = ~np.isnat(days)
+        month = days[ok].astype("datetime64[M]").astype(np.int64) - np.datetime64(start, "M").astype(np.int64)
+        earliest = np.full(s.n_units, np.iinfo(np.int64).max)
+        np.minimum.at(earliest, units[known][ok], month)
+        out = np.where(earliest < np.iinfo(np.int64).max, earliest.astype(float), out)
     for code, value in s.unit_attribute("elected").items():
         try:
             out[code] = months(value)
