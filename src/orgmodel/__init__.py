@@ -45,6 +45,16 @@ from orgmodel.model.structure import NO_UNIT, MemberTable, Role, Structure, Unit
 from orgmodel.plugin.hookspecs import hookimpl  # noqa: E402
 from orgmodel.plugin.host import AUTOLOAD_ENV, PluginHost  # noqa: E402
 from orgmodel.plugin.strategy import Context, NoParams, Strategy, rng_for, seed_for  # noqa: E402
+from orgmodel.simulate import (  # noqa: E402
+    LEFT_DIED,
+    LEFT_MOVED,
+    LEFT_TRANSFERRED,
+    BehaviourModel,
+    ModelContext,
+    SeriesMetric,
+    SimState,
+    SimulationSpec,
+)
 
 import orgmodel.render.notebook  # noqa: E402,F401  (attaches Structure's notebook display)
 
@@ -61,6 +71,9 @@ __all__ = [
     "Strategy", "Context", "NoParams", "rng_for", "seed_for",
     "Metric", "Value", "MeasureContext", "measure",
     "Rule", "RulePack", "Subject", "Finding", "Approval", "check_rules", "load_rule_pack", "RuleBook",
+    # simulation
+    "BehaviourModel", "ModelContext", "SeriesMetric", "SimState", "SimulationSpec",
+    "LEFT_DIED", "LEFT_MOVED", "LEFT_TRANSFERRED",
     # scenarios
     "load_scenario", "build_baseline",
     # errors

@@ -44,6 +44,8 @@ __all__ = [
     "load_rule_pack",
     "as_linear_constraints",
     "approvers",
+    "StructureQuantities",
+    "subject_mask",
 ]
 
 Severity = Literal["error", "warning", "approval"]
@@ -502,6 +504,25 @@ class _Quantities:
 
 def _freeze(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+#: The per-unit quantities of one structure, computed once each (``get(name, rule)``).
+StructureQuantities = _Quantities
+
+
+def subject_mask(s: Structure, rule: Rule, quantities: StructureQuantities | None = None, *,
+                 when: bool = True) -> np.ndarray | None:
+    """Per unit code, whether the rule speaks of the unit (its subject, and with ``when`` its extra
+    conditions); None when a condition's data is missing.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> rule = Rule(id="r", title_zh="", title_en="", severity="warning",
+    ...             subject=Subject(kinds=["toy.branch"]), quantity="members", max=3, source="demo")
+    >>> s = tiny_structure()
+    >>> [uid for uid, hit in zip(s.units.ids.tolist(), subject_mask(s, rule).tolist()) if hit]
+    ['b1', 'b2']
+    """
+    return _subject_mask(s, rule, quantities if quantities is not None else StructureQuantities(s, None), when=when)
 
 
 def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True) -> np.ndarray | None:

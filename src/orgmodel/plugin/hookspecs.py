@@ -73,13 +73,13 @@ class Register(Protocol[T_contra]):
 
 
 class BehaviourModel(Protocol):
-    """What ``register_behaviour_models`` registers (provisional until the simulation uses it)."""
+    """What ``register_behaviour_models`` registers: see :class:`orgmodel.simulate.BehaviourModel`."""
 
     name: str
     Params: type[BaseModel]
 
-    def step(self, ctx: Any, state: Any) -> Any:
-        """Advance the simulation ``state`` by one step and return the new state."""
+    def step(self, state: Any, rng: Any, period: int, params: Any) -> None:
+        """Advance the simulation ``state`` by one period, vectorised over its members."""
 
 
 # --- domain packs ----------------------------------------------------------------------------
@@ -152,11 +152,13 @@ def register_rule_packs(register: Register[RulePack]) -> None:
 
 @hookspec
 def register_behaviour_models(register: Register[BehaviourModel]) -> None:
-    """Register behaviour models for simulation: objects with ``name``, a ``Params`` model and
-    ``step(ctx, state) -> state`` (see :class:`BehaviourModel`).
+    """Register behaviour models for simulation: instances of :class:`orgmodel.BehaviourModel`
+    subclasses (``name``, a ``Params`` model, ``metrics``, ``prepare(state, params, context)``,
+    a vectorised ``step(state, rng, period, params)`` and ``observe(state, params)``).
 
     :param register: call ``register(model)``.
 
-    Added in 0.1. Provisional until the simulation lands: the host collects them
-    (:meth:`~orgmodel.plugin.host.PluginHost.behaviour_models`), nothing runs them yet.
+    Added in 0.1. Provisional: the host collects them
+    (:meth:`~orgmodel.plugin.host.PluginHost.behaviour_models`) and :mod:`orgmodel.simulate` runs
+    them; the shape may still grow before it is frozen.
     """
