@@ -39,6 +39,19 @@ from orgmodel.model.kinds import (  # noqa: E402
     check_pack_name,
 )
 from orgmodel.model.plan import Plan, PlanBuilder, Reason  # noqa: E402
+from orgmodel.model.queries import (  # noqa: E402
+    allowed_parent_mask,
+    allows_parent,
+    ancestor_of_kind,
+    ancestors,
+    common_ancestor,
+    first_allowed_ancestor,
+    role_holder_mask,
+    role_member_codes,
+    scope_mask,
+    units_under_host,
+    within,
+)
 from orgmodel.model.scope import Locks, Scope, subtree_mask  # noqa: E402
 from orgmodel.model.structure import NO_UNIT, MemberTable, Role, Structure, Unit  # noqa: E402
 from orgmodel.plugin.hookspecs import hookimpl  # noqa: E402
@@ -52,6 +65,9 @@ __all__ = [
     "UnitKind", "DomainPack", "KindTable", "CORE_KINDS", "UNPLACED", "EXTERNAL", "check_pack_name",
     "Plan", "PlanBuilder", "Reason", "apply",
     "Scope", "Locks", "subtree_mask",
+    # queries for strategy authors (orgmodel.model.queries)
+    "ancestors", "ancestor_of_kind", "within", "scope_mask", "allowed_parent_mask", "allows_parent",
+    "first_allowed_ancestor", "common_ancestor", "units_under_host", "role_member_codes", "role_holder_mask",
     # plugins
     "hookimpl", "PluginHost", "AUTOLOAD_ENV",
     "Strategy", "Context", "NoParams", "rng_for", "seed_for",
