@@ -42,7 +42,9 @@ from orgmodel.model.plan import Plan, PlanBuilder, Reason  # noqa: E402
 from orgmodel.model.queries import (  # noqa: E402
     allowed_parent_mask,
     allows_parent,
+    ancestor_codes,
     ancestor_of_kind,
+    ancestor_where,
     ancestors,
     common_ancestor,
     first_allowed_ancestor,
@@ -66,7 +68,7 @@ __all__ = [
     "Plan", "PlanBuilder", "Reason", "apply",
     "Scope", "Locks", "subtree_mask",
     # queries for strategy authors (orgmodel.model.queries)
-    "ancestors", "ancestor_of_kind", "within", "scope_mask", "allowed_parent_mask", "allows_parent",
+    "ancestors", "ancestor_codes", "ancestor_where", "ancestor_of_kind", "within", "scope_mask", "allowed_parent_mask", "allows_parent",
     "first_allowed_ancestor", "common_ancestor", "units_under_host", "role_member_codes", "role_holder_mask",
     # plugins
     "hookimpl", "PluginHost", "AUTOLOAD_ENV",

@@ -20,6 +20,12 @@ True
 3.0
 >>> book.limit("no.such.rule", default=7)
 7
+>>> committee = Rule(id="committee.when", title_zh="", title_en="", severity="error", quantity="committee",
+...                  subject=Subject(kinds=["toy.branch"], when={"full": 7}), min=3, source="demo")
+>>> RuleBook([RulePack(name="c", domain="toy", rules=[committee])]).condition("committee.when", "full")
+7.0
+>>> book.condition("committee.when", "full") is None
+True
 """
 
 from __future__ import annotations
@@ -64,6 +70,14 @@ class RuleBook:
         """The bound a rule sets (``max`` or ``min``), or ``default`` when the rule is not active."""
         rule = self._active.get(rule_id)
         value = None if rule is None else getattr(rule, bound)
+        return default if value is None else value
+
+    def condition(self, rule_id: str, quantity: str, *, default: Any = None) -> Any:
+        """The minimum a rule's subject condition ``when`` sets on ``quantity`` (e.g. a committee from
+        7 full members: ``condition("committee.when", "full")``), or ``default`` when the rule is not
+        active or sets none."""
+        rule = self._active.get(rule_id)
+        value = None if rule is None else rule.subject.when.get(quantity)
         return default if value is None else value
 
 

@@ -30,6 +30,8 @@ from orgmodel.model.structure import NO_UNIT, Structure
 
 __all__ = [
     "ancestors",
+    "ancestor_codes",
+    "ancestor_where",
     "ancestor_of_kind",
     "within",
     "scope_mask",
@@ -43,6 +45,22 @@ __all__ = [
 ]
 
 
+def ancestor_codes(structure: Structure, code: int) -> np.ndarray:
+    """The unit code and the codes of every unit above it, nearest first.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> s.units.ids[ancestor_codes(s, s.unit_code("g1"))].tolist()
+    ['g1', 'b1', 'gb']
+    """
+    parent = structure.units.parent
+    out: list[int] = []
+    while code >= 0 and len(out) <= structure.n_units:
+        out.append(int(code))
+        code = int(parent[code])
+    return np.asarray(out, dtype=np.int64)
+
+
 def ancestors(structure: Structure, unit_id: str) -> list[str]:
     """The unit and every unit above it, nearest first.
 
@@ -50,13 +68,7 @@ def ancestors(structure: Structure, unit_id: str) -> list[str]:
     >>> ancestors(tiny_structure(), "t1")  # hosts: part_of
     ['t1', 'area']
     """
-    parent = structure.units.parent
-    code = structure.unit_code(unit_id)
-    out: list[int] = []
-    while code >= 0 and len(out) <= structure.n_units:
-        out.append(code)
-        code = int(parent[code])
-    return structure.units.ids[np.asarray(out, dtype=np.int64)].tolist()
+    return structure.units.ids[ancestor_codes(structure, structure.unit_code(unit_id))].tolist()
 
 
 def _kind_codes(structure: Structure, kinds: Iterable[str]) -> np.ndarray:
@@ -80,17 +92,29 @@ def ancestor_of_kind(structure: Structure, codes: Sequence[int] | np.ndarray, ki
     >>> ancestor_of_kind(s, [-1], ["toy.area"]).tolist()
     [-1]
     """
-    wanted = _kind_codes(structure, kinds)
+    return ancestor_where(structure, codes, _kind_codes(structure, kinds)[structure.units.kind])
+
+
+def ancestor_where(structure: Structure, codes: Sequence[int] | np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each unit code, the nearest unit at or above it whose code ``mask`` marks; ``NO_UNIT`` if none.
+
+    ``mask`` is a boolean array over unit codes (e.g. live hosts of some kinds).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> b1_or_gb = np.isin(s.units.ids, ["b1", "gb"])
+    >>> s.units.ids[ancestor_where(s, s.unit_codes(["g1", "b2"]), b1_or_gb)].tolist()
+    ['b1', 'gb']
+    """
     current = np.asarray(codes, dtype=np.int64).copy()
     out = np.full(len(current), NO_UNIT, dtype=np.int64)
-    kind = structure.units.kind
     parent = structure.units.parent
     for _ in range(structure.n_units + 1):
         live = current >= 0
         if not live.any():
             break
         safe = np.where(live, current, 0)
-        hit = live & wanted[kind[safe]]
+        hit = live & mask[safe]
         out[hit] = current[hit]
         current = np.where(live & ~hit, parent[safe], NO_UNIT)
     return out

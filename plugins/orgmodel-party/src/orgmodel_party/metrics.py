@@ -15,10 +15,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orgmodel import MeasureContext, Metric, Value
+from orgmodel_party.offices import BACKBONE_ROLES
 
 __all__ = ["PARTY_METRICS", "BACKBONE_ROLES"]
-
-BACKBONE_ROLES = ("secretary", "deputy_secretary", "committee_member", "group_leader")
 
 
 class Backbone(Metric):
