@@ -12,6 +12,7 @@ from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.category_branches import CategoryBranches
 from orgmodel_seed_strategies.registry import strategies
+from orgmodel_seed_strategies.testing import explicit_limits, party_rule_book, propose
 
 STRATEGY = CategoryBranches()
 AS_OF = dt.date(2024, 6, 30)
@@ -19,7 +20,7 @@ AS_OF = dt.date(2024, 6, 30)
 
 def _apply(s: Structure, params: dict | None = None, as_of: dt.date | None = AS_OF):
     parsed = STRATEGY.parse_params(params or {})
-    ctx = STRATEGY.context(s, raw_params=params or {}, as_of=as_of)
+    ctx = STRATEGY.context(s, raw_params=params or {}, as_of=as_of, rules=party_rule_book())
     plan = STRATEGY.propose(ctx, parsed)
     return plan, apply(s, plan, variant="v", step=0)
 
@@ -71,7 +72,7 @@ def test_registered():
 
 
 def test_contract():
-    plans = check_strategy(STRATEGY, {})
+    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {}))
     base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     after = apply(base, plans["branch-of-329"], variant="contract", step=0)
     tagged = _by_tag(after)
@@ -84,7 +85,7 @@ def test_contract():
 
 
 def test_contract_only_retired_with_small_max():
-    check_strategy(STRATEGY, {"categories": ["retired"], "max_size": 20, "keep_backbone": False}, processes=False)
+    check_strategy(STRATEGY, explicit_limits(STRATEGY, {"categories": ["retired"], "max_size": 20, "keep_backbone": False}), processes=False)
 
 
 # -- purpose-built structures ---------------------------------------------------------------------
@@ -143,7 +144,7 @@ def test_mobile_transfer_rule():
     _, kept = _apply(s, {"categories": ["mobile"], "keep_mobile_here": True})
     (mob2,) = _by_tag(kept)["category:mobile"]
     assert kept.size(mob2) == 7
-    plan2 = STRATEGY.propose(STRATEGY.context(s, as_of=AS_OF), STRATEGY.parse_params(
+    plan2 = STRATEGY.propose(STRATEGY.context(s, as_of=AS_OF, rules=party_rule_book()), STRATEGY.parse_params(
         {"categories": ["mobile"], "keep_mobile_here": True}))
     assert [len(op.members) for op in plan2.operations if op.reason.code == "transfer_due_kept"] == [3]
 
@@ -187,7 +188,7 @@ def test_backbone_stays_and_source_left_small_is_merged_or_dissolved():
 def test_second_run_moves_nobody_and_existing_branch_is_filled():
     s = _community({"b1": [RETIRED] * 6 + [WORKING] * 6, "b2": [RETIRED] * 3 + [WORKING] * 6})
     _, after = _apply(s, {"categories": ["retired"]})
-    again = STRATEGY.propose(STRATEGY.context(after, as_of=AS_OF), STRATEGY.parse_params({"categories": ["retired"]}))
+    again = STRATEGY.propose(STRATEGY.context(after, as_of=AS_OF, rules=party_rule_book()), STRATEGY.parse_params({"categories": ["retired"]}))
     assert [op for op in again.operations if op.op in ("create_unit", "move_members", "dissolve")] == []
     # an existing retired branch under the same parent takes newcomers, even too few for a branch of their own
     units = [{"id": "gb", "kind": "party.general_branch", "name": "党总支"},
@@ -250,7 +251,7 @@ def test_parent_parameter_pools_the_scope():
 def test_bad_parameters(params, message):
     s = _community({"b1": [RETIRED] * 4 + [WORKING] * 4})
     with pytest.raises(UserError) as err:
-        STRATEGY.propose(Context.for_structure(s), STRATEGY.parse_params(params))
+        STRATEGY.propose(Context.for_structure(s, rules=party_rule_book()), STRATEGY.parse_params(params))
     assert message in str(err.value) and "\n" not in str(err.value)
 
 

@@ -10,12 +10,13 @@ from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.joint_branches import JointBranches
 from orgmodel_seed_strategies.registry import strategies
+from orgmodel_seed_strategies.testing import explicit_limits, propose
 
 STRATEGY = JointBranches()
 
 
 def _apply(s: Structure, params: dict | None = None):
-    plan = STRATEGY.propose_on(s, params or {})
+    plan = propose(STRATEGY, s, params or {})
     return plan, apply(s, plan, variant="v", step=0)
 
 
@@ -64,7 +65,7 @@ def test_registered():
 
 
 def test_contract():
-    plans = check_strategy(STRATEGY, {})
+    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {}))
     # village-of-2: villages of 2 and 1 members join; the 14-member village stays
     base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
     after = apply(base, plans["village-of-2"], variant="contract", step=0)
@@ -78,7 +79,7 @@ def test_contract():
 
 
 def test_contract_trade_and_small_max_units():
-    check_strategy(STRATEGY, {"group_by": "trade", "max_units": 2, "host_kinds": ["party.village"]}, processes=False)
+    check_strategy(STRATEGY, explicit_limits(STRATEGY, {"group_by": "trade", "max_units": 2, "host_kinds": ["party.village"]}), processes=False)
 
 
 # -- purpose-built structures ---------------------------------------------------------------------
@@ -238,5 +239,5 @@ def test_parent_parameter():
 def test_bad_parameters(params, message):
     s = _villages([1, 2])
     with pytest.raises(UserError) as err:
-        STRATEGY.propose_on(s, params)
+        propose(STRATEGY, s, params)
     assert message in str(err.value) and "\n" not in str(err.value)

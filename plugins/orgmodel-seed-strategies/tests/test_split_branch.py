@@ -17,12 +17,13 @@ from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.split_branch import SplitBranch, key_affinity, rebalance, tie_affinity
+from orgmodel_seed_strategies.testing import explicit_limits, propose
 
 STRATEGY = SplitBranch()
 
 
 def _apply(s: Structure, params: dict, seed: int = 0):
-    plan = STRATEGY.propose_on(s, params, seed=seed)
+    plan = propose(STRATEGY, s, params, seed=seed)
     return plan, apply(s, plan, variant="v", step=0)
 
 
@@ -85,7 +86,7 @@ def test_registered():
 
 @pytest.mark.parametrize("by", ["building", "category"])
 def test_contract(by):
-    plans = check_strategy(STRATEGY, {"by": by})
+    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {"by": by}))
     # the 329-member branch is split into parts within the size rule
     base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     after = apply(base, plans["branch-of-329"], variant="contract", step=0)
@@ -97,7 +98,7 @@ def test_contract(by):
 
 
 def test_contract_ties_refuses_without_ties():
-    plans = check_strategy(STRATEGY, {"by": "ties"}, processes=False)
+    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {"by": "ties"}), processes=False)
     # baselines with no branch above 50 give empty plans; the ones with one refuse (no ties)
     assert "branch-of-329" not in plans and "generated-10000" not in plans
     assert plans["tiny"].operations == []
@@ -126,12 +127,13 @@ def test_three_cliques_k3_and_determinism_across_seeds_and_processes():
     plan, after = _apply(s, {"units": ["b"], "k": 3, "by": "ties"})
     groups = {frozenset(after.member_ids_of(u)) for u in _branches(after)}
     assert groups == {frozenset(f"m{i:02d}" for i in range(a, a + 15)) for a in (0, 15, 30)}
-    again = STRATEGY.propose_on(s, {"units": ["b"], "k": 3, "by": "ties"})
+    again = propose(STRATEGY, s, {"units": ["b"], "k": 3, "by": "ties"})
     assert again.to_json() == plan.to_json()
     script = (
         "import sys; sys.path.insert(0, %r)\n"
         "from test_split_branch import _cliques, STRATEGY\n"
-        "print(STRATEGY.propose_on(_cliques(sizes=(15, 15, 15), roles=()), "
+        "from orgmodel_seed_strategies.testing import propose\n"
+        "print(propose(STRATEGY, _cliques(sizes=(15, 15, 15), roles=()), "
         "{'units': ['b'], 'k': 3, 'by': 'ties'}).to_json())" % str(Path(__file__).parent)
     )
     for hash_seed in ("1", "7"):
@@ -293,7 +295,7 @@ def test_too_few_full_members_is_recorded_not_split():
     assert "only 0 full members" in plan.operations[0].reason.render("en", plan.templates)
     assert len(_branches(after)) == 1
     with pytest.raises(UserError, match="b has only 0 full members"):
-        STRATEGY.propose_on(s, {"units": ["b"]})
+        propose(STRATEGY, s, {"units": ["b"]})
 
 
 # -- bad parameters --------------------------------------------------------------------------------
@@ -317,7 +319,7 @@ def test_too_few_full_members_is_recorded_not_split():
 def test_bad_parameters(params, message):
     s = _cliques()
     with pytest.raises(UserError) as err:
-        STRATEGY.propose_on(s, params)
+        propose(STRATEGY, s, params)
     text = str(err.value)
     assert message in text and "\n" not in text
 
@@ -330,7 +332,7 @@ def test_k_below_two_is_refused_by_name():
 def test_ties_needed_for_by_ties():
     s = _buildings([30, 30])
     with pytest.raises(UserError, match="b has no ties among its members"):
-        STRATEGY.propose_on(s, {"by": "ties"})
+        propose(STRATEGY, s, {"by": "ties"})
 
 
 # -- proposed roles (RULES secretary.when / committee.when) ---------------------------------------

@@ -13,6 +13,7 @@ from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.team_branches import TeamBranches
+from orgmodel_seed_strategies.testing import explicit_limits, propose
 
 QISAN = Path(__file__).resolve().parents[3] / "scenarios" / "qisan" / "scenario.yaml"
 STRATEGY = TeamBranches()
@@ -22,7 +23,7 @@ STRATEGY = TeamBranches()
 
 
 def _propose_apply(s: Structure, params: dict | None = None):
-    plan = STRATEGY.propose_on(s, params or {})
+    plan = propose(STRATEGY, s, params or {})
     return plan, apply(s, plan, variant="v", step=0)
 
 
@@ -125,7 +126,7 @@ def test_registered() -> None:
     {"threshold": 20, "max_branch": 20, "group_size": 5, "min_team_members": 1, "propose_roles": False},
 ])
 def test_contract(params: dict) -> None:
-    plans = check_strategy(TeamBranches(), params)
+    plans = check_strategy(TeamBranches(), explicit_limits(TeamBranches(), params))
     assert plans["branch-of-329"].operations  # the oversized branch is acted on
     assert not plans["tiny"].operations  # small branches are left alone
 
@@ -349,9 +350,9 @@ def test_team_without_enough_full_members_gets_no_branch() -> None:
 
 def test_small_branches_and_branches_without_teams_are_left_alone() -> None:
     s = _one_branch({"a": list(range(1, 11))}, 50)  # exactly 50: compliant, not upgraded
-    assert STRATEGY.propose_on(s, {}).operations == []
+    assert propose(STRATEGY, s, {}).operations == []
     s = _one_branch({}, 45)
-    assert STRATEGY.propose_on(s, {"threshold": 40}).operations == []  # nothing to build, no split needed
+    assert propose(STRATEGY, s, {"threshold": 40}).operations == []  # nothing to build, no split needed
 
 
 def test_no_team_at_all_still_splits_an_oversized_branch() -> None:
@@ -381,10 +382,10 @@ def test_branch_of_329_no_branch_over_50_nobody_unplaced() -> None:
 
 def test_scope() -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    assert STRATEGY.propose_on(s, {"scope": ["b1"]}).operations == []  # 40 members
+    assert propose(STRATEGY, s, {"scope": ["b1"]}).operations == []  # 40 members
     for scope in (["b0"], ["gb0"], ["h0"], ["top"]):
-        assert STRATEGY.propose_on(s, {"scope": scope}).operations
-    assert STRATEGY.propose_on(s, {"scope": ["t0"]}).operations == []  # no branch built on a team
+        assert propose(STRATEGY, s, {"scope": scope}).operations
+    assert propose(STRATEGY, s, {"scope": ["t0"]}).operations == []  # no branch built on a team
 
 
 @pytest.mark.parametrize(("params", "needle"), [
@@ -399,7 +400,7 @@ def test_scope() -> None:
 def test_bad_parameters(params: dict, needle: str) -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     with pytest.raises(UserError) as err:
-        STRATEGY.propose_on(s, params)
+        propose(STRATEGY, s, params)
     assert needle in str(err.value)
     assert "\n" not in str(err.value)
 

@@ -7,6 +7,7 @@ from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.two_new import TwoNewCoverage
+from orgmodel_seed_strategies.testing import explicit_limits, propose
 
 K = KindTable(PARTY_PACK)
 
@@ -55,15 +56,15 @@ def nanan():
 
 
 def run(s, params):
-    plan = TwoNewCoverage().propose_on(s, params)
+    plan = propose(TwoNewCoverage(), s, params)
     return plan, apply(s, plan)
 
 
 def test_contract_refuses_without_firms():
-    assert check_strategy(TwoNewCoverage(), {}) == {}
+    assert check_strategy(TwoNewCoverage(), explicit_limits(TwoNewCoverage(), {})) == {}
     s = contract_baselines("party", only=("tiny",))["tiny"]
     with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in scope"):
-        TwoNewCoverage().propose_on(s, {})
+        propose(TwoNewCoverage(), s, {})
 
 
 def test_small_firms_get_chamber_branches():
@@ -131,7 +132,7 @@ def test_scope_limits_firms():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        TwoNewCoverage().propose_on(nanan(), params)
+        propose(TwoNewCoverage(), nanan(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -144,7 +145,7 @@ def test_no_parent_for_a_created_chamber_is_refused():
                for m, b, h in zip(s.members.ids.tolist(), s.members["branch"].tolist(), s.members["home_host"].tolist())]
     loose = Structure.from_records(K, units=units, members=members)
     with pytest.raises(UserError, match="params.parent: no street or township committee found above the chamber"):
-        TwoNewCoverage().propose_on(loose, {"from_units": ["CB"]})
+        propose(TwoNewCoverage(), loose, {"from_units": ["CB"]})
     _, after = run(loose, {"from_units": ["CB"], "parent": "SW"})
     assert np.all(after.members["branch"][after.member_codes(["p007", "p008", "p009"])] >= 0)
 

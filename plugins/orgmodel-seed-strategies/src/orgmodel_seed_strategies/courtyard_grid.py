@@ -24,23 +24,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, within
 
-from ._structure_helpers import (
-    allows_parent,
-    ancestor_of_kind,
-    check_scope,
-    host_descendants,
-    in_scope,
-    join_names,
-    merge_small,
-    modal,
-    name,
-    pack_greedy,
-    require_unit,
-    under_host,
-    unit_value,
-)
+from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .naming import join_names
+from .packing import merge_small, pack_greedy
+from .units import check_scope, in_scope, modal, name, require_unit, unit_value
 
 GRID_PARENTS = ("party.residential_area", "party.community", "party.village")
 
@@ -49,6 +38,8 @@ class CourtyardGrid(Strategy):
     """Re-cut an oversized residential branch into courtyard (or grid) branches with building groups."""
 
     name = "courtyard-grid"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = {"over": MAX_SIZE, "min_full": MIN_FULL}
     label_zh = "院落党支部与楼栋党小组"
     label_en = "courtyard branches and building groups"
     description = (
@@ -103,7 +94,8 @@ class CourtyardGrid(Strategy):
 
         unit: str | None = Field(None, description="the oversized branch (default: every branch in scope over `over` members)")
         by: Literal["courtyard", "grid"] = Field("courtyard", description="one branch per courtyard or per grid")
-        over: int = Field(50, ge=1, description="a branch with more members than this is re-cut (when unit is not given)")
+        over: int | None = Field(None, ge=1, description="a branch with more members than this is re-cut (when unit is"
+                                 " not given; default: the rule branch.max_size)")
         grid_members: int | None = Field(None, ge=3, description="by=grid: members per generated grid (default 40)")
         grid_households: int | None = Field(
             None, ge=1, description="by=grid: households per generated grid (local rule: 300-500, 100-300 in old estates)"
@@ -111,7 +103,8 @@ class CourtyardGrid(Strategy):
         retype_to: Literal["auto", "general_branch", "committee"] = Field(
             "auto", description="the upgraded unit: auto = general branch up to 100 members, committee above"
         )
-        min_full: int = Field(3, ge=1, description="courtyards/grids with fewer full members are joined with the next")
+        min_full: int | None = Field(None, ge=1, description="courtyards/grids with fewer full members are joined with the"
+                                     " next (default: the rule branch.min_full)")
         min_group: int = Field(3, ge=1, description="buildings with fewer members share a group with the next")
         scope: list[str] | None = Field(None, description="unit ids limiting which branches are re-cut")
 
@@ -125,6 +118,7 @@ class CourtyardGrid(Strategy):
 
     def propose(self, ctx, params):
         s = ctx.structure
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         check_scope(s, self.name, params.scope)
         if params.unit is not None:
             require_unit(s, self.name, "unit", params.unit, kinds=("party.branch",))
@@ -149,9 +143,7 @@ class CourtyardGrid(Strategy):
             raise UserError(f"strategy {self.name}: params.unit: {unit!r} is built on no host, so courtyards cannot be found")
         codes = s.member_codes_of(unit)
         home = s.members["home_host"][codes]
-        area = np.zeros(len(codes), dtype=bool)
-        for h in hosts:
-            area |= under_host(s, home, s.unit_code(h))
+        area = within(s, home, hosts)
         if params.by == "courtyard":
             blocks, of_member, grid_ops = self._courtyards(s, unit, codes, home, area)
         else:
@@ -301,8 +293,8 @@ class CourtyardGrid(Strategy):
         s = ctx.structure
         courtyards, buildings_loose = [], []
         for h in hosts:
-            courtyards += host_descendants(s, h, ["party.courtyard"])
-            buildings_loose += [b for b in host_descendants(s, h, ["party.building"])
+            courtyards += units_under_host(s, h, ["party.courtyard"])
+            buildings_loose += [b for b in units_under_host(s, h, ["party.building"])
                                 if s.kind_of(s.parent(b)) != "party.courtyard"]
         if not courtyards and not buildings_loose:
             raise UserError(
@@ -343,7 +335,7 @@ class CourtyardGrid(Strategy):
         items: list[tuple[int, str, float]] = []  # (code, host id, weight)
         split_courts: dict[str, list[str]] = {}
         for c in courtyards:
-            blds = host_descendants(s, c, ["party.building"])
+            blds = units_under_host(s, c, ["party.building"])
             w = sum(weight_building(b) for b in blds)
             if not by_households:
                 w += float(((member_court == s.unit_code(c)) & (member_building < 0)).sum())

@@ -18,20 +18,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor, within
 
-from ._structure_helpers import (
-    ancestor_of_kind,
-    check_scope,
-    common_ancestor,
-    first_allowed_ancestor,
-    host_in_scope,
-    join_names,
-    name,
-    require_unit,
-    top_org_on_host,
-    under_host,
-)
+from .naming import join_names
+from .units import area_committee, check_scope, host_in_scope, name, require_parent, require_unit
 
 KIND = "party.industry_branch"
 
@@ -103,12 +93,7 @@ class IndustryBranch(Strategy):
         if params.member_column is not None and params.member_column not in s.members.columns:
             raise UserError(f"strategy {self.name}: params.member_column: no member column {params.member_column!r}")
         if params.parent is not None:
-            require_unit(s, self.name, "parent", params.parent, role="org")
-            allowed = s.kinds[KIND].allowed_parents
-            if allowed is not None and s.kind_of(params.parent) not in allowed:
-                raise UserError(
-                    f"strategy {self.name}: params.parent: an industry unit ({KIND}) cannot sit under a {s.kind_of(params.parent)}"
-                )
+            require_parent(s, self.name, "parent", params.parent, KIND)
         try:
             explicit = s.member_codes(params.members) if params.members else np.empty(0, dtype=np.int32)
         except UserError as exc:
@@ -167,7 +152,7 @@ class IndustryBranch(Strategy):
             if s.kinds[s.kind_of(uid)].role == "org":
                 mask[s.member_codes_of(uid, subtree=True)] = True
             else:
-                mask |= under_host(s, s.members["home_host"], s.unit_code(uid))
+                mask |= within(s, s.members["home_host"], [uid])
         return mask
 
     def _by_column(self, s, params) -> np.ndarray:
@@ -184,12 +169,9 @@ class IndustryBranch(Strategy):
 
     def _parent(self, s, assoc: str, codes: np.ndarray) -> str | None:
         """The committee on the association's township/street, else the nearest common ancestor of the participants' branches."""
-        area = ancestor_of_kind(s, np.array([s.unit_code(assoc)]), ["party.township", "party.street"])[0]
-        if area >= 0:
-            committee = top_org_on_host(s, str(s.units.ids[int(area)]),
-                                        kinds=("party.committee", "party.working_committee"))
-            if committee is not None and first_allowed_ancestor(s, committee, KIND) == committee:
-                return committee
+        committee = area_committee(s, assoc, KIND)
+        if committee is not None:
+            return committee
         branches = sorted(set(s.units.ids[np.unique(s.members["branch"][codes])].tolist()), key=s.unit_code)
         found = first_allowed_ancestor(s, common_ancestor(s, branches), KIND)
         if found is None:

@@ -40,9 +40,15 @@ import networkx as nx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, Structure, UserError
+from orgmodel import Strategy, Structure, UserError, ancestor_codes, ancestor_where
 
-from .split_branch import branch_kind_mask, host_ancestors, new_key, scope_mask
+from .limits import RuleBound, with_rule_defaults
+from .split_branch import branch_kind_mask, new_key
+from .units import require_parent, scope_units
+
+#: Where the size parameters take their defaults: a joint branch covers at most 5 units
+#: (joint.max_units) and joins units with fewer than 3 full members each (joint.when).
+RULE_DEFAULTS = {"max_units": RuleBound("joint.max_units", "max"), "min_full": RuleBound("joint.when", "max")}
 
 __all__ = ["JointBranches"]
 
@@ -53,6 +59,8 @@ class JointBranches(Strategy):
     """Group host units with fewer than min_full full members into joint branches (联合党支部)."""
 
     name = "joint-branches"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = RULE_DEFAULTS
     label_zh = "组建联合党支部"
     label_en = "joint branches for small units"
     description = (
@@ -106,8 +114,10 @@ class JointBranches(Strategy):
             "neighbourhood", description="neighbourhood: adjacent_to between hosts, else the common parent host; "
             "trade: the host's trade tag, else neighbourhood"
         )
-        max_units: int = Field(5, ge=1, le=20, description="most host units in one joint branch (joint.max_units: as a rule 5)")
-        min_full: int = Field(3, ge=1, le=50, description="full members a unit needs for a branch of its own (joint.when)")
+        max_units: int | None = Field(None, ge=1, le=20, description="most host units in one joint branch"
+                                      " (default: the rule joint.max_units, as a rule 5)")
+        min_full: int | None = Field(None, ge=1, le=50, description="full members a unit needs for a branch of its own"
+                                     " (default: the rule joint.when, 3)")
         host_kinds: list[str] | None = Field(
             None, description="host kinds that may be joined; default party.village, party.enterprise, party.social_org"
         )
@@ -121,11 +131,12 @@ class JointBranches(Strategy):
 
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         plan = ctx.plan()
         kinds = self._host_kinds(s, params)
         if params.parent is not None:
-            self._check_parent(s, params.parent)
-        in_scope = scope_mask(s, params.scope, self.name)
+            require_parent(s, self.name, "parent", params.parent, self._branch_kind(s, []))
+        in_scope = scope_units(s, self.name, params.scope)
         u = s.units
         is_host_kind = np.isin(u.kind, [s.kinds.code(k) for k in kinds]) & ~u.dissolved
         branch = branch_kind_mask(s)
@@ -142,9 +153,8 @@ class JointBranches(Strategy):
 
         # the joinable host (finest) a home_host lies in
         nearest = np.full(s.n_units, -1, dtype=np.int64)
-        for h in s.unit_ids(role="host"):
-            c = s.unit_code(h)
-            nearest[c] = next((a for a in host_ancestors(s, c) if is_host_kind[a]), -1)
+        hosts = np.flatnonzero(~s.kinds.is_org[u.kind] & ~u.dissolved)
+        nearest[hosts] = ancestor_where(s, hosts, is_host_kind)
 
         active = s.members["active"]
         mb = s.members["branch"].astype(np.int64)
@@ -201,19 +211,6 @@ class JointBranches(Strategy):
                 raise UserError(f"{self.name}: params.host_kinds: {kind!r} is an organisation kind, not a host kind")
         return list(params.host_kinds)
 
-    def _check_parent(self, s: Structure, parent: str) -> None:
-        if not s.has_unit(parent):
-            raise UserError(f"{self.name}: params.parent: unknown unit {parent!r}")
-        unit = s.unit(parent)
-        if unit.dissolved:
-            raise UserError(f"{self.name}: params.parent: {parent!r} is dissolved")
-        if s.kinds[unit.kind].role != "org":
-            raise UserError(f"{self.name}: params.parent: {parent!r} is a host unit, not an organisation")
-        kind = self._branch_kind(s, [])
-        allowed = s.kinds[kind].allowed_parents
-        if allowed is not None and unit.kind not in allowed:
-            raise UserError(f"{self.name}: params.parent: a {kind} cannot sit under a {unit.kind} ({parent!r})")
-
     @staticmethod
     def _branch_kind(s: Structure, sources: list[int]) -> str:
         for b in sources:
@@ -229,7 +226,7 @@ class JointBranches(Strategy):
             return True
         if n_hosts[branch] == 1:
             on = int(s.built_on_edges.targets(branch)[0])
-            return on != host and on in host_ancestors(s, host)
+            return on != host and on in ancestor_codes(s, host)
         return False
 
     # -- grouping --------------------------------------------------------------------------------

@@ -42,10 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from orgmodel_party.metrics import BACKBONE_ROLES
+from orgmodel_party import CommitteeRule, backbone_mask, committee_size
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, ancestor_codes, role_member_codes
+
+from .limits import COMMITTEE_FROM, MAX_SIZE, MIN_FULL, with_rule_defaults
+from .naming import ordinal_zh, part_name
+from .packing import even_parts
 
 __all__ = ["TeamBranches"]
 
@@ -57,21 +61,6 @@ TEAM = "party.team"
 AREA = "party.residential_area"
 SPECIAL_TAGS = ("team", "comprehensive", "industry", "category:retired", "category:young", "category:mobile")
 KIND_SHORT = {"team:learning": "学习", "team:culture": "文艺", "team:sports": "体育", "team:service": "公益"}
-DIGITS = "零一二三四五六七八九"
-
-
-def _zh_number(n: int) -> str:
-    """Chinese numeral for 1..99 (第一, 第十二)."""
-    if n < 10:
-        return DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else DIGITS[tens]) + "十" + ("" if ones == 0 else DIGITS[ones])
-
-
-def _part_name(name: str, part: int, suffix: str = "党支部") -> str:
-    """`歌咏队党支部` -> `歌咏队第二党支部`."""
-    stem = name[: -len(suffix)] if name.endswith(suffix) else name
-    return f"{stem}第{_zh_number(part)}{suffix}"
 
 
 def _role_templates() -> dict[str, dict[str, str]]:
@@ -82,16 +71,16 @@ def _role_templates() -> dict[str, dict[str, str]]:
     }
     for b, (zh, en) in basis.items():
         out[f"secretary_only_{b}"] = {
-            "zh": "{branch}有{full}名正式党员（不足7人），不设支部委员会，由{person}任书记（" + zh + "）",
-            "en": "{branch} has {full} full members (fewer than 7): no committee, {person} is secretary (" + en + ")",
+            "zh": "{branch}有{full}名正式党员（不足{committee_from}人），不设支部委员会，由{person}任书记（" + zh + "）",
+            "en": "{branch} has {full} full members (fewer than {committee_from}): no committee, {person} is secretary (" + en + ")",
         }
         out[f"committee_secretary_{b}"] = {
-            "zh": "{branch}有{full}名正式党员（7人以上），设支部委员会{size}人，由{person}任书记（" + zh + "）",
-            "en": "{branch} has {full} full members (7 or more): a committee of {size}, {person} is secretary (" + en + ")",
+            "zh": "{branch}有{full}名正式党员（{committee_from}人以上），设支部委员会{size}人，由{person}任书记（" + zh + "）",
+            "en": "{branch} has {full} full members ({committee_from} or more): a committee of {size}, {person} is secretary (" + en + ")",
         }
         out[f"committee_member_{b}"] = {
-            "zh": "{branch}有{full}名正式党员（7人以上），设支部委员会{size}人，{person}任委员（" + zh + "）",
-            "en": "{branch} has {full} full members (7 or more): a committee of {size}, {person} is a member (" + en + ")",
+            "zh": "{branch}有{full}名正式党员（{committee_from}人以上），设支部委员会{size}人，{person}任委员（" + zh + "）",
+            "en": "{branch} has {full} full members ({committee_from} or more): a committee of {size}, {person} is a member (" + en + ")",
         }
         out[f"group_leader_{b}"] = {
             "zh": "{group}有{size}名党员，由{person}任党小组长（" + zh + "）",
@@ -207,26 +196,26 @@ class Params(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    threshold: int = Field(50, ge=1, description="a residential branch with more than this many members (all, probationary included) is upgraded; 50 is the branch.max_size rule")
+    threshold: int | None = Field(None, ge=1, description="a residential branch with more than this many members (all, probationary included) is upgraded (default: the rule branch.max_size)")
     min_team_members: int = Field(3, ge=1, description="a team with at least this many of the branch's members taking part gets its own team branch")
-    max_branch: int = Field(50, ge=2, description="no branch may have more members than this (RULES branch.max_size); larger ones are split into parts on the same team(s)")
-    min_branch_full: int = Field(3, ge=1, description="a branch needs at least this many full members to be created (RULES branch.min_full); smaller ones fold into a joint or the comprehensive branch")
+    max_branch: int | None = Field(None, ge=2, description="no branch may have more members than this; larger ones are split into parts on the same team(s) (default: the rule branch.max_size)")
+    min_branch_full: int | None = Field(None, ge=1, description="a branch needs at least this many full members to be created; smaller ones fold into a joint or the comprehensive branch (default: the rule branch.min_full)")
     joint_by: Literal["team_kind", "all"] = Field("team_kind", description="small teams share a joint team branch per team kind (team:culture...) or one for all")
-    min_joint_members: int = Field(7, ge=1, description="joint team branches smaller than this are merged with the next smallest joint branch (team kinds mixed), as 瑞丽's 文体 joint branch; 7 is where a branch gets a committee")
+    min_joint_members: int | None = Field(None, ge=1, description="joint team branches smaller than this are merged with the next smallest joint branch (team kinds mixed), as 瑞丽's 文体 joint branch (default: where a branch gets a committee, the condition of the rule committee.when, 7 full members)")
     comprehensive: Literal["branch", "spread"] = Field("branch", description="members in no team go to a comprehensive branch (瑞丽), or are spread over the team branches for balance (汽三)")
     immobile: Literal["comprehensive", "team"] = Field("comprehensive", description="bedridden or immobile members (mobility_limited) are placed with the members in no team, or like anyone else by their teams")
     group_size: int | None = Field(15, ge=3, description="a new branch with more members than this gets ceil(size/group_size) party groups; null: no groups")
     old_groups: Literal["dissolve", "reattach"] = Field("dissolve", description="the upgraded branch's party groups are dissolved, or moved into the comprehensive branch with their members who go there")
     upgrade_to: Literal["general_branch", "by_size"] = Field("general_branch", description="the upgraded branch becomes a general branch (the seed), or a base committee from 100 members (RULES committee_base.when)")
     balance_backbone: bool = Field(True, description="a branch with no backbone member receives one from the branch with the most")
-    propose_roles: bool = Field(True, description="propose a secretary or branch committee for each new branch and a leader for each new group, backbone members first")
+    propose_roles: bool = Field(True, description="propose a secretary or branch committee (from 7 full members, the rule committee.when) for each new branch and a leader for each new group, backbone members first")
     scope: list[str] | None = Field(None, description="units to act on: branches, units above them, or host areas (default: every residential branch)")
 
     @field_validator("min_branch_full")
     @classmethod
-    def _min_below_max(cls, value: int, info: ValidationInfo) -> int:
+    def _min_below_max(cls, value: int | None, info: ValidationInfo) -> int | None:
         top = info.data.get("max_branch")
-        if top is not None and value > top:
+        if value is not None and top is not None and value > top:
             raise ValueError(f"min_branch_full ({value}) must not exceed max_branch ({top})")
         return value
 
@@ -264,10 +253,17 @@ class _Block:
         del self.why[m]
 
 
+#: Where the size parameters take their defaults.
+RULE_DEFAULTS = {"threshold": MAX_SIZE, "max_branch": MAX_SIZE, "min_branch_full": MIN_FULL,
+                 "min_joint_members": COMMITTEE_FROM}
+
+
 class TeamBranches(Strategy):
     """Upgrade oversized residential branches to general branches with team branches under them."""
 
     name = "team-branches"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = RULE_DEFAULTS
     domain = "party"
     label_zh = "团队党建：依托团队设置党支部"
     label_en = "team branches"
@@ -284,11 +280,13 @@ class TeamBranches(Strategy):
 
     def propose(self, ctx: Any, params: Params) -> Any:
         s = ctx.structure
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         plan = ctx.plan()
         targets = self._targets(s, params)
         if not targets:
             return plan.build()
-        shared = _Shared(s, ctx)
+        committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
+        shared = _Shared(s, ctx, committee)
         for b in targets:
             _Upgrade(s, shared, params, plan, b).run()
         return plan.build()
@@ -300,16 +298,11 @@ class TeamBranches(Strategy):
         branches = [b for b in s.unit_ids(BRANCH) if not (set(s.unit(b).tags) & set(SPECIAL_TAGS))]
         host_areas: dict[str, bool] = {}
 
+        area_kind = s.kinds.code(AREA)
+
         def residential(host: str) -> bool:
             if host not in host_areas:
-                h: str | None = host
-                found = False
-                while h is not None:
-                    if s.kind_of(h) == AREA:
-                        found = True
-                        break
-                    h = s.parent(h)
-                host_areas[host] = found
+                host_areas[host] = bool((s.units.kind[ancestor_codes(s, s.unit_code(host))] == area_kind).any())
             return host_areas[host]
 
         if params.scope is None:
@@ -336,19 +329,15 @@ class TeamBranches(Strategy):
 
 
 def _host_within(s: Any, host: str, area: str) -> bool:
-    h: str | None = host
-    while h is not None:
-        if h == area:
-            return True
-        h = s.parent(h)
-    return False
+    return s.unit_code(area) in ancestor_codes(s, s.unit_code(host))
 
 
 class _Shared:
     """Per-structure arrays computed once: team participation, backbone, member attributes."""
 
-    def __init__(self, s: Any, ctx: Any) -> None:
+    def __init__(self, s: Any, ctx: Any, committee: CommitteeRule | None) -> None:
         self.s = s
+        self.committee = committee
         n = s.n_members
         cols = s.members.columns
         self.full = s.full_mask
@@ -359,17 +348,13 @@ class _Shared:
         self.birth = cols.get("birth_date")
         self.as_of = ctx.as_of
         self.since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
-        backbone = np.asarray(cols["backbone"], dtype=bool).copy() if "backbone" in cols else np.zeros(n, bool)
-        index = s._member_index  # noqa: SLF001 - read-only id -> code map
+        self.backbone = backbone_mask(s)
         self.role_units: dict[int, list[tuple[str, str]]] = {}
-        for r in s.roles:
-            code = index.get(r.person)
-            if code is None:
-                continue
-            self.role_units.setdefault(code, []).append((r.unit, r.role))
-            if r.role in BACKBONE_ROLES:
-                backbone[code] = True
-        self.backbone = backbone
+        self.code_of_holder: dict[str, int] = {}  # role holders in the roster: person id -> member code
+        for r, code in zip(s.roles, role_member_codes(s).tolist(), strict=True):
+            if code >= 0:
+                self.role_units.setdefault(code, []).append((r.unit, r.role))
+                self.code_of_holder[r.person] = code
         team_kind = s.kinds.code(TEAM)
         p = s.participation
         keep = (s.units.kind[p.dst] == team_kind) & ~s.units.dissolved[p.dst]
@@ -607,14 +592,14 @@ class _Upgrade:
             k = math.ceil(n / self.p.max_branch)
             first_team = {m: self._block_team(blk, m) for m in blk.members}
             ordered = sorted(blk.members, key=lambda m: (first_team[m], int(self.sh.home[m]), m))
-            for i, chunk in enumerate(np.array_split(np.asarray(ordered, dtype=np.int64), k), start=1):
+            for i, chunk in enumerate(even_parts(ordered, k), start=1):
                 part = _Block(blk.kind, list(blk.teams), f"{blk.label}-{i}")
                 for m in sorted(chunk.tolist()):
                     code, params = blk.why[m]
                     part.members.append(m)
                     part.why[m] = (code, params)
                 part.base_name = blk.name
-                part.name = _part_name(blk.name, i)
+                part.name = part_name(blk.name, i)
                 part.part, part.parts, part.total = i, k, n
                 if blk.kind == "joint":
                     part.teams = sorted({t for m in part.members for t in self.teams_of.get(m, ()) if t in blk.teams}) or list(blk.teams)
@@ -689,7 +674,7 @@ class _Upgrade:
     # -- writing the plan ---------------------------------------------------------------------
 
     def _emit(self, blocks: list[_Block]) -> None:
-        s, p, plan, b = self.s, self.p, self.plan, self.b
+        s, p, plan, b, sh = self.s, self.p, self.plan, self.b, self.sh
         parent = self.unit.parent
         target = GENERAL_BRANCH
         if p.upgrade_to == "by_size" and self.size >= 100:
@@ -742,9 +727,9 @@ class _Upgrade:
                 continue
             k = math.ceil(n / p.group_size)
             ordered = sorted(blk.members, key=lambda m: (self._block_team(blk, m), int(self.sh.home[m]), m))
-            for i, chunk in enumerate(np.array_split(np.asarray(ordered, dtype=np.int64), k), start=1):
+            for i, chunk in enumerate(even_parts(ordered, k), start=1):
                 members = sorted(chunk.tolist())
-                gname = f"{blk.name}第{_zh_number(i)}党小组"
+                gname = f"{blk.name}第{ordinal_zh(i)}党小组"
                 hosts = sorted({t for m in members for t in self.teams_of.get(m, ()) if t in blk.teams})
                 gref = plan.create_unit(f"{blk.key}-g{i}", kind=GROUP, name=gname, parent=ref,
                                         built_on=[str(self.sh.unit_ids[t]) for t in hosts],
@@ -758,7 +743,7 @@ class _Upgrade:
             plan.dissolve(b, children_to=parent if children else None, reason=("beside", {
                 "unit": self.unit.name, "size": self.size, "threshold": p.threshold,
                 "parent": str(s.unit(parent).name), "branches": len(blocks), "teams": n_team}))
-        if p.propose_roles:
+        if sh.committee is not None:
             self._roles(blocks, refs, new_groups + self.leaderless)
         # moves: one operation per destination, group and reason
         for blk, ref in zip(blocks, refs, strict=True):
@@ -805,7 +790,7 @@ class _Upgrade:
                     kept[m] = child
                 led = False
                 for r in s.roles_in(child):
-                    pc = s._member_index.get(r.person)  # noqa: SLF001
+                    pc = self.sh.code_of_holder.get(r.person)
                     if pc is not None and pc not in going:
                         plan.clear_role(child, role=r.role, person=r.person,
                                         reason=("group_leader_left", {"person": r.person, "group": cname}))
@@ -839,20 +824,23 @@ class _Upgrade:
                 continue
             ranked = sorted(full, key=lambda m: self._rank(m, self.b))
             nf = len(full)
-            if nf < 7:
+            size = committee_size(nf, sh.committee)
+            committee_from = sh.committee.from_full
+            if not size:
                 m = ranked[0]
                 basis = "backbone" if sh.backbone[m] else "senior"
                 plan.set_role(ref, role="secretary", person=str(sh.ids[m]), since=sh.since,
-                              reason=(f"secretary_only_{basis}", {"branch": blk.name, "full": nf, "person": str(sh.ids[m])}))
+                              reason=(f"secretary_only_{basis}", {"branch": blk.name, "full": nf, "person": str(sh.ids[m]),
+                                                                  "committee_from": committee_from}))
                 chosen[bi] = m
                 continue
-            size = 5 if nf >= 25 else 3
             for j, m in enumerate(ranked[:size]):
                 basis = "backbone" if sh.backbone[m] else "senior"
                 role = "secretary" if j == 0 else "committee_member"
                 code = f"committee_secretary_{basis}" if j == 0 else f"committee_member_{basis}"
                 plan.set_role(ref, role=role, person=str(sh.ids[m]), since=sh.since,
-                              reason=(code, {"branch": blk.name, "full": nf, "size": size, "person": str(sh.ids[m])}))
+                              reason=(code, {"branch": blk.name, "full": nf, "size": size, "person": str(sh.ids[m]),
+                                             "committee_from": committee_from}))
             chosen[bi] = ranked[0]
         index = {id(blk): i for i, blk in enumerate(blocks)}
         for blk, gref, gname, members in new_groups:

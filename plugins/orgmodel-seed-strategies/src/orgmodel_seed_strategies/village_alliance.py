@@ -22,17 +22,15 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
-from ._structure_helpers import (
-    ancestor_of_kind,
+from .naming import join_names
+from .units import (
     check_scope,
-    common_ancestor,
-    first_allowed_ancestor,
     host_in_scope,
     in_scope,
-    join_names,
     name,
+    require_parent,
     require_unit,
     top_org_on_host,
     village_organisations,
@@ -324,13 +322,7 @@ class VillageAlliance(Strategy):
     def _coordinator_parent(self, s, params, orgs, village_hosts) -> str | None:
         kind = "party.general_branch"
         if params.coordinator_parent is not None:
-            require_unit(s, self.name, "coordinator_parent", params.coordinator_parent, role="org")
-            allowed = s.kinds[kind].allowed_parents
-            if allowed is not None and s.kind_of(params.coordinator_parent) not in allowed:
-                raise UserError(
-                    f"strategy {self.name}: params.coordinator_parent: a {kind} cannot sit under a"
-                    f" {s.kind_of(params.coordinator_parent)}"
-                )
+            require_parent(s, self.name, "coordinator_parent", params.coordinator_parent, kind)
             return params.coordinator_parent
         if village_hosts:
             towns = ancestor_of_kind(s, s.unit_codes(village_hosts), ["party.township"])
