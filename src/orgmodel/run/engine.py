@@ -45,6 +45,8 @@ from orgmodel.model.apply import apply
 from orgmodel.errors import InvariantError, PlanError, PluginError, UserError
 from orgmodel.io.loader import Scenario, build_baseline, load_scenario
 from orgmodel.model.plan import Plan
+from orgmodel.model.scope import Locks, Scope
+from orgmodel.model.touch import find_breach
 from orgmodel.plugin.host import PluginHost
 from orgmodel.io.scenario import ManualStep, StrategyStep
 from orgmodel.plugin.strategy import Context, rng_for
@@ -154,14 +156,45 @@ class Engine:
             structure = base
             steps = []
             for j, (step, prep) in enumerate(zip(variant.steps, prepared[i], strict=True)):
-                plan = self._propose(scenario, base, structure, variant.name, i, j, step, prep, rules)
-                structure = self._apply(scenario, structure, plan, variant.name, i, j, prep)
+                scope, locks = self._reach(scenario, structure, i, j, step)
+                plan = self._propose(scenario, base, structure, variant.name, i, j, step, prep, rules, scope, locks)
+                after = self._apply(scenario, structure, plan, variant.name, i, j, prep)
+                self._check_reach(scenario, structure, after, plan, variant.name, i, j, prep, scope, locks)
+                structure = after
                 steps.append(StepResult(j, prep.kind, prep.name, plan, structure))
             results.append(VariantResult(variant.name, variant.label, variant.description, tuple(steps), structure))
         return RunResult(scenario=scenario, baseline=base, variants=tuple(results))
 
+    @staticmethod
+    def _reach(scenario: Scenario, structure: Structure, i: int, j: int, step: Any) -> tuple[Scope, Locks]:
+        """The step's scope and locks on the structure it proposes on; an unknown unit is an error at its line."""
+        for key in ("scope", "locks"):
+            for k, unit in enumerate(getattr(step, key) or ()):
+                if not structure.has_unit(unit):
+                    raise scenario.error(("variants", i, "steps", j, key, k), f"unknown unit {unit!r}")
+                if structure.units.dissolved[structure.unit_code(unit)]:
+                    raise scenario.error(("variants", i, "steps", j, key, k), f"unit {unit!r} is dissolved by an earlier step")
+        return Scope.of(structure, step.scope or ()), Locks.of(structure, step.locks)
+
+    @staticmethod
+    def _check_reach(scenario: Scenario, before: Structure, after: Structure, plan: Plan, variant: str, i: int,
+                     j: int, prep: _Prepared, scope: Scope, locks: Locks) -> None:
+        """Refuse a plan that touches a locked unit or reaches outside the step's scope."""
+        breach = find_breach(before, after, plan, scope, locks)
+        if breach is None:
+            return
+        where = f"variant {variant}, step {j}"
+        if breach.operation is not None:
+            where += f", operation {breach.operation} ({breach.op})"
+        if prep.kind == "strategy":
+            raise PluginError(f"strategy {prep.name}: {where}: {breach.message}", plugin=prep.plugin)
+        path: tuple[Any, ...] = ("variants", i, "steps", j, "operations")
+        if breach.operation is not None:
+            path += (breach.operation,)
+        raise scenario.error(path, f"{where}: {breach.message}")
+
     def _propose(self, scenario: Scenario, base: Structure, structure: Structure, variant: str, i: int, j: int,
-                 step: Any, prep: _Prepared, rules: RuleBook) -> Plan:
+                 step: Any, prep: _Prepared, rules: RuleBook, scope: Scope, locks: Locks) -> Plan:
         if prep.kind == "manual":
             return Plan(strategy="manual", fingerprint=structure.fingerprint, operations=list(step.operations))
         ctx = Context(
@@ -175,6 +208,8 @@ class Engine:
             templates=getattr(prep.strategy, "templates", {}) or {},
             as_of=scenario.spec.as_of,
             rules=rules,
+            scope=scope,
+            locks=locks,
         )
         try:
             plan = prep.strategy.propose(ctx, prep.params)
