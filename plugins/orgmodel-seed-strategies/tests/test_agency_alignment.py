@@ -68,7 +68,7 @@ def new(after, kind="party.branch"):
 def test_contract_refuses_without_an_agency():
     assert check_strategy(AgencyAlignment(), explicit_limits(AgencyAlignment(), {})) == {}
     s = contract_baselines("party", only=("tiny",))["tiny"]
-    with pytest.raises(UserError, match="params.agency: 0 party.agency hosts in scope; name the agency"):
+    with pytest.raises(UserError, match="params.agency: 0 party.agency hosts in the step's scope; name the agency"):
         propose(AgencyAlignment(), s, {})
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError
+from orgmodel import apply, KindTable, Structure, UserError, Scope
 from orgmodel.testing import check_strategy
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.industry_branch import IndustryBranch
@@ -89,7 +89,7 @@ def test_column_only_without_participation():
 
 def test_scope_limits_participants():
     s = melon()
-    after = apply(s, propose(IndustryBranch(), s, {"association": "A", "scope": ["VB1"]}))
+    after = apply(s, propose(IndustryBranch(), s, {"association": "A"}, scope=Scope.of(s, ["VB1"])))
     unit = after.unit_ids("party.industry_branch")[0]
     assert {after.branch_of(m) for m in after.participants(unit)} == {"VB1"}
 

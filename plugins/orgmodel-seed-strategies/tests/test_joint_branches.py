@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError
+from orgmodel import apply, KindTable, Structure, UserError, Scope, Locks
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.joint_branches import JointBranches
@@ -15,8 +15,8 @@ from orgmodel_seed_strategies.testing import explicit_limits, propose
 STRATEGY = JointBranches()
 
 
-def _apply(s: Structure, params: dict | None = None):
-    plan = propose(STRATEGY, s, params or {})
+def _apply(s: Structure, params: dict | None = None, *, scope: tuple[str, ...] = (), locks: tuple[str, ...] = ()):
+    plan = propose(STRATEGY, s, params or {}, scope=Scope.of(s, scope), locks=Locks.of(s, locks))
     return plan, apply(s, plan, variant="v", step=0)
 
 
@@ -210,7 +210,7 @@ def test_emptied_catch_all_branch_is_dissolved():
 
 def test_scope_limits_the_villages():
     s = _villages([1, 1, 1, 2, 2], adjacency=None, townships={0: "tw0", 1: "tw0", 2: "tw0", 3: "tw1", 4: "tw1"})
-    _, after = _apply(s, {"scope": ["tw1"]})
+    _, after = _apply(s, scope=("tw1",))
     assert sorted(sorted(after.built_on(u)) for u in _joint(after)) == [["v3", "v4"]]
 
 
@@ -230,7 +230,6 @@ def test_parent_parameter():
         ({"parent": "nope"}, "joint-branches: params.parent: unknown unit 'nope'"),
         ({"parent": "v0"}, "joint-branches: params.parent: 'v0' is a host unit, not an organisation"),
         ({"parent": "b0"}, "joint-branches: params.parent: a party.branch cannot sit under a party.branch ('b0')"),
-        ({"scope": ["zz"]}, "joint-branches: params.scope: unknown unit 'zz'"),
         ({"max_units": 0}, "joint-branches: params.max_units"),
         ({"max_units": 21}, "joint-branches: params.max_units"),
         ({"group_by": "colour"}, "joint-branches: params.group_by"),

@@ -313,7 +313,6 @@ def test_too_few_full_members_is_recorded_not_split():
         ({"units": ["b"], "by": "ties", "anchors": ["m01", "zz"]}, "params.anchors: 'zz' is not a member of b"),
         ({"by": "ties", "anchors": ["m01", "m02"]}, "params.anchors: a list of anchors needs exactly one unit"),
         ({"units": ["b"], "k": 20}, "params.k=20 needs 60 full members (3 per part); b has 40"),
-        ({"scope": ["nowhere"]}, "split-branch: params.scope: unknown unit 'nowhere'"),
     ],
 )
 def test_bad_parameters(params, message):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError
+from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError, Scope, Locks
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
@@ -382,10 +382,19 @@ def test_branch_of_329_no_branch_over_50_nobody_unplaced() -> None:
 
 def test_scope() -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    assert propose(STRATEGY, s, {"scope": ["b1"]}).operations == []  # 40 members
-    for scope in (["b0"], ["gb0"], ["h0"], ["top"]):
-        assert propose(STRATEGY, s, {"scope": scope}).operations
-    assert propose(STRATEGY, s, {"scope": ["t0"]}).operations == []  # no branch built on a team
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["b1"])).operations == []  # 40 members
+    for scope in (["gb0"], ["h0"], ["top"]):
+        assert propose(STRATEGY, s, scope=Scope.of(s, scope)).operations
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["t0"])).operations == []  # no branch built on a team
+    # b0 sits under a general branch: its new branches go beside it, under gb0, outside this scope
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["b0"])).operations == []
+
+
+@pytest.mark.parametrize("locked", ["b0", "b0g", "gb0"])
+def test_locks_are_never_touched(locked: str) -> None:
+    s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
+    plan = propose(STRATEGY, s, locks=Locks.of(s, [locked]))
+    assert plan.operations == []  # the branch, a group under it, or the parent its new branches go under
 
 
 @pytest.mark.parametrize(("params", "needle"), [
@@ -394,8 +403,6 @@ def test_scope() -> None:
     ({"group_size": 50}, "params.group_size"),
     ({"joint_by": "area"}, "params.joint_by"),
     ({"comprehensive": "none"}, "params.comprehensive"),
-    ({"scope": ["nope"]}, "params.scope: unknown unit 'nope'"),
-    ({"scope": ["b0g"]}, "params.scope: 'b0g' is a party.group"),
 ])
 def test_bad_parameters(params: dict, needle: str) -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError
+from orgmodel import apply, KindTable, Structure, UserError, Scope
 from orgmodel.testing import check_strategy, contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.two_new import TwoNewCoverage
@@ -55,15 +55,15 @@ def nanan():
     return Structure.from_records(K, units=units, members=members)
 
 
-def run(s, params):
-    plan = propose(TwoNewCoverage(), s, params)
+def run(s, params, scope=()):
+    plan = propose(TwoNewCoverage(), s, params, scope=Scope.of(s, scope))
     return plan, apply(s, plan)
 
 
 def test_contract_refuses_without_firms():
     assert check_strategy(TwoNewCoverage(), explicit_limits(TwoNewCoverage(), {})) == {}
     s = contract_baselines("party", only=("tiny",))["tiny"]
-    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in scope"):
+    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in the step's scope"):
         propose(TwoNewCoverage(), s, {})
 
 
@@ -117,7 +117,7 @@ def test_one_named_chamber_and_size_limits():
 
 def test_scope_limits_firms():
     s = nanan()
-    _, after = run(s, {"scope": ["F1", "F2"]})
+    _, after = run(s, {}, scope=["F1", "F2", "UP"])  # the firms, and the unit their members leave
     assert after.branch_of("p003") == "UP"  # F3 out of scope
     assert after.branch_of("p000") != "UP"
 

@@ -36,7 +36,8 @@ from orgmodel import UNPLACED, Strategy, UserError, ancestor_of_kind, within
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names
 from .packing import merge_small, pack_balanced
-from .units import check_scope, modal, name, require_parent, require_unit, top_org_on_host, unit_value
+from .reach import free_hosts, free_members, free_to_rebuild, require_free
+from .units import modal, name, require_parent, require_unit, top_org_on_host, unit_value
 
 PARENT_KINDS = ("party.committee", "party.general_branch", "party.working_committee")
 
@@ -88,7 +89,7 @@ class AgencyAlignment(Strategy):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
-        agency: str | None = Field(None, description="the agency host (default: the only party.agency in scope)")
+        agency: str | None = Field(None, description="the agency host (default: the only party.agency in the step's scope)")
         by: Literal["bureau", "function", "leader"] = Field("bureau", description="one branch per bureau, function or leader in charge")
         function_key: str = Field("function", description="division attribute / tag prefix naming its function")
         leaders: dict[str, str] = Field(default_factory=dict, description="bureau or division id -> leader in charge (分管领导)")
@@ -100,22 +101,21 @@ class AgencyAlignment(Strategy):
         parent: str | None = Field(None, description="organisation unit the branches sit under (default: the agency's committee)")
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new branch from the members placed in it, backbone first")
-        scope: list[str] | None = Field(None, description="unit ids: only these agencies")
 
     def propose(self, ctx, params):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
-        check_scope(s, self.name, params.scope)
-        agency = self._agency(s, params)
+        agency = self._agency(ctx, params)
         for uid in sorted(params.leaders):
             require_unit(s, self.name, "leaders", uid, kinds=("party.bureau", "party.division"))
         parent = self._parent(s, params, agency)
+        require_free(ctx, self.name, "parent", parent)
         m = s.members
         active = m["active"]
         home = m["home_host"]
         acode = s.unit_code(agency)
-        in_agency = within(s, home, [agency]) & active
+        in_agency = within(s, home, [agency]) & active & free_members(ctx)
         if not in_agency.any():
             raise UserError(f"strategy {self.name}: params.agency: no active member works in {agency!r} (home_host)")
         codes = np.flatnonzero(in_agency)
@@ -233,7 +233,9 @@ class AgencyAlignment(Strategy):
         old = sorted(set(branch_now.tolist()))
         followers: dict[int, list[int]] = {}
         subtree = set(s.descendants(parent)) if parent else set()
-        dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"]
+        rebuildable = free_to_rebuild(ctx, parent=False)
+        dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"
+                       and rebuildable[b]]
         for b in dissolvable:
             bid = str(s.units.ids[b])
             members_b = s.member_codes_of(bid)
@@ -261,15 +263,16 @@ class AgencyAlignment(Strategy):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _agency(self, s, params) -> str:
+    def _agency(self, ctx, params) -> str:
+        s = ctx.structure
         if params.agency is not None:
             require_unit(s, self.name, "agency", params.agency, kinds=("party.agency",))
             return params.agency
-        found = [a for a in s.unit_ids("party.agency")
-                 if not params.scope or a in params.scope or any(h == a for u in params.scope for h in s.built_on(u))]
+        free = free_hosts(ctx)
+        found = [a for a in s.unit_ids("party.agency") if free[s.unit_code(a)]]
         if len(found) != 1:
             raise UserError(
-                f"strategy {self.name}: params.agency: {len(found)} party.agency hosts in scope; name the agency"
+                f"strategy {self.name}: params.agency: {len(found)} party.agency hosts in the step's scope; name the agency"
             )
         return found[0]
 

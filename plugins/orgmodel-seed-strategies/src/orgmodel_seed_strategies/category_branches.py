@@ -53,7 +53,8 @@ from .split_branch import (
     rebalance,
     reference_date,
 )
-from .units import require_parent, scope_units
+from .reach import free_members, free_units
+from .units import require_parent
 
 __all__ = ["CategoryBranches"]
 
@@ -145,13 +146,12 @@ class CategoryBranches(Strategy):
         max_size: int | None = Field(None, ge=3, le=100_000, description="a category above this gets several branches"
                                      " (default: the rule branch.max_size)")
         parent: str | None = Field(None, description="organisation unit for all category branches (then one pool for "
-                                   "the whole scope); default: the parent of the branches the members come from")
+                                   "the step's whole scope); default: the parent of the branches the members come from")
         keep_mobile_here: bool = Field(False, description="move mobile members away 6+ months (months_away) to the "
                                        "mobile branch anyway; by default they are only told to transfer")
         keep_backbone: bool = Field(True, description="members holding a role in their branch, or marked backbone, stay")
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new category branch from the members moved into it, backbone first")
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
         @field_validator("categories")
         @classmethod
@@ -172,12 +172,11 @@ class CategoryBranches(Strategy):
                 k.id for k in s.kinds if k.relation == "branch" and not k.id.startswith("core.")))
         u = s.units
         branch = branch_kind_mask(s)
-        in_scope = scope_units(s, self.name, params.scope)
+        free = free_units(ctx)
         is_category = np.array([any(t.startswith("category:") for t in tags) for tags in u.tags.tolist()], dtype=bool)
-        source = branch & in_scope & ~is_category
-        active = s.members["active"]
+        source = branch & free & ~is_category
         mb = s.members["branch"].astype(np.int64)
-        in_source = active & source[mb]
+        in_source = free_members(ctx) & source[mb]
         cat, due, notes = self._categories(s, ctx, params)
         stays = self._backbone(s, params) if params.keep_backbone else np.zeros(s.n_members, dtype=bool)
         candidate = in_source & (cat >= 0)
@@ -191,6 +190,8 @@ class CategoryBranches(Strategy):
             pool[candidate] = s.unit_code(params.parent)
         else:
             pool[candidate] = u.parent[mb[candidate]]
+        # the new branches go under the pool's parent: it must be free too (no parent: only with no scope)
+        movable &= np.where(pool >= 0, free[np.maximum(pool, 0)], ctx.scope.everything)
         dest = np.full(s.n_members, -1, dtype=np.int64)  # index into targets
         targets: list[tuple[str, str, str]] = []  # (ref, name, category)
         for p in sorted(set(pool[movable].tolist())):

@@ -19,10 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel import Strategy, UserError, ancestors, common_ancestor, first_allowed_ancestor, units_under_host
 
 from .naming import join_names
+from .reach import free_units
 from .units import (
     area_committee,
-    check_scope,
-    host_in_scope,
     name,
     require_parent,
     require_unit,
@@ -84,17 +83,15 @@ class CommunityJoint(Strategy):
         )
         coordinator_name: str | None = Field(None, description="name of the coordinating unit")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
-        scope: list[str] | None = Field(None, description="unit ids limiting which villages are joined by default")
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
         kind = KINDS[params.as_kind]
         if params.community is not None:
             require_unit(s, self.name, "community", params.community, role="host")
         if params.community is None and params.villages is None:
             raise UserError(f"strategy {self.name}: params.community: give the community host or the villages")
-        villages = self._villages(s, params)
+        villages = self._villages(ctx, params)
         service_org, service_host = self._service_centre(s, params)
         others = []
         for uid in params.others:
@@ -157,7 +154,9 @@ class CommunityJoint(Strategy):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _villages(self, s, params) -> list[tuple[str, str | None]]:
+    def _villages(self, ctx, params) -> list[tuple[str, str | None]]:
+        s = ctx.structure
+        free = free_units(ctx)
         out: list[tuple[str, str | None]] = []
         if params.villages is not None:
             out.extend(village_organisations(s, self.name, params.villages))
@@ -166,10 +165,8 @@ class CommunityJoint(Strategy):
         if not hosts:
             hosts = sorted((h for h in s.adjacent(params.community) if s.kind_of(h) == "party.village"), key=s.unit_code)
         for h in hosts:
-            if not host_in_scope(s, h, params.scope):
-                continue
             org = top_org_on_host(s, h)
-            if org is not None:
+            if org is not None and free[s.unit_code(org)]:  # in the step's scope and not locked
                 out.append((org, h))
         if not out:
             raise UserError(

@@ -29,7 +29,8 @@ from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names
 from .packing import merge_small, pack_greedy
-from .units import check_scope, in_scope, modal, name, require_unit, unit_value
+from .reach import free_to_rebuild
+from .units import modal, name, require_unit, unit_value
 
 GRID_PARENTS = ("party.residential_area", "party.community", "party.village")
 
@@ -92,7 +93,7 @@ class CourtyardGrid(Strategy):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
-        unit: str | None = Field(None, description="the oversized branch (default: every branch in scope over `over` members)")
+        unit: str | None = Field(None, description="the oversized branch (default: every branch in the step's scope over `over` members whose groups are free)")
         by: Literal["courtyard", "grid"] = Field("courtyard", description="one branch per courtyard or per grid")
         over: int | None = Field(None, ge=1, description="a branch with more members than this is re-cut (when unit is"
                                  " not given; default: the rule branch.max_size)")
@@ -106,7 +107,6 @@ class CourtyardGrid(Strategy):
         min_full: int | None = Field(None, ge=1, description="courtyards/grids with fewer full members are joined with the"
                                      " next (default: the rule branch.min_full)")
         min_group: int = Field(3, ge=1, description="buildings with fewer members share a group with the next")
-        scope: list[str] | None = Field(None, description="unit ids limiting which branches are re-cut")
 
         @model_validator(mode="after")
         def _one_grid_measure(self):
@@ -119,14 +119,17 @@ class CourtyardGrid(Strategy):
     def propose(self, ctx, params):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
-        check_scope(s, self.name, params.scope)
+        free = free_to_rebuild(ctx, parent=False)  # the branch is retyped in place and its groups re-cut
         if params.unit is not None:
             require_unit(s, self.name, "unit", params.unit, kinds=("party.branch",))
+            if not free[s.unit_code(params.unit)]:
+                raise UserError(f"strategy {self.name}: params.unit: {params.unit!r} or a group under it is locked or"
+                                " outside the step's scope")
             units = [params.unit]
         else:
             sizes = s.sizes()
             units = [u for u in s.unit_ids("party.branch")
-                     if sizes[s.unit_code(u)] > params.over and in_scope(s, u, params.scope)]
+                     if sizes[s.unit_code(u)] > params.over and free[s.unit_code(u)]]
             if not units:
                 raise UserError(f"strategy {self.name}: params.unit: no branch in scope has more than {params.over} members")
         plan = ctx.plan()

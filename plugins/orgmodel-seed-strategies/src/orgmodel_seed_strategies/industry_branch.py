@@ -18,10 +18,11 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor, within
+from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
 from .naming import join_names
-from .units import area_committee, check_scope, host_in_scope, name, require_parent, require_unit
+from .reach import free_hosts
+from .units import area_committee, name, require_parent, require_unit
 
 KIND = "party.industry_branch"
 
@@ -71,19 +72,18 @@ class IndustryBranch(Strategy):
         )
         unit_name: str | None = Field(None, description="name of the industry unit (one association only)")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
-        scope: list[str] | None = Field(None, description="unit ids limiting which associations and members count")
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
         if params.association is not None:
             require_unit(s, self.name, "association", params.association, role="host")
             associations = [params.association]
         else:
-            associations = [a for a in s.unit_ids("party.association") if host_in_scope(s, a, params.scope)]
+            hosts_free = free_hosts(ctx)
+            associations = [a for a in s.unit_ids("party.association") if hosts_free[s.unit_code(a)]]
             if not associations:
                 raise UserError(
-                    f"strategy {self.name}: params.association: no party.association host in scope; name one"
+                    f"strategy {self.name}: params.association: no party.association host in the step's scope; name one"
                 )
         if len(associations) > 1 and (params.unit_name or params.secretary or params.members or params.member_column):
             raise UserError(
@@ -98,7 +98,7 @@ class IndustryBranch(Strategy):
             explicit = s.member_codes(params.members) if params.members else np.empty(0, dtype=np.int32)
         except UserError as exc:
             raise UserError(f"strategy {self.name}: params.members: {exc}") from None
-        in_scope_members = self._scope_mask(s, params.scope)
+        in_scope_members = ctx.scope.member_mask(s)  # members whose branch is in the step's scope
         by_column = self._by_column(s, params)
         plan = ctx.plan()
         made = 0
@@ -143,17 +143,6 @@ class IndustryBranch(Strategy):
         return plan.build()
 
     # -- helpers ------------------------------------------------------------------------------
-
-    def _scope_mask(self, s, scope) -> np.ndarray:
-        if not scope:
-            return np.ones(s.n_members, dtype=bool)
-        mask = np.zeros(s.n_members, dtype=bool)
-        for uid in scope:
-            if s.kinds[s.kind_of(uid)].role == "org":
-                mask[s.member_codes_of(uid, subtree=True)] = True
-            else:
-                mask |= within(s, s.members["home_host"], [uid])
-        return mask
 
     def _by_column(self, s, params) -> np.ndarray:
         if params.member_column is None:

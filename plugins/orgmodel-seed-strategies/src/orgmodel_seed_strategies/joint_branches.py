@@ -44,7 +44,8 @@ from orgmodel import Strategy, Structure, UserError, ancestor_codes, ancestor_wh
 
 from .limits import RuleBound, with_rule_defaults
 from .split_branch import branch_kind_mask, new_key
-from .units import require_parent, scope_units
+from .reach import free_hosts, free_members, free_to_rebuild
+from .units import require_parent
 
 #: Where the size parameters take their defaults: a joint branch covers at most 5 units
 #: (joint.max_units) and joins units with fewer than 3 full members each (joint.when).
@@ -125,7 +126,6 @@ class JointBranches(Strategy):
         catch_all: bool = Field(True, description="also gather members whose home_host is the unit but who sit in a catch-all branch")
         parent: str | None = Field(None, description="organisation unit the joint branches sit under; default the lowest common "
                                    "parent of the branches their members come from")
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
     # -- propose ---------------------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ class JointBranches(Strategy):
         kinds = self._host_kinds(s, params)
         if params.parent is not None:
             require_parent(s, self.name, "parent", params.parent, self._branch_kind(s, []))
-        in_scope = scope_units(s, self.name, params.scope)
+        in_scope = free_hosts(ctx)
         u = s.units
         is_host_kind = np.isin(u.kind, [s.kinds.code(k) for k in kinds]) & ~u.dissolved
         branch = branch_kind_mask(s)
@@ -162,7 +162,7 @@ class JointBranches(Strategy):
         owner = np.where(active, own_host[mb], -1)
         moved_from_catch_all = np.zeros(s.n_members, dtype=bool)
         if params.catch_all:
-            cand = np.flatnonzero(active & (owner < 0) & (home >= 0))
+            cand = np.flatnonzero(active & (owner < 0) & (home >= 0) & free_members(ctx))
             near = nearest[home[cand]]
             cand, near = cand[near >= 0], near[near >= 0]
             if len(cand):
@@ -178,7 +178,10 @@ class JointBranches(Strategy):
         own_in_scope = np.zeros(s.n_units, dtype=bool)
         own_branches = np.flatnonzero(own_host >= 0)
         own_in_scope[own_host[own_branches[in_scope[own_branches]]]] = True
-        candidate = is_host_kind & (size > 0) & (full < params.min_full) & (in_scope | own_in_scope)
+        # a host whose own branch (or a group under it) is locked or outside the scope is left alone
+        held_back = np.zeros(s.n_units, dtype=bool)
+        held_back[own_host[own_branches[~free_to_rebuild(ctx, parent=False)[own_branches]]]] = True
+        candidate = is_host_kind & (size > 0) & (full < params.min_full) & (in_scope | own_in_scope) & ~held_back
         cands = np.flatnonzero(candidate).tolist()
         if not cands:
             return plan.build()

@@ -23,7 +23,7 @@ are dissolved; roles held in the original branch by members who leave are cleare
 chosen from its members (``orgmodel_party.propose_branch_roles``); part 1 only when it lost
 role holders.
 
-The helpers at the top of this module (scope, ordinals, reference date, rebalancing) are shared
+The helpers at the top of this module (branch kinds, reference date, rebalancing) are shared
 with ``joint_branches`` and ``category_branches``.
 """
 
@@ -45,7 +45,7 @@ from orgmodel import Strategy, Structure, UserError, ancestor_codes
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import ordinal_zh
 from .packing import even_parts, fit_decreasing
-from .units import scope_units
+from .reach import free_to_rebuild
 
 __all__ = ["SplitBranch"]
 
@@ -330,7 +330,8 @@ class SplitBranch(Strategy):
         model_config = ConfigDict(extra="forbid")
 
         units: list[str] | None = Field(
-            None, description="branch ids to split; default: every branch in scope with more than max_size members"
+            None, description="branch ids to split; default: every branch in the step's scope with more than max_size"
+            " members (a locked branch, or one whose parent or groups are locked or outside the scope, is left alone)"
         )
         k: int | None = Field(None, ge=2, le=200, description="number of parts; default ceil(members / max_size)")
         max_size: int | None = Field(None, ge=3, le=100_000, description="most members a part should have"
@@ -349,7 +350,6 @@ class SplitBranch(Strategy):
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new branch from its members, backbone first; the kept branch "
                                     "gets its committee topped up when members holding roles leave it")
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
     # -- propose ---------------------------------------------------------------------------------
 
@@ -357,7 +357,7 @@ class SplitBranch(Strategy):
         s: Structure = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         plan = ctx.plan()
-        units = self._units(s, params)
+        units = self._units(ctx, s, params)
         if params.anchors is not None and params.by != "ties":
             raise UserError(f"{self.name}: params.anchors is only used with by=ties")
         if isinstance(params.anchors, list) and (params.units is None or len(units) != 1):
@@ -373,12 +373,12 @@ class SplitBranch(Strategy):
             self._split(ctx, s, plan, unit, params, ref_date, roles)
         return plan.build()
 
-    def _units(self, s: Structure, params: Any) -> list[str]:
+    def _units(self, ctx: Any, s: Structure, params: Any) -> list[str]:
         branch = branch_kind_mask(s)
-        in_scope = scope_units(s, self.name, params.scope)
+        free = free_to_rebuild(ctx)
         if params.units is None:
             sizes = s.sizes()
-            codes = np.flatnonzero(branch & in_scope & (sizes > params.max_size))
+            codes = np.flatnonzero(branch & free & (sizes > params.max_size))
             return s.units.ids[codes].tolist()
         out = []
         for unit in params.units:
@@ -389,8 +389,9 @@ class SplitBranch(Strategy):
                 raise UserError(f"{self.name}: params.units: {unit!r} is dissolved")
             if not branch[code]:
                 raise UserError(f"{self.name}: params.units: {unit!r} is a {s.kind_of(unit)}, not a branch")
-            if not in_scope[code]:
-                raise UserError(f"{self.name}: params.units: {unit!r} is outside params.scope")
+            if not free[code]:
+                raise UserError(f"{self.name}: params.units: {unit!r}, its parent or a group under it is locked or"
+                                " outside the step's scope")
             if unit in out:
                 raise UserError(f"{self.name}: params.units: {unit!r} is named twice")
             out.append(unit)

@@ -35,7 +35,8 @@ from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, anc
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names
 from .packing import merge_small, pack_greedy
-from .units import check_scope, host_in_scope, name, require_parent, require_unit, top_org_on_host, unit_value
+from .reach import free_hosts, free_members
+from .units import name, require_parent, require_unit, top_org_on_host, unit_value
 
 FIRM_KINDS = ("party.enterprise", "party.social_org")
 CHAMBER_KINDS = ("party.chamber", "party.association")
@@ -97,13 +98,11 @@ class TwoNewCoverage(Strategy):
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new branch from the members moved into it, backbone first")
         parent: str | None = Field(None, description="organisation unit the new branches sit under (default: the street/township committee)")
-        scope: list[str] | None = Field(None, description="unit ids limiting which firms are covered")
 
     def propose(self, ctx, params):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
-        check_scope(s, self.name, params.scope)
         for k in params.firm_kinds:
             if k not in s.kinds or s.kinds[k].role != "host":
                 raise UserError(f"strategy {self.name}: params.firm_kinds: {k!r} is not a host kind")
@@ -115,11 +114,12 @@ class TwoNewCoverage(Strategy):
             require_unit(s, self.name, "chamber", params.chamber, kinds=CHAMBER_KINDS)
         if params.parent is not None:
             require_parent(s, self.name, "parent", params.parent, "party.branch")
-        firms = [f for k in params.firm_kinds for f in s.unit_ids(k) if host_in_scope(s, f, params.scope)]
+        hosts_free = free_hosts(ctx)
+        firms = [f for k in params.firm_kinds for f in s.unit_ids(k) if hosts_free[s.unit_code(f)]]
         firms.sort(key=s.unit_code)
         if not firms:
             raise UserError(
-                f"strategy {self.name}: params.firm_kinds: no {' or '.join(params.firm_kinds)} host in scope"
+                f"strategy {self.name}: params.firm_kinds: no {' or '.join(params.firm_kinds)} host in the step's scope"
             )
         m = s.members
         active = m["active"]
@@ -134,6 +134,7 @@ class TwoNewCoverage(Strategy):
             source |= bkind == s.kinds.code(EXTERNAL)
         if params.from_units:
             source |= np.isin(m["branch"], s.unit_codes(params.from_units))
+        source &= free_members(ctx)  # moving a member touches the unit they leave
         full = s.full_mask
         n_units = s.n_units
         with_members = np.bincount(firm_of[firm_of >= 0], minlength=n_units)

@@ -2,8 +2,8 @@
 organisation on a host, the villages a strategy is given.
 
 The domain-neutral hierarchy queries (ancestors, kinds up the tree, allowed parents) are the
-core's (``orgmodel.ancestors`` and the rest); everything here is deterministic (code order or
-sorted ids).
+core's (``orgmodel.ancestors`` and the rest), where a step may act is ``reach.py``; everything here
+is deterministic (code order or sorted ids).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from orgmodel import Structure, UserError, allows_parent, ancestor_of_kind, ancestors, scope_mask
+from orgmodel import Structure, UserError, allows_parent, ancestor_of_kind
 
 #: Host kinds of the areas whose committee new units sit under by default, and that committee's kinds.
 AREA_KINDS = ("party.township", "party.street")
@@ -45,12 +45,6 @@ def require_unit(s: Structure, strategy: str, param: str, unit_id: str, *, kinds
         raise UserError(f"strategy {strategy}: params.{param}: {unit_id!r} is not {what}")
 
 
-def check_scope(s: Structure, strategy: str, scope: Sequence[str] | None) -> None:
-    """Every scope id must name a live unit."""
-    for uid in scope or ():
-        require_unit(s, strategy, "scope", uid)
-
-
 def require_parent(s: Structure, strategy: str, param: str, parent: str, kind: str) -> None:
     """Raise a one-line UserError naming ``param`` unless ``parent`` is a live organisation that may hold a ``kind``."""
     require_unit(s, strategy, param, parent)
@@ -59,34 +53,6 @@ def require_parent(s: Structure, strategy: str, param: str, parent: str, kind: s
         raise UserError(f"strategy {strategy}: params.{param}: {parent!r} is a host unit, not an organisation")
     if not allows_parent(s, kind, parent):
         raise UserError(f"strategy {strategy}: params.{param}: a {kind} cannot sit under a {unit.kind} ({parent!r})")
-
-
-def scope_units(s: Structure, strategy: str, scope: Sequence[str] | None) -> np.ndarray:
-    """Per unit code, whether it is in ``scope`` (:func:`orgmodel.scope_mask`); every scope id checked first."""
-    check_scope(s, strategy, scope)
-    return scope_mask(s, scope or ())
-
-
-def in_scope(s: Structure, unit_id: str, scope: Sequence[str] | None) -> bool:
-    """Whether a unit is one of the scope units or lies below one (org hierarchy or part_of)."""
-    if not scope:
-        return True
-    return not set(scope).isdisjoint(ancestors(s, unit_id))
-
-
-def host_in_scope(s: Structure, host_id: str, scope: Sequence[str] | None) -> bool:
-    """A host is in scope when it (or a host it is part of) is a scope id, or an org scope unit is built on it."""
-    if not scope:
-        return True
-    if in_scope(s, host_id, scope):
-        return True
-    hosts_of_scope: set[str] = set()
-    for uid in scope:
-        if s.kinds[s.kind_of(uid)].role == "org":
-            hosts_of_scope.update(s.built_on(uid))
-            for d in s.descendants(uid):
-                hosts_of_scope.update(s.built_on(d))
-    return any(in_scope(s, host_id, [h]) for h in sorted(hosts_of_scope))
 
 
 def unit_value(s: Structure, unit_id: str, key: str) -> Any:

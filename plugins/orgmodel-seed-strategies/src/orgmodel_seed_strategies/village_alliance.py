@@ -25,10 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
 from .naming import join_names
+from .reach import free_units
 from .units import (
-    check_scope,
-    host_in_scope,
-    in_scope,
     name,
     require_parent,
     require_unit,
@@ -114,7 +112,7 @@ class VillageAlliance(Strategy):
 
         mode: Literal["pair", "joint"] = Field("pair", description="pair strong with weak villages, or a joint general branch")
         villages: list[str] | None = Field(
-            None, description="village host ids or village organisation ids (default: every village in scope)"
+            None, description="village host ids or village organisation ids (default: every village whose organisation is in the step's scope and not locked)"
         )
         strong: int | None = Field(
             None, ge=1, description="pair: number of strong villages (default: a third of them, at least 1)"
@@ -132,13 +130,11 @@ class VillageAlliance(Strategy):
         functional_groups: list[FunctionalGroupSpec] = Field(
             default_factory=list, description="joint: functional groups across the villages"
         )
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts")
 
     # -- propose ------------------------------------------------------------------------------
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
         if params.mode == "pair":
             for field in ("enterprise", "coordinator_parent", "secretary", "coordinator_name"):
                 if getattr(params, field) is not None:
@@ -147,7 +143,7 @@ class VillageAlliance(Strategy):
                 raise UserError(f"strategy {self.name}: params.functional_groups is only used with mode 'joint'")
         elif params.strong is not None:
             raise UserError(f"strategy {self.name}: params.strong is only used with mode 'pair'")
-        villages = self._villages(s, params)
+        villages = self._villages(ctx, params)
         if len(villages) < 2:
             raise UserError(
                 f"strategy {self.name}: params.villages: an alliance needs at least 2 village organisations"
@@ -159,8 +155,9 @@ class VillageAlliance(Strategy):
 
     # -- villages and strength ----------------------------------------------------------------
 
-    def _villages(self, s, params) -> list[tuple[str, str | None]]:
+    def _villages(self, ctx, params) -> list[tuple[str, str | None]]:
         """(organisation id, village host id or None), in the order given or in code order."""
+        s = ctx.structure
         out: list[tuple[str, str | None]] = []
         if params.villages is not None:
             out.extend(village_organisations(s, self.name, params.villages))
@@ -169,12 +166,13 @@ class VillageAlliance(Strategy):
             if dup:
                 raise UserError(f"strategy {self.name}: params.villages: organisation {dup[0]!r} is named twice")
             return out
+        free = free_units(ctx)
         for host in s.unit_ids("party.village"):
             org = top_org_on_host(s, host)
             if org is None:
                 continue
-            if params.scope and not (host_in_scope(s, host, params.scope) or in_scope(s, org, params.scope)):
-                continue
+            if not free[s.unit_code(org)]:
+                continue  # outside the step's scope, or locked
             out.append((org, host))
         return out
 

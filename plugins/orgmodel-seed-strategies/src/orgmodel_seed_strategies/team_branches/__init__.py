@@ -1,7 +1,8 @@
 """Team branches (团队党建, seed 004): an oversized residential branch becomes a general branch
 with branches built on the interest teams its members take part in.
 
-What the plan does, for every residential branch in scope with more than ``threshold`` members:
+What the plan does, for every residential branch in the step's scope (not locked) with more than
+``threshold`` members:
 
 1. the branch is upgraded in place (``retype``, same id) to a general branch named
    ``…党总支`` (``upgrade_to="by_size"``: a base committee ``…党委`` from 100 members); if its
@@ -75,7 +76,7 @@ class TeamBranches(Strategy):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         plan = ctx.plan()
-        chosen = targets(s, params)
+        chosen = targets(ctx, params)
         if not chosen:
             return plan.build()
         committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None

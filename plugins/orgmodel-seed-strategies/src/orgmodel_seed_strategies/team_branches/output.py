@@ -14,11 +14,10 @@ from orgmodel_party import committee_size
 from ..naming import ordinal_zh
 from ..packing import even_parts
 from .facts import Block, Upgrade
-from .targets import BRANCH
+from .targets import BRANCH, GENERAL_BRANCH
 
 __all__ = ["emit"]
 
-GENERAL_BRANCH = "party.general_branch"
 COMMITTEE = "party.committee"
 GROUP = "party.group"
 

@@ -33,7 +33,6 @@ class Params(BaseModel):
     upgrade_to: Literal["general_branch", "by_size"] = Field("general_branch", description="the upgraded branch becomes a general branch (the seed), or a base committee from 100 members (RULES committee_base.when)")
     balance_backbone: bool = Field(True, description="a branch with no backbone member receives one from the branch with the most")
     propose_roles: bool = Field(True, description="propose a secretary or branch committee (from 7 full members, the rule committee.when) for each new branch and a leader for each new group, backbone members first")
-    scope: list[str] | None = Field(None, description="units to act on: branches, units above them, or host areas (default: every residential branch)")
 
     @field_validator("min_branch_full")
     @classmethod

@@ -1,57 +1,51 @@
-"""Which branches ``team-branches`` acts on: residential branches over the threshold, within the scope."""
+"""Which branches ``team-branches`` acts on: residential branches over the threshold, within the step's scope and not locked."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from orgmodel import UserError, ancestor_codes
+from orgmodel import ancestor_codes
+
+from ..reach import free_to_rebuild, free_units
 
 from .params import Params
 
-__all__ = ["targets", "BRANCH", "SPECIAL_TAGS"]
+__all__ = ["targets", "BRANCH", "GENERAL_BRANCH", "SPECIAL_TAGS"]
 
 BRANCH = "party.branch"
+GENERAL_BRANCH = "party.general_branch"
 AREA = "party.residential_area"
 #: Tags of branches that are already the result of a restructuring and are never upgraded.
 SPECIAL_TAGS = ("team", "comprehensive", "industry", "category:retired", "category:young", "category:mobile")
 
 
-def targets(s: Any, params: Params) -> list[str]:
-    """The residential branches to upgrade: in ``params.scope`` (checked), above ``params.threshold`` members."""
+def targets(ctx: Any, params: Params) -> list[str]:
+    """The branches to upgrade: above ``params.threshold`` members, residential (built on a residential
+    area or a host inside one) or named in the step's scope, and free to change: the branch and its
+    groups in the step's scope and not locked, and its parent too when the new branches must go beside
+    it (a parent that cannot hold a general branch)."""
+    s = ctx.structure
     sizes = s.sizes()
-    branches = [b for b in s.unit_ids(BRANCH) if not (set(s.unit(b).tags) & set(SPECIAL_TAGS))]
-    host_areas: dict[str, bool] = {}
-
+    free = free_units(ctx)
+    rebuildable = free_to_rebuild(ctx, parent=False)
+    named = set(ctx.scope.units)
     area_kind = s.kinds.code(AREA)
+    holds_general = s.kinds[GENERAL_BRANCH].allowed_parents
 
     def residential(host: str) -> bool:
-        if host not in host_areas:
-            host_areas[host] = bool((s.units.kind[ancestor_codes(s, s.unit_code(host))] == area_kind).any())
-        return host_areas[host]
+        return bool((s.units.kind[ancestor_codes(s, s.unit_code(host))] == area_kind).any())
 
-    if params.scope is None:
-        chosen = [b for b in branches if any(residential(h) for h in s.built_on(b))]
-    else:
-        chosen_set: set[str] = set()
-        for unit in params.scope:
-            if not s.has_unit(unit) or s.unit(unit).dissolved:
-                raise UserError(f"strategy team-branches: params.scope: unknown unit {unit!r}")
-            kind = s.kinds[s.kind_of(unit)]
-            if kind.id == BRANCH:
-                chosen_set.add(unit)
-            elif kind.role == "org" and kind.relation is None:
-                below = set(s.descendants(unit))
-                chosen_set.update(b for b in branches if b in below and any(residential(h) for h in s.built_on(b)))
-            elif kind.role == "host":
-                chosen_set.update(b for b in branches if any(_host_within(s, h, unit) for h in s.built_on(b)))
-            else:
-                raise UserError(
-                    f"strategy team-branches: params.scope: {unit!r} is a {kind.id}; name branches, units above them or host areas"
-                )
-        chosen = [b for b in branches if b in chosen_set]
-    return [b for b in chosen if sizes[s.unit_code(b)] > params.threshold]
+    def beside_ok(code: int) -> bool:
+        parent = int(s.units.parent[code])
+        if parent < 0 or free[parent] or holds_general is None:
+            return True
+        return s.kinds[int(s.units.kind[parent])].id in holds_general
 
-
-
-def _host_within(s: Any, host: str, area: str) -> bool:
-    return s.unit_code(area) in ancestor_codes(s, s.unit_code(host))
+    out = []
+    for b in s.unit_ids(BRANCH):
+        code = s.unit_code(b)
+        if set(s.unit(b).tags) & set(SPECIAL_TAGS) or sizes[code] <= params.threshold or not rebuildable[code]:
+            continue
+        if (b in named or any(residential(h) for h in s.built_on(b))) and beside_ok(code):
+            out.append(b)
+    return out
