@@ -14,11 +14,12 @@ from orgmodel_party.offices import (  # noqa: E402
     backbone_mask,
     committee_size,
     propose_branch_roles,
+    rank_for_office,
 )
 
 __all__ = [
     "__version__",
     # offices of a branch (orgmodel_party.offices): the public API strategies use
     "COMMITTEE_ROLES", "BACKBONE_ROLES", "CommitteeRule", "committee_size", "backbone_mask",
-    "propose_branch_roles", "ROLE_TEMPLATES",
+    "propose_branch_roles", "rank_for_office", "ROLE_TEMPLATES",
 ]

@@ -17,13 +17,14 @@ members are proposed: probationary members have no right to be elected (中国�
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from orgmodel import RuleBook, Structure, UserError, role_holder_mask
+from orgmodel import RuleBook, Structure, UserError, role_holder_mask, role_member_codes
 
 __all__ = [
     "COMMITTEE_ROLES",
@@ -32,6 +33,7 @@ __all__ = [
     "committee_size",
     "backbone_mask",
     "propose_branch_roles",
+    "rank_for_office",
     "ROLE_TEMPLATES",
 ]
 
@@ -97,6 +99,7 @@ _BASIS = {
     "backbone": ("骨干党员优先", "a backbone member, chosen first"),
     "senior": ("无骨干党员可选，取入党最早的正式党员", "no backbone member left: the full member who joined first"),
     "first": ("无骨干党员可选、入党日期不详，按党员编号顺序", "no backbone member left and no joining date: the first by member code"),
+    "able": ("无骨干党员可选，取能正常参加活动、党龄最长的正式党员", "no backbone member available: the able full member with the longest standing"),
 }
 
 #: Reason templates of :func:`propose_branch_roles`; merge them into a strategy's ``templates``.
@@ -120,10 +123,55 @@ for _basis, (_zh, _en) in _BASIS.items():
 del _basis, _zh, _en
 
 
+#: Older than this (in days at the scenario's date) is not proposed first for an office.
+_OLD_DAYS = 75 * 365
+
+
+def rank_for_office(s: Structure, members: Iterable[int], *, as_of: dt.date | None = None, busy_in: str | None = None,
+                    backbone: np.ndarray | None = None) -> np.ndarray:
+    """Member codes in the order they are proposed for an office, in one sort: able to take part
+    (not ``mobility_limited``, not ``mobile``) first, then backbone members, then those 75 or younger
+    at ``as_of``, then those holding no role yet in ``busy_in``, then the earliest ``joined``, then code.
+
+    >>> from orgmodel.testing import contract_baselines
+    >>> s = contract_baselines("party", only=("tiny",))["tiny"]
+    >>> order = rank_for_office(s, range(s.n_members))
+    >>> sorted(order.tolist()) == list(range(s.n_members)), bool(backbone_mask(s)[order[0]])
+    (True, True)
+    """
+    codes = np.unique(np.asarray(list(members), dtype=np.int64))
+    cols = s.members.columns
+    n = len(codes)
+
+    def flag(name: str) -> np.ndarray:
+        return np.asarray(cols[name], dtype=bool)[codes] if name in cols else np.zeros(n, dtype=bool)
+
+    unable = flag("mobility_limited") | flag("mobile")
+    bb = (backbone_mask(s) if backbone is None else backbone)[codes]
+    old = np.zeros(n, dtype=bool)
+    birth = cols.get("birth_date")
+    if birth is not None and isinstance(as_of, dt.date) and np.issubdtype(np.asarray(birth).dtype, np.datetime64):
+        born = np.asarray(birth, dtype="datetime64[D]")[codes]
+        known = ~np.isnat(born)
+        old[known] = (np.datetime64(as_of, "D") - born[known]).astype(np.int64) > _OLD_DAYS
+    busy = np.zeros(n, dtype=bool)
+    if busy_in is not None and s.has_unit(busy_in):
+        units, _, _ = s.role_table
+        holders = role_member_codes(s)[units == s.unit_code(busy_in)]
+        busy = np.isin(codes, holders[holders >= 0])
+    joined = cols.get("joined")
+    if joined is not None and np.issubdtype(np.asarray(joined).dtype, np.datetime64):
+        j = np.asarray(joined, dtype="datetime64[D]")[codes]
+        jkey = np.where(np.isnat(j), np.iinfo(np.int64).max, j.astype(np.int64))
+    else:
+        jkey = np.zeros(n, dtype=np.int64)
+    return codes[np.lexsort((codes, jkey, busy, old, ~bb, unable))]
+
+
 def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, members: Iterable[int], *,
                          committee: CommitteeRule, n_full: int | None = None,
                          held: Sequence[tuple[str, str]] = (), backbone: np.ndarray | None = None,
-                         since: str | None = None) -> list[str]:
+                         since: str | None = None, order: Sequence[int] | np.ndarray | None = None) -> list[str]:
     """Propose (``plan.set_role``) a secretary and, from ``committee.from_full`` full members, a committee.
 
     ``unit`` is the branch id or the plan's ``new:KEY`` reference; ``members`` the member codes the
@@ -132,9 +180,13 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
     lists (person id, role) already held in the branch after the plan: a secretary there is kept
     (no new one), committee holders count towards the committee. Candidates are ranked backbone
     first (``backbone``: default :func:`backbone_mask`), then the earliest ``joined`` date, then
-    member code. Returns the person ids given a role; the reasons use :data:`ROLE_TEMPLATES`.
+    member code; or, with ``order`` (e.g. from :func:`rank_for_office`), in that order. Returns the
+    person ids given a role; the reasons use :data:`ROLE_TEMPLATES`.
     """
     codes = np.unique(np.asarray(list(members), dtype=np.int64))
+    if order is not None:  # the caller's ranking, restricted to the members given
+        ranked = np.asarray(order, dtype=np.int64)
+        codes = ranked[np.isin(ranked, codes)]
     cand = codes[s.full_mask[codes]] if len(codes) else codes
     n_full = len(cand) if n_full is None else int(n_full)
     if n_full < 1 or not len(cand):
@@ -161,12 +213,12 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
     else:
         known = np.zeros(len(cand), dtype=bool)
         jkey = np.zeros(len(cand), dtype=np.int64)
-    order = np.lexsort((cand, jkey, ~bb[cand]))[:need]
+    chosen = np.arange(len(cand))[:need] if order is not None else np.lexsort((cand, jkey, ~bb[cand]))[:need]
     out: list[str] = []
-    for rank, i in enumerate(order.tolist()):
+    for rank, i in enumerate(chosen.tolist()):
         m = int(cand[i])
         person = str(ids[m])
-        basis = "backbone" if bb[m] else ("senior" if known[i] else "first")
+        basis = "backbone" if bb[m] else ("able" if order is not None else "senior" if known[i] else "first")
         if rank == 0 and want_secretary:
             role = "secretary"
             code = f"role_committee_secretary_{basis}" if size else f"role_secretary_{basis}"

@@ -30,10 +30,7 @@ class Facts:
         cols = s.members.columns
         self.full = s.full_mask
         self.immobile = np.asarray(cols["mobility_limited"], dtype=bool) if "mobility_limited" in cols else np.zeros(n, bool)
-        self.mobile = np.asarray(cols["mobile"], dtype=bool) if "mobile" in cols else np.zeros(n, bool)
         self.home = s.members["home_host"]
-        self.joined = cols.get("joined")
-        self.birth = cols.get("birth_date")
         self.as_of = ctx.as_of
         self.since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
         self.backbone = backbone_mask(s)

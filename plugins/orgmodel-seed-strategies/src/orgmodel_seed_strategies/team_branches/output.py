@@ -3,13 +3,12 @@ old groups, the member moves, and the proposed office holders."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter
 from typing import Any
 
 import numpy as np
-from orgmodel_party import committee_size
+from orgmodel_party import propose_branch_roles, rank_for_office
 
 from ..naming import ordinal_zh
 from ..packing import even_parts
@@ -156,58 +155,33 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
     return kept
 
 
-def rank(up: Upgrade, m: int, exclude_roles_in: str) -> tuple:
-    """The order in which members are proposed for an office: able, backbone, under 76, not already holding
-    a role in the branch, joined earliest, then member code."""
-    sh = up.sh
-    unable = bool(sh.immobile[m]) or bool(sh.mobile[m])
-    old = False
-    if sh.birth is not None and isinstance(sh.as_of, dt.date):
-        born = sh.birth[m]
-        if not np.isnat(born):
-            old = (np.datetime64(sh.as_of, "D") - born).astype(int) > 75 * 365
-    busy = any(u == exclude_roles_in for u, _ in sh.role_units.get(m, ()))
-    joined = sh.joined[m] if sh.joined is not None else np.datetime64("NaT")
-    joined_key = str(joined) if not np.isnat(joined) else "9999"
-    return (unable, not sh.backbone[m], old, busy, joined_key, m)
-
-
 def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups: list[tuple[Block, str, str, list[int]]]) -> None:
-    """A secretary (below the committee threshold) or a committee for each new branch, and a leader for
-    each new group; only full members."""
-    plan, sh = up.plan, up.sh
+    """A secretary (below the committee threshold) or a committee for each new branch
+    (:func:`orgmodel_party.propose_branch_roles`), and a leader for each new group; only full members,
+    ranked by :func:`orgmodel_party.rank_for_office` (able, backbone, under 76, not busy in the old
+    branch, joined earliest)."""
+    s, plan, sh = up.s, up.plan, up.sh
+
+    def ranked(members: list[int]) -> np.ndarray:
+        return rank_for_office(s, members, as_of=sh.as_of, busy_in=up.b, backbone=sh.backbone)
+
     chosen: dict[int, int] = {}
     for bi, (blk, ref) in enumerate(zip(blocks, refs, strict=True)):
-        full = [m for m in blk.members if sh.full[m]]
-        if not full:
+        order = ranked(blk.members)
+        full = order[sh.full[order]]
+        if not len(full):
             continue
-        ranked = sorted(full, key=lambda m: rank(up, m, up.b))
-        nf = len(full)
-        size = committee_size(nf, sh.committee)
-        committee_from = sh.committee.from_full
-        if not size:
-            m = ranked[0]
-            basis = "backbone" if sh.backbone[m] else "senior"
-            plan.set_role(ref, role="secretary", person=str(sh.ids[m]), since=sh.since,
-                          reason=(f"secretary_only_{basis}", {"branch": blk.name, "full": nf, "person": str(sh.ids[m]),
-                                                              "committee_from": committee_from}))
-            chosen[bi] = m
-            continue
-        for j, m in enumerate(ranked[:size]):
-            basis = "backbone" if sh.backbone[m] else "senior"
-            role = "secretary" if j == 0 else "committee_member"
-            code = f"committee_secretary_{basis}" if j == 0 else f"committee_member_{basis}"
-            plan.set_role(ref, role=role, person=str(sh.ids[m]), since=sh.since,
-                          reason=(code, {"branch": blk.name, "full": nf, "size": size, "person": str(sh.ids[m]),
-                                         "committee_from": committee_from}))
-        chosen[bi] = ranked[0]
+        propose_branch_roles(s, plan, ref, blk.name, blk.members, committee=sh.committee, order=order,
+                             backbone=sh.backbone, since=sh.since)
+        chosen[bi] = int(full[0])  # the secretary
     index = {id(blk): i for i, blk in enumerate(blocks)}
     for blk, gref, gname, members in new_groups:
         secretary = chosen.get(index[id(blk)])
-        cands = [m for m in members if sh.full[m] and m != secretary] or [m for m in members if sh.full[m]]
+        full = [m for m in ranked(members).tolist() if sh.full[m]]
+        cands = [m for m in full if m != secretary] or full
         if not cands:
             continue
-        m = min(cands, key=lambda m: rank(up, m, up.b))
+        m = cands[0]
         basis = "backbone" if sh.backbone[m] else "senior"
         plan.set_role(gref, role="group_leader", person=str(sh.ids[m]), since=sh.since,
                       reason=(f"group_leader_{basis}", {"group": gname, "size": len(members), "person": str(sh.ids[m])}))

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
+from orgmodel_party import ROLE_TEMPLATES
+
 __all__ = ["TEMPLATES"]
 
 
-def _role_templates() -> dict[str, dict[str, str]]:
-    out = {}
+def _group_leader_templates() -> dict[str, dict[str, str]]:
     basis = {
         "backbone": ("骨干党员优先", "a backbone member, chosen first"),
         "senior": ("无骨干党员可选，取能正常参加活动、党龄最长的正式党员", "no backbone member available: the able full member with the longest standing"),
     }
-    for b, (zh, en) in basis.items():
-        out[f"secretary_only_{b}"] = {
-            "zh": "{branch}有{full}名正式党员（不足{committee_from}人），不设支部委员会，由{person}任书记（" + zh + "）",
-            "en": "{branch} has {full} full members (fewer than {committee_from}): no committee, {person} is secretary (" + en + ")",
-        }
-        out[f"committee_secretary_{b}"] = {
-            "zh": "{branch}有{full}名正式党员（{committee_from}人以上），设支部委员会{size}人，由{person}任书记（" + zh + "）",
-            "en": "{branch} has {full} full members ({committee_from} or more): a committee of {size}, {person} is secretary (" + en + ")",
-        }
-        out[f"committee_member_{b}"] = {
-            "zh": "{branch}有{full}名正式党员（{committee_from}人以上），设支部委员会{size}人，{person}任委员（" + zh + "）",
-            "en": "{branch} has {full} full members ({committee_from} or more): a committee of {size}, {person} is a member (" + en + ")",
-        }
-        out[f"group_leader_{b}"] = {
-            "zh": "{group}有{size}名党员，由{person}任党小组长（" + zh + "）",
-            "en": "{group} has {size} members; {person} is group leader (" + en + ")",
-        }
-    return out
+    return {f"group_leader_{b}": {
+        "zh": "{group}有{size}名党员，由{person}任党小组长（" + zh + "）",
+        "en": "{group} has {size} members; {person} is group leader (" + en + ")",
+    } for b, (zh, en) in basis.items()}
 
 
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -129,5 +116,6 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "{to}原无骨干党员，从骨干较多的{from_}调入骨干党员{n}名，平衡骨干力量",
         "en": "{to} had no backbone member: {n} moved in from {from_}, which has more",
     },
-    **_role_templates(),
+    **_group_leader_templates(),
+    **ROLE_TEMPLATES,
 }
