@@ -40,7 +40,15 @@ import networkx as nx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, Structure, UserError, ancestor_codes, ancestor_where
+from orgmodel import (
+    Strategy,
+    Structure,
+    UserError,
+    ancestor_codes,
+    ancestor_where,
+    common_ancestor,
+    first_allowed_ancestor,
+)
 
 from .limits import RuleBound, with_rule_defaults
 from .split_branch import branch_kind_mask, new_key
@@ -422,26 +430,11 @@ class JointBranches(Strategy):
 
     @staticmethod
     def _common_parent(s: Structure, sources: list[int], kind: str) -> str | None:
-        chains = []
-        for b in sources:
-            chain = []
-            p = int(s.units.parent[b])
-            while p >= 0:
-                chain.append(p)
-                p = int(s.units.parent[p])
-            chains.append(chain[::-1])  # root first
-        common: int | None = None
-        if chains:
-            for level in zip(*chains, strict=False):
-                if all(x == level[0] for x in level):
-                    common = level[0]
-                else:
-                    break
-        allowed = s.kinds[kind].allowed_parents
-        while common is not None and allowed is not None and s.kinds[int(s.units.kind[common])].id not in allowed:
-            p = int(s.units.parent[common])
-            common = p if p >= 0 else None
-        return None if common is None else str(s.units.ids[common])
+        """The nearest unit above every source that may hold a ``kind``; None if they share none."""
+        parents = [int(s.units.parent[b]) for b in sources]
+        if not parents or min(parents) < 0:
+            return None
+        return first_allowed_ancestor(s, common_ancestor(s, s.units.ids[parents].tolist()), kind)
 
 
 def plan_ref(s: Structure, region: list[int]) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind
+from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind, ancestors
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names
@@ -267,13 +267,11 @@ class TwoNewCoverage(Strategy):
     def _parent(self, s, params, host: str | None, chamber: bool = False) -> str:
         if params.parent is not None:
             return params.parent
-        cur = host
-        while cur is not None:
+        for cur in ancestors(s, host) if host is not None else ():
             if s.kind_of(cur) in ("party.street", "party.township"):
                 org = top_org_on_host(s, cur, kinds=PARENT_KINDS)
                 if org is not None and allows_parent(s, "party.branch", org):
                     return org
-            cur = s.parent(cur)
         what = "the chamber" if chamber else f"{host!r}"
         raise UserError(
             f"strategy {self.name}: params.parent: no street or township committee found above {what}; name the parent"
