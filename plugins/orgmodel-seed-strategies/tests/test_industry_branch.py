@@ -87,11 +87,12 @@ def test_column_only_without_participation():
     assert len(after.participants(unit)) == 4 + 3 + 3
 
 
-def test_scope_limits_participants():
+def test_a_parent_outside_the_scope_is_refused():
     s = melon()
-    after = apply(s, propose(IndustryBranch(), s, {"association": "A"}, scope=Scope.of(s, ["VB1"])))
-    unit = after.unit_ids("party.industry_branch")[0]
-    assert {after.branch_of(m) for m in after.participants(unit)} == {"VB1"}
+    with pytest.raises(UserError, match="params.parent: 'TC' is outside the step's scope"):
+        propose(IndustryBranch(), s, {"association": "A"}, scope=Scope.of(s, ["VB1"]))
+    after = apply(s, propose(IndustryBranch(), s, {"association": "A"}, scope=Scope.of(s, ["TC"])))
+    assert after.unit_ids("party.industry_branch")
 
 
 def test_two_associations_each_get_a_unit():

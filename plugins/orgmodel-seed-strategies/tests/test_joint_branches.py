@@ -208,10 +208,19 @@ def test_emptied_catch_all_branch_is_dissolved():
     assert plan.operations[-1].reason.code == "catch_all_empty"
 
 
-def test_scope_limits_the_villages():
+def test_locked_branches_are_left_alone():
     s = _villages([1, 1, 1, 2, 2], adjacency=None, townships={0: "tw0", 1: "tw0", 2: "tw0", 3: "tw1", 4: "tw1"})
-    _, after = _apply(s, scope=("tw1",))
+    _, after = _apply(s, locks=("b0", "b1", "b2"))
     assert sorted(sorted(after.built_on(u)) for u in _joint(after)) == [["v3", "v4"]]
+    assert all(after.has_unit(b) and not after.unit(b).dissolved for b in ("b0", "b1", "b2"))
+
+
+def test_a_parent_outside_the_scope_is_refused():
+    s = _villages([1, 1, 1, 2, 2], adjacency=None, townships={0: "tw0", 1: "tw0", 2: "tw0", 3: "tw1", 4: "tw1"})
+    with pytest.raises(UserError, match="params.parent: 'c' is outside the step's scope"):
+        _apply(s, scope=("tw1",))  # the joint branch would go under c, which the step may not change
+    _, after = _apply(s, scope=("tw1", "c"))
+    assert _joint(after)
 
 
 def test_parent_parameter():

@@ -117,7 +117,7 @@ def test_one_named_chamber_and_size_limits():
 
 def test_scope_limits_firms():
     s = nanan()
-    _, after = run(s, {}, scope=["F1", "F2", "UP"])  # the firms, and the unit their members leave
+    _, after = run(s, {}, scope=["F1", "F2", "UP", "SW"])  # the firms, the unit their members leave, the parent
     assert after.branch_of("p003") == "UP"  # F3 out of scope
     assert after.branch_of("p000") != "UP"
 

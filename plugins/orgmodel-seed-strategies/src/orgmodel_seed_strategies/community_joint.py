@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel import Strategy, UserError, ancestors, common_ancestor, first_allowed_ancestor, units_under_host
 
 from .naming import join_names
-from .reach import free_units
+from .reach import free_parent, free_units, require_free
 from .units import (
     area_committee,
     name,
@@ -105,7 +105,9 @@ class CommunityJoint(Strategy):
             raise UserError(
                 f"strategy {self.name}: params.villages: a joint organisation needs at least 2 organisations (found {len(joined)})"
             )
-        parent = self._parent(s, params, kind, joined)
+        parent = free_parent(ctx, self.name, self._parent(s, params, kind, joined))
+        for o in joined:  # each joined organisation is linked to (or attached under) the new unit
+            require_free(ctx, self.name, "villages", o)
         if params.attach_service_centre:
             if service_org is None:
                 raise UserError(f"strategy {self.name}: params.attach_service_centre: no service-centre branch found")

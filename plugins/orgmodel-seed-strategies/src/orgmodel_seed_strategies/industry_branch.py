@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
 from .naming import join_names
-from .reach import free_hosts
+from .reach import free_hosts, free_parent
 from .units import area_committee, name, require_parent, require_unit
 
 KIND = "party.industry_branch"
@@ -116,7 +116,7 @@ class IndustryBranch(Strategy):
                         " give member_column or members"
                     )
                 continue
-            parent = params.parent or self._parent(s, assoc, codes)
+            parent = free_parent(ctx, self.name, params.parent or self._parent(s, assoc, codes))
             branches = np.unique(s.members["branch"][codes])
             villages = self._villages(s, codes, branches)
             unit_name = params.unit_name or (name(s, assoc) + "党支部")

@@ -52,7 +52,7 @@ from orgmodel import (
 
 from .limits import RuleBound, with_rule_defaults
 from .split_branch import branch_kind_mask, new_key
-from .reach import free_hosts, free_members, free_to_rebuild
+from .reach import free_hosts, free_members, free_parent, free_to_rebuild
 from .units import require_parent
 
 #: Where the size parameters take their defaults: a joint branch covers at most 5 units
@@ -199,7 +199,7 @@ class JointBranches(Strategy):
         parents: set[str | None] = set()
         joined: set[int] = set()
         for region, basis in regions:
-            gone, parent = self._emit_joint(s, plan, region, basis, params, owner, own_host, moved_from_catch_all,
+            gone, parent = self._emit_joint(ctx, s, plan, region, basis, params, owner, own_host, moved_from_catch_all,
                                             size, full)
             dissolved.update(gone)
             parents.add(parent)
@@ -330,7 +330,7 @@ class JointBranches(Strategy):
 
     # -- writing the plan ------------------------------------------------------------------------
 
-    def _emit_joint(self, s: Structure, plan: Any, region: list[int], basis: str, params: Any, owner: np.ndarray,
+    def _emit_joint(self, ctx: Any, s: Structure, plan: Any, region: list[int], basis: str, params: Any, owner: np.ndarray,
                     own_host: np.ndarray, from_catch_all: np.ndarray, size: np.ndarray,
                     full: np.ndarray) -> tuple[list[int], str | None]:
         names = [str(s.units.name[h]) for h in region]
@@ -342,6 +342,7 @@ class JointBranches(Strategy):
         joined = "、".join(names) if len(names) <= 3 else f"{'、'.join(names[:2])}等{len(names)}个单位"
         name = f"{joined}联合{label}"
         parent = params.parent if params.parent is not None else self._common_parent(s, sources, kind)
+        free_parent(ctx, self.name, parent)
         basis_zh, basis_en = self._basis(s, basis)
         counts_zh = "、".join(f"{nm}（{int(full[h])}名）" for nm, h in zip(names, region, strict=True))
         counts_en = ", ".join(f"{nm} {int(full[h])}" for nm, h in zip(names, region, strict=True))

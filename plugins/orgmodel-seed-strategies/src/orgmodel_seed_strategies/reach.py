@@ -16,6 +16,8 @@ outside the scope (the engine refuses such a plan anyway).
 Traceback (most recent call last):
 ...
 orgmodel.errors.UserError: strategy demo: params.units: 'b2' is locked by the step (locks)
+>>> free_parent(ctx, "demo", "gb")
+'gb'
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from orgmodel import UserError
 
-__all__ = ["free_units", "free_hosts", "free_members", "free_to_rebuild", "require_free"]
+__all__ = ["free_units", "free_hosts", "free_members", "free_to_rebuild", "require_free", "free_parent"]
 
 
 def free_units(ctx: Any) -> np.ndarray:
@@ -76,3 +78,15 @@ def require_free(ctx: Any, strategy: str, param: str, unit_id: str) -> None:
         raise UserError(f"strategy {strategy}: params.{param}: {unit_id!r} is locked by the step (locks)")
     if not ctx.scope.mask[code]:
         raise UserError(f"strategy {strategy}: params.{param}: {unit_id!r} is outside the step's scope")
+
+
+def free_parent(ctx: Any, strategy: str, parent: str | None, param: str = "parent") -> str | None:
+    """``parent`` when the step may put new units under it (a one-line UserError naming ``param``
+    otherwise); a new unit with no parent is outside any scope that names units."""
+    if parent is None:
+        if not ctx.scope.everything:
+            raise UserError(f"strategy {strategy}: params.{param}: the new unit would have no parent, which is outside"
+                            " the step's scope; name a parent in it")
+        return None
+    require_free(ctx, strategy, param, parent)
+    return parent

@@ -35,7 +35,7 @@ from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, anc
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names
 from .packing import merge_small, pack_greedy
-from .reach import free_hosts, free_members
+from .reach import free_hosts, free_members, free_parent
 from .units import name, require_parent, require_unit, top_org_on_host, unit_value
 
 FIRM_KINDS = ("party.enterprise", "party.social_org")
@@ -175,7 +175,7 @@ class TwoNewCoverage(Strategy):
                     "firm": name(s, f), "unit": name(s, existing), "n": len(mv), "source": source_names(mv)}))
             elif params.own_branch and movers_full[code] >= params.min_full:
                 mv = movers(f)
-                parent = self._parent(s, params, f)
+                parent = free_parent(ctx, self.name, self._parent(s, params, f))
                 bname = name(s, f) + "党支部"
                 ref = plan.create_unit(f"firm{code}", kind="party.branch", name=bname, parent=parent, built_on=[f],
                                        reason=("own_branch", {**cov, "firm": name(s, f), "full": int(movers_full[code]),
@@ -194,7 +194,8 @@ class TwoNewCoverage(Strategy):
                                                parent=create["parent"], tags=create["tags"],
                                                reason=("chamber_host", {"unit": create["name"], "n": len(firms_g),
                                                                         "firms": join_names([name(s, f) for f in firms_g])}))
-            parent = params.parent or self._parent(s, params, create["parent"] if create else chamber, chamber=True)
+            parent = free_parent(ctx, self.name, params.parent or self._parent(
+                s, params, create["parent"] if create else chamber, chamber=True))
             weights = [int(movers_count[s.unit_code(f)]) for f in firms_g]
             chunks = pack_greedy(weights, params.max_members, params.max_firms)
             fulls = [int(movers_full[s.unit_code(f)]) for f in firms_g]

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
 from .naming import join_names
-from .reach import free_units
+from .reach import free_parent, free_units, require_free
 from .units import (
     name,
     require_parent,
@@ -144,6 +144,8 @@ class VillageAlliance(Strategy):
         elif params.strong is not None:
             raise UserError(f"strategy {self.name}: params.strong is only used with mode 'pair'")
         villages = self._villages(ctx, params)
+        for org, _ in villages:  # each is allied with another or with the new joint unit
+            require_free(ctx, self.name, "villages", org)
         if len(villages) < 2:
             raise UserError(
                 f"strategy {self.name}: params.villages: an alliance needs at least 2 village organisations"
@@ -285,7 +287,8 @@ class VillageAlliance(Strategy):
                 if o in orgs:
                     raise UserError(f"strategy {self.name}: params.enterprise: its organisation {o!r} is also among the villages")
                 members_of.append((o, s.member_codes_of(o, subtree=True)))
-        parent = self._coordinator_parent(s, params, orgs, village_hosts)
+        parent = free_parent(ctx, self.name, self._coordinator_parent(s, params, orgs, village_hosts),
+                             "coordinator_parent")
         unit_name = params.coordinator_name or (
             join_names([name(s, h) for h in village_hosts] or [name(s, o) for o in orgs])
             + (f"及{name(s, params.enterprise)}" if params.enterprise else "")
