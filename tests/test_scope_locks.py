@@ -55,11 +55,12 @@ class Recorder(Strategy):
     """Records what its context says about scope and locks, and moves m3 to b1 when asked."""
 
     name = "recorder"
-    seen: list[tuple[tuple[str, ...], tuple[str, ...], list[bool]]] = []
+    seen: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], list[bool]]] = []
 
     def propose(self, ctx: Context, params):  # noqa: ANN001, ANN201
         s = ctx.structure
-        Recorder.seen.append((ctx.scope.units, ctx.locks.units, ctx.scope.mask[s.unit_codes(["b1", "b3"])].tolist()))
+        Recorder.seen.append((ctx.scope.units, ctx.locks.units, ctx.locks.people,
+                              ctx.scope.mask[s.unit_codes(["b1", "b3"])].tolist()))
         plan = ctx.plan()
         if ctx.variant == "move":
             plan.move(["m3"], to="b1", reason="closer")
@@ -157,6 +158,32 @@ def test_a_change_that_ends_where_it_began_touches_nothing() -> None:
     assert find_breach(s, after, plan, Scope.of(s), Locks.of(s, ["b2"])) is None
 
 
+# -- locked people ------------------------------------------------------------------------------
+
+PEOPLE_CASES = {
+    "moved": ("{op: move_members, members: [m4, m3], to: b1, reason: r}", "m3", "moves m3, who is locked"),
+    "moved with a dissolved branch": ("{op: dissolve, unit: b2, members_to: b1, reason: r}", "m3",
+                                      "moves m3, who is locked"),
+    "given a role": ("{op: set_role, unit: b2, role: secretary, person: m3, reason: r}", "m3",
+                     "sets or clears a role of m3"),
+    "losing a role": ("{op: clear_role, unit: b1, role: secretary, reason: r}", "m2", "sets or clears a role of m2"),
+    "participation": ("{op: remove_participation, members: [m1], unit: t1, reason: r}", "m1",
+                      "changes what m1 takes part in"),
+}
+
+
+@pytest.mark.parametrize("case", list(PEOPLE_CASES))
+def test_a_step_touching_a_locked_person_is_refused(tmp_path: Path, case: str) -> None:
+    op, person, what = PEOPLE_CASES[case]
+    steps = f"      - locks: [{person}]\n        operations:\n          - {{op: set_attributes, unit: b3, name: 三, reason: r}}\n          - {op}\n"
+    refused(tmp_path, steps, "variant v, step 0, operation 1", what)
+
+
+def test_a_locked_person_may_stay_while_others_move(tmp_path: Path) -> None:
+    steps = "      - locks: [m3]\n        operations: [{op: move_members, members: [m4], to: b1, reason: r}]\n"
+    assert run_steps(tmp_path, steps).variant("v").structure.member_ids_of("b2") == ["m3"]
+
+
 # -- scope ------------------------------------------------------------------------------------
 
 def test_inside_the_scope_passes(tmp_path: Path) -> None:
@@ -176,7 +203,7 @@ def test_a_host_scope_covers_the_organisations_built_on_it(tmp_path: Path) -> No
         ("{op: move_members, members: [m3], to: b3, reason: r}", "moves 1 member(s) into b3"),
         ("{op: move_members, members: [m5], to: b1, reason: r}", "moves 1 member(s) out of b3"),
         ("{op: create_unit, key: n, kind: toy.branch, name: N, parent: c, reason: r}", "puts a unit under c"),
-        ("{op: create_unit, key: n, kind: toy.committee, name: N, reason: r}", "creates a unit with no parent"),
+        ("{op: create_unit, key: n, kind: toy.committee, name: N, reason: r}", "creates an organisation with no parent"),
         ("{op: retype, unit: b4, kind: toy.general_branch, reason: r}", "retypes b4"),
         ("{op: dissolve, unit: gb, members_to: b3, children_to: c, reason: r}", "puts a unit under c"),
     ],
@@ -184,6 +211,15 @@ def test_a_host_scope_covers_the_organisations_built_on_it(tmp_path: Path) -> No
 def test_a_manual_step_outside_its_scope_is_refused(tmp_path: Path, op: str, what: str) -> None:
     steps = f"      - scope: [gb]\n        operations:\n          - {op}\n"
     refused(tmp_path, steps, "variant v, step 0, operation 0", what, "outside the step's scope (gb)")
+
+
+def test_a_new_host_with_no_parent_is_allowed_in_a_scope(tmp_path: Path) -> None:
+    steps = (
+        "      - scope: [gb]\n        operations:\n"
+        "          - {op: create_host, key: t, kind: toy.team, name: T, reason: r}\n"
+        "          - {op: set_attributes, unit: b1, built_on: ['new:t'], reason: r}\n"
+    )
+    assert run_steps(tmp_path, steps).variant("v").structure.built_on("b1") == ["v/0/t"]
 
 
 def test_units_created_under_a_new_unit_in_scope_pass(tmp_path: Path) -> None:
@@ -202,7 +238,8 @@ def test_units_created_under_a_new_unit_in_scope_pass(tmp_path: Path) -> None:
 @pytest.mark.parametrize("key", ["scope", "locks"])
 def test_an_unknown_unit_is_an_error_at_its_line(tmp_path: Path, key: str) -> None:
     steps = f"      - {key}: [b1, nowhere]\n        operations:\n          - {{op: retype, unit: b3, kind: toy.branch, reason: r}}\n"
-    message = refused(tmp_path, steps, f"variants[0].steps[0].{key}[1]", "unknown unit 'nowhere'")
+    what = "unit or member" if key == "locks" else "unit"
+    message = refused(tmp_path, steps, f"variants[0].steps[0].{key}[1]", f"unknown {what} 'nowhere'")
     assert message.startswith(f"{tmp_path / 's.yaml'}:{line_of(tmp_path, key + ':')}:")
 
 
@@ -236,8 +273,8 @@ def test_a_later_step_may_name_a_unit_an_earlier_step_created(tmp_path: Path) ->
 
 def test_a_strategy_sees_the_scope_and_locks_of_its_step(tmp_path: Path) -> None:
     Recorder.seen.clear()
-    run_steps(tmp_path, "      - strategy: recorder\n        scope: [gb]\n        locks: [b2]\n      - strategy: recorder\n")
-    assert Recorder.seen == [(("gb",), ("b2",), [True, False]), ((), (), [True, True])]
+    run_steps(tmp_path, "      - strategy: recorder\n        scope: [gb]\n        locks: [b2, m5]\n      - strategy: recorder\n")
+    assert Recorder.seen == [(("gb",), ("b2",), ("m5",), [True, False]), ((), (), (), [True, True])]
 
 
 def test_a_strategy_that_touches_a_locked_unit_is_refused_naming_the_step_and_operation(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 
 from orgmodel import apply, Context, KindTable, Structure, UserError, Scope
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.category_branches import CategoryBranches
 from orgmodel_seed_strategies.registry import strategies
-from orgmodel_seed_strategies.testing import explicit_limits, party_rule_book, propose
+from orgmodel_seed_strategies.testing import party_rule_book, propose
 
 STRATEGY = CategoryBranches()
 AS_OF = dt.date(2024, 6, 30)
@@ -71,10 +71,9 @@ def test_registered():
     assert "category-branches" in [s.name for s in strategies()]
 
 
-def test_contract():
-    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {}))
+def test_on_the_contract_baselines():
     base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    after = apply(base, plans["branch-of-329"], variant="contract", step=0)
+    after = apply(base, propose(STRATEGY, base, {}), variant="contract", step=0)
     tagged = _by_tag(after)
     assert set(tagged) == {"category:retired", "category:young", "category:mobile"}
     for units in tagged.values():
@@ -82,10 +81,6 @@ def test_contract():
     retired = after.column("retired")
     for u in tagged["category:retired"]:
         assert retired[after.member_codes_of(u)].all()
-
-
-def test_contract_only_retired_with_small_max():
-    check_strategy(STRATEGY, explicit_limits(STRATEGY, {"categories": ["retired"], "max_size": 20, "keep_backbone": False}), processes=False)
 
 
 # -- purpose-built structures ---------------------------------------------------------------------

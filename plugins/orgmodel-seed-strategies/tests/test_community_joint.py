@@ -3,7 +3,7 @@
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.community_joint import CommunityJoint
 from orgmodel_seed_strategies.testing import propose
@@ -37,10 +37,10 @@ def majia():
     return Structure.from_records(K, units=units, members=members, adjacency=[("C", "V1"), ("V2", "C")])
 
 
-def test_contract():
-    plans = check_strategy(CommunityJoint(), {"villages": ["h0", "h1", "h2"]})
-    assert "village-of-2" in plans
-    assert plans["village-of-2"].counts() == {"create_unit": 1, "link_alliance": 3}
+def test_on_the_contract_baselines():
+    base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
+    plan = propose(CommunityJoint(), base, {"villages": ["h0", "h1", "h2"]})
+    assert plan.counts() == {"create_unit": 1, "link_alliance": 3}
 
 
 def test_community_general_branch_joins_service_centre_and_villages():

@@ -4,49 +4,20 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, KindTable, PlanBuilder, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
+from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.courtyard_grid import CourtyardGrid
-from orgmodel_seed_strategies.testing import explicit_limits, propose
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
 # members per building: courtyard 1 (3 buildings), courtyard 2 (3 buildings), courtyard 3 small (2 buildings)
-LAYOUT = {0: [30, 20, 2], 1: [25, 15, 4], 2: [1, 1]}
+LAYOUT = examples.COURTYARD_LAYOUT
 
 
 def hebei(n_extra_no_home=4, parent_kind="party.working_committee", grids=False):
-    units = [
-        {"id": "st", "kind": "party.street", "name": "东街道"},
-        {"id": "wc", "kind": parent_kind, "name": "东街道党工委" if parent_kind == "party.working_committee" else "东片党总支"},
-        {"id": "ra", "kind": "party.residential_area", "name": "鹤北一", "parent": "st"},
-        {"id": "B", "kind": "party.branch", "name": "鹤北一党支部", "parent": "wc", "built_on": ["ra"]},
-        {"id": "Bg1", "kind": "party.group", "name": "第一党小组", "parent": "B"},
-        {"id": "Bg2", "kind": "party.group", "name": "第二党小组", "parent": "B"},
-    ]
-    if parent_kind == "party.general_branch":
-        units.insert(1, {"id": "top", "kind": "party.committee", "name": "街道党委"})
-        units[2]["parent"] = "top"
-    if grids:
-        units += [{"id": "G1", "kind": "party.grid", "name": "一网格", "parent": "ra"},
-                  {"id": "G2", "kind": "party.grid", "name": "二网格", "parent": "ra"}]
-    members = []
-    i = 0
-    for c, sizes in LAYOUT.items():
-        cparent = ("G1" if c == 0 else "G2") if grids else "ra"
-        units.append({"id": f"c{c}", "kind": "party.courtyard", "name": f"{c + 1}号院", "parent": cparent})
-        for b, n in enumerate(sizes):
-            units.append({"id": f"c{c}b{b}", "kind": "party.building", "name": f"{c + 1}号院{b + 1}栋", "parent": f"c{c}"})
-            for k in range(n):
-                members.append({"id": f"m{i:03d}", "branch": "B", "home_host": f"c{c}b{b}",
-                                "group": "Bg1" if i % 7 == 0 else None, "household": f"h{c}-{b}-{k // 2}",
-                                "mobility_limited": k == 0, "status": "probationary" if k == 5 else "full"})
-                i += 1
-    members.append({"id": f"m{i:03d}", "branch": "B", "home_host": "c1"}); i += 1  # lives in the courtyard, no building
-    for k in range(n_extra_no_home):  # no home recorded: two follow their old group, the rest go to the smallest branch
-        members.append({"id": f"m{i:03d}", "branch": "B", "group": "Bg1" if k < 2 else None}); i += 1
-    members.append({"id": "x1", "branch": "B", "active": False})
-    return Structure.from_records(K, units=units, members=members)
+    return examples.courtyards(K, n_extra_no_home=n_extra_no_home, parent_kind=parent_kind, grids=grids)
 
 
 def run(s, params):
@@ -59,7 +30,6 @@ def new_branches(after):
 
 
 def test_contract_refuses_without_courtyards():
-    assert check_strategy(CourtyardGrid(), explicit_limits(CourtyardGrid(), {})) == {}
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     with pytest.raises(UserError, match=r"params.by: no member of 'b0' lives in a party.courtyard"):
         propose(CourtyardGrid(), s, {})

@@ -3,7 +3,7 @@
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError, Scope
-from orgmodel.testing import check_strategy
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.industry_branch import IndustryBranch
 from orgmodel_seed_strategies.testing import propose
@@ -36,11 +36,11 @@ def melon(second_association=False):
     return Structure.from_records(K, units=units, members=members, participation=participation)
 
 
-def test_contract():
-    plans = check_strategy(IndustryBranch(), {"association": "t0"})
-    assert plans  # the team t0 stands in for an association in the baselines that have it
-    for plan in plans.values():
-        assert not [op for op in plan.operations if op.op == "move_members"]
+def test_on_the_contract_baselines():
+    # the team t0 stands in for an association: a unit is founded, nobody's relation moves
+    plan = propose(IndustryBranch(), contract_baselines("party", only=("tiny",))["tiny"], {"association": "t0"})
+    assert plan.operations
+    assert not [op for op in plan.operations if op.op == "move_members"]
 
 
 def test_melon_association_across_three_villages():

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError, Scope, Locks
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.joint_branches import JointBranches
 from orgmodel_seed_strategies.registry import strategies
-from orgmodel_seed_strategies.testing import explicit_limits, propose
+from orgmodel_seed_strategies.testing import propose
 
 STRATEGY = JointBranches()
 
@@ -64,11 +64,10 @@ def test_registered():
     assert "joint-branches" in [s.name for s in strategies()]
 
 
-def test_contract():
-    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {}))
+def test_on_the_contract_baselines():
     # village-of-2: villages of 2 and 1 members join; the 14-member village stays
     base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
-    after = apply(base, plans["village-of-2"], variant="contract", step=0)
+    after = apply(base, propose(STRATEGY, base, {}), variant="contract", step=0)
     joint = _joint(after)
     assert len(joint) == 1
     assert sorted(after.built_on(joint[0])) == ["h0", "h2"]
@@ -76,10 +75,6 @@ def test_contract():
     assert after.unit("b0").dissolved and after.unit("b2").dissolved
     assert after.unit("gb0").dissolved  # its only branch joined: the empty general branch goes too
     assert after.parent(joint[0]) == "top"
-
-
-def test_contract_trade_and_small_max_units():
-    check_strategy(STRATEGY, explicit_limits(STRATEGY, {"group_by": "trade", "max_units": 2, "host_kinds": ["party.village"]}), processes=False)
 
 
 # -- purpose-built structures ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orgmodel import KindTable, RuleBook, RulePack, Structure, UserError
-from orgmodel.testing import contract_baselines
+from orgmodel.testing import ContractFailure, check_strategy, contract_baselines
 from orgmodel_party import CommitteeRule
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
@@ -72,3 +72,14 @@ def test_the_committee_threshold_is_the_rules_condition() -> None:
     assert CommitteeRule.from_rules(local, strategy="x").from_full == 5
     with pytest.raises(UserError, match="params.propose_roles: needs the rule committee.when"):
         CommitteeRule.from_rules(party_rule_book(disable=("committee.when",)), strategy="x")
+
+
+def test_the_contract_kit_checks_with_the_party_rules_and_fails_a_strategy_without_them() -> None:
+    only = ("tiny", "branch-of-329")
+    plans = check_strategy(SplitBranch(), {"by": "building"}, only=only, processes=False)
+    assert plans["branch-of-329"].counts()["create_unit"] == 6  # 329 members in parts of at most 50
+    tighter = check_strategy(SplitBranch(), {"by": "building"}, only=only, processes=False,
+                             rules=_book_with("branch.max_size", max=40))
+    assert tighter["branch-of-329"].counts()["create_unit"] > 6
+    with pytest.raises(ContractFailure, match=r"refused every baseline \(2\).*params.max_size"):
+        check_strategy(SplitBranch(), {"by": "building"}, only=only, processes=False, rules=RuleBook())

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.split_branch import SplitBranch, key_affinity, rebalance, tie_affinity
-from orgmodel_seed_strategies.testing import explicit_limits, propose
+from orgmodel_seed_strategies.testing import propose
 
 STRATEGY = SplitBranch()
 
@@ -85,11 +85,10 @@ def test_registered():
 
 
 @pytest.mark.parametrize("by", ["building", "category"])
-def test_contract(by):
-    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {"by": by}))
+def test_on_the_contract_baselines(by):
     # the 329-member branch is split into parts within the size rule
     base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    after = apply(base, plans["branch-of-329"], variant="contract", step=0)
+    after = apply(base, propose(STRATEGY, base, {"by": by}), variant="contract", step=0)
     parts = [u for u in _branches(after) if u == "b0" or after.unit(u).attrs.get("split_from") == "b0"]
     assert len(parts) >= 7
     assert all(after.size(u) <= 50 for u in parts)
@@ -98,10 +97,11 @@ def test_contract(by):
 
 
 def test_contract_ties_refuses_without_ties():
-    plans = check_strategy(STRATEGY, explicit_limits(STRATEGY, {"by": "ties"}), processes=False)
-    # baselines with no branch above 50 give empty plans; the ones with one refuse (no ties)
-    assert "branch-of-329" not in plans and "generated-10000" not in plans
-    assert plans["tiny"].operations == []
+    bases = contract_baselines("party", only=("tiny", "branch-of-329"))
+    # a baseline with no branch above 50 gives an empty plan; one with such a branch refuses (no ties)
+    assert propose(STRATEGY, bases["tiny"], {"by": "ties"}).operations == []
+    with pytest.raises(UserError):
+        propose(STRATEGY, bases["branch-of-329"], {"by": "ties"})
 
 
 # -- by ties --------------------------------------------------------------------------------------

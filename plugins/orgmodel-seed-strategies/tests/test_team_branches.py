@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError, Scope, Locks
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.team_branches import TeamBranches
-from orgmodel_seed_strategies.testing import explicit_limits, propose
+from orgmodel_seed_strategies.testing import propose
 
 QISAN = Path(__file__).resolve().parents[3] / "scenarios" / "qisan" / "scenario.yaml"
 STRATEGY = TeamBranches()
@@ -125,10 +125,10 @@ def test_registered() -> None:
     {"comprehensive": "spread", "old_groups": "reattach", "upgrade_to": "by_size", "joint_by": "all"},
     {"threshold": 20, "max_branch": 20, "group_size": 5, "min_team_members": 1, "propose_roles": False},
 ])
-def test_contract(params: dict) -> None:
-    plans = check_strategy(TeamBranches(), explicit_limits(TeamBranches(), params))
-    assert plans["branch-of-329"].operations  # the oversized branch is acted on
-    assert not plans["tiny"].operations  # small branches are left alone
+def test_on_the_contract_baselines(params: dict) -> None:
+    bases = contract_baselines("party", only=("tiny", "branch-of-329"))
+    assert propose(TeamBranches(), bases["branch-of-329"], params).operations  # the oversized branch is acted on
+    assert not propose(TeamBranches(), bases["tiny"], params).operations  # small branches are left alone
 
 
 # -- 汽三 (scenarios/qisan) ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.village_alliance import VillageAlliance
 from orgmodel_seed_strategies.testing import propose
@@ -53,16 +53,15 @@ def run(s, params):
 
 
 def test_contract_pair():
-    plans = check_strategy(VillageAlliance(), {"mode": "pair"})
-    assert "village-of-2" in plans  # the only baseline with villages yields a real plan
-    links = [op for op in plans["village-of-2"].operations if op.op == "link_alliance"]
+    base = contract_baselines("party", only=("village-of-2",))["village-of-2"]  # the baseline with villages
+    links = [op for op in propose(VillageAlliance(), base, {"mode": "pair"}).operations if op.op == "link_alliance"]
     assert len(links) == 2
 
 
 def test_contract_joint():
-    plans = check_strategy(VillageAlliance(), {
-        "mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]})
-    ops = plans["village-of-2"].counts()
+    base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
+    ops = propose(VillageAlliance(), base, {
+        "mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]}).counts()
     assert ops["create_unit"] == 2 and ops["link_alliance"] == 3
 
 

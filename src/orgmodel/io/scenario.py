@@ -150,7 +150,7 @@ class _Step(_Spec):
         min_length=1,
         description="unit ids: the step may change only their part of the structure; default: everything",
     )
-    locks: list[Id] = Field(default_factory=list, description="unit ids the step must not change")
+    locks: list[Id] = Field(default_factory=list, description="unit and member ids the step must not change")
     note: str = ""
 
 

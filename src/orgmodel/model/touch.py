@@ -11,8 +11,9 @@ structure it makes, the unit
   member's participation in it added or removed;
 - has members moved into or out of it (as their branch or as their group).
 
-Units the plan creates are not checked themselves: their parent is. A unit created with no parent
-is outside any scope that names units. Losing a child is not a touch of the parent (the child is
+Units the plan creates are not checked themselves: their parent is. An organisation created with
+no parent is outside any scope that names units; a host created with no parent (a new team, a new
+grid) changes no existing unit and is allowed. Losing a child is not a touch of the parent (the child is
 touched), and what dissolving a unit drops with it (its roles, alliances and participation) is
 the dissolution of that unit only. A change that ends where it began (a name set to what it was)
 touches nothing.
@@ -49,7 +50,7 @@ from orgmodel.model.plan import NEW, Plan
 from orgmodel.model.scope import Locks, Scope
 from orgmodel.model.structure import Structure
 
-__all__ = ["TOUCHES", "Touches", "Breach", "touches", "touched_units", "find_breach"]
+__all__ = ["TOUCHES", "PERSON_TOUCHES", "Touches", "Breach", "touches", "touched_units", "find_breach"]
 
 #: Every way a plan touches a unit, in the order breaches are reported, with how it reads.
 TOUCHES: dict[str, str] = {
@@ -71,7 +72,7 @@ class Touches:
     """Per way of touching (a key of :data:`TOUCHES`), a boolean mask over the earlier structure's
     unit codes; ``moved_out``/``moved_in`` count the members moved per unit code.
 
-    :ivar created_root: whether the plan creates a unit with no parent.
+    :ivar created_root: whether the plan creates an organisation unit with no parent.
     """
 
     masks: dict[str, np.ndarray]
@@ -122,7 +123,7 @@ def touches(before: Structure, after: Structure) -> Touches:
     }
     masks["roles"] &= ~dissolved
     moved_out, moved_in = _member_flows(before, after)
-    created_root = bool((a.parent[n:] < 0).any())
+    created_root = bool(((a.parent[n:] < 0) & after.kinds.is_org[a.kind[n:]]).any())
     return Touches(masks, moved_out, moved_in, created_root)
 
 
@@ -135,7 +136,7 @@ def touched_units(before: Structure, after: Structure) -> list[str]:
 
 def find_breach(before: Structure, after: Structure, plan: Plan, scope: Scope, locks: Locks) -> Breach | None:
     """The first way ``plan`` (which made ``after`` of ``before``) breaks its scope or locks, if any."""
-    if scope.everything and not locks.units:
+    if scope.everything and locks.empty:
         return None
     t = touches(before, after)
     outside = ~scope.mask
@@ -147,11 +148,48 @@ def find_breach(before: Structure, after: Structure, plan: Plan, scope: Scope, l
             hit = np.flatnonzero(ways[way] & forbidden)
             if len(hit):
                 return _breach(before, after, plan, way, int(hit[0]), why, t)
+    if locks.people:
+        breach = _people_breach(before, after, plan, locks)
+        if breach is not None:
+            return breach
     if t.created_root and not scope.everything:
-        index = next((i for i, op in enumerate(plan.operations)
-                      if op.op in ("create_unit", "create_host") and op.parent is None), None)
+        index = next((i for i, op in enumerate(plan.operations) if op.op == "create_unit" and op.parent is None), None)
         return Breach(index, None if index is None else plan.operations[index].op, None,
-                      f"creates a unit with no parent, {_outside(scope)}")
+                      f"creates an organisation with no parent, {_outside(scope)}")
+    return None
+
+
+#: Every way a plan touches a locked person, in the order breaches are reported.
+PERSON_TOUCHES: dict[str, str] = {
+    "moved": "moves {member}",
+    "roles": "sets or clears a role of {member}",
+    "participation": "changes what {member} takes part in",
+}
+
+
+def _people_breach(before: Structure, after: Structure, plan: Plan, locks: Locks) -> Breach | None:
+    """The first locked person the plan moves, gives or takes a role, or changes the participation of."""
+    locked = locks.people_mask if locks.people_mask is not None else np.zeros(before.n_members, dtype=bool)
+    moved = (before.members["branch"] != after.members["branch"]) | (before.members["group"] != after.members["group"])
+    persons = {r.person for r in set(before.roles) ^ set(after.roles)} if after.roles is not before.roles else set()
+    role_mask = np.zeros(before.n_members, dtype=bool)
+    known = [p for p in sorted(persons) if p in locks.people]
+    if known:
+        role_mask[before.member_codes(known)] = True
+    p, q = before.participation, after.participation
+    part_mask = np.zeros(before.n_members, dtype=bool)
+    if p is not q:
+        members, _ = _changed_pairs(p.src, p.dst, q.src, q.dst, after.n_units + 1)
+        part_mask[members] = True
+    for way, mask in (("moved", moved), ("roles", role_mask), ("participation", part_mask)):
+        hit = np.flatnonzero(mask & locked)
+        if len(hit):
+            code = int(hit[0])
+            member = str(before.members.ids[code])
+            units = [str(before.units.ids[before.members["branch"][code]])]
+            index = _blame(plan, units, member)
+            return Breach(index, None if index is None else plan.operations[index].op, None,
+                          PERSON_TOUCHES[way].format(member=member) + ", who is locked")
     return None
 
 
@@ -182,7 +220,7 @@ def _blame(plan: Plan, units: list[str], member: str | None) -> int | None:
     """The first operation that moves ``member``, else the first that names one of ``units``."""
     if member is not None:
         for index, op in enumerate(plan.operations):
-            if member in (getattr(op, "members", None) or ()):
+            if member in (getattr(op, "members", None) or ()) or getattr(op, "person", None) == member:
                 return index
     for wanted in units:
         for index, op in enumerate(plan.operations):

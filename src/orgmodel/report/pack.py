@@ -22,7 +22,6 @@ from orgmodel.run.engine import RunResult
 from orgmodel.errors import UserError
 from orgmodel.run.evaluate import changes_between
 from orgmodel.io.files import replace_folder
-from orgmodel.analysis.rules import COMMITTEE_ROLES
 from orgmodel.model.structure import Structure
 
 __all__ = ["write_pack", "SHEETS"]
@@ -127,7 +126,7 @@ def _new_units(after: Structure, changes: dict[str, Any], lang: str) -> tuple[li
         code = after.unit_code(u["id"])
         roles = after.roles_in(u["id"])
         secretary = ", ".join(r.person for r in roles if r.role == "secretary")
-        committee = len({r.person for r in roles if r.role in COMMITTEE_ROLES})
+        committee = len({r.person for r in roles})  # people holding an office in the unit
         needed = "3-5" if full[code] >= 7 else "1"
         rows.append([u["id"], u["name"], u["label_zh"] if lang == "zh" else u["label_en"], after.parent(u["id"]) or "",
                      ";".join(after.built_on(u["id"])), u["size"], int(full[code]), secretary,

@@ -59,7 +59,7 @@ def evaluate(result: RunResult, plugins: PluginHost) -> list[VariantEvaluation]:
     approvals = [Approval(unit=a.unit, rule=a.rule, note=a.note) for a in spec.rules.approvals]
 
     def one(name: str, label: str, structure: Structure, plans: list[Plan]) -> VariantEvaluation:
-        ctx = MeasureContext(structure, baseline=result.baseline, plans=plans)
+        ctx = MeasureContext(structure, baseline=result.baseline, plans=plans, as_of=spec.as_of)
         findings = check_rules(structure, packs, approvals=approvals, enable=spec.rules.enable,
                                disable=spec.rules.disable, as_of=spec.as_of)
         changes = changes_between(result.baseline, structure, plans) if plans else {}

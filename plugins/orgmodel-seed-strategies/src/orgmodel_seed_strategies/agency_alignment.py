@@ -102,6 +102,12 @@ class AgencyAlignment(Strategy):
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new branch from the members placed in it, backbone first")
 
+    def contract_structures(self, kinds):
+        """An agency with bureaus and divisions, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import agency
+
+        return {"agency": agency(kinds)}
+
     def propose(self, ctx, params):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)

@@ -38,10 +38,9 @@ import numpy as np
 from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orgmodel import Strategy, Structure, role_member_codes
+from orgmodel import Strategy, Structure, role_member_codes, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .naming import ordinal_zh
 from .packing import even_parts
 from .split_branch import (
     ages_at,
@@ -161,6 +160,11 @@ class CategoryBranches(Strategy):
             return value
 
     # -- propose ---------------------------------------------------------------------------------
+
+    contract_params = (  # what the contract kit checks it with
+        {},
+        {"categories": ["retired"], "max_size": 20, "keep_backbone": False},
+    )
 
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
@@ -311,7 +315,7 @@ class CategoryBranches(Strategy):
         immobile = s.column("mobility_limited").astype(bool)
         for i in range(k):
             part = rest[labels == i]
-            suffix = f"第{ordinal_zh(i + 1)}{kind.label_zh}" if k > 1 else kind.label_zh
+            suffix = f"第{zh_numeral(i + 1)}{kind.label_zh}" if k > 1 else kind.label_zh
             name = f"{base}{NAME_ZH[c]}{suffix}"
             detail_zh, detail_en = self._detail(c, notes, params, int(immobile[part].sum()), int((due[part]).sum()))
             if held[0]:

@@ -84,6 +84,8 @@ class CommunityJoint(Strategy):
         coordinator_name: str | None = Field(None, description="name of the coordinating unit")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
 
+    contract_params = ({"villages": ["h0", "h1", "h2"]},)  # the villages of the contract baselines
+
     def propose(self, ctx, params):
         s = ctx.structure
         kind = KINDS[params.as_kind]

@@ -116,6 +116,12 @@ class CourtyardGrid(Strategy):
                 raise ValueError("grid_members and grid_households are only used with by='grid'")
             return self
 
+    def contract_structures(self, kinds):
+        """A residential branch over courtyards and buildings, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import courtyards
+
+        return {"courtyards": courtyards(kinds)}
+
     def propose(self, ctx, params):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)

@@ -73,6 +73,8 @@ class IndustryBranch(Strategy):
         unit_name: str | None = Field(None, description="name of the industry unit (one association only)")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
 
+    contract_params = ({"association": "t0"},)  # a team of the contract baselines stands in for one
+
     def propose(self, ctx, params):
         s = ctx.structure
         if params.association is not None:

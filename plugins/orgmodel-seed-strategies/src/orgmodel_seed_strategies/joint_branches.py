@@ -137,6 +137,8 @@ class JointBranches(Strategy):
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = ({}, {"group_by": "trade", "max_units": 2})  # what the contract kit checks it with
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)

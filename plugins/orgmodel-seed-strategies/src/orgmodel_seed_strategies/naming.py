@@ -1,31 +1,15 @@
 """Names of the units the strategies create: ordinal parts (第二党支部) and short lists of names.
 
-Chinese numerals are written here once for the whole package.
+Chinese numerals come from the core's :func:`orgmodel.zh_numeral`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ordinal_zh", "part_name", "join_names"]
+from orgmodel import zh_numeral
 
-_ZH_DIGITS = "零一二三四五六七八九"
-
-
-def ordinal_zh(i: int) -> str:
-    """Chinese numeral for 1..99 (一, 十二, 二十), digits above.
-
-    >>> [ordinal_zh(i) for i in (1, 10, 12, 20, 35, 100)]
-    ['一', '十', '十二', '二十', '三十五', '100']
-    """
-    if i < 10:
-        return _ZH_DIGITS[i]
-    if i < 20:
-        return "十" + (_ZH_DIGITS[i - 10] if i > 10 else "")
-    if i < 100:
-        tens, ones = divmod(i, 10)
-        return _ZH_DIGITS[tens] + "十" + (_ZH_DIGITS[ones] if ones else "")
-    return str(i)
+__all__ = ["part_name", "join_names"]
 
 
 def part_name(name: str, part: int, suffix: str = "党支部") -> str:
@@ -35,7 +19,7 @@ def part_name(name: str, part: int, suffix: str = "党支部") -> str:
     ('歌咏队第二党支部', '东区综合第十一党支部')
     """
     stem = name[: -len(suffix)] if name.endswith(suffix) else name
-    return f"{stem}第{ordinal_zh(part)}{suffix}"
+    return f"{stem}第{zh_numeral(part)}{suffix}"
 
 
 def join_names(names: Sequence[str], limit: int = 4) -> str:

@@ -40,10 +40,9 @@ from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
-from orgmodel import Strategy, Structure, UserError, ancestor_codes
+from orgmodel import Strategy, Structure, UserError, ancestor_codes, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .naming import ordinal_zh
 from .packing import even_parts, fit_decreasing
 from .reach import free_to_rebuild
 
@@ -352,6 +351,8 @@ class SplitBranch(Strategy):
                                     "gets its committee topped up when members holding roles leave it")
 
     # -- propose ---------------------------------------------------------------------------------
+
+    contract_params = ({"by": "building"}, {"by": "category"}, {"by": "ties"})  # what the contract kit checks
 
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
@@ -710,7 +711,7 @@ class SplitBranch(Strategy):
         immobile = s.column("mobility_limited")[codes].astype(bool)
         u = s.unit(unit)
         base, suffix = name_parts(s, unit)
-        names = [f"{base}第{ordinal_zh(i + 1)}{suffix}" for i in range(k)]
+        names = [f"{base}第{zh_numeral(i + 1)}{suffix}" for i in range(k)]
         sizes = np.bincount(labels, minlength=k)
         fulls = np.bincount(labels, weights=full.astype(float), minlength=k).astype(int)
         tags_of = info.get("tags", lambda p: [])

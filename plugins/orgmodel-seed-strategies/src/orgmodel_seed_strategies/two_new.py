@@ -99,6 +99,12 @@ class TwoNewCoverage(Strategy):
                                     " a committee of 3, 5 from 25) for each new branch from the members moved into it, backbone first")
         parent: str | None = Field(None, description="organisation unit the new branches sit under (default: the street/township committee)")
 
+    def contract_structures(self, kinds):
+        """Small firms and a chamber of commerce, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import firms
+
+        return {"firms": firms(kinds)}
+
     def propose(self, ctx, params):
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)

@@ -133,6 +133,11 @@ class VillageAlliance(Strategy):
 
     # -- propose ------------------------------------------------------------------------------
 
+    contract_params = (  # what the contract kit checks it with
+        {"mode": "pair"},
+        {"mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]},
+    )
+
     def propose(self, ctx, params):
         s = ctx.structure
         if params.mode == "pair":

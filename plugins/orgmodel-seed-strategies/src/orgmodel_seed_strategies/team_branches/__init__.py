@@ -72,6 +72,12 @@ class TeamBranches(Strategy):
 
     # -- entry ----------------------------------------------------------------------------
 
+    contract_params = (  # what the contract kit checks it with
+        {},
+        {"comprehensive": "spread", "old_groups": "reattach", "upgrade_to": "by_size", "joint_by": "all"},
+        {"threshold": 20, "max_branch": 20, "group_size": 5, "min_team_members": 1, "propose_roles": False},
+    )
+
     def propose(self, ctx: Any, params: Params) -> Any:
         s = ctx.structure
         params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from orgmodel_party import propose_branch_roles, rank_for_office
 
-from ..naming import ordinal_zh
+from orgmodel import zh_numeral
+
 from ..packing import even_parts
 from .facts import Block, Upgrade
 from .targets import BRANCH, GENERAL_BRANCH
@@ -80,7 +81,7 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         ordered = sorted(blk.members, key=lambda m: (up.block_team(blk, m), int(up.sh.home[m]), m))
         for i, chunk in enumerate(even_parts(ordered, k), start=1):
             members = sorted(chunk.tolist())
-            gname = f"{blk.name}第{ordinal_zh(i)}党小组"
+            gname = f"{blk.name}第{zh_numeral(i)}党小组"
             hosts = sorted({t for m in members for t in up.teams_of.get(m, ()) if t in blk.teams})
             gref = plan.create_unit(f"{blk.key}-g{i}", kind=GROUP, name=gname, parent=ref,
                                     built_on=[str(up.sh.unit_ids[t]) for t in hosts],
