@@ -80,7 +80,7 @@ def test_run_some_variants_without_the_report(scenario: Path, tmp_path: Path) ->
     summary = api.run(scenario, tmp_path / "out", variants=["move"], report=False, plugins=plugins())
     assert [v.name for v in summary.variants] == ["baseline", "move"]
     assert summary.report is None and not (tmp_path / "out" / "report").exists()
-    assert api.load(summary.folder).variants == ["baseline", "move"]
+    assert api.load(summary.folder).names == ["baseline", "move"]
 
 
 def test_run_refuses_a_step_that_touches_its_locks(scenario: Path, tmp_path: Path) -> None:
@@ -128,20 +128,21 @@ def test_cancel_must_be_a_flag_or_a_callable(scenario: Path, tmp_path: Path) -> 
 def test_load_reads_values_findings_and_plans(scenario: Path, tmp_path: Path) -> None:
     api.run(scenario, tmp_path / "out", report=False, plugins=plugins())
     results = api.load(tmp_path / "out")
-    assert results.variants == ["baseline", "status-quo", "merge", "move"]
-    plans = results.plans("merge")
-    assert [p.operations[0].op for p in plans] == ["dissolve", "move_members"]
-    assert results.plans("baseline") == []
-    assert results.values("merge")["units.toy.branch"] == 2
-    assert results.values("baseline")["units.toy.branch"] == 3
-    assert results.values("merge")["change.members_moved"] == 3
+    assert results.names == ["baseline", "status-quo", "merge", "move"]
+    plans = results.variant("merge").plans()
+    assert [p.as_written()[0].op for p in plans] == ["dissolve", "move_members"]
+    assert results.baseline.plans() == []
+    assert results.variant("merge").value("units.toy.branch") == 2
+    assert results.baseline.value("units.toy.branch") == 3
+    assert results.variant("merge").value("change.members_moved") == 3
     with pytest.raises(UserError, match="no variant 'nope'"):
-        results.evaluation("nope")
-    with pytest.raises(UserError, match="not a run folder"):
+        results.variant("nope")
+    with pytest.raises(UserError, match="not a results folder"):
         api.load(tmp_path)
     index = tmp_path / "out" / "run.json"
-    index.write_text(index.read_text(encoding="utf-8").replace('"results_version": 1', '"results_version": 9'),
-                     encoding="utf-8")
+    text = index.read_text(encoding="utf-8")
+    assert '"results_version": 2' in text
+    index.write_text(text.replace('"results_version": 2', '"results_version": 9'), encoding="utf-8")
     with pytest.raises(UserError, match="results_version 9 is not supported"):
         api.load(tmp_path / "out")
 
@@ -171,22 +172,33 @@ def test_report_rewrites_the_report_of_a_results_folder(scenario: Path, tmp_path
     assert leftovers(tmp_path / "out") == []
 
 
-def test_report_refuses_results_whose_scenario_changed(scenario: Path, tmp_path: Path) -> None:
+def test_report_reads_the_results_folder_alone(scenario: Path, tmp_path: Path) -> None:
+    api.run(scenario, tmp_path / "out", report=False, plugins=plugins())
+    scenario.unlink()  # nothing is run again: the folder is all the report needs
+    html = api.report(tmp_path / "out", lang="en", plugins=plugins())
+    assert html == (tmp_path / "out" / "report" / "report.html").resolve()
+    assert "merge" in html.read_text(encoding="utf-8")
+
+
+def test_pack_names_are_refused_when_the_rosters_changed(scenario: Path, tmp_path: Path) -> None:
     api.run(scenario, tmp_path / "out", report=False, plugins=plugins())
     scenario.write_text(SCENARIO.replace("- {id: m4, branch: b3}", "- {id: m4, branch: b1}"), encoding="utf-8")
+    api.pack(tmp_path / "out", "merge", tmp_path / "p0", plugins=plugins())  # no names: the folder suffices
     with pytest.raises(UserError, match="changed since these results were written"):
-        api.report(tmp_path / "out", plugins=plugins())
-    assert not (tmp_path / "out" / "report").exists()
+        api.pack(tmp_path / "out", "merge", tmp_path / "p1", names=True, plugins=plugins())
+    assert not (tmp_path / "p1").exists()
 
 
 def test_pack_from_a_results_folder_and_from_the_scenario_agree(scenario: Path, tmp_path: Path) -> None:
-    api.run(scenario, tmp_path / "out", report=False, plugins=plugins())
-    from_folder = api.pack(tmp_path / "out", "merge", tmp_path / "p1", plugins=plugins())
+    with pytest.raises(UserError, match="no results to pack; write them first with orgmodel run"):
+        api.pack(scenario, "merge", tmp_path / "p0", plugins=plugins())
+    summary = api.run(scenario, report=False, plugins=plugins())  # into the scenario's output.dir
+    from_folder = api.pack(summary.folder, "merge", tmp_path / "p1", plugins=plugins())
     from_scenario = api.pack(scenario, "merge", tmp_path / "p2", plugins=plugins())
     a = (from_folder / "transfers.csv").read_text(encoding="utf-8")
     assert a == (from_scenario / "transfers.csv").read_text(encoding="utf-8")
     assert a.count("\n") == 4  # a header and three members moved
-    assert api.pack(tmp_path / "out", "move", plugins=plugins()) == tmp_path / "out-pack-move"
+    assert api.pack(summary.folder, "move", plugins=plugins()) == summary.folder.parent / f"{summary.folder.name}-pack-move"
 
 
 def test_validate_returns_the_counts_and_refuses_bad_steps(scenario: Path) -> None:

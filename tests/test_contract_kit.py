@@ -107,7 +107,7 @@ def test_good_strategy_with_default_params():
 
 def test_seeded_randomness_passes():
     plans = check_strategy(SeededShuffle(), processes=False)
-    assert plans["tiny"].operations[0].op == "move_members"
+    assert plans["tiny"].move_batches()[0].op == "move_members"
 
 
 # --- broken rules -----------------------------------------------------------------------------

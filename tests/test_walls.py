@@ -145,17 +145,9 @@ def _open(wall: str, reason: str) -> pytest.MarkDecorator:
 
 WALLS = [
     pytest.param(core_imports_a_plugin, id="core-imports-no-plugin"),
-    pytest.param(
-        model_imports_upper_floors,
-        id="model-is-the-ground-floor",
-        marks=_open("model", "Structure's notebook display imports orgmodel.render (moving to the render side)"),
-    ),
+    pytest.param(model_imports_upper_floors, id="model-is-the-ground-floor"),
     pytest.param(plugin_imports_private_names, id="plugins-import-the-public-api"),
-    pytest.param(
-        render_or_report_computes,
-        id="render-and-report-only-read",
-        marks=_open("render/report", "they still import apply, the engine and evaluate (results folder work)"),
-    ),
+    pytest.param(render_or_report_computes, id="render-and-report-only-read"),
 ]
 
 

@@ -61,6 +61,8 @@ from orgmodel.plugin.hookspecs import hookimpl  # noqa: E402
 from orgmodel.plugin.host import AUTOLOAD_ENV, PluginHost  # noqa: E402
 from orgmodel.plugin.strategy import Context, NoParams, Strategy, rng_for, seed_for  # noqa: E402
 
+import orgmodel.render.notebook  # noqa: E402,F401  (attaches Structure's notebook display)
+
 __all__ = [
     "__version__",
     # the model

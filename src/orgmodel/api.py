@@ -39,7 +39,6 @@ Every function is listed in ``docs/api.md``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -52,15 +51,14 @@ from typing import Any
 from orgmodel.analysis.compare import Comparison, load_comparison
 from orgmodel.analysis.rules import count_findings
 from orgmodel.errors import UserError
-from orgmodel.io.files import replace_folder
+from orgmodel.files import replace_folder
 from orgmodel.io.loader import Scenario, build_baseline, load_scenario
-from orgmodel.model.plan import Plan
 from orgmodel.model.structure import Structure
 from orgmodel.plugin.host import PluginHost
 from orgmodel.run.engine import Engine
 from orgmodel.run.evaluate import evaluate
 from orgmodel.run.progress import STAGES, CancelFlag, Cancelled, Progress, ProgressCallback, Tracker
-from orgmodel.run.results import RESULTS_VERSION, write_run
+from orgmodel.run.results import Results, load_results, write_run
 
 __all__ = [
     "run",
@@ -123,42 +121,6 @@ class Validation:
     variants: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Results:
-    """A results folder written by :func:`run`, read back (see ``docs/results.md``).
-
-    :ivar folder: the folder; :ivar index: its ``run.json``.
-    """
-
-    folder: Path
-    index: dict[str, Any]
-
-    @property
-    def variants(self) -> list[str]:
-        """The variants in the folder, the baseline first."""
-        return [v["name"] for v in self.index["variants"]]
-
-    def _entry(self, variant: str) -> dict[str, Any]:
-        for entry in self.index["variants"]:
-            if entry["name"] == variant:
-                return entry
-        raise UserError(f"{self.folder}: no variant {variant!r} (have: {', '.join(self.variants)})")
-
-    def evaluation(self, variant: str) -> dict[str, Any]:
-        """The variant's metric values, findings and changes (``evaluation.json``)."""
-        path = self.folder / self._entry(variant)["files"]["evaluation.json"]
-        return json.loads(path.read_text(encoding="utf-8"))
-
-    def values(self, variant: str) -> dict[str, float | None]:
-        """The variant's metric values by name, e.g. ``{"branch_size.max": 48.0, ...}``."""
-        return {v["name"]: v["value"] for v in self.evaluation(variant)["values"]}
-
-    def plans(self, variant: str) -> list[Plan]:
-        """The plans of the variant's steps, in order (none for the baseline)."""
-        return [Plan.from_json((self.folder / s["plan"]).read_text(encoding="utf-8"))
-                for s in self._entry(variant)["steps"]]
-
-
 # -- plugins and scenarios -------------------------------------------------------------------
 
 def plugins_for(
@@ -191,6 +153,13 @@ def plugins_for(
 def _language(lang: str | None, scenario: Scenario) -> str:
     if lang is None:
         return scenario.spec.output.lang
+    if lang not in LANGUAGES:
+        raise UserError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return lang
+
+
+def _checked_language(lang: str | None) -> str:
+    lang = lang or "zh"
     if lang not in LANGUAGES:
         raise UserError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     return lang
@@ -279,7 +248,7 @@ def run(
         tracker.send("write", 1, 2, "results")
         if report:
             tracker.send("report", 0, 1, "report and diagrams")
-            _write_report(tmp, language, (result, evaluations))
+            _write_report(load_results(tmp), language, into=tmp / "report")
             tracker.send("report", 1, 1, "report")
 
     tracker.send("write", 0, 2, str(folder))
@@ -296,18 +265,9 @@ def run(
 
 
 def load(folder: str | os.PathLike[str]) -> Results:
-    """Read a results folder written by :func:`run` (``run.json`` and the files it lists)."""
-    folder = Path(folder)
-    index = folder / "run.json"
-    if not index.is_file():
-        raise UserError(f"{folder}: not a run folder (no run.json; write one with orgmodel run)")
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{index}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    if data.get("results_version") != RESULTS_VERSION:
-        raise UserError(f"{index}: results_version {data.get('results_version')!r} is not supported ({RESULTS_VERSION})")
-    return Results(folder, data)
+    """Read a results folder written by :func:`run` (see ``docs/results.md``): the baseline and each
+    variant with its metric values, findings, changes, units, assignment and plans."""
+    return load_results(folder)
 
 
 def compare(
@@ -336,12 +296,12 @@ def report(
     """
     folder = Path(folder).resolve()
     tracker = Tracker(progress, cancel)
-    run_and_evaluations = _rerun(folder, None, plugins, tracker)
-    language = _language(lang, run_and_evaluations[0].scenario)
+    results = load_results(folder)
+    language = _checked_language(lang if lang is not None else results.scenario.get("lang"))
     tracker.send("report", 0, 1, str(folder / "report"))
     tmp = Path(tempfile.mkdtemp(prefix=".report.", dir=folder))
     try:
-        _write_report(folder, language, run_and_evaluations, into=tmp)
+        _write_report(results, language, into=tmp)
         tracker.check()
         replace_folder(tmp, folder / "report")
     finally:
@@ -367,63 +327,55 @@ def pack(
     beside the results, or in the scenario's ``output.dir``). Names of people only when ``names``
     (default: the scenario's ``output.names``). Returns the pack's folder."""
     tracker = Tracker(progress, cancel)
-    if not isinstance(source, Scenario) and (Path(source) / "run.json").is_file():
-        folder = Path(source).resolve()
-        result, _ = _rerun(folder, [variant], plugins, tracker)
-        default_out = folder.parent / f"{folder.name}-pack-{variant}"
+    if isinstance(source, Scenario) or not (Path(source) / "run.json").is_file():
+        loaded = _scenario(source)
+        folder = loaded.output_dir()
+        if not (folder / "run.json").is_file():
+            raise UserError(f"{folder}: no results to pack; write them first with orgmodel run {loaded.path}")
+        default_out = folder / f"pack-{variant}"
     else:
-        loaded, engine, structure = _prepare(source, plugins, tracker)
-        result = engine.run(loaded, baseline=structure, variants=[variant], progress=progress, cancel=cancel)
-        default_out = loaded.output_dir() / f"pack-{variant}"
-    spec = result.scenario.spec
+        folder = Path(source).resolve()
+        default_out = folder.parent / f"{folder.name}-pack-{variant}"
+    results = load_results(folder)
+    results.variant(variant)  # an unknown variant is an error before anything is read or written
+    with_names = bool(results.scenario.get("names")) if names is None else names
     target = Path(out) if out is not None else default_out
     tracker.send("pack", 0, 1, str(target))
-    written = _write_pack(result, variant, target, names=spec.output.names if names is None else names,
-                          lang=_language(lang, result.scenario))
+    people = _names(results, plugins, tracker) if with_names else None
+    written = _write_pack(results, variant, target, names=people,
+                          lang=_checked_language(lang if lang is not None else results.scenario.get("lang")))
     tracker.send("pack", 1, 1, str(written), check=False)
     return written
 
 
 # -- report and pack wiring: the only calls to the report and pack writers ---------------------
-# Today the writers take the in-memory run; a results folder is read back by running its scenario
-# again (checked against the fingerprints the folder records).
+# Both read the results folder; nothing is computed again. Names of people are never in a results
+# folder: when asked for, they are read from the rosters of the scenario the folder records.
 
-def _write_report(folder: Path, lang: str, run_and_evaluations: tuple[Any, Any], *, into: Path | None = None) -> Path:
-    """Write the report of the results in ``folder`` into ``into`` (default ``folder/report``)."""
+def _write_report(results: Results, lang: str, *, into: Path) -> Path:
+    """Write the report of ``results`` into the folder ``into``."""
     from orgmodel.report import write_report
 
-    result, evaluations = run_and_evaluations
-    return write_report(result, evaluations, load_comparison([folder]), into or folder / "report", lang=lang)
+    return write_report(results, into, lang=lang)
 
 
-def _write_pack(result: Any, variant: str, out: Path, *, names: bool, lang: str) -> Path:
+def _write_pack(results: Results, variant: str, out: Path, *, names: dict[str, str] | None, lang: str) -> Path:
     from orgmodel.report.pack import write_pack
 
-    return write_pack(result, variant, out, names=names, lang=lang)
+    return write_pack(results, variant, out, names=names, lang=lang)
 
 
-def _rerun(folder: Path, variants: Sequence[str] | None, plugins: PluginHost | None,
-           tracker: Tracker) -> tuple[Any, Any]:
-    """The run and evaluations of a results folder, from its scenario run again and checked to
-    give the structures the folder records."""
-    results = load(folder)
-    recorded = {v["name"]: v.get("fingerprint") for v in results.index["variants"]}
-    if variants is None:
-        variants = [n for n in results.variants if n != "baseline"]
-    for name in variants:
-        if name not in recorded:
-            raise UserError(f"{folder}: no variant {name!r} (have: {', '.join(results.variants)})")
-    scenario_file = Path(results.index["scenario"]["file"])
+def _names(results: Results, plugins: PluginHost | None, tracker: Tracker) -> dict[str, str]:
+    """Member id -> name, from the rosters of the scenario the results record (refused when the
+    rosters changed since, so that no name lands on the wrong member)."""
+    scenario_file = Path(str(results.scenario.get("file", "")))
     if not scenario_file.is_file():
-        raise UserError(f"{folder}: the scenario file {scenario_file} these results came from is gone")
-    loaded, engine, structure = _prepare(scenario_file, plugins, tracker)
-    result = engine.run(loaded, baseline=structure, variants=variants, progress=tracker.progress,
-                        cancel=tracker.cancel)
-    changed = [v.name for v in result.variants if v.structure.fingerprint != recorded[v.name]]
-    if structure.fingerprint != results.index["baseline"]["fingerprint"] or changed:
-        raise UserError(f"{folder}: the scenario or its rosters changed since these results were written"
-                        " (structures differ); run it again")
-    tracker.send("evaluate", 0, 1, f"{len(result.variants) + 1} structure(s)")
-    evaluations = evaluate(result, engine.plugins)
-    tracker.send("evaluate", 1, 1, "metrics and rules")
-    return result, evaluations
+        raise UserError(f"{results.folder}: the scenario file {scenario_file} these results came from is gone;"
+                        " names come from its rosters")
+    _, _, structure = _prepare(scenario_file, plugins, tracker)
+    if structure.fingerprint != results.baseline_fingerprint:
+        raise UserError(f"{results.folder}: the scenario or its rosters changed since these results were written;"
+                        " run it again")
+    names = structure.personal.get("name") if "name" in structure.personal else None
+    ids = structure.members.ids.tolist()
+    return dict(zip(ids, (str(n) for n in names) if names is not None else [""] * len(ids), strict=True))

@@ -71,7 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from orgmodel.analysis.compare import format_table
-    from orgmodel.io.files import write_text_atomic
+    from orgmodel.files import write_text_atomic
 
     comparison = api.compare(args.runs, variants=args.variant or None, base=args.base)
     if args.out:
@@ -84,13 +84,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    scenario, plugins = _scenario_and_plugins(args)
-    names = args.names or scenario.spec.output.names
+    if (Path(args.file) / "run.json").is_file():  # a results folder: names, if asked, from its scenario
+        source, plugins, folder = Path(args.file), _host(args, None), Path(args.file)
+    else:
+        source, plugins = _scenario_and_plugins(args)
+        folder = source.output_dir()
     with _progress_display() as progress:
-        out = api.pack(scenario, args.variant, args.out, names=names, lang=args.lang, plugins=plugins,
-                       progress=progress)
-    shown = Path(args.out) if args.out else out
-    print(f"implementation pack of {args.variant}: {shown}" + (" (with names)" if names else ""))
+        out = api.pack(source, args.variant, args.out, names=True if args.names else None, lang=args.lang,
+                       plugins=plugins, progress=progress)
+    with_names = args.names or bool(api.load(folder).scenario.get("names"))
+    print(f"implementation pack of {args.variant}: {Path(args.out) if args.out else out}"
+          + (" (with names)" if with_names else ""))
     return EXIT_OK
 
 
@@ -206,7 +210,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "info": ("summarise a scenario's baseline: counts by kind, branch sizes, depth", _cmd_info),
     "run": ("apply every variant of a scenario and write plans and summaries", _cmd_run),
     "compare": ("put variants of one or more runs side by side: metrics, findings, changes", _cmd_compare),
-    "pack": ("write the implementation pack of one variant: rosters, transfers, units to found", _cmd_pack),
+    "pack": ("write the implementation pack of one variant from its results: rosters, transfers, units to found",
+             _cmd_pack),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
@@ -236,8 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if name in ("validate", "info", "export", "run", "pack"):
+        if name in ("validate", "info", "export", "run"):
             p.add_argument("file", help="scenario file (YAML)")
+        if name == "pack":
+            p.add_argument("file", help="results folder of orgmodel run, or its scenario file (YAML)")
         if name == "run":
             p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
             p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
@@ -252,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
         if name == "pack":
             p.add_argument("--variant", required=True, help="the chosen variant")
-            p.add_argument("--out", help="output folder (default: <output.dir>/pack-<variant>)")
+            p.add_argument("--out", help="output folder (default: <results folder>/pack-<variant>)")
             p.add_argument("--names", action="store_true", help="include people's names")
             p.add_argument("--lang", choices=("zh", "en"), help="language of reasons and sheet names")
         if name == "plugins":

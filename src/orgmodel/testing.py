@@ -463,7 +463,7 @@ def _check_one(strategy: Strategy, parsed: Any, params: Mapping[str, Any] | None
         report.fail(base_name, "the plan does not survive a JSON round trip")
     if snapshot(base) != before or base.fingerprint != fingerprint:
         report.fail(base_name, "propose mutated the input structure")
-    for index, op in enumerate(plan.operations):
+    for index, op in enumerate([*plan.operations, *plan.move_batches()]):
         try:
             zh, en = op.reason.render("zh", plan.templates), op.reason.render("en", plan.templates)
         except Exception as exc:  # noqa: BLE001

@@ -63,7 +63,7 @@ def test_one_branch_per_bureau_one_group_per_division():
     for u in ("AB1", "AB1g", "AB2"):
         assert after.unit(u).dissolved
     assert after.unit("RB").dissolved is False
-    text = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    text = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("随原机关第二党支部多数党员编入价格局党支部" in t for t in text)
     assert any("其中1名原未落实组织关系" in t for t in text)
 

@@ -132,7 +132,7 @@ def test_mobile_transfer_rule():
     plan, after = _apply(s, {"categories": ["mobile"]})
     (mob,) = _by_tag(after)["category:mobile"]
     assert sorted(after.member_ids_of(mob)) == [f"b1-{i:02d}" for i in range(4)]
-    due = [op for op in plan.operations if op.reason.code == "transfer_due"]
+    due = [op for op in plan.as_written() if op.reason.code == "transfer_due"]
     assert len(due) == 1 and due[0].unit == "b1"
     text = due[0].reason.render("zh", plan.templates)
     assert "3名流动党员外出满6个月" in text and "应将组织关系转至所在地党组织" in text
@@ -141,7 +141,7 @@ def test_mobile_transfer_rule():
     assert kept.size(mob2) == 7
     plan2 = STRATEGY.propose(STRATEGY.context(s, as_of=AS_OF, rules=party_rule_book()), STRATEGY.parse_params(
         {"categories": ["mobile"], "keep_mobile_here": True}))
-    assert [len(op.members) for op in plan2.operations if op.reason.code == "transfer_due_kept"] == [3]
+    assert [len(op.members) for op in plan2.as_written() if op.reason.code == "transfer_due_kept"] == [3]
 
 
 def test_small_category_stays():
@@ -184,7 +184,7 @@ def test_second_run_moves_nobody_and_existing_branch_is_filled():
     s = _community({"b1": [RETIRED] * 6 + [WORKING] * 6, "b2": [RETIRED] * 3 + [WORKING] * 6})
     _, after = _apply(s, {"categories": ["retired"]})
     again = STRATEGY.propose(STRATEGY.context(after, as_of=AS_OF, rules=party_rule_book()), STRATEGY.parse_params({"categories": ["retired"]}))
-    assert [op for op in again.operations if op.op in ("create_unit", "move_members", "dissolve")] == []
+    assert [op for op in again.as_written() if op.op in ("create_unit", "move_members", "dissolve")] == []
     # an existing retired branch under the same parent takes newcomers, even too few for a branch of their own
     units = [{"id": "gb", "kind": "party.general_branch", "name": "党总支"},
              {"id": "old", "kind": "party.branch", "name": "老年党员党支部", "parent": "gb", "tags": "category:retired"},
@@ -194,7 +194,7 @@ def test_second_run_moves_nobody_and_existing_branch_is_filled():
     s2 = Structure.from_records(KindTable(PARTY_PACK), units=units, members=members)
     plan, after2 = _apply(s2, {"categories": ["retired"]})
     assert sorted(after2.member_ids_of("old")) == ["o0", "o1", "o2", "o3", "o4", "w0", "w1"]
-    assert [op.reason.code for op in plan.operations] == ["to_existing"]
+    assert [op.reason.code for op in plan.as_written()] == ["to_existing"]
 
 
 def test_groups_follow_or_are_dissolved():

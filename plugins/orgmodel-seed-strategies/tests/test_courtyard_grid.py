@@ -72,7 +72,7 @@ def test_branch_in_the_courtyard_group_in_the_building():
     names = [after.unit(g).name for g in after.children(branches[0])]
     assert names == ["1号院1栋党小组", "1号院2栋、1号院3栋党小组"]
     # members with no home follow their old group, then fill the smallest branch; the reasons say so
-    text = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    text = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("2名党员无本片区居住信息，随原党小组多数成员编入" in t for t in text)
     assert any("2名党员无本片区居住信息且无原党小组可依" in t for t in text)
     assert any("行动不便" in t for t in text)

@@ -40,7 +40,7 @@ def test_on_the_contract_baselines():
     # the team t0 stands in for an association: a unit is founded, nobody's relation moves
     plan = propose(IndustryBranch(), contract_baselines("party", only=("tiny",))["tiny"], {"association": "t0"})
     assert plan.operations
-    assert not [op for op in plan.operations if op.op == "move_members"]
+    assert not [op for op in plan.as_written() if op.op == "move_members"]
 
 
 def test_melon_association_across_three_villages():

@@ -181,7 +181,7 @@ def test_catch_all_members_are_gathered():
     assert sorted(after.member_ids_of(joint)) == ["a1", "a2", "b1", "c1"]
     assert sorted(after.member_ids_of("catch")) == [f"x{i}" for i in range(5)]
     assert after.unit("be3").dissolved and not after.unit("catch").dissolved
-    codes = [op.reason.code for op in plan.operations if op.op == "move_members"]
+    codes = [op.reason.code for op in plan.as_written() if op.op == "move_members"]
     assert codes == ["from_catch_all", "from_catch_all"]
     _, no_catch = _apply(s, {"catch_all": False})
     assert _joint(no_catch) == []

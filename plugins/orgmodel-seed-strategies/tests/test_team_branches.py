@@ -50,7 +50,7 @@ def _everyone_placed_once(before: Structure, after: Structure) -> None:
 
 
 def _reason_codes_of(plan, member: str) -> list[str]:
-    return [op.reason.code for op in plan.operations if op.op == "move_members" and member in op.members]
+    return [op.reason.code for op in plan.as_written() if op.op == "move_members" and member in op.members]
 
 
 def _ruili(*, sports_full: bool = False, immobile_patrol: bool = True) -> Structure:
@@ -201,7 +201,7 @@ def test_qisan_branch_mode_adds_a_comprehensive_branch_with_backbone(qisan: Stru
     # the manual variant leaves the comprehensive branch without backbone; we move one in
     assert _backbone(qisan)[after.member_codes_of(comp[0])].sum() >= 1
     assert any(op.reason.code == "move_backbone_balance" and op.to == "new:" + comp[0].split("/")[-1]
-               for op in plan.operations if op.op == "move_members")
+               for op in plan.as_written() if op.op == "move_members")
     assert max(after.size(u) for u in new) <= 50
 
 
@@ -264,7 +264,7 @@ def test_ruili_patrol_joint_and_comprehensive() -> None:
     assert joint_roles == ["secretary"]
     assert [r.person for r in after.roles_in(joint[0])] == ["R025"]  # the backbone member
     assert len(after.roles_in(patrol[0])) == 3 and len(after.roles_in(comp[0])) == 5
-    zh = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    zh = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("联合建立瑞丽居民区文体团队联合党支部" in r for r in zh)
     assert any("卧床或行动不便" in r for r in zh)
 
@@ -303,7 +303,7 @@ def test_ruili_spread_leaves_no_comprehensive_branch() -> None:
     sizes = sorted(after.size(u) for u in new)
     assert sizes == [35, 35]
     _everyone_placed_once(s, after)
-    assert {op.reason.code for op in plan.operations if op.op == "move_members"} >= {"move_spread", "move_spread_immobile"}
+    assert {op.reason.code for op in plan.as_written() if op.op == "move_members"} >= {"move_spread", "move_spread_immobile"}
 
 
 # -- the strategy's own promises -----------------------------------------------------------------
@@ -374,7 +374,7 @@ def test_branch_of_329_no_branch_over_50_nobody_unplaced() -> None:
     assert after.unit("b0").dissolved
     new = _new_branches(s, after)
     assert all(after.parent(u) == "gb0" for u in new)
-    assert plan.operations[-1].op == "move_members"
+    assert plan.as_written()[-1].op == "move_members"
     dissolve = [op for op in plan.operations if op.op == "dissolve" and op.unit == "b0"]
     assert dissolve and "超过50人" in dissolve[0].reason.render("zh", plan.templates)
     assert all(after.size(u, full_only=True) >= 3 for u in new)

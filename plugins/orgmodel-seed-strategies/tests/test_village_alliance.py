@@ -85,7 +85,7 @@ def test_pair_strong_leads_weak_and_subordination_is_kept():
         assert after.parent(b) == "TC"
         assert after.size(b) == s.size(b)
     assert after.members["branch"].tolist() == s.members["branch"].tolist()
-    assert not [op for op in plan.operations if op.op == "move_members"]
+    assert not [op for op in plan.as_written() if op.op == "move_members"]
     text = [op.reason.render("zh", plan.templates) for op in plan.operations]
     assert any("高桥村党支部实力较强" in t and "60岁以下党员占100%" in t for t in text)
     assert any("安石村党支部较弱" in t and "与高桥村党支部" in t for t in text)

@@ -35,6 +35,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Literal
 
 import networkx as nx
@@ -137,16 +138,51 @@ class UnitTable:
 
 @dataclass(frozen=True)
 class MemberTable:
-    """Member columns; index = member code. ``columns`` holds the core and attribute columns."""
+    """Member columns; index = member code. ``columns`` holds the core and attribute columns.
+
+    ``columns`` is a read-only mapping of read-only arrays, shared between the structures of a
+    run until :meth:`with_columns` replaces a whole column in a new table (copy-on-write).
+
+    >>> t = MemberTable(ids=np.array(["m1", "m2"], dtype=object), columns={"active": np.ones(2, bool)})
+    >>> t.columns["active"] = np.zeros(2, bool)
+    Traceback (most recent call last):
+    ...
+    TypeError: 'mappingproxy' object does not support item assignment
+    >>> t["active"][0] = False
+    Traceback (most recent call last):
+    ...
+    ValueError: assignment destination is read-only
+    >>> u = t.with_columns({"active": np.array([True, False])})
+    >>> t["active"].tolist(), u["active"].tolist(), u.ids is t.ids
+    ([True, True], [True, False], True)
+    """
 
     ids: np.ndarray  # object, str
     columns: Mapping[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ids", _read_only(self.ids))
+        if not isinstance(self.columns, MappingProxyType):
+            object.__setattr__(self, "columns", MappingProxyType({k: _read_only(v) for k, v in self.columns.items()}))
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
+
+    def with_columns(self, changes: Mapping[str, np.ndarray]) -> MemberTable:
+        """A new table with these columns added or replaced; every other column is shared."""
+        for name, values in changes.items():
+            if len(values) != len(self.ids):
+                raise ValueError(f"member column {name!r} has {len(values)} rows, the table {len(self.ids)}")
+        return MemberTable(ids=self.ids, columns={**self.columns, **changes})
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` itself when it is read-only already, else a read-only copy (the caller keeps theirs)."""
+    array = np.asarray(array)
+    return array if not array.flags.writeable else frozen(array.copy())
 
 
 @dataclass(frozen=True)
@@ -320,13 +356,18 @@ class Structure:
     def replace(self, **changes: Any) -> Structure:
         """A new Structure sharing everything not named in ``changes`` (no checks run)."""
         fields = {name: getattr(self, name) for name in self.FIELDS}
+        changed = {name for name, value in changes.items() if value is not fields[name]}
         fields.update(changes)
         new = Structure(**fields)
         # derived tables that depend only on what did not change are shared, not rebuilt
-        if "roles" not in changes and "units" not in changes and "role_table" in self.__dict__:
-            new.__dict__["role_table"] = self.role_table
-        for name in ("_attr_columns", "tag_codes", "_unit_index"):
-            if "units" not in changes and name in self.__dict__:
+        shared = {"roles", "units"}.isdisjoint(changed) and "role_table" in self.__dict__
+        names = ["role_table"] if shared else []
+        if "units" not in changed:
+            names += ["_attr_columns", "tag_codes", "_unit_index", "_children_index", "depth", "units_with_attrs"]
+        if "members" not in changed or new.members.ids is self.members.ids:
+            names.append("_member_index")
+        for name in names:
+            if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
         return new
 
@@ -730,14 +771,6 @@ class Structure:
         for arr in (self.ties.a, self.ties.b, self.ties.weight):
             h.update(np.ascontiguousarray(arr).tobytes())
         return "sha256:" + h.hexdigest()[:32]
-
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a structure as its org chart (collapsed to 150 boxes) when Graphviz is there."""
-        from orgmodel.render import dot_available, org_chart, run_dot
-
-        if not dot_available():
-            return None
-        return run_dot(org_chart(self, budget=150), "svg").decode("utf-8")
 
     def __repr__(self) -> str:
         live = int((~self.units.dissolved).sum())

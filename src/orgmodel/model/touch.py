@@ -153,8 +153,8 @@ def find_breach(before: Structure, after: Structure, plan: Plan, scope: Scope, l
         if breach is not None:
             return breach
     if t.created_root and not scope.everything:
-        index = next((i for i, op in enumerate(plan.operations) if op.op == "create_unit" and op.parent is None), None)
-        return Breach(index, None if index is None else plan.operations[index].op, None,
+        index = next((i for i, op in enumerate(plan.as_written()) if op.op == "create_unit" and op.parent is None), None)
+        return Breach(index, None if index is None else plan.as_written()[index].op, None,
                       f"creates an organisation with no parent, {_outside(scope)}")
     return None
 
@@ -188,7 +188,7 @@ def _people_breach(before: Structure, after: Structure, plan: Plan, locks: Locks
             member = str(before.members.ids[code])
             units = [str(before.units.ids[before.members["branch"][code]])]
             index = _blame(plan, units, member)
-            return Breach(index, None if index is None else plan.operations[index].op, None,
+            return Breach(index, None if index is None else plan.as_written()[index].op, None,
                           PERSON_TOUCHES[way].format(member=member) + ", who is locked")
     return None
 
@@ -213,17 +213,17 @@ def _breach(before: Structure, after: Structure, plan: Plan, way: str, code: int
         if old >= 0:
             names.append(str(before.units.ids[old]))  # the children of a dissolved unit
     index = _blame(plan, names, member)
-    return Breach(index, None if index is None else plan.operations[index].op, unit, message)
+    return Breach(index, None if index is None else plan.as_written()[index].op, unit, message)
 
 
 def _blame(plan: Plan, units: list[str], member: str | None) -> int | None:
     """The first operation that moves ``member``, else the first that names one of ``units``."""
     if member is not None:
-        for index, op in enumerate(plan.operations):
+        for index, op in enumerate(plan.as_written()):
             if member in (getattr(op, "members", None) or ()) or getattr(op, "person", None) == member:
                 return index
     for wanted in units:
-        for index, op in enumerate(plan.operations):
+        for index, op in enumerate(plan.as_written()):
             if wanted in _unit_refs(op):
                 return index
     return None
