@@ -20,6 +20,7 @@ import math
 from typing import Literal
 
 import numpy as np
+from orgmodel_party import BACKBONE_ROLES
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
@@ -33,8 +34,6 @@ from .units import (
     top_org_on_host,
     village_organisations,
 )
-
-ROLE_BACKBONE = ("secretary", "deputy_secretary", "committee_member", "group_leader")
 
 
 class StrengthWeights(BaseModel):
@@ -190,7 +189,7 @@ class VillageAlliance(Strategy):
         backbone_col = s.column("backbone") if "backbone" in s.members.columns else None
         role_people = {}
         for r in s.roles:
-            if r.role in ROLE_BACKBONE:
+            if r.role in BACKBONE_ROLES:
                 role_people.setdefault(r.unit, set()).add(r.person)
         age_used = as_of is not None and birth is not None and bool((~np.isnat(birth)).any())
         rows = []
