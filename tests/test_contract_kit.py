@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel.errors import UserError
 from orgmodel.model.plan import Plan, Reason
 from orgmodel.plugin.strategy import Strategy
-from orgmodel import PluginHost, hookimpl
+from orgmodel import PluginHost, Rule, RuleBook, RulePack, Subject, hookimpl
 from orgmodel.testing import (
     BASELINES,
     ContractFailure,
@@ -307,6 +307,7 @@ MODULE_SOURCE = textwrap.dedent(
     '''
     """Strategies for the contract kit's cross-process check (written by test_contract_kit)."""
 
+    from orgmodel.errors import UserError
     from orgmodel.plugin.strategy import Strategy
 
     WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
@@ -333,6 +334,26 @@ MODULE_SOURCE = textwrap.dedent(
             branch = ctx.structure.unit_ids("party.branch")[0]
             order = "-".join(set(WORDS))  # set order of strings depends on PYTHONHASHSEED
             plan.set_attributes(branch, name=order, reason=("order", {"order": order}))
+            return plan.build()
+
+
+    class FromTheRules(Strategy):
+        """Merges branches under the minimum of the rule kit.merge_below; refuses when it is not in force."""
+
+        name = "from-the-rules"
+        templates = {"small": {"zh": "{unit}不足{below}人", "en": "{unit} under {below}"}}
+
+        def propose(self, ctx, params):
+            below = ctx.rules.limit("kit.merge_below", "min")
+            if below is None:
+                raise UserError("strategy from-the-rules: the rule kit.merge_below is not in force")
+            s = ctx.structure
+            plan = ctx.plan()
+            branches = s.unit_ids("party.branch")
+            for unit in branches[1:]:
+                if s.size(unit) < below:
+                    plan.dissolve(unit, members_to=branches[0], children_to=branches[0],
+                                  reason=("small", {"unit": unit, "below": int(below)}))
             return plan.build()
     '''
 )
@@ -373,6 +394,39 @@ def test_cross_process_check_reports_a_child_that_cannot_import(probe_folder, mo
     message = failure(module.Stable(), only=("tiny",), processes=True)
     assert "[tiny] proposing in a fresh process failed" in message
     assert "ModuleNotFoundError" in message
+
+
+# --- the rules in force: those of the baseline's domain ---------------------------------------
+
+KIT_RULES = RulePack(name="kit-rules", domain="party", rules=[Rule(
+    id="kit.merge_below", title_zh="少于20人的支部合并", title_en="branches under 20 members merge",
+    severity="warning", subject=Subject(kinds=["party.branch"]), quantity="members", min=20, source="test")])
+
+
+class KitRules:
+    @staticmethod
+    @hookimpl
+    def register_rule_packs(register):
+        register(KIT_RULES)
+
+
+def test_the_contexts_carry_the_rules_of_the_domain(probe):
+    host = PluginHost({"kit-rules": KitRules})  # with the installed plugins: the party pack and its rules
+    plans = check_strategy(probe.FromTheRules(), plugins=host, only=("village-of-2",), processes=False)
+    # the rule's 20, read from the context: the branches of 14 and of 1 member merge into the first
+    assert [op.op for op in plans["village-of-2"].operations] == ["dissolve", "dissolve"]
+
+
+def test_a_strategy_whose_rule_is_not_in_force_refuses_every_baseline_and_fails(probe):
+    message = failure(probe.FromTheRules(), only=FEW)  # the installed rule packs have no kit.merge_below
+    assert "[all] refused every baseline (3)" in message
+    assert "the rule kit.merge_below is not in force" in message
+
+
+def test_a_fresh_process_proposes_under_the_same_rules(probe):
+    # the child process is given the rule book: without it, it would refuse and the check would fail
+    plans = check_strategy(probe.FromTheRules(), rules=RuleBook([KIT_RULES]), only=("village-of-2",), processes=True)
+    assert len(plans["village-of-2"].operations) == 2
 
 
 # --- refusing everything, example structures, the parametrised suite ---------------------------

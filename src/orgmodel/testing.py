@@ -32,6 +32,12 @@ A strategy declares what the kit checks it with, both optional:
 The baselines need a domain pack; :data:`KIND_MAPS` says which kinds play which part for the
 ``party`` pack and the ``toy`` pack of the examples. A strategy class may set ``domain`` to
 choose; a third-party pack passes its own map.
+
+The contexts carry the rules a scenario of that domain has when it names none
+(:func:`~orgmodel.analysis.rulebook.domain_rule_book`: the rule packs the plugins register for the
+domain), so a strategy whose size limits default to a rule (``ctx.rules.limit(...)``) is checked
+with its defaults, as the engine would run it. ``check_strategy(..., rules=book)`` checks it
+under other rules (an empty :class:`~orgmodel.analysis.rulebook.RuleBook`: none at all).
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ from typing import Any
 
 import numpy as np
 
+from orgmodel.analysis.rulebook import RuleBook, domain_rule_book
+from orgmodel.analysis.rules import RulePack
 from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
 from orgmodel.model.kinds import KindTable
@@ -255,12 +263,15 @@ def check_strategy(
     plugins: PluginHost | None = None,
     only: tuple[str, ...] = (),
     processes: bool = True,
+    rules: RuleBook | None = None,
 ) -> dict[str, Plan]:
     """Run the contract battery; raise :class:`ContractFailure` listing every broken rule.
 
     Returns the plan proposed on each baseline (baselines the strategy refused with a
     ``UserError`` are left out; refusing all of them is a failure). ``processes=False`` skips the
     cross-process determinism check. ``only`` restricts the battery to the baselines named.
+    ``rules`` are the rules in force in every context (default: the domain's, as a scenario of
+    the domain that names no rule packs has them).
     """
     name = getattr(strategy, "name", "") or type(strategy).__name__
     report = _Report(name)
@@ -270,16 +281,18 @@ def check_strategy(
         parsed = strategy.parse_params(params)
     except UserError as exc:
         raise ContractFailure(f"strategy {name}: the given params are invalid: {exc}") from None
+    if rules is None:
+        rules = domain_rule_book((kind_map.domain if kind_map else domain), plugins)
     battery = _battery(strategy, domain, kind_map=kind_map, plugins=plugins, only=only, report=report)
     for base_name, base in battery.items():
-        _check_one(strategy, parsed, params, base_name, base, report)
+        _check_one(strategy, parsed, params, base_name, base, rules, report)
     if battery and not report.plans and not report.failures:
         first, why = next(iter(report.refusals.items()))
         report.fail("all", f"refused every baseline ({len(battery)}), e.g. [{first}] {why}; declare"
                            " contract_params or contract_structures() on which it acts")
     if processes and report.plans and _importable(strategy):
         first = next(iter(report.plans))
-        _check_processes(strategy, params, domain, first, report)
+        _check_processes(strategy, params, domain, first, rules, report)
     if report.failures:
         raise ContractFailure(f"strategy {name} broke its contract:\n" + "\n".join(report.failures))
     return report.plans
@@ -420,12 +433,12 @@ def _check_params(strategy: Strategy, params: Mapping[str, Any] | None, report: 
 
 
 def _check_one(strategy: Strategy, parsed: Any, params: Mapping[str, Any] | None, base_name: str,
-               base: Structure, report: _Report) -> None:
+               base: Structure, rules: RuleBook, report: _Report) -> None:
     before = snapshot(base)
     fingerprint = base.fingerprint
     plans = []
     for _ in range(2):
-        ctx = strategy.context(base, seed=0, variant="contract", step=0, raw_params=params)
+        ctx = strategy.context(base, seed=0, variant="contract", step=0, raw_params=params, rules=rules)
         try:
             plan = strategy.propose(ctx, parsed)
         except UserError as exc:
@@ -493,25 +506,38 @@ def _importable(strategy: Strategy) -> bool:
 _CHILD = """
 import json, sys
 from importlib import import_module
-from orgmodel.testing import _battery
-module, qualname, domain, base, params = json.loads(sys.argv[1])
+from orgmodel.testing import _battery, _rule_book_from_json
+module, qualname, domain, base, params, rules = json.loads(sys.stdin.read())
 obj = import_module(module)
 for part in qualname.split("."):
     obj = getattr(obj, part)
 strategy = obj()
 structure = _battery(strategy, domain, only=(base,))[base]
-ctx = strategy.context(structure, seed=0, variant="contract", step=0, raw_params=params)
+ctx = strategy.context(structure, seed=0, variant="contract", step=0, raw_params=params,
+                       rules=_rule_book_from_json(rules))
 print(strategy.propose(ctx, strategy.parse_params(params)).to_json())
 """
 
 
+def _rule_book_to_json(rules: RuleBook) -> dict[str, Any]:
+    """The rule book as JSON data, so that a fresh process proposes under the same rules."""
+    return {"packs": [p.model_dump(mode="json") for p in rules.packs], "enable": list(rules.enable),
+            "disable": list(rules.disable)}
+
+
+def _rule_book_from_json(data: Mapping[str, Any]) -> RuleBook:
+    return RuleBook([RulePack.model_validate(p) for p in data["packs"]], enable=data["enable"], disable=data["disable"])
+
+
 def _check_processes(strategy: Strategy, params: Mapping[str, Any] | None, domain: str, base: str,
-                     report: _Report) -> None:
+                     rules: RuleBook, report: _Report) -> None:
     expected = report.plans[base].to_json()
-    arg = json.dumps([type(strategy).__module__, type(strategy).__qualname__, domain, base, dict(params or {})])
+    arg = json.dumps([type(strategy).__module__, type(strategy).__qualname__, domain, base, dict(params or {}),
+                      _rule_book_to_json(rules)])
     for hash_seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        proc = subprocess.run([sys.executable, "-c", _CHILD, arg], capture_output=True, text=True, env=env, timeout=300)
+        proc = subprocess.run([sys.executable, "-c", _CHILD], input=arg, capture_output=True, text=True, env=env,
+                              timeout=300)
         if proc.returncode != 0:
             tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
             report.fail(base, f"proposing in a fresh process failed: {tail[0]}")

@@ -7,6 +7,7 @@ from orgmodel.testing import contract_baselines
 from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.agency_alignment import AgencyAlignment
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -18,7 +19,7 @@ def agency(roles=()):
 
 
 def run(s, params):
-    plan = AgencyAlignment().propose_on(s, params)
+    plan = propose(AgencyAlignment(), s, params)
     return plan, apply(s, plan)
 
 
@@ -28,8 +29,8 @@ def new(after, kind="party.branch"):
 
 def test_contract_refuses_without_an_agency():
     s = contract_baselines("party", only=("tiny",))["tiny"]
-    with pytest.raises(UserError, match="params.agency: 0 party.agency hosts in scope; name the agency"):
-        AgencyAlignment().propose_on(s, {})
+    with pytest.raises(UserError, match="params.agency: 0 party.agency hosts in the step's scope; name the agency"):
+        propose(AgencyAlignment(), s, {})
 
 
 def test_one_branch_per_bureau_one_group_per_division():
@@ -109,7 +110,7 @@ def test_leader_mapping_with_by_bureau_only_annotates():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        AgencyAlignment().propose_on(agency(), params)
+        propose(AgencyAlignment(), agency(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -124,7 +125,7 @@ def test_agency_without_committee_needs_a_parent():
                                      s.members["home_host"].tolist(), s.members["group"].tolist())]
     bare = Structure.from_records(K, units=units, members=members)
     with pytest.raises(UserError, match="params.parent: no committee is built on 'AG'; name the parent"):
-        AgencyAlignment().propose_on(bare, {})
+        propose(AgencyAlignment(), bare, {})
     _, after = run(bare, {"parent": "AC"})
     assert all(after.parent(b) == "AC" for b in new(after))
 

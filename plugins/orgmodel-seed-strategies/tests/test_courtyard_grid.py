@@ -8,6 +8,7 @@ from orgmodel.testing import contract_baselines
 from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.courtyard_grid import CourtyardGrid
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -20,7 +21,7 @@ def hebei(n_extra_no_home=4, parent_kind="party.working_committee", grids=False)
 
 
 def run(s, params):
-    plan = CourtyardGrid().propose_on(s, params)
+    plan = propose(CourtyardGrid(), s, params)
     return plan, apply(s, plan)
 
 
@@ -31,10 +32,10 @@ def new_branches(after):
 def test_contract_refuses_without_courtyards():
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     with pytest.raises(UserError, match=r"params.by: no member of 'b0' lives in a party.courtyard"):
-        CourtyardGrid().propose_on(s, {})
+        propose(CourtyardGrid(), s, {})
     s = contract_baselines("party", only=("tiny",))["tiny"]
     with pytest.raises(UserError, match="params.unit: no branch in scope has more than 50 members"):
-        CourtyardGrid().propose_on(s, {})
+        propose(CourtyardGrid(), s, {})
 
 
 def test_branch_in_the_courtyard_group_in_the_building():
@@ -96,7 +97,7 @@ def test_under_a_general_branch_the_branch_is_dissolved_instead():
     assert all(after.parent(b) == "wc" for b in branches)
     assert sum(after.size(b) for b in branches) == 103
     with pytest.raises(UserError, match="params.retype_to: a party.general_branch cannot sit under 'wc'"):
-        CourtyardGrid().propose_on(s, {"retype_to": "general_branch"})
+        propose(CourtyardGrid(), s, {"retype_to": "general_branch"})
 
 
 def test_grids_generated_by_members():
@@ -154,7 +155,7 @@ def test_existing_grids_are_used():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        CourtyardGrid().propose_on(hebei(), params)
+        propose(CourtyardGrid(), hebei(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -166,4 +167,4 @@ def test_households_need_data():
 
     s2 = s.replace(members=MemberTable(ids=s.members.ids, columns=cols))
     with pytest.raises(UserError, match="params.grid_households: building 'c0b0' has no `households` attribute"):
-        CourtyardGrid().propose_on(s2, {"unit": "B", "by": "grid", "grid_households": 300})
+        propose(CourtyardGrid(), s2, {"unit": "B", "by": "grid", "grid_households": 300})

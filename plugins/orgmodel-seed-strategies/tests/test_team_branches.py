@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError
+from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError, Scope, Locks
 from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.team_branches import TeamBranches
+from orgmodel_seed_strategies.testing import propose
 
 QISAN = Path(__file__).resolve().parents[3] / "scenarios" / "qisan" / "scenario.yaml"
 STRATEGY = TeamBranches()
@@ -22,7 +23,7 @@ STRATEGY = TeamBranches()
 
 
 def _propose_apply(s: Structure, params: dict | None = None):
-    plan = STRATEGY.propose_on(s, params or {})
+    plan = propose(STRATEGY, s, params or {})
     return plan, apply(s, plan, variant="v", step=0)
 
 
@@ -126,8 +127,8 @@ def test_registered() -> None:
 ])
 def test_on_the_contract_baselines(params: dict) -> None:
     bases = contract_baselines("party", only=("tiny", "branch-of-329"))
-    assert TeamBranches().propose_on(bases["branch-of-329"], params).operations  # the oversized branch is acted on
-    assert not TeamBranches().propose_on(bases["tiny"], params).operations  # small branches are left alone
+    assert propose(TeamBranches(), bases["branch-of-329"], params).operations  # the oversized branch is acted on
+    assert not propose(TeamBranches(), bases["tiny"], params).operations  # small branches are left alone
 
 
 # -- 汽三 (scenarios/qisan) ------------------------------------------------------------------------
@@ -349,9 +350,9 @@ def test_team_without_enough_full_members_gets_no_branch() -> None:
 
 def test_small_branches_and_branches_without_teams_are_left_alone() -> None:
     s = _one_branch({"a": list(range(1, 11))}, 50)  # exactly 50: compliant, not upgraded
-    assert STRATEGY.propose_on(s, {}).operations == []
+    assert propose(STRATEGY, s, {}).operations == []
     s = _one_branch({}, 45)
-    assert STRATEGY.propose_on(s, {"threshold": 40}).operations == []  # nothing to build, no split needed
+    assert propose(STRATEGY, s, {"threshold": 40}).operations == []  # nothing to build, no split needed
 
 
 def test_no_team_at_all_still_splits_an_oversized_branch() -> None:
@@ -381,10 +382,19 @@ def test_branch_of_329_no_branch_over_50_nobody_unplaced() -> None:
 
 def test_scope() -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    assert STRATEGY.propose_on(s, {"scope": ["b1"]}).operations == []  # 40 members
-    for scope in (["b0"], ["gb0"], ["h0"], ["top"]):
-        assert STRATEGY.propose_on(s, {"scope": scope}).operations
-    assert STRATEGY.propose_on(s, {"scope": ["t0"]}).operations == []  # no branch built on a team
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["b1"])).operations == []  # 40 members
+    for scope in (["gb0"], ["h0"], ["top"]):
+        assert propose(STRATEGY, s, scope=Scope.of(s, scope)).operations
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["t0"])).operations == []  # no branch built on a team
+    # b0 sits under a general branch: its new branches go beside it, under gb0, outside this scope
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["b0"])).operations == []
+
+
+@pytest.mark.parametrize("locked", ["b0", "b0g", "gb0"])
+def test_locks_are_never_touched(locked: str) -> None:
+    s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
+    plan = propose(STRATEGY, s, locks=Locks.of(s, [locked]))
+    assert plan.operations == []  # the branch, a group under it, or the parent its new branches go under
 
 
 @pytest.mark.parametrize(("params", "needle"), [
@@ -393,13 +403,11 @@ def test_scope() -> None:
     ({"group_size": 50}, "params.group_size"),
     ({"joint_by": "area"}, "params.joint_by"),
     ({"comprehensive": "none"}, "params.comprehensive"),
-    ({"scope": ["nope"]}, "params.scope: unknown unit 'nope'"),
-    ({"scope": ["b0g"]}, "params.scope: 'b0g' is a party.group"),
 ])
 def test_bad_parameters(params: dict, needle: str) -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     with pytest.raises(UserError) as err:
-        STRATEGY.propose_on(s, params)
+        propose(STRATEGY, s, params)
     assert needle in str(err.value)
     assert "\n" not in str(err.value)
 

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError
+from orgmodel import apply, KindTable, Structure, UserError, Scope
 from orgmodel.testing import contract_baselines
 from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.two_new import TwoNewCoverage
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -16,15 +17,15 @@ def nanan():
     return examples.firms(K)
 
 
-def run(s, params):
-    plan = TwoNewCoverage().propose_on(s, params)
+def run(s, params, scope=()):
+    plan = propose(TwoNewCoverage(), s, params, scope=Scope.of(s, scope))
     return plan, apply(s, plan)
 
 
 def test_contract_refuses_without_firms():
     s = contract_baselines("party", only=("tiny",))["tiny"]
-    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in scope"):
-        TwoNewCoverage().propose_on(s, {})
+    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in the step's scope"):
+        propose(TwoNewCoverage(), s, {})
 
 
 def test_small_firms_get_chamber_branches():
@@ -77,7 +78,7 @@ def test_one_named_chamber_and_size_limits():
 
 def test_scope_limits_firms():
     s = nanan()
-    _, after = run(s, {"scope": ["F1", "F2"]})
+    _, after = run(s, {}, scope=["F1", "F2", "UP", "SW"])  # the firms, the unit their members leave, the parent
     assert after.branch_of("p003") == "UP"  # F3 out of scope
     assert after.branch_of("p000") != "UP"
 
@@ -92,7 +93,7 @@ def test_scope_limits_firms():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        TwoNewCoverage().propose_on(nanan(), params)
+        propose(TwoNewCoverage(), nanan(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -105,7 +106,7 @@ def test_no_parent_for_a_created_chamber_is_refused():
                for m, b, h in zip(s.members.ids.tolist(), s.members["branch"].tolist(), s.members["home_host"].tolist())]
     loose = Structure.from_records(K, units=units, members=members)
     with pytest.raises(UserError, match="params.parent: no street or township committee found above the chamber"):
-        TwoNewCoverage().propose_on(loose, {"from_units": ["CB"]})
+        propose(TwoNewCoverage(), loose, {"from_units": ["CB"]})
     _, after = run(loose, {"from_units": ["CB"], "parent": "SW"})
     assert np.all(after.members["branch"][after.member_codes(["p007", "p008", "p009"])] >= 0)
 

@@ -7,6 +7,7 @@ from orgmodel import apply, KindTable, Structure, UserError
 from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.village_alliance import VillageAlliance
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -44,7 +45,7 @@ def seed003(extra_units=(), adjacency=()):
 
 
 def run(s, params):
-    plan = VillageAlliance().propose_on(s, params)
+    plan = propose(VillageAlliance(), s, params)
     return plan, apply(s, plan)
 
 
@@ -53,13 +54,13 @@ def run(s, params):
 
 def test_contract_pair():
     base = contract_baselines("party", only=("village-of-2",))["village-of-2"]  # the baseline with villages
-    links = [op for op in VillageAlliance().propose_on(base, {"mode": "pair"}).operations if op.op == "link_alliance"]
+    links = [op for op in propose(VillageAlliance(), base, {"mode": "pair"}).operations if op.op == "link_alliance"]
     assert len(links) == 2
 
 
 def test_contract_joint():
     base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
-    ops = VillageAlliance().propose_on(base, {
+    ops = propose(VillageAlliance(), base, {
         "mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]}).counts()
     assert ops["create_unit"] == 2 and ops["link_alliance"] == 3
 
@@ -67,7 +68,7 @@ def test_contract_joint():
 def test_refuses_without_villages():
     s = contract_baselines("party", only=("tiny",))["tiny"]
     with pytest.raises(UserError, match="at least 2 village organisations"):
-        VillageAlliance().propose_on(s, {})
+        propose(VillageAlliance(), s, {})
 
 
 # -- pair -----------------------------------------------------------------------------------------
@@ -204,6 +205,6 @@ def test_joint_default_parent_is_the_township_committee_and_default_secretary():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        VillageAlliance().propose_on(seed003(), params)
+        propose(VillageAlliance(), seed003(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)

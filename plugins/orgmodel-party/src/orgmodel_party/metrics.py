@@ -21,12 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orgmodel import MeasureContext, Metric, RulePack, Structure, Value, check_rules
-from orgmodel_party.rulepack import COMMITTEE_ROLES, PARTY_RULES
+from orgmodel_party.offices import BACKBONE_ROLES
+from orgmodel_party.rulepack import PARTY_RULES
 
-__all__ = ["PARTY_METRICS", "BACKBONE_ROLES", "COMMITTEE_ROLES"]
-
-#: People who keep in touch with members: the committee's offices and group leaders.
-BACKBONE_ROLES: tuple[str, ...] = COMMITTEE_ROLES + ("group_leader",)
+__all__ = ["PARTY_METRICS"]
 
 
 class BranchLimits(Metric):
