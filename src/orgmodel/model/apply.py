@@ -136,6 +136,7 @@ class _Draft:
         self.unit_index = s._unit_index
         self.was_dissolved = s.units.dissolved
         self.kind_codes: dict[str, int] = {}
+        self.handlers: dict[type, Any] = {}
         self.cols: dict[str, np.ndarray] = {}  # copied unit columns
         self.new: dict[str, list[Any]] = {k: [] for k in ("ids", "kind", "parent", "name", "tags", "attrs", "dissolved")}
         self.keys: dict[str, int] = {}
@@ -214,7 +215,9 @@ class _Draft:
     # -- operations -----------------------------------------------------------------------
 
     def run(self, op: Any) -> None:
-        handler = getattr(self, "_" + op.op)
+        handler = self.handlers.get(type(op))
+        if handler is None:
+            handler = self.handlers[type(op)] = getattr(self, "_" + op.op)
         handler(op)
 
     def _create(self, key: str, kind: str, name: str, parent: int, tags: list[str], attrs: dict) -> int:

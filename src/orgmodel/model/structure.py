@@ -111,7 +111,7 @@ class Unit:
     attrs: Mapping[str, Any]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Role:
     """A role someone holds in a unit: ``person`` may be a member id or someone outside the roster."""
 
