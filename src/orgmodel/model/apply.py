@@ -224,10 +224,16 @@ class _Draft:
         uid = new_unit_id(self.variant, self.step, key)
         if uid in self.unit_index:
             raise self.fail(f"unit id {uid!r} exists already")
-        code = self.n_base + len(self.new["ids"])
-        for name_, value in (("ids", uid), ("kind", self.kind_code(kind)), ("parent", parent), ("name", name),
-                             ("tags", tuple(tags)), ("attrs", dict(attrs)), ("dissolved", False)):
-            self.new[name_].append(value)
+        kind_code = self.kind_code(kind)
+        new = self.new
+        code = self.n_base + len(new["ids"])
+        new["ids"].append(uid)
+        new["kind"].append(kind_code)
+        new["parent"].append(parent)
+        new["name"].append(name)
+        new["tags"].append(tuple(tags))
+        new["attrs"].append(dict(attrs))
+        new["dissolved"].append(False)
         if parent != NO_UNIT:
             self.adopted.setdefault(parent, []).append(code)
         self.keys[key] = code
