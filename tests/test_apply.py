@@ -637,3 +637,36 @@ def test_member_columns_are_a_read_only_mapping_shared_copy_on_write(s: Structur
     assert table["retired"].all() and not table["retired"].flags.writeable
     with pytest.raises(ValueError, match="rows"):
         s.members.with_columns({"retired": np.ones(2, dtype=bool)})
+
+
+def test_a_manual_step_error_after_moves_names_its_yaml_line(tmp_path: Path) -> None:
+    """Moves leave the operations list, but a manual step's errors still point at the right line."""
+    from orgmodel.plugin.hookspecs import hookimpl
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.run.engine import Engine, load_scenario
+    from orgmodel.testing_data import TOY_PACK
+
+    class Toy:
+        @hookimpl
+        def register_unit_kinds(register):  # noqa: N805
+            register(TOY_PACK)
+
+    path = tmp_path / "s.yaml"
+    path.write_text("""\
+name: demo
+domain: toy
+baseline:
+  units: [{id: b1, kind: toy.branch}, {id: b2, kind: toy.branch}]
+  members: [{id: m1, branch: b1}, {id: m2, branch: b2}]
+variants:
+  - name: v
+    steps:
+      - operations:
+          - {op: move_members, members: [m1], to: b2, reason: 调整}
+          - {op: move_members, members: [m2], to: b1, reason: 调整}
+          - {op: dissolve, unit: nowhere, reason: 合并}
+""", encoding="utf-8")
+    engine = Engine(PluginHost({"toy": Toy}, autoload=False))
+    with pytest.raises(UserError) as info:
+        engine.run(load_scenario(path))
+    assert "s.yaml:12" in str(info.value) and "unknown unit 'nowhere'" in str(info.value)

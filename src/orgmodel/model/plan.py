@@ -419,16 +419,19 @@ class MoveTable:
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
-        return core_schema.no_info_plain_validator_function(
+        return core_schema.with_info_plain_validator_function(
             cls._coerce, serialization=core_schema.plain_serializer_function_ser_schema(lambda t: t.to_dict())
         )
 
     @classmethod
-    def _coerce(cls, value: Any) -> MoveTable:
+    def _coerce(cls, value: Any, info: Any = None) -> MoveTable:
         if isinstance(value, MoveTable):
             return value
         if isinstance(value, Mapping):
             if "file" in value:
+                plan_path = (getattr(info, "context", None) or {}).get("plan_path")
+                if plan_path is not None:
+                    return _read_sidecar(plan_path, value)
                 raise ValueError(f"the moves are in {value['file']!r} beside the plan JSON; read it with Plan.load(path)")
             unknown = sorted(set(value) - set(cls.COLUMNS))
             if unknown:
@@ -607,18 +610,25 @@ class Plan(_Model):
 
     # -- the plan as written --------------------------------------------------------------
 
-    def position(self, operation: int) -> int:
-        """The number errors give ``operations[operation]``: its place in the plan as written.
+    def _order(self) -> _WrittenOrder | None:
+        return (self.__pydantic_private__ or {}).get("_written")
+
+    def positions(self) -> Sequence[int]:
+        """The number errors give each of ``operations``: its place in the plan as written.
 
         Where the plan was written as one list (a manual step, a version-1 plan, a PlanBuilder),
-        move operations and ``move`` calls count too.
+        move operations and ``move`` calls count too; otherwise it is the index in ``operations``.
         """
-        w = self._written
-        return w.operations[operation] if w is not None else operation
+        w = self._order()
+        return w.operations if w is not None else range(len(self.operations))
+
+    def position(self, operation: int) -> int:
+        """The place in the plan as written of ``operations[operation]`` (see :meth:`positions`)."""
+        return self.positions()[operation]
 
     def move_position(self, row: int) -> int | None:
         """The place in the plan as written of the operation that gave move row ``row``, if known."""
-        w = self._written
+        w = self._order()
         if w is None or w.moves[row] < 0:
             return None
         return int(w.moves[row])
@@ -660,7 +670,8 @@ class Plan(_Model):
         else:
             data["moves"] = self.moves.to_dict()
             sidecar.unlink(missing_ok=True)
-        write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+        indent = 1 if len(self.operations) <= inline_rows else None  # a large plan compact: far faster
+        write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True))
         return sidecar if len(self.moves) > inline_rows else None
 
     @classmethod
@@ -670,16 +681,11 @@ class Plan(_Model):
 
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_bytes()
         except OSError as exc:
             raise UserError(f"{path}: cannot read the plan ({exc.strerror})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: invalid plan: not JSON ({exc})") from None
-        moves = data.get("moves") if isinstance(data, dict) else None
-        if isinstance(moves, Mapping) and "file" in moves:
-            data["moves"] = _read_sidecar(path, moves)
-        try:
-            return cls.model_validate(data)
+        try:  # one parse; the moves validator reads the Parquet file the JSON names
+            return cls.model_validate_json(text, context={"plan_path": path})
         except ValidationError as exc:
             raise UserError(f"{path}: {_plan_error(exc)}") from None
 
@@ -724,7 +730,7 @@ class Plan(_Model):
         >>> [op.op for op in b.build().as_written()]
         ['move_members', 'dissolve']
         """
-        w = self._written
+        w = self._order()
         if w is None:
             return [*self.operations, *self.move_batches()]
         items: list[tuple[int, Any]] = list(zip(w.operations, self.operations, strict=True))
@@ -745,7 +751,7 @@ class Plan(_Model):
 
     def _unplaced_batches(self) -> list[MoveMembers]:
         """Move batches of the rows whose place in the plan as written is not known."""
-        w = self._written
+        w = self._order()
         unknown = np.flatnonzero(w.moves < 0) if w is not None else np.arange(len(self.moves))
         part = Plan.model_construct(reasons=self.reasons, moves=MoveTable(
             *(getattr(self.moves, c)[unknown] for c in MoveTable.COLUMNS)))
@@ -835,7 +841,7 @@ class PlanBuilder:
         self._positions: list[int] = []
         self._moves: list[tuple[list[str], str, str | None, int, int]] = []
         self._reasons = _ReasonIndex()
-        self._written = 0
+        self._calls = 0  # operations and move calls so far: the numbering errors use
 
     def add(self, op: Any) -> None:
         """Append a ready-made operation (a ``MoveMembers`` becomes rows of the moves table)."""
@@ -843,14 +849,14 @@ class PlanBuilder:
             self._add_moves(list(op.members), op.to, op.group, op.reason)
             return
         self.operations.append(op)
-        self._positions.append(self._written)
-        self._written += 1
+        self._positions.append(self._calls)
+        self._calls += 1
 
     def _add_moves(self, members: list[str], to: str, group: str | None, reason: Reason) -> None:
         if not isinstance(to, str) or not to or not (group is None or (isinstance(group, str) and group)):
             raise ValueError(f"move: destination and group must be unit references, got to={to!r}, group={group!r}")
-        self._moves.append((members, to, group, self._reasons.index(reason), self._written))
-        self._written += 1
+        self._moves.append((members, to, group, self._reasons.index(reason), self._calls))
+        self._calls += 1
 
     def create_unit(self, key: str, *, kind: str, name: str, reason: ReasonLike, parent: str | None = None,
                     built_on: Sequence[str] = (), tags: Sequence[str] = (),

@@ -35,6 +35,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -110,7 +111,7 @@ class Unit:
     attrs: Mapping[str, Any]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Role:
     """A role someone holds in a unit: ``person`` may be a member id or someone outside the roster."""
 
@@ -171,12 +172,23 @@ class MemberTable:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the columns as a plain dict (a mapping proxy cannot be pickled)."""
+        return (_unpickle_member_table, (self.ids, dict(self.columns)))
+
     def with_columns(self, changes: Mapping[str, np.ndarray]) -> MemberTable:
         """A new table with these columns added or replaced; every other column is shared."""
         for name, values in changes.items():
             if len(values) != len(self.ids):
                 raise ValueError(f"member column {name!r} has {len(values)} rows, the table {len(self.ids)}")
         return MemberTable(ids=self.ids, columns={**self.columns, **changes})
+
+
+def _unpickle_member_table(ids: np.ndarray, columns: dict[str, np.ndarray]) -> MemberTable:
+    """A member table from freshly unpickled arrays: they are nobody else's, so frozen in place."""
+    for array in (ids, *columns.values()):
+        array.flags.writeable = False
+    return MemberTable(ids=ids, columns=columns)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -274,7 +286,7 @@ class Structure:
         self.adjacency_edges = adjacency_edges
         self.participation = participation
         self.ties = ties if ties is not None else TieTable.empty()
-        self.roles = tuple(sorted(roles, key=lambda r: (r.unit, r.role, r.person, r.since or "")))
+        self.roles = _sorted_roles(roles)
         self.personal = dict(personal or {})
 
     # -- construction ---------------------------------------------------------------------
@@ -365,7 +377,7 @@ class Structure:
         if "units" not in changed:
             names += ["_attr_columns", "tag_codes", "_unit_index", "_children_index", "depth", "units_with_attrs"]
         if "members" not in changed or new.members.ids is self.members.ids:
-            names.append("_member_index")
+            names += ["_member_index", "member_id_array"]
         for name in names:
             if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
@@ -390,6 +402,11 @@ class Structure:
     @cached_property
     def _member_index(self) -> dict[str, int]:
         return {mid: i for i, mid in enumerate(self.members.ids.tolist())}
+
+    @cached_property
+    def member_id_array(self) -> pa.Array:
+        """Member ids as one arrow string array (index = member code), for joins on ids in bulk."""
+        return pa.array(self.members.ids, pa.string())
 
     def unit_code(self, unit_id: str) -> int:
         """Code of a unit id; a UserError names an unknown id."""
@@ -781,6 +798,20 @@ class Structure:
         """Members whose relation is in the reserved ``core.unplaced`` unit."""
         kind = self.units.kind[self.members["branch"]]
         return kind == self.kinds.code(UNPLACED)
+
+
+def _sorted_roles(roles: Iterable[Role]) -> tuple[Role, ...]:
+    """Roles sorted by unit, role, person and since (a missing ``since`` first).
+
+    >>> [r.since for r in _sorted_roles([Role("b", "s", "p", "2024-01-01"), Role("b", "s", "p")])]
+    [None, '2024-01-01']
+    """
+    roles = list(roles)
+    try:
+        roles.sort(key=attrgetter("unit", "role", "person", "since"))  # compared in C: fast
+    except TypeError:  # one person holds a role with and without a date: None cannot be compared
+        roles.sort(key=lambda r: (r.unit, r.role, r.person, r.since or ""))
+    return tuple(roles)
 
 
 def role_columns(roles: Sequence[Role], unit_index: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
