@@ -106,6 +106,10 @@ def form_params(model: type[BaseModel], form: Mapping[str, str]) -> dict[str, An
     """
     params: dict[str, Any] = {}
     for f in param_fields(model):
+        if f.name not in form:  # not on the form (a checkbox sends "" when off): the default
+            if f.required:
+                raise UserError(f"{f.name}: required")
+            continue
         value = _value(f, form.get(f.name))
         if value is None or value == f.default:
             if f.required and value is None:
