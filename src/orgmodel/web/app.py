@@ -127,7 +127,13 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     def message(request: Request, text: str, kind: str = "error") -> HTMLResponse:
         return page(request, "_message.html", text=text, kind=kind)
 
+    saves = iter(range(1, 1 << 62))
+
     def redirect(request: Request, url: str) -> Response:
+        """To ``url`` after a change; a fresh ``saved=`` makes the browser load it even when only the
+        ``#anchor`` would differ, and the page says the file was saved."""
+        path, _, anchor = url.partition("#")
+        url = f"{path}?saved={next(saves)}" + (f"#{anchor}" if anchor else "")
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)
@@ -177,7 +183,7 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
 
     @app.get("/s/{key}", response_class=HTMLResponse)
     def scenario_page(request: Request, key: str) -> Response:
-        return page(request, "scenario.html", **_scenario_context(key))
+        return page(request, "scenario.html", saved="saved" in request.query_params, **_scenario_context(key))
 
     @app.post("/s/{key}/validate", response_class=HTMLResponse)
     def validate(request: Request, key: str) -> Response:

@@ -105,6 +105,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "errors_warnings": ("错误/提示", "errors/warnings"),
     "baseline": ("现状基线", "baseline"),
     "units_of": ("组织一览", "Units"),
+    "n_created": ("新建", "created"),
+    "n_dissolved": ("撤销", "dissolved"),
+    "n_retyped": ("升格或改设", "retyped"),
+    "n_moved": ("调整组织关系", "members moved"),
 }
 MESSAGES.update({f"section_{key}": value for key, value in REPORT_SECTIONS.items()})
 
