@@ -206,3 +206,14 @@ def test_serve_is_local_by_default():
 
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.dir == "."
+
+
+def test_a_pack_is_offered_only_for_variants_in_the_results(served):
+    client, root = served
+    client.post("/s/ruili/variants", data={"name": "not-run-yet"})
+    client.post("/s/ruili/variants/not-run-yet/steps", data={"strategy": "team-branches"})
+    page = client.get("/s/ruili").text
+    assert "/download/pack/team-branches.xlsx" in page and "/download/pack/not-run-yet.xlsx" not in page
+    assert "团队党建：依托团队设置党支部" in page  # a step shows its strategy's label
+    client.post("/s/ruili/variants/not-run-yet/delete")
+    assert "not-run-yet" not in (root / "ruili" / "scenario.yaml").read_text(encoding="utf-8")

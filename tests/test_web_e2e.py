@@ -119,6 +119,7 @@ def test_2_open_and_run_with_progress(server, page):
     assert page.locator("h1").inner_text() == "某路社区"
     page.click("#run")
     page.wait_for_selector("#run-state .bar")
+    page.wait_for_selector("#cancel")
     page.shot("3-running")
     page.wait_for_selector("#to-compare", timeout=240_000)
     assert (root / "large-community" / "out" / "run.json").is_file()
@@ -133,6 +134,7 @@ def test_3_compare_and_open_a_unit(server, page):
     assert page.locator("#changes").inner_text().count("鹤北一") >= 1
     page.shot("5-compare")
     page.locator("#charts").scroll_into_view_if_needed()
+    page.wait_for_function("[...document.querySelectorAll('#charts img')].every(i => i.complete && i.naturalWidth > 0)")
     page.shot("6-compare-charts")
     page.fill("#unit-q", "鹤北一居民区")
     page.wait_for_selector("#unit-list a.unit-link")

@@ -31,7 +31,7 @@ from orgmodel.errors import OrgModelError, UserError
 from orgmodel.report.model import report_model
 from orgmodel.web import roster, yamledit
 from orgmodel.web.forms import form_params, param_fields
-from orgmodel.web.i18n import LANGS, t
+from orgmodel.web.i18n import LANGS, MESSAGES, t
 from orgmodel.web.jobs import RunJob
 from orgmodel.web.safety import BodyTooLarge, Walls
 
@@ -115,7 +115,7 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     app.state.workspace = ws
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=_HERE / "templates")
-    templates.env.globals.update(t=t, version=__version__, csrf=csrf, ROOT_KEY=ROOT_KEY)
+    templates.env.globals.update(t=t, messages=MESSAGES, version=__version__, csrf=csrf, ROOT_KEY=ROOT_KEY)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         lang = _lang(request)
@@ -177,9 +177,13 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
         results = ws.results(key)
         report = results / "report"
         downloads = {kind: (report / f"report.{kind}").is_file() for kind in ("html", "pdf", "docx")}
+        has_results = (results / "run.json").is_file()
+        ran = set(api.load(results).names) if has_results else set()  # packs only of variants in the results
+        strategies = ws.strategies()
+        labels = {s.name: (s.label_zh, s.label_en) for s in strategies}
         return {"key": key, "name": doc.get("name", key), "description": doc.get("description") or "",
-                "variants": variants, "has_results": (results / "run.json").is_file(), "downloads": downloads,
-                "job": ws.jobs.get(key)}
+                "variants": variants, "has_results": has_results, "ran": ran, "downloads": downloads,
+                "job": ws.jobs.get(key), "strategy_labels": labels}
 
     @app.get("/s/{key}", response_class=HTMLResponse)
     def scenario_page(request: Request, key: str) -> Response:
@@ -237,8 +241,10 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
         keys = [v["key"] for v in data["variants"]]
         diagrams = results.folder / "report" / "diagrams"
         charts = [n for n in ([f"{v}-diff.svg" for v in chosen] + ["branch-sizes.svg"]) if (diagrams / n).is_file()]
+        titles = {f"{n}-diff.svg": f"{results.variant(n).label or n} · {t(lang, 'section_diagrams')}" for n in chosen}
+        titles["branch-sizes.svg"] = t(lang, "section_distribution")
         return page(request, "compare.html", key=key, r=model, c=data, keys=keys, names=results.names,
-                    chosen=chosen, charts=charts, variants=[results.variant(n) for n in results.names])
+                    chosen=chosen, charts=charts, chart_titles=titles, variants=[results.variant(n) for n in results.names])
 
     @app.get("/s/{key}/units", response_class=HTMLResponse)
     def units(request: Request, key: str) -> Response:
@@ -282,7 +288,8 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
             if isinstance(items, list):
                 changes += [(what, c) for c in items if isinstance(c, Mapping)
                             and uid in (c.get("id"), c.get("from"), c.get("to"))]
-        roles = list(table.roles[i]) if table.roles else []
+        held = [role for role, _person in table.roles[i]] if table.roles else []  # counts, never who
+        roles = [(role, held.count(role)) for role in dict.fromkeys(held)]
         return page(request, "unit.html", key=key, variant=v, uid=uid, name_=str(table.name[i]),
                     kind=_kind_label(table, i, lang), dissolved=bool(table.dissolved[i]),
                     parent_id=str(table.ids[parent]) if parent >= 0 else "",

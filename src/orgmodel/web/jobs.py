@@ -76,5 +76,6 @@ class RunJob:
         """What the progress bar shows."""
         e = self.event
         return {"status": self.status, "percent": round(100 * (1.0 if self.status == "done" else overall_fraction(e))),
-                "stage": e.stage if e else "", "message": e.message if e else "", "error": self.error,
+                "stage": e.stage if e else "load", "message": e.message if e else "",
+                "step": f"{e.done}/{e.total}" if e else "", "error": self.error,
                 "seconds": f"{self.seconds:.1f}"}
