@@ -217,3 +217,16 @@ def test_a_pack_is_offered_only_for_variants_in_the_results(served):
     assert "团队党建：依托团队设置党支部" in page  # a step shows its strategy's label
     client.post("/s/ruili/variants/not-run-yet/delete")
     assert "not-run-yet" not in (root / "ruili" / "scenario.yaml").read_text(encoding="utf-8")
+
+
+def test_serve_refuses_a_port_in_use(tmp_path):
+    import socket
+
+    from orgmodel.errors import UserError
+    from orgmodel.web.server import serve
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(UserError, match="in use"):
+            serve(tmp_path, port=taken.getsockname()[1], print_=lambda _: None)

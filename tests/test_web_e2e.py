@@ -98,6 +98,12 @@ def test_1_start_from_an_excel_roster(server, page):
     base, root = server
     page.goto(f"{base}/new")
     page.set_input_files("#roster", files=[{"name": "花名册.xlsx", "mimeType": "application/octet-stream",
+                                            "buffer": b"MZ\x90\x00" + bytes(4000)}])
+    page.click("#upload-form button")
+    page.wait_for_selector("#mapping .msg.error")
+    assert "not an Excel workbook" in page.locator("#mapping").inner_text()
+    page.shot("0-hostile-upload")
+    page.set_input_files("#roster", files=[{"name": "花名册.xlsx", "mimeType": "application/octet-stream",
                                             "buffer": _roster(root / "large-community" / "members.csv")}])
     page.click("#upload-form button")
     page.wait_for_selector("#preview")

@@ -116,6 +116,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_approved": ("已批准例外", "approved"),
     "status_not_checked": ("未检查", "not checked"),
     "open_full": ("查看原图", "full size"),
+    "failed_lead": ("未能完成：", "Could not do that: "),
     "n_created": ("新建", "created"),
     "n_dissolved": ("撤销", "dissolved"),
     "n_retyped": ("升格或改设", "retyped"),
