@@ -175,3 +175,13 @@ def test_no_member_name_reaches_the_log(client, caplog):
         _upload(http, "roster.csv", _csv(ROSTER))
     assert "rows" in caplog.text
     assert not any(row[0] in caplog.text for row in ROSTER[1:])
+
+
+def test_a_new_scenario_s_step_form_offers_its_units_before_any_run(client):
+    http, root = client
+    page = _upload(http, "roster.csv", _csv(ROSTER)).text
+    upload = re.search(r'name="upload" value="([0-9a-f]+)"', page)[1]
+    http.post("/new/save", data={"upload": upload, "map.name": "姓名", "map.status": "党员类别",
+                                 "map.branch": "所在支部", "title": "东区", "folder": "east"})
+    form = http.get("/s/east/variants/status-quo/steps/new?strategy=split-branch").text
+    assert 'value="root"' in form and "东区党支部" in form and "西区党支部" in form

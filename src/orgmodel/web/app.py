@@ -19,6 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -381,16 +382,34 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
             raise UserError(f"unknown strategy {name!r} (strategies: {', '.join(strategies.names())})")
         return strategies.get(name)
 
-    def _unit_options(key: str, lang: str) -> list[dict[str, Any]]:
-        """The baseline's units as a tree (depth-first), from the results folder when there is one."""
+    tree_cache: dict[tuple[str, float], Any] = {}
+
+    def _unit_table(key: str) -> Any:
+        """The baseline's unit table: from the results folder, else read from the rosters (cached)."""
         folder = ws.results(key)
-        if not (folder / "run.json").is_file():
-            return []
-        table = api.load(folder).baseline.units
+        if (folder / "run.json").is_file():
+            return api.load(folder).baseline.units
+        path = ws.scenario(key)
+        stamp = (key, path.stat().st_mtime)
+        if stamp not in tree_cache:
+            structure = api.baseline(path)
+            u = structure.units
+            tree_cache.clear()
+            tree_cache[stamp] = SimpleNamespace(ids=u.ids, name=u.name, kind=u.kind, parent=u.parent,
+                                                kinds=structure.kinds)
+        return tree_cache[stamp]
+
+    def _unit_options(key: str, lang: str) -> list[dict[str, Any]]:
+        """The baseline's units as a tree (depth-first), to pick scope and locks from."""
+        try:
+            table = _unit_table(key)
+        except UserError:
+            return []  # a scenario that does not load yet: ids can still be typed
         children: dict[int, list[int]] = {}
-        for i in range(len(table)):
+        for i in range(len(table.ids)):
             children.setdefault(int(table.parent[i]), []).append(i)
-        out, stack = [], [(i, 0) for i in reversed(children.get(-1, []))]
+        roots = [i for i in range(len(table.ids)) if int(table.parent[i]) < 0]
+        out, stack = [], [(i, 0) for i in reversed(roots)]
         while stack:
             i, depth = stack.pop()
             out.append({"id": str(table.ids[i]), "name": str(table.name[i]), "depth": depth,
