@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.formparsers import MultiPartParser
 
 from orgmodel import __version__, api
 from orgmodel.errors import OrgModelError, UserError
@@ -111,6 +112,8 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     ws = Workspace(Path(root))
     if not ws.root.is_dir():
         raise UserError(f"{root}: not a folder")
+    # an upload stays in memory (it is at most max_upload): no temporary file anywhere on disk
+    MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_upload + 1)
     csrf = secrets.token_urlsafe(24)
     app = FastAPI(title="orgmodel", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workspace = ws
