@@ -29,7 +29,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.formparsers import MultiPartParser
 
 from orgmodel import __version__, api
-from orgmodel.errors import OrgModelError, UserError
+from orgmodel.errors import UserError
 from orgmodel.report.model import report_model
 from orgmodel.web import roster, yamledit
 from orgmodel.web.forms import form_params, param_fields
