@@ -4,7 +4,7 @@
 #   1. system packages (Graphviz, CJK font, fontconfig, Chromium) via apt,
 #      only when missing; no apt call at all when everything is present;
 #   2. a virtual environment in .venv (Python >= 3.11);
-#   3. pip install -e ".[test]" plus every plugins/*/ package (editable),
+#   3. pip install -e ".[test,web]" plus every plugins/*/ package (editable),
 #      skipped when the pyproject.toml files and Python version are unchanged.
 #
 # Progress lines go to stderr, prefixed "setup:". Override the interpreter
@@ -64,8 +64,8 @@ stamp=.venv/.orgmodel-setup-hash
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
     say "python packages up to date"
 else
-    say "pip install -e .[test] and ${#plugins[@]} plugin(s)"
-    args=(-e ".[test]")
+    say "pip install -e .[test,web] and ${#plugins[@]} plugin(s)"
+    args=(-e ".[test,web]")
     for p in "${plugins[@]}"; do args+=(-e "$(dirname "$p")"); done
     rm -f "$stamp"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "${args[@]}"

@@ -163,6 +163,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from orgmodel.web.server import serve
+
+    serve(args.dir, host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def builtin_scenario() -> Path:
     """The built-in scenario: seed 004's large community, in the repository's ``scenarios/``."""
     candidates = [Path.cwd() / "scenarios", Path(__file__).resolve().parents[2] / "scenarios"]
@@ -216,6 +223,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
     "demo": ("run the built-in scenario (seed 004's large community), print the comparison, write the report", _cmd_demo),
+    "serve": ("start the local web app for planners (Chinese; English as an option) on a scenario folder", _cmd_serve),
 }
 
 
@@ -275,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "info":
             p.add_argument("--json", action="store_true", help="print the summary as JSON")
             p.add_argument("--top", type=int, default=5, help="how many of the largest branches to list")
+        if name == "serve":
+            p.add_argument("dir", nargs="?", default=".",
+                           help="a scenario folder, or a folder of scenario folders (default: here)")
+            p.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default 127.0.0.1; any other requires the printed token)")
+            p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
         if name == "export":
             p.add_argument("--format", choices=("json", "graphml"), default="json")
             p.add_argument("--out", required=True, help="file to write")
