@@ -60,7 +60,7 @@ def _community(spec: dict[str, list[dict]], *, roles=(), months_away: bool = Fal
 
 RETIRED = {"retired": True, "birth_date": "1950-03-01"}
 YOUNG = {"birth_date": "1995-07-01"}
-MOBILE = {"mobile": True}
+MOBILE = {"mobile": True, "away_at": "昆明市"}  # where the mobile member is (支部工作条例 第五条)
 WORKING = {}
 
 
@@ -73,9 +73,12 @@ def test_registered():
 
 def test_on_the_contract_baselines():
     base = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    after = apply(base, propose(STRATEGY, base, {}), variant="contract", step=0)
+    plan = propose(STRATEGY, base, {})
+    after = apply(base, plan, variant="contract", step=0)
     tagged = _by_tag(after)
-    assert set(tagged) == {"category:retired", "category:young", "category:mobile"}
+    # the roster does not say where its mobile members are: no mobile branch here (支部工作条例 第五条)
+    assert set(tagged) == {"category:retired", "category:young"}
+    assert [op.reason.code for op in plan.as_written()].count("mobile_no_place") == 1
     for units in tagged.values():
         assert all(after.size(u) <= 50 and after.size(u, full_only=True) >= 3 for u in units)
     retired = after.column("retired")
@@ -99,6 +102,7 @@ def test_categories_get_their_own_branches():
     assert after.size(ret) == 10 and after.size(young) == 5 and after.size(mob) == 4
     assert after.parent(ret) == "gb" and after.built_on(ret) == ["comm"]
     assert after.unit(ret).name == "大观楼社区老年党员党支部"
+    assert after.unit(mob).name == "大观楼社区驻昆明市流动党员党支部" and after.unit(mob).attrs["place"] == "昆明市"
     assert after.size("b1") == 9 and after.size("b2") == 7
     young_text = next(op.reason.render("zh", plan.templates) for op in plan.operations
                       if op.op == "create_unit" and op.tags == ["category:young"])
@@ -127,7 +131,7 @@ def test_reference_date_without_as_of_comes_from_joined():
 
 def test_mobile_transfer_rule():
     rows = ([{**MOBILE, "months_away": 2}] * 4 + [{**MOBILE, "months_away": 8}] * 2
-            + [{"months_away": 7}] + [WORKING] * 8)
+            + [{"months_away": 7, "away_at": "昆明市"}] + [WORKING] * 8)
     s = _community({"b1": rows}, months_away=True)
     plan, after = _apply(s, {"categories": ["mobile"]})
     (mob,) = _by_tag(after)["category:mobile"]
@@ -287,3 +291,73 @@ def test_new_category_branches_get_a_secretary_and_committee():
     (ret,) = _by_tag(bare)["category:retired"]
     found = _role_findings(bare, new, "violated")
     assert (ret, "committee.when") in found and len([f for f in found if f[1] == "secretary.when"]) == 3
+
+
+# -- areas, places and sizes ------------------------------------------------------------------------
+
+
+def _street(areas: dict[str, list[dict]], *, buildings: int = 4) -> Structure:
+    """A community working committee over residential areas, each with its own branch and buildings;
+    ``areas`` maps an area id to its members' attributes (homes spread over its buildings in turn)."""
+    units = [{"id": "st", "kind": "party.community", "name": "某路社区"},
+             {"id": "wc", "kind": "party.working_committee", "name": "某路社区党工委", "built_on": "st"},
+             {"id": "km", "kind": "party.street", "name": "昆明市某街道"}]
+    members = []
+    for a, rows in areas.items():
+        units.append({"id": a, "kind": "party.residential_area", "name": f"{a}居民区", "parent": "st"})
+        units.append({"id": f"{a}-b", "kind": "party.branch", "name": f"{a}居民区党支部", "parent": "wc", "built_on": a})
+        for k in range(buildings):
+            units.append({"id": f"{a}-bd{k}", "kind": "party.building", "name": f"{a}{k + 1}栋", "parent": a})
+        for i, row in enumerate(rows):
+            members.append({"id": f"{a}-{i:03d}", "branch": f"{a}-b", "home_host": f"{a}-bd{i % buildings}",
+                            "birth_date": "1975-01-01", **row})
+    return Structure.from_records(KindTable(PARTY_PACK), units=units, members=members)
+
+
+def test_category_branches_belong_to_their_area_not_the_whole_street():
+    # retired members of two residential areas are not pooled across the street: each area gets its own
+    # retired branch built on the area; an area of more than 50 members gets a general branch (50–100,
+    # general_branch.when) over its branches, so the new ones sit under their area, not under the committee
+    s = _street({"a1": [RETIRED] * 20 + [WORKING] * 40, "a2": [RETIRED] * 10 + [WORKING] * 20})
+    plan, after = _apply(s, {"categories": ["retired"]})
+    _everyone_placed(s, after)
+    retired = _by_tag(after)["category:retired"]
+    assert sorted(after.built_on(u)[0] for u in retired) == ["a1", "a2"]
+    for u in retired:
+        area = after.built_on(u)[0]
+        assert all(str(m).startswith(area) for m in after.member_ids_of(u))  # nobody from another area
+    (r1,) = [u for u in retired if after.built_on(u) == ["a1"]]
+    (r2,) = [u for u in retired if after.built_on(u) == ["a2"]]
+    gb = after.parent(r1)
+    assert after.kind_of(gb) == "party.general_branch" and after.built_on(gb) == ["a1"]
+    assert after.unit(gb).name == "a1居民区党总支" and after.parent(gb) == "wc" and after.parent("a1-b") == gb
+    assert after.parent(r2) == "wc" and after.parent("a2-b") == "wc"  # 30 members: one area, no general branch
+
+
+def test_a_branch_left_over_the_limit_is_cut_by_building():
+    # branch.max_size (支部工作条例 第四条, 一般不超过50人): a1 keeps 90 working members after its retired
+    # members leave, so it is cut by building (split-branch by=building); every branch ends within 50
+    s = _street({"a1": [RETIRED] * 20 + [WORKING] * 90})
+    _, after = _apply(s, {"categories": ["retired"]})
+    _everyone_placed(s, after)
+    live = [u for u in after.unit_ids("party.branch") if after.size(u)]
+    assert max(after.size(u) for u in live) <= 50 and len(live) == 3
+    assert after.kind_of(after.parent("a1-b")) == "party.committee"  # 110 members: a base committee (100 以上)
+    _, whole = _apply(s, {"categories": ["retired"], "split_remainder": False})
+    assert whole.size("a1-b") == 90
+
+
+def test_mobile_branches_are_formed_where_the_mobile_members_are():
+    # 支部工作条例 第五条: 流动党员党支部 are formed where mobile members are; members at a recorded host get a
+    # branch built on it, a place with too few stays, and members whose place is unknown stay with a reason
+    at_km = {"mobile": True, "away_at": "km"}
+    s = _street({"a1": [at_km] * 4 + [{"mobile": True, "away_at": "深圳"}] * 2 + [{"mobile": True}] * 3
+                 + [WORKING] * 20})
+    plan, after = _apply(s, {"categories": ["mobile"]})
+    (mob,) = _by_tag(after)["category:mobile"]
+    assert after.built_on(mob) == ["km"] and after.unit(mob).name == "a1居民区驻昆明市某街道流动党员党支部"
+    assert sorted(after.member_ids_of(mob)) == [f"a1-{i:03d}" for i in range(4)]
+    assert {after.branch_of(f"a1-{i:03d}") for i in range(4, 9)} == {"a1-b"}
+    text = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
+    assert any("3名流动党员，名册未记录其所在地" in t and "第五条" in t for t in text)
+    assert any("a1居民区驻深圳只有2名流动党员" in t for t in text)

@@ -8,7 +8,7 @@ from orgmodel.testing import contract_baselines
 from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.courtyard_grid import CourtyardGrid
-from orgmodel_seed_strategies.testing import propose
+from orgmodel_seed_strategies.testing import offices, propose
 
 K = KindTable(PARTY_PACK)
 
@@ -40,7 +40,7 @@ def test_contract_refuses_without_courtyards():
 
 def test_branch_in_the_courtyard_group_in_the_building():
     s = hebei()
-    plan, after = run(s, {"unit": "B"})
+    plan, after = run(s, {"unit": "B", "over": 60})  # 1号院 (52 + 2 following their group) stays whole
     # upgraded in place: 103 members (over 100), so a base committee
     assert after.kind_of("B") == "party.committee" and after.unit("B").name == "鹤北一党委"
     assert after.parent("B") == "wc"
@@ -139,7 +139,7 @@ def test_grids_generated_by_households():
 
 def test_existing_grids_are_used():
     s = hebei(grids=True)
-    _, after = run(s, {"unit": "B", "by": "grid"})
+    _, after = run(s, {"unit": "B", "by": "grid", "over": 60})
     branches = new_branches(after)
     assert [after.built_on(b) for b in branches] == [["G1"], ["G2"]]
     assert len(after.unit_ids("party.grid")) == 2
@@ -168,3 +168,30 @@ def test_households_need_data():
     s2 = s.replace(members=MemberTable(ids=s.members.ids, columns=cols))
     with pytest.raises(UserError, match="params.grid_households: building 'c0b0' has no `households` attribute"):
         propose(CourtyardGrid(), s2, {"unit": "B", "by": "grid", "grid_households": 300})
+
+
+def test_a_courtyard_over_the_limit_is_cut_by_building():
+    # branch.max_size (支部工作条例 第四条: 党员人数一般不超过50人): 1号院 has 52 members living in it,
+    # so with the rule's default it becomes two branches of whole buildings, none over 50
+    s = hebei()
+    _, after = run(s, {"unit": "B"})
+    branches = new_branches(after)
+    names = [after.unit(b).name for b in branches]
+    assert names == ["1号院第一片党支部", "1号院第二片党支部", "2号院、3号院联合党支部"]
+    assert after.built_on(branches[0]) == ["c0b0"] and after.built_on(branches[1]) == ["c0b1", "c0b2"]
+    assert max(after.size(b) for b in branches) <= 50
+    assert sum(after.size(b) for b in branches) == 103
+
+
+def test_every_new_branch_gets_a_full_member_secretary_and_a_committee_from_7_full():
+    # 支部工作条例 第六章 (committee.when, secretary.when) and 党章 第七条 (office.full_only)
+    s = hebei()
+    plan, after = run(s, {"unit": "B"})
+    for b in new_branches(after):
+        held = offices(after, b)
+        assert [r for _, r in held].count("secretary") == 1, b
+        assert all(after.full_mask[after.member_code(p)] for p, _ in held)
+        n_full = int(after.full_mask[after.member_codes_of(b)].sum())
+        assert (len(held) >= 3) == (n_full >= 7), (b, n_full, held)
+    off = propose(CourtyardGrid(), s, {"unit": "B", "propose_roles": False})
+    assert not any(type(op).__name__ == "SetRole" for op in off.as_written())

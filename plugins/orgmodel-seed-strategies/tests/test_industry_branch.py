@@ -6,7 +6,7 @@ from orgmodel import apply, KindTable, Structure, UserError, Scope
 from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.industry_branch import IndustryBranch
-from orgmodel_seed_strategies.testing import propose
+from orgmodel_seed_strategies.testing import offices, propose
 
 K = KindTable(PARTY_PACK)
 
@@ -121,3 +121,19 @@ def test_bad_parameters(params, message):
 def test_several_associations_refuse_a_column():
     with pytest.raises(UserError, match="need one association"):
         propose(IndustryBranch(), melon(second_association=True), {"member_column": "occupation"})
+
+
+def test_the_industry_branch_gets_a_secretary_from_its_participants():
+    # 支部工作条例 第六章: a branch has a secretary, and from 7 full members a committee; 党章 第七条:
+    # only full members hold office. Participants are the candidates (nobody's relation moves).
+    s = melon()
+    after = apply(s, propose(IndustryBranch(), s, {}))
+    unit = after.unit_ids("party.industry_branch")[0]
+    held = offices(after, unit)
+    roles = [r for _, r in held]
+    assert roles.count("secretary") == 1 and len(roles) == 3  # 14 full participants: a committee of 3
+    assert {p for p, _ in held} <= set(after.participants(unit))
+    assert all(after.full_mask[after.member_code(p)] for p, _ in held)
+    # a secretary named by the scenario is kept and none is proposed beside it
+    after = apply(s, propose(IndustryBranch(), s, {"secretary": "镇派书记"}))
+    assert offices(after, after.unit_ids("party.industry_branch")[0]) == [("镇派书记", "secretary")]

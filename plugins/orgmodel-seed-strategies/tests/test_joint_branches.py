@@ -10,7 +10,7 @@ from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.joint_branches import JointBranches
 from orgmodel_seed_strategies.registry import strategies
-from orgmodel_seed_strategies.testing import propose
+from orgmodel_seed_strategies.testing import offices, propose
 
 STRATEGY = JointBranches()
 
@@ -244,3 +244,19 @@ def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
         propose(STRATEGY, s, params)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_each_joint_branch_gets_a_full_member_secretary():
+    # 支部工作条例 第六章 (secretary.when): every branch has a secretary; 党章 第七条: only full members
+    # are elected, so the probationary member of each village is never proposed
+    s = _villages([1, 2, 1, 2, 1, 1])
+    plan, after = _apply(s)
+    joint = _joint(after)
+    assert joint
+    for b in joint:
+        held = offices(after, b)
+        assert [r for _, r in held] == ["secretary"], (b, held)
+        assert after.full_mask[after.member_code(held[0][0])]
+        assert held[0][0] in set(after.members.ids[after.member_codes_of(b)].tolist())
+    _, off = _apply(s, {"propose_roles": False})
+    assert all(not offices(off, b) for b in _joint(off))

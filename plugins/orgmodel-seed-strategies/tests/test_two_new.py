@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError, Scope
+from orgmodel import apply, KindTable, Locks, Structure, UserError, Scope
 from orgmodel.testing import contract_baselines
 from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
@@ -39,12 +39,12 @@ def test_small_firms_get_chamber_branches():
     # F1 and F2 (fewer than 3 full each): the street's chamber
     ch = after.built_on_by("CH")
     assert len(ch) == 1 and after.unit(ch[0]).name == "南岸街道商会联合党支部"
-    assert sorted(after.member_ids_of(ch[0])) == ["p000", "p001", "p002"]
-    # F4 and F5 share trade:餐饮 and no chamber has it: 餐饮商会 is created on the street
-    trade = [h for h in after.unit_ids("party.chamber") if "trade:餐饮" in after.unit(h).tags]
-    assert len(trade) == 1 and after.unit(trade[0]).name == "餐饮商会" and after.parent(trade[0]) == "S"
-    tb = after.built_on_by(trade[0])
-    assert len(tb) == 1 and sorted(after.member_ids_of(tb[0])) == ["p007", "p008", "p009"]
+    # F4 and F5 share trade:餐饮, but have 2 full members together (branch.min_full, 支部工作条例 第四条:
+    # 正式党员3人以上): no 餐饮商会 is founded for them; they join the street's chamber branch, which says so
+    assert sorted(after.member_ids_of(ch[0])) == ["p000", "p001", "p002", "p007", "p008", "p009"]
+    assert not [h for h in after.unit_ids("party.chamber") if "trade:餐饮" in after.unit(h).tags]
+    text = [op.reason.render("zh", plan.templates) for op in plan.operations if op.op == "create_unit"]
+    assert any("餐饮类（正式党员2名）不足3名正式党员，不单独组建商会和支部" in t for t in text)
     # moved out of unplaced, external and the catch-all; nobody else moved
     moved = after.members["branch"] != s.members["branch"]
     assert int(moved.sum()) == 2 + 1 + 4 + 2 + 1 + 1
@@ -78,9 +78,53 @@ def test_one_named_chamber_and_size_limits():
 
 def test_scope_limits_firms():
     s = nanan()
-    _, after = run(s, {}, scope=["F1", "F2", "UP", "SW"])  # the firms, the unit their members leave, the parent
+    _, after = run(s, {}, scope=["F1", "F2", "UP", "EX", "SW"])  # the firms, the units their members leave, the parent
     assert after.branch_of("p003") == "UP"  # F3 out of scope
     assert after.branch_of("p000") != "UP"
+
+
+def test_small_firms_below_3_full_together_found_nothing_and_say_why():
+    # F2's member sits in EX, outside the scope: F1 alone has 2 full members, too few to found a branch
+    # (branch.min_full, 支部工作条例 第四条); its members stay and the plan records why on the firm
+    s = nanan()
+    plan, after = run(s, {}, scope=["F1", "F2", "UP", "SW", "F6", "FB6"])
+    assert after.branch_of("p000") == "UP" and not after.built_on_by("CH")
+    assert after.unit("F1").attrs["coverage"] == "not covered"
+    text = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    assert any("合计仅2名正式党员，不足3名，不能建立党支部" in t for t in text)
+    # with nothing else to do, the strategy refuses and says why
+    with pytest.raises(UserError, match=r"params.min_full: .* 2 full members, fewer than 3: no branch can be founded"):
+        propose(TwoNewCoverage(), s, {}, scope=Scope.of(s, ["F1", "F2", "UP", "SW"]), locks=Locks.of(s, ["FB6"]))
+
+
+def test_comprehensive_branch_is_a_catch_all_and_dissolved_when_emptied():
+    # the street's 综合党支部 (tagged comprehensive) is a catch-all by default; once all its members have moved
+    # to their firm's or a chamber's branch it has no member left and is dissolved, its emptied group first
+    s = nanan()
+    s = apply(s, _tag_cb_comprehensive(s))
+    plan, after = run(s, {})
+    assert after.branch_of("p007") != "CB" and after.size("CB") == 3  # F4's members leave; 3 without a firm stay
+    assert not after.unit("CB").dissolved
+    only_firms = apply(s, _drop_no_firm(s))
+    plan, after = run(only_firms, {})
+    assert after.unit("CB").dissolved
+    assert any(op.op == "dissolve" and op.unit == "CB" for op in plan.operations)
+    _, kept = run(only_firms, {"include_comprehensive": False})
+    assert not kept.unit("CB").dissolved and kept.size("CB") == 2
+
+
+def _tag_cb_comprehensive(s):
+    from orgmodel import PlanBuilder
+    b = PlanBuilder(strategy="test")
+    b.set_attributes("CB", tags=["comprehensive"], reason="test")
+    return b.build()
+
+
+def _drop_no_firm(s):
+    from orgmodel import PlanBuilder
+    b = PlanBuilder(strategy="test")
+    b.move(["p027", "p028", "p029"], to="RB", reason="test")
+    return b.build()
 
 
 @pytest.mark.parametrize("params, message", [

@@ -38,11 +38,12 @@ import numpy as np
 from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orgmodel import Strategy, Structure, role_member_codes, zh_numeral
+from orgmodel import Strategy, Structure, allows_parent, role_member_codes, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .packing import even_parts
 from .split_branch import (
+    SplitBranch,
     ages_at,
     branch_kind_mask,
     group_moves,
@@ -129,6 +130,21 @@ class CategoryBranches(Strategy):
             "en": "{unit} keeps only {left} members ({left_full} full, fewer than {min_full}) after the category "
             "members leave, and no sibling branch has room: it needs another decision",
         },
+        "area_org": {
+            "zh": "{area}共有{size}名党员（{over}人以上），支部不止一个，在{area}设立{name}，统一领导{area}的党支部（含新建的类别党支部）",
+            "en": "{area} has {size} members (over {over}) in more than one branch: {name} is set up on {area} over its branches"
+                  " (the new category branches included)",
+        },
+        "area_attach": {
+            "zh": "{unit}划归{name}",
+            "en": "{unit} now sits under {name}",
+        },
+        "mobile_no_place": {
+            "zh": "{unit}有{n}名流动党员，名册未记录其所在地（{column}）；流动党员党支部建在流动党员所在地（中国共产党支部工作条例（试行）第五条），不在本地组建，暂留原支部",
+            "en": "{unit} has {n} mobile members whose whereabouts ({column}) are not recorded; a mobile members' branch is"
+                  " formed where they are (支部工作条例 第五条), not here: they stay in their branch",
+        },
+        **{k: v for k, v in SplitBranch.templates.items() if k not in ("group_attach", "group_dissolve")},
         **ROLE_TEMPLATES,
     }
 
@@ -148,6 +164,10 @@ class CategoryBranches(Strategy):
                                    "the step's whole scope); default: the parent of the branches the members come from")
         keep_mobile_here: bool = Field(False, description="move mobile members away 6+ months (months_away) to the "
                                        "mobile branch anyway; by default they are only told to transfer")
+        mobile_at: str = Field("away_at", min_length=1, description="member column saying where a mobile member is (a host"
+                               " id, else a place name); mobile branches are formed there, per place (支部工作条例 第五条)")
+        split_remainder: bool = Field(True, description="a source branch that keeps more than max_size members is cut by"
+                                      " building into parts within max_size (split-branch by=building)")
         keep_backbone: bool = Field(True, description="members holding a role in their branch, or marked backbone, stay")
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new category branch from the members moved into it, backbone first")
@@ -192,26 +212,108 @@ class CategoryBranches(Strategy):
         pool = np.full(s.n_members, -2, dtype=np.int64)
         if params.parent is not None:
             pool[candidate] = s.unit_code(params.parent)
+            pool_parent = np.arange(s.n_units)
         else:
-            pool[candidate] = u.parent[mb[candidate]]
+            area, pool_parent = self._areas(s)
+            pool[candidate] = area[mb[candidate]]
         # the new branches go under the pool's parent: it must be free too (no parent: only with no scope)
-        movable &= np.where(pool >= 0, free[np.maximum(pool, 0)], ctx.scope.everything)
+        parent_of = np.where(pool >= 0, pool_parent[np.maximum(pool, 0)], -1)
+        movable &= np.where(parent_of >= 0, free[np.maximum(parent_of, 0)], ctx.scope.everything)
+        place = self._places(s, params) if "mobile" in params.categories else None
         dest = np.full(s.n_members, -1, dtype=np.int64)  # index into targets
         targets: list[tuple[str, str, str]] = []  # (ref, name, category)
+        areas = _AreaOrgs(s, ctx, plan, pool_parent, area if params.parent is None else None, source, params)
         for p in sorted(set(pool[movable].tolist())):
+            parent = int(pool_parent[p]) if p >= 0 else -1
             for c_index, c in enumerate(ORDER):
                 if c not in params.categories:
                     continue
                 here = (pool == p) & (cat == c_index)
                 who = np.flatnonzero(movable & here)
-                if len(who):
-                    held = (int((candidate & here & stays).sum()), int((here & held_due).sum()))
-                    self._emit_category(s, plan, p, c, who, dest, targets, params, notes, mb, held, due)
+                if not len(who):
+                    continue
+                held = (int((candidate & here & stays).sum()), int((here & held_due).sum()))
+                if c != "mobile":
+                    self._emit_category(s, plan, p, parent, c, who, dest, targets, params, notes, mb, held, due,
+                                        areas=areas)
+                    continue
+                # 支部工作条例 第五条: a mobile members' branch is formed where the mobile members are
+                unknown = who[place[who] == ""]
+                if len(unknown):
+                    self._emit_no_place(s, plan, unknown, mb, params)
+                for where in sorted(set(place[who].tolist()) - {""}):
+                    self._emit_category(s, plan, p, parent, c, who[place[who] == where], dest, targets, params, notes,
+                                        mb, held, due, place=where, areas=areas)
         self._emit_moves(s, plan, dest, targets, due, mb, notes)
         self._emit_sources(s, plan, dest, targets, source, mb, params)
         if committee is not None:
             self._emit_roles(s, ctx, plan, dest, targets, committee)
+        if params.split_remainder:
+            self._split_remainders(ctx, s, plan, dest, source, mb, params, committee, areas)
         return plan.build()
+
+    # -- areas and places ------------------------------------------------------------------------
+
+    @staticmethod
+    def _areas(s: Structure) -> tuple[np.ndarray, np.ndarray]:
+        """Per branch code its area (pool), and per pool code the organisation new branches go under.
+
+        A branch built on one host whose parent is not built on that host (a residential area's branch
+        under a community or street committee) has that host as its area: its category members are
+        pooled with the area's own, not across the whole street. Otherwise the area is the parent (a
+        community general branch over its branches).
+        """
+        u = s.units
+        e = s.built_on_edges
+        n_hosts = np.bincount(e.src, minlength=s.n_units)
+        host = np.full(s.n_units, -1, dtype=np.int64)
+        single = n_hosts[e.src] == 1
+        host[e.src[single]] = e.dst[single]
+        parent = u.parent.astype(np.int64)
+        parent_on = np.zeros(len(e.src), dtype=bool)
+        has_parent = parent[e.src] >= 0
+        parent_on[has_parent] = False
+        # the parent is built on the branch's host: the parent is the area
+        pairs = set(zip(e.src.tolist(), e.dst.tolist()))
+        own_area = (host >= 0) & np.array([p < 0 or (p, h) not in pairs for p, h in zip(parent.tolist(), host.tolist())],
+                                          dtype=bool)
+        area = np.where(own_area, host, parent)
+        pool_parent = np.arange(s.n_units)
+        pool_parent[host[own_area]] = parent[own_area]
+        return area, pool_parent
+
+    @staticmethod
+    def _places(s: Structure, params: Any) -> np.ndarray:
+        """Per member: where a mobile member is (the ``mobile_at`` column, as text), "" when unknown."""
+        col = s.members.columns.get(params.mobile_at)
+        if col is None:
+            return np.full(s.n_members, "", dtype=object)
+        return np.array(["" if v is None or v != v or str(v).strip() == "" else str(v).strip() for v in col.tolist()],
+                        dtype=object)
+
+    def _emit_no_place(self, s: Structure, plan: Any, who: np.ndarray, mb: np.ndarray, params: Any) -> None:
+        for b in sorted(set(mb[who].tolist())):
+            n = int((mb[who] == b).sum())
+            plan.set_attributes(str(s.units.ids[b]), attrs={"mobile_place_unknown": n}, reason=("mobile_no_place", {
+                "unit": str(s.units.name[b]), "n": n, "column": params.mobile_at}))
+
+    def _split_remainders(self, ctx: Any, s: Structure, plan: Any, dest: np.ndarray, source: np.ndarray,
+                          mb: np.ndarray, params: Any, committee: CommitteeRule | None, areas: _AreaOrgs) -> None:
+        """A source branch keeping more than ``max_size`` members is cut by building (split-branch's way)."""
+        left, _, _ = _remaining(s, dest, mb)
+        over = np.flatnonzero(source & (left > params.max_size))
+        if not len(over):
+            return
+        split = SplitBranch()
+        sp = split.parse_params({"by": "building", "max_size": params.max_size, "min_full": params.min_full,
+                                 "propose_roles": committee is not None})
+        roles = None
+        if committee is not None:
+            roles = (ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None, backbone_mask(s), committee)
+        active = s.members["active"]
+        for b in over.tolist():
+            codes = np.flatnonzero((mb == b) & active & (dest < 0))
+            split.split_members(s, plan, str(s.units.ids[b]), codes, sp, roles, parent=areas.parent_for_branch(b))
 
     # -- who is what -----------------------------------------------------------------------------
 
@@ -265,22 +367,32 @@ class CategoryBranches(Strategy):
     def _area(self, s: Structure, p: int) -> str:
         return str(s.units.name[p]) if p >= 0 else "（无上级组织）"
 
-    def _emit_category(self, s: Structure, plan: Any, p: int, c: str, who: np.ndarray, dest: np.ndarray,
-                       targets: list[tuple[str, str, str]], params: Any, notes: dict[str, Any], mb: np.ndarray,
-                       held: tuple[int, int], due: np.ndarray) -> None:
+    @staticmethod
+    def _place_name(s: Structure, place: str) -> str:
+        return str(s.unit(place).name) if s.has_unit(place) else place
+
+    def _emit_category(self, s: Structure, plan: Any, p: int, parent_code: int, c: str, who: np.ndarray,
+                       dest: np.ndarray, targets: list[tuple[str, str, str]], params: Any, notes: dict[str, Any],
+                       mb: np.ndarray, held: tuple[int, int], due: np.ndarray, place: str | None = None,
+                       areas: _AreaOrgs | None = None) -> None:
         full_mask = s.full_mask
         n, n_full = len(who), int(full_mask[who].sum())
-        area = self._area(s, p)
+        area = self._area(s, p) + (f"驻{self._place_name(s, place)}" if place else "")
         tag = f"category:{c}"
+        area_is_host = p >= 0 and not s.kinds.is_org[s.units.kind[p]]
+        place_host = s.unit_code(place) if place and s.has_unit(place) else -1
         existing = []
-        if p >= 0:
-            existing = [int(x) for x in s.child_codes(p).tolist()
-                        if branch_kind_mask(s)[x] and tag in s.units.tags[x]]
+        if parent_code >= 0:
+            want_on = [place_host] if place_host >= 0 else ([p] if area_is_host else None)
+            existing = [int(x) for x in s.child_codes(parent_code).tolist()
+                        if branch_kind_mask(s)[x] and tag in s.units.tags[x]
+                        and (want_on is None or s.built_on_edges.targets(x).tolist() == want_on)
+                        and (place is None or place_host >= 0 or s.units.attrs[x].get("place") == place)]
         sizes = s.sizes()
         home = s.members["home_host"].astype(np.int64)
         order = who[np.lexsort((who, home[who]))]  # neighbours together
         if not existing and (n < params.min_size or n_full < params.min_full):
-            unit = str(s.units.ids[p]) if p >= 0 else str(s.units.ids[int(mb[who[0]])])
+            unit = str(s.units.ids[p]) if p >= 0 and not area_is_host else str(s.units.ids[int(mb[who[0]])])
             plan.set_attributes(unit, attrs={f"category_{c}": "too few for a branch"}, reason=("category_small", {
                 "area": area, "n": n, "who_zh": WHO_ZH[c], "who_en": WHO_EN[c], "full": n_full,
                 "min_size": params.min_size, "min_full": params.min_full}))
@@ -304,14 +416,24 @@ class CategoryBranches(Strategy):
                   min_full=params.min_full, pinned=np.zeros(len(rest), dtype=bool))
         sources = sorted(set(mb[rest].tolist()))
         kind = s.kinds[int(s.units.kind[sources[0]])]
-        parent = str(s.units.ids[p]) if p >= 0 else None
-        hosts = s.built_on_edges.targets(p).tolist() if p >= 0 else []
-        if len(hosts) != 1:
-            src_hosts = {tuple(s.built_on_edges.targets(b).tolist()) for b in sources}
-            hosts = list(next(iter(src_hosts))) if len(src_hosts) == 1 and len(next(iter(src_hosts))) == 1 else []
+        parent = str(s.units.ids[parent_code]) if parent_code >= 0 else None
+        if area_is_host:
+            hosts = [p]
+        else:
+            hosts = s.built_on_edges.targets(p).tolist() if p >= 0 else []
+            if len(hosts) != 1:
+                src_hosts = {tuple(s.built_on_edges.targets(b).tolist()) for b in sources}
+                hosts = list(next(iter(src_hosts))) if len(src_hosts) == 1 and len(next(iter(src_hosts))) == 1 else []
         base = name_parts(s, parent)[0] if parent is not None else ""
         if hosts:
             base = str(s.units.name[hosts[0]])
+        if areas is not None:
+            parent = areas.parent_for(p) or parent
+        attrs: dict[str, Any] = {"category": c}
+        if place:
+            base += f"驻{self._place_name(s, place)}"
+            attrs["place"] = place
+            hosts = [place_host] if place_host >= 0 else []
         immobile = s.column("mobility_limited").astype(bool)
         for i in range(k):
             part = rest[labels == i]
@@ -327,9 +449,10 @@ class CategoryBranches(Strategy):
             if k > 1:
                 detail_zh += f"；共{n}人，分为{k}个支部，此为第{i + 1}个（{len(part)}名党员）"
                 detail_en += f"; {n} in all, in {k} branches, this one with {len(part)}"
+            key_of = str(s.units.ids[p]) if p >= 0 else "root"
             ref = plan.create_unit(
-                new_key(f"cat-{c}", parent or "root", i + 1), kind=kind.id, name=name, parent=parent,
-                built_on=[str(s.units.ids[h]) for h in hosts], tags=[tag], attrs={"category": c},
+                new_key(f"cat-{c}" + (f"-at{len(targets)}" if place else ""), key_of, i + 1), kind=kind.id, name=name, parent=parent,
+                built_on=[str(s.units.ids[h]) for h in hosts], tags=[tag], attrs=attrs,
                 reason=("category_branch", {"area": area, "n": n, "who_zh": WHO_ZH[c], "who_en": WHO_EN[c],
                                             "full": n_full, "detail_zh": detail_zh, "detail_en": detail_en,
                                             "name": name}),
@@ -456,6 +579,64 @@ class CategoryBranches(Strategy):
         attach, dissolve = group_moves(s, str(s.units.ids[b]), codes, dest[codes])
         return [g for g in s.child_codes(b).tolist()
                 if s.kinds.is_group[s.units.kind[g]] and g not in attach and g not in dissolve]
+
+
+class _AreaOrgs:
+    """The organisation over an area's branches, created when first needed.
+
+    An area pooled by its host (a residential area whose branch sits under a community or street
+    committee) that has more than ``max_size`` members and gets more branches is given a general
+    branch (up to the rule general_branch.max, 100 members) or a base committee (more) on its host,
+    under the old parent (general_branch.when, committee_base.when); its source branches are attached
+    to it and the new category branches and split parts go under it, so that they belong to their
+    area rather than sit directly under the street committee.
+    """
+
+    def __init__(self, s: Structure, ctx: Any, plan: Any, pool_parent: np.ndarray, area: np.ndarray | None,
+                 source: np.ndarray, params: Any) -> None:
+        self.s, self.plan, self.pool_parent, self.area, self.params = s, plan, pool_parent, area, params
+        self.source = source
+        self.made: dict[int, str | None] = {}
+        self.gb_max = ctx.rules.limit("general_branch.max", "max") or 100
+        active = s.members["active"]
+        mb = s.members["branch"].astype(np.int64)
+        if area is not None:
+            self.size = np.bincount(np.maximum(area[mb[active]], 0), weights=(area[mb[active]] >= 0).astype(float),
+                                    minlength=s.n_units).astype(np.int64)
+
+    def parent_for_branch(self, b: int) -> str | None:
+        if self.area is None:
+            return None
+        return self.parent_for(int(self.area[b]))
+
+    def parent_for(self, p: int) -> str | None:
+        """The area organisation's reference for pool ``p``, or None when the pool needs none."""
+        s = self.s
+        if self.area is None or p < 0 or s.kinds.is_org[s.units.kind[p]]:
+            return None
+        if p in self.made:
+            return self.made[p]
+        size = int(self.size[p])
+        parent_code = int(self.pool_parent[p])
+        self.made[p] = None
+        if size <= self.params.max_size or parent_code < 0:
+            return None
+        parent = str(s.units.ids[parent_code])
+        order = ["party.general_branch", "party.committee"] if size <= self.gb_max else ["party.committee", "party.general_branch"]
+        kind = next((k for k in order if k in s.kinds and allows_parent(s, k, parent)), None)
+        if kind is None:
+            return None
+        host = str(s.units.ids[p])
+        name = s.kinds[kind].name_template.format(host=str(s.units.name[p]))
+        ref = self.plan.create_unit(new_key("area", host, 1), kind=kind, name=name, parent=parent, built_on=[host],
+                                    reason=("area_org", {"area": str(s.units.name[p]), "size": size,
+                                                         "over": self.params.max_size, "name": name}))
+        for b in np.flatnonzero(self.source & (self.area == p) & ~s.units.dissolved).tolist():
+            if s.kinds.is_branch[s.units.kind[b]]:
+                self.plan.attach(str(s.units.ids[b]), parent=ref, reason=("area_attach", {
+                    "unit": str(s.units.name[b]), "name": name}))
+        self.made[p] = ref
+        return ref
 
 
 def _remaining(s: Structure, dest: np.ndarray, mb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,16 +19,18 @@ that in the smallest new branch; the reasons count them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, within
+from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, within, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names
-from .packing import merge_small, pack_greedy
+from .packing import merge_small, pack_balanced, pack_greedy
 from .reach import free_to_rebuild
 from .units import modal, name, require_unit, unit_value
 
@@ -48,6 +50,7 @@ class CourtyardGrid(Strategy):
         "or grid, one group per building; members placed by where they live"
     )
     templates = {
+        **ROLE_TEMPLATES,
         "upgrade": {
             "zh": "{unit}有{size}名党员，超过{over}人，按“党委建在社区、支部建在院落、党小组建在楼栋”的思路升格为{kind}，下设{n}个{by}党支部",
             "en": "{unit} has {size} members (over {over}): upgraded to a {kind_en} with {n} {by_en} branches under it (committee in the community, branch in the courtyard, group in the building)",
@@ -107,6 +110,8 @@ class CourtyardGrid(Strategy):
         min_full: int | None = Field(None, ge=1, description="courtyards/grids with fewer full members are joined with the"
                                      " next (default: the rule branch.min_full)")
         min_group: int = Field(3, ge=1, description="buildings with fewer members share a group with the next")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
+                                    " a committee of 3, 5 from 25) for each new branch from the members placed in it, backbone first")
 
         @model_validator(mode="after")
         def _one_grid_measure(self):
@@ -139,13 +144,16 @@ class CourtyardGrid(Strategy):
             if not units:
                 raise UserError(f"strategy {self.name}: params.unit: no branch in scope has more than {params.over} members")
         plan = ctx.plan()
+        committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
+        roles = None if committee is None else (committee, backbone_mask(s),
+                                                ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None)
         for i, unit in enumerate(units):
-            self._recut(ctx, params, plan, unit, f"u{i}")
+            self._recut(ctx, params, plan, unit, f"u{i}", roles)
         return plan.build()
 
     # -- one branch ---------------------------------------------------------------------------
 
-    def _recut(self, ctx, params, plan, unit: str, key: str) -> None:
+    def _recut(self, ctx, params, plan, unit: str, key: str, roles) -> None:
         s = ctx.structure
         hosts = s.built_on(unit)
         if not hosts:
@@ -157,7 +165,9 @@ class CourtyardGrid(Strategy):
             blocks, of_member, grid_ops = self._courtyards(s, unit, codes, home, area)
         else:
             blocks, of_member, grid_ops = self._grids(ctx, params, unit, hosts, codes, home, area, key)
-        # blocks: (host ref, name) of courtyards or grids in order; of_member: block index per member or -1
+        # blocks: (host refs, name) of courtyards or grids in order; of_member: block index per member or -1
+        building = ancestor_of_kind(s, home, ["party.building"])
+        blocks, of_member = self._split_oversized(s, blocks, of_member, building, params.over)
         full = s.full_mask[codes]
         block_full = [int(full[of_member == b].sum()) for b in range(len(blocks))]
         merged = merge_small([[b] for b in range(len(blocks))], block_full, params.min_full)
@@ -206,10 +216,9 @@ class CourtyardGrid(Strategy):
 
         # branches, groups and moves
         limited = s.column("mobility_limited")[codes]
-        building = ancestor_of_kind(s, home, ["party.building"])
         first_branch = None
         for j, chunk in enumerate(merged):
-            hosts_j = [blocks[b][0] for b in chunk]
+            hosts_j = [h for b in chunk for h in blocks[b][0]]
             names_j = [blocks[b][1] for b in chunk]
             mine = np.flatnonzero(dest == j)
             bname = (names_j[0] + "党支部") if len(chunk) == 1 else (join_names(names_j) + "联合党支部")
@@ -249,6 +258,10 @@ class CourtyardGrid(Strategy):
             for code_how, reason in ((1, "place_group"), (2, "place_smallest")):
                 sel = mine[how[mine] == code_how]
                 plan.move(s.members.ids[codes[sel]].tolist(), to=branch_ref, reason=(reason, {"n": len(sel), "unit": bname}))
+            if roles is not None:
+                committee, backbone, since = roles
+                propose_branch_roles(s, plan, branch_ref, bname, codes[mine], committee=committee, backbone=backbone,
+                                     since=since)
         if new_kind is None:
             children = [c for c in s.children(unit) if s.kind_of(c) != "party.group"]
             plan.dissolve(unit, members_to=first_branch, children_to=parent if children else None,
@@ -280,7 +293,35 @@ class CourtyardGrid(Strategy):
             )
         index = {c: i for i, c in enumerate(blocks)}
         of_member = np.array([index.get(c, -1) for c in court.tolist()], dtype=np.int64)
-        return [(str(s.units.ids[c]), name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
+        return [([str(s.units.ids[c])], name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
+
+    @staticmethod
+    def _split_oversized(s, blocks, of_member, building, over: int):
+        """Blocks with more than ``over`` members are cut by building into balanced parts (第一片, 第二片...)
+        of at most ``over`` where the buildings allow it (branch.max_size: 一般不超过50人); members
+        of such a block with no building join its smallest part."""
+        counts = np.bincount(of_member[of_member >= 0], minlength=len(blocks))
+        if not (counts > over).any():
+            return blocks, of_member
+        out_blocks: list[tuple[list[str], str]] = []
+        new_of = np.full(len(of_member), -1, dtype=np.int64)
+        for b, (hosts_b, bname) in enumerate(blocks):
+            mine = np.flatnonzero(of_member == b)
+            blds, bcount = np.unique(building[mine][building[mine] >= 0], return_counts=True)
+            if counts[b] <= over or len(blds) < 2:
+                new_of[mine] = len(out_blocks)
+                out_blocks.append((hosts_b, bname))
+                continue
+            parts = pack_balanced(bcount.tolist(), over)
+            first = len(out_blocks)
+            for k, part in enumerate(parts):
+                refs = [str(s.units.ids[int(blds[i])]) for i in part]
+                new_of[mine[np.isin(building[mine], blds[part])]] = first + k
+                out_blocks.append((refs, f"{bname}第{zh_numeral(k + 1)}片"))
+            for idx in mine[building[mine] < 0].tolist():  # no building recorded: the smallest part
+                sizes = np.bincount(new_of[new_of >= first] - first, minlength=len(parts))
+                new_of[idx] = first + int(np.argmin(sizes))
+        return out_blocks, new_of
 
     # -- grids --------------------------------------------------------------------------------
 
@@ -295,7 +336,7 @@ class CourtyardGrid(Strategy):
             blocks = sorted(set(grid[grid >= 0].tolist()))
             index = {c: i for i, c in enumerate(blocks)}
             of_member = np.array([index.get(c, -1) for c in grid.tolist()], dtype=np.int64)
-            return [(str(s.units.ids[c]), name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
+            return [([str(s.units.ids[c])], name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
         return self._generate(ctx, params, unit, hosts, codes, home, area, key)
 
     def _generate(self, ctx, params, unit, hosts, codes, home, area, key):
@@ -400,4 +441,4 @@ class CourtyardGrid(Strategy):
             )
         remap = {b: i for i, b in enumerate(used)}
         of_member = np.array([remap.get(b, -1) for b in of_member.tolist()], dtype=np.int64)
-        return [(blocks[b], names[blocks[b]]) for b in used], of_member, ops
+        return [([blocks[b]], names[blocks[b]]) for b in used], of_member, ops

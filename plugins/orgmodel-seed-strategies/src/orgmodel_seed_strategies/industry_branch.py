@@ -15,7 +15,10 @@ is sized from its subtree (0) and would trip general_branch.when.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
@@ -39,6 +42,7 @@ class IndustryBranch(Strategy):
         "village relation (dual participation)"
     )
     templates = {
+        **ROLE_TEMPLATES,
         "industry_unit": {
             "zh": "依托{association}建立{unit}（产业党支部），由{parent}领导；{n}名党员参加，分别来自{villages}（{n_branches}个支部），组织关系仍保留在原支部，双重参加组织生活",
             "en": "{unit} (industry branch) on {association} under {parent}: {n} members from {n_branches} branches ({villages}) take part; their relation stays in their own branch (dual participation)",
@@ -72,6 +76,8 @@ class IndustryBranch(Strategy):
         )
         unit_name: str | None = Field(None, description="name of the industry unit (one association only)")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
+        propose_roles: bool = Field(True, description="when no secretary is given, propose one (and from 7 full members, the rule"
+                                    " committee.when, a committee of 3, 5 from 25) from the participants, backbone first")
 
     contract_params = ({"association": "t0"},)  # a team of the contract baselines stands in for one
 
@@ -103,6 +109,10 @@ class IndustryBranch(Strategy):
         in_scope_members = ctx.scope.member_mask(s)  # members whose branch is in the step's scope
         by_column = self._by_column(s, params)
         plan = ctx.plan()
+        committee = (CommitteeRule.from_rules(ctx.rules, strategy=self.name)
+                     if params.propose_roles and not params.secretary else None)
+        backbone = backbone_mask(s) if committee is not None else None
+        since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
         made = 0
         for i, assoc in enumerate(associations):
             from_host = s.participant_codes(assoc) if params.from_participation else np.empty(0, dtype=np.int64)
@@ -139,6 +149,8 @@ class IndustryBranch(Strategy):
             if params.secretary:
                 plan.set_role(ref, role="secretary", person=params.secretary,
                               reason=("industry_secretary", {"person": params.secretary, "unit": unit_name}))
+            elif committee is not None:
+                propose_branch_roles(s, plan, ref, unit_name, codes, committee=committee, backbone=backbone, since=since)
             made += 1
         if not made:
             raise UserError(f"strategy {self.name}: params.association: no association in scope has participants")

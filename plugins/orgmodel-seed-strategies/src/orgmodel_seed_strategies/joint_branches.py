@@ -33,11 +33,13 @@ other child units move to the joint branch); catch-all members move into it.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel import (
@@ -78,6 +80,7 @@ class JointBranches(Strategy):
         "min_full full members; their tiny branches are dissolved into the joint branch."
     )
     templates = {
+        **ROLE_TEMPLATES,
         "joint_branch": {
             "zh": "按{basis_zh}将{n}个单位组建为{name}：各单位正式党员{counts_zh}，均不足{min_full}名；"
             "合计正式党员{full}名、党员{size}名{note_zh}",
@@ -134,6 +137,8 @@ class JointBranches(Strategy):
         catch_all: bool = Field(True, description="also gather members whose home_host is the unit but who sit in a catch-all branch")
         parent: str | None = Field(None, description="organisation unit the joint branches sit under; default the lowest common "
                                    "parent of the branches their members come from")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
+                                    " a committee of 3, 5 from 25) for each joint branch from its members, backbone first")
 
     # -- propose ---------------------------------------------------------------------------------
 
@@ -197,12 +202,15 @@ class JointBranches(Strategy):
             return plan.build()
 
         regions, left = self._regions(s, cands, full, params)
+        committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
+        roles = None if committee is None else (committee, backbone_mask(s),
+                                                ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None)
         dissolved: set[int] = set()
         parents: set[str | None] = set()
         joined: set[int] = set()
         for region, basis in regions:
             gone, parent = self._emit_joint(ctx, s, plan, region, basis, params, owner, own_host, moved_from_catch_all,
-                                            size, full)
+                                            size, full, roles)
             dissolved.update(gone)
             parents.add(parent)
             joined.update(region)
@@ -334,7 +342,7 @@ class JointBranches(Strategy):
 
     def _emit_joint(self, ctx: Any, s: Structure, plan: Any, region: list[int], basis: str, params: Any, owner: np.ndarray,
                     own_host: np.ndarray, from_catch_all: np.ndarray, size: np.ndarray,
-                    full: np.ndarray) -> tuple[list[int], str | None]:
+                    full: np.ndarray, roles: Any = None) -> tuple[list[int], str | None]:
         names = [str(s.units.name[h]) for h in region]
         own = [int(b) for b in np.flatnonzero(np.isin(own_host, region) & branch_kind_mask(s))]
         movers = np.flatnonzero(np.isin(owner, region) & from_catch_all)
@@ -377,6 +385,10 @@ class JointBranches(Strategy):
                 group = mine[mb[mine] == b]
                 plan.move(ids[group].tolist(), to=ref, reason=("from_catch_all", {
                     "n": len(group), "host": str(s.units.name[h]), "source": str(s.units.name[b]), "name": name}))
+        if roles is not None:
+            committee, backbone, since = roles
+            propose_branch_roles(s, plan, ref, name, np.flatnonzero(np.isin(owner, region)), committee=committee,
+                                 backbone=backbone, since=since)
         return own, parent
 
     def _emit_empty_catch_alls(self, s: Structure, plan: Any, owner: np.ndarray, from_catch_all: np.ndarray,

@@ -433,6 +433,32 @@ class SplitBranch(Strategy):
                     "cannot_split", {"unit": s.unit(unit).name, "size": n, "max_size": params.max_size, "full": n_full,
                                      "min_full": params.min_full}))
                 return
+        self._cut(ctx, s, plan, unit, codes, k, params, ref_date, roles, explicit_k=k_given is not None)
+
+    def split_members(self, s: Structure, plan: Any, unit: str, codes: np.ndarray, params: Any,
+                      roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None, *,
+                      parent: str | None = None) -> None:
+        """Cut the members ``codes`` that stay in ``unit`` (e.g. after another strategy's moves in the
+        same plan) into parts of at most ``params.max_size``, as :meth:`propose` would with ``units``
+        unset; ``params`` are this strategy's (``by`` other than ties); the new parts go under
+        ``parent`` (default: the unit's parent). Too few full members for two parts: the plan
+        records it on ``unit`` (``cannot_split``)."""
+        n, n_full = len(codes), int(s.full_mask[codes].sum())
+        if n <= params.max_size:
+            return
+        k = min(math.ceil(n / params.max_size), n_full // params.min_full)
+        if k < 2:
+            plan.set_attributes(unit, attrs={"split_note": "too few full members"}, reason=(
+                "cannot_split", {"unit": s.unit(unit).name, "size": n, "max_size": params.max_size, "full": n_full,
+                                 "min_full": params.min_full}))
+            return
+        self._cut(None, s, plan, unit, codes, k, params, None, roles, parent=parent)
+
+    def _cut(self, ctx: Any, s: Structure, plan: Any, unit: str, codes: np.ndarray, k: int, params: Any,
+             ref_date: Any, roles: tuple[str | None, np.ndarray, CommitteeRule] | None, *,
+             explicit_k: bool = False, parent: str | None = None) -> None:
+        n = len(codes)
+        full = s.full_mask[codes]
         anchors_local: list[int] = []
         pinned = np.zeros(n, dtype=bool)
         secretary = secretary_of(s, unit)
@@ -443,7 +469,7 @@ class SplitBranch(Strategy):
         if params.by == "building":
             labels, affinity, info = self._by_building(s, unit, codes, k, params.max_size)
         elif params.by == "category":
-            labels, affinity, info, k = self._by_category(s, codes, k, params, ref_date, explicit_k=k_given is not None)
+            labels, affinity, info, k = self._by_category(s, codes, k, params, ref_date, explicit_k=explicit_k)
         else:
             labels, affinity, info, anchors_local = self._by_ties(ctx, s, unit, codes, k, params)
             pinned[anchors_local] = True
@@ -457,7 +483,7 @@ class SplitBranch(Strategy):
         remap[order] = np.arange(k)
         labels = remap[labels]
         info["reorder"](order)
-        self._emit(s, plan, unit, codes, labels, k, params, info, anchors_local, roles)
+        self._emit(s, plan, unit, codes, labels, k, params, info, anchors_local, roles, parent=parent)
 
     # -- cutting methods -------------------------------------------------------------------------
 
@@ -704,7 +730,8 @@ class SplitBranch(Strategy):
 
     def _emit(self, s: Structure, plan: Any, unit: str, codes: np.ndarray, labels: np.ndarray, k: int,
               params: Any, info: dict[str, Any], anchors: list[int],
-              roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None) -> None:
+              roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None, *,
+              parent: str | None = None) -> None:
         by_zh, by_en = _BY[params.by]
         label = s.unit(unit).name
         full = s.full_mask[codes]
@@ -728,7 +755,7 @@ class SplitBranch(Strategy):
             why = ("new_part", {"unit": label, "i": i + 1, "name": names[i], "part_size": int(sizes[i]),
                                 "part_full": int(fulls[i]), "detail_zh": d_zh, "detail_en": d_en})
             refs.append(plan.create_unit(
-                new_key("split", unit, i + 1), kind=u.kind, name=names[i], parent=u.parent,
+                new_key("split", unit, i + 1), kind=u.kind, name=names[i], parent=parent or u.parent,
                 built_on=s.built_on(unit), tags=sorted(set(u.tags) | set(tags_of(i))),
                 attrs={"split_from": unit, "part": i + 1}, reason=why,
             ))

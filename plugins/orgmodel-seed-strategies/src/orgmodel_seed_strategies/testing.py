@@ -22,7 +22,7 @@ from typing import Any
 
 from orgmodel import Plan, RuleBook, Strategy, Structure, domain_rule_book
 
-__all__ = ["party_rule_book", "propose"]
+__all__ = ["party_rule_book", "propose", "offices"]
 
 
 @cache
@@ -36,3 +36,16 @@ def propose(strategy: Strategy, structure: Structure, params: Mapping[str, Any] 
     """``strategy.propose_on`` with the party rules (or ``rules``) in force; other keywords
     (``seed``, ``scope``, ``locks``, ``as_of``) as there."""
     return strategy.propose_on(structure, params, rules=party_rule_book() if rules is None else rules, **context)
+
+
+def offices(structure: Structure, unit: str) -> list[tuple[str, str]]:
+    """(person id, role) of every role held in ``unit``, in the order of the roles table.
+
+    >>> from orgmodel.testing import contract_baselines
+    >>> s = contract_baselines("party", only=("tiny",))["tiny"]
+    >>> [role for _, role in offices(s, s.unit_ids("party.branch")[0])].count("secretary")
+    1
+    """
+    units, roles, people = structure.role_table
+    mine = units == structure.unit_code(unit)
+    return [(str(p), str(r)) for p, r in zip(people[mine].tolist(), roles[mine].tolist())]

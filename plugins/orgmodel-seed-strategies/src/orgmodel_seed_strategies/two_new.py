@@ -32,9 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind, ancestors
 
-from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .limits import MAX_SIZE, MIN_FULL, RuleBound, with_rule_defaults
 from .naming import join_names
-from .packing import merge_small, pack_greedy
+from .packing import even_parts, merge_small, pack_greedy
 from .reach import free_hosts, free_members, free_parent
 from .units import name, require_parent, require_unit, top_org_on_host, unit_value
 
@@ -48,7 +48,7 @@ class TwoNewCoverage(Strategy):
 
     name = "two-new-coverage"
     #: Size parameters whose default is a rule of the rules in force (see ``limits``).
-    rule_defaults = {"max_members": MAX_SIZE, "min_full": MIN_FULL}
+    rule_defaults = {"max_members": MAX_SIZE, "min_full": MIN_FULL, "max_firms": RuleBound("joint.max_units", "max")}
     label_zh = "两新组织党建全覆盖"
     label_en = "two-new organisations coverage"
     description = (
@@ -61,8 +61,21 @@ class TwoNewCoverage(Strategy):
             "en": "{unit} is set up for {n} new economic and social organisations ({firms}), to build the party organisation on it",
         },
         "chamber_branch": {
-            "zh": "{firms}共{n_firms}家两新组织各不足{min_full}名正式党员，依托{chamber}建立{unit}（{size}名党员，正式{full}名）；两新组织党员全部编入支部的由{before}家增至{after}家（共{with_members}家有党员）",
-            "en": "{n_firms} organisations ({firms}) each with fewer than {min_full} full members: {unit} on {chamber} ({size} members, {full} full); organisations whose members are all in a branch: {before} before, {after} after (of {with_members} with members)",
+            "zh": "{firms}共{n_firms}家两新组织各不足{min_full}名正式党员，依托{chamber}建立{unit}（{size}名党员，正式{full}名）；两新组织党员全部编入支部的由{before}家增至{after}家（共{with_members}家有党员）{note}",
+            "en": "{n_firms} organisations ({firms}) each with fewer than {min_full} full members: {unit} on {chamber} ({size} members, {full} full); organisations whose members are all in a branch: {before} before, {after} after (of {with_members} with members){note_en}",
+        },
+        "left_short": {
+            "zh": "{firm}等{n}家两新组织在综合或托管单位的党员合计仅{full}名正式党员，不足{min_full}名，不能建立党支部，暂留原处，需上级党组织另行安排",
+            "en": "{firm} and the other small organisations ({n}) have only {full} full members in catch-all units together,"
+                  " fewer than {min_full}: no branch can be founded; they stay where they are and the higher organisation must decide",
+        },
+        "catch_all_emptied": {
+            "zh": "{unit}的{n}名党员全部转入本单位或商会（协会）党支部，该支部不再有党员，予以撤销",
+            "en": "all {n} members of {unit} moved to their firm's or a chamber's branch: with no member left it is dissolved",
+        },
+        "group_emptied": {
+            "zh": "{group}的党员全部转出，撤销该党小组",
+            "en": "every member of {group} moved out: the group is dissolved",
         },
         "own_branch": {
             "zh": "{firm}有{full}名正式党员（不少于{min_full}名），单独建立{unit}（{size}名党员）；两新组织党员全部编入支部的由{before}家增至{after}家（共{with_members}家有党员）",
@@ -88,12 +101,15 @@ class TwoNewCoverage(Strategy):
         )
         include_unplaced: bool = Field(True, description="re-place firm members held in core.unplaced units")
         include_external: bool = Field(True, description="re-place firm members held in core.external units")
+        include_comprehensive: bool = Field(True, description="re-place firm members held in branches tagged comprehensive"
+                                            " (a street's catch-all 综合党支部)")
         firm_kinds: list[str] = Field(default_factory=lambda: list(FIRM_KINDS), description="host kinds that are firms")
         min_full: int | None = Field(None, ge=1, description="a firm with fewer full members is 'small' (joins a chamber"
                                      " branch; default: the rule branch.min_full)")
         max_members: int | None = Field(None, ge=3, description="at most this many members in one chamber branch"
                                         " (default: the rule branch.max_size)")
-        max_firms: int | None = Field(None, ge=1, description="at most this many firms in one chamber branch")
+        max_firms: int | None = Field(None, ge=1, description="at most this many firms in one chamber branch"
+                                      " (default: the rule joint.max_units, as a rule 5)")
         own_branch: bool = Field(True, description="firms with min_full or more full members get their own branch")
         propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
                                     " a committee of 3, 5 from 25) for each new branch from the members moved into it, backbone first")
@@ -140,6 +156,9 @@ class TwoNewCoverage(Strategy):
             source |= bkind == s.kinds.code(EXTERNAL)
         if params.from_units:
             source |= np.isin(m["branch"], s.unit_codes(params.from_units))
+        if params.include_comprehensive:
+            comprehensive = np.array(["comprehensive" in tags for tags in s.units.tags], dtype=bool)
+            source |= comprehensive[m["branch"]] & s.kinds.is_branch[bkind]
         source &= free_members(ctx)  # moving a member touches the unit they leave
         full = s.full_mask
         n_units = s.n_units
@@ -191,8 +210,19 @@ class TwoNewCoverage(Strategy):
                 roles(ref, bname, mv)
             else:
                 small.append(f)
-        groups = self._chambers(s, params, small)
-        for gi, (chamber, create, firms_g) in enumerate(groups):
+        groups, short = self._chambers(s, params, small, movers_full)
+        if short:
+            if len(small) == len(todo):  # nothing else to do: refuse, saying why
+                raise UserError(
+                    f"strategy {self.name}: params.min_full: the small firms' members in catch-all units number"
+                    f" {sum(int(movers_full[s.unit_code(f)]) for f in short)} full members, fewer than {params.min_full}:"
+                    " no branch can be founded for them; name the chamber branch or lower min_full"
+                )
+            n_short = sum(int(movers_full[s.unit_code(f)]) for f in short)
+            for f in short:
+                plan.set_attributes(f, attrs={"coverage": "not covered"}, reason=("left_short", {
+                    "firm": name(s, f), "n": len(short), "full": n_short, "min_full": params.min_full}))
+        for gi, (chamber, create, firms_g, folded) in enumerate(groups):
             chamber_ref = chamber
             chamber_name = create["name"] if create else name(s, chamber)
             if create:
@@ -203,9 +233,8 @@ class TwoNewCoverage(Strategy):
             parent = free_parent(ctx, self.name, params.parent or self._parent(
                 s, params, create["parent"] if create else chamber, chamber=True))
             weights = [int(movers_count[s.unit_code(f)]) for f in firms_g]
-            chunks = pack_greedy(weights, params.max_members, params.max_firms)
             fulls = [int(movers_full[s.unit_code(f)]) for f in firms_g]
-            chunks = merge_small(chunks, fulls, params.min_full)
+            chunks = self._chunks(weights, fulls, params)
             for ci, chunk in enumerate(chunks):
                 fs = [firms_g[i] for i in chunk]
                 codes = np.concatenate([movers(f) for f in fs])
@@ -214,22 +243,103 @@ class TwoNewCoverage(Strategy):
                                        built_on=[chamber_ref], attrs={"firms": len(fs)},
                                        reason=("chamber_branch", {**cov, "firms": join_names([name(s, f) for f in fs]),
                                                                   "n_firms": len(fs), "chamber": chamber_name, "unit": bname,
-                                                                  "size": len(codes), "full": int(full[codes].sum())}))
+                                                                  "size": len(codes), "full": int(full[codes].sum()),
+                                                                  **self._fold_note(folded, params.min_full)}))
                 for f in fs:
                     mv = movers(f)
                     plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
                         "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
                 roles(ref, bname, codes)
+        self._dissolve_emptied(s, plan, source & np.isin(firm_of, s.unit_codes([f for f in todo if f not in short])))
         return plan.build()
+
+    @staticmethod
+    def _chunks(weights: list[int], fulls: list[int], params) -> list[list[int]]:
+        """Firms (in order) into chamber branches within ``max_members`` and ``max_firms``, each with
+        ``min_full`` full members: as many even parts as the greedy packing needs when they fit,
+        so that a short remainder does not push a branch over ``max_firms``.
+
+        >>> class P: max_members, max_firms, min_full = 50, 5, 3
+        >>> TwoNewCoverage._chunks([1] * 6, [1] * 6, P)
+        [[0, 1, 2], [3, 4, 5]]
+        """
+        greedy = merge_small(pack_greedy(weights, params.max_members, params.max_firms), fulls, params.min_full)
+        k = len(pack_greedy(weights, params.max_members, params.max_firms))
+        parts = [p.tolist() for p in even_parts(range(len(weights)), k)]
+        if all(sum(weights[i] for i in p) <= params.max_members and len(p) <= params.max_firms
+               and sum(fulls[i] for i in p) >= params.min_full for p in parts):
+            return parts
+        return greedy
+
+    @staticmethod
+    def _fold_note(folded: list[tuple[str, int]], min_full: int) -> dict[str, str]:
+        if not folded:
+            return {"note": "", "note_en": ""}
+        zh = "、".join(f"{t}类（正式党员{n}名）" for t, n in folded)
+        en = ", ".join(f"{t} ({n} full)" for t, n in folded)
+        return {"note": f"；{zh}不足{min_full}名正式党员，不单独组建商会和支部，编入本支部",
+                "note_en": f"; {en}: fewer than {min_full} full members, so no chamber or branch of their own: they join this one"}
+
+    @staticmethod
+    def _dissolve_emptied(s, plan, leaving: np.ndarray) -> None:
+        """A catch-all branch left with no active member (and no unit under it but groups) is dissolved,
+        its emptied groups first; one that keeps members (other than firm members) stays."""
+        active = s.members["active"]
+        branch = s.members["branch"]
+        left = np.bincount(branch[leaving], minlength=s.n_units)
+        stays = np.bincount(branch[active & ~leaving], minlength=s.n_units)
+        for b in np.flatnonzero((left > 0) & (stays == 0)).tolist():
+            if not s.kinds.is_branch[s.units.kind[b]]:
+                continue
+            bid = str(s.units.ids[b])
+            if s.kind_of(bid) in (UNPLACED, EXTERNAL):
+                continue
+            children = s.child_codes(b).tolist()
+            if any(not s.kinds.is_group[s.units.kind[c]] for c in children):
+                continue
+            for c in children:
+                plan.dissolve(str(s.units.ids[c]), reason=("group_emptied", {"group": str(s.units.name[c])}))
+            plan.dissolve(bid, reason=("catch_all_emptied", {"unit": str(s.units.name[b]), "n": int(left[b])}))
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _chambers(self, s, params, firms: list[str]) -> list[tuple[str | None, dict | None, list[str]]]:
-        """Groups of small firms: (existing chamber id or None, what to create or None, firms)."""
+    def _chambers(self, s, params, firms: list[str], movers_full: np.ndarray):
+        """Groups of small firms, (existing chamber id or None, what to create or None, firms, folded),
+        and the firms left where they are.
+
+        A group whose firms together have fewer than ``min_full`` full members founds no chamber and
+        no branch (branch.min_full: 正式党员3人以上的…成立党支部): it is folded into the group with the
+        most full members (``folded`` lists the trade and its full members). When all small firms
+        together stay below ``min_full`` they are left where they are (the second value).
+        """
         if not firms:
-            return []
+            return [], []
+        groups = self._chamber_groups(s, params, firms)
+        total = [sum(int(movers_full[s.unit_code(f)]) for f in g[2]) for g in groups]
+        if sum(total) < params.min_full:
+            return [], list(firms)
+        out = [(c, create, fs, []) for c, create, fs in groups]
+        short = [i for i, n in enumerate(total) if n < params.min_full]
+        if short and len(short) < len(out):
+            host = max((i for i in range(len(out)) if i not in short), key=lambda i: (total[i], -i))
+            for i in short:
+                c, create, fs, _ = out[i]
+                label = create["name"] if create else name(s, c)
+                out[host][3].append((label.removesuffix("商会"), total[i]))
+                out[host][2].extend(fs)
+            out = [g for i, g in enumerate(out) if i not in short]
+        elif short:  # every group is short: all of them join the first
+            first = out[0]
+            for (c, create, fs, _), n in zip(out[1:], total[1:], strict=True):
+                first[3].append(((create["name"] if create else name(s, c)).removesuffix("商会"), n))
+                first[2].extend(fs)
+            out = [first]
+        return out, []
+
+    def _chamber_groups(self, s, params, firms: list[str]) -> list[tuple[str | None, dict | None, list[str]]]:
+        """Groups of small firms by chamber: (existing chamber id or None, what to create or None, firms)."""
         if params.chamber is not None:
-            return [(params.chamber, None, firms)]
+            return [(params.chamber, None, list(firms))]
         chambers = [c for k in CHAMBER_KINDS for c in s.unit_ids(k)]
         chambers.sort(key=s.unit_code)
         by_trade = {}
