@@ -162,6 +162,26 @@ def test_large_community_team_branches_reproduce_seed_004() -> None:
             assert after.size(f"{area}-branch") == result.baseline.size(f"{area}-branch")
 
 
+def test_large_community_full_rollout_leaves_no_branch_over_50() -> None:
+    """The same patterns on every residential branch over 50: no branch.max_size finding is left."""
+    from orgmodel.analysis.metrics import MeasureContext
+    from orgmodel.analysis.rules import check_rules
+    from orgmodel.run.engine import Engine
+
+    engine = Engine()
+    result = engine.run(load_scenario(ROOT / "large-community" / "scenario.yaml"), variants=["team-branches-all"])
+    after = result.variant("team-branches-all").structure
+    ctx = MeasureContext(after, baseline=result.baseline)
+    assert int(ctx.branch_sizes.max()) <= 50 and int(ctx.branch_sizes.sum()) == 6_500
+    assert int(result.baseline.sizes()[MeasureContext(result.baseline).is_branch].max()) == 329
+    pack = engine.plugins.rule_packs().get("party")
+    before = [f for f in check_rules(result.baseline, [pack]) if f.rule == "branch.max_size"]
+    assert len([f for f in before if f.value > 100]) == 25  # the seed's 25 branches over 100 are reported...
+    assert not [f for f in check_rules(after, [pack]) if f.rule == "branch.max_size"]  # ...and none after
+    over_50 = [a for a in result.baseline.unit_ids(kind="party.residential_area") if result.baseline.size(f"{a}-branch") > 50]
+    assert len(_under_general_branches(after)) == len(over_50)
+
+
 def test_qisan_pattern_four_team_branches_with_team_groups() -> None:
     """二.1 汽三: 居民区党总支—团队党支部—团队党小组 on 议事团, 歌咏队, 戏曲队, 鼓操队; no member left out."""
     for folder, area in (("qisan", "qisan"), ("large-community", "qisan")):

@@ -145,6 +145,7 @@ def rollout(tables) -> list[str]:  # noqa: ANN001
 def main(out: Path) -> None:
     tables = generate(CALIBRATION, seed=SEED)
     areas = rollout(tables)
+    size = Counter(tables.members["branch"].to_pylist())
     out.mkdir(parents=True, exist_ok=True)
     tables.write(out)
     got = tables.summary()
@@ -152,7 +153,7 @@ def main(out: Path) -> None:
     text = template.substitute(seed=SEED, as_of=AS_OF, members=got["members"], residential=got["residential"],
                                areas=got["areas"], teams=got["teams"], participants=got["participants"],
                                qisan=areas[1], rollout=", ".join(a for a in areas if a != "qisan"),
-                               others=", ".join(key for _, key in (OTHERS_IDS)))
+                               others=", ".join(f"{key}-branch" for _, key in OTHERS_IDS if size[f"{key}-branch"] > 50))
     (out / "scenario.yaml").write_text(text, encoding="utf-8")
 
 
