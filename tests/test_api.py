@@ -289,8 +289,8 @@ def test_the_readme_runs_a_scenario_through_the_api_with_progress(tmp_path: Path
     code = blocks[0].replace('"out/', f'"{tmp_path}/')
     exec(compile(code, "README.md", "exec"), {})  # noqa: S102
     printed = capsys.readouterr().out.splitlines()
-    assert "run       1/1 manual-upgrade: step 0 (manual)" in printed
-    assert printed[0].startswith("load      0/1") and printed.index("run       0/1 2 variant(s), 1 step(s)") > 0
+    assert "run       1/2 manual-upgrade: step 0 (manual)" in printed
+    assert printed[0].startswith("load      0/1") and printed.index("run       0/2 3 variant(s), 2 step(s)") > 0
     moved = next(line for line in printed if line.startswith("manual-upgrade: "))
     assert moved.endswith(" error(s)") and int(moved.split()[1]) > 0
     assert float(printed[-1]) > 0  # the largest branch of the variant

@@ -1,7 +1,7 @@
 """``orgmodel compare``: four variants of the 汽三 scenario side by side, in a table and as JSON
 that validates against the published schema; several runs; changes between two variants.
 
-The four variants: ``status-quo`` and ``manual-upgrade`` (from the scenario), and two written here
+The five variants: ``status-quo``, ``manual-upgrade`` and ``team-branches`` (from the scenario), and two written here
 by hand: ``two-branches`` (groups 4–6 to a second branch: 77 + 73 members) and ``four-branches``
 (groups 1+3 stay, 2+4, 5 and 6 to three new branches: 46, 49, 29, 26).
 """
@@ -25,7 +25,7 @@ from orgmodel.analysis.compare import SCHEMA_PATH, format_table, load_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 QISAN = ROOT / "scenarios" / "qisan"
-VARIANTS = ["status-quo", "manual-upgrade", "two-branches", "four-branches"]
+VARIANTS = ["status-quo", "manual-upgrade", "team-branches", "two-branches", "four-branches"]
 GROUP_IDS = {"第一党小组": "qisan-g1", "第二党小组": "qisan-g2", "第三党小组": "qisan-g3",
              "第四党小组": "qisan-g4", "第五党小组": "qisan-g5", "第六党小组": "qisan-g6"}
 
@@ -57,7 +57,7 @@ def _scenario(folder: Path) -> Path:
     shutil.copytree(QISAN, folder)
     path = folder / "scenario.yaml"
     text = path.read_text(encoding="utf-8")
-    assert text.rstrip().endswith("reason: \"原按楼栋划分的党小组随支部升格撤销，党员已转入新支部\"")  # variants come last
+    assert text.rstrip().endswith("params: {comprehensive: spread}")  # variants come last
     text += _variant("two-branches", "分设两个支部", {"b2": ["qisan-g4", "qisan-g5", "qisan-g6"]})
     text += _variant("four-branches", "分设四个支部", {"a": ["qisan-g2", "qisan-g4"], "b": ["qisan-g5"], "c": ["qisan-g6"]})
     path.write_text(text, encoding="utf-8")
@@ -105,7 +105,7 @@ def test_run_prints_one_line_per_variant(run: Path) -> None:
     index = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert [v["name"] for v in index["variants"]] == ["baseline", *VARIANTS]
     moved = {v["name"]: sum(s["members_moved"] for s in v["steps"]) for v in index["variants"]}
-    assert moved == {"baseline": 0, "status-quo": 0, "manual-upgrade": 150, "two-branches": 73, "four-branches": 104}
+    assert moved == {"baseline": 0, "status-quo": 0, "manual-upgrade": 150, "team-branches": 150, "two-branches": 73, "four-branches": 104}
 
 
 def test_comparison_json_validates_against_the_schema(run: Path, schema: dict[str, Any],
@@ -118,7 +118,7 @@ def test_comparison_json_validates_against_the_schema(run: Path, schema: dict[st
     for row in data["metrics"]:
         assert list(row["values"]) == ["baseline", *VARIANTS]
     assert _metric(data, "branch_size.max")["values"] == {
-        "baseline": 150.0, "status-quo": 150.0, "manual-upgrade": 48.0, "two-branches": 77.0, "four-branches": 49.0}
+        "baseline": 150.0, "status-quo": 150.0, "manual-upgrade": 48.0, "team-branches": 38.0, "two-branches": 77.0, "four-branches": 49.0}
     assert _metric(data, "branch_size.count")["values"]["four-branches"] == 4.0
     assert data["changes"]["two-branches"]["members_moved"] == 73
     assert data["changes"]["status-quo"] == {"created": [], "dissolved": [], "retyped": [], "reparented": [], "renamed": [], "resized": [], "flows": [],
@@ -140,11 +140,11 @@ def test_comparison_of_chosen_variants_validates(run: Path, schema: dict[str, An
 def test_best_is_marked_by_direction(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _json(capsys, str(run), *[a for v in VARIANTS for a in ("--variant", v)])
     lower = _metric(data, "branch_size.max")
-    assert lower["direction"] == "lower" and lower["best"] == ["manual-upgrade"]
+    assert lower["direction"] == "lower" and lower["best"] == ["team-branches"]
     higher = _metric(data, "backbone.people")  # manual-upgrade keeps only the 5 new secretaries + 2
     assert higher["direction"] == "higher"
-    assert higher["best"] == ["status-quo", "two-branches", "four-branches"]
-    assert _metric(data, "coverage.team")["best"] == ["manual-upgrade"]
+    assert higher["best"] == ["team-branches"]
+    assert _metric(data, "coverage.team")["best"] == ["manual-upgrade", "team-branches"]
     assert _metric(data, "branch_size.count")["best"] == []  # neutral
     assert _metric(data, "placement.members")["best"] == []  # equal everywhere
     assert _metric(data, "meeting.over_capacity")["best"] == []  # not measured anywhere
@@ -163,10 +163,10 @@ def test_table_has_every_variant_as_a_column_and_stars(run: Path, capsys: pytest
         (line,) = [ln for ln in lines if re.split(r"\s{2,}", ln)[0] == label]
         return re.split(r"\s{2,}", line.strip())[2:]  # drop the label and the unit
 
-    assert cells("largest branch") == ["150", "48 ★", "77", "49"]
-    assert cells("backbone people") == ["11 ★", "7", "11 ★", "11 ★"]
-    assert cells("branches over 50") == ["1", "0 ★", "2", "0 ★"]
-    assert cells("branches larger than their room") == ["—", "—", "—", "—"]
+    assert cells("largest branch") == ["150", "48", "38 ★", "77", "49"]
+    assert cells("backbone people") == ["11", "7", "23 ★", "11", "11"]
+    assert cells("branches over 50") == ["1", "0 ★", "0 ★", "2", "0 ★"]
+    assert cells("branches larger than their room") == ["—", "—", "—", "—", "—"]
     assert "★ better by the metric's direction" in text
     assert "four-branches — what changed and why (vs baseline): +3 / -0 units, 104 members moved" in text
     assert "status-quo — what changed" not in text  # nothing changed

@@ -22,7 +22,7 @@ def test_comparison_displays_as_a_table(tmp_path: Path) -> None:
     assert main(["run", str(QISAN), "--out", str(tmp_path / "out"), "--no-report"]) == 0
     html = load_comparison([tmp_path / "out"])._repr_html_()
     assert html.startswith("<table>") and "manual-upgrade" in html and "最大支部人数" in html
-    assert "<b>48</b>" in html  # the better largest branch is marked
+    assert "<b>38</b>" in html  # the better largest branch is marked
 
 
 def test_the_model_imports_no_rendering() -> None:

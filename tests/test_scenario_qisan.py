@@ -108,7 +108,7 @@ def test_manual_upgrade_places_every_member_once(
 ) -> None:
     scenario = load_scenario(SCENARIO)
     variant = next(v for v in scenario.spec.variants if v.name == "manual-upgrade")
-    assert [v.name for v in scenario.spec.variants] == ["status-quo", "manual-upgrade"]
+    assert [v.name for v in scenario.spec.variants] == ["status-quo", "manual-upgrade", "team-branches"]
     assert len(variant.steps) == 1
     before = build_baseline(scenario)
     fingerprint = before.fingerprint

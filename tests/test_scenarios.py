@@ -75,6 +75,8 @@ def test_large_community_has_the_seed_figures(large: Structure) -> None:
     assert (values == 329).sum() == 1
     assert values.sum() == 5_900 and s.n_members == 6_500  # 90 % in residential areas
     assert {"汽三居民区党支部": 150, "瑞丽居民区党支部": 136, "昆阳居民区党支部": 182}.items() <= sizes.items()
+    # every area the seed names got a general branch or a team branch: each warrants one (over 50)
+    assert all(sizes[f"{a}居民区党支部"] > 50 for a in ("鹤北一", "汽三", "瑞丽", "昆阳", "华二", "安宁一", "红六", "红四"))
     teams = s.unit_ids(kind="party.team")
     assert len(teams) == 185
     per_team = np.array([len(s.participants(t)) for t in teams])
@@ -107,30 +109,107 @@ def test_ruili_has_one_concentrated_team() -> None:
     assert all(n <= 3 for n, _ in counts[:-1])  # the culture and sports teams are small and scattered
 
 
-def test_large_community_team_branches_leave_no_branch_over_50_and_nobody_unplaced() -> None:
-    from orgmodel.run.engine import Engine
-    from orgmodel.model.kinds import UNPLACED
-    from orgmodel.analysis.metrics import MeasureContext
+SEED_004 = {"general": 18, "branches": 77, "team": 33, "single": 15, "joint": 18}  # 二.1: 18个居民区党总支，下设党支部77个…
+NAMED_AREAS = ("hebeiyi", "qisan", "ruili", "kunyang", "huaer", "anningyi", "hongliu", "hongsi")
 
-    engine = Engine()
-    result = engine.run(load_scenario(ROOT / "large-community" / "scenario.yaml"), variants=["team-branches"])
-    after = result.variant("team-branches").structure
-    ctx = MeasureContext(after, baseline=result.baseline)
-    assert int(ctx.branch_sizes.max()) <= 50
-    assert int(result.baseline.sizes()[MeasureContext(result.baseline).is_branch].max()) == 329
+
+def _run(folder: str, variant: str):  # noqa: ANN202
+    from orgmodel.run.engine import Engine
+
+    result = Engine().run(load_scenario(ROOT / folder / "scenario.yaml"), variants=[variant])
+    return result, result.variant(variant).structure
+
+
+def _under_general_branches(s: Structure) -> dict[str, list[str]]:
+    """Each general branch and the branches under it."""
+    return {g: [c for c in s.children(g) if s.kind_of(c) == "party.branch"] for g in s.unit_ids("party.general_branch")}
+
+
+def _team_hosts(s: Structure, branch: str) -> list[str]:
+    return [h for h in s.built_on(branch) if s.kind_of(h) == "party.team"]
+
+
+def test_large_community_team_branches_reproduce_seed_004() -> None:
+    """二.1: 18 residential general branches, 77 branches under them, 33 team branches (15 on a single
+    team, 18 joint): each figure within ±15 %; none of those branches over 50 (支部工作条例 第四条),
+    nobody left out (不丢下一个党员)."""
+    from orgmodel.analysis.metrics import MeasureContext
+    from orgmodel.model.kinds import UNPLACED
+
+    result, after = _run("large-community", "team-branches")
+    tree = _under_general_branches(after)
+    branches = [b for bs in tree.values() for b in bs]
+    team = [b for b in branches if "team" in after.unit(b).tags]
+    joint = [b for b in team if len(_team_hosts(after, b)) > 1]
+    got = {"general": len(tree), "branches": len(branches), "team": len(team), "single": len(team) - len(joint),
+           "joint": len(joint)}
+    for key, seed in SEED_004.items():
+        assert abs(got[key] - seed) <= 0.15 * seed, (key, got[key], seed)
+    assert max(after.size(b) for b in branches) <= 50
+    # the eight areas the seed names are among the 18, each over 50 members before (warranting a general branch)
+    upgraded = {h for g in tree for h in after.built_on(g)}
+    assert set(NAMED_AREAS) <= upgraded
+    assert all(result.baseline.size(f"{a}-branch") > 50 for a in NAMED_AREAS)
+    # nobody left out, nobody lost
     active = after.members["active"]
     kind = after.units.kind[after.members["branch"]]
     assert not (active & (kind == after.kinds.code(UNPLACED))).any()
     assert np.array_equal(after.members.ids, result.baseline.members.ids)
-    assert int(ctx.branch_sizes.sum()) == int(active.sum()) == 6_500
+    assert int(MeasureContext(after, baseline=result.baseline).branch_sizes.sum()) == int(active.sum()) == 6_500
+    # the other 21 areas are not changed in the first year: their branches keep every member
+    for area in result.baseline.unit_ids(kind="party.residential_area"):
+        if area not in upgraded:
+            assert after.size(f"{area}-branch") == result.baseline.size(f"{area}-branch")
 
+
+def test_large_community_full_rollout_leaves_no_branch_over_50() -> None:
+    """The same patterns on every residential branch over 50: no branch.max_size finding is left."""
+    from orgmodel.analysis.metrics import MeasureContext
     from orgmodel.analysis.rules import check_rules
+    from orgmodel.run.engine import Engine
 
+    engine = Engine()
+    result = engine.run(load_scenario(ROOT / "large-community" / "scenario.yaml"), variants=["team-branches-all"])
+    after = result.variant("team-branches-all").structure
+    ctx = MeasureContext(after, baseline=result.baseline)
+    assert int(ctx.branch_sizes.max()) <= 50 and int(ctx.branch_sizes.sum()) == 6_500
+    assert int(result.baseline.sizes()[MeasureContext(result.baseline).is_branch].max()) == 329
     pack = engine.plugins.rule_packs().get("party")
     before = [f for f in check_rules(result.baseline, [pack]) if f.rule == "branch.max_size"]
-    over_100 = [f for f in before if f.value > 100]
-    assert len(over_100) == 25  # the seed's 25 branches over 100 are reported...
+    assert len([f for f in before if f.value > 100]) == 25  # the seed's 25 branches over 100 are reported...
     assert not [f for f in check_rules(after, [pack]) if f.rule == "branch.max_size"]  # ...and none after
+    over_50 = [a for a in result.baseline.unit_ids(kind="party.residential_area") if result.baseline.size(f"{a}-branch") > 50]
+    assert len(_under_general_branches(after)) == len(over_50)
+
+
+def test_qisan_pattern_four_team_branches_with_team_groups() -> None:
+    """二.1 汽三: 居民区党总支—团队党支部—团队党小组 on 议事团, 歌咏队, 戏曲队, 鼓操队; no member left out."""
+    for folder, area in (("qisan", "qisan"), ("large-community", "qisan")):
+        result, after = _run(folder, "team-branches")
+        general = next(g for g in _under_general_branches(after) if area in after.built_on(g))
+        branches = _under_general_branches(after)[general]
+        teams = sorted(after.unit(t).name.removeprefix("汽三") for b in branches for t in _team_hosts(after, b))
+        assert teams == sorted(["议事团", "歌咏队", "戏曲队", "鼓操队"]) and len(branches) == 4, folder
+        for b in branches:
+            groups = [c for c in after.children(b) if after.kind_of(c) == "party.group"]
+            assert len(groups) >= 2 and sum(after.size(g) for g in groups) == after.size(b)
+        assert sum(after.size(b) for b in branches) == result.baseline.size(f"{area}-branch") == 150
+
+
+def test_ruili_pattern_patrol_joint_and_one_comprehensive() -> None:
+    """二.1 瑞丽: 巡逻队党支部、文体团队联合党支部和综合党支部, in the area alone and in the large community."""
+    for folder in ("ruili", "large-community"):
+        result, after = _run(folder, "team-branches")
+        general = next(g for g in _under_general_branches(after) if "ruili" in after.built_on(g))
+        branches = _under_general_branches(after)[general]
+        assert len(branches) == 3, folder
+        by_role = {("comprehensive" if "comprehensive" in after.unit(b).tags else
+                    "joint" if len(_team_hosts(after, b)) > 1 else "team"): b for b in branches}
+        assert set(by_role) == {"team", "joint", "comprehensive"}
+        assert after.unit(_team_hosts(after, by_role["team"])[0]).name == "瑞丽巡逻队"
+        kinds = {t for h in _team_hosts(after, by_role["joint"]) for t in after.unit(h).tags}
+        assert {"team:culture", "team:sports"} <= kinds and "文体" in after.unit(by_role["joint"]).name
+        assert sum(after.size(b) for b in branches) == 136 and max(after.size(b) for b in branches) <= 50
 
 
 def test_every_scenario_is_listed_in_the_docs() -> None:

@@ -26,7 +26,7 @@ AREA_ZH, AREA_ID, MEMBERS = "昆阳", "kunyang", 182  # 182名党员
 COMMITTEE, GROUPS = 5, 6  # 5名支委和6名党小组长: members_per_group 30 gives round(182 / 30) = 6 groups
 T = PinnedTeam
 TEAMS = [  # party members taking part in each team (assumed); the choir is the core of the later 文体党支部
-    T(name="歌咏队", kind="culture", party_members=24), T(name="舞蹈队", kind="culture", party_members=9),
+    T(name="歌咏队", kind="culture", party_members=16), T(name="舞蹈队", kind="culture", party_members=9),
     T(name="太极拳队", kind="sports", party_members=8), T(name="健身操队", kind="sports", party_members=6),
     T(name="读书会", kind="learning", party_members=7), T(name="巡逻队", kind="service", party_members=12),
     T(name="志愿服务队", kind="service", party_members=9), T(name="议事团", kind="service", party_members=6),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+from collections import Counter
 from pathlib import Path
 from string import Template
 
@@ -39,7 +40,10 @@ AREAS_ZH = [
     ("枫桥", "fengqiao"), ("银杏", "yinxing"), ("东川", "dongchuan"),
 ]
 assert len(AREAS_ZH) == AREAS
-PINNED_SIZES = {"汽三": 150, "瑞丽": 136, "昆阳": 182}  # as in scenarios/qisan, ruili, kunyang
+# 汽三, 瑞丽, 昆阳 as in scenarios/qisan, ruili, kunyang (昆阳's 182 is the seed's); the other named
+# areas got a general branch or a team branch in the seed's first year, so they are given sizes that
+# warrant a general branch (over 50 members: 支部工作条例 第四条)
+PINNED_SIZES = {"汽三": 150, "瑞丽": 136, "昆阳": 182, "华二": 118, "安宁一": 104, "红六": 88, "红四": 212}
 T = PinnedTeam
 PINNED_TEAMS = {
     "汽三": [T(name="议事团", kind="service", party_members=25), T(name="歌咏队", kind="culture", party_members=38),
@@ -48,6 +52,8 @@ PINNED_TEAMS = {
              T(name="英语角", kind="learning", party_members=3)],  # 3 featured teams before (7 after)
     "红四": [T(name="巡逻队", kind="service", party_members=18), T(name="合唱团", kind="culture", party_members=5),
              T(name="太极拳队", kind="sports", party_members=4), T(name="读书会", kind="learning", party_members=2)],
+    "安宁一": [T(name="健身操队", kind="sports", party_members=20), T(name="志愿服务队", kind="service", party_members=6),
+              T(name="读书会", kind="learning", party_members=4)],  # 安宁一团队党支部 recruits from its team
 }
 
 
@@ -70,6 +76,8 @@ OTHERS = [  # the members outside the residential areas (about 600): assumed hos
     ("party.social_org", "某养老服务社"), ("party.social_org", "某社会工作服务社"),
     ("party.service_centre", "某路社区事务受理服务中心"), ("party.service_centre", "某路社区文化活动中心"),
 ]
+
+OTHERS_IDS = [(name, f"o{i:02d}") for i, (_, name) in enumerate(OTHERS, start=1)]  # the generator's ids
 
 CALIBRATION = Calibration(
     members=MEMBERS,
@@ -114,14 +122,38 @@ CALIBRATION = Calibration(
 )
 
 
+NAMED = 8  # the areas the seed names: all got a general branch or a team branch in its first year
+ROLLOUT = 18  # 已经完成了18个居民区党总支的组织设置调整工作
+
+
+def rollout(tables) -> list[str]:  # noqa: ANN001
+    """The 18 areas of the seed's first year: the eight it names, then the other areas that warrant a
+    general branch (over 50 members) where teams are most developed (the highest share of members
+    taking part in teams; the larger area first on a tie)."""
+    members, part = tables.members, tables.participation
+    branch_of = dict(zip(members["id"].to_pylist(), members["branch"].to_pylist(), strict=True))
+    size = Counter(branch_of.values())
+    taking_part = Counter(branch_of[m] for m in set(part["member"].to_pylist()))
+    named = [key for _, key in AREAS_ZH[:NAMED]]
+    others = [key for _, key in AREAS_ZH[NAMED:] if size[f"{key}-branch"] > 50]
+    others.sort(key=lambda a: (-taking_part[f"{a}-branch"] / size[f"{a}-branch"], -size[f"{a}-branch"], a))
+    chosen = named + others[: ROLLOUT - NAMED]
+    assert all(size[f"{a}-branch"] > 50 for a in chosen)
+    return chosen
+
+
 def main(out: Path) -> None:
     tables = generate(CALIBRATION, seed=SEED)
+    areas = rollout(tables)
+    size = Counter(tables.members["branch"].to_pylist())
     out.mkdir(parents=True, exist_ok=True)
     tables.write(out)
     got = tables.summary()
     template = Template(Path(__file__).with_name("scenario.template.yaml").read_text(encoding="utf-8"))
     text = template.substitute(seed=SEED, as_of=AS_OF, members=got["members"], residential=got["residential"],
-                               areas=got["areas"], teams=got["teams"], participants=got["participants"])
+                               areas=got["areas"], teams=got["teams"], participants=got["participants"],
+                               qisan=areas[1], rollout=", ".join(a for a in areas if a != "qisan"),
+                               others=", ".join(f"{key}-branch" for _, key in OTHERS_IDS if size[f"{key}-branch"] > 50))
     (out / "scenario.yaml").write_text(text, encoding="utf-8")
 
 

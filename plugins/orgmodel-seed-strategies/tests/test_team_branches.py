@@ -306,6 +306,30 @@ def test_ruili_spread_leaves_no_comprehensive_branch() -> None:
     assert {op.reason.code for op in plan.as_written() if op.op == "move_members"} >= {"move_spread", "move_spread_immobile"}
 
 
+def test_fill_keeps_one_comprehensive_branch_and_spreads_the_rest() -> None:
+    """瑞丽's single comprehensive branch in a larger area: it is filled to max_branch (immobile members
+    first); the members in no team who do not fit go to the team branches, none over max_branch."""
+    s = _ruili()  # 70 members: 24 patrol, 8 in small teams, 38 in no team (5 of them immobile, and R024)
+    plan, after = _propose_apply(s, {"comprehensive": "fill", "max_branch": 30, "group_size": None})
+    new = _new_branches(s, after)
+    comp = [u for u in new if "comprehensive" in after.unit(u).tags]
+    assert len(comp) == 1 and after.size(comp[0]) == 30
+    assert all(after.branch_of(m) == comp[0] for m in ("R066", "R067", "R068", "R069", "R070", "R024"))
+    assert max(after.size(u) for u in new) <= 30
+    _everyone_placed_once(s, after)
+    assert "move_comp_full" in {op.reason.code for op in plan.as_written() if op.op == "move_members"}
+    # the default mode splits the same comprehensive pool into parts instead
+    _, split = _propose_apply(s, {"max_branch": 30, "group_size": None})
+    assert len([u for u in _new_branches(s, split) if "comprehensive" in split.unit(u).tags]) == 2
+
+
+def test_fill_is_branch_mode_when_the_pool_fits() -> None:
+    s = _ruili()
+    _, filled = _propose_apply(s, {"comprehensive": "fill"})
+    _, branch = _propose_apply(s, {"comprehensive": "branch"})
+    assert sorted(filled.size(u) for u in _new_branches(s, filled)) == sorted(branch.size(u) for u in _new_branches(s, branch))
+
+
 # -- the strategy's own promises -----------------------------------------------------------------
 
 

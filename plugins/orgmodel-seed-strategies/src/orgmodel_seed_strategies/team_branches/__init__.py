@@ -20,7 +20,10 @@ What the plan does, for every residential branch in the step's scope (not locked
 4. members in no team and (``immobile="comprehensive"``) immobile members go to a comprehensive
    branch (tag ``comprehensive``), or with ``comprehensive="spread"`` are spread over the team
    branches for balance (the 汽三 pattern): each to the smallest branch, preferring their own
-   team's branch and the branch with most neighbours (same home host). Nobody is left out;
+   team's branch and the branch with most neighbours (same home host); with
+   ``comprehensive="fill"`` one comprehensive branch is filled to ``max_branch`` (immobile members
+   first) and the rest are spread so (瑞丽's single comprehensive branch in a larger area). Nobody
+   is left out;
 5. a branch over ``max_branch`` members is split into parts on the same team(s);
 6. backbone members (secretary, committee member, group leader, or the ``backbone`` column) are
    moved from the branch with the most to the one with the fewest while they differ by 2 or

@@ -11,7 +11,7 @@ from ..packing import even_parts
 from . import branch_names
 from .facts import Block, Upgrade
 
-__all__ = ["assign_own", "joint_blocks", "place_pool", "spread", "split_oversized", "balance_backbone"]
+__all__ = ["assign_own", "joint_blocks", "place_pool", "fill_first", "spread", "split_oversized", "balance_backbone"]
 
 
 def assign_own(up: Upgrade, own: list[int]) -> tuple[list[Block], dict[int, list[int]]]:
@@ -104,7 +104,15 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: list[int], reason: dict[i
         for m in pool:
             comp.add(m, "move_immobile" if reason[m] == "immobile" else "move_no_team")
         return [comp]
-    if up.p.comprehensive == "branch":
+    if up.p.comprehensive == "fill" and len(pool) > up.p.max_branch and pool_full >= up.p.min_branch_full:
+        stay, rest = fill_first(up, pool)
+        for m in stay:
+            comp.add(m, "move_immobile" if reason[m] == "immobile" else "move_no_team")
+        overflow = spread(up, blocks, rest, reason, cause="move_comp_full", pool_full=up.p.max_branch)
+        for m in overflow:
+            comp.add(m, "move_overflow", max=up.p.max_branch)
+        return blocks + [comp]
+    if up.p.comprehensive in ("branch", "fill"):
         if pool_full >= up.p.min_branch_full:
             for m in pool:
                 code = {"immobile": "move_immobile", "no_team": "move_no_team"}.get(reason[m], "move_joint_too_small")
@@ -124,6 +132,20 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: list[int], reason: dict[i
         dest = min(blocks, key=lambda blk: (len(blk.members), blocks.index(blk)))
         dest.add(m, "move_spread")
     return blocks
+
+
+def fill_first(up: Upgrade, pool: list[int]) -> tuple[list[int], list[int]]:
+    """The comprehensive branch's members when it is filled first: immobile members first, then the
+    others in roster order (neighbours together), up to ``max_branch``; returns (stay, rest).
+
+    The seed's 瑞丽 keeps one comprehensive branch; what does not fit is spread over the team branches.
+    """
+    order = sorted(pool, key=lambda m: (not up.sh.immobile[m], m))
+    full = [m for m in order[: up.p.max_branch] if up.sh.full[m]]
+    if len(full) < up.p.min_branch_full:  # keep enough full members to found the branch
+        extra = [m for m in order[up.p.max_branch:] if up.sh.full[m]][: up.p.min_branch_full - len(full)]
+        order = extra + [m for m in order if m not in set(extra)]
+    return sorted(order[: up.p.max_branch]), sorted(order[up.p.max_branch:])
 
 
 def spread(up: Upgrade, blocks: list[Block], pool: list[int], reason: dict[int, str], *, cause: str | None,

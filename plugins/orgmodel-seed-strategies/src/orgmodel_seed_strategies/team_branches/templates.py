@@ -104,6 +104,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "未参加团队的党员中正式党员仅{full}人（不足{min_full}人），不单独建立综合党支部，{n}人按规模平衡编入{to}",
         "en": "members in no team include only {full} full members (fewer than {min_full}): no comprehensive branch; {n} of them go to {to} for balance",
     },
+    "move_comp_full": {
+        "zh": "综合党支部已达{full}人上限，{n}名未参加团队的党员按规模平衡编入{to}（优先同楼栋党员较多的支部），保证不丢下一个党员",
+        "en": "the comprehensive branch has reached {full} members: {n} members in no team are spread for balance to {to} (preferring the branch with most neighbours)",
+    },
     "move_joint_too_small": {
         "zh": "{n}名党员所参加的小团队合计正式党员不足{min_full}人，无法建立联合党支部，编入{to}",
         "en": "{n} members take part in small teams with fewer than {min_full} full members together: no joint branch, to {to}",
