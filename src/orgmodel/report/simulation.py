@@ -181,7 +181,10 @@ def _label(results: Results, name: str, lang: str) -> str:
 def _value(value: float | None, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    shown = f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if 0 < abs(value) < 0.05:
+        shown = f"{value:.1g}"
+    else:
+        shown = f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
     return f"{shown} %" if unit == "%" else f"{shown} {unit}".rstrip()
 
 
@@ -190,7 +193,7 @@ def _verdict_line(row: Mapping[str, Any], metric: Any, labels: Mapping[str, str]
     best, second = labels.get(row["best"], row["best"]), labels.get(row["runner_up"], row["runner_up"])
     b, r = _value(row["best_mean"], metric.unit), _value(row["runner_up_mean"], metric.unit)
     if row["best_mean"] == row["runner_up_mean"]:
-        return text(lang, f"{name}：各方案持平（{b}）。", f"{name}: the variants end level ({b}).")
+        return text(lang, f"{name}：{best}与{second}并列最好（{b}）。", f"{name}: {best} and {second} tie for best ({b}).")
     if row["clear"]:
         return text(lang, f"{name}：{best}最好（{b}），明显好于{second}（{r}；90%区间不重叠）。",
                     f"{name}: {best} holds up best ({b}), clearly ahead of {second} ({r}; the 90 % intervals "
@@ -207,7 +210,7 @@ def _breach_cell(row: Mapping[str, Any] | None, lang: str) -> str:
         return text(lang, f"开始即违反（{row['at_start']:,.0f}个）", f"from the start ({row['at_start']:,.0f})")
     if row["share_breaking"] == 0:
         return "—"
-    share = "<1 %" if row["share_breaking"] < 0.005 else f"{100 * row['share_breaking']:.0f} %"
+    share = "<1 %" if row["share_breaking"] < 0.01 else f"{100 * row['share_breaking']:.0f} %"
     date = (row["median_first_date"] or "")[:7]
     return text(lang, f"{date}起（{share}的模拟）", f"from {date} ({share} of runs)")
 
