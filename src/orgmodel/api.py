@@ -455,7 +455,7 @@ def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: Plug
 
     structures = {v.name: v.structure for v in result.variants} or {"baseline": result.baseline}
     start = loaded.spec.as_of or dt.date.today()
-    workers = spec.workers or default_workers()
+    workers = (spec.workers or default_workers()) if spec.executor == "processes" else None
     try:
         simulated = simulate_structures(
             structures, spec, start=start, plugins=plugins, rules=rule_book_for(loaded, plugins),

@@ -178,23 +178,30 @@ def _label(results: Results, name: str, lang: str) -> str:
         return name
 
 
-def _value(value: float | None, unit: str) -> str:
+def _value(value: float | None, unit: str, lang: str = "zh") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if 0 < abs(value) < 0.05:
         shown = f"{value:.1g}"
     else:
         shown = f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
-    return f"{shown} %" if unit == "%" else f"{shown} {unit}".rstrip()
+    if unit == "%":
+        return f"{shown} %"
+    return f"{shown} {unit}".rstrip() if lang == "zh" else shown  # the stored units are words in Chinese
 
 
 def _verdict_line(row: Mapping[str, Any], metric: Any, labels: Mapping[str, str], lang: str) -> str:
     name = metric.label_zh if lang == "zh" else metric.label_en
     best, second = labels.get(row["best"], row["best"]), labels.get(row["runner_up"], row["runner_up"])
-    b, r = _value(row["best_mean"], metric.unit), _value(row["runner_up_mean"], metric.unit)
+    b, r = _value(row["best_mean"], metric.unit, lang), _value(row["runner_up_mean"], metric.unit, lang)
+    rule = metric.name.startswith("rule.")
     if row["best_mean"] == row["runner_up_mean"]:
         return text(lang, f"{name}：{best}与{second}并列最好（{b}）。", f"{name}: {best} and {second} tie for best ({b}).")
     if row["clear"]:
+        if rule:
+            return text(lang, f"{name}：{best}违反最少（{b}），明显少于{second}（{r}；90%区间不重叠）。",
+                        f"{name}: fewest units breaking it in {best} ({b}), clearly fewer than in {second} ({r}; "
+                        "the 90 % intervals do not overlap).")
         return text(lang, f"{name}：{best}最好（{b}），明显好于{second}（{r}；90%区间不重叠）。",
                     f"{name}: {best} holds up best ({b}), clearly ahead of {second} ({r}; the 90 % intervals "
                     "do not overlap).")
@@ -320,7 +327,8 @@ def simulation_section(results: Results, *, lang: str = "zh", folder: str | Path
             lang,
             f"每个方案调整后的组织按行为模型“{sim.model}”逐期模拟{years}年（{span[0]}至{span[1]}），"
             f"每个方案重复{sim.replications:,}次（随机种子见下方清单）。实线为平均值，阴影为{sim.interval:.0%}区间。",
-            f"Each variant's structure is simulated with the behaviour model “{sim.model}” over {years} years "
+            f"Each variant's structure is simulated with the behaviour model “{sim.model}” over {years} "
+            f"year{'' if years == '1' else 's'} "
             f"({span[0]} to {span[1]}), {sim.replications:,} replications per variant (seeds in the manifest "
             f"below). Lines are means, shaded bands the {sim.interval:.0%} intervals."),
         "summary_title": text(lang, "哪个方案经得起时间检验", "Which variant holds up"),
