@@ -39,11 +39,12 @@ Every function is listed in ``docs/api.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ from orgmodel.run.engine import Engine
 from orgmodel.run.evaluate import evaluate
 from orgmodel.run.progress import STAGES, CancelFlag, Cancelled, Progress, ProgressCallback, Tracker
 from orgmodel.run.results import Results, load_results, write_run
+from orgmodel.simulate.manifest import RerunReport, SimulationRun
+from orgmodel.simulate.spec import SimulationSpec
 
 __all__ = [
     "run",
@@ -69,10 +72,12 @@ __all__ = [
     "compare",
     "report",
     "pack",
+    "rerun",
     "plugins_for",
     "RunSummary",
     "VariantSummary",
     "Validation",
+    "RerunReport",
     "Results",
     "Progress",
     "Cancelled",
@@ -100,6 +105,7 @@ class RunSummary:
 
     :ivar variants: the baseline first (named ``baseline``), then each variant run.
     :ivar report: the report's HTML file, or None when no report was written.
+    :ivar simulation: the simulation's folder (``folder/simulation``), or None when not simulated.
     """
 
     scenario: str
@@ -109,6 +115,7 @@ class RunSummary:
     members: int
     variants: tuple[VariantSummary, ...]
     seconds: float
+    simulation: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,7 @@ def validate(
     applied (scope and locks included); nothing is written. A problem raises a one-line UserError."""
     tracker = Tracker(progress, cancel)
     loaded, engine, structure = _prepare(scenario, plugins, tracker)
+    _simulation_spec(loaded, engine.plugins)
     engine.run(loaded, baseline=structure, progress=progress, cancel=cancel)
     return Validation(loaded.path, len(structure.unit_ids()), _members(structure),
                       tuple(v.name for v in loaded.spec.variants))
@@ -224,6 +232,8 @@ def run(
     variants: Sequence[str] | None = None,
     report: bool = True,
     lang: str | None = None,
+    simulate: bool | None = None,
+    simulation: Mapping[str, Any] | None = None,
     plugins: PluginHost | None = None,
     progress: ProgressCallback = None,
     cancel: CancelFlag = None,
@@ -231,17 +241,22 @@ def run(
     """Run a scenario (all variants, or those named) into the results folder ``out`` (default: the
     scenario's ``output.dir``), with the report in ``out/report`` unless ``report`` is False.
 
-    The folder is written aside and put in place whole; on an error or a cancel the previous
-    results stay as they were.
+    Each variant's final structure is simulated over time (``out/simulation``) when the scenario
+    has a ``simulation:`` key or ``simulate`` is True, never when it is False; ``simulation``
+    overrides keys of that key (``{"replications": 20, "executor": "serial"}``) and asks for the
+    simulation too. The folder is written aside and put in place whole; on an error or a cancel
+    the previous results stay as they were.
     """
     started = time.perf_counter()
     tracker = Tracker(progress, cancel)
     loaded, engine, structure = _prepare(scenario, plugins, tracker)
     language = _language(lang, loaded)
+    sim_spec = _simulation_spec(loaded, engine.plugins, simulate=simulate, overrides=simulation)
     result = engine.run(loaded, baseline=structure, variants=variants, progress=progress, cancel=cancel)
     tracker.send("evaluate", 0, 1, f"{len(result.variants) + 1} structure(s)")
     evaluations = evaluate(result, engine.plugins)
     tracker.send("evaluate", 1, 1, "metrics and rules")
+    simulated = _simulate(loaded, result, sim_spec, engine.plugins, tracker) if sim_spec is not None else None
     folder = Path(out) if out is not None else loaded.output_dir()
 
     def extra(tmp: Path) -> None:
@@ -252,7 +267,7 @@ def run(
             tracker.send("report", 1, 1, "report")
 
     tracker.send("write", 0, 2, str(folder))
-    written = write_run(result, folder, evaluations, extra=extra)
+    written = write_run(result, folder, evaluations, simulation=simulated, extra=extra)
     tracker.send("write", 2, 2, str(written), check=False)
     rows = []
     for e in evaluations:
@@ -261,7 +276,8 @@ def run(
                                    counts["error"], counts["warning"]))
     return RunSummary(loaded.spec.name, written, written / "report" / "report.html" if report else None,
                       len(structure.unit_ids()), _members(structure), tuple(rows),
-                      round(time.perf_counter() - started, 3))
+                      round(time.perf_counter() - started, 3),
+                      written / "simulation" if simulated is not None else None)
 
 
 def load(folder: str | os.PathLike[str]) -> Results:
@@ -346,6 +362,110 @@ def pack(
                           lang=_checked_language(lang if lang is not None else results.scenario.get("lang")))
     tracker.send("pack", 1, 1, str(written), check=False)
     return written
+
+
+def rerun(
+    manifest: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    executor: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    plugins: PluginHost | None = None,
+    progress: ProgressCallback = None,
+    cancel: CancelFlag = None,
+) -> RerunReport:
+    """Simulate again from a simulation's manifest (``<results>/simulation/manifest.json``, or
+    that folder) into ``out`` (default: the manifest's folder with ``-rerun`` added) and compare
+    every file with the hashes the manifest lists. Refused, with one line, when the scenario, a
+    roster, orgmodel or a plugin changed since. ``executor``, ``workers`` and ``scheduler`` may
+    differ from the recorded ones: the numbers do not depend on them. ``RerunReport.identical``
+    says whether the rerun reproduced the files byte for byte; ``differences`` names the others.
+    """
+    from orgmodel.simulate import SimulationCancelled
+    from orgmodel.simulate.manifest import manifest_scenario
+    from orgmodel.simulate.manifest import rerun as rerun_manifest
+
+    tracker = Tracker(progress, cancel)
+    host = plugins if plugins is not None else plugins_for(manifest_scenario(manifest))
+    try:
+        return rerun_manifest(manifest, out, executor=executor, workers=workers, scheduler=scheduler, plugins=host,
+                              progress=_replication_progress(tracker), cancel=lambda: tracker.cancelled)
+    except SimulationCancelled:
+        raise Cancelled() from None
+
+
+# -- simulation wiring: the spec with its overrides, the replications with progress -------------
+
+def _simulation_spec(loaded: Scenario, plugins: PluginHost, *, simulate: bool | None = None,
+                     overrides: Mapping[str, Any] | None = None) -> SimulationSpec | None:
+    """The simulation to run (None: none), its behaviour model and parameters checked against the
+    plugins; errors at the line of the scenario's ``simulation:`` key."""
+    from pydantic import ValidationError
+
+    from orgmodel.simulate.spec import resolve_model
+
+    spec = loaded.spec.simulation
+    if spec is not None:  # a bad model or parameter is an error of the file, simulated or not
+        resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate)
+    if simulate is False:
+        if overrides:
+            raise UserError(f"simulation options given ({', '.join(sorted(overrides))}) with the simulation off")
+        return None
+    if spec is None and not simulate and not overrides:
+        return None
+    if overrides:
+        given = spec.model_dump(exclude_unset=True) if spec is not None else {}
+        try:
+            spec = SimulationSpec.model_validate({**given, **overrides})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            message = str(err["msg"]).removeprefix("Value error, ")
+            raise UserError(f"simulation option {field or ', '.join(sorted(overrides))}: {message}") from None
+    elif spec is None:
+        spec = SimulationSpec()
+    resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate)
+    return spec
+
+
+def _replication_progress(tracker: Tracker):  # noqa: ANN202
+    """A (done, total) callback sending ``simulate`` events with the time left."""
+    started = time.perf_counter()
+
+    def send(done: int, total: int) -> None:
+        left = None
+        if 0 < done < total:
+            left = (time.perf_counter() - started) * (total - done) / done
+        elif done >= total:
+            left = 0.0
+        message = f"{done:,}/{total:,} replications" + (f", about {left:,.0f} s left" if left else "")
+        tracker.send("simulate", done, total, message, check=False, seconds_left=left)
+
+    return send
+
+
+def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: PluginHost,
+              tracker: Tracker) -> SimulationRun:
+    """Simulate each variant's final structure (the baseline when no variant was run)."""
+    from orgmodel.analysis.rulebook import rule_book_for
+    from orgmodel.simulate import SimulationCancelled
+    from orgmodel.simulate import simulate as simulate_structures
+    from orgmodel.simulate.executors import default_workers
+
+    structures = {v.name: v.structure for v in result.variants} or {"baseline": result.baseline}
+    start = loaded.spec.as_of or dt.date.today()
+    workers = (spec.workers or default_workers()) if spec.executor == "processes" else None
+    try:
+        simulated = simulate_structures(
+            structures, spec, start=start, plugins=plugins, rules=rule_book_for(loaded, plugins),
+            approvals=[(a.unit, a.rule) for a in loaded.spec.rules.approvals], scenario_seed=loaded.spec.seed,
+            workers=workers, progress=_replication_progress(tracker), cancel=lambda: tracker.cancelled)
+    except SimulationCancelled:
+        raise Cancelled() from None
+    tracker.check()
+    return SimulationRun(simulated, spec, start, spec.executor, workers=workers, scheduler=spec.scheduler,
+                         scenario_path=loaded.path, plugins=plugins)
 
 
 # -- report and pack wiring: the only calls to the report and pack writers ---------------------

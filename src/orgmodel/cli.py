@@ -55,17 +55,41 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _simulation_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The simulation keys the command line overrides (only those given)."""
+    given = {"executor": args.executor, "workers": args.workers, "scheduler": args.scheduler,
+             "replications": args.replications}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario, plugins = _scenario_and_plugins(args)
     with _progress_display() as progress:
         summary = api.run(scenario, args.out, variants=args.variant or None, report=not args.no_report,
-                          lang=args.lang, plugins=plugins, progress=progress)
+                          lang=args.lang, simulate=False if args.no_simulate else None,
+                          simulation=_simulation_options(args), plugins=plugins, progress=progress)
     for v in summary.variants:
         print(f"{v.name:<24} {v.members_moved:>7,} moved   {v.errors:>4} error(s) {v.warnings:>4} warning(s)")
     out = Path(args.out) if args.out else summary.folder
     print(f"results: {out}")
+    if summary.simulation is not None:
+        print(f"simulation: {out / 'simulation'}")
     if summary.report is not None:
         print(f"report:  {out / 'report' / 'report.html'}")
+    return EXIT_OK
+
+
+def _cmd_rerun(args: argparse.Namespace) -> int:
+    from orgmodel.simulate.manifest import manifest_scenario
+
+    _, plugins = _scenario_and_plugins(args, str(manifest_scenario(args.manifest)))
+    with _progress_display() as progress:
+        report = api.rerun(args.manifest, args.out, executor=args.executor, workers=args.workers,
+                           scheduler=args.scheduler, plugins=plugins, progress=progress)
+    if not report.identical:
+        raise UserError(f"{args.manifest}: the rerun differs from the manifest in {', '.join(report.differences)}"
+                        f" (rerun written to {report.folder})")
+    print(f"reproduced: every file of {args.manifest} is identical (rerun in {report.folder})")
     return EXIT_OK
 
 
@@ -150,8 +174,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from orgmodel.analysis.compare import format_table
 
     scenario, plugins = _scenario_and_plugins(args, str(builtin_scenario()))
+    simulation = None if args.no_simulate else {"replications": args.replications}
     with _progress_display() as progress:
-        summary = api.run(scenario, args.out, lang=args.lang, plugins=plugins, progress=progress)
+        summary = api.run(scenario, args.out, lang=args.lang, simulate=False if args.no_simulate else None,
+                          simulation=simulation, plugins=plugins, progress=progress)
     lang = args.lang or scenario.spec.output.lang
     out = Path(args.out) if args.out else summary.folder
     print(f"{summary.scenario}: {len(summary.variants) - 1} variant(s) on {summary.members:,} members")
@@ -199,15 +225,17 @@ def _progress_display() -> Iterator[Callable[[api.Progress], None] | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[left]}"))
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def show(event: api.Progress) -> None:
             if event.stage not in tasks:
-                tasks[event.stage] = bar.add_task(event.stage, total=event.total)
+                tasks[event.stage] = bar.add_task(event.stage, total=event.total, left="")
             description = f"{event.stage:<9} {event.message}"[:60]
-            bar.update(tasks[event.stage], completed=event.done, total=event.total, description=description)
+            left = f"{event.seconds_left:,.0f} s left" if event.seconds_left else ""
+            bar.update(tasks[event.stage], completed=event.done, total=event.total, description=description, left=left)
 
         yield show
 
@@ -222,9 +250,33 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
+    "rerun": ("simulate again from a simulation's manifest and check the files are identical", _cmd_rerun),
     "demo": ("run the built-in scenario (seed 004's large community), print the comparison, write the report", _cmd_demo),
     "serve": ("start the local web app for planners (Chinese; English as an option) on a scenario folder", _cmd_serve),
 }
+
+
+#: Replications per variant the demo simulates (the scenario asks for 200; the demo stays quick).
+DEMO_REPLICATIONS = 40
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _executor(text: str) -> str:
+    from orgmodel.simulate.executors import EXECUTORS
+
+    name = "processes" if text == "process" else text
+    if name not in EXECUTORS:
+        raise argparse.ArgumentTypeError(f"unknown executor {text!r} (one of: {', '.join(EXECUTORS)})")
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,6 +310,17 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
             p.add_argument("--lang", choices=("zh", "en"), help="report language (default: the scenario's)")
             p.add_argument("--variant", action="append", help="run only this variant (repeatable)")
+            p.add_argument("--no-simulate", action="store_true", help="do not simulate, even when the scenario asks")
+            p.add_argument("--replications", type=_positive, metavar="N",
+                           help="simulate with N replications per variant (default: the scenario's)")
+        if name in ("run", "rerun"):
+            p.add_argument("--executor", type=_executor, metavar="serial|processes|dask",
+                           help="where replications run (default: the scenario's, or processes)")
+            p.add_argument("--workers", type=_positive, metavar="N", help="processes of the process pool")
+            p.add_argument("--scheduler", metavar="ADDRESS", help="the Dask scheduler (with --executor dask)")
+        if name == "rerun":
+            p.add_argument("manifest", help="a simulation's manifest.json (or its folder)")
+            p.add_argument("--out", help="folder to write the rerun to (default: beside the manifest's, -rerun)")
         if name == "compare":
             p.add_argument("runs", nargs="+", help="run folders written by orgmodel run")
             p.add_argument("--variant", action="append", help="compare only these (run:variant when several runs)")
@@ -280,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--lang", choices=("zh", "en"), help="label language (default: the scenario's)")
         if name == "demo":
             p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
+            p.add_argument("--replications", type=_positive, metavar="N", default=DEMO_REPLICATIONS,
+                           help=f"replications per variant of the simulation (default {DEMO_REPLICATIONS})")
+            p.add_argument("--no-simulate", action="store_true", help="do not simulate")
         if name == "info":
             p.add_argument("--json", action="store_true", help="print the summary as JSON")
             p.add_argument("--top", type=int, default=5, help="how many of the largest branches to list")

@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from orgmodel.model.plan import Operation
+from orgmodel.simulate.spec import SimulationSpec
 
 __all__ = [
     "ScenarioSpec",
@@ -239,6 +240,9 @@ class ScenarioSpec(_Spec):
     baseline: Baseline
     variants: list[Variant] = Field(default_factory=list)
     output: Output = Field(default_factory=Output)
+    simulation: SimulationSpec | None = Field(
+        default=None, description="simulate each variant over time (docs/simulation.md); default: no simulation"
+    )
 
     @field_validator("variants")
     @classmethod

@@ -22,6 +22,7 @@ from orgmodel.render import diff_chart, org_chart, render, small_multiples_svg
 from orgmodel.render.labels import findings_by_unit
 from orgmodel.report.model import REPORT_SECTIONS, Diagram, report_model, text
 from orgmodel.report.plots import FONT, size_histogram
+from orgmodel.report.simulation import simulation_section
 from orgmodel.run.read import Results, load_results
 
 __all__ = ["write_report", "REPORT_SECTIONS", "render_report"]
@@ -131,6 +132,7 @@ def write_report(
     (diagrams_dir / "branch-sizes.svg").write_text(histogram, encoding="utf-8")
 
     model = report_model(results, comparison, lang=lang, diagrams=diffs, charts=charts, histogram=histogram)
+    model["simulation"] = simulation_section(results, lang=lang, folder=diagrams_dir)
     html, md = render_report(model)
     (folder / "report.html").write_text(html, encoding="utf-8")
     (folder / "report.md").write_text(md, encoding="utf-8")

@@ -21,14 +21,14 @@ orgmodel.run.progress.Cancelled: cancelled
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, Union, runtime_checkable
 
 from orgmodel.errors import OrgModelError
 
 __all__ = ["Progress", "Stage", "STAGES", "Cancelled", "CancelFlag", "ProgressCallback", "Tracker"]
 
-Stage = Literal["load", "baseline", "run", "evaluate", "write", "report", "pack"]
+Stage = Literal["load", "baseline", "run", "evaluate", "simulate", "write", "report", "pack"]
 
 #: The stages of a run, in order, with what each does.
 STAGES: dict[str, str] = {
@@ -36,6 +36,7 @@ STAGES: dict[str, str] = {
     "baseline": "read the rosters and build the baseline structure",
     "run": "propose and apply every step of every variant (one event per step)",
     "evaluate": "measure metrics and check rules on the baseline and every variant",
+    "simulate": "simulate each variant over time (one event as replications finish, with the time left)",
     "write": "write the results folder",
     "report": "write the report and its diagrams",
     "pack": "write the implementation pack of one variant",
@@ -47,13 +48,15 @@ class Progress:
     """One progress event: ``done`` of ``total`` units of work of ``stage`` finished.
 
     ``total`` is at least 1; ``done == total`` marks the end of the stage. ``message`` says what
-    was just done or is being done (a variant and step, a folder).
+    was just done or is being done (a variant and step, a folder). ``seconds_left`` estimates the
+    time the stage still needs, where it can be told (the simulation's replications), else None.
     """
 
     stage: Stage
     done: int
     total: int
     message: str = ""
+    seconds_left: float | None = field(default=None, repr=False)
 
     @property
     def fraction(self) -> float:
@@ -114,10 +117,11 @@ class Tracker:
         """The cancel flag as given."""
         return self._cancel
 
-    def send(self, stage: Stage, done: int, total: int, message: str = "", *, check: bool = True) -> None:
+    def send(self, stage: Stage, done: int, total: int, message: str = "", *, check: bool = True,
+             seconds_left: float | None = None) -> None:
         """Send one event (``total`` is raised to at least 1), then check the cancel flag unless
         ``check`` is False (the work is already complete)."""
         if self._progress is not None:
-            self._progress(Progress(stage, done, max(1, total), message))
+            self._progress(Progress(stage, done, max(1, total), message, seconds_left))
         if check:
             self.check()

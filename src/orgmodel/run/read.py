@@ -3,7 +3,8 @@
 :func:`load_results` opens a folder written by ``orgmodel run`` (docs/results.md) and returns a
 :class:`Results`: the scenario, the domain's kinds, and one :class:`StoredVariant` per variant
 (the baseline first) with its metric values, findings, changes, summary, unit table and
-assignment, each read from its file when first asked for. Nothing here computes a metric, a size
+assignment, each read from its file when first asked for, and ``simulation`` (the variants over
+time, a :class:`~orgmodel.simulate.stored.StoredSimulation`, or None when not simulated). Nothing here computes a metric, a size
 or a change: every number is the one evaluation stored. A missing, older or damaged folder is a
 one-line :class:`~orgmodel.errors.UserError`.
 
@@ -17,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,9 @@ from orgmodel.errors import UserError
 from orgmodel.model.plan import Plan
 from orgmodel.model.kinds import KindTable
 from orgmodel.run.tables import Assignment, UnitTable, kind_table, table_from_rows
+
+if TYPE_CHECKING:
+    from orgmodel.simulate.stored import StoredSimulation
 
 __all__ = ["RESULTS_VERSION", "BASELINE", "Results", "StoredVariant", "load_results"]
 
@@ -190,6 +194,22 @@ class Results:
 
     def __repr__(self) -> str:
         return f"<Results {self.scenario.get('name')!r}: {len(self.variants) - 1} variant(s) in {self.folder}>"
+
+    @cached_property
+    def simulation(self) -> StoredSimulation | None:
+        """The simulation of the variants over time (``simulation/``), or None when the run did
+        not simulate."""
+        from orgmodel.simulate.stored import StoredSimulation
+
+        entry = self._index.get("simulation")
+        if not entry:
+            return None
+        try:
+            folder = self.folder / str(entry["folder"])
+        except (KeyError, TypeError):
+            raise UserError(f"{self.folder / 'run.json'}: the simulation entry names no folder; "
+                            "write the results again with orgmodel run") from None
+        return StoredSimulation(folder)
 
     @property
     def name(self) -> str:

@@ -11,6 +11,8 @@ Layout of the output folder (documented in docs/results.md)::
     variants/<name>/summary.json      counts of the variant's structure
     variants/<name>/units.json        the variant's units with their stored member counts and reasons
     variants/<name>/assignment.parquet  member id -> branch, group, and why the variant moved them
+    simulation/                       when simulated: each variant over time, and the manifest
+                                      (orgmodel.simulate.manifest.write_simulation)
 
 The baseline is written like a variant, under the name ``baseline``. Everything is first
 written to a temporary folder next to the destination, which then replaces the destination in
@@ -27,7 +29,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,7 +43,14 @@ from orgmodel.run.evaluate import BASELINE, VariantEvaluation
 from orgmodel.run.read import RESULTS_VERSION, Results, load_results
 from orgmodel.run.tables import Assignment, UnitTable, unit_rows
 
-__all__ = ["write_run", "RESULTS_VERSION", "write_units", "write_assignment", "load_results", "Results"]
+if TYPE_CHECKING:
+    from orgmodel.simulate.manifest import SimulationRun
+
+__all__ = ["write_run", "RESULTS_VERSION", "SIMULATION_DIR", "write_units", "write_assignment", "load_results",
+           "Results"]
+
+#: The folder of a results folder that holds the simulation (docs/results.md).
+SIMULATION_DIR = "simulation"
 
 
 def write_run(
@@ -49,11 +58,13 @@ def write_run(
     out: Path,
     evaluations: list[VariantEvaluation],
     *,
+    simulation: SimulationRun | None = None,
     extra: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write ``result`` and its evaluations to the folder ``out`` (replacing it whole).
 
-    ``extra(folder)`` may write more into the folder (the report) before it takes its place.
+    ``simulation``, when given, goes to ``simulation/`` with its manifest. ``extra(folder)`` may
+    write more into the folder (the report) before it takes its place.
     """
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +115,13 @@ def write_run(
                 "files": {k: f"variants/{name}/{k}" for k in
                           ("summary.json", "evaluation.json", "units.json", "assignment.parquet")},
             })
+        index["simulation"] = None
+        if simulation is not None:
+            simulation.write(tmp / SIMULATION_DIR)
+            index["simulation"] = {"folder": SIMULATION_DIR, "manifest": f"{SIMULATION_DIR}/manifest.json",
+                                   "variants": list(simulation.result.variants),
+                                   "replications": int(simulation.result.values.shape[2]),
+                                   "periods": len(simulation.result.dates) - 1}
         _dump(tmp / "run.json", index)
         (tmp / "metrics.csv").write_text(_metrics_csv(evaluations), encoding="utf-8")
         (tmp / "findings.csv").write_text(_findings_csv(evaluations), encoding="utf-8")

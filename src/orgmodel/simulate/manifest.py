@@ -29,7 +29,7 @@ from orgmodel.simulate.result import SimulationResult
 from orgmodel.simulate.spec import SimulationSpec
 
 __all__ = ["MANIFEST", "build_manifest", "write_simulation", "read_manifest", "rerun", "RerunReport",
-           "scenario_hashes"]
+           "scenario_hashes", "SimulationRun", "manifest_scenario"]
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "orgmodel-simulation-manifest/1"
@@ -120,6 +120,30 @@ def write_simulation(result: SimulationResult, folder: str | Path, *, spec: Simu
     return folder
 
 
+@dataclass(frozen=True)
+class SimulationRun:
+    """A finished simulation with what its manifest records: written by :meth:`write`.
+
+    The results writer (:func:`orgmodel.run.results.write_run`) writes it into the results
+    folder's ``simulation/``.
+    """
+
+    result: SimulationResult
+    spec: SimulationSpec
+    start: dt.date
+    executor: str
+    workers: int | None = None
+    scheduler: str | None = None
+    scenario_path: Path | None = None
+    plugins: Any = None
+
+    def write(self, folder: str | Path) -> Path:
+        """The result files and the manifest into ``folder``, whole or not at all."""
+        return write_simulation(self.result, folder, spec=self.spec, start=self.start, executor=self.executor,
+                                workers=self.workers, scheduler=self.scheduler, scenario_path=self.scenario_path,
+                                plugins=self.plugins)
+
+
 def read_manifest(path: str | Path) -> dict[str, Any]:
     """A manifest file (or the manifest of a simulation folder); a UserError when it is not one."""
     path = Path(path)
@@ -168,11 +192,7 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, executor:
     manifest_path = Path(manifest_path)
     folder = manifest_path if manifest_path.is_dir() else manifest_path.parent
     manifest = read_manifest(manifest_path)
-    if manifest.get("scenario") is None:
-        raise UserError(f"{manifest_path}: the manifest names no scenario, so it cannot be rerun")
-    scenario_path = (folder / manifest["scenario"]["path"]).resolve()
-    if not scenario_path.is_file():
-        raise UserError(f"{manifest_path}: scenario {manifest['scenario']['path']} not found")
+    scenario_path = manifest_scenario(manifest_path)
     host = plugins if plugins is not None else PluginHost()
     problems = _changed_inputs(manifest, scenario_path, host)
     if problems and not force:
@@ -200,6 +220,19 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, executor:
     differences = [name for name in sorted(set(manifest["files"]) | set(new["files"]))
                    if manifest["files"].get(name) != new["files"].get(name)]
     return RerunReport(folder=target, differences=tuple(differences))
+
+
+def manifest_scenario(manifest_path: str | Path) -> Path:
+    """The scenario file a manifest records (its path is stored relative to the manifest's folder)."""
+    manifest_path = Path(manifest_path)
+    folder = manifest_path if manifest_path.is_dir() else manifest_path.parent
+    manifest = read_manifest(manifest_path)
+    if manifest.get("scenario") is None:
+        raise UserError(f"{manifest_path}: the manifest names no scenario, so it cannot be rerun")
+    scenario_path = (folder / manifest["scenario"]["path"]).resolve()
+    if not scenario_path.is_file():
+        raise UserError(f"{manifest_path}: scenario {manifest['scenario']['path']} not found")
+    return scenario_path
 
 
 def _changed_inputs(manifest: Mapping[str, Any], scenario_path: Path, plugins) -> list[str]:  # type: ignore[no-untyped-def]

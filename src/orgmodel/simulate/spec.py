@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from orgmodel.errors import SpecError, UserError
 
-__all__ = ["SimulationSpec", "PERIOD_MONTHS", "load_simulation_spec", "load_simulation", "check_model_params",
-           "sweep_points"]
+__all__ = ["SimulationSpec", "PERIOD_MONTHS", "load_simulation_spec", "load_simulation", "resolve_model",
+           "check_model_params", "sweep_points"]
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -101,8 +101,8 @@ def sweep_points(spec: SimulationSpec) -> list[dict[str, Any]]:
 def load_simulation_spec(path: str | Path, key: str = "simulation") -> SimulationSpec | None:
     """Read the ``simulation:`` key of a scenario file (None when it has none); errors at the line.
 
-    Used until the scenario spec carries the key itself; then ``scenario.validate_at(("simulation",),
-    SimulationSpec, data)`` gives the same errors.
+    A loaded scenario carries the key already (``scenario.spec.simulation``, checked with the same
+    errors); this reads it alone.
     """
     from orgmodel.io.yamlsource import load_yaml
 
@@ -134,21 +134,37 @@ def load_simulation(path: str | Path, plugins: Any = None) -> tuple[SimulationSp
     line naming the file, the line and the field (``simulation.params.move_away_rate``).
     """
     from orgmodel.io.yamlsource import load_yaml
-    from orgmodel.plugin.host import PluginHost
 
     path = Path(path)
     data, locator = load_yaml(path)
     spec = _spec_from(data, locator, path)
     if spec is None:
         return None
+    return spec, resolve_model(spec, plugins, file=str(path), locate=locator.locate)
+
+
+def resolve_model(spec: SimulationSpec, plugins: Any = None, *, file: str | None = None,
+                  locate: Any = None) -> Any:
+    """The second pass: the behaviour model ``spec.model`` from the plugins, its parameters checked
+    at every sweep point; errors at the line of ``simulation.model`` or of the parameter.
+
+    >>> resolve_model(SimulationSpec(params={"attend_base": 0.5})).name
+    'party'
+    >>> resolve_model(SimulationSpec(params={"attend_base": 2}))
+    Traceback (most recent call last):
+    ...
+    orgmodel.errors.SpecError: simulation.params.attend_base: Input should be less than or equal to 1
+    """
+    from orgmodel.plugin.host import PluginHost
+
     registry = (plugins if plugins is not None else PluginHost()).behaviour_models()
     if spec.model not in registry:
         have = ", ".join(registry.names()) or "none installed"
         raise _error(f"unknown behaviour model {spec.model!r} (available: {have})", ("simulation", "model"),
-                     str(path), locator.locate)
+                     file, locate)
     model = registry.get(spec.model)
-    check_model_params(model, spec, file=str(path), locate=locator.locate)
-    return spec, model
+    check_model_params(model, spec, file=file, locate=locate)
+    return model
 
 
 def check_model_params(model: Any, spec: SimulationSpec, *, file: str | None = None,
