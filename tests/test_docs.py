@@ -13,7 +13,7 @@ from orgmodel.plugin import hookspecs
 from orgmodel.cli import COMMANDS, build_parser
 from orgmodel.model.plan import OPERATION_TYPES
 from orgmodel.io.scenario import (
-    TABLES, Baseline, ManualStep, Output, PluginsSpec, RulesSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
+    TABLES, Baseline, ManualStep, Output, PluginsSpec, ReportSpec, RulesSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -52,6 +52,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (StrategyStep, "`variants`"),
     (ManualStep, "`variants`"),
     (Output, "`output`"),
+    (ReportSpec, "`report`"),
     (PluginsSpec, "`plugins`"),
     (RulesSpec, "`rules`"),
 ]

@@ -146,3 +146,44 @@ def test_the_report_refuses_what_is_not_a_results_folder(tmp_path: Path) -> None
     with pytest.raises(UserError, match="not a results folder"):
         write_report(tmp_path, tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_the_first_page_states_each_variant_from_the_data(run_folder: Path) -> None:
+    from orgmodel.analysis.compare import load_comparison
+    from orgmodel.api import strategy_labels
+    from orgmodel.report.model import report_model
+    from orgmodel.run.results import load_results
+
+    results = load_results(run_folder)
+    model = report_model(results, load_comparison([results]), lang="zh", strategy_labels=strategy_labels("zh"))
+    cards = {c["label"]: c for c in model["decide"]["cards"]}
+    assert sum(c["is_baseline"] for c in cards.values()) == 1  # the baseline shown once
+    for v in results.variants[1:]:
+        if not v.steps:
+            continue
+        card = cards[v.label]
+        changes = v.changes
+        assert card["moved"] == f"{changes['members_moved']:,}"
+        assert (card["created"], card["dissolved"]) == (len(changes["created"]), len(changes["dissolved"]))
+        assert card["errors"] == sum(f["severity"] == "error" and f["status"] == "violated" for f in v.findings)
+        assert not re.search(r"[a-z]{3,}-[a-z]{3,}", card["steps"]), card["steps"]  # labels, not strategy ids
+    for f in model["decide"]["focus"]:
+        assert f["unit"] and f["better"] and f["explain"]
+    # every "—" has its reason next to it
+    for row in model["comparison"]["rows"]:
+        for cell in row["cells"]:
+            assert (cell["text"] == "—") == bool(cell["reason"])
+    findings_section = model["findings"]["variants"]
+    assert len({v["label"] for v in findings_section}) == len(findings_section)
+
+
+def test_report_focus_from_the_scenario_comes_first(tmp_path: Path) -> None:
+    folder = tmp_path / "qisan"
+    shutil.copytree(QISAN.parent, folder)
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(QISAN.read_text(encoding="utf-8") + "\nreport:\n  focus: [branch_size.max, no.such_metric]\n",
+                        encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 0
+    md = (tmp_path / "out" / "report" / "report.md").read_text(encoding="utf-8")
+    focus = md.split("### 重点指标", 1)[1].split("##", 1)[0]
+    assert "最大支部人数" in focus and "no.such_metric" in focus and "结果中没有这个指标" in focus

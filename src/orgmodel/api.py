@@ -70,6 +70,7 @@ __all__ = [
     "report",
     "pack",
     "plugins_for",
+    "strategy_labels",
     "RunSummary",
     "VariantSummary",
     "Validation",
@@ -248,7 +249,7 @@ def run(
         tracker.send("write", 1, 2, "results")
         if report:
             tracker.send("report", 0, 1, "report and diagrams")
-            _write_report(load_results(tmp), language, into=tmp / "report")
+            _write_report(load_results(tmp), language, into=tmp / "report", plugins=engine.plugins)
             tracker.send("report", 1, 1, "report")
 
     tracker.send("write", 0, 2, str(folder))
@@ -301,7 +302,7 @@ def report(
     tracker.send("report", 0, 1, str(folder / "report"))
     tmp = Path(tempfile.mkdtemp(prefix=".report.", dir=folder))
     try:
-        _write_report(results, language, into=tmp)
+        _write_report(results, language, into=tmp, plugins=plugins)
         tracker.check()
         replace_folder(tmp, folder / "report")
     finally:
@@ -352,11 +353,24 @@ def pack(
 # Both read the results folder; nothing is computed again. Names of people are never in a results
 # folder: when asked for, they are read from the rosters of the scenario the folder records.
 
-def _write_report(results: Results, lang: str, *, into: Path) -> Path:
+def strategy_labels(lang: str, plugins: PluginHost | None = None) -> dict[str, str]:
+    """Strategy name -> its label in ``lang`` (``zh`` or ``en``), for every installed strategy."""
+    host = plugins if plugins is not None else PluginHost()
+    out = {}
+    registry = host.strategies()
+    for name in registry.names():
+        strategy = registry.get(name)
+        label = getattr(strategy, "label_zh" if lang == "zh" else "label_en", "") or ""
+        if label:
+            out[name] = label
+    return out
+
+
+def _write_report(results: Results, lang: str, *, into: Path, plugins: PluginHost | None = None) -> Path:
     """Write the report of ``results`` into the folder ``into``."""
     from orgmodel.report import write_report
 
-    return write_report(results, into, lang=lang)
+    return write_report(results, into, lang=lang, strategy_labels=strategy_labels(lang, plugins))
 
 
 def _write_pack(results: Results, variant: str, out: Path, *, names: dict[str, str] | None, lang: str) -> Path:

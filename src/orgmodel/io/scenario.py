@@ -196,6 +196,16 @@ class Output(_Spec):
     names: bool = Field(default=False, description="include people's names in outputs")
 
 
+class ReportSpec(_Spec):
+    """What the report puts first."""
+
+    focus: list[str] = Field(
+        default_factory=list,
+        description="metric names the first page states for every variant; default: the metrics with a"
+        " better direction whose values differ between the variants (at most six)",
+    )
+
+
 class PluginsSpec(_Spec):
     """Plugins a scenario asks for."""
 
@@ -239,6 +249,7 @@ class ScenarioSpec(_Spec):
     baseline: Baseline
     variants: list[Variant] = Field(default_factory=list)
     output: Output = Field(default_factory=Output)
+    report: ReportSpec = Field(default_factory=ReportSpec)
 
     @field_validator("variants")
     @classmethod

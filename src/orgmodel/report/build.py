@@ -10,6 +10,7 @@ Nothing here measures, checks or compares: every number is the one the results f
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ def write_report(
     comparison: Comparison | None = None,
     formats: tuple[str, ...] = ("svg", "png", "pdf"),
     budget: int = 150,
+    strategy_labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``report.html``, ``report.md`` and ``diagrams/`` into ``folder``; returns the HTML path.
 
@@ -130,7 +132,8 @@ def write_report(
                                y_label=text(lang, "支部数", "branches"))
     (diagrams_dir / "branch-sizes.svg").write_text(histogram, encoding="utf-8")
 
-    model = report_model(results, comparison, lang=lang, diagrams=diffs, charts=charts, histogram=histogram)
+    model = report_model(results, comparison, lang=lang, diagrams=diffs, charts=charts, histogram=histogram,
+                         strategy_labels=strategy_labels)
     html, md = render_report(model)
     (folder / "report.html").write_text(html, encoding="utf-8")
     (folder / "report.md").write_text(md, encoding="utf-8")
