@@ -100,10 +100,18 @@ def in_language(words: str, lang: str) -> str:
     '按楼栋拆分。'
     >>> in_language("按楼栋拆分。 Split by building.", "en")
     'Split by building.'
+    >>> in_language("瑞丽模式。 The pattern of 瑞丽 (seed 004).", "zh")
+    '瑞丽模式。'
     """
     parts = [p for p in re.split(r"(?<=[。.!?！？])\s+|\n+", words.strip()) if p.strip()]
-    keep = [p for p in parts if bool(re.search(r"[\u4e00-\u9fff]", p)) == (lang == "zh")]
+    keep = [p for p in parts if _is_chinese(p) == (lang == "zh")]
     return " ".join(keep) if keep else words.strip()
+
+
+def _is_chinese(sentence: str) -> bool:
+    """Whether a sentence is Chinese: more Chinese characters than half its Latin letters."""
+    return 2 * len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= len(re.findall(r"[A-Za-z]", sentence)) > -1 and \
+        bool(re.search(r"[\u4e00-\u9fff]", sentence))
 
 
 def number(value: float | None) -> str:
@@ -168,6 +176,8 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
         "diagrams": list(diagrams),
         "charts": list(charts),
         "histogram": histogram,
+        "histogram_page": None,
+        "paper_word": text(lang, "A4页数", "A4 pages"),
         "histogram_note": text(lang, "虚线：50人（支部一般上限）和3人（正式党员下限）。",
                                "Dashed: 50 (branch size rule) and 3 (full members needed)."),
         "method": _method_notes(lang),
