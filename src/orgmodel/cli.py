@@ -59,13 +59,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario, plugins = _scenario_and_plugins(args)
     with _progress_display() as progress:
         summary = api.run(scenario, args.out, variants=args.variant or None, report=not args.no_report,
-                          lang=args.lang, plugins=plugins, progress=progress)
+                          lang=args.lang, plugins=plugins, progress=progress, pdf=args.pdf, docx=args.docx)
     for v in summary.variants:
         print(f"{v.name:<24} {v.members_moved:>7,} moved   {v.errors:>4} error(s) {v.warnings:>4} warning(s)")
     out = Path(args.out) if args.out else summary.folder
     print(f"results: {out}")
     if summary.report is not None:
         print(f"report:  {out / 'report' / 'report.html'}")
+        for extra in ("pdf", "docx"):
+            if getattr(args, extra):
+                print(f"report:  {out / 'report' / ('report.' + extra)}")
+    return EXIT_OK
+
+
+def _cmd_chart(args: argparse.Namespace) -> int:
+    files = api.chart(args.results, variant=args.variant, unit=args.unit, diff=args.diff, format=args.format,
+                      paper=args.paper, out=args.out, lang=args.lang)
+    for path in files:
+        print(path)
     return EXIT_OK
 
 
@@ -212,6 +223,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "compare": ("put variants of one or more runs side by side: metrics, findings, changes", _cmd_compare),
     "pack": ("write the implementation pack of one variant from its results: rosters, transfers, units to found",
              _cmd_pack),
+    "chart": ("draw one chart of a results folder: an org chart or a before/after chart, whole or as A4 pages",
+              _cmd_chart),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
@@ -250,6 +263,17 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
             p.add_argument("--lang", choices=("zh", "en"), help="report language (default: the scenario's)")
             p.add_argument("--variant", action="append", help="run only this variant (repeatable)")
+            p.add_argument("--pdf", action="store_true", help="also print the report as an A4 PDF (needs Chromium)")
+            p.add_argument("--docx", action="store_true", help="also write the report as a Word document")
+        if name == "chart":
+            p.add_argument("results", help="results folder written by orgmodel run")
+            p.add_argument("--variant", default="baseline", help="the variant to draw (default: the baseline)")
+            p.add_argument("--unit", help="draw only this unit's subtree (a unit id)")
+            p.add_argument("--diff", action="store_true", help="the before/after chart of the variant")
+            p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg", help="file format (default: svg)")
+            p.add_argument("--paper", choices=("a4",), help="lay the chart out as legible pages of this size")
+            p.add_argument("--out", help="file to write (default: RESULTS/charts/VARIANT[-UNIT][-diff].FORMAT)")
+            p.add_argument("--lang", choices=("zh", "en"), help="label language (default: the scenario's)")
         if name == "compare":
             p.add_argument("runs", nargs="+", help="run folders written by orgmodel run")
             p.add_argument("--variant", action="append", help="compare only these (run:variant when several runs)")

@@ -31,7 +31,7 @@ from orgmodel.render.orgchart import Findings, org_chart
 from orgmodel.render.view import as_table
 from orgmodel.run.tables import UnitTable
 
-__all__ = ["PaperFit", "PaperPage", "fit_a4", "org_chart_paper", "diff_chart_paper", "MIN_TEXT_PT",
+__all__ = ["PaperFit", "PaperPage", "fit_a4", "first_legible", "BUDGETS", "org_chart_paper", "diff_chart_paper", "MIN_TEXT_PT",
            "PRINT_AREA_MM", "PAGE_MARGIN_MM"]
 
 MM = 72 / 25.4
@@ -118,7 +118,7 @@ def _page(title: str, dot: str) -> PaperPage:
     return PaperPage(title, dot, svg, fit_a4(svg))
 
 
-def _first_legible(title: str, draws: Sequence[Callable[[], str]]) -> PaperPage:
+def first_legible(title: str, draws: Sequence[Callable[[], str]]) -> PaperPage:
     """The first attempt that is legible (or the last one, the sparsest)."""
     page = None
     for draw in draws:
@@ -143,7 +143,7 @@ def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: st
         return [whole]
     budgets = [b for b in BUDGETS if b <= budget] or [budget]
     overview_title = f"{title}（总览）" if lang == "zh" else f"{title} (overview)"
-    pages = [_first_legible(overview_title, [
+    pages = [first_legible(overview_title, [
         (lambda b=b: org_chart(s, depth=1, budget=b, title=overview_title, **options)) for b in budgets])]
     live_org = s.live_org
     for r in np.flatnonzero((s.parent < 0) & live_org).tolist():
@@ -155,7 +155,7 @@ def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: st
                 continue
             name = str(s.name[c])
             page_title = f"{title}：{name}" if lang == "zh" else f"{title}: {name}"
-            pages.append(_first_legible(page_title, [
+            pages.append(first_legible(page_title, [
                 (lambda b=b, c=c, t=page_title: org_chart(s, root=str(s.ids[c]), budget=b, title=t, **options))
                 for b in budgets]))
         if len(flat) > 1:  # the overview has not room for them all with their groups
@@ -194,4 +194,4 @@ def diff_chart_paper(before: UnitTable, after: UnitTable, changes: object, *, la
     for depth in (2, 1):
         draws += [(lambda b=b, d=depth: diff_chart(before, after, changes, lang=lang, budget=b, depth=d,  # type: ignore[arg-type]
                                                     title=title, max_flows=12)) for b in budgets]
-    return [_first_legible(title, draws)]
+    return [first_legible(title, draws)]

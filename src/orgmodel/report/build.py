@@ -88,7 +88,8 @@ def _paper(pages: list[PaperPage], folder: Path, key: str) -> list[Page]:
         path = folder / "paper" / f"{key}-{i:02d}.svg"
         path.write_text(p.svg, encoding="utf-8")
         (folder / "paper" / f"{key}-{i:02d}.gv").write_text(p.dot, encoding="utf-8")
-        out.append(Page(p.title, p.svg, p.fit.orientation, [f"diagrams/paper/{path.name}"], round(p.fit.min_pt, 2)))
+        out.append(Page(p.title, p.svg, p.fit.orientation, [f"diagrams/paper/{path.name}"], round(p.fit.min_pt, 2),
+                        p.dot))
     return out
 
 
@@ -138,11 +139,14 @@ def write_report(
     formats: tuple[str, ...] = ("svg", "png", "pdf"),
     budget: int = 150,
     strategy_labels: Mapping[str, str] | None = None,
+    pdf: bool = False,
+    docx: bool = False,
 ) -> Path:
     """Write ``report.html``, ``report.md`` and ``diagrams/`` into ``folder``; returns the HTML path.
 
     ``results``: a loaded results folder or its path. ``comparison``: the variants side by side
-    (default: every variant of ``results`` against the baseline).
+    (default: every variant of ``results`` against the baseline). ``pdf``: also ``report.pdf``
+    (A4, printed by headless Chromium); ``docx``: also ``report.docx`` (Word).
     """
     if lang not in ("zh", "en"):
         raise UserError(f"unknown report language {lang!r} (use zh or en)")
@@ -179,6 +183,14 @@ def write_report(
     html, md = render_report(model)
     (folder / "report.html").write_text(html, encoding="utf-8")
     (folder / "report.md").write_text(md, encoding="utf-8")
+    if pdf:
+        from orgmodel.report.pdf import write_pdf
+
+        write_pdf(folder / "report.html", folder / "report.pdf")
+    if docx:
+        from orgmodel.report.docx import write_docx
+
+        write_docx(model, folder / "report.docx")
     return folder / "report.html"
 
 

@@ -42,13 +42,15 @@ MAX_FINDINGS, MAX_UNITS, MAX_FLOWS_HTML, MAX_FLOWS_MD = 40, 60, 80, 40
 @dataclass
 class Page:
     """One A4 page of a chart: its title, SVG text, orientation (``portrait`` or ``landscape``),
-    its files (relative to the report) and the smallest text on it at page size, in points."""
+    its files (relative to the report), the smallest text on it at page size, in points, and the
+    DOT text it was drawn from (drawn again at print resolution for the Word report)."""
 
     title: str
     svg: str
     orientation: str
     files: list[str] = field(default_factory=list)
     min_pt: float = 0.0
+    dot: str = ""
 
 
 @dataclass
