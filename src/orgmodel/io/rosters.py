@@ -35,7 +35,7 @@ from orgmodel.files import atomic_file
 from orgmodel.io.scenario import TABLES, TableSource
 from orgmodel.model.structure import TableOrigin
 
-__all__ = ["RosterTable", "read_table", "cache_dir"]
+__all__ = ["RosterTable", "read_table", "cache_dir", "unmatched_headers"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,26 @@ def read_table(source: TableSource, *, base: Path, table: str, display: str | No
             renamed[column] = _map_values(renamed[column], mapping)
     origin = TableOrigin(file=shown, first_line=first_line, columns=headers)
     return RosterTable(renamed, origin)
+
+
+def unmatched_headers(source: TableSource, table: RosterTable) -> list[tuple[str, str | None]]:
+    """Headers mapped under ``columns:`` that the roster file does not have, each with the file's
+    nearest header (None when nothing is near): a typo there would silently drop a column.
+
+    >>> src = TableSource(file="m.csv", columns={"出生日斯": "birth_date", "编号": "id"})
+    >>> t = RosterTable({"id": None, "出生日期": None}, TableOrigin(file="m.csv", columns={"id": "编号", "出生日期": "出生日期"}))
+    >>> unmatched_headers(src, t)
+    [('出生日斯', '出生日期')]
+    """
+    import difflib
+
+    headers = list(table.origin.columns.values())
+    out = []
+    for header in source.columns:
+        if header not in headers:
+            near = difflib.get_close_matches(header, headers, n=1, cutoff=0.3)
+            out.append((header, near[0] if near else None))
+    return out
 
 
 def _check_columns(columns: dict[str, pa.Array], table: str, shown: str, headers: dict[str, str]) -> None:

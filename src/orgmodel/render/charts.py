@@ -95,8 +95,8 @@ def draw_chart(results: Results, *, variant: str = "baseline", unit: str | None 
 def sized_for_a4(dot: str, orientation: str) -> str:
     """DOT text that Graphviz draws no larger than the printable area of an A4 page.
 
-    >>> sized_for_a4('digraph g {\n a }', 'portrait').splitlines()[1]
-    '  size="7.32,10.2";'
+    >>> sized_for_a4("digraph g { a }", "portrait").split(";")[0]
+    'digraph g {\\n  size="7.32,10.20"'
     """
     w, h = PRINT_AREA_MM
     if orientation == "landscape":

@@ -12,20 +12,21 @@ the flows between the top areas only (aggregated); the report lists every flow i
 >>> svg = '<svg width="1000pt" height="500pt" viewBox="0 0 1000 500"><text font-size="10">x</text></svg>'
 >>> f = fit_a4(svg)
 >>> f.orientation, round(f.min_pt, 1), f.legible
-('landscape', 7.6, True)
+('landscape', 7.7, True)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
 
 from orgmodel.model.structure import Structure
 from orgmodel.render.diff import diff_chart
-from orgmodel.render.dot import run_dot
+from orgmodel.render.dot import html, run_dot
 
 from orgmodel.render.orgchart import Findings, org_chart
 from orgmodel.render.view import as_table
@@ -130,6 +131,40 @@ def first_legible(title: str, draws: Sequence[Callable[[], str]]) -> PaperPage:
 
 
 BUDGETS = (150, 80, 50, 30, 18, 10)
+#: most rows of the flow table beside a before/after chart on paper (the report lists every flow)
+MAX_PAPER_FLOWS = 12
+
+
+def flow_table(flows: Sequence[Mapping[str, Any]], *, lang: str = "zh", rows: int = MAX_PAPER_FLOWS) -> str:
+    """The largest stored flows as a Graphviz HTML table (from, to, members), '' when none.
+
+    >>> print(flow_table([{"from_name": "一支部", "to_name": "二支部", "count": 12}], lang="en"))
+    <TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD COLSPAN="3"><B>largest member flows</B></TD></TR><TR><TD><B>from</B></TD><TD><B>to</B></TD><TD><B>members</B></TD></TR><TR><TD ALIGN="LEFT">一支部</TD><TD ALIGN="LEFT">二支部</TD><TD ALIGN="RIGHT">12</TD></TR></TABLE>
+    """
+    if not flows:
+        return ""
+    zh = lang == "zh"
+    head = ("调整人数最多的流向", "从", "到", "人数") if zh else ("largest member flows", "from", "to", "members")
+    out = [f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD COLSPAN="3"><B>{head[0]}</B></TD></TR>',
+           "<TR>" + "".join(f"<TD><B>{h}</B></TD>" for h in head[1:]) + "</TR>"]
+    for f in list(flows)[:rows]:
+        out.append(f'<TR><TD ALIGN="LEFT">{html(f["from_name"])}</TD><TD ALIGN="LEFT">{html(f["to_name"])}</TD>'
+                   f'<TD ALIGN="RIGHT">{int(f["count"]):,}</TD></TR>')
+    more = len(flows) - rows
+    if more > 0:
+        rest = sum(int(f["count"]) for f in list(flows)[rows:])
+        note = f"另有{more}条流向、{rest:,}人，见报告“变化及原因”" if zh else f"{more} more flows, {rest:,} members: see the report's changes"
+        out.append(f'<TR><TD COLSPAN="3">{html(note)}</TD></TR>')
+    return "".join(out) + "</TABLE>"
+
+
+def _beside(dot: str, table: str) -> str:
+    """DOT text with the flow table as one more node (Graphviz puts it beside the tree)."""
+    if not table:
+        return dot
+    node = f'  flow_table [shape=plain, fontsize=10, label=<{table}>];\n'
+    end = dot.rstrip().rfind("}")
+    return dot[:end] + node + dot[end:]
 
 
 def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: str = "",
@@ -187,11 +222,17 @@ def _pages_of_several(s: UnitTable, root: int, codes: list[int], title: str, lan
 
 def diff_chart_paper(before: UnitTable, after: UnitTable, changes: object, *, lang: str = "zh",
                      title: str = "", budget: int = 150) -> list[PaperPage]:
-    """The before/after chart as one legible A4 page: the whole chart when it fits with few flows,
-    otherwise the top levels with the flows between them aggregated."""
+    """The before/after chart as one legible A4 page: the units one level below the top with their
+    changes, and beside them the largest member flows as a table (no arrows crossing the page;
+    the report lists every flow), fewer boxes where the page needs it."""
     budgets = [b for b in BUDGETS if b <= budget] or [budget]
-    draws = [(lambda: diff_chart(before, after, changes, lang=lang, budget=budget, title=title, max_flows=12))]  # type: ignore[arg-type]
-    for depth in (2, 1):
-        draws += [(lambda b=b, d=depth: diff_chart(before, after, changes, lang=lang, budget=b, depth=d,  # type: ignore[arg-type]
-                                                    title=title, max_flows=12)) for b in budgets]
+    flows = list(changes.get("flows", ()))  # type: ignore[attr-defined]
+    draws = []
+    # the units one level below the top; the largest flows as a table beside them (fewer rows and
+    # boxes until the page is legible; at last the chart alone, the report's table has every flow)
+    for rows in (MAX_PAPER_FLOWS, 8, 5, 0):
+        table = flow_table(flows, lang=lang, rows=rows) if rows else ""
+        draws += [(lambda b=b, t=table: _beside(diff_chart(before, after, changes, lang=lang, budget=b,  # type: ignore[arg-type]
+                                                           depth=1, title=title, max_flows=0), t))
+                  for b in budgets]
     return [first_legible(title, draws)]

@@ -214,7 +214,7 @@ figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .
   body {{ max-width: none; padding: 0; font-size: 10.5pt; }}
   nav, .screen {{ display: none; }} .paper {{ display: block; }}
   h2 {{ break-before: page; break-after: avoid; }} h3 {{ break-after: avoid; }}
-  #decide h2 {{ break-before: auto; }}
+  #decide h2 {{ break-before: auto; }} #diagrams h2, #charts h2 {{ display: none; }}
   table {{ font-size: 9pt; }} thead {{ display: table-header-group; }} tr, td, th {{ break-inside: avoid; }}
   figure.page {{ break-before: page; break-inside: avoid; margin: 0; text-align: center; }}
   figure.page.landscape {{ page: landscape; }}
