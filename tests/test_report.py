@@ -256,3 +256,33 @@ def test_the_word_report_converts_to_pdf_with_a_cjk_font(run_folder: Path, tmp_p
     pdf = (tmp_path / "pdf" / "report.pdf").read_bytes()
     assert proc.returncode == 0 and pdf.startswith(b"%PDF")
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Noto\w*CJK", pdf)
+
+
+def _english_words(text: str) -> list[str]:
+    """English words of a text, ids and file names aside (links, code, dotted or slashed ids,
+    attribute ids after 属性, ids in parentheses, the program's name)."""
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"\b[\w.-]*[._/][\w./-]*\b", "", text)
+    text = re.sub(r"(?:属性|领域包) \w+", "", text)  # attribute and domain pack ids
+    text = re.sub(r"\((?:[\w-]+)\)", "", text)
+    text = re.sub(r"\b[A-Za-z]*\d[\w-]*", "", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w != "orgmodel"]
+
+
+def test_with_lang_zh_the_report_and_info_speak_chinese_only(run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    md = (run_folder / "report" / "report.md").read_text(encoding="utf-8")
+    assert not _english_words(md), sorted(set(_english_words(md)))[:20]
+    html = (run_folder / "report" / "report.html").read_text(encoding="utf-8")
+    visible = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+    visible = re.sub(r"<style>.*?</style>", "", visible, flags=re.S)
+    visible = re.sub(r"<code>[^<]*</code>", "", visible)  # variant ids
+    visible = re.sub(r'<a href="diagrams/[^"]*">[^<]*</a>', "", visible)  # links to the chart files
+    visible = re.sub(r"<[^>]+>", " ", visible)
+    assert not _english_words(visible), sorted(set(_english_words(visible)))[:20]
+    capsys.readouterr()
+    assert main(["info", str(QISAN), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert not _english_words(out), sorted(set(_english_words(out)))
+    assert main(["info", str(QISAN), "--lang", "en"]) == 0
+    assert "Members" in capsys.readouterr().out
