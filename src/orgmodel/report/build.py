@@ -123,9 +123,9 @@ def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tu
                                       max_flows=40), folder, f"{v.name}-diff", formats)
         pages = _paper(diff_chart_paper(base.units, v.units, v.changes, lang=lang, title=title, budget=budget),
                        folder, f"{v.name}-diff")
-        note = text(lang, "纸面上只画各片区（上层组织）之间汇总后的人员流向；每一条流向见“变化及原因”中的表格。",
-                    "On paper only the flows between the top units are drawn, summed; every flow is in the table "
-                    "of “What changed and why”.")
+        note = text(lang, "纸面上不画流向箭头，图旁表格列出调整人数最多的流向；每一条流向见“变化及原因”中的表格。",
+                    "On paper no flow arrows are drawn: the table beside the chart lists the largest flows; every "
+                    "flow is in the table of “What changed and why”.")
         diffs.append(Diagram(f"{v.name}-diff", title, svg, files, pages, note))
     return charts, diffs
 
