@@ -161,3 +161,11 @@ def test_what_plugins_md_promises_about_the_structure_api_holds() -> None:
     for promise in ("**in the same order**", "`Role(unit, role, person, since)`", "| `full_mask` |",
                     "**or `None`**", "`strategy.propose_on(structure, params, seed=0)`"):
         assert promise in text, promise
+
+
+def test_every_unit_kind_of_the_party_pack_is_listed() -> None:
+    from orgmodel.plugin.host import PluginHost
+
+    text = (DOCS / "scenarios.md").read_text(encoding="utf-8")
+    kinds = [k.id for pack in PluginHost().domain_packs() for k in pack.kinds]
+    assert kinds and all(f"`{k}`" in text for k in kinds), [k for k in kinds if f"`{k}`" not in text]

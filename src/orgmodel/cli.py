@@ -145,6 +145,10 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         for hook in row["hooks"]:
             names = ", ".join(row["registers"][hook]) or "-"
             print(f"  {hook}: {names}")
+            if hook == "register_unit_kinds":  # the kinds a scenario of that domain may use
+                for pack_name in row["registers"][hook]:
+                    for kind in host.domain_pack(pack_name).kinds:
+                        print(f"    {kind.id:<32} {kind.label_zh} / {kind.label_en}")
     return EXIT_OK
 
 
