@@ -304,3 +304,23 @@ def test_a_run_outside_its_scope_writes_nothing(capsys, folder):
     assert code == 2 and out == ""
     assert err.rstrip("\n").endswith("changes the name, tags, attributes or hosts of c, outside the step's scope (b)")
     assert not (folder / "results").exists()
+
+
+def test_a_mapped_header_missing_from_the_roster_names_the_yaml_line_and_the_nearest_header(capsys, folder):
+    write(folder, "members.csv", "编号,支部,党员类别,出生日期\nm1,b,正式党员,1950-01-01\nm2,b,预备党员,1990-02-02\n")
+    text = SCENARIO.replace(
+        "members: {file: members.csv}",
+        "members:\n    file: members.csv\n    columns: {编号: id, 支部: branch, 党员类别: status, 出生日斯: birth_date}\n"
+        "    values: {status: {正式党员: full, 预备党员: probationary}}")
+    line = expect_error(capsys, folder, write(folder, "h.yaml", text), "h.yaml:9:", "baseline.members.columns.出生日斯",
+                        "'出生日期'")
+    assert "lost" in line
+
+
+def test_a_bad_value_lists_the_labels_the_user_mapped(capsys, folder):
+    write(folder, "members.csv", "id,branch,status\nm1,b,正式党员\nm2,b,正式\nm3,b,预备\n")
+    text = SCENARIO.replace("members: {file: members.csv}",
+                            "members: {file: members.csv, values: {status: {正式党员: full, 预备党员: probationary}}}")
+    line = expect_error(capsys, folder, write(folder, "v.yaml", text), "members.csv:3: status:", "'正式'",
+                        "正式党员, 预备党员", "1 more row")
+    assert "probationary" not in line

@@ -13,7 +13,7 @@ from orgmodel.plugin import hookspecs
 from orgmodel.cli import COMMANDS, build_parser
 from orgmodel.model.plan import OPERATION_TYPES
 from orgmodel.io.scenario import (
-    TABLES, Baseline, ManualStep, Output, PluginsSpec, RulesSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
+    TABLES, Baseline, ManualStep, Output, PluginsSpec, ReportSpec, RulesSpec, ScenarioSpec, StrategyStep, TableSource, Variant,
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -52,6 +52,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (StrategyStep, "`variants`"),
     (ManualStep, "`variants`"),
     (Output, "`output`"),
+    (ReportSpec, "`report`"),
     (PluginsSpec, "`plugins`"),
     (RulesSpec, "`rules`"),
 ]
@@ -160,3 +161,11 @@ def test_what_plugins_md_promises_about_the_structure_api_holds() -> None:
     for promise in ("**in the same order**", "`Role(unit, role, person, since)`", "| `full_mask` |",
                     "**or `None`**", "`strategy.propose_on(structure, params, seed=0)`"):
         assert promise in text, promise
+
+
+def test_every_unit_kind_of_the_party_pack_is_listed() -> None:
+    from orgmodel.plugin.host import PluginHost
+
+    text = (DOCS / "scenarios.md").read_text(encoding="utf-8")
+    kinds = [k.id for pack in PluginHost().domain_packs() for k in pack.kinds]
+    assert kinds and all(f"`{k}`" in text for k in kinds), [k for k in kinds if f"`{k}`" not in text]

@@ -10,6 +10,7 @@ at all.
 from __future__ import annotations
 
 import csv
+import re
 import json
 import os
 import shutil
@@ -25,6 +26,8 @@ from orgmodel.io.loader import build_baseline, load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 QISAN = ROOT / "scenarios" / "qisan"
 SCENARIO = QISAN / "scenario.yaml"
+from orgmodel.report.pack import HEADERS as PACK_HEADERS  # noqa: E402
+
 FILES = ("rosters.csv", "transfers.csv", "new_units.csv", "dissolved_units.csv", "approvals.csv")
 SHEETS_ZH = ["各支部名册", "组织关系调整清单", "拟新建组织", "拟撤销或改设组织", "需审批事项"]
 SHEETS_EN = ["branch rosters", "transfer list", "units to found", "units to dissolve or retype", "changes needing approval"]
@@ -169,7 +172,9 @@ def test_workbook_has_one_sheet_per_file(pack: Path) -> None:
     assert book.sheetnames == SHEETS_ZH
     for sheet, name in zip(SHEETS_ZH, FILES, strict=True):
         rows = list(book[sheet].iter_rows(values_only=True))
-        assert list(rows[0]) == HEADERS[name]
+        titles = {**PACK_HEADERS, "name": ("组织名称", "unit")} if name not in ("rosters.csv", "transfers.csv") \
+            else PACK_HEADERS
+        assert list(rows[0]) == [titles[c][0] for c in HEADERS[name]]  # the CSV's columns, in Chinese
         assert len(rows) - 1 == len(_read(pack / name)), sheet
     transfers = list(book["组织关系调整清单"].iter_rows(values_only=True))
     assert transfers[1][0] == _read(pack / "transfers.csv")[0]["member_id"]
@@ -206,7 +211,7 @@ def test_names_with_the_names_option(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert all(r["name"] == roster[r["member_id"]] for r in transfers)
     book = load_workbook(out / "implementation.xlsx", read_only=True)
     assert list(next(book["各支部名册"].iter_rows(values_only=True))) == \
-        ["branch_id", "branch_name", "member_id", "name", "status", "group"]
+        ["支部编号", "支部名称", "党员编号", "姓名", "党员类别", "党小组"]
     book.close()
 
 
@@ -327,3 +332,24 @@ variants:
     assert [(r["member_id"], r["from_id"], r["to_id"], r["reason"]) for r in transfers] == [
         ("m1", "b1", "joint/0/j", "并入联合党支部"), ("m2", "b1", "joint/0/j", "并入联合党支部"),
         ("m3", "b2", "joint/0/j", "并入联合党支部")]
+
+
+def test_the_chinese_workbook_has_no_english_word_outside_its_id_columns(results: Path, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    out = _pack(tmp_path, capsys, results, "--lang", "zh")
+    book = load_workbook(out / "implementation.xlsx")
+    english = []
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        header = [str(h) for h in rows[0]]
+        english += [h for h in header if re.search(r"[A-Za-z]", h)]
+        for row in rows[1:]:
+            for title, value in zip(header, row):
+                if value is None or title.endswith(("编号", "代码")) or title == "规则":
+                    continue
+                if re.search(r"[A-Za-z]{2,}", re.sub(r"\b[A-Za-z]*\d[\w-]*", "", str(value))):  # ids aside
+                    english.append(f"{sheet.title}/{title}: {value}")
+    assert not english, english[:10]
+    assert {str(r[3]) for r in list(book["各支部名册"].iter_rows(values_only=True))[1:]} <= {"正式党员", "预备党员"}

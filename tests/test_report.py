@@ -146,3 +146,143 @@ def test_the_report_refuses_what_is_not_a_results_folder(tmp_path: Path) -> None
     with pytest.raises(UserError, match="not a results folder"):
         write_report(tmp_path, tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_the_first_page_states_each_variant_from_the_data(run_folder: Path) -> None:
+    from orgmodel.analysis.compare import load_comparison
+    from orgmodel.api import strategy_labels
+    from orgmodel.report.model import report_model
+    from orgmodel.run.results import load_results
+
+    results = load_results(run_folder)
+    model = report_model(results, load_comparison([results]), lang="zh", strategy_labels=strategy_labels("zh"))
+    cards = {c["label"]: c for c in model["decide"]["cards"]}
+    assert sum(c["is_baseline"] for c in cards.values()) == 1  # the baseline shown once
+    for v in results.variants[1:]:
+        if not v.steps:
+            continue
+        card = cards[v.label]
+        changes = v.changes
+        assert card["moved"] == f"{changes['members_moved']:,}"
+        assert (card["created"], card["dissolved"]) == (len(changes["created"]), len(changes["dissolved"]))
+        assert card["errors"] == sum(f["severity"] == "error" and f["status"] == "violated" for f in v.findings)
+        assert not re.search(r"[a-z]{3,}-[a-z]{3,}", card["steps"]), card["steps"]  # labels, not strategy ids
+    for f in model["decide"]["focus"]:
+        assert f["unit"] and f["better"] and f["explain"]
+    # every "—" has its reason next to it
+    for row in model["comparison"]["rows"]:
+        for cell in row["cells"]:
+            assert (cell["text"] == "—") == bool(cell["reason"])
+    findings_section = model["findings"]["variants"]
+    assert len({v["label"] for v in findings_section}) == len(findings_section)
+
+
+def test_report_focus_from_the_scenario_comes_first(tmp_path: Path) -> None:
+    folder = tmp_path / "qisan"
+    shutil.copytree(QISAN.parent, folder)
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(QISAN.read_text(encoding="utf-8") + "\nreport:\n  focus: [branch_size.max, no.such_metric]\n",
+                        encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 0
+    md = (tmp_path / "out" / "report" / "report.md").read_text(encoding="utf-8")
+    focus = md.split("### 重点指标", 1)[1].split("##", 1)[0]
+    assert "最大支部人数" in focus and "no.such_metric" in focus and "结果中没有这个指标" in focus
+
+
+def test_chart_draws_one_chart_whole_or_as_a4_pages(run_folder: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from orgmodel.render.paper import MIN_TEXT_PT, fit_a4
+
+    assert main(["chart", str(run_folder), "--variant", "manual-upgrade", "--diff", "--format", "svg",
+                 "--out", str(tmp_path / "diff.svg")]) == 0
+    assert (tmp_path / "diff.svg").read_text(encoding="utf-8").lstrip().startswith("<")
+    assert main(["chart", str(run_folder), "--format", "svg", "--paper", "a4", "--out", str(tmp_path / "a4.svg")]) == 0
+    pages = sorted(tmp_path.glob("a4*.svg"))
+    assert pages
+    for page in pages:
+        assert fit_a4(page.read_text(encoding="utf-8")).min_pt >= MIN_TEXT_PT - 0.05, page.name
+    assert main(["chart", str(run_folder), "--format", "pdf", "--paper", "a4", "--out", str(tmp_path / "a4.pdf")]) == 0
+    for pdf in tmp_path.glob("a4*.pdf"):
+        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", pdf.read_bytes())
+        assert box and max(float(box.group(1)), float(box.group(2))) <= 842 and min(map(float, box.groups())) <= 596
+    capsys.readouterr()
+    assert main(["chart", str(run_folder), "--variant", "nope"]) == 2
+    assert main(["chart", str(run_folder), "--diff"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "nope" in err[0] and "Traceback" not in "".join(err)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (scripts/setup.sh installs it)")
+def test_the_report_pdf_is_a4_with_its_fonts_embedded(run_folder: Path, tmp_path: Path) -> None:
+    from orgmodel.report.pdf import write_pdf
+
+    pdf = write_pdf(run_folder / "report" / "report.html", tmp_path / "report.pdf").read_bytes()
+    boxes = {(round(float(a)), round(float(b))) for a, b in re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", pdf)}
+    assert boxes <= {(595, 842), (842, 595)} and (595, 842) in boxes  # A4, portrait and landscape pages only
+    assert b"/FontFile" in pdf  # fonts embedded
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 5
+
+
+def test_the_word_report_has_tables_chart_pages_and_an_east_asian_font(run_folder: Path, tmp_path: Path) -> None:
+    import docx
+    from docx.oxml.ns import qn
+
+    from orgmodel.report import write_report
+    from orgmodel.report.docx import EAST_ASIAN_FONT
+
+    write_report(run_folder, tmp_path, formats=("svg",), docx=True)
+    document = docx.Document(str(tmp_path / "report.docx"))
+    assert len(document.tables) >= 5
+    first_rows = [t.rows[0]._tr for t in document.tables]
+    assert all(r.find(qn("w:trPr")) is not None and r.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+               for r in first_rows)  # header rows repeat on each page
+    pictures = document.inline_shapes
+    pages = list((tmp_path / "diagrams" / "paper").glob("*.svg"))
+    assert len(pictures) == len(pages) > 0
+    fonts = {f.get(qn("w:eastAsia")) for f in document.element.body.iter(qn("w:rFonts"))}
+    assert fonts == {EAST_ASIAN_FONT}
+    chinese = [p.text for p in document.paragraphs if re.search(r"[\u4e00-\u9fff]", p.text)]
+    assert chinese and any("方案要点" in t for t in chinese)
+
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+def test_the_word_report_converts_to_pdf_with_a_cjk_font(run_folder: Path, tmp_path: Path) -> None:
+    from orgmodel.report import write_report
+
+    write_report(run_folder, tmp_path, formats=("svg",), docx=True)
+    proc = subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(tmp_path / "report.docx")],
+                          capture_output=True, text=True, timeout=300)
+    pdf = (tmp_path / "pdf" / "report.pdf").read_bytes()
+    assert proc.returncode == 0 and pdf.startswith(b"%PDF")
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Noto\w*CJK", pdf)
+
+
+def _english_words(text: str) -> list[str]:
+    """English words of a text, ids and file names aside (links, code, dotted or slashed ids,
+    attribute ids after 属性, ids in parentheses, the program's name)."""
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"\b[\w.-]*[._/][\w./-]*\b", "", text)
+    text = re.sub(r"(?:属性|领域包) \w+", "", text)  # attribute and domain pack ids
+    text = re.sub(r"\((?:[\w-]+)\)", "", text)
+    text = re.sub(r"\b[A-Za-z]*\d[\w-]*", "", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w != "orgmodel"]
+
+
+def test_with_lang_zh_the_report_and_info_speak_chinese_only(run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    md = (run_folder / "report" / "report.md").read_text(encoding="utf-8")
+    assert not _english_words(md), sorted(set(_english_words(md)))[:20]
+    html = (run_folder / "report" / "report.html").read_text(encoding="utf-8")
+    visible = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+    visible = re.sub(r"<style>.*?</style>", "", visible, flags=re.S)
+    visible = re.sub(r"<code>[^<]*</code>", "", visible)  # variant ids
+    visible = re.sub(r'<a href="diagrams/[^"]*">[^<]*</a>', "", visible)  # links to the chart files
+    visible = re.sub(r"<[^>]+>", " ", visible)
+    assert not _english_words(visible), sorted(set(_english_words(visible)))[:20]
+    capsys.readouterr()
+    assert main(["info", str(QISAN), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert not _english_words(out), sorted(set(_english_words(out)))
+    assert main(["info", str(QISAN), "--lang", "en"]) == 0
+    assert "Members" in capsys.readouterr().out

@@ -71,9 +71,11 @@ __all__ = [
     "load",
     "compare",
     "report",
+    "chart",
     "pack",
     "rerun",
     "plugins_for",
+    "strategy_labels",
     "RunSummary",
     "VariantSummary",
     "Validation",
@@ -237,9 +239,12 @@ def run(
     plugins: PluginHost | None = None,
     progress: ProgressCallback = None,
     cancel: CancelFlag = None,
+    pdf: bool = False,
+    docx: bool = False,
 ) -> RunSummary:
     """Run a scenario (all variants, or those named) into the results folder ``out`` (default: the
-    scenario's ``output.dir``), with the report in ``out/report`` unless ``report`` is False.
+    scenario's ``output.dir``), with the report in ``out/report`` unless ``report`` is False
+    (``pdf``, ``docx``: with ``report.pdf`` and ``report.docx`` too).
 
     Each variant's final structure is simulated over time (``out/simulation``) when the scenario
     has a ``simulation:`` key or ``simulate`` is True, never when it is False; ``simulation``
@@ -263,7 +268,7 @@ def run(
         tracker.send("write", 1, 2, "results")
         if report:
             tracker.send("report", 0, 1, "report and diagrams")
-            _write_report(load_results(tmp), language, into=tmp / "report")
+            _write_report(load_results(tmp), language, into=tmp / "report", plugins=engine.plugins, pdf=pdf, docx=docx)
             tracker.send("report", 1, 1, "report")
 
     tracker.send("write", 0, 2, str(folder))
@@ -305,8 +310,11 @@ def report(
     plugins: PluginHost | None = None,
     progress: ProgressCallback = None,
     cancel: CancelFlag = None,
+    pdf: bool = False,
+    docx: bool = False,
 ) -> Path:
     """(Re)write the report of a results folder into ``folder/report``; returns ``report.html``.
+    ``pdf``: also ``report.pdf`` (A4, printed by headless Chromium); ``docx``: also ``report.docx``.
 
     The new report replaces the old one whole; on an error or a cancel the old one stays.
     """
@@ -317,7 +325,7 @@ def report(
     tracker.send("report", 0, 1, str(folder / "report"))
     tmp = Path(tempfile.mkdtemp(prefix=".report.", dir=folder))
     try:
-        _write_report(results, language, into=tmp)
+        _write_report(results, language, into=tmp, plugins=plugins, pdf=pdf, docx=docx)
         tracker.check()
         replace_folder(tmp, folder / "report")
     finally:
@@ -472,11 +480,48 @@ def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: Plug
 # Both read the results folder; nothing is computed again. Names of people are never in a results
 # folder: when asked for, they are read from the rosters of the scenario the folder records.
 
-def _write_report(results: Results, lang: str, *, into: Path) -> Path:
+def strategy_labels(lang: str, plugins: PluginHost | None = None) -> dict[str, str]:
+    """Strategy name -> its label in ``lang`` (``zh`` or ``en``), for every installed strategy."""
+    host = plugins if plugins is not None else PluginHost()
+    out = {}
+    registry = host.strategies()
+    for name in registry.names():
+        strategy = registry.get(name)
+        label = getattr(strategy, "label_zh" if lang == "zh" else "label_en", "") or ""
+        if label:
+            out[name] = label
+    return out
+
+
+def _write_report(results: Results, lang: str, *, into: Path, plugins: PluginHost | None = None,
+                  pdf: bool = False, docx: bool = False) -> Path:
     """Write the report of ``results`` into the folder ``into``."""
     from orgmodel.report import write_report
 
-    return write_report(results, into, lang=lang)
+    return write_report(results, into, lang=lang, strategy_labels=strategy_labels(lang, plugins), pdf=pdf, docx=docx)
+
+
+def chart(
+    folder: str | os.PathLike[str],
+    *,
+    variant: str = "baseline",
+    unit: str | None = None,
+    diff: bool = False,
+    format: str = "svg",
+    paper: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    lang: str | None = None,
+) -> list[Path]:
+    """Draw one chart from a results folder: the org chart of ``variant`` (of the subtree of
+    ``unit`` when given), or with ``diff`` its before/after chart; ``format`` is svg, png or pdf.
+    ``paper="a4"`` draws it as legible A4 pages (``NAME-01.svg``, ...). ``out``: the file to write
+    (default: ``charts/VARIANT[-UNIT][-diff].FORMAT`` in the results folder). Returns the files."""
+    from orgmodel.render.charts import draw_chart
+
+    results = load_results(folder)
+    language = _checked_language(lang if lang is not None else results.scenario.get("lang"))
+    return draw_chart(results, variant=variant, unit=unit, diff=diff, fmt=format, paper=paper,
+                      out=None if out is None else Path(out), lang=language)
 
 
 def _write_pack(results: Results, variant: str, out: Path, *, names: dict[str, str] | None, lang: str) -> Path:

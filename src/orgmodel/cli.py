@@ -67,7 +67,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with _progress_display() as progress:
         summary = api.run(scenario, args.out, variants=args.variant or None, report=not args.no_report,
                           lang=args.lang, simulate=False if args.no_simulate else None,
-                          simulation=_simulation_options(args), plugins=plugins, progress=progress)
+                          simulation=_simulation_options(args), plugins=plugins, progress=progress,
+                          pdf=args.pdf, docx=args.docx)
     for v in summary.variants:
         print(f"{v.name:<24} {v.members_moved:>7,} moved   {v.errors:>4} error(s) {v.warnings:>4} warning(s)")
     out = Path(args.out) if args.out else summary.folder
@@ -76,6 +77,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"simulation: {out / 'simulation'}")
     if summary.report is not None:
         print(f"report:  {out / 'report' / 'report.html'}")
+        for extra in ("pdf", "docx"):
+            if getattr(args, extra):
+                print(f"report:  {out / 'report' / ('report.' + extra)}")
+    return EXIT_OK
+
+
+def _cmd_chart(args: argparse.Namespace) -> int:
+    files = api.chart(args.results, variant=args.variant, unit=args.unit, diff=args.diff, format=args.format,
+                      paper=args.paper, out=args.out, lang=args.lang)
+    for path in files:
+        print(path)
     return EXIT_OK
 
 
@@ -158,6 +170,10 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         for hook in row["hooks"]:
             names = ", ".join(row["registers"][hook]) or "-"
             print(f"  {hook}: {names}")
+            if hook == "register_unit_kinds":  # the kinds a scenario of that domain may use
+                for pack_name in row["registers"][hook]:
+                    for kind in host.domain_pack(pack_name).kinds:
+                        print(f"    {kind.id:<32} {kind.label_zh} / {kind.label_en}")
     return EXIT_OK
 
 
@@ -247,6 +263,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "compare": ("put variants of one or more runs side by side: metrics, findings, changes", _cmd_compare),
     "pack": ("write the implementation pack of one variant from its results: rosters, transfers, units to found",
              _cmd_pack),
+    "chart": ("draw one chart of a results folder: an org chart or a before/after chart, whole or as A4 pages",
+              _cmd_chart),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
@@ -310,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
             p.add_argument("--lang", choices=("zh", "en"), help="report language (default: the scenario's)")
             p.add_argument("--variant", action="append", help="run only this variant (repeatable)")
+            p.add_argument("--pdf", action="store_true", help="also print the report as an A4 PDF (needs Chromium)")
+            p.add_argument("--docx", action="store_true", help="also write the report as a Word document")
             p.add_argument("--no-simulate", action="store_true", help="do not simulate, even when the scenario asks")
             p.add_argument("--replications", type=_positive, metavar="N",
                            help="simulate with N replications per variant (default: the scenario's)")
@@ -321,6 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "rerun":
             p.add_argument("manifest", help="a simulation's manifest.json (or its folder)")
             p.add_argument("--out", help="folder to write the rerun to (default: beside the manifest's, -rerun)")
+        if name == "chart":
+            p.add_argument("results", help="results folder written by orgmodel run")
+            p.add_argument("--variant", default="baseline", help="the variant to draw (default: the baseline)")
+            p.add_argument("--unit", help="draw only this unit's subtree (a unit id)")
+            p.add_argument("--diff", action="store_true", help="the before/after chart of the variant")
+            p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg", help="file format (default: svg)")
+            p.add_argument("--paper", choices=("a4",), help="lay the chart out as legible pages of this size")
+            p.add_argument("--out", help="file to write (default: RESULTS/charts/VARIANT[-UNIT][-diff].FORMAT)")
+            p.add_argument("--lang", choices=("zh", "en"), help="label language (default: the scenario's)")
         if name == "compare":
             p.add_argument("runs", nargs="+", help="run folders written by orgmodel run")
             p.add_argument("--variant", action="append", help="compare only these (run:variant when several runs)")

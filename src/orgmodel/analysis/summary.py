@@ -81,38 +81,51 @@ def summarise(s: Structure, *, top: int = 5) -> dict[str, Any]:
     }
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (Chinese characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def format_summary(info: dict[str, Any], *, lang: str = "zh") -> str:
-    """The summary as an aligned, readable text block."""
+    """The summary as an aligned, readable text block, in ``lang`` throughout (kind ids aside)."""
     zh = lang == "zh"
+
+    def t(zh_text: str, en_text: str) -> str:
+        return zh_text if zh else en_text
+
     m, b = info["members"], info["branches"]
-    lines = [f"Structure (domain pack {info['domain']})" if not zh else f"组织结构（领域包 {info['domain']}）"]
-    lines.append("")
-    lines.append("Members" if not zh else "党员 / Members")
+    lines = [t(f"组织结构（领域包 {info['domain']}）", f"Structure (domain pack {info['domain']})"), ""]
+    lines.append(t("党员", "Members"))
     rows = [
-        ("active", m["active"]), ("full", m["full"]), ("not full", m["not_full"]),
-        ("in groups", m["in_groups"]), ("unplaced", m["unplaced"]), ("external", m["external"]),
-        ("inactive", m["inactive"]),
+        (t("在册党员", "active"), m["active"]), (t("正式党员", "full"), m["full"]),
+        (t("预备党员等", "not full"), m["not_full"]), (t("编入党小组", "in groups"), m["in_groups"]),
+        (t("未落实组织关系", "unplaced"), m["unplaced"]), (t("组织关系在外", "external"), m["external"]),
+        (t("不在册", "inactive"), m["inactive"]),
     ]
-    lines += [f"  {k:<12}{v:>10,}" for k, v in rows]
+    label_width = max(_width(k) for k, _ in rows) + 2
+    lines += [f"  {k}{' ' * (label_width - _width(k))}{v:>8,}" for k, v in rows]
     lines.append("")
-    lines.append("Units by kind" if not zh else "组织与依托单位 / Units by kind")
+    lines.append(t("组织与依托单位（类型编号、个数、名称）", "Units by kind"))
     width = max((len(r["kind"]) for r in info["units"]), default=10)
     for r in info["units"]:
         label = r["label_zh"] if zh else r["label_en"]
         lines.append(f"  {r['kind']:<{width}}  {r['count']:>7,}  {label}")
     lines.append("")
-    lines.append("Branch sizes (members)" if not zh else "支部规模 / Branch sizes (members)")
-    lines.append(
-        f"  branches {b['count']:,}   min {b['min']}   median {b['median']:g}   p90 {b['p90']:g}   max {b['max']}"
-    )
-    lines.append(f"  over 50: {b['over_50']}   over 100: {b['over_100']}   under 3 full: {b['under_3_full']}")
+    lines.append(t("支部规模（党员人数）", "Branch sizes (members)"))
+    lines.append(t(f"  支部 {b['count']:,} 个   最小 {b['min']}   中位数 {b['median']:g}   90分位 {b['p90']:g}   最大 {b['max']}",
+                   f"  branches {b['count']:,}   min {b['min']}   median {b['median']:g}   p90 {b['p90']:g}   max {b['max']}"))
+    lines.append(t(f"  超过50人 {b['over_50']} 个   超过100人 {b['over_100']} 个   正式党员不足3人 {b['under_3_full']} 个",
+                   f"  over 50: {b['over_50']}   over 100: {b['over_100']}   under 3 full: {b['under_3_full']}"))
     if b["largest"]:
-        lines.append("  largest:")
+        lines.append(t("  人数最多的支部：", "  largest:"))
         for r in b["largest"]:
             lines.append(f"    {r['members']:>6,}  {r['name']} ({r['id']})")
     lines.append("")
     h, p = info["hierarchy"], info["participation"]
-    lines.append(f"Hierarchy: {h['roots']} root(s), depth {h['depth']}")
-    lines.append(f"Participation: {p['links']:,} links, {p['members']:,} members in {p['units']:,} units")
-    lines.append(f"Roles: {info['roles']:,}")
+    lines.append(t(f"层级：{h['roots']} 个最上级组织，共 {h['depth']} 层", f"Hierarchy: {h['roots']} root(s), depth {h['depth']}"))
+    lines.append(t(f"参加团队等：{p['links']:,} 人次，{p['members']:,} 名党员参加 {p['units']:,} 个单位",
+                   f"Participation: {p['links']:,} links, {p['members']:,} members in {p['units']:,} units"))
+    lines.append(t(f"职务：{info['roles']:,} 个", f"Roles: {info['roles']:,}"))
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from orgmodel.errors import SpecError, UserError
 from orgmodel.model.kinds import KindTable
 from orgmodel.plugin.host import PluginHost
-from orgmodel.io.rosters import RosterTable, read_table
+from orgmodel.io.rosters import unmatched_headers, RosterTable, read_table
 from orgmodel.io.scenario import TABLES, ScenarioSpec, TableSource
 from orgmodel.model.structure import Structure, TableOrigin
 from orgmodel.io.yamlsource import Locator, format_path, load_yaml, validate
@@ -152,7 +152,12 @@ def _read(scenario: Scenario, name: str) -> RosterTable:
         display = _display_path(scenario.folder / source.file)
         if not (scenario.folder / source.file).is_file():
             raise scenario.error(("baseline", name, "file"), f"roster file not found: {display}")
-        return read_table(source, base=scenario.folder, table=name, display=display)
+        table = read_table(source, base=scenario.folder, table=name, display=display)
+        for header, nearest in unmatched_headers(source, table)[:1]:
+            hint = f"the nearest it has is {nearest!r}" if nearest else "headers: " + ", ".join(table.origin.columns.values())
+            raise scenario.error(("baseline", name, "columns", header),
+                                 f"{display} has no header {header!r} ({hint}); its column would be lost")
+        return table
     return _inline(scenario, name, source)
 
 

@@ -35,7 +35,7 @@ from orgmodel.files import atomic_file
 from orgmodel.io.scenario import TABLES, TableSource
 from orgmodel.model.structure import TableOrigin
 
-__all__ = ["RosterTable", "read_table", "cache_dir"]
+__all__ = ["RosterTable", "read_table", "cache_dir", "unmatched_headers"]
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,31 @@ def read_table(source: TableSource, *, base: Path, table: str, display: str | No
     _check_columns(renamed, table, shown, headers)
     for column, mapping in source.values.items():
         if column in renamed:
+            if column in LABELLED:
+                _check_labels(renamed[column], mapping, shown=shown, first_line=first_line, field=headers[column])
             renamed[column] = _map_values(renamed[column], mapping)
     origin = TableOrigin(file=shown, first_line=first_line, columns=headers)
     return RosterTable(renamed, origin)
+
+
+def unmatched_headers(source: TableSource, table: RosterTable) -> list[tuple[str, str | None]]:
+    """Headers mapped under ``columns:`` that the roster file does not have, each with the file's
+    nearest header (None when nothing is near): a typo there would silently drop a column.
+
+    >>> src = TableSource(file="m.csv", columns={"出生日斯": "birth_date", "编号": "id"})
+    >>> t = RosterTable({"id": None, "出生日期": None}, TableOrigin(file="m.csv", columns={"id": "编号", "出生日期": "出生日期"}))
+    >>> unmatched_headers(src, t)
+    [('出生日斯', '出生日期')]
+    """
+    import difflib
+
+    headers = list(table.origin.columns.values())
+    out = []
+    for header in source.columns:
+        if header not in headers:
+            near = difflib.get_close_matches(header, headers, n=1, cutoff=0.3)
+            out.append((header, near[0] if near else None))
+    return out
 
 
 def _check_columns(columns: dict[str, pa.Array], table: str, shown: str, headers: dict[str, str]) -> None:
@@ -99,6 +121,25 @@ def _check_columns(columns: dict[str, pa.Array], table: str, shown: str, headers
                 raise RosterError(
                     f"unknown column (allowed: {', '.join(required + optional)})", file=shown, line=1, field=headers[name]
                 )
+
+
+#: columns whose values are codes: with a ``values:`` mapping, every value must be one of its labels (or a code)
+LABELLED = ("status",)
+
+
+def _check_labels(values: pa.Array, mapping: dict[str, str], *, shown: str, first_line: int | None, field: str) -> None:
+    """A value that is neither a label of the ``values:`` mapping nor a code it maps to is an error
+    listing the user's labels (a typo would otherwise surface as an unknown internal code)."""
+    text = pc.utf8_trim_whitespace(values.cast(pa.string()))
+    known = pa.array(list(mapping) + list(mapping.values()), pa.string())
+    bad = pc.and_(pc.is_valid(text), pc.invert(pc.is_in(text, value_set=known)))
+    rows = pc.indices_nonzero(bad).to_pylist() if len(text) else []
+    if rows:
+        row = rows[0]
+        more = f"; {len(rows) - 1} more row(s) like it" if len(rows) > 1 else ""
+        raise RosterError(f"{text[row].as_py()!r} is not one of the labels mapped under values: "
+                          f"({', '.join(mapping)}){more}", file=shown,
+                          line=(first_line + row) if first_line is not None else None, field=field)
 
 
 def _map_values(values: pa.Array, mapping: dict[str, str]) -> pa.Array:

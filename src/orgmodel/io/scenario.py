@@ -197,6 +197,16 @@ class Output(_Spec):
     names: bool = Field(default=False, description="include people's names in outputs")
 
 
+class ReportSpec(_Spec):
+    """What the report puts first."""
+
+    focus: list[str] = Field(
+        default_factory=list,
+        description="metric names the first page states for every variant; default: the metrics with a"
+        " better direction whose values differ between the variants (at most six)",
+    )
+
+
 class PluginsSpec(_Spec):
     """Plugins a scenario asks for."""
 
@@ -243,6 +253,7 @@ class ScenarioSpec(_Spec):
     simulation: SimulationSpec | None = Field(
         default=None, description="simulate each variant over time (docs/simulation.md); default: no simulation"
     )
+    report: ReportSpec = Field(default_factory=ReportSpec)
 
     @field_validator("variants")
     @classmethod

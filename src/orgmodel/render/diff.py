@@ -288,14 +288,16 @@ def diff_chart(
     drawn, inside, cut = _flow_edges(g, view, flows, max_flows)
     lines = [words["changes"].format(created=num(ch.created.sum()), dissolved=num(ch.dissolved.sum()),
                                      retyped=num(ch.retyped.sum()), moved=num(sum(n for _, _, n in flows)))]
-    if inside:
+    if inside and max_flows:
         lines.append(words["flows_hidden"].format(n=num(inside)))
-    if cut:
+    if cut and max_flows:
         lines.append(words["flows_cut"].format(shown=num(drawn), total=num(drawn + cut)))
     swatches = [(str(STATUS_STYLE[s_]["color"]), words[s_]) for s_ in _LEGEND if s_ != "resized"]
     legend = (legend_html(swatches)
-              + f'\u2003<FONT POINT-SIZE="10"><B>120 → 45</B> {html(words["resized"])}</FONT>'
-              + f'<BR/><FONT POINT-SIZE="10" COLOR="{FLOW_COLOUR}"><B>⟶</B> {html(words["flow"])}</FONT>')
+              + f'\u2003<FONT POINT-SIZE="10"><B>120 → 45</B> {html(words["resized"])}</FONT>')
+    if max_flows:  # max_flows=0: no arrows (a page shows the flows as a table beside the chart)
+        legend += f'<BR/><FONT POINT-SIZE="10" COLOR="{FLOW_COLOUR}"><B>⟶</B> {html(words["flow"])}</FONT>'
+
     g.attrs["label"] = caption_html(title or words["diff"], lines, legend, None, lang=lang)
     return g.to_dot()
 

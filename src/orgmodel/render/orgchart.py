@@ -187,6 +187,7 @@ def org_chart(
     title: str | None = None,
     root: str | None = None,
     aspect: float = 1.41,
+    show_first: Sequence[str] = (),
 ) -> str:
     """The org chart of a unit table (or a structure) as DOT text (render it with
     :func:`orgmodel.render.render`).
@@ -198,12 +199,14 @@ def org_chart(
     an ``error`` gets a red border, with a ``warning`` an orange one, and a footnote; such units
     are the first drawn when the budget is tight. ``root``: chart one unit's subtree.
     ``aspect``: the page shape to aim for (width / height; 1.41 is A4 landscape).
+    ``show_first``: unit ids drawn before any other (instead of the units with findings); a
+    page of some units of a level draws them and one count box for the rest.
     """
     words = check_lang(lang)
     s = as_table(units)
     findings = findings or {}
     # units with findings are drawn first (as far as the budget allows)
-    flagged = sorted(u for u in findings if findings[u] and s.has(u) and not s.dissolved[s.code(u)])
+    flagged = list(show_first) or sorted(u for u in findings if findings[u] and s.has(u) and not s.dissolved[s.code(u)])
     view = budgeted_view(s, budget=budget, depth=depth, hosts=hosts, root=root, show_first=flagged)
     g = Graph("orgchart", attrs=graph_attrs(), node_defaults=node_defaults(), edge_defaults={"fontsize": 10})
     direct, total, full, parts = s.direct, s.members, s.full, s.participants

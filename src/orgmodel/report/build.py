@@ -10,6 +10,7 @@ Nothing here measures, checks or compares: every number is the one the results f
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,21 @@ from orgmodel.analysis.compare import Comparison, load_comparison
 from orgmodel.errors import UserError
 from orgmodel.render import diff_chart, org_chart, render, small_multiples_svg
 from orgmodel.render.labels import findings_by_unit
-from orgmodel.report.model import REPORT_SECTIONS, Diagram, report_model, text
+from orgmodel.render.paper import (
+    CAPTION_MM,
+    PAGE_MARGIN_MM,
+    PRINT_AREA_MM,
+    PaperPage,
+    diff_chart_paper,
+    fit_a4,
+    org_chart_paper,
+)
+from orgmodel.report.model import REPORT_SECTIONS, Diagram, Page, report_model, text
 from orgmodel.report.plots import FONT, size_histogram
 from orgmodel.report.simulation import simulation_section
 from orgmodel.run.read import Results, load_results
 
-__all__ = ["write_report", "REPORT_SECTIONS", "render_report"]
+__all__ = ["write_report", "REPORT_SECTIONS", "render_report", "draw_charts"]
 
 
 def _inline(svg: bytes | str) -> str:
@@ -71,6 +81,56 @@ def _draw(dot_text: str, folder: Path, key: str, formats: tuple[str, ...]) -> tu
     return svg, files
 
 
+def _paper(pages: list[PaperPage], folder: Path, key: str) -> list[Page]:
+    """Write a chart's A4 pages as SVG files into ``folder/paper``."""
+    (folder / "paper").mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, p in enumerate(pages, start=1):
+        path = folder / "paper" / f"{key}-{i:02d}.svg"
+        path.write_text(p.svg, encoding="utf-8")
+        (folder / "paper" / f"{key}-{i:02d}.gv").write_text(p.dot, encoding="utf-8")
+        out.append(Page(p.title, p.svg, p.fit.orientation, [f"diagrams/paper/{path.name}"], round(p.fit.min_pt, 2),
+                        p.dot))
+    return out
+
+
+def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tuple[str, ...] = ("svg",),
+                budget: int = 150) -> tuple[list[Diagram], list[Diagram]]:
+    """The org charts and before/after charts of ``results``, drawn into ``folder``: each whole
+    (for the screen, in ``formats``) and as legible A4 pages (``folder/paper``, SVG and DOT)."""
+    name = results.name
+    base = results.baseline
+    charts: list[Diagram] = []
+    title = text(lang, f"{name}：现状组织结构", f"{name}: the baseline")
+    found = findings_by_unit(base.findings, lang)
+    svg, files = _draw(org_chart(base.units, lang=lang, budget=budget, findings=found, title=title),
+                       folder, "baseline-orgchart", formats)
+    pages = _paper(org_chart_paper(base.units, lang=lang, title=title, findings=found, budget=budget),
+                   folder, "baseline-orgchart")
+    charts.append(Diagram("baseline-orgchart", title, svg, files, pages))
+    diffs: list[Diagram] = []
+    for v in results.variants[1:]:
+        if not v.steps:
+            continue
+        title = text(lang, f"{v.label}：调整后组织结构", f"{v.label}: org chart")
+        found = findings_by_unit(v.findings, lang)
+        svg, files = _draw(org_chart(v.units, lang=lang, budget=budget, findings=found, title=title),
+                           folder, f"{v.name}-orgchart", formats)
+        pages = _paper(org_chart_paper(v.units, lang=lang, title=title, findings=found, budget=budget),
+                       folder, f"{v.name}-orgchart")
+        charts.append(Diagram(f"{v.name}-orgchart", title, svg, files, pages))
+        title = text(lang, f"{v.label}：调整前后对比", f"{v.label}: before and after")
+        svg, files = _draw(diff_chart(base.units, v.units, v.changes, lang=lang, budget=budget, title=title,
+                                      max_flows=40), folder, f"{v.name}-diff", formats)
+        pages = _paper(diff_chart_paper(base.units, v.units, v.changes, lang=lang, title=title, budget=budget),
+                       folder, f"{v.name}-diff")
+        note = text(lang, "纸面上不画流向箭头，图旁表格列出调整人数最多的流向；每一条流向见“变化及原因”中的表格。",
+                    "On paper no flow arrows are drawn: the table beside the chart lists the largest flows; every "
+                    "flow is in the table of “What changed and why”.")
+        diffs.append(Diagram(f"{v.name}-diff", title, svg, files, pages, note))
+    return charts, diffs
+
+
 def write_report(
     results: Results | str | Path,
     folder: str | Path,
@@ -79,11 +139,15 @@ def write_report(
     comparison: Comparison | None = None,
     formats: tuple[str, ...] = ("svg", "png", "pdf"),
     budget: int = 150,
+    strategy_labels: Mapping[str, str] | None = None,
+    pdf: bool = False,
+    docx: bool = False,
 ) -> Path:
     """Write ``report.html``, ``report.md`` and ``diagrams/`` into ``folder``; returns the HTML path.
 
     ``results``: a loaded results folder or its path. ``comparison``: the variants side by side
-    (default: every variant of ``results`` against the baseline).
+    (default: every variant of ``results`` against the baseline). ``pdf``: also ``report.pdf``
+    (A4, printed by headless Chromium); ``docx``: also ``report.docx`` (Word).
     """
     if lang not in ("zh", "en"):
         raise UserError(f"unknown report language {lang!r} (use zh or en)")
@@ -95,27 +159,8 @@ def write_report(
     diagrams_dir = folder / "diagrams"
     diagrams_dir.mkdir(parents=True, exist_ok=True)
     formats = tuple(dict.fromkeys(("svg",) + tuple(formats)))
-    name = results.name
-    base = results.baseline
-
-    charts: list[Diagram] = []
-    title = text(lang, f"{name}：现状组织结构", f"{name}: the baseline")
-    svg, files = _draw(org_chart(base.units, lang=lang, budget=budget, findings=findings_by_unit(base.findings, lang),
-                                 title=title), diagrams_dir, "baseline-orgchart", formats)
-    charts.append(Diagram("baseline-orgchart", title, svg, files))
-    diffs: list[Diagram] = []
-    for v in results.variants[1:]:
-        if not v.steps:
-            continue
-        title = text(lang, f"{v.label}：调整后组织结构", f"{v.label}: org chart")
-        svg, files = _draw(org_chart(v.units, lang=lang, budget=budget, findings=findings_by_unit(v.findings, lang),
-                                     title=title), diagrams_dir, f"{v.name}-orgchart", formats)
-        charts.append(Diagram(f"{v.name}-orgchart", title, svg, files))
-        title = text(lang, f"{v.label}：调整前后对比", f"{v.label}: before and after")
-        svg, files = _draw(diff_chart(base.units, v.units, v.changes, lang=lang, budget=budget, title=title,
-                                      max_flows=40), diagrams_dir, f"{v.name}-diff", formats)
-        diffs.append(Diagram(f"{v.name}-diff", title, svg, files))
-    if len(diffs) > 1:
+    charts, diffs = draw_charts(results, diagrams_dir, lang=lang, formats=formats, budget=budget)
+    if len(diffs) > 1:  # for the screen only: each before/after chart is its own page on paper
         page = small_multiples_svg([d.svg for d in diffs], [d.title for d in diffs])
         path = diagrams_dir / "all-variants-diff.svg"
         path.write_text(page, encoding="utf-8")
@@ -130,25 +175,54 @@ def write_report(
                                x_label=text(lang, "支部党员人数", "members per branch"),
                                y_label=text(lang, "支部数", "branches"))
     (diagrams_dir / "branch-sizes.svg").write_text(histogram, encoding="utf-8")
+    histogram_page = Page(text(lang, "支部规模分布", "Branch sizes"), histogram, fit_a4(histogram).orientation,
+                          ["diagrams/branch-sizes.svg"], fit_a4(histogram).min_pt)
 
-    model = report_model(results, comparison, lang=lang, diagrams=diffs, charts=charts, histogram=histogram)
+    model = report_model(results, comparison, lang=lang, diagrams=diffs, charts=charts, histogram=histogram,
+                         strategy_labels=strategy_labels)
+    model["histogram_page"] = histogram_page
     model["simulation"] = simulation_section(results, lang=lang, folder=diagrams_dir)
     html, md = render_report(model)
     (folder / "report.html").write_text(html, encoding="utf-8")
     (folder / "report.md").write_text(md, encoding="utf-8")
+    if pdf:
+        from orgmodel.report.pdf import write_pdf
+
+        write_pdf(folder / "report.html", folder / "report.pdf")
+    if docx:
+        from orgmodel.report.docx import write_docx
+
+        write_docx(model, folder / "report.docx")
     return folder / "report.html"
 
 
+_AREA_W, _AREA_H = PRINT_AREA_MM
+_LAND_W, _LAND_H = 297 - 2 * PAGE_MARGIN_MM, 210 - 2 * PAGE_MARGIN_MM - CAPTION_MM
+_FOOTER = "@bottom-center {{ content: counter(page) \" / \" counter(pages); font-size: 9pt; color: #555; }}"
 CSS = f"""
 body {{ font-family: {FONT}; margin: 0 auto; max-width: 1180px; padding: 24px 32px 64px; color: #222; line-height: 1.55; }}
 h1 {{ font-size: 26px; margin-bottom: 4px; }} h2 {{ font-size: 20px; border-bottom: 2px solid #c0392b; padding-bottom: 4px; margin-top: 40px; }}
 h3 {{ font-size: 16px; margin-top: 24px; }} .meta {{ color: #666; font-size: 13px; }}
 table {{ border-collapse: collapse; margin: 12px 0; font-size: 13px; }} th, td {{ border: 1px solid #ccc; padding: 4px 8px; }}
-th {{ background: #f3f3f3; white-space: nowrap; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+th {{ background: #f3f3f3; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.best {{ background: #e8f5e9; font-weight: bold; }} .err {{ color: #c0392b; font-weight: bold; }} .warn {{ color: #d35400; }}
+.unit, td.small {{ font-size: 11px; color: #555; font-weight: normal; }} table.decide .unit {{ white-space: nowrap; }}
+table.decide th, table.decide td {{ padding: 3px 5px; }} table.decide tbody th {{ white-space: nowrap; }} dl.cards dt {{ font-weight: bold; margin-top: 8px; }}
 figure {{ margin: 16px 0 32px; }} figure svg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .files {{ font-size: 12px; color: #777; }}
-@media print {{ nav {{ display: none; }} h2 {{ page-break-before: always; }} figure {{ page-break-inside: avoid; }} }}
+.paper {{ display: none; }}
+@page {{ size: A4 portrait; margin: {PAGE_MARGIN_MM}mm; {_FOOTER} }}
+@page landscape {{ size: A4 landscape; margin: {PAGE_MARGIN_MM}mm; {_FOOTER} }}
+@media print {{
+  body {{ max-width: none; padding: 0; font-size: 10.5pt; }}
+  nav, .screen {{ display: none; }} .paper {{ display: block; }}
+  h2 {{ break-before: page; break-after: avoid; }} h3 {{ break-after: avoid; }}
+  #decide h2 {{ break-before: auto; }} #diagrams h2, #charts h2 {{ display: none; }}
+  table {{ font-size: 9pt; }} thead {{ display: table-header-group; }} tr, td, th {{ break-inside: avoid; }}
+  figure.page {{ break-before: page; break-inside: avoid; margin: 0; text-align: center; }}
+  figure.page.landscape {{ page: landscape; }}
+  figure.page img, figure.page svg {{ max-width: {_AREA_W}mm; max-height: {_AREA_H}mm; border: none; }}
+  figure.page.landscape img, figure.page.landscape svg {{ max-width: {_LAND_W}mm; max-height: {_LAND_H}mm; }}
+  figcaption {{ font-size: 9pt; }}
+}}
 """
-
-

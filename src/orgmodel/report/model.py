@@ -10,18 +10,21 @@ model; none of them computes anything. Numbers are the stored ones.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from orgmodel import __version__
 from orgmodel.analysis.compare import Comparison, moved_text
+from orgmodel.report.glossary import better, explain, missing_reason
 from orgmodel.run.read import BASELINE, Results
 
-__all__ = ["REPORT_SECTIONS", "Diagram", "report_model", "number", "text"]
+__all__ = ["REPORT_SECTIONS", "Diagram", "Page", "report_model", "number", "text", "same_as_baseline", "focus_metrics"]
 
 # section id -> (zh title, en title); the HTML has an element with each id
 REPORT_SECTIONS = {
+    "decide": ("方案要点", "The variants at a glance"),
     "summary": ("概况", "Summary"),
     "comparison": ("方案对比", "Comparison"),
     "findings": ("规则检查", "Rule findings"),
@@ -37,13 +40,50 @@ MAX_FINDINGS, MAX_UNITS, MAX_FLOWS_HTML, MAX_FLOWS_MD = 40, 60, 80, 40
 
 
 @dataclass
+class Page:
+    """One A4 page of a chart: its title, SVG text, orientation (``portrait`` or ``landscape``),
+    its files (relative to the report), the smallest text on it at page size, in points, and the
+    DOT text it was drawn from (drawn again at print resolution for the Word report)."""
+
+    title: str
+    svg: str
+    orientation: str
+    files: list[str] = field(default_factory=list)
+    min_pt: float = 0.0
+    dot: str = ""
+
+
+@dataclass
 class Diagram:
-    """A drawn diagram: its key (file stem), title, SVG text (inlined in HTML) and files."""
+    """A drawn diagram: its key (file stem), title, SVG text (inlined in HTML for the screen),
+    files, its A4 pages (what the paper, the PDF and the Word report show) and a note."""
 
     key: str
     title: str
     svg: str
     files: list[str] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    note: str = ""
+
+
+def same_as_baseline(results: Results) -> list[str]:
+    """Variants with no steps whose structure is the baseline's (shown once, as the baseline)."""
+    fp = results.baseline.fingerprint
+    return [v.name for v in results.variants[1:] if not v.steps and v.fingerprint == fp]
+
+
+def focus_metrics(results: Results, metrics: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[str]:
+    """The metrics the first page states: the scenario's ``report.focus``, or by default the
+    metrics with a better direction whose values differ between the variants (at most six)."""
+    wanted = list((results.scenario.get("report") or {}).get("focus") or [])
+    if wanted:
+        return wanted
+    out = []
+    for m in metrics:
+        values = {m["values"].get(k) for k in keys}
+        if m["direction"] != "neutral" and not m["name"].startswith("change.") and len(values) > 1:
+            out.append(m["name"])
+    return out[:6]
 
 
 def text(lang: str, zh: str, en: str) -> str:
@@ -53,6 +93,27 @@ def text(lang: str, zh: str, en: str) -> str:
     'Summary'
     """
     return zh if lang == "zh" else en
+
+
+def in_language(words: str, lang: str) -> str:
+    """The sentences of a bilingual text in the report's language (all of it when none are).
+
+    >>> in_language("按楼栋拆分。 Split by building.", "zh")
+    '按楼栋拆分。'
+    >>> in_language("按楼栋拆分。 Split by building.", "en")
+    'Split by building.'
+    >>> in_language("瑞丽模式。 The pattern of 瑞丽 (seed 004).", "zh")
+    '瑞丽模式。'
+    """
+    parts = [p for p in re.split(r"(?<=[。.!?！？])\s+|\n+", words.strip()) if p.strip()]
+    keep = [p for p in parts if _is_chinese(p) == (lang == "zh")]
+    return " ".join(keep) if keep else words.strip()
+
+
+def _is_chinese(sentence: str) -> bool:
+    """Whether a sentence is Chinese: more Chinese characters than half its Latin letters."""
+    return 2 * len(re.findall(r"[\u4e00-\u9fff]", sentence)) >= len(re.findall(r"[A-Za-z]", sentence)) > -1 and \
+        bool(re.search(r"[\u4e00-\u9fff]", sentence))
 
 
 def number(value: float | None) -> str:
@@ -72,41 +133,53 @@ def _label(results: Results, name: str, lang: str) -> str:
 
 def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
                  diagrams: Sequence[Diagram] = (), charts: Sequence[Diagram] = (),
-                 histogram: str = "") -> dict[str, Any]:
+                 histogram: str = "", strategy_labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report of ``results`` as plain data (see the module docstring)."""
     c = comparison.data
-    keys = [v["key"] for v in c["variants"]]
+    twins = same_as_baseline(results)
+    keys = [v["key"] for v in c["variants"] if v["name"] not in twins]
     names = {v["key"]: v["name"] for v in c["variants"]}
     labels = {k: _label(results, names[k], lang) for k in keys}
+    if twins and BASELINE in labels:
+        twin_labels = "、".join(results.variant(t).label for t in twins) if lang == "zh" else \
+            ", ".join(results.variant(t).label for t in twins)
+        labels[BASELINE] = text(lang, f"现状基线（即“{twin_labels}”）", f"baseline (= {twin_labels})")
+    label_key = "label_zh" if lang == "zh" else "label_en"
+    notes = _notes(results, [names[k] for k in keys])
+    metric_rows = [_metric_row(m, keys, names, notes, label_key, lang) for m in c["metrics"]]
     summary = results.baseline.summary
     scenario = results.scenario
-    label_key = "label_zh" if lang == "zh" else "label_en"
     return {
         "lang": lang,
         "html_lang": "zh-CN" if lang == "zh" else "en",
         "title": str(scenario.get("name", "")),
-        "description": str(scenario.get("description") or ""),
+        "description": in_language(str(scenario.get("description") or ""), lang),
         "meta": {"as_of": text(lang, "基准日期", "as of"), "as_of_value": scenario.get("as_of") or "—",
                  "generated": text(lang, "生成", "generated"), "generated_value": dt.date.today().isoformat(),
                  "version": __version__},
         "sections": {sid: text(lang, zh, en) for sid, (zh, en) in REPORT_SECTIONS.items()},
+        "decide": _decide(results, c, keys, names, labels, metric_rows, lang, strategy_labels or {}),
         "summary": _summary(summary, lang),
         "variants_title": text(lang, "方案", "Variants"),
-        "variants": _variants(results, lang),
+        "variants": _variants(results, lang, strategy_labels or {}, twins),
         "columns": [labels[k] for k in keys],
         "comparison": {
-            "head": [text(lang, "指标", "metric"), text(lang, "单位", "unit")],
-            "rows": [{"label": m[label_key], "unit": m["unit"],
-                      "cells": [{"text": number(m["values"].get(k)), "best": k in m["best"]} for k in keys]}
-                     for m in c["metrics"]],
-            "note_html": text(lang, "绿色底纹：按指标方向较优的方案。", "Shaded: the better value by the metric’s direction."),
-            "note_md": "★ " + text(lang, "按指标方向较优", "better by the metric's direction"),
+            "head": [text(lang, "指标", "metric"), text(lang, "计量单位", "unit"), text(lang, "方向", "better"),
+                     text(lang, "含义", "meaning")],
+            "rows": metric_rows,
+            "note_html": text(lang, "绿色底纹：按指标方向较优的方案。“—”：未能测量，原因见脚注。",
+                              "Shaded: the better value by the metric’s direction. “—”: not measured, the reason is in the footnote."),
+            "note_md": "★ " + text(lang, "按指标方向较优；“—”：未能测量，原因见脚注",
+                                   "better by the metric's direction; “—”: not measured, reason in the footnote"),
+            "missing": _missing(metric_rows, lang),
         },
         "findings": _findings(c, keys, labels, lang),
         "changes": _changes(c, keys, labels, lang),
         "diagrams": list(diagrams),
         "charts": list(charts),
         "histogram": histogram,
+        "histogram_page": None,
+        "paper_word": text(lang, "A4页数", "A4 pages"),
         "histogram_note": text(lang, "虚线：50人（支部一般上限）和3人（正式党员下限）。",
                                "Dashed: 50 (branch size rule) and 3 (full members needed)."),
         "method": _method_notes(lang),
@@ -129,13 +202,133 @@ def _summary(s: Mapping[str, Any], lang: str) -> dict[str, Any]:
     return {"rows": [{"label": k, "value": f"{v:,}"} for k, v in rows], "lines": lines}
 
 
-def _variants(results: Results, lang: str) -> list[dict[str, str]]:
+def _steps(steps: Sequence[Mapping[str, Any]], lang: str, strategy_labels: Mapping[str, str]) -> str:
+    """The steps of a variant in words: strategy names in the report's language (the parameters
+    are in the results folder's plan files)."""
+    words = []
+    for s in steps:
+        if s.get("kind") == "manual" or not s.get("strategy"):
+            words.append(text(lang, "手工调整", "manual changes"))
+        else:
+            words.append(strategy_labels.get(s["strategy"], s["strategy"]))
+    return text(lang, "；", "; ").join(words)
+
+
+def _variants(results: Results, lang: str, strategy_labels: Mapping[str, str], twins: Sequence[str]) -> list[dict[str, str]]:
     out = []
     for v in results.variants[1:]:
-        steps = "; ".join(s["strategy"] + (" (" + ", ".join(f"{k}: {p}" for k, p in s["params"].items()) + ")"
-                                           if s.get("params") else "") for s in v.steps)
-        out.append({"name": v.name, "label": v.label, "steps": steps or text(lang, "维持现状", "no change")})
+        if v.name in twins:
+            continue
+        out.append({"name": v.name, "label": v.label, "description": in_language(v.description, lang),
+                    "steps": _steps(v.steps, lang, strategy_labels) or text(lang, "维持现状", "no change")})
     return out
+
+
+def _notes(results: Results, names: Sequence[str]) -> dict[tuple[str, str], str]:
+    """(variant, metric value) -> the stored note of a value that is missing."""
+    out = {}
+    for n in names:
+        for v in results.variant(n).values:
+            if v["value"] is None:
+                out[(n, v["name"])] = str(v.get("note") or "")
+    return out
+
+
+def _metric_row(m: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str],
+                notes: Mapping[tuple[str, str], str], label_key: str, lang: str) -> dict[str, Any]:
+    cells = []
+    for k in keys:
+        value = m["values"].get(k)
+        reason = "" if value is not None else missing_reason(notes.get((names[k], m["name"])), lang)
+        cells.append({"text": number(value), "best": k in m["best"], "value": value, "reason": reason})
+    return {"name": m["name"], "label": m[label_key], "unit": m["unit"], "direction": m["direction"],
+            "better": better(m["direction"], lang), "cells": cells, "best_keys": list(m["best"]),
+            "explain": explain(m["name"], lang, label=m[label_key], direction=m["direction"])}
+
+
+def _missing(rows: Sequence[Mapping[str, Any]], lang: str) -> list[str]:
+    """One footnote per metric with a missing value: which and why (each reason said once)."""
+    out = []
+    for r in rows:
+        reasons = list(dict.fromkeys(c["reason"] for c in r["cells"] if c["text"] == "—"))
+        if reasons:
+            out.append(f"{r['label']}：{'；'.join(reasons)}" if lang == "zh" else f"{r['label']}: {'; '.join(reasons)}")
+    return out
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + number(value) if value else "±0"
+
+
+def _decide(results: Results, c: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str],
+            labels: Mapping[str, str], rows: Sequence[Mapping[str, Any]], lang: str,
+            strategy_labels: Mapping[str, str]) -> dict[str, Any]:
+    """The first page: per variant what it is, whether it breaks an error rule, what it changes and
+    where it stands on the focus metrics, every sentence read off the stored data."""
+    by_name = {r["name"]: r for r in rows}
+    focus = focus_metrics(results, [{"name": r["name"], "direction": r["direction"],
+                                     "values": {k: cell["value"] for k, cell in zip(keys, r["cells"])}}
+                                    for r in rows], keys)
+    base_key = next((k for k in keys if names[k] == BASELINE), None)
+    col = {k: i for i, k in enumerate(keys)}
+    focus_rows = []
+    for name in focus:
+        r = by_name.get(name)
+        if r is None:
+            focus_rows.append({"label": name, "unit": "", "better": "", "explain": text(
+                lang, "结果中没有这个指标（请检查 report.focus 中的名称）", "no such metric in the results (check the name in report.focus)")})
+            continue
+        focus_rows.append({"label": r["label"], "unit": r["unit"], "better": r["better"], "explain": r["explain"]})
+    cards = []
+    for k in keys:
+        n = names[k]
+        v = results.variant(n)
+        counts = c["findings"][k]["counts"]
+        ch = c["changes"][k]
+        standing = []
+        for name in focus:
+            r = by_name.get(name)
+            if r is None:
+                standing.append({"label": name, "value": "—", "change": "", "best": False,
+                                 "reason": text(lang, "结果中没有这个指标", "no such metric")})
+                continue
+            cell = r["cells"][col[k]]
+            change = ""
+            if base_key is not None and k != base_key and cell["value"] is not None:
+                before = r["cells"][col[base_key]]["value"]
+                if before is not None:
+                    change = text(lang, f"较现状{_signed(cell['value'] - before)}", f"{_signed(cell['value'] - before)} on the baseline")
+            best = k in r["best_keys"]
+            standing.append({"label": r["label"], "unit": r["unit"], "value": cell["text"], "change": change,
+                             "best": best, "reason": cell["reason"]})
+        errors = counts["error"]
+        cards.append({
+            "label": labels[k], "is_baseline": n == BASELINE, "description": in_language(v.description, lang),
+            "steps": _steps(v.steps, lang, strategy_labels),
+            "errors": errors,
+            "errors_text": (text(lang, f"违反强制性规则（错误）{errors}处", f"breaks an error rule {errors} time(s)") if errors
+                            else text(lang, "不违反强制性规则", "breaks no error rule")),
+            "warnings_text": text(lang, f"一般性要求提示{counts['warning']}处", f"{counts['warning']} warning(s)"),
+            "moved": f"{ch['members_moved']:,}", "created": len(ch["created"]), "dissolved": len(ch["dissolved"]),
+            "retyped": len(ch["retyped"]), "standing": standing,
+        })
+    return {
+        "intro": text(lang, "下表逐一列出每个方案：是否违反强制性规则，调整多少党员的组织关系，新建、撤销、升格或改设多少组织，以及在重点指标上的数值。"
+                            "“最优”指在所列方案中按该指标方向数值最好；其余均为计算结果，不含评价。",
+                      "Each variant below: whether it breaks an error rule, how many members it moves, how many units it founds, "
+                      "dissolves or retypes, and its values on the focus metrics. “best” means the best value among the variants "
+                      "by the metric's direction; everything else is computed, not judged."),
+        "head": [text(lang, "方案", "variant"), text(lang, "强制性规则", "error rules"),
+                 text(lang, "调整组织关系", "members moved"), text(lang, "新建", "founded"),
+                 text(lang, "撤销", "dissolved"), text(lang, "升格/改设", "retyped")],
+        "cards": cards, "focus": focus_rows,
+        "focus_title": text(lang, "重点指标", "Focus metrics"),
+        "focus_head": [text(lang, "指标", "metric"), text(lang, "计量单位", "unit"), text(lang, "方向", "better"),
+                       text(lang, "含义", "meaning")],
+        "best_word": text(lang, "最优", "best"),
+        "people": text(lang, "人", " members"),
+        "steps_word": text(lang, "做法", "steps"),
+    }
 
 
 def _findings(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], lang: str) -> dict[str, Any]:
@@ -178,7 +371,7 @@ def _changes(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], l
         if not (ch["created"] or ch["dissolved"] or ch["retyped"] or ch["members_moved"]):
             continue
         tables = []
-        for what, zh, en in (("created", "新建组织", "units created"), ("retyped", "升格或改设", "units retyped"),
+        for what, zh, en in (("created", "新建组织", "units created"), ("retyped", "升格/改设", "units retyped"),
                              ("dissolved", "撤销组织", "units dissolved")):
             if ch[what]:
                 tables.append({"title": text(lang, zh, en), "rows": [
@@ -190,7 +383,7 @@ def _changes(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], l
         out.append({
             "label": labels[k], "in_md": bool(ch["members_moved"] or ch["created"]),
             "line_html": f"{text(lang, '新建', 'created')} {len(ch['created'])} · {text(lang, '撤销', 'dissolved')} "
-                         f"{len(ch['dissolved'])} · {text(lang, '升格或改设', 'retyped')} {len(ch['retyped'])} · "
+                         f"{len(ch['dissolved'])} · {text(lang, '升格/改设', 'retyped')} {len(ch['retyped'])} · "
                          f"{text(lang, '调整组织关系', 'members moved')} {ch['members_moved']:,}",
             "line_md": f"{text(lang, '新建', 'created')} {len(ch['created'])}, {text(lang, '撤销', 'dissolved')} "
                        f"{len(ch['dissolved'])}, {text(lang, '调整组织关系', 'members moved')} {ch['members_moved']:,}",

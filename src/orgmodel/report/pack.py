@@ -67,7 +67,8 @@ def write_pack(results: Results | str | Path, variant: str, out: str | Path, *,
             writer.writerow(header)
             writer.writerows(rows)
             (tmp / f"{key}.csv").write_text("\ufeff" + buf.getvalue(), encoding="utf-8")  # BOM: Excel reads UTF-8
-        _xlsx(tables, tmp / "implementation.xlsx", lang)
+        kinds = {k.id: (k.label_zh, k.label_en) for k in results.kinds}
+        _xlsx(tables, tmp / "implementation.xlsx", lang, kinds)
         replace_folder(tmp, out)
     finally:
         if tmp.exists():
@@ -175,14 +176,75 @@ def _approvals(v: StoredVariant, changes: Mapping[str, Any], lang: str) -> tuple
     return header, rows
 
 
-def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], path: Path, lang: str) -> None:
+#: the workbook's column titles in the pack's language (the CSV files keep the column names, for programs)
+#: ids stay in columns of their own (编号, 代码)
+HEADERS = {
+    "branch_id": ("支部编号", "branch id"), "branch_name": ("支部名称", "branch"), "member_id": ("党员编号", "member id"),
+    "name": ("姓名", "name"), "status": ("党员类别", "status"), "group": ("党小组", "group"),
+    "from_id": ("原支部编号", "from (id)"), "from_name": ("原支部", "from"), "to_id": ("新支部编号", "to (id)"),
+    "to_name": ("新支部", "to"), "reason_code": ("原因代码", "reason code"), "reason": ("原因", "reason"),
+    "unit_id": ("组织编号", "unit id"), "kind": ("组织类型", "kind"), "parent": ("上级组织编号", "parent (id)"),
+    "built_on": ("依托单位编号", "built on (id)"), "members": ("党员人数", "members"),
+    "full_members": ("正式党员人数", "full members"), "roles": ("拟任职务", "proposed roles"),
+    "change": ("事项", "change"), "members_before": ("原党员人数", "members before"),
+    "unit_above": ("上级组织", "unit above"), "approved_by": ("审批", "approved by"), "rule": ("规则", "rule"),
+}
+#: words of the workbook's values: changes, and the statuses and roles a roster commonly uses
+VALUES = {
+    "found": ("新建", "found"), "dissolve": ("撤销", "dissolve"), "retype": ("升格/改设", "retype"),
+    "full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary member"),
+    "secretary": ("书记", "secretary"), "deputy_secretary": ("副书记", "deputy secretary"),
+    "committee_member": ("委员", "committee member"), "group_leader": ("党小组长", "group leader"),
+}
+
+
+def _word(value: str, lang: str) -> str:
+    """A stored code in words (codes it does not know stay as they are)."""
+    pair = VALUES.get(value)
+    return pair[0 if lang == "zh" else 1] if pair else value
+
+
+def _in_words(key: str, header: list[str], rows: list[list[Any]], kinds: Mapping[str, tuple[str, str]],
+              lang: str) -> list[list[Any]]:
+    """Rows of one sheet with codes in words: changes, statuses, kinds and roles."""
+    i = 0 if lang == "zh" else 1
+    out = []
+    for row in rows:
+        row = list(row)
+        for c, column in enumerate(header):
+            value = row[c]
+            if not isinstance(value, str) or not value:
+                continue
+            if column in ("status", "change"):
+                if value.startswith("retype from "):
+                    old = value.removeprefix("retype from ")
+                    value = (f"由{kinds.get(old, (old, old))[0]}改设" if lang == "zh"
+                             else f"retype from {kinds.get(old, (old, old))[1]}")
+                else:
+                    value = _word(value, lang)
+            elif column == "kind":
+                value = kinds.get(value, (value, value))[i]
+            elif column == "roles":
+                sep, join = ("：", "；") if lang == "zh" else (": ", "; ")
+                parts = [part.split(": ", 1) for part in value.split("; ")]
+                value = join.join(sep.join((_word(p[0], lang), p[1])) if len(p) == 2 else p[0] for p in parts)
+            row[c] = value
+        out.append(row)
+    return out
+
+
+def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], path: Path, lang: str,
+          kinds: Mapping[str, tuple[str, str]] | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook(write_only=False)
     book.remove(book.active)
-    for key, (header, rows) in tables.items():
+    for key, (columns, rows) in tables.items():
         sheet = book.create_sheet(SHEETS[key][0 if lang == "zh" else 1][:31])
+        titles = {**HEADERS, "name": ("组织名称", "unit")} if key != "rosters" and key != "transfers" else HEADERS
+        header = [titles.get(c, (c, c))[0 if lang == "zh" else 1] for c in columns]
+        rows = _in_words(key, columns, rows, kinds or {}, lang)
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)

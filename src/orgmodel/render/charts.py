@@ -1,0 +1,104 @@
+"""One chart on its own, from a results folder (``orgmodel chart``, :func:`orgmodel.api.chart`).
+
+:func:`draw_chart` draws a variant's org chart (or one unit's subtree of it) or its
+before/after chart, whole or as legible A4 pages (:mod:`orgmodel.render.paper`), into SVG, PNG
+or PDF files. It draws the stored tables of the results folder and counts nothing itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orgmodel.errors import UserError
+from orgmodel.render.diff import diff_chart
+from orgmodel.render.dot import FORMATS
+from orgmodel.render.labels import findings_by_unit
+from orgmodel.render.orgchart import org_chart
+from orgmodel.render.paper import (
+    BUDGETS,
+    CAPTION_MM,
+    PAGE_MARGIN_MM,
+    PRINT_AREA_MM,
+    PaperPage,
+    first_legible,
+    diff_chart_paper,
+    org_chart_paper,
+)
+from orgmodel.run.read import Results
+
+__all__ = ["draw_chart", "sized_for_a4", "PAPERS"]
+
+#: paper sizes ``--paper`` accepts
+PAPERS = ("a4",)
+
+
+def _title(results: Results, variant: str, unit: str | None, diff: bool, lang: str) -> str:
+    v = results.variant(variant)
+    label = ("现状基线" if lang == "zh" else "baseline") if v.is_baseline else v.label
+    if diff:
+        return f"{label}：调整前后对比" if lang == "zh" else f"{label}: before and after"
+    if unit is not None:
+        name = str(v.units.name[v.units.code(unit)])
+        return f"{label}：{name}组织结构" if lang == "zh" else f"{label}: {name}"
+    return f"{label}：组织结构" if lang == "zh" else f"{label}: org chart"
+
+
+def draw_chart(results: Results, *, variant: str = "baseline", unit: str | None = None, diff: bool = False,
+               fmt: str = "svg", paper: str | None = None, out: Path | None = None, lang: str = "zh",
+               budget: int = 150) -> list[Path]:
+    """Draw one chart (see the module docstring); returns the files written."""
+    from orgmodel.render import render
+
+    if fmt not in FORMATS:
+        raise UserError(f"unknown chart format {fmt!r} (use {', '.join(FORMATS)})")
+    if paper is not None and paper.lower() not in PAPERS:
+        raise UserError(f"unknown paper size {paper!r} (use {', '.join(PAPERS)})")
+    if variant not in results.names:
+        raise UserError(f"no variant {variant!r} in {results.folder} (have: {', '.join(results.names)})")
+    v = results.variant(variant)
+    if diff and v.is_baseline:
+        raise UserError("--diff needs a variant (the before/after chart of the baseline shows nothing)")
+    if unit is not None:
+        if diff:
+            raise UserError("--unit draws an org chart; leave out --diff (the before/after chart is drawn whole)")
+        if not v.units.has(unit) or v.units.dissolved[v.units.code(unit)]:
+            raise UserError(f"no unit {unit!r} in variant {variant}")
+    title = _title(results, variant, unit, diff, lang)
+    stem = variant + (f"-{unit}" if unit else "") + ("-diff" if diff else "")
+    target = out if out is not None else results.folder / "charts" / f"{stem}.{fmt}"
+    if target.suffix.lower().lstrip(".") != fmt:
+        target = target.with_name(f"{target.name}.{fmt}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    base = results.baseline
+    findings = findings_by_unit(v.findings, lang)
+    if paper is None:
+        if diff:
+            dot = diff_chart(base.units, v.units, v.changes, lang=lang, budget=budget, title=title, max_flows=40)
+        else:
+            dot = org_chart(v.units, lang=lang, budget=budget, findings=findings, title=title, root=unit)
+        return [render(dot, target)]
+    pages: list[PaperPage]
+    if diff:
+        pages = diff_chart_paper(base.units, v.units, v.changes, lang=lang, title=title, budget=budget)
+    elif unit is not None:
+        pages = [first_legible(title, [(lambda b=b: org_chart(v.units, lang=lang, budget=b, findings=findings,
+                                                                 title=title, root=unit)) for b in BUDGETS])]
+    else:
+        pages = org_chart_paper(v.units, lang=lang, title=title, findings=findings, budget=budget)
+    files = []
+    for i, page in enumerate(pages, start=1):
+        path = target.with_name(f"{target.stem}-{i:02d}{target.suffix}") if len(pages) > 1 else target
+        files.append(render(sized_for_a4(page.dot, page.fit.orientation), path))
+    return files
+
+
+def sized_for_a4(dot: str, orientation: str) -> str:
+    """DOT text that Graphviz draws no larger than the printable area of an A4 page.
+
+    >>> sized_for_a4("digraph g { a }", "portrait").split(";")[0]
+    'digraph g {\\n  size="7.32,10.20"'
+    """
+    w, h = PRINT_AREA_MM
+    if orientation == "landscape":
+        w, h = 297 - 2 * PAGE_MARGIN_MM, 210 - 2 * PAGE_MARGIN_MM - CAPTION_MM
+    return dot.replace("{", f'{{\n  size="{w / 25.4:.2f},{h / 25.4:.2f}";', 1)
