@@ -340,7 +340,7 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
         for i, chunk in enumerate(chunks):
             if len(chunk) < 2:
                 continue
-            hosts = tuple(int(single_host[c]) for c in chunk)
+            hosts = tuple(dict.fromkeys(int(single_host[c]) for c in chunk))
             parent = _common_parent(s, chunk, allowed_parent)
             if parent is None:
                 continue
