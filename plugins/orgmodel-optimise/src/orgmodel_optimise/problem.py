@@ -74,6 +74,7 @@ class Problem:
     g_teams: np.ndarray  # groups x k, team host codes, -1 padded
     g_n: np.ndarray
     g_ties: np.ndarray  # tie weight per member of the group to partners in the same branch
+    g_area: np.ndarray  # the organisation above the group's branch (for splitting large parts)
     groups_of_member: np.ndarray  # per movable member (in ``members`` order) its group
     members: np.ndarray  # movable member codes
     dests: list[Dest]
@@ -439,7 +440,8 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
     for i in np.flatnonzero(has_team[e_g_all]).tolist():
         e_aligned[i] = bool(dest_hosts[int(e_d_all[i])] & set(g_teams[int(e_g_all[i])].tolist()))
     del n_existing
-    return Problem(g_branch, g_home, g_full, g_imm, g_ret, g_bb, g_teams, g_n, g_ties, inverse, members, dests,
+    g_org_area = units.parent[g_branch].astype(np.int64)
+    return Problem(g_branch, g_home, g_full, g_imm, g_ret, g_bb, g_teams, g_n, g_ties, g_org_area, inverse, members, dests,
                    e_g_all, e_d_all, e_stay, e_aligned)
 
 

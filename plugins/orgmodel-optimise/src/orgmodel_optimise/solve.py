@@ -69,6 +69,7 @@ class Solution:
     parts: int
     largest_part: int
     conflicts: list[Conflict] = field(default_factory=list)
+    decomposed: bool = False  # a part was split by area: the bound is the decomposed problem's
 
     @property
     def gap(self) -> float:
@@ -76,48 +77,93 @@ class Solution:
         return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-9)) if self.objective else 0.0
 
 
-def _parts(p: Problem, part_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Groups and destinations of each independent part, batched up to ``part_size`` members."""
+def _components(p: Problem, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Component label of every group and destination over the kept edges."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     n_g, n_d = len(p.g_n), len(p.dests)
-    graph = coo_matrix((np.ones(len(p.e_g)), (p.e_g, n_g + p.e_d)), shape=(n_g + n_d, n_g + n_d))
+    eg, ed = p.e_g[keep], p.e_d[keep]
+    graph = coo_matrix((np.ones(len(eg)), (eg, n_g + ed)), shape=(n_g + n_d, n_g + n_d))
     _, label = connected_components(graph, directed=False)
-    g_label, d_label = label[:n_g], label[n_g:]
-    sizes = np.bincount(g_label, p.g_n, minlength=label.max() + 1)
-    batch = np.zeros(label.max() + 1, dtype=np.int64)
+    return label[:n_g], label[n_g:]
+
+
+def _split_large(p: Problem, g_label: np.ndarray, max_part: int, area: np.ndarray) -> np.ndarray:
+    """Edges to keep: in a part above ``max_part`` members, each group only reaches the branches of its area.
+
+    A destination belongs to the area of the groups that could bring it most members; a move to
+    another area's branch is given up, so the part's solution is exact for the decomposed problem.
+    """
+    keep = np.ones(len(p.e_g), dtype=bool)
+    sizes = np.bincount(g_label, p.g_n)
+    big = np.flatnonzero(sizes > max_part)
+    if not len(big):
+        return keep
+    in_big = np.isin(g_label[p.e_g], big)
+    e_area = area[p.e_g]
+    # owner area of each destination: the most members over its edges (ties: the smallest code)
+    n_d = len(p.dests)
+    pairs = p.e_d[in_big].astype(np.int64) * (area.max() + 2) + (e_area[in_big] + 1)
+    uniq, inv = np.unique(pairs, return_inverse=True)
+    weight = np.bincount(inv.reshape(-1), p.g_n[p.e_g[in_big]], len(uniq))
+    d_of, a_of = uniq // (area.max() + 2), uniq % (area.max() + 2) - 1
+    order = np.lexsort((a_of, -weight, d_of))
+    owner = np.full(n_d, -2, dtype=np.int64)
+    first = np.unique(d_of[order], return_index=True)[1]
+    owner[d_of[order][first]] = a_of[order][first]
+    keep[in_big] = (owner[p.e_d[in_big]] == e_area[in_big]) | p.e_stay[in_big]
+    return keep
+
+
+def _parts(p: Problem, part_size: int, max_part: int, area: np.ndarray):  # noqa: ANN202
+    """Independent parts (groups and destinations), split by area above ``max_part`` members and
+    batched up to ``part_size`` members; also the kept edges and whether any part was split."""
+    keep = np.ones(len(p.e_g), dtype=bool)
+    g_label, d_label = _components(p, keep)
+    keep = _split_large(p, g_label, max_part, area)
+    split = not keep.all()
+    if split:
+        g_label, d_label = _components(p, keep)
+    n_labels = int(max(g_label.max(initial=-1), d_label.max(initial=-1))) + 1
+    sizes = np.bincount(g_label, p.g_n, minlength=n_labels)
+    batch = np.zeros(n_labels, dtype=np.int64)
     current, filled = 0, 0.0
-    for comp in range(label.max() + 1):
+    for comp in range(n_labels):
         if filled and filled + sizes[comp] > part_size:
             current, filled = current + 1, 0.0
         batch[comp] = current
         filled += sizes[comp]
     out = []
+    g_order = np.argsort(batch[g_label], kind="stable")
+    d_order = np.argsort(batch[d_label], kind="stable")
+    g_start = np.searchsorted(batch[g_label][g_order], np.arange(current + 2))
+    d_start = np.searchsorted(batch[d_label][d_order], np.arange(current + 2))
     for b in range(current + 1):
-        groups = np.flatnonzero(batch[g_label] == b)
-        dests = np.flatnonzero(batch[d_label] == b)
+        groups = np.sort(g_order[g_start[b]:g_start[b + 1]])
+        dests = np.sort(d_order[d_start[b]:d_start[b + 1]])
         if len(groups):
             out.append((groups, dests))
-    return out
+    return out, keep, split
 
 
-def solve(p: Problem, w: Weights, *, time_limit: float, mip_gap: float, part_size: int,
-          dissolve: bool = True) -> Solution:
+def solve(p: Problem, w: Weights, *, time_limit: float, mip_gap: float, part_size: int = 1,
+          max_part: int = 2_000, area: np.ndarray | None = None, dissolve: bool = True) -> Solution:
     """Solve every part; an infeasible part yields the conflicts that make it so."""
     n_e, n_d = len(p.e_g), len(p.dests)
     x = np.zeros(n_e, dtype=np.int64)
     y = np.zeros(n_d, dtype=bool)
     status, obj, bound = "optimal", 0.0, 0.0
     conflicts: list[Conflict] = []
-    parts = _parts(p, part_size)
+    area = p.g_area if area is None else area
+    parts, keep, split = _parts(p, part_size, max_part, area)
     share = float(p.g_n[p.g_backbone].sum()) / max(float(p.g_n.sum()), 1.0)
     largest = 0
     for groups, dests in parts:
         largest = max(largest, int(p.g_n[groups].sum()))
-        res = _solve_part(p, w, groups, dests, share, time_limit, mip_gap, dissolve, elastic=False)
+        res = _solve_part(p, w, groups, dests, share, time_limit, mip_gap, dissolve, keep, elastic=False)
         if res is None or res[0] == "infeasible":
-            conflicts += _conflicts(p, w, groups, dests, share, time_limit, dissolve)
+            conflicts += _conflicts(p, w, groups, dests, share, time_limit, dissolve, keep)
             status = "infeasible"
             continue
         st, xs, ys, o, b, edges = res
@@ -128,11 +174,10 @@ def solve(p: Problem, w: Weights, *, time_limit: float, mip_gap: float, part_siz
         if st == "feasible" and status == "optimal":
             status = "feasible"
     terms = _terms(p, w, x, y, share)
-    sol = Solution(x, y, status, obj, bound, terms, len(parts), largest, conflicts)
+    sol = Solution(x, y, status, obj, bound, terms, len(parts), largest, conflicts, split)
     if sol.status == "optimal" and sol.gap > 1e-6:
         sol.status = "feasible"  # stopped within mip_gap: a feasible plan with its gap, not a proven optimum
     return sol
-    return Solution(x, y, status, obj, bound, terms, len(parts), largest, conflicts)
 
 
 def _terms(p: Problem, w: Weights, x: np.ndarray, y: np.ndarray, share: float) -> dict[str, float]:
@@ -153,11 +198,11 @@ def _terms(p: Problem, w: Weights, x: np.ndarray, y: np.ndarray, share: float) -
 
 
 def _build(p: Problem, w: Weights, groups: np.ndarray, dests: np.ndarray, share: float, dissolve: bool,
-           elastic: bool):  # noqa: ANN202
+           keep: np.ndarray, elastic: bool):  # noqa: ANN202
     """The part's programme as (c, integrality, lb, ub, A, row_lo, row_hi, edges, slack rows)."""
     from scipy.sparse import csr_matrix
 
-    edges = np.flatnonzero(np.isin(p.e_g, groups))
+    edges = np.flatnonzero(np.isin(p.e_g, groups) & keep)
     g_local = np.full(len(p.g_n), -1, dtype=np.int64)
     g_local[groups] = np.arange(len(groups))
     d_local = np.full(len(p.dests), -1, dtype=np.int64)
@@ -242,36 +287,50 @@ def _milp(c, integrality, lb, ub, A, lo, hi, time_limit, mip_gap):  # noqa: ANN0
                 options={"time_limit": float(time_limit), "mip_rel_gap": float(mip_gap), "disp": False})
 
 
-def _solve_part(p, w, groups, dests, share, time_limit, mip_gap, dissolve, elastic):  # noqa: ANN001, ANN202
-    c, integ, lb, ub, A, lo, hi, edges, _ = _build(p, w, groups, dests, share, dissolve, elastic)
-    res = _milp(c, integ, lb, ub, A, lo, hi, time_limit, mip_gap)
+def _solve_part(p, w, groups, dests, share, time_limit, mip_gap, dissolve, keep, elastic):  # noqa: ANN001, ANN202
+    c, integ, lb, ub, A, lo, hi, edges, _ = _build(p, w, groups, dests, share, dissolve, keep, elastic)
+    ne, nd = len(edges), len(dests)
+    # phase 1: which branches open, with member counts relaxed (its bound is a valid lower bound:
+    # given the open branches the counts are nearly a network flow, so little is lost);
+    # phase 2: the open branches fixed, integer counts
+    relaxed = integ.copy()
+    relaxed[:ne] = 0
+    first = _milp(c, relaxed, lb, ub, A, lo, hi, time_limit, mip_gap)
+    if first.x is None:
+        return ("infeasible",)
+    lb2, ub2 = lb.copy(), ub.copy()
+    lb2[ne:ne + nd] = ub2[ne:ne + nd] = np.rint(first.x[ne:ne + nd])
+    res = _milp(c, integ, lb2, ub2, A, lo, hi, time_limit, mip_gap)
+    if res.x is None:  # the relaxed counts cannot be made whole with these branches: solve whole
+        res = _milp(c, integ, lb, ub, A, lo, hi, time_limit, mip_gap)
+        first = res
     if res.x is None:
         return ("infeasible",)
-    ne, nd = len(edges), len(dests)
     xs = np.rint(res.x[:ne]).astype(np.int64)
     ys = np.rint(res.x[ne:ne + nd]).astype(bool)
     existing = np.array([p.dests[d].unit >= 0 for d in dests], dtype=bool)
     constant = w.dissolved * float(existing.sum())
     objective = float(res.fun) + constant
-    bound = float(getattr(res, "mip_dual_bound", res.fun) or res.fun) + constant
-    status = "optimal" if res.status == 0 and res.success else "feasible"
+    dual = getattr(first, "mip_dual_bound", None)
+    bound = float(first.fun if dual is None else dual) + constant
+    status = "optimal" if res.status == 0 and first.status == 0 else "feasible"
     if status == "optimal":
         bound = min(bound, objective)
     return status, xs, ys, objective, bound, edges
 
 
-def _conflicts(p, w, groups, dests, share, time_limit, dissolve) -> list[Conflict]:  # noqa: ANN001
+def _conflicts(p, w, groups, dests, share, time_limit, dissolve, keep) -> list[Conflict]:  # noqa: ANN001
     """An infeasible part: minimise how far the rule bounds must be broken; those broken are the conflict."""
     from scipy.sparse import csr_matrix, hstack
 
     out: list[Conflict] = []
-    reach = np.bincount(p.e_g, minlength=len(p.g_n))
+    reach = np.bincount(p.e_g[keep], minlength=len(p.g_n))
     for g in groups.tolist():
         if reach[g] == 0:
             out.append(Conflict(-1, "one_relation", "one_relation", float(p.g_n[g]), [g]))
     if out:
         return out
-    c, integ, lb, ub, A, lo, hi, edges, tags = _build(p, w, groups, dests, share, dissolve, elastic=True)
+    c, integ, lb, ub, A, lo, hi, edges, tags = _build(p, w, groups, dests, share, dissolve, keep, elastic=True)
     soft = [i for i, t in enumerate(tags) if t is not None and t[0] != "one_relation"]
     n_s = len(soft)
     sign = np.array([1.0 if np.isfinite(hi[i]) and not np.isfinite(lo[i]) else -1.0 for i in soft])

@@ -55,7 +55,8 @@ class Params(BaseModel):
     dissolve: bool = True
     time_limit: float = Field(20.0, gt=0)
     mip_gap: float = Field(0.01, ge=0, le=1)
-    part_size: int = Field(500, ge=1)
+    part_size: int = Field(1, ge=1)
+    max_part: int = Field(2_000, ge=1)
     seed: int | None = None
 
 
@@ -82,7 +83,7 @@ class Optimise(Strategy):
         weights = Weights(params.weight_moved, params.weight_founded, params.weight_dissolved,
                           params.weight_unaligned, params.weight_ties, params.weight_backbone)
         sol = solve(problem, weights, time_limit=params.time_limit, mip_gap=params.mip_gap,
-                    part_size=params.part_size, dissolve=params.dissolve)
+                    part_size=params.part_size, max_part=params.max_part, dissolve=params.dissolve)
         if sol.conflicts:
             raise UserError(_conflict_line(s, problem, sol, book))
         rng = ctx.rng if params.seed is None else np.random.default_rng(params.seed)
@@ -93,7 +94,7 @@ class Optimise(Strategy):
         info = dict(built.params)
         info["solver"] = {
             "name": SOLVER, "status": sol.status, "gap": round(sol.gap, 6), "objective": round(sol.objective, 6),
-            "bound": round(sol.bound, 6), "parts": sol.parts, "largest_part_members": sol.largest_part,
+            "bound": round(sol.bound, 6), "decomposed": sol.decomposed, "parts": sol.parts, "largest_part_members": sol.largest_part,
             "groups": len(problem.g_n), "candidates": sum(1 for d in problem.dests if d.unit < 0),
             "rules_imposed": sorted({b.rule.id for b in bounds}),
             "rules_by_roles": sorted({n.rule.id for n in needs}),
