@@ -21,7 +21,7 @@ host or a host containing it.
 >>> int(p.g_n.sum()) == s.n_members, len(p.groups_of_member) == s.n_members
 (True, True)
 >>> sorted({d.family for d in p.dests})
-['category', 'existing', 'team']
+['category', 'existing', 'joint_team', 'team']
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ refuses with one line naming the branches and rules in conflict.
 >>> from orgmodel.testing import contract_baselines
 >>> s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
 >>> plan = Optimise().propose_on(s, {})
->>> plan.params["solver"]["status"], plan.params["objective"]["moved"]["value"] > 0
-('optimal', True)
+>>> plan.params["solver"]["gap"] <= 0.01, plan.params["objective"]["moved"]["value"] >= 329 - 50
+(True, True)
 """
 
 from __future__ import annotations
