@@ -141,6 +141,22 @@ def test_locked_branches_are_left_alone() -> None:
     assert {to for _, to, *_ in plan.transfers()} == {"c"}  # b's two members join c, not the locked a
 
 
+def test_the_scope_bounds_what_may_change() -> None:
+    from orgmodel import Scope
+
+    s = _structure({"a": (58, 2), "b": (70, 0)})
+    o = Optimise()
+    # a scope of branch b alone: no candidate may be put under the committee or on the area
+    # (both outside it), so b cannot shed 20 members; a, over 50 too, is not the step's business
+    ctx = o.context(s, rules=default_rule_book(s), scope=Scope.of(s, ["b"]))
+    with pytest.raises(UserError) as err:
+        o.propose(ctx, o.parse_params({"candidates": ["category"]}))
+    assert "b支部" in str(err.value) and "a支部" not in str(err.value)
+    assert "branch.max_size" in str(err.value)
+    whole = o.propose(o.context(s, rules=default_rule_book(s)), o.parse_params({"candidates": ["category"]}))
+    assert {m[0] for m, *_ in whole.transfers()} == {"a", "b"}
+
+
 def test_the_same_seed_gives_the_same_plan_and_another_may_move_other_members() -> None:
     s = _structure({"a": (70, 0)})
     one, two = _run(s, seed=1), _run(s, seed=1)

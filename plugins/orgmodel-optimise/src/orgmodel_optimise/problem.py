@@ -249,7 +249,8 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
              suffix: str = "") -> int:
         k = (family, ref)
         if k not in base_index:
-            parent = parent_for(where)
+            # a candidate stays inside the step: its hosts and its parent in scope, none locked
+            parent = parent_for(where) if all(dest_ok[h] for h in hosts) else None
             if parent is None:
                 base_index[k] = -1
             else:
@@ -343,7 +344,7 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
                 continue
             hosts = tuple(dict.fromkeys(int(single_host[c]) for c in chunk))
             parent = _common_parent(s, chunk, allowed_parent)
-            if parent is None:
+            if parent is None or not all(dest_ok[h] for h in hosts):
                 continue
             base_index[("joint", i)] = len(bases)
             bases.append(("joint", f"joint-{units.ids[chunk[0]]}", f"{hname(hosts[0])}等{len(hosts)}个单位联合", parent,
