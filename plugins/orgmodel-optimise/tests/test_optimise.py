@@ -9,7 +9,6 @@ from orgmodel import Structure, UserError, apply, check_rules
 from orgmodel.testing import check_strategy
 from orgmodel_optimise.strategy import Optimise, default_rule_book
 
-PARTY = None
 
 
 def _kinds():

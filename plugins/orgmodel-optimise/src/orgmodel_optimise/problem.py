@@ -4,7 +4,7 @@ Members with the same branch, home host, status (full or not), mobility, retirem
 and team set are interchangeable: they form one **group**, and the optimiser decides how many of
 a group go where (integer counts), so 6,500 members become a few thousand groups. **Destinations**
 are the existing branches the step may change and candidate branches: one per team (members who
-take part in it), a joint team branch over an area's small teams, one per host level below a
+take part in it), a joint team branch over an area's teams, one per host level below a
 branch's host (courtyards, or buildings with ``territory_levels: 2``), one per category (retired or
 working members of an area), and joint branches over hosts whose branch is below the founding
 minimum. A candidate that may need to hold more than the size limit is offered in copies.
@@ -405,7 +405,6 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
 
     for d in dests:
         limits(d)
-    n_existing = len(dests)
     cand_edges = eb >= 0
     eligible = np.bincount(eb[cand_edges], g_n[eg[cand_edges]], minlength=len(bases)) if len(bases) else np.zeros(0)
     first_copy = np.zeros(len(bases), dtype=np.int64)
@@ -440,7 +439,6 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
     has_team = (g_teams >= 0).any(axis=1)
     for i in np.flatnonzero(has_team[e_g_all]).tolist():
         e_aligned[i] = bool(dest_hosts[int(e_d_all[i])] & set(g_teams[int(e_g_all[i])].tolist()))
-    del n_existing
     g_org_area = units.parent[g_branch].astype(np.int64)
     return Problem(g_branch, g_home, g_full, g_imm, g_ret, g_bb, g_teams, g_n, g_ties, g_org_area, inverse, members, dests,
                    e_g_all, e_d_all, e_stay, e_aligned)

@@ -185,7 +185,7 @@ def _write(ctx: Context, s: Structure, plan: Any, p: Problem, sol: Solution, des
     dest_hosts = [np.asarray(d.hosts, dtype=np.int64) for d in p.dests]
     n_d = np.int64(len(p.dests))
     pair = p.groups_of_member[moved].astype(np.int64) * n_d + dest_of[moved]
-    keys, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    keys, inverse = np.unique(pair, return_inverse=True)
     by_pair = np.argsort(inverse.reshape(-1), kind="stable")
     bounds_ = np.searchsorted(inverse.reshape(-1)[by_pair], np.arange(len(keys) + 1))
     rows: dict[tuple[int, int, str], list[int]] = {}
@@ -207,7 +207,6 @@ def _write(ctx: Context, s: Structure, plan: Any, p: Problem, sol: Solution, des
         else:
             code = "move_objective"
         rows.setdefault((o, d, code), []).extend(p.members[moved[by_pair[bounds_[k]:bounds_[k + 1]]]].tolist())
-    del first
     for (o, d, code), members in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2])):
         od = int(stay_dest[o])
         src = p.dests[od] if od >= 0 else None
