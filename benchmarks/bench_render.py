@@ -32,6 +32,7 @@ from orgmodel.model.apply import apply  # noqa: E402
 from orgmodel.model.plan import PlanBuilder  # noqa: E402
 from orgmodel.render import budgeted_view, diff_chart, org_chart, run_dot  # noqa: E402
 from orgmodel.model.structure import Structure  # noqa: E402
+from orgmodel.run.changes import changes_between, variant_tables  # noqa: E402
 from orgmodel.testing import KIND_MAPS, _kinds, _population, _sizes_summing_to  # noqa: E402
 
 
@@ -41,13 +42,17 @@ def population(n: int) -> Structure:
                        branches=_sizes_summing_to(n, max(2, n // 33), seed=12), n_teams=max(1, n // 170))
 
 
-def merge_plan(s: Structure) -> Structure:
-    """Merge every hundredth branch into the next one (members and groups go along)."""
+def merge_plan(s: Structure) -> tuple:
+    """Merge every hundredth branch into the next one (members and groups go along); returns
+    what evaluation stores: the unit tables before and after and the changes."""
     b = PlanBuilder(s, strategy="bench")
     branches = s.unit_ids("party.branch")
     for i in range(0, len(branches) - 1, 100):
         b.dissolve(branches[i], members_to=branches[i + 1], children_to=branches[i + 1], reason="merge")
-    return apply(s, b.build(), variant="bench", step=0)
+    plan = b.build()
+    after = apply(s, plan, variant="bench", step=0)
+    base, variant = variant_tables(s, s, []), variant_tables(s, after, [plan])
+    return base[0], variant[0], changes_between(*base, *variant)
 
 
 def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -74,8 +79,8 @@ def run(n: int, budget: int, png: bool) -> dict[str, float | int]:
     if png:
         _, t_png = timed(run_dot, dot, "png")
         row["graphviz_png_s"] = round(t_png, 3)
-    after, t_apply = timed(merge_plan, s)
-    diff, t_diff = timed(diff_chart, s, after, budget=budget)
+    (before_t, after_t, changes), t_apply = timed(merge_plan, s)
+    diff, t_diff = timed(diff_chart, before_t, after_t, changes, budget=budget)
     _, t_diff_svg = timed(run_dot, diff, "svg")
     row.update({"diff_text_s": round(t_diff, 3), "diff_graphviz_svg_s": round(t_diff_svg, 3)})
     return row

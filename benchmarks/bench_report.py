@@ -25,12 +25,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "large-community" / "scenario.yaml"))
     args = parser.parse_args(argv)
 
-    from orgmodel.analysis.compare import load_comparison
     from orgmodel.run.engine import Engine
     from orgmodel.run.evaluate import evaluate
     from orgmodel.io.loader import build_baseline, load_scenario
     from orgmodel.report import write_report
-    from orgmodel.run.results import write_run
+    from orgmodel.run.results import load_results, write_run
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
         write_run(result, out, evaluations)
         times["write_results_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        write_report(result, evaluations, load_comparison([out]), out / "report")
+        write_report(load_results(out), out / "report")
         times["write_report_s"] = time.perf_counter() - t0
         files = sorted((out / "report" / "diagrams").iterdir())
         size_mb = sum(p.stat().st_size for p in (out / "report").rglob("*") if p.is_file()) / 1e6

@@ -1,16 +1,21 @@
-"""Unit tests of :func:`orgmodel.model.apply.apply`: the error paths, ids of created units, copy-on-write.
+"""Unit tests of :func:`orgmodel.model.apply.apply`: the error paths, ids of created units, copy-on-write,
+the plan's moves table and its files.
 
 Errors must say what is wrong, name the strategy and, where there is one, the operation index.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from orgmodel.model.apply import apply, new_unit_id
 from orgmodel.errors import InvariantError, PlanError, UserError
 from orgmodel.model.kinds import DomainPack, KindTable, UnitKind
-from orgmodel.model.plan import Dissolve, MoveMembers, Plan, PlanBuilder, Reason
+from orgmodel.model.plan import Dissolve, MoveMembers, Plan, PlanBuilder, Reason, moves_sidecar
 from orgmodel.model.structure import Role, Structure
 from orgmodel.testing_data import tiny_structure
 
@@ -69,11 +74,18 @@ def test_participation_of_unknown_member(s: Structure) -> None:
 
 def test_reference_to_a_unit_created_later(s: Structure) -> None:
     b = builder(s)
-    b.move(["m1"], to="new:x", reason="r")
+    b.dissolve("b2", members_to="new:x", reason="r")
     b.create_unit("x", kind="toy.branch", name="x", parent="gb", reason="r")
     with pytest.raises(PlanError) as info:
         apply(s, b.build())
     assert_names(info.value, "new:x", "not created earlier", operation=0)
+
+
+def test_moves_run_after_every_operation_so_may_name_a_unit_created_later(s: Structure) -> None:
+    b = builder(s)
+    b.move(["m1"], to="new:x", reason="r")
+    b.create_unit("x", kind="toy.branch", name="x", parent="gb", reason="r")
+    assert apply(s, b.build(), variant="v", step=0).branch_of("m1") == "v/0/x"
 
 
 def test_create_unit_with_unknown_kind(s: Structure) -> None:
@@ -95,10 +107,27 @@ def test_create_unit_with_host_kind_is_refused(s: Structure) -> None:
 def test_dissolved_unit_cannot_be_a_destination(s: Structure) -> None:
     b = builder(s)
     b.dissolve("b2", members_to="b1", reason="r")
+    merged = apply(s, b.build())
+    b = PlanBuilder(merged, strategy=STRATEGY)
+    b.set_role("b1", role="deputy", person="m2", reason="r")
     b.move(["m1"], to="b2", reason="r")
     with pytest.raises(PlanError) as info:
-        apply(s, b.build())
+        apply(merged, b.build())
     assert_names(info.value, "b2", "dissolved", operation=1)
+    b = PlanBuilder(merged, strategy=STRATEGY)
+    b.attach("b2", parent="gb", reason="r")
+    with pytest.raises(PlanError) as info:
+        apply(merged, b.build())
+    assert_names(info.value, "b2", "dissolved", operation=0)
+
+
+def test_members_moved_into_a_unit_the_plan_dissolves_follow_its_dissolve(s: Structure) -> None:
+    b = builder(s)
+    b.dissolve("b2", members_to="b1", reason="r")
+    b.move(["m1"], to="b2", reason="r")
+    after = apply(s, b.build())
+    assert after.branch_of("m1") == "b1" and after.group_of("m1") is None
+    assert after.member_ids_of("b1") == ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
 
 
 # -- member moves -------------------------------------------------------------------------------
@@ -458,3 +487,186 @@ def test_set_role_with_a_date_on_a_role_held_without_one(s: Structure) -> None:
     b = builder(s)
     b.clear_role("b1", role="secretary", reason="r")
     assert apply(s, b.build()).roles_in("b1") == []
+
+
+# -- the moves table ----------------------------------------------------------------------------
+
+
+def test_moves_form_one_table_with_each_reason_stored_once(s: Structure) -> None:
+    b = builder(s)
+    b.move(["m1", "m2"], to="b2", reason=("merge", {"n": 2}))
+    b.create_unit("x", kind="toy.branch", name="x", parent="gb", reason="r")
+    b.move(["m5"], to="new:x", reason=("merge", {"n": 2}))
+    b.move(["m6"], to="new:x", reason="other")
+    plan = b.build()
+    assert [op.op for op in plan.operations] == ["create_unit"]
+    assert plan.moves.member.tolist() == ["m1", "m2", "m5", "m6"]
+    assert plan.moves.to.tolist() == ["b2", "b2", "new:x", "new:x"]
+    assert plan.moves.group.tolist() == [None] * 4
+    assert plan.moves.reason.tolist() == [0, 0, 0, 1]
+    assert [r.code for r in plan.reasons] == ["merge", "other"]
+    assert plan.transfers()[2] == ("m5", "new:x", None, "merge")
+    assert [op.op for op in plan.as_written()] == ["move_members", "create_unit", "move_members", "move_members"]
+    assert [(op.to, op.members) for op in plan.move_batches()] == [("b2", ["m1", "m2"]), ("new:x", ["m5"]),
+                                                                   ("new:x", ["m6"])]
+    assert plan.counts() == {"create_unit": 1, "move_members": 3}
+    with pytest.raises(ValueError):
+        plan.moves.member[0] = "m7"
+
+
+def test_version_1_plan_is_read_into_the_table(s: Structure) -> None:
+    text = json.dumps({"plan_version": 1, "strategy": STRATEGY, "operations": [
+        {"op": "move_members", "members": ["m1"], "to": "b2", "reason": {"code": "r"}},
+        {"op": "dissolve", "unit": "b1", "members_to": "b2", "children_to": "b2", "reason": "合并"},
+        {"op": "move_members", "members": ["m5"], "to": "b2", "group": "g1", "reason": {"code": "r"}}]})
+    plan = Plan.from_json(text)
+    assert plan.plan_version == 2 and [op.op for op in plan.operations] == ["dissolve"]
+    assert plan.transfers() == [("m1", "b2", None, "r"), ("m5", "b2", "g1", "r")]
+    assert len(plan.reasons) == 1
+    assert json.loads(plan.to_json())["plan_version"] == 2
+    assert Plan.from_json(plan.to_json()) == plan
+    after = apply(s, plan)
+    assert after.member_ids_of("b2") == ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
+    assert after.member_ids_of("g1") == ["m5"]
+
+
+def test_errors_number_operations_as_written(s: Structure) -> None:
+    """A manual step's error points at its line: moves count in the numbering of operations."""
+    ops = [MoveMembers(members=["m3"], to="b2", reason=Reason(code="r")),
+           MoveMembers(members=["m4"], to="b2", reason=Reason(code="r")),
+           Dissolve(unit="nowhere", reason=Reason(code="r"))]
+    with pytest.raises(PlanError) as info:
+        apply(s, Plan(strategy=STRATEGY, operations=ops))
+    assert_names(info.value, "unknown unit 'nowhere'", operation=2)
+    ops[1] = MoveMembers(members=["ghost"], to="b2", reason=Reason(code="r"))
+    ops[2] = Dissolve(unit="b2", members_to="b1", reason=Reason(code="r"))
+    with pytest.raises(PlanError) as info:
+        apply(s, Plan(strategy=STRATEGY, operations=ops))
+    assert_names(info.value, "unknown member 'ghost'", operation=1)
+
+
+def test_errors_in_a_version_2_table_name_the_row(s: Structure) -> None:
+    b = builder(s)
+    b.move(["m3"], to="b2", reason="r")
+    b.move(["m4"], to="nowhere", reason="r")
+    plan = Plan.from_json(b.build().to_json())
+    with pytest.raises(PlanError) as info:
+        apply(s, plan)
+    assert "unknown unit 'nowhere'" in str(info.value) and "moves row 1" in str(info.value)
+    assert info.value.operation is None
+
+
+@pytest.mark.parametrize(("moves", "words"), [
+    ({"member": ["m1"], "to": ["b2"], "reason": [3]}, ["moves.reason[0]", "not an index into reasons"]),
+    ({"member": ["m1", "m2"], "to": ["b2"], "reason": [0, 0]}, ["moves", "differ in length"]),
+    ({"member": ["m1"], "to": [None], "reason": [0]}, ["moves.to[0]", "no destination"]),
+    ({"member": [1], "to": ["b2"], "reason": [0]}, ["moves.member", "expected text"]),
+    ({"member": ["m1"], "to": ["b2"], "reason": [0], "extra": [1]}, ["unknown column 'extra'"]),
+    ({"file": "p.moves.parquet", "rows": 1}, ["Plan.load"]),
+])
+def test_bad_moves_table_is_one_clear_error(moves: dict, words: list[str]) -> None:
+    text = json.dumps({"reasons": [{"code": "r"}], "moves": moves})
+    with pytest.raises(UserError) as info:
+        Plan.from_json(text)
+    message = str(info.value)
+    assert message.startswith("invalid plan") and "\n" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_large_plans_keep_their_moves_in_parquet_beside_the_json(s: Structure, tmp_path: Path) -> None:
+    b = builder(s)
+    b.move(["m1", "m2"], to="b2", reason="r")
+    b.move(["m5"], to="b1", group="g1", reason=("why", {"n": 1}))
+    plan = b.build()
+    path = tmp_path / "plan.json"
+    assert plan.save(path) is None  # small: inline
+    assert json.loads(path.read_text(encoding="utf-8"))["moves"]["member"] == ["m1", "m2", "m5"]
+    sidecar = plan.save(path, inline_rows=2)
+    assert sidecar == tmp_path / "plan.moves.parquet" and moves_sidecar(path) == sidecar
+    ref = json.loads(path.read_text(encoding="utf-8"))["moves"]
+    assert ref["file"] == "plan.moves.parquet" and ref["rows"] == 3 and ref["sha256"].startswith("sha256:")
+    again = Plan.load(path)
+    assert again == plan
+    assert apply(s, again).fingerprint == apply(s, plan).fingerprint
+    with pytest.raises(UserError, match="Plan.load"):
+        Plan.from_json(path.read_text(encoding="utf-8"))
+    # a moves file that does not belong to the JSON is refused, naming it
+    other = builder(s)
+    other.move(["m3", "m4", "m1"], to="b2", reason="r")
+    other.build().save(tmp_path / "other.json", inline_rows=0)
+    sidecar.write_bytes((tmp_path / "other.moves.parquet").read_bytes())
+    with pytest.raises(UserError, match="plan.moves.parquet: does not match plan.json"):
+        Plan.load(path)
+    sidecar.unlink()
+    with pytest.raises(UserError, match="plan.moves.parquet is missing"):
+        Plan.load(path)
+    # saving small again writes inline and removes the stale moves file
+    plan.save(path, inline_rows=2)
+    plan.save(path)
+    assert not sidecar.exists() and Plan.load(path) == plan
+
+
+# -- member columns -----------------------------------------------------------------------------
+
+
+def test_member_columns_are_a_read_only_mapping_shared_copy_on_write(s: Structure) -> None:
+    b = builder(s)
+    b.set_attributes("b1", name="renamed", reason="r")
+    renamed = apply(s, b.build())  # shares the member table with the baseline
+    b = builder(s)
+    b.move(["m3"], to="b2", reason="r")
+    moved = apply(s, b.build())  # shares every column but branch and group
+    for structure in (s, renamed, moved):
+        with pytest.raises(TypeError):
+            structure.members.columns["status"] = np.zeros(s.n_members, dtype=np.int8)  # type: ignore[index]
+        with pytest.raises(ValueError, match="read-only"):
+            structure.members["status"][0] = 1
+        with pytest.raises(ValueError, match="read-only"):
+            structure.column("branch")[0] = 0
+        with pytest.raises(AttributeError):
+            structure.members.columns.pop("status")  # type: ignore[attr-defined]
+    assert moved.members["status"] is s.members["status"]
+    # replacing a column makes a new table: the baseline and the variants keep theirs
+    was = s.members["retired"].copy()
+    retired = np.ones(s.n_members, dtype=bool)
+    table = moved.members.with_columns({"retired": retired})
+    assert table["retired"].all() and table["branch"] is moved.members["branch"]
+    assert (moved.members["retired"] == was).all() and (s.members["retired"] == was).all()
+    retired[:] = False  # the caller's array stays the caller's: the table holds its own read-only copy
+    assert table["retired"].all() and not table["retired"].flags.writeable
+    with pytest.raises(ValueError, match="rows"):
+        s.members.with_columns({"retired": np.ones(2, dtype=bool)})
+
+
+def test_a_manual_step_error_after_moves_names_its_yaml_line(tmp_path: Path) -> None:
+    """Moves leave the operations list, but a manual step's errors still point at the right line."""
+    from orgmodel.plugin.hookspecs import hookimpl
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.run.engine import Engine, load_scenario
+    from orgmodel.testing_data import TOY_PACK
+
+    class Toy:
+        @hookimpl
+        def register_unit_kinds(register):  # noqa: N805
+            register(TOY_PACK)
+
+    path = tmp_path / "s.yaml"
+    path.write_text("""\
+name: demo
+domain: toy
+baseline:
+  units: [{id: b1, kind: toy.branch}, {id: b2, kind: toy.branch}]
+  members: [{id: m1, branch: b1}, {id: m2, branch: b2}]
+variants:
+  - name: v
+    steps:
+      - operations:
+          - {op: move_members, members: [m1], to: b2, reason: 调整}
+          - {op: move_members, members: [m2], to: b1, reason: 调整}
+          - {op: dissolve, unit: nowhere, reason: 合并}
+""", encoding="utf-8")
+    engine = Engine(PluginHost({"toy": Toy}, autoload=False))
+    with pytest.raises(UserError) as info:
+        engine.run(load_scenario(path))
+    assert "s.yaml:12" in str(info.value) and "unknown unit 'nowhere'" in str(info.value)

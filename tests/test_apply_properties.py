@@ -12,6 +12,10 @@ The hypothesis strategies live here (not in a shared module) because the tests a
   small reference model (:class:`_Sim`) of where every active member ends up. The model follows
   the documented semantics of apply: member moves are applied first, then each ``dissolve`` in
   plan order sends the members still in the unit to its ``members_to``.
+
+Plans keep their member moves in one table (:class:`~orgmodel.model.plan.MoveTable`); the tests
+also check that table: one row per moved member, JSON and Parquet round trips, and the
+version-1 shape (moves as operations) giving the same plan.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import copy
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -472,6 +477,44 @@ def test_plan_json_round_trip_applies_the_same(case: tuple[Structure, Drawn]) ->
     assert again == d.plan
     assert again.to_json() == d.plan.to_json()
     assert _apply(s, d, again).fingerprint == _apply(s, d).fingerprint
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=structure_and_plan())
+def test_plan_files_round_trip_with_and_without_parquet(tmp_path_factory: pytest.TempPathFactory,
+                                                        case: tuple[Structure, Drawn]) -> None:
+    s, d = case
+    folder = tmp_path_factory.mktemp("plan")
+    inline = folder / "inline.json"
+    assert d.plan.save(inline) is None and not (folder / "inline.moves.parquet").exists()
+    side = folder / "side.json"
+    sidecar = d.plan.save(side, inline_rows=-1)  # every table, even an empty one, to Parquet
+    assert sidecar == folder / "side.moves.parquet" and sidecar.exists()
+    want = _apply(s, d).fingerprint
+    for path in (inline, side):
+        again = Plan.load(path)
+        assert again == d.plan
+        assert again.moves.member.dtype == object and again.moves.reason.dtype == np.int32
+        assert again.transfers() == d.plan.transfers()
+        assert _apply(s, d, again).fingerprint == want
+
+
+@SETTINGS
+@given(structure_and_plan())
+def test_moves_table_holds_every_move_once(case: tuple[Structure, Drawn]) -> None:
+    s, d = case
+    t = d.plan.moves
+    assert sorted(t.member.tolist()) == sorted(d.moves)  # one row per moved member, none twice
+    assert {m: (_final_id(to, d.step), _final_id(g, d.step)) for m, to, g, _ in d.plan.transfers()} == d.moves
+    assert len({(r.code, repr(sorted(r.params.items())), r.text) for r in d.plan.reasons}) == len(d.plan.reasons)
+    assert all(not getattr(t, c).flags.writeable for c in t.COLUMNS)
+    # the table read back as operations (version 1) applies to the same structure
+    v1 = Plan(strategy=d.plan.strategy, params=d.plan.params, fingerprint=d.plan.fingerprint, templates=d.plan.templates,
+              operations=d.plan.as_written())
+    assert v1 == d.plan
+    assert _apply(s, d, v1).fingerprint == _apply(s, d).fingerprint
+    batches = d.plan.move_batches()
+    assert sorted(m for op in batches for m in op.members) == sorted(t.member.tolist())
 
 
 @SETTINGS

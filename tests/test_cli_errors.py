@@ -280,3 +280,27 @@ def test_new_plugin_refuses_a_taken_name(capsys, folder):
 def test_csv_row_with_too_many_fields_names_its_line(capsys, folder):
     write(folder, "members.csv", "id,branch,status\nm1,b,full\nm2,b,full,extra\n")
     expect_error(capsys, folder, "s.yaml", "members.csv:3:", "Expected 3 columns, got 4")
+
+
+def test_a_step_touching_a_locked_unit_names_the_operation_line(capsys, folder):
+    text = SCENARIO.replace("      - operations:\n", "      - locks: [b]\n        operations:\n")
+    text = text.replace("{op: move_members, members: [m1], to: b, reason: 调整}",
+                        "{op: set_role, unit: b, role: secretary, person: m1, reason: 选举}")
+    expect_error(capsys, folder, write(folder, "l.yaml", text), "l.yaml:13:", "operations[0]",
+                 "variant a, step 0, operation 0 (set_role): sets or clears a role in b, which is locked")
+
+
+def test_an_unknown_unit_in_a_scope_names_its_line(capsys, folder):
+    text = SCENARIO.replace("      - operations:\n", "      - scope: [c, nowhere]\n        operations:\n")
+    expect_error(capsys, folder, write(folder, "sc.yaml", text), "sc.yaml:11:", "scope[1]", "unknown unit 'nowhere'")
+
+
+def test_a_run_outside_its_scope_writes_nothing(capsys, folder):
+    text = SCENARIO.replace("      - operations:\n", "      - scope: [b]\n        operations:\n")
+    text = text.replace("{op: move_members, members: [m1], to: b, reason: 调整}",
+                        "{op: set_attributes, unit: c, name: 新党工委, reason: 改名}")
+    write(folder, "o.yaml", text)
+    code, out, err = run(capsys, "run", "o.yaml", "--out", "results")
+    assert code == 2 and out == ""
+    assert err.rstrip("\n").endswith("changes the name, tags, attributes or hosts of c, outside the step's scope (b)")
+    assert not (folder / "results").exists()

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orgmodel.cli import main
+from orgmodel.errors import UserError
 from orgmodel.analysis.compare import SCHEMA_PATH, format_table, load_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ def test_comparison_json_validates_against_the_schema(run: Path, schema: dict[st
         "baseline": 150.0, "status-quo": 150.0, "manual-upgrade": 48.0, "two-branches": 77.0, "four-branches": 49.0}
     assert _metric(data, "branch_size.count")["values"]["four-branches"] == 4.0
     assert data["changes"]["two-branches"]["members_moved"] == 73
-    assert data["changes"]["status-quo"] == {"created": [], "dissolved": [], "retyped": [], "resized": [], "flows": [],
+    assert data["changes"]["status-quo"] == {"created": [], "dissolved": [], "retyped": [], "reparented": [], "renamed": [], "resized": [], "flows": [],
                                              "members_moved": 0}
     assert data["findings"]["status-quo"]["counts"]["warning"] == 1  # the branch of 150
     assert data["findings"]["four-branches"]["counts"]["warning"] == 0  # every branch ≤ 50
@@ -283,7 +284,7 @@ def test_a_folder_without_run_json_is_one_line(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_a_broken_run_json_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "run.json").write_text('{"results_version": 1,\n  oops}', encoding="utf-8")
+    (tmp_path / "run.json").write_text('{"results_version": 2,\n  oops}', encoding="utf-8")
     assert main(["compare", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "run.json:2" in err
@@ -298,3 +299,73 @@ def test_results_csv_keeps_every_digit(run: Path) -> None:
     assert rows["backbone.members_per_backbone"]["baseline"] == repr(150 / 11)
     assert rows["branch_size.max"]["two-branches"] == "77"
     assert rows["meeting.over_capacity"]["baseline"] == ""
+
+
+def test_changes_between_two_variants_keep_their_reasons(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, str(run), "--variant", "two-branches", "--variant", "four-branches", "--base", "two-branches")
+    four = json.loads((run / "variants" / "four-branches" / "evaluation.json").read_text(encoding="utf-8"))
+    stored = {r["code"]: r["zh"] for f in four["changes"]["flows"] for r in f["reasons"]}
+    ch = data["changes"]["four-branches"]
+    for flow in ch["flows"]:
+        assert sum(r["count"] for r in flow["reasons"]) == flow["count"]
+        for r in flow["reasons"]:
+            assert r["code"] != "unexplained" and r["zh"], flow  # every member moved A -> B has a reason
+            assert r["code"] in stored and stored[r["code"]] == r["zh"]  # the one four-branches stored
+    created = {u["id"]: u["reason"] for u in ch["created"]}
+    assert all(r and r["zh"] for r in created.values())
+    # a unit two-branches founded and four-branches did not: said so, not left blank
+    assert ch["dissolved"][0]["reason"]["code"] == "not_created"
+
+
+def test_load_results_reads_stored_numbers(run: Path) -> None:
+    from orgmodel.run.results import load_results
+
+    results = load_results(run)
+    assert results.names == ["baseline", *VARIANTS]
+    four = results.variant("four-branches")
+    assert four.value("branch_size.max") == 49.0
+    units = four.units
+    live = units.counted_branch
+    assert sorted(units.direct[live].tolist()) == sorted(
+        [u["size"] for u in json.loads((run / "variants/four-branches/units.json").read_text("utf-8"))["units"]
+         if not u["dissolved"] and u["kind"] == "party.branch"])
+    moved = four.assignment.reason_code != None  # noqa: E711 (element-wise)
+    assert int(moved.sum()) == four.changes["members_moved"] == 104
+    with pytest.raises(UserError, match="no variant 'nope'"):
+        results.variant("nope")
+
+
+def test_load_results_refuses_old_and_damaged_folders(run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from orgmodel.run.results import load_results
+
+    with pytest.raises(UserError, match="not a results folder"):
+        load_results(tmp_path)
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    index = json.loads((copy / "run.json").read_text(encoding="utf-8"))
+    (copy / "run.json").write_text(json.dumps(dict(index, results_version=1)), encoding="utf-8")
+    with pytest.raises(UserError, match="results_version 1 is not supported"):
+        load_results(copy)
+    (copy / "run.json").write_text(json.dumps(index), encoding="utf-8")
+    (copy / "variants" / "two-branches" / "units.json").write_text('{"units": [{"id": "x"}]}', encoding="utf-8")
+    with pytest.raises(UserError, match="units.json: a unit row is incomplete"):
+        load_results(copy).variant("two-branches").units
+    (copy / "variants" / "two-branches" / "assignment.parquet").write_bytes(b"not parquet")
+    with pytest.raises(UserError, match="assignment.parquet: not a readable Parquet file"):
+        load_results(copy).variant("two-branches").assignment
+
+
+def test_stored_changes_agree_with_the_change_metrics(run: Path) -> None:
+    """The changes (run/changes.py) and the change metrics (measured apart) count the same."""
+    from orgmodel.run.results import load_results
+
+    for v in load_results(run).variants:
+        ch = v.changes
+        assert ch["members_moved"] == v.value("change.members_moved"), v.name
+        assert len(ch["created"]) == v.value("change.units_created"), v.name
+        assert len(ch["dissolved"]) == v.value("change.units_dissolved"), v.name
+        assert len(ch["retyped"]) == v.value("change.units_retyped"), v.name
+        moved = sum(r["count"] for f in ch["flows"] for r in f["reasons"])
+        assert moved == ch["members_moved"]

@@ -1,4 +1,8 @@
-"""The contract kit: ``check_strategy`` passes a well-behaved strategy and catches each broken rule.
+"""The contract kit: every registered strategy keeps the contract, and the kit catches each broken rule.
+
+``test_registered_strategy_keeps_the_contract`` is the suite itself: one case per strategy that
+the plugin host collects from the installed plugins (first- or third-party) and per parameter set
+it declares. The rest checks the kit: it passes a well-behaved strategy and catches each broken rule.
 
 Strategies defined in this module are checked with ``processes=False`` (the cross-process check
 would have to import this test module in a child process). The cross-process determinism check
@@ -18,10 +22,33 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel.errors import UserError
 from orgmodel.model.plan import Plan, Reason
 from orgmodel.plugin.strategy import Strategy
-from orgmodel.testing import BASELINES, ContractFailure, check_strategy, contract_baselines, snapshot
+from orgmodel import PluginHost, Rule, RuleBook, RulePack, Subject, hookimpl
+from orgmodel.testing import (
+    BASELINES,
+    ContractFailure,
+    check_strategy,
+    contract_baselines,
+    contract_cases,
+    parametrize_contract,
+    snapshot,
+)
 
 ALL = sorted(BASELINES)
 FEW = ("tiny", "one-member", "village-of-2")
+
+
+@parametrize_contract()
+def test_registered_strategy_keeps_the_contract(contract_case):
+    plans = contract_case.check()
+    assert plans, "check_strategy returned no plan yet raised no failure"
+
+
+def test_the_suite_covers_every_registered_strategy():
+    cases = contract_cases()
+    registered = PluginHost().strategies().names()
+    assert registered, "no strategy is installed: the suite would check nothing"
+    assert sorted({case.strategy.name for case in cases}) == registered
+    assert len({case.id for case in cases}) == len(cases)
 
 
 class MergeSmall(Strategy):
@@ -80,7 +107,7 @@ def test_good_strategy_with_default_params():
 
 def test_seeded_randomness_passes():
     plans = check_strategy(SeededShuffle(), processes=False)
-    assert plans["tiny"].operations[0].op == "move_members"
+    assert plans["tiny"].move_batches()[0].op == "move_members"
 
 
 # --- broken rules -----------------------------------------------------------------------------
@@ -280,6 +307,7 @@ MODULE_SOURCE = textwrap.dedent(
     '''
     """Strategies for the contract kit's cross-process check (written by test_contract_kit)."""
 
+    from orgmodel.errors import UserError
     from orgmodel.plugin.strategy import Strategy
 
     WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
@@ -306,6 +334,26 @@ MODULE_SOURCE = textwrap.dedent(
             branch = ctx.structure.unit_ids("party.branch")[0]
             order = "-".join(set(WORDS))  # set order of strings depends on PYTHONHASHSEED
             plan.set_attributes(branch, name=order, reason=("order", {"order": order}))
+            return plan.build()
+
+
+    class FromTheRules(Strategy):
+        """Merges branches under the minimum of the rule kit.merge_below; refuses when it is not in force."""
+
+        name = "from-the-rules"
+        templates = {"small": {"zh": "{unit}不足{below}人", "en": "{unit} under {below}"}}
+
+        def propose(self, ctx, params):
+            below = ctx.rules.limit("kit.merge_below", "min")
+            if below is None:
+                raise UserError("strategy from-the-rules: the rule kit.merge_below is not in force")
+            s = ctx.structure
+            plan = ctx.plan()
+            branches = s.unit_ids("party.branch")
+            for unit in branches[1:]:
+                if s.size(unit) < below:
+                    plan.dissolve(unit, members_to=branches[0], children_to=branches[0],
+                                  reason=("small", {"unit": unit, "below": int(below)}))
             return plan.build()
     '''
 )
@@ -346,3 +394,173 @@ def test_cross_process_check_reports_a_child_that_cannot_import(probe_folder, mo
     message = failure(module.Stable(), only=("tiny",), processes=True)
     assert "[tiny] proposing in a fresh process failed" in message
     assert "ModuleNotFoundError" in message
+
+
+# --- the rules in force: those of the baseline's domain ---------------------------------------
+
+KIT_RULES = RulePack(name="kit-rules", domain="party", rules=[Rule(
+    id="kit.merge_below", title_zh="少于20人的支部合并", title_en="branches under 20 members merge",
+    severity="warning", subject=Subject(kinds=["party.branch"]), quantity="members", min=20, source="test")])
+
+
+class KitRules:
+    @staticmethod
+    @hookimpl
+    def register_rule_packs(register):
+        register(KIT_RULES)
+
+
+def test_the_contexts_carry_the_rules_of_the_domain(probe):
+    host = PluginHost({"kit-rules": KitRules})  # with the installed plugins: the party pack and its rules
+    plans = check_strategy(probe.FromTheRules(), plugins=host, only=("village-of-2",), processes=False)
+    # the rule's 20, read from the context: the branches of 14 and of 1 member merge into the first
+    assert [op.op for op in plans["village-of-2"].operations] == ["dissolve", "dissolve"]
+
+
+def test_a_strategy_whose_rule_is_not_in_force_refuses_every_baseline_and_fails(probe):
+    message = failure(probe.FromTheRules(), only=FEW)  # the installed rule packs have no kit.merge_below
+    assert "[all] refused every baseline (3)" in message
+    assert "the rule kit.merge_below is not in force" in message
+
+
+def test_a_fresh_process_proposes_under_the_same_rules(probe):
+    # the child process is given the rule book: without it, it would refuse and the check would fail
+    plans = check_strategy(probe.FromTheRules(), rules=RuleBook([KIT_RULES]), only=("village-of-2",), processes=True)
+    assert len(plans["village-of-2"].operations) == 2
+
+
+# --- refusing everything, example structures, the parametrised suite ---------------------------
+
+
+class RefusesAll(MergeSmall):
+    name = "refuses-all"
+
+    def propose(self, ctx, params):
+        raise UserError("nothing to do here")
+
+
+def test_refusing_every_baseline_fails():
+    message = failure(RefusesAll(), only=FEW)
+    assert "[all] refused every baseline (3), e.g. [tiny] nothing to do here" in message
+
+
+class ActsOnItsExample(MergeSmall):
+    """Refuses the battery; acts on the example structure it declares."""
+
+    name = "acts-on-its-example"
+    contract_params = ({"below": 2}, {"below": 5})
+
+    def contract_structures(self, kinds):
+        return {"merged-pair": contract_baselines("party", only=("village-of-2",))["village-of-2"]}
+
+    def propose(self, ctx, params):
+        if ctx.structure.n_members != 17:
+            raise UserError("needs the example")
+        return super().propose(ctx, params)
+
+
+def test_example_structures_join_the_battery():
+    plans = check_strategy(ActsOnItsExample(), {"below": 2}, processes=False)
+    assert sorted(plans) == ["merged-pair", "village-of-2"]
+    assert [op.op for op in plans["merged-pair"].operations] == ["dissolve"]
+    assert sorted(check_strategy(ActsOnItsExample(), only=("merged-pair",), processes=False)) == ["merged-pair"]
+
+
+def test_an_example_may_not_take_a_baseline_name():
+    class Clash(ActsOnItsExample):
+        name = "clash"
+
+        def contract_structures(self, kinds):
+            return {"tiny": contract_baselines("party", only=("tiny",))["tiny"]}
+
+    assert "[tiny] contract_structures() reuses the name of a contract baseline" in failure(Clash(), only=FEW)
+
+
+class BadJson(MergeSmall):
+    name = "bad-json"
+
+    def propose(self, ctx, params):
+        plan = ctx.plan()
+        branch = ctx.structure.unit_ids("party.branch")[0]
+        plan.set_attributes(branch, name="x", reason=("r", {"when": float("nan")}))
+        return plan.build()
+
+
+def test_a_plan_that_does_not_survive_json_fails():
+    # NaN is written as the non-standard token NaN and reads back unequal to itself
+    assert "[tiny] the plan does not survive a JSON round trip" in failure(BadJson(), only=("tiny",))
+
+
+class LocalPlugin:
+    @staticmethod
+    @hookimpl
+    def register_strategies(register):
+        register(ActsOnItsExample())
+        register(RefusesAll())
+
+
+def test_cases_are_one_per_strategy_and_parameter_set():
+    host = PluginHost({"mine": LocalPlugin})  # the installed plugins too: the party pack gives the kinds
+    cases = contract_cases(host, plugin="mine")
+    assert [(c.id, c.params, c.plugin) for c in cases] == [
+        ("acts-on-its-example", {"below": 2}, "mine"),
+        ("acts-on-its-example-1", {"below": 5}, "mine"),
+        ("refuses-all", {}, "mine"),
+    ]
+    assert sorted(cases[0].check(processes=False)) == ["merged-pair", "village-of-2"]
+    with pytest.raises(ContractFailure, match="refused every baseline"):
+        cases[2].check(processes=False, only=FEW)
+
+
+def test_a_plugin_with_no_strategy_is_an_error_not_an_empty_suite():
+    host = PluginHost({"mine": LocalPlugin}, autoload=False)
+    with pytest.raises(ContractFailure, match="plugin 'nobody' registers no strategy .*: mine"):
+        contract_cases(host, plugin="nobody")
+
+
+def test_a_plugin_module_is_checked_installed_or_not(tmp_path, monkeypatch):
+    (tmp_path / "kit_probe_plugin.py").write_text(textwrap.dedent('''
+        from orgmodel import hookimpl
+        from orgmodel.plugin.strategy import Strategy
+
+
+        class Keep(Strategy):
+            name = "keep-probe"
+
+            def propose(self, ctx, params):
+                return ctx.plan().build()
+
+
+        @hookimpl
+        def register_strategies(register):
+            register(Keep())
+    '''), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("kit_probe_plugin")
+    [case] = contract_cases(plugin=module)
+    assert (case.id, case.plugin) == ("keep-probe", "kit_probe_plugin")
+    assert sorted(case.check(processes=False, only=FEW)) == sorted(FEW)
+
+
+def test_contract_params_must_be_a_sequence_of_mappings():
+    class Wrong(MergeSmall):
+        name = "wrong"
+        contract_params = {"below": 2}  # one mapping, not a sequence of them
+
+    host_plugin = type("P", (), {"register_strategies": staticmethod(hookimpl(lambda register: register(Wrong())))})
+    with pytest.raises(ContractFailure, match="contract_params must be a non-empty sequence of mappings"):
+        contract_cases(PluginHost({"wrong": host_plugin}, autoload=False))
+
+
+class NeedsNoDate(MergeSmall):
+    """Fails loudly if the kit ever gives a date: plugins.md promises ``ctx.as_of`` is None here."""
+
+    name = "needs-no-date"
+
+    def propose(self, ctx, params):
+        assert ctx.as_of is None, ctx.as_of
+        return super().propose(ctx, params)
+
+
+def test_the_contract_baselines_give_no_as_of():
+    assert sorted(check_strategy(NeedsNoDate(), only=FEW, processes=False)) == sorted(FEW)

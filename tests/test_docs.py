@@ -90,6 +90,8 @@ def test_every_hook_is_documented() -> None:
     assert hooks
     for name in hooks:
         assert re.search(rf"^### `{name}\(", text, re.M), name
+    documented = re.findall(r"^### `(register_\w+)\(", text, re.M)
+    assert sorted(documented) == sorted(hooks), "plugins.md documents a hook that does not exist"
 
 
 def test_readme_links_resolve() -> None:
@@ -119,3 +121,42 @@ def test_every_rule_quantity_and_party_rule_is_documented() -> None:
         assert f"`{quantity}`" in text, quantity
     for rule in PluginHost().rule_packs().get("party").rules:
         assert f"`{rule.id}`" in text, rule.id
+
+
+def test_every_member_column_is_documented_with_its_dtype() -> None:
+    from orgmodel.model.structure import MEMBER_CORE_COLUMNS, MEMBER_KNOWN_ATTRIBUTES
+    from orgmodel.testing_data import tiny_structure
+
+    text = _text("plugins.md")
+    section = text[text.index("### Member columns"):]
+    section = section[: section.index("\n## ")]
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([\w\[\]]+)`", section, re.M))
+    declared = {**MEMBER_CORE_COLUMNS, **MEMBER_KNOWN_ATTRIBUTES}
+    assert rows == declared
+    columns = tiny_structure().members.columns
+    assert {name: str(columns[name].dtype) for name in declared} == declared  # the docs say what is built
+
+
+def test_what_plugins_md_promises_about_the_structure_api_holds() -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from orgmodel import Role
+    from orgmodel.testing import contract_baselines
+
+    s = contract_baselines("toy", only=("branch-of-329",))["branch-of-329"]
+    for unit in s.unit_ids("toy.branch"):
+        codes = s.member_codes_of(unit)
+        assert s.member_ids_of(unit) == s.members.ids[codes].tolist()  # one order for both
+        assert (np.diff(codes) > 0).all()  # ascending member code
+    assert [f.name for f in dataclasses.fields(Role)] == ["unit", "role", "person", "since"]
+    [role] = s.roles_in("b0")
+    assert isinstance(role, Role) and role.role == "secretary"
+    assert s.full_mask.dtype == bool and not s.full_mask.flags.writeable
+    assert int(s.full_mask[s.member_codes_of("b0")].sum()) == s.size("b0", full_only=True)
+    assert s.column("birth_date").dtype == np.dtype("datetime64[D]")
+    text = _text("plugins.md")
+    for promise in ("**in the same order**", "`Role(unit, role, person, since)`", "| `full_mask` |",
+                    "**or `None`**", "`strategy.propose_on(structure, params, seed=0)`"):
+        assert promise in text, promise

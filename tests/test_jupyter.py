@@ -23,3 +23,15 @@ def test_comparison_displays_as_a_table(tmp_path: Path) -> None:
     html = load_comparison([tmp_path / "out"])._repr_html_()
     assert html.startswith("<table>") and "manual-upgrade" in html and "最大支部人数" in html
     assert "<b>48</b>" in html  # the better largest branch is marked
+
+
+def test_the_model_imports_no_rendering() -> None:
+    """The notebook display is attached from the render side: model/ names no render module."""
+    import ast
+
+    model = Path(__file__).resolve().parents[1] / "src" / "orgmodel" / "model"
+    for path in model.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not [n for n in names if n.startswith(("orgmodel.render", "orgmodel.report"))], path.name

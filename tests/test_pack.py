@@ -1,13 +1,16 @@
 """``orgmodel pack``: the implementation pack of one variant of the built-in 汽三 scenario.
 
 The manual-upgrade variant moves all 150 members into five new branches, dissolves the six
-building groups and retypes the branch as a general branch; the pack must list exactly that,
-identify members by roster id only (unless names are asked for), and be written whole or not at all.
+building groups and retypes the branch as a general branch; the pack, read from the results
+folder of ``orgmodel run``, must list exactly that, identify members by roster id only (unless
+names are asked for), name no approver the rule pack does not give, and be written whole or not
+at all.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from collections import Counter
@@ -28,11 +31,18 @@ SHEETS_EN = ["branch rosters", "transfer list", "units to found", "units to diss
 HEADERS = {
     "rosters.csv": ["branch_id", "branch_name", "member_id", "status", "group"],
     "transfers.csv": ["member_id", "from_id", "from_name", "to_id", "to_name", "reason_code", "reason"],
-    "new_units.csv": ["unit_id", "name", "kind", "parent", "built_on", "members", "full_members", "proposed_secretary",
-                      "committee_size", "reason"],
+    "new_units.csv": ["unit_id", "name", "kind", "parent", "built_on", "members", "full_members", "roles", "reason"],
     "dissolved_units.csv": ["unit_id", "name", "change", "kind", "members_before", "reason"],
-    "approvals.csv": ["change", "unit_id", "name", "approved_by", "note"],
+    "approvals.csv": ["change", "unit_id", "name", "unit_above", "approved_by", "rule"],
 }
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results folder of the 汽三 scenario, as ``orgmodel run`` writes it."""
+    out = tmp_path_factory.mktemp("results") / "out"
+    assert main(["run", str(SCENARIO), "--out", str(out), "--no-report"]) == 0
+    return out
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -52,9 +62,10 @@ def _roster() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _pack(tmp: Path, capsys: pytest.CaptureFixture[str], *extra: str, variant: str = "manual-upgrade") -> Path:
+def _pack(tmp: Path, capsys: pytest.CaptureFixture[str], results: Path, *extra: str,
+          variant: str = "manual-upgrade") -> Path:
     out = tmp / f"pack-{variant}"
-    status = main(["pack", str(SCENARIO), "--variant", variant, "--out", str(out), *extra])
+    status = main(["pack", str(results), "--variant", variant, "--out", str(out), *extra])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert str(out) in captured.out
@@ -62,9 +73,9 @@ def _pack(tmp: Path, capsys: pytest.CaptureFixture[str], *extra: str, variant: s
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pack(tmp_path_factory: pytest.TempPathFactory, results: Path) -> Path:
     out = tmp_path_factory.mktemp("pack") / "pack-manual-upgrade"
-    assert main(["pack", str(SCENARIO), "--variant", "manual-upgrade", "--out", str(out)]) == 0
+    assert main(["pack", str(results), "--variant", "manual-upgrade", "--out", str(out)]) == 0
     return out
 
 
@@ -136,11 +147,9 @@ def test_new_dissolved_and_approvals(pack: Path, expected: dict[str, object]) ->
     assert sum(int(r["members"]) for r in new) == 150
     for r in new:
         key = r["unit_id"].rsplit("/", 1)[1]
-        assert r["proposed_secretary"] == secretaries[key]
+        assert r["roles"] == f"secretary: {secretaries[key]}"  # the roles the plan set, as stored
         assert r["parent"] == "qisan-branch" and r["kind"] == "党支部"
         assert int(r["full_members"]) <= int(r["members"])
-        # one secretary each; 7 or more full members need a committee of 3-5
-        assert r["committee_size"] == ("1 (rule: 3-5)" if int(r["full_members"]) >= 7 else "1 (rule: 1)")
         assert r["reason"]
     gone = _read(pack / "dissolved_units.csv")
     assert [(r["unit_id"], r["change"]) for r in gone] == (
@@ -149,8 +158,10 @@ def test_new_dissolved_and_approvals(pack: Path, expected: dict[str, object]) ->
     assert sum(int(r["members_before"]) for r in gone if r["change"] == "dissolve") == 150
     approvals = _read(pack / "approvals.csv")
     assert Counter(r["change"] for r in approvals) == {"found": 5, "dissolve": 6, "retype": 1}
-    assert {r["approved_by"] for r in approvals} == {"某路社区党工委"}
-    assert {r["note"] for r in approvals} == {""}  # no village here
+    assert {r["unit_above"] for r in approvals if r["change"] == "retype"} == {"某路社区党工委"}
+    assert {r["unit_above"] for r in approvals if r["change"] == "found"} == {"汽三居民区党总支"}
+    # who approves comes from the rule pack's data; none of its findings names an approver here
+    assert {r["approved_by"] for r in approvals} == {r["rule"] for r in approvals} == {""}
 
 
 def test_workbook_has_one_sheet_per_file(pack: Path) -> None:
@@ -184,8 +195,8 @@ def test_no_names_by_default(pack: Path) -> None:
     assert "name" not in _header(pack / "rosters.csv") and "name" not in _header(pack / "transfers.csv")
 
 
-def test_names_with_the_names_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = _pack(tmp_path, capsys, "--names")
+def test_names_with_the_names_option(tmp_path: Path, capsys: pytest.CaptureFixture[str], results: Path) -> None:
+    out = _pack(tmp_path, capsys, results, "--names")
     roster = {m["编号"]: m["姓名"] for m in _roster()}
     rows = _read(out / "rosters.csv")
     assert _header(out / "rosters.csv") == ["branch_id", "branch_name", "member_id", "name", "status", "group"]
@@ -199,8 +210,8 @@ def test_names_with_the_names_option(tmp_path: Path, capsys: pytest.CaptureFixtu
     book.close()
 
 
-def test_english_sheet_names_and_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = _pack(tmp_path, capsys, "--lang", "en")
+def test_english_sheet_names_and_reasons(tmp_path: Path, capsys: pytest.CaptureFixture[str], results: Path) -> None:
+    out = _pack(tmp_path, capsys, results, "--lang", "en")
     book = load_workbook(out / "implementation.xlsx", read_only=True)
     assert book.sheetnames == SHEETS_EN
     book.close()
@@ -216,6 +227,10 @@ def test_names_from_the_scenario_output_setting(tmp_path: Path, capsys: pytest.C
     assert "output: {dir: out, lang: zh}" in text
     path.write_text(text.replace("output: {dir: out, lang: zh}", "output: {dir: out, lang: zh, names: true}"),
                     encoding="utf-8")
+    assert main(["pack", str(path), "--variant", "manual-upgrade"]) == 2
+    assert "orgmodel run" in capsys.readouterr().err  # the results come first
+    assert main(["run", str(path), "--no-report"]) == 0
+    capsys.readouterr()
     assert main(["pack", str(path), "--variant", "manual-upgrade"]) == 0
     assert "(with names)" in capsys.readouterr().out
     out = folder / "out" / "pack-manual-upgrade"  # the default folder
@@ -223,30 +238,30 @@ def test_names_from_the_scenario_output_setting(tmp_path: Path, capsys: pytest.C
 
 
 def test_a_variant_with_no_steps_is_refused_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], results: Path
 ) -> None:
     out = tmp_path / "pack"
-    assert main(["pack", str(SCENARIO), "--variant", "status-quo", "--out", str(out)]) == 2
+    assert main(["pack", str(results), "--variant", "status-quo", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "status-quo" in err and "changes nothing" in err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_unknown_variant_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["pack", str(SCENARIO), "--variant", "nope", "--out", str(tmp_path / "p")]) == 2
+def test_an_unknown_variant_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], results: Path) -> None:
+    assert main(["pack", str(results), "--variant", "nope", "--out", str(tmp_path / "p")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'nope'" in err and "manual-upgrade" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_error_keeps_the_previous_pack_whole(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, results: Path
 ) -> None:
-    out = _pack(tmp_path, capsys)
+    out = _pack(tmp_path, capsys, results)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     # a refused variant leaves the folder as it was
-    assert main(["pack", str(SCENARIO), "--variant", "status-quo", "--out", str(out)]) == 2
+    assert main(["pack", str(results), "--variant", "status-quo", "--out", str(out)]) == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     # so does a failure half-way through writing (the workbook)
     import orgmodel.report.pack
@@ -255,13 +270,15 @@ def test_an_error_keeps_the_previous_pack_whole(
         raise OSError("disk full")
 
     monkeypatch.setattr(orgmodel.report.pack, "_xlsx", broken)
-    assert main(["pack", str(SCENARIO), "--variant", "manual-upgrade", "--out", str(out), "--names"]) != 0
+    assert main(["pack", str(results), "--variant", "manual-upgrade", "--out", str(out), "--names"]) != 0
     assert "disk full" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary folder left
 
 
-def test_a_village_organisation_needs_the_township(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_who_approves_comes_from_the_rule_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A finding that names an approver (a rule record's approver_zh/approver_en) puts it in the
+    approvals sheet; without one, no approver is written (none is made up)."""
     (tmp_path / "scenario.yaml").write_text("""\
 version: 1
 name: village
@@ -286,13 +303,26 @@ variants:
           - {op: dissolve, unit: b1, members_to: 'new:j', reason: 并入联合党支部}
           - {op: dissolve, unit: b2, members_to: 'new:j', reason: 并入联合党支部}
 """, encoding="utf-8")
+    results = tmp_path / "out"
+    assert main(["run", str(tmp_path / "scenario.yaml"), "--out", str(results), "--no-report"]) == 0
     out = tmp_path / "pack"
-    assert main(["pack", str(tmp_path / "scenario.yaml"), "--variant", "joint", "--out", str(out)]) == 0, \
-        capsys.readouterr().err
+    assert main(["pack", str(results), "--variant", "joint", "--out", str(out)]) == 0, capsys.readouterr().err
     approvals = _read(out / "approvals.csv")
     assert [(r["change"], r["unit_id"]) for r in approvals] == [("found", "joint/0/j"), ("dissolve", "b1"), ("dissolve", "b2")]
-    assert all(r["note"] == "村级组织的设立、撤销须经乡镇党委批准" for r in approvals)
-    assert {r["approved_by"] for r in approvals} == {"某镇党委"}
+    assert {r["approved_by"] for r in approvals} == {""}
+    assert "乡镇" not in (out / "approvals.csv").read_text(encoding="utf-8-sig")
+    # a rule record with an approver: its findings carry it into the pack
+    evaluation = results / "variants" / "joint" / "evaluation.json"
+    data = json.loads(evaluation.read_text(encoding="utf-8"))
+    data["findings"].append({"rule": "demo.approval", "severity": "approval", "status": "violated",
+                             "unit": "joint/0/j", "unit_name": "一二村联合党支部", "value": None, "threshold": "",
+                             "title_zh": "需批准", "title_en": "needs approval", "source": "",
+                             "approver_zh": "上级审批机关", "approver_en": "the approving body above"})
+    evaluation.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["pack", str(results), "--variant", "joint", "--out", str(out)]) == 0
+    approvals = {r["unit_id"]: r for r in _read(out / "approvals.csv")}
+    assert (approvals["joint/0/j"]["approved_by"], approvals["joint/0/j"]["rule"]) == ("上级审批机关", "demo.approval")
+    assert approvals["b1"]["approved_by"] == ""
     transfers = _read(out / "transfers.csv")
     assert [(r["member_id"], r["from_id"], r["to_id"], r["reason"]) for r in transfers] == [
         ("m1", "b1", "joint/0/j", "并入联合党支部"), ("m2", "b1", "joint/0/j", "并入联合党支部"),

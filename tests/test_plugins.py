@@ -594,3 +594,102 @@ def test_given_plugin_objects_are_registered_under_their_names():
     assert host.domain_packs().owner("toy") == "from-namespace"
     [info] = [i for i in host.describe() if i.name == "from-namespace"]
     assert (info.name, info.source, info.hooks) == ("from-namespace", "given", ("register_unit_kinds",))
+
+
+# --- every declared hook is collected, through one typed host method ------------------------------
+
+
+def test_every_declared_hook_is_collected_by_a_host_method():
+    from orgmodel.plugin import hookspecs
+
+    declared = sorted(n for n in vars(hookspecs) if n.startswith("register_") and callable(getattr(hookspecs, n)))
+    assert declared == sorted(hookspecs.REGISTRIES)
+    host = PluginHost(autoload=False)
+    for hook in declared:
+        registry = host.collect(hook)
+        assert registry.what == hookspecs.REGISTRIES[hook]
+        assert registry is host.collect(hook)  # each hook runs once per host
+
+
+class Ageing:
+    name = "ageing"
+
+    def step(self, ctx, state):
+        return state
+
+
+class BehaviourPlugin:
+    @staticmethod
+    @hookimpl
+    def register_behaviour_models(register):
+        register(Ageing())
+
+
+def test_behaviour_models_are_collected_and_listed():
+    host = PluginHost({"sim": BehaviourPlugin}, autoload=False)
+    assert host.behaviour_models().names() == ["ageing"]
+    assert host.behaviour_models().owner("ageing") == "sim"
+    [info] = [i for i in host.describe() if i.name == "sim"]
+    assert info.hooks == ("register_behaviour_models",)
+
+
+def test_removed_hooks_are_unknown_to_a_plugin():
+    class Renderer:
+        @staticmethod
+        @hookimpl
+        def register_renderers(register):
+            pass
+
+    with pytest.raises(PluginError, match="unknown hook 'register_renderers'"):
+        PluginHost({"old": Renderer}, autoload=False).plugin_names()
+
+
+def test_a_bad_strategy_fails_every_time_it_is_asked_for():
+    class Lax:
+        name = "lax"
+
+        class Params:  # not a pydantic model
+            pass
+
+        def propose(self, ctx, params):
+            return None
+
+    class LaxPlugin:
+        @staticmethod
+        @hookimpl
+        def register_strategies(register):
+            register(Lax())
+
+    host = PluginHost({"lax": LaxPlugin}, autoload=False)
+    for _ in range(2):
+        with pytest.raises(PluginError, match="no pydantic Params model"):
+            host.strategies()
+
+
+def test_core_calls_hooks_only_through_the_host():
+    """No module but the host reaches pluggy's untyped ``manager.hook.<name>`` (tox 4's rule)."""
+    import ast
+
+    def untyped_call(node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Attribute) and node.attr == "hook"):
+            return False
+        owner = node.value
+        return (isinstance(owner, ast.Attribute) and owner.attr == "manager") or (
+            isinstance(owner, ast.Name) and owner.id in ("pm", "manager"))
+
+    def imports_pluggy(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Import) and any(a.name == "pluggy" for a in node.names)) or (
+            isinstance(node, ast.ImportFrom) and node.module == "pluggy")
+
+    core = Path(__file__).resolve().parents[1] / "src" / "orgmodel"
+    found = []
+    for path in sorted(core.rglob("*.py")):
+        if path.relative_to(core).parts[0] == "plugin":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if untyped_call(node) or imports_pluggy(node):
+                found.append(f"{path.relative_to(core).as_posix()}:{node.lineno}")
+    assert found == []
+    probe = ast.parse("host.manager.hook.register_strategies\npm.hook.x\nargs.hook\nimport pluggy\n")
+    flagged = [any(untyped_call(x) or imports_pluggy(x) for x in ast.walk(n)) for n in probe.body]
+    assert flagged == [True, True, False, True]

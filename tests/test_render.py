@@ -25,7 +25,7 @@ from orgmodel.render import (
     diff_chart,
     dot_available,
     findings_by_unit,
-    member_flows,
+    flow_codes,
     org_chart,
     org_chart_pages,
     render,
@@ -36,6 +36,8 @@ from orgmodel.render import (
 from orgmodel.render.dot import FONT, dot_executable, html, quote
 from orgmodel.render.view import forest_of, collapse
 from orgmodel.model.structure import Structure
+from orgmodel.run.changes import changes_between, variant_tables
+from orgmodel.run.tables import UnitTable, unit_table
 from orgmodel.testing import KIND_MAPS, _kinds, _population, _sizes_summing_to, contract_baselines
 from orgmodel.testing_data import tiny_structure, toy_kinds
 from orgmodel_party.kinds import PARTY_PACK
@@ -461,30 +463,40 @@ def test_pages_split_a_large_chart() -> None:
 # --- diff charts ---------------------------------------------------------------------------
 
 
-def tiny_plan() -> tuple[Structure, Structure]:
+def diff_data(s: Structure, after: Structure, plans: list) -> tuple[UnitTable, UnitTable, dict]:
+    """What evaluation stores for a variant: the baseline's and the variant's unit tables and changes."""
+    base = variant_tables(s, s, [])
+    variant = variant_tables(s, after, plans)
+    return base[0], variant[0], changes_between(*base, *variant)
+
+
+def tiny_plan() -> tuple[Structure, Structure, list]:
     s = tiny_structure()
     b = PlanBuilder(s, strategy="demo")
     new = b.create_unit("b3", kind="toy.branch", name="新支部", parent="gb", reason="split")
     b.move(["m1", "m2"], to=new, reason="split")
     b.dissolve("b2", members_to="b1", reason="merge")
-    return s, apply(s, b.build(), variant="v", step=0)
+    plan = b.build()
+    return s, apply(s, plan, variant="v", step=0), [plan]
 
 
 def test_unit_changes_and_flows() -> None:
-    s, after = tiny_plan()
-    ch = unit_changes(s, after)
+    s, after, plans = tiny_plan()
+    before_t, after_t, changes = diff_data(s, after, plans)
+    ch = unit_changes(before_t, after_t, changes)
     new, b1, b2 = after.unit_code("v/0/b3"), s.unit_code("b1"), s.unit_code("b2")
     assert ch.created[new] and ch.dissolved[b2] and ch.resized[b1]
     assert (int(ch.size_before[b1]), int(ch.size_after[b1])) == (4, 5)
-    flows = member_flows(s, after)
+    flows = flow_codes(after_t, changes["flows"])
     assert flows == [(b2, b1, 3), (b1, new, 2)]
     moved = int((s.members["branch"] != after.members["branch"]).sum())
     assert sum(n for _, _, n in flows) == moved == 5
 
 
 def test_diff_chart_styles_created_dissolved_resized() -> None:
-    s, after = tiny_plan()
-    dot = diff_chart(s, after)
+    s, after, plans = tiny_plan()
+    data = diff_data(s, after, plans)
+    dot = diff_chart(*data)
     new, b1, b2 = after.unit_code("v/0/b3"), s.unit_code("b1"), s.unit_code("b2")
     line = {c: next(ln for ln in dot.splitlines() if ln.startswith(f"  u{c} [label")) for c in (new, b1, b2)}
     assert 'color="#1a9641"' in line[new] and 'fillcolor="#e5f5e0"' in line[new] and "penwidth=2.4" in line[new]
@@ -496,25 +508,29 @@ def test_diff_chart_styles_created_dissolved_resized() -> None:
     flows = re.findall(r"^  u(\d+) -> u(\d+) \[xlabel=\"(\d+)\"", dot, flags=re.M)
     assert sorted((int(a), int(b), int(n)) for a, b, n in flows) == sorted([(b2, b1, 3), (b1, new, 2)])
     assert all("constraint=false" in ln for ln in dot.splitlines() if "xlabel=" in ln)
-    assert diff_chart(s, after) == dot  # deterministic
-    assert "created" in diff_chart(s, after, lang="en")
+    assert diff_chart(*data) == dot  # deterministic
+    assert "created" in diff_chart(*data, lang="en")
 
 
-def test_diff_of_the_qisan_upgrade() -> None:
-    from orgmodel.run.engine import Engine, load_scenario
+def test_diff_of_the_qisan_upgrade(tmp_path: Path) -> None:
+    from orgmodel.cli import main
     from orgmodel.render import variant_diffs
+    from orgmodel.run.results import load_results
 
-    run = Engine().run(load_scenario(QISAN))
-    charts = variant_diffs(run)
-    assert [name for name, _, _ in charts] == [v.name for v in run.variants]
-    _, title, dot = charts[[v.name for v in run.variants].index("manual-upgrade")]
-    branch = run.baseline.unit_code("qisan-branch")
+    assert main(["run", str(QISAN), "--out", str(tmp_path / "out"), "--no-report"]) == 0
+    results = load_results(tmp_path / "out")
+    charts = variant_diffs(results)
+    assert [name for name, _, _ in charts] == results.names[1:]
+    _, title, dot = charts[results.names[1:].index("manual-upgrade")]
+    before = results.baseline.units
+    branch = before.code("qisan-branch")
     line = next(ln for ln in dot.splitlines() if ln.startswith(f"  u{branch} [label"))
     assert 'color="#2171b5"' in line and "党支部 → 党总支" in line  # retyped, in place
     flows = [int(n) for n in re.findall(r'xlabel="(\d+)"', dot)]
-    assert sum(flows) == run.baseline.n_members == 150
-    after = run.variant("manual-upgrade").structure
-    assert sorted(flows) == sorted(after.size(u) for u in after.children("qisan-branch") if after.kind_of(u) == "party.branch")
+    assert sum(flows) == int(before.direct[before.counted_branch].sum()) == 150
+    after = results.variant("manual-upgrade").units
+    under = (after.parent == branch) & after.counted_branch
+    assert sorted(flows) == sorted(after.direct[under].tolist())
     # reasons of the plan are the tooltips of the units they touched
     assert "团队发育成熟" in dot
 
@@ -523,8 +539,9 @@ def test_diff_of_a_large_change_is_collapsed_with_changes_first() -> None:
     s = contract_baselines("party", only=("generated-10000",))["generated-10000"]
     b = PlanBuilder(s, strategy="demo")
     b.dissolve("b7", members_to="b8", children_to="b8", reason="merge")
-    after = apply(s, b.build(), variant="v", step=0)
-    dot = diff_chart(s, after, budget=60)
+    plan = b.build()
+    after = apply(s, plan, variant="v", step=0)
+    dot = diff_chart(*diff_data(s, after, [plan]), budget=60)
     assert len(boxes_in(dot)) <= 60
     b7, b8 = s.unit_code("b7"), s.unit_code("b8")
     assert f"  u{b7} [label" in dot and f"  u{b8} [label" in dot  # the changed units are drawn
@@ -532,14 +549,15 @@ def test_diff_of_a_large_change_is_collapsed_with_changes_first() -> None:
 
 
 def test_diff_refuses_unrelated_structures() -> None:
+    other = community(n_areas=1)
     with pytest.raises(UserError, match="do not share their units"):
-        diff_chart(tiny_structure(), community(n_areas=1))
+        diff_chart(unit_table(tiny_structure()), unit_table(other), {"flows": []})
 
 
 @needs_dot
 def test_small_multiples_page() -> None:
-    s, after = tiny_plan()
-    svgs = [run_dot(diff_chart(s, s), "svg"), run_dot(diff_chart(s, after), "svg")]
+    s, after, plans = tiny_plan()
+    svgs = [run_dot(diff_chart(*diff_data(s, s, [])), "svg"), run_dot(diff_chart(*diff_data(s, after, plans)), "svg")]
     page = small_multiples_svg(svgs, ["现状", "调整 <1> & 2"])
     root = ET.fromstring(page)
     assert len(root.findall(f"{SVG}svg")) == 2
@@ -558,3 +576,43 @@ def test_collapse_of_a_union_forest_keeps_marked_units() -> None:
     marks[target] = 1
     view = collapse(forest_of(s, marks=marks), budget=20)
     assert target in set(view.codes.tolist())
+
+
+# --- every number a chart shows is a stored count --------------------------------------------------
+
+
+LARGE = Path(__file__).resolve().parents[1] / "scenarios" / "large-community" / "scenario.yaml"
+
+
+def _count_boxes(dot: str) -> dict[int, int]:
+    """Count box under unit code -> the members its label shows."""
+    out = {}
+    for code, label in re.findall(r'^  m(\d+) \[label=<(.*?)>, shape', dot, flags=re.M):
+        out[int(code)] = int(re.search(r"([\d,]+) 人", label).group(1).replace(",", ""))
+    return out
+
+
+def test_every_count_box_counts_the_members_under_it_once(tmp_path: Path) -> None:
+    from orgmodel.cli import main
+    from orgmodel.run.results import load_results
+
+    out = tmp_path / "lc"
+    assert main(["run", str(LARGE), "--out", str(out), "--no-report", "--variant", "team-branches"]) == 0
+    results = load_results(out)
+    before, variant = results.baseline.units, results.variant("team-branches")
+    after = variant.units
+    charts = {"diff": (diff_chart(before, after, variant.changes, budget=150), after),
+              "after": (org_chart(after, budget=150), after), "before": (org_chart(before, budget=150), before)}
+    for name, (dot, table) in charts.items():
+        drawn = {int(c) for c in re.findall(r"^  u(\d+) \[label", dot, flags=re.M)}
+        boxes = _count_boxes(dot)
+        assert boxes, name
+        for parent, shown in boxes.items():
+            hidden = (table.parent == parent) & table.live_org
+            hidden[list(drawn)] = False
+            assert shown == int(table.members[hidden].sum()), (name, str(table.name[parent]))
+    # the upgraded 汽三 area holds 150 members, and its box under it says so, not 300
+    qisan = next(c for c in range(after.n_units) if str(after.name[c]).startswith("汽三居民区") and after.live_org[c]
+                 and after.kinds[int(after.kind[c])].id == "party.general_branch")
+    assert int(after.members[qisan]) == 150
+    assert _count_boxes(charts["diff"][0])[qisan] == 150

@@ -112,3 +112,37 @@ def test_report_opens_in_chromium_without_console_errors(run_folder: Path, tmp_p
     for sid in REPORT_SECTIONS:
         assert f'id="{sid}"' in dom, sid
     assert dom.count("<svg") >= 4
+
+
+def test_the_report_shows_the_stored_numbers(run_folder: Path, tmp_path: Path) -> None:
+    """The report reads the results folder and computes nothing again: a number changed in the
+    stored files is the number the report shows."""
+    from orgmodel.report import write_report
+    from orgmodel.run.results import load_results
+
+    folder = tmp_path / "results"
+    shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("report"))
+    summary = folder / "variants" / "baseline" / "summary.json"
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    data["members"]["active"] = 12345
+    summary.write_text(json.dumps(data), encoding="utf-8")
+    evaluation = folder / "variants" / "manual-upgrade" / "evaluation.json"
+    data = json.loads(evaluation.read_text(encoding="utf-8"))
+    data["changes"]["flows"][0]["reasons"][0]["zh"] = "存档的原因"
+    evaluation.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    html = write_report(folder, tmp_path / "report", formats=("svg",)).read_text(encoding="utf-8")
+    assert "12,345" in html and "存档的原因" in html
+    md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "12,345" in md and "存档的原因" in md
+    # the same from a loaded folder, in English
+    html = write_report(load_results(folder), tmp_path / "en", lang="en", formats=("svg",)).read_text(encoding="utf-8")
+    assert "Rule findings" in html and "12,345" in html
+
+
+def test_the_report_refuses_what_is_not_a_results_folder(tmp_path: Path) -> None:
+    from orgmodel.errors import UserError
+    from orgmodel.report import write_report
+
+    with pytest.raises(UserError, match="not a results folder"):
+        write_report(tmp_path, tmp_path / "report")
+    assert not (tmp_path / "report").exists()

@@ -167,3 +167,51 @@ def test_slow_generated_plugin_installs_is_listed_runs_and_passes_its_own_tests(
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout
+
+
+def test_generated_plugin_links_to_no_package_index(capsys, tmp_path):
+    assert run(capsys, "new-plugin", "demo-strategy", "--dir", tmp_path)[0] == 0
+    for path in (tmp_path / "demo-strategy").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert "pypi" not in text.lower() and "http" not in text, path.name
+
+
+def _generated_strategy(capsys, tmp_path, monkeypatch):
+    assert run(capsys, "new-plugin", "demo-strategy", "--dir", tmp_path)[0] == 0
+    monkeypatch.syspath_prepend(str(tmp_path / "demo-strategy" / "src"))
+    for name in [m for m in sys.modules if m.startswith("demo_strategy")]:
+        monkeypatch.delitem(sys.modules, name)
+    return importlib.import_module("demo_strategy.strategy").CapBranchSize()
+
+
+def _one_branch(n: int, n_full: int):
+    from orgmodel import Structure
+    from orgmodel.testing_data import toy_kinds
+
+    return Structure.from_records(
+        toy_kinds(),
+        units=[{"id": "c", "kind": "toy.committee", "name": "委员会"},
+               {"id": "b", "kind": "toy.branch", "name": "大支部", "parent": "c"}],
+        members=[{"id": f"m{i:02d}", "branch": "b", "status": "full" if i < n_full else "probationary"}
+                 for i in range(n)],
+    )
+
+
+def test_generated_strategy_balances_parts_and_keeps_the_founding_minimum(capsys, tmp_path, monkeypatch):
+    from orgmodel import apply
+
+    strategy = _generated_strategy(capsys, tmp_path, monkeypatch)
+    s = _one_branch(31, 31)  # a cut at 30 would leave a branch of 1
+    after = apply(s, strategy.propose_on(s, {"max_size": 30}))
+    assert sorted(after.size(u) for u in after.unit_ids("toy.branch")) == [15, 16]
+    plan = strategy.propose_on(s, {"max_size": 30})
+    assert "大支部有31名党员" in plan.operations[0].reason.render("zh", plan.templates)  # the name, not the id
+
+    s = _one_branch(40, 7)  # 7 full members: two parts of at least 3, not the three that 40/20 would need
+    after = apply(s, strategy.propose_on(s, {"max_size": 15}))
+    branches = after.unit_ids("toy.branch")
+    assert len(branches) == 2 and min(after.size(u, full_only=True) for u in branches) >= 3
+
+    s = _one_branch(40, 4)  # too few full members to found a second branch: left alone
+    assert strategy.propose_on(s, {"max_size": 20}).operations == []

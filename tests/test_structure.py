@@ -470,3 +470,14 @@ def test_empty_roster_builds() -> None:
     assert s.n_members == 0 and s.sizes().tolist() == [0, 0, 0]
     assert s.member_ids_of("b1", subtree=True) == []
     assert np.asarray(s.member_codes([])).tolist() == []
+
+
+def test_a_structure_pickles_with_its_read_only_columns(tiny: Structure) -> None:
+    import pickle
+
+    again = pickle.loads(pickle.dumps(tiny))
+    assert again.fingerprint == tiny.fingerprint
+    assert again.members.columns.keys() == tiny.members.columns.keys()
+    assert all(not col.flags.writeable for col in again.members.columns.values())
+    with pytest.raises(TypeError):
+        again.members.columns["branch"] = again.members["branch"]  # type: ignore[index]

@@ -10,12 +10,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from orgmodel import __version__
+from orgmodel import __version__, api
 from orgmodel.errors import UserError
-from orgmodel.run.results import write_run
 
 __all__ = ["main", "COMMANDS", "EXIT_OK", "EXIT_USER", "EXIT_BUG"]
 
@@ -24,37 +25,27 @@ EXIT_USER = 2
 EXIT_BUG = 70
 
 
-def _scenario_and_engine(args: argparse.Namespace):  # noqa: ANN202
-    """Load the scenario named on the command line and an engine with the plugins it may use."""
-    from orgmodel.run.engine import Engine
+def _scenario_and_plugins(args: argparse.Namespace, file: str | None = None):  # noqa: ANN202
+    """Load the scenario named on the command line and the plugins it may use."""
     from orgmodel.io.loader import load_scenario
 
-    scenario = load_scenario(args.file)
-    return scenario, Engine(_host(args, scenario))
+    scenario = load_scenario(file or args.file)
+    return scenario, _host(args, scenario)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from orgmodel.io.loader import build_baseline
-
-    scenario, engine = _scenario_and_engine(args)
-    structure = build_baseline(scenario, engine.plugins)
-    engine.run(scenario, baseline=structure)  # every step proposed and applied, nothing written
-    n_units = len(structure.unit_ids())
-    active = int(structure.members["active"].sum())
-    print(
-        f"ok: {args.file}: {n_units:,} units, {active:,} members, "
-        f"{len(scenario.spec.variants)} variant(s)"
-    )
+    scenario, plugins = _scenario_and_plugins(args)
+    with _progress_display() as progress:
+        checked = api.validate(scenario, plugins=plugins, progress=progress)
+    print(f"ok: {args.file}: {checked.units:,} units, {checked.members:,} members, {len(checked.variants)} variant(s)")
     return EXIT_OK
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from orgmodel.io.loader import build_baseline
-    from orgmodel.analysis.summary import format_summary, summarise
+    from orgmodel.analysis.summary import format_summary
 
-    scenario, engine = _scenario_and_engine(args)
-    structure = build_baseline(scenario, engine.plugins)
-    info = summarise(structure, top=args.top)
+    scenario, plugins = _scenario_and_plugins(args)
+    info = api.info(scenario, top=args.top, plugins=plugins)
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
     else:
@@ -65,42 +56,24 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from orgmodel.run.evaluate import evaluate
-    from orgmodel.analysis.rules import count_findings
-
-    scenario, engine = _scenario_and_engine(args)
-    result = engine.run(scenario, variants=args.variant or None)
-    evaluations = evaluate(result, engine.plugins)
-    out = Path(args.out) if args.out else scenario.output_dir()
-    lang = args.lang or scenario.spec.output.lang
-    write_run(result, out, evaluations, extra=None if args.no_report else _report_writer(result, evaluations, lang))
-    for e in evaluations:
-        counts = count_findings(e.findings)
-        moved = e.changes.get("members_moved", 0)
-        print(f"{e.name:<24} {moved:>7,} moved   {counts['error']:>4} error(s) {counts['warning']:>4} warning(s)")
+    scenario, plugins = _scenario_and_plugins(args)
+    with _progress_display() as progress:
+        summary = api.run(scenario, args.out, variants=args.variant or None, report=not args.no_report,
+                          lang=args.lang, plugins=plugins, progress=progress)
+    for v in summary.variants:
+        print(f"{v.name:<24} {v.members_moved:>7,} moved   {v.errors:>4} error(s) {v.warnings:>4} warning(s)")
+    out = Path(args.out) if args.out else summary.folder
     print(f"results: {out}")
-    if not args.no_report:
+    if summary.report is not None:
         print(f"report:  {out / 'report' / 'report.html'}")
     return EXIT_OK
 
 
-def _report_writer(result, evaluations, lang: str):  # noqa: ANN001, ANN202
-    """A writer of the run's report into ``<folder>/report`` (for write_run's ``extra``)."""
-    from orgmodel.analysis.compare import load_comparison
-    from orgmodel.report import write_report
-
-    def write(folder: Path) -> None:
-        comparison = load_comparison([folder])
-        write_report(result, evaluations, comparison, folder / "report", lang=lang)
-
-    return write
-
-
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from orgmodel.analysis.compare import format_table, load_comparison
-    from orgmodel.io.files import write_text_atomic
+    from orgmodel.analysis.compare import format_table
+    from orgmodel.files import write_text_atomic
 
-    comparison = load_comparison([Path(r) for r in args.runs], variants=args.variant or None, base=args.base)
+    comparison = api.compare(args.runs, variants=args.variant or None, base=args.base)
     if args.out:
         write_text_atomic(Path(args.out), comparison.to_json())
     if args.json:
@@ -111,23 +84,25 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    from orgmodel.report.pack import write_pack
-
-    scenario, engine = _scenario_and_engine(args)
-    result = engine.run(scenario, variants=[args.variant])
-    names = args.names or scenario.spec.output.names
-    out = Path(args.out) if args.out else scenario.output_dir() / f"pack-{args.variant}"
-    write_pack(result, args.variant, out, names=names, lang=args.lang or scenario.spec.output.lang)
-    print(f"implementation pack of {args.variant}: {out}" + (" (with names)" if names else ""))
+    if (Path(args.file) / "run.json").is_file():  # a results folder: names, if asked, from its scenario
+        source, plugins, folder = Path(args.file), _host(args, None), Path(args.file)
+    else:
+        source, plugins = _scenario_and_plugins(args)
+        folder = source.output_dir()
+    with _progress_display() as progress:
+        out = api.pack(source, args.variant, args.out, names=True if args.names else None, lang=args.lang,
+                       plugins=plugins, progress=progress)
+    with_names = args.names or bool(api.load(folder).scenario.get("names"))
+    print(f"implementation pack of {args.variant}: {Path(args.out) if args.out else out}"
+          + (" (with names)" if with_names else ""))
     return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from orgmodel.io.exchange import export_structure
-    from orgmodel.io.loader import build_baseline
 
-    scenario, engine = _scenario_and_engine(args)
-    structure = build_baseline(scenario, engine.plugins)
+    scenario, plugins = _scenario_and_plugins(args)
+    structure = api.baseline(scenario, plugins=plugins)
     written = export_structure(structure, Path(args.out), fmt=args.format, members=args.members, force=args.force)
     print(f"wrote {written}")
     return EXIT_OK
@@ -172,22 +147,16 @@ def _cmd_new_plugin(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from orgmodel.analysis.compare import format_table, load_comparison
-    from orgmodel.run.evaluate import evaluate
-    from orgmodel.io.loader import build_baseline
+    from orgmodel.analysis.compare import format_table
 
-    path = builtin_scenario()
-    args.file = str(path)
-    scenario, engine = _scenario_and_engine(args)
-    baseline = build_baseline(scenario, engine.plugins)
-    result = engine.run(scenario, baseline=baseline)
-    out = Path(args.out) if args.out else scenario.output_dir()
+    scenario, plugins = _scenario_and_plugins(args, str(builtin_scenario()))
+    with _progress_display() as progress:
+        summary = api.run(scenario, args.out, lang=args.lang, plugins=plugins, progress=progress)
     lang = args.lang or scenario.spec.output.lang
-    evaluations = evaluate(result, engine.plugins)
-    write_run(result, out, evaluations, extra=_report_writer(result, evaluations, lang))
-    print(f"{scenario.spec.name}: {len(result.variants)} variant(s) on {int(baseline.members['active'].sum()):,} members")
+    out = Path(args.out) if args.out else summary.folder
+    print(f"{summary.scenario}: {len(summary.variants) - 1} variant(s) on {summary.members:,} members")
     print()
-    print(format_table(load_comparison([out]), lang=lang))
+    print(format_table(api.compare([summary.folder]), lang=lang))
     print()
     print(f"results: {out}")
     print(f"report:  {out / 'report' / 'report.html'}")
@@ -206,22 +175,34 @@ def builtin_scenario() -> Path:
 
 def _host(args: argparse.Namespace, scenario):  # noqa: ANN001, ANN202
     """The plugin host for this command: installed plugins, folders, blocks, scenario's asks."""
-    from orgmodel.plugin.host import PluginHost
+    return api.plugins_for(
+        scenario,
+        blocked=getattr(args, "block_plugin", None) or (),
+        plugin_dirs=getattr(args, "plugins_dir", None) or (),
+        allow_scenario_plugins=getattr(args, "allow_scenario_plugins", False),
+    )
 
-    dirs = [Path(d) for d in (getattr(args, "plugins_dir", None) or ())]
-    blocked = list(getattr(args, "block_plugin", None) or ())
-    if scenario is not None:
-        wanted = scenario.spec.plugins
-        blocked += wanted.block
-        if wanted.dir is not None:
-            if not getattr(args, "allow_scenario_plugins", False):
-                raise scenario.error(
-                    ("plugins", "dir"),
-                    "this scenario loads code from a plugin folder; read it, then pass"
-                    " --allow-scenario-plugins to allow it",
-                )
-            dirs.append(scenario.folder / wanted.dir)
-    return PluginHost(blocked=tuple(blocked), plugin_dirs=tuple(dirs))
+
+@contextmanager
+def _progress_display() -> Iterator[Callable[[api.Progress], None] | None]:
+    """A progress bar on stderr while the work runs, when stderr is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def show(event: api.Progress) -> None:
+            if event.stage not in tasks:
+                tasks[event.stage] = bar.add_task(event.stage, total=event.total)
+            description = f"{event.stage:<9} {event.message}"[:60]
+            bar.update(tasks[event.stage], completed=event.done, total=event.total, description=description)
+
+        yield show
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
@@ -229,7 +210,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "info": ("summarise a scenario's baseline: counts by kind, branch sizes, depth", _cmd_info),
     "run": ("apply every variant of a scenario and write plans and summaries", _cmd_run),
     "compare": ("put variants of one or more runs side by side: metrics, findings, changes", _cmd_compare),
-    "pack": ("write the implementation pack of one variant: rosters, transfers, units to found", _cmd_pack),
+    "pack": ("write the implementation pack of one variant from its results: rosters, transfers, units to found",
+             _cmd_pack),
     "export": ("write a scenario's baseline as node-link JSON or GraphML", _cmd_export),
     "plugins": ("list the installed plugins and what they register", _cmd_plugins),
     "new-plugin": ("write a new, installable plugin package with a working strategy and tests", _cmd_new_plugin),
@@ -259,8 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if name in ("validate", "info", "export", "run", "pack"):
+        if name in ("validate", "info", "export", "run"):
             p.add_argument("file", help="scenario file (YAML)")
+        if name == "pack":
+            p.add_argument("file", help="results folder of orgmodel run, or its scenario file (YAML)")
         if name == "run":
             p.add_argument("--out", help="output folder (default: the scenario's output.dir)")
             p.add_argument("--no-report", action="store_true", help="skip the report and its diagrams")
@@ -275,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
         if name == "pack":
             p.add_argument("--variant", required=True, help="the chosen variant")
-            p.add_argument("--out", help="output folder (default: <output.dir>/pack-<variant>)")
+            p.add_argument("--out", help="output folder (default: <results folder>/pack-<variant>)")
             p.add_argument("--names", action="store_true", help="include people's names")
             p.add_argument("--lang", choices=("zh", "en"), help="language of reasons and sheet names")
         if name == "plugins":

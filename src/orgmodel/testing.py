@@ -1,26 +1,43 @@
-"""The contract test kit: one call that runs any strategy against a battery of baselines.
+"""The contract test kit: every strategy checked against a battery of baselines.
 
-:func:`check_strategy` proposes on each baseline of :func:`contract_baselines` and asserts that
+:func:`check_strategy` proposes on each baseline of :func:`contract_baselines` (and on the
+strategy's own example structures, if it declares any) and asserts that
 
-- the strategy returns a :class:`~orgmodel.model.plan.Plan` (or refuses with a clear ``UserError``);
+- the strategy returns a :class:`~orgmodel.model.plan.Plan` (or refuses with a clear ``UserError``),
+  and acts on at least one baseline: a strategy that refuses every baseline fails;
 - every operation has a reason whose code is set and renders in zh and en;
 - applying the plan keeps every invariant: no member lost or duplicated, each active member in
   exactly one live branch (``apply`` enforces it; the kit checks it again independently);
 - the input structure is not mutated (every array and the fingerprint are unchanged);
 - the same seed gives the same plan, in this process and in fresh processes with different
-  ``PYTHONHASHSEED`` values (byte for byte);
+  ``PYTHONHASHSEED`` values (byte for byte), and the plan survives a JSON round trip;
 - parameters are validated: an unknown parameter is refused with a message naming it.
 
-Our own strategies run through the same kit in our tests. Example::
+Nobody calls it by hand per strategy: :func:`parametrize_contract` parametrises one test over
+every registered strategy (or those of one plugin) and each parameter set it declares::
 
-    from orgmodel.testing import check_strategy
+    from orgmodel.testing import parametrize_contract
 
-    def test_contract():
-        check_strategy(MyStrategy(), {"min_size": 3})
+    @parametrize_contract(plugin="merge-small")   # the plugin's entry-point name; omit for all
+    def test_contract(contract_case):
+        contract_case.check()
+
+A strategy declares what the kit checks it with, both optional:
+
+- ``contract_params``: a sequence of parameter mappings (default ``({},)``: the defaults);
+- ``contract_structures(kinds) -> Mapping[str, Structure]``: example structures, built on the
+  given :class:`~orgmodel.model.kinds.KindTable`, on which the strategy acts when the battery has
+  nothing for it (an agency, courtyards, firms).
 
 The baselines need a domain pack; :data:`KIND_MAPS` says which kinds play which part for the
 ``party`` pack and the ``toy`` pack of the examples. A strategy class may set ``domain`` to
 choose; a third-party pack passes its own map.
+
+The contexts carry the rules a scenario of that domain has when it names none
+(:func:`~orgmodel.analysis.rulebook.domain_rule_book`: the rule packs the plugins register for the
+domain), so a strategy whose size limits default to a rule (``ctx.rules.limit(...)``) is checked
+with its defaults, as the engine would run it. ``check_strategy(..., rules=book)`` checks it
+under other rules (an empty :class:`~orgmodel.analysis.rulebook.RuleBook`: none at all).
 """
 
 from __future__ import annotations
@@ -32,10 +49,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from orgmodel.analysis.rulebook import RuleBook, domain_rule_book
+from orgmodel.analysis.rules import RulePack
 from orgmodel.model.apply import apply
 from orgmodel.errors import UserError
 from orgmodel.model.kinds import KindTable
@@ -44,7 +64,18 @@ from orgmodel.plugin.host import PluginHost
 from orgmodel.plugin.strategy import Strategy
 from orgmodel.model.structure import Structure
 
-__all__ = ["KIND_MAPS", "KindMap", "ContractFailure", "contract_baselines", "check_strategy", "snapshot"]
+__all__ = [
+    "KIND_MAPS",
+    "KindMap",
+    "ContractFailure",
+    "ContractCase",
+    "contract_baselines",
+    "contract_cases",
+    "contract_params",
+    "parametrize_contract",
+    "check_strategy",
+    "snapshot",
+]
 
 
 @dataclass(frozen=True)
@@ -232,11 +263,15 @@ def check_strategy(
     plugins: PluginHost | None = None,
     only: tuple[str, ...] = (),
     processes: bool = True,
+    rules: RuleBook | None = None,
 ) -> dict[str, Plan]:
     """Run the contract battery; raise :class:`ContractFailure` listing every broken rule.
 
     Returns the plan proposed on each baseline (baselines the strategy refused with a
-    ``UserError`` are left out). ``processes=False`` skips the cross-process determinism check.
+    ``UserError`` are left out; refusing all of them is a failure). ``processes=False`` skips the
+    cross-process determinism check. ``only`` restricts the battery to the baselines named.
+    ``rules`` are the rules in force in every context (default: the domain's, as a scenario of
+    the domain that names no rule packs has them).
     """
     name = getattr(strategy, "name", "") or type(strategy).__name__
     report = _Report(name)
@@ -246,14 +281,140 @@ def check_strategy(
         parsed = strategy.parse_params(params)
     except UserError as exc:
         raise ContractFailure(f"strategy {name}: the given params are invalid: {exc}") from None
-    for base_name, base in contract_baselines(domain, kind_map=kind_map, plugins=plugins, only=only).items():
-        _check_one(strategy, parsed, params, base_name, base, report)
+    if rules is None:
+        rules = domain_rule_book((kind_map.domain if kind_map else domain), plugins)
+    battery = _battery(strategy, domain, kind_map=kind_map, plugins=plugins, only=only, report=report)
+    for base_name, base in battery.items():
+        _check_one(strategy, parsed, params, base_name, base, rules, report)
+    if battery and not report.plans and not report.failures:
+        first, why = next(iter(report.refusals.items()))
+        report.fail("all", f"refused every baseline ({len(battery)}), e.g. [{first}] {why}; declare"
+                           " contract_params or contract_structures() on which it acts")
     if processes and report.plans and _importable(strategy):
         first = next(iter(report.plans))
-        _check_processes(strategy, params, domain, first, report)
+        _check_processes(strategy, params, domain, first, rules, report)
     if report.failures:
         raise ContractFailure(f"strategy {name} broke its contract:\n" + "\n".join(report.failures))
     return report.plans
+
+
+def _battery(strategy: Strategy, domain: str, *, kind_map: KindMap | None = None,
+             plugins: PluginHost | None = None, only: tuple[str, ...] = (),
+             report: _Report | None = None) -> dict[str, Structure]:
+    """The contract baselines of ``domain`` followed by the strategy's own example structures."""
+    battery = contract_baselines(domain, kind_map=kind_map, plugins=plugins, only=only)
+    make = getattr(strategy, "contract_structures", None)
+    if make is None:
+        return battery
+    km = kind_map or KIND_MAPS[domain]
+    for base_name, structure in dict(make(_kinds(km.domain, plugins))).items():
+        if base_name in BASELINES:
+            if report is not None:
+                report.fail(base_name, "contract_structures() reuses the name of a contract baseline")
+            continue
+        if not only or base_name in only:
+            battery[base_name] = structure
+    return battery
+
+
+def contract_params(strategy: Strategy) -> list[dict[str, Any]]:
+    """The parameter sets the kit checks ``strategy`` with: its ``contract_params``, else the defaults.
+
+    >>> from orgmodel.plugin.strategy import Strategy
+    >>> class Quiet(Strategy):
+    ...     name = "quiet"
+    ...     contract_params = ({}, {"verbose": False})
+    ...     def propose(self, ctx, params):
+    ...         return ctx.plan().build()
+    >>> contract_params(Quiet())
+    [{}, {'verbose': False}]
+    """
+    declared = getattr(strategy, "contract_params", None)
+    if declared is None:
+        return [{}]
+    if isinstance(declared, Mapping) or not all(isinstance(p, Mapping) for p in declared) or not declared:
+        raise ContractFailure(f"strategy {strategy.name}: contract_params must be a non-empty sequence of mappings")
+    return [dict(p) for p in declared]
+
+
+@dataclass(frozen=True)
+class ContractCase:
+    """One registered strategy with one of its parameter sets: one test of the parametrised suite."""
+
+    strategy: Strategy
+    params: dict[str, Any]
+    plugin: str | None
+    index: int = 0
+    plugins: PluginHost | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        """The test id: the strategy's name, with the parameter set's index after the first."""
+        return self.strategy.name if self.index == 0 else f"{self.strategy.name}-{self.index}"
+
+    def check(self, **kwargs: Any) -> dict[str, Plan]:
+        """:func:`check_strategy` on this case (keyword arguments as there)."""
+        kwargs.setdefault("plugins", self.plugins)
+        return check_strategy(self.strategy, self.params, **kwargs)
+
+
+def contract_cases(plugins: PluginHost | None = None, *, plugin: str | ModuleType | None = None) -> list[ContractCase]:
+    """A case per registered strategy and parameter set, sorted by strategy name.
+
+    ``plugins`` is the host to ask (by default one that loads every installed plugin). ``plugin``
+    keeps the strategies of one plugin: its name (the entry-point name, or ``local:STEM`` for a
+    file of a plugin folder), or its plugin module itself, which is then registered whether or not
+    the package is installed (an installed entry point for the same module is skipped). A plugin
+    that registers no strategy is an error, so that a misspelt name cannot pass by checking nothing.
+
+    >>> from orgmodel import PluginHost
+    >>> contract_cases(PluginHost(autoload=False))
+    []
+    """
+    if isinstance(plugin, ModuleType):
+        if plugins is not None:
+            raise ContractFailure("give either a plugin module or a plugin host, not both")
+        plugins = PluginHost({plugin.__name__: plugin}, blocked=_entry_points_of(plugin.__name__))
+        plugin = plugin.__name__
+    host = plugins if plugins is not None else PluginHost()
+    registry = host.strategies()
+    cases = [
+        ContractCase(strategy, params, registry.owner(strategy.name), index, host)
+        for strategy in registry
+        if plugin is None or registry.owner(strategy.name) == plugin
+        for index, params in enumerate(contract_params(strategy))
+    ]
+    if plugin is not None and not cases:
+        owners = sorted({registry.owner(n) or "" for n in registry.names()})
+        raise ContractFailure(f"plugin {plugin!r} registers no strategy (plugins with strategies: {', '.join(owners) or 'none'})")
+    return cases
+
+
+def _entry_points_of(module: str) -> tuple[str, ...]:
+    """Names of the installed ``orgmodel`` entry points that load ``module``."""
+    from importlib.metadata import entry_points
+
+    from orgmodel.plugin.host import ENTRY_POINT_GROUP
+
+    return tuple(sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.module == module))
+
+
+def parametrize_contract(*, plugin: str | ModuleType | None = None, plugins: PluginHost | None = None) -> Any:
+    """A pytest mark parametrising a test's ``contract_case`` argument over :func:`contract_cases`.
+
+    In a plugin's tests (the plugin module given, so it runs before and after ``pip install``)::
+
+        from orgmodel.testing import parametrize_contract
+        from merge_small import plugin
+
+        @parametrize_contract(plugin=plugin)
+        def test_contract(contract_case):
+            contract_case.check()
+    """
+    import pytest
+
+    cases = contract_cases(plugins, plugin=plugin)
+    return pytest.mark.parametrize("contract_case", cases, ids=[case.id for case in cases])
 
 
 def _check_params(strategy: Strategy, params: Mapping[str, Any] | None, report: _Report) -> None:
@@ -272,12 +433,12 @@ def _check_params(strategy: Strategy, params: Mapping[str, Any] | None, report: 
 
 
 def _check_one(strategy: Strategy, parsed: Any, params: Mapping[str, Any] | None, base_name: str,
-               base: Structure, report: _Report) -> None:
+               base: Structure, rules: RuleBook, report: _Report) -> None:
     before = snapshot(base)
     fingerprint = base.fingerprint
     plans = []
     for _ in range(2):
-        ctx = strategy.context(base, seed=0, variant="contract", step=0, raw_params=params)
+        ctx = strategy.context(base, seed=0, variant="contract", step=0, raw_params=params, rules=rules)
         try:
             plan = strategy.propose(ctx, parsed)
         except UserError as exc:
@@ -293,9 +454,16 @@ def _check_one(strategy: Strategy, parsed: Any, params: Mapping[str, Any] | None
     if plans[0].to_json() != plans[1].to_json():
         report.fail(base_name, "the same seed gave two different plans")
     plan = plans[0]
+    try:
+        round_trip = Plan.from_json(plan.to_json())
+    except UserError as exc:
+        round_trip = None
+        report.fail(base_name, f"the plan's JSON cannot be read back: {exc}")
+    if round_trip is not None and (round_trip != plan or round_trip.to_json() != plan.to_json()):
+        report.fail(base_name, "the plan does not survive a JSON round trip")
     if snapshot(base) != before or base.fingerprint != fingerprint:
         report.fail(base_name, "propose mutated the input structure")
-    for index, op in enumerate(plan.operations):
+    for index, op in enumerate([*plan.operations, *plan.move_batches()]):
         try:
             zh, en = op.reason.render("zh", plan.templates), op.reason.render("en", plan.templates)
         except Exception as exc:  # noqa: BLE001
@@ -338,25 +506,38 @@ def _importable(strategy: Strategy) -> bool:
 _CHILD = """
 import json, sys
 from importlib import import_module
-from orgmodel.testing import contract_baselines, KIND_MAPS
-module, qualname, domain, base, params = json.loads(sys.argv[1])
+from orgmodel.testing import _battery, _rule_book_from_json
+module, qualname, domain, base, params, rules = json.loads(sys.stdin.read())
 obj = import_module(module)
 for part in qualname.split("."):
     obj = getattr(obj, part)
 strategy = obj()
-structure = contract_baselines(domain, only=(base,))[base]
-ctx = strategy.context(structure, seed=0, variant="contract", step=0, raw_params=params)
+structure = _battery(strategy, domain, only=(base,))[base]
+ctx = strategy.context(structure, seed=0, variant="contract", step=0, raw_params=params,
+                       rules=_rule_book_from_json(rules))
 print(strategy.propose(ctx, strategy.parse_params(params)).to_json())
 """
 
 
+def _rule_book_to_json(rules: RuleBook) -> dict[str, Any]:
+    """The rule book as JSON data, so that a fresh process proposes under the same rules."""
+    return {"packs": [p.model_dump(mode="json") for p in rules.packs], "enable": list(rules.enable),
+            "disable": list(rules.disable)}
+
+
+def _rule_book_from_json(data: Mapping[str, Any]) -> RuleBook:
+    return RuleBook([RulePack.model_validate(p) for p in data["packs"]], enable=data["enable"], disable=data["disable"])
+
+
 def _check_processes(strategy: Strategy, params: Mapping[str, Any] | None, domain: str, base: str,
-                     report: _Report) -> None:
+                     rules: RuleBook, report: _Report) -> None:
     expected = report.plans[base].to_json()
-    arg = json.dumps([type(strategy).__module__, type(strategy).__qualname__, domain, base, dict(params or {})])
+    arg = json.dumps([type(strategy).__module__, type(strategy).__qualname__, domain, base, dict(params or {}),
+                      _rule_book_to_json(rules)])
     for hash_seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        proc = subprocess.run([sys.executable, "-c", _CHILD, arg], capture_output=True, text=True, env=env, timeout=300)
+        proc = subprocess.run([sys.executable, "-c", _CHILD], input=arg, capture_output=True, text=True, env=env,
+                              timeout=300)
         if proc.returncode != 0:
             tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
             report.fail(base, f"proposing in a fresh process failed: {tail[0]}")

@@ -3,9 +3,11 @@
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
+from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.agency_alignment import AgencyAlignment
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -13,50 +15,11 @@ SIZES = {"D11": 20, "D12": 25, "D13": 15, "D0": 5, "D21": 9, "D22": 2}
 
 
 def agency(roles=()):
-    """市发改委: 规划局 (3 divisions, 60 members), 价格局 (2 divisions + 2 at bureau level), 办公室."""
-    units = [
-        {"id": "AG", "kind": "party.agency", "name": "市发改委"},
-        {"id": "AC", "kind": "party.committee", "name": "市发改委机关党委", "built_on": ["AG"]},
-        {"id": "B1", "kind": "party.bureau", "name": "规划局", "parent": "AG", "tags": ["leader:张副局长"]},
-        {"id": "B2", "kind": "party.bureau", "name": "价格局", "parent": "AG"},
-        {"id": "D0", "kind": "party.division", "name": "办公室", "parent": "AG", "tags": ["function:综合"]},
-        {"id": "D11", "kind": "party.division", "name": "综合规划处", "parent": "B1", "tags": ["function:综合"]},
-        {"id": "D12", "kind": "party.division", "name": "产业规划处", "parent": "B1", "tags": ["function:业务"]},
-        {"id": "D13", "kind": "party.division", "name": "区域规划处", "parent": "B1", "tags": ["function:业务"]},
-        {"id": "D21", "kind": "party.division", "name": "价格监测处", "parent": "B2", "tags": ["function:业务"]},
-        {"id": "D22", "kind": "party.division", "name": "收费管理处", "parent": "B2", "tags": ["function:业务"]},
-        {"id": "AB1", "kind": "party.branch", "name": "机关第一党支部", "parent": "AC"},
-        {"id": "AB1g", "kind": "party.group", "name": "第一小组", "parent": "AB1"},
-        {"id": "AB2", "kind": "party.branch", "name": "机关第二党支部", "parent": "AC"},
-        {"id": "RA", "kind": "party.residential_area", "name": "某居民区"},
-        {"id": "RB", "kind": "party.branch", "name": "某居民区党支部", "built_on": ["RA"]},
-        {"id": "UP", "kind": "core.unplaced", "name": "未落实"},
-    ]
-    members = []
-    i = 0
-
-    def add(n, branch, home, **kw):
-        nonlocal i
-        for _ in range(n):
-            members.append({"id": f"a{i:03d}", "branch": branch, "home_host": home, **kw})
-            i += 1
-    add(20, "AB1", "D11", group="AB1g")
-    add(25, "AB1", "D12")
-    add(15, "AB1", "D13")
-    add(5, "AB1", "D0")
-    add(9, "AB2", "D21")
-    add(1, "UP", "D21")        # a91-ish: unplaced, works in 价格监测处
-    add(2, "AB2", "D22")
-    add(2, "AB2", "B2")        # at bureau level, in no division
-    add(1, "AB2", None)        # retired: no home in the agency
-    add(1, "RB", "D0")         # works in 办公室 but held by a residential branch
-    add(6, "RB", "RA")         # residents: not the agency's
-    return Structure.from_records(K, units=units, members=members,
-                                  roles=[{"unit": u, "role": r, "person": p} for u, r, p in roles])
+    return examples.agency(K, roles)
 
 
 def run(s, params):
-    plan = AgencyAlignment().propose_on(s, params)
+    plan = propose(AgencyAlignment(), s, params)
     return plan, apply(s, plan)
 
 
@@ -65,10 +28,9 @@ def new(after, kind="party.branch"):
 
 
 def test_contract_refuses_without_an_agency():
-    assert check_strategy(AgencyAlignment(), {}) == {}
     s = contract_baselines("party", only=("tiny",))["tiny"]
-    with pytest.raises(UserError, match="params.agency: 0 party.agency hosts in scope; name the agency"):
-        AgencyAlignment().propose_on(s, {})
+    with pytest.raises(UserError, match="params.agency: 0 party.agency hosts in the step's scope; name the agency"):
+        propose(AgencyAlignment(), s, {})
 
 
 def test_one_branch_per_bureau_one_group_per_division():
@@ -101,7 +63,7 @@ def test_one_branch_per_bureau_one_group_per_division():
     for u in ("AB1", "AB1g", "AB2"):
         assert after.unit(u).dissolved
     assert after.unit("RB").dissolved is False
-    text = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    text = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("随原机关第二党支部多数党员编入价格局党支部" in t for t in text)
     assert any("其中1名原未落实组织关系" in t for t in text)
 
@@ -148,7 +110,7 @@ def test_leader_mapping_with_by_bureau_only_annotates():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        AgencyAlignment().propose_on(agency(), params)
+        propose(AgencyAlignment(), agency(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -163,7 +125,7 @@ def test_agency_without_committee_needs_a_parent():
                                      s.members["home_host"].tolist(), s.members["group"].tolist())]
     bare = Structure.from_records(K, units=units, members=members)
     with pytest.raises(UserError, match="params.parent: no committee is built on 'AG'; name the parent"):
-        AgencyAlignment().propose_on(bare, {})
+        propose(AgencyAlignment(), bare, {})
     _, after = run(bare, {"parent": "AC"})
     assert all(after.parent(b) == "AC" for b in new(after))
 

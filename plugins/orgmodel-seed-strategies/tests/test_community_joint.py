@@ -3,9 +3,10 @@
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.community_joint import CommunityJoint
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -36,15 +37,15 @@ def majia():
     return Structure.from_records(K, units=units, members=members, adjacency=[("C", "V1"), ("V2", "C")])
 
 
-def test_contract():
-    plans = check_strategy(CommunityJoint(), {"villages": ["h0", "h1", "h2"]})
-    assert "village-of-2" in plans
-    assert plans["village-of-2"].counts() == {"create_unit": 1, "link_alliance": 3}
+def test_on_the_contract_baselines():
+    base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
+    plan = propose(CommunityJoint(), base, {"villages": ["h0", "h1", "h2"]})
+    assert plan.counts() == {"create_unit": 1, "link_alliance": 3}
 
 
 def test_community_general_branch_joins_service_centre_and_villages():
     s = majia()
-    plan = CommunityJoint().propose_on(s, {"community": "C"})
+    plan = propose(CommunityJoint(), s, {"community": "C"})
     after = apply(s, plan)
     new = [u for u in after.unit_ids("party.general_branch")]
     assert len(new) == 1
@@ -64,7 +65,7 @@ def test_community_general_branch_joins_service_centre_and_villages():
 
 def test_committee_with_attached_service_centre_and_others():
     s = majia()
-    after = apply(s, CommunityJoint().propose_on(s, {
+    after = apply(s, propose(CommunityJoint(), s, {
         "community": "C", "villages": ["V1", "V2", "V3"], "others": ["EB"], "as_kind": "committee",
         "attach_service_centre": True, "secretary": "district:专职书记"}))
     unit = after.unit_ids("party.committee")[-1]
@@ -79,7 +80,7 @@ def test_committee_with_attached_service_centre_and_others():
 
 def test_without_service_centre_joins_villages_only():
     s = majia()
-    after = apply(s, CommunityJoint().propose_on(s, {"villages": ["V2", "V3"]}))
+    after = apply(s, propose(CommunityJoint(), s, {"villages": ["V2", "V3"]}))
     unit = after.unit_ids("party.general_branch")[0]
     assert after.allies(unit) == ["VB2", "VB3"]
     assert after.built_on(unit) == ["V2", "V3"]
@@ -99,6 +100,6 @@ def test_without_service_centre_joins_villages_only():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        CommunityJoint().propose_on(majia(), params)
+        propose(CommunityJoint(), majia(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)

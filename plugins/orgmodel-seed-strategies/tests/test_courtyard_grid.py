@@ -4,52 +4,24 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, KindTable, PlanBuilder, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
+from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.courtyard_grid import CourtyardGrid
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
 # members per building: courtyard 1 (3 buildings), courtyard 2 (3 buildings), courtyard 3 small (2 buildings)
-LAYOUT = {0: [30, 20, 2], 1: [25, 15, 4], 2: [1, 1]}
+LAYOUT = examples.COURTYARD_LAYOUT
 
 
 def hebei(n_extra_no_home=4, parent_kind="party.working_committee", grids=False):
-    units = [
-        {"id": "st", "kind": "party.street", "name": "东街道"},
-        {"id": "wc", "kind": parent_kind, "name": "东街道党工委" if parent_kind == "party.working_committee" else "东片党总支"},
-        {"id": "ra", "kind": "party.residential_area", "name": "鹤北一", "parent": "st"},
-        {"id": "B", "kind": "party.branch", "name": "鹤北一党支部", "parent": "wc", "built_on": ["ra"]},
-        {"id": "Bg1", "kind": "party.group", "name": "第一党小组", "parent": "B"},
-        {"id": "Bg2", "kind": "party.group", "name": "第二党小组", "parent": "B"},
-    ]
-    if parent_kind == "party.general_branch":
-        units.insert(1, {"id": "top", "kind": "party.committee", "name": "街道党委"})
-        units[2]["parent"] = "top"
-    if grids:
-        units += [{"id": "G1", "kind": "party.grid", "name": "一网格", "parent": "ra"},
-                  {"id": "G2", "kind": "party.grid", "name": "二网格", "parent": "ra"}]
-    members = []
-    i = 0
-    for c, sizes in LAYOUT.items():
-        cparent = ("G1" if c == 0 else "G2") if grids else "ra"
-        units.append({"id": f"c{c}", "kind": "party.courtyard", "name": f"{c + 1}号院", "parent": cparent})
-        for b, n in enumerate(sizes):
-            units.append({"id": f"c{c}b{b}", "kind": "party.building", "name": f"{c + 1}号院{b + 1}栋", "parent": f"c{c}"})
-            for k in range(n):
-                members.append({"id": f"m{i:03d}", "branch": "B", "home_host": f"c{c}b{b}",
-                                "group": "Bg1" if i % 7 == 0 else None, "household": f"h{c}-{b}-{k // 2}",
-                                "mobility_limited": k == 0, "status": "probationary" if k == 5 else "full"})
-                i += 1
-    members.append({"id": f"m{i:03d}", "branch": "B", "home_host": "c1"}); i += 1  # lives in the courtyard, no building
-    for k in range(n_extra_no_home):  # no home recorded: two follow their old group, the rest go to the smallest branch
-        members.append({"id": f"m{i:03d}", "branch": "B", "group": "Bg1" if k < 2 else None}); i += 1
-    members.append({"id": "x1", "branch": "B", "active": False})
-    return Structure.from_records(K, units=units, members=members)
+    return examples.courtyards(K, n_extra_no_home=n_extra_no_home, parent_kind=parent_kind, grids=grids)
 
 
 def run(s, params):
-    plan = CourtyardGrid().propose_on(s, params)
+    plan = propose(CourtyardGrid(), s, params)
     return plan, apply(s, plan)
 
 
@@ -58,13 +30,12 @@ def new_branches(after):
 
 
 def test_contract_refuses_without_courtyards():
-    assert check_strategy(CourtyardGrid(), {}) == {}
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     with pytest.raises(UserError, match=r"params.by: no member of 'b0' lives in a party.courtyard"):
-        CourtyardGrid().propose_on(s, {})
+        propose(CourtyardGrid(), s, {})
     s = contract_baselines("party", only=("tiny",))["tiny"]
     with pytest.raises(UserError, match="params.unit: no branch in scope has more than 50 members"):
-        CourtyardGrid().propose_on(s, {})
+        propose(CourtyardGrid(), s, {})
 
 
 def test_branch_in_the_courtyard_group_in_the_building():
@@ -101,7 +72,7 @@ def test_branch_in_the_courtyard_group_in_the_building():
     names = [after.unit(g).name for g in after.children(branches[0])]
     assert names == ["1号院1栋党小组", "1号院2栋、1号院3栋党小组"]
     # members with no home follow their old group, then fill the smallest branch; the reasons say so
-    text = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    text = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("2名党员无本片区居住信息，随原党小组多数成员编入" in t for t in text)
     assert any("2名党员无本片区居住信息且无原党小组可依" in t for t in text)
     assert any("行动不便" in t for t in text)
@@ -126,7 +97,7 @@ def test_under_a_general_branch_the_branch_is_dissolved_instead():
     assert all(after.parent(b) == "wc" for b in branches)
     assert sum(after.size(b) for b in branches) == 103
     with pytest.raises(UserError, match="params.retype_to: a party.general_branch cannot sit under 'wc'"):
-        CourtyardGrid().propose_on(s, {"retype_to": "general_branch"})
+        propose(CourtyardGrid(), s, {"retype_to": "general_branch"})
 
 
 def test_grids_generated_by_members():
@@ -184,7 +155,7 @@ def test_existing_grids_are_used():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        CourtyardGrid().propose_on(hebei(), params)
+        propose(CourtyardGrid(), hebei(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -196,4 +167,4 @@ def test_households_need_data():
 
     s2 = s.replace(members=MemberTable(ids=s.members.ids, columns=cols))
     with pytest.raises(UserError, match="params.grid_households: building 'c0b0' has no `households` attribute"):
-        CourtyardGrid().propose_on(s2, {"unit": "B", "by": "grid", "grid_households": 300})
+        propose(CourtyardGrid(), s2, {"unit": "B", "by": "grid", "grid_households": 300})

@@ -2,10 +2,11 @@
 
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy
+from orgmodel import apply, KindTable, Structure, UserError, Scope
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.industry_branch import IndustryBranch
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -35,16 +36,16 @@ def melon(second_association=False):
     return Structure.from_records(K, units=units, members=members, participation=participation)
 
 
-def test_contract():
-    plans = check_strategy(IndustryBranch(), {"association": "t0"})
-    assert plans  # the team t0 stands in for an association in the baselines that have it
-    for plan in plans.values():
-        assert not [op for op in plan.operations if op.op == "move_members"]
+def test_on_the_contract_baselines():
+    # the team t0 stands in for an association: a unit is founded, nobody's relation moves
+    plan = propose(IndustryBranch(), contract_baselines("party", only=("tiny",))["tiny"], {"association": "t0"})
+    assert plan.operations
+    assert not [op for op in plan.as_written() if op.op == "move_members"]
 
 
 def test_melon_association_across_three_villages():
     s = melon()
-    plan = IndustryBranch().propose_on(s, {"association": "A", "member_column": "occupation", "member_value": "瓜农"})
+    plan = propose(IndustryBranch(), s, {"association": "A", "member_column": "occupation", "member_value": "瓜农"})
     after = apply(s, plan)
     new = [u for u in after.unit_ids("party.industry_branch")]
     assert len(new) == 1
@@ -73,31 +74,32 @@ def test_melon_association_across_three_villages():
 
 def test_default_association_and_participation_only():
     s = melon()
-    after = apply(s, IndustryBranch().propose_on(s, {}))
+    after = apply(s, propose(IndustryBranch(), s, {}))
     unit = after.unit_ids("party.industry_branch")[0]
     assert after.participants(unit) == s.participants("A")
 
 
 def test_column_only_without_participation():
     s = melon()
-    after = apply(s, IndustryBranch().propose_on(s, {
+    after = apply(s, propose(IndustryBranch(), s, {
         "association": "A", "from_participation": False, "member_column": "occupation", "member_value": "瓜农"}))
     unit = after.unit_ids("party.industry_branch")[0]
     assert len(after.participants(unit)) == 4 + 3 + 3
 
 
-def test_scope_limits_participants():
+def test_a_parent_outside_the_scope_is_refused():
     s = melon()
-    after = apply(s, IndustryBranch().propose_on(s, {"association": "A", "scope": ["VB1"]}))
-    unit = after.unit_ids("party.industry_branch")[0]
-    assert {after.branch_of(m) for m in after.participants(unit)} == {"VB1"}
+    with pytest.raises(UserError, match="params.parent: 'TC' is outside the step's scope"):
+        propose(IndustryBranch(), s, {"association": "A"}, scope=Scope.of(s, ["VB1"]))
+    after = apply(s, propose(IndustryBranch(), s, {"association": "A"}, scope=Scope.of(s, ["TC"])))
+    assert after.unit_ids("party.industry_branch")
 
 
 def test_two_associations_each_get_a_unit():
     s = melon(second_association=True)
     with pytest.raises(UserError, match="params.association: nobody takes part in 'A2'"):
-        IndustryBranch().propose_on(s, {"association": "A2"})
-    after = apply(s, IndustryBranch().propose_on(s, {}))  # A2 has no participants: skipped
+        propose(IndustryBranch(), s, {"association": "A2"})
+    after = apply(s, propose(IndustryBranch(), s, {}))  # A2 has no participants: skipped
     assert len(after.unit_ids("party.industry_branch")) == 1
 
 
@@ -105,17 +107,17 @@ def test_two_associations_each_get_a_unit():
     ({"association": "nope"}, "params.association: unknown unit 'nope'"),
     ({"association": "VB1"}, "params.association: 'VB1' is not a host unit"),
     ({"association": "A", "member_column": "skill"}, "params.member_column: no member column 'skill'"),
-    ({"association": "A", "parent": "VB1g"}, "params.parent: an industry unit (party.industry_branch) cannot sit under a party.group"),
+    ({"association": "A", "parent": "VB1g"}, "params.parent: a party.industry_branch cannot sit under a party.group"),
     ({"association": "A", "members": ["ghost"]}, "params.members: unknown member 'ghost'"),
     ({"association": "A", "color": "red"}, "params.color"),
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        IndustryBranch().propose_on(melon(), params)
+        propose(IndustryBranch(), melon(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
 
 def test_several_associations_refuse_a_column():
     with pytest.raises(UserError, match="need one association"):
-        IndustryBranch().propose_on(melon(second_association=True), {"member_column": "occupation"})
+        propose(IndustryBranch(), melon(second_association=True), {"member_column": "occupation"})

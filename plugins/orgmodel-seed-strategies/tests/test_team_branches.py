@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel import apply, build_baseline, KindTable, load_scenario, Structure, UserError, Scope, Locks
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.registry import strategies
 from orgmodel_seed_strategies.team_branches import TeamBranches
+from orgmodel_seed_strategies.testing import propose
 
 QISAN = Path(__file__).resolve().parents[3] / "scenarios" / "qisan" / "scenario.yaml"
 STRATEGY = TeamBranches()
@@ -22,7 +23,7 @@ STRATEGY = TeamBranches()
 
 
 def _propose_apply(s: Structure, params: dict | None = None):
-    plan = STRATEGY.propose_on(s, params or {})
+    plan = propose(STRATEGY, s, params or {})
     return plan, apply(s, plan, variant="v", step=0)
 
 
@@ -49,7 +50,7 @@ def _everyone_placed_once(before: Structure, after: Structure) -> None:
 
 
 def _reason_codes_of(plan, member: str) -> list[str]:
-    return [op.reason.code for op in plan.operations if op.op == "move_members" and member in op.members]
+    return [op.reason.code for op in plan.as_written() if op.op == "move_members" and member in op.members]
 
 
 def _ruili(*, sports_full: bool = False, immobile_patrol: bool = True) -> Structure:
@@ -124,10 +125,10 @@ def test_registered() -> None:
     {"comprehensive": "spread", "old_groups": "reattach", "upgrade_to": "by_size", "joint_by": "all"},
     {"threshold": 20, "max_branch": 20, "group_size": 5, "min_team_members": 1, "propose_roles": False},
 ])
-def test_contract(params: dict) -> None:
-    plans = check_strategy(TeamBranches(), params)
-    assert plans["branch-of-329"].operations  # the oversized branch is acted on
-    assert not plans["tiny"].operations  # small branches are left alone
+def test_on_the_contract_baselines(params: dict) -> None:
+    bases = contract_baselines("party", only=("tiny", "branch-of-329"))
+    assert propose(TeamBranches(), bases["branch-of-329"], params).operations  # the oversized branch is acted on
+    assert not propose(TeamBranches(), bases["tiny"], params).operations  # small branches are left alone
 
 
 # -- 汽三 (scenarios/qisan) ------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def test_qisan_branch_mode_adds_a_comprehensive_branch_with_backbone(qisan: Stru
     # the manual variant leaves the comprehensive branch without backbone; we move one in
     assert _backbone(qisan)[after.member_codes_of(comp[0])].sum() >= 1
     assert any(op.reason.code == "move_backbone_balance" and op.to == "new:" + comp[0].split("/")[-1]
-               for op in plan.operations if op.op == "move_members")
+               for op in plan.as_written() if op.op == "move_members")
     assert max(after.size(u) for u in new) <= 50
 
 
@@ -263,7 +264,7 @@ def test_ruili_patrol_joint_and_comprehensive() -> None:
     assert joint_roles == ["secretary"]
     assert [r.person for r in after.roles_in(joint[0])] == ["R025"]  # the backbone member
     assert len(after.roles_in(patrol[0])) == 3 and len(after.roles_in(comp[0])) == 5
-    zh = [op.reason.render("zh", plan.templates) for op in plan.operations]
+    zh = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("联合建立瑞丽居民区文体团队联合党支部" in r for r in zh)
     assert any("卧床或行动不便" in r for r in zh)
 
@@ -302,7 +303,7 @@ def test_ruili_spread_leaves_no_comprehensive_branch() -> None:
     sizes = sorted(after.size(u) for u in new)
     assert sizes == [35, 35]
     _everyone_placed_once(s, after)
-    assert {op.reason.code for op in plan.operations if op.op == "move_members"} >= {"move_spread", "move_spread_immobile"}
+    assert {op.reason.code for op in plan.as_written() if op.op == "move_members"} >= {"move_spread", "move_spread_immobile"}
 
 
 # -- the strategy's own promises -----------------------------------------------------------------
@@ -349,9 +350,9 @@ def test_team_without_enough_full_members_gets_no_branch() -> None:
 
 def test_small_branches_and_branches_without_teams_are_left_alone() -> None:
     s = _one_branch({"a": list(range(1, 11))}, 50)  # exactly 50: compliant, not upgraded
-    assert STRATEGY.propose_on(s, {}).operations == []
+    assert propose(STRATEGY, s, {}).operations == []
     s = _one_branch({}, 45)
-    assert STRATEGY.propose_on(s, {"threshold": 40}).operations == []  # nothing to build, no split needed
+    assert propose(STRATEGY, s, {"threshold": 40}).operations == []  # nothing to build, no split needed
 
 
 def test_no_team_at_all_still_splits_an_oversized_branch() -> None:
@@ -373,7 +374,7 @@ def test_branch_of_329_no_branch_over_50_nobody_unplaced() -> None:
     assert after.unit("b0").dissolved
     new = _new_branches(s, after)
     assert all(after.parent(u) == "gb0" for u in new)
-    assert plan.operations[-1].op == "move_members"
+    assert plan.as_written()[-1].op == "move_members"
     dissolve = [op for op in plan.operations if op.op == "dissolve" and op.unit == "b0"]
     assert dissolve and "超过50人" in dissolve[0].reason.render("zh", plan.templates)
     assert all(after.size(u, full_only=True) >= 3 for u in new)
@@ -381,10 +382,19 @@ def test_branch_of_329_no_branch_over_50_nobody_unplaced() -> None:
 
 def test_scope() -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    assert STRATEGY.propose_on(s, {"scope": ["b1"]}).operations == []  # 40 members
-    for scope in (["b0"], ["gb0"], ["h0"], ["top"]):
-        assert STRATEGY.propose_on(s, {"scope": scope}).operations
-    assert STRATEGY.propose_on(s, {"scope": ["t0"]}).operations == []  # no branch built on a team
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["b1"])).operations == []  # 40 members
+    for scope in (["gb0"], ["h0"], ["top"]):
+        assert propose(STRATEGY, s, scope=Scope.of(s, scope)).operations
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["t0"])).operations == []  # no branch built on a team
+    # b0 sits under a general branch: its new branches go beside it, under gb0, outside this scope
+    assert propose(STRATEGY, s, scope=Scope.of(s, ["b0"])).operations == []
+
+
+@pytest.mark.parametrize("locked", ["b0", "b0g", "gb0"])
+def test_locks_are_never_touched(locked: str) -> None:
+    s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
+    plan = propose(STRATEGY, s, locks=Locks.of(s, [locked]))
+    assert plan.operations == []  # the branch, a group under it, or the parent its new branches go under
 
 
 @pytest.mark.parametrize(("params", "needle"), [
@@ -393,13 +403,11 @@ def test_scope() -> None:
     ({"group_size": 50}, "params.group_size"),
     ({"joint_by": "area"}, "params.joint_by"),
     ({"comprehensive": "none"}, "params.comprehensive"),
-    ({"scope": ["nope"]}, "params.scope: unknown unit 'nope'"),
-    ({"scope": ["b0g"]}, "params.scope: 'b0g' is a party.group"),
 ])
 def test_bad_parameters(params: dict, needle: str) -> None:
     s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
     with pytest.raises(UserError) as err:
-        STRATEGY.propose_on(s, params)
+        propose(STRATEGY, s, params)
     assert needle in str(err.value)
     assert "\n" not in str(err.value)
 

@@ -3,67 +3,29 @@
 import numpy as np
 import pytest
 
-from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel import apply, KindTable, Structure, UserError, Scope
+from orgmodel.testing import contract_baselines
+from orgmodel_seed_strategies import examples
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.two_new import TwoNewCoverage
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
 
 def nanan():
-    """南岸街道: small firms whose members sit in the talent centre, unplaced or external."""
-    units = [
-        {"id": "S", "kind": "party.street", "name": "南岸街道"},
-        {"id": "SW", "kind": "party.working_committee", "name": "南岸街道党工委", "built_on": ["S"]},
-        {"id": "CH", "kind": "party.chamber", "name": "南岸街道商会", "parent": "S"},
-        {"id": "RA", "kind": "party.residential_area", "name": "滨江居民区", "parent": "S"},
-        {"id": "RB", "kind": "party.branch", "name": "滨江居民区党支部", "parent": "SW", "built_on": ["RA"]},
-        {"id": "CB", "kind": "party.branch", "name": "人才交流中心党支部", "parent": "SW"},
-        {"id": "UP", "kind": "core.unplaced", "name": "未落实组织关系"},
-        {"id": "EX", "kind": "core.external", "name": "外部"},
-        {"id": "F1", "kind": "party.enterprise", "name": "恒达五金", "parent": "S"},
-        {"id": "F2", "kind": "party.enterprise", "name": "顺风快运", "parent": "S"},
-        {"id": "F3", "kind": "party.enterprise", "name": "江南电子", "parent": "S"},
-        {"id": "F4", "kind": "party.enterprise", "name": "老码头火锅", "parent": "S", "tags": ["trade:餐饮"]},
-        {"id": "F5", "kind": "party.social_org", "name": "餐饮行业协会志愿队", "parent": "S", "tags": ["trade:餐饮"]},
-        {"id": "F6", "kind": "party.enterprise", "name": "长江建材", "parent": "S"},
-        {"id": "FB6", "kind": "party.branch", "name": "长江建材党支部", "parent": "SW", "built_on": ["F6"]},
-        {"id": "F7", "kind": "party.enterprise", "name": "滨江物业", "parent": "S"},
-        {"id": "F8", "kind": "party.enterprise", "name": "空壳公司", "parent": "S"},
-    ]
-    members = []
-    i = 0
-
-    def add(n, branch, home, status="full"):
-        nonlocal i
-        for _ in range(n):
-            members.append({"id": f"p{i:03d}", "branch": branch, "home_host": home, "status": status})
-            i += 1
-    add(2, "UP", "F1")
-    add(1, "EX", "F2")
-    add(4, "UP", "F3")
-    add(2, "CB", "F4")
-    add(1, "UP", "F5", status="probationary")
-    add(3, "FB6", "F6")
-    add(1, "UP", "F6")
-    add(2, "RB", "F7")
-    add(10, "RB", "RA")
-    add(1, "UP", None)  # lost contact, no firm: not this strategy's business
-    add(3, "CB", None)
-    return Structure.from_records(K, units=units, members=members)
+    return examples.firms(K)
 
 
-def run(s, params):
-    plan = TwoNewCoverage().propose_on(s, params)
+def run(s, params, scope=()):
+    plan = propose(TwoNewCoverage(), s, params, scope=Scope.of(s, scope))
     return plan, apply(s, plan)
 
 
 def test_contract_refuses_without_firms():
-    assert check_strategy(TwoNewCoverage(), {}) == {}
     s = contract_baselines("party", only=("tiny",))["tiny"]
-    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in scope"):
-        TwoNewCoverage().propose_on(s, {})
+    with pytest.raises(UserError, match="params.firm_kinds: no party.enterprise or party.social_org host in the step's scope"):
+        propose(TwoNewCoverage(), s, {})
 
 
 def test_small_firms_get_chamber_branches():
@@ -116,7 +78,7 @@ def test_one_named_chamber_and_size_limits():
 
 def test_scope_limits_firms():
     s = nanan()
-    _, after = run(s, {"scope": ["F1", "F2"]})
+    _, after = run(s, {}, scope=["F1", "F2", "UP", "SW"])  # the firms, the unit their members leave, the parent
     assert after.branch_of("p003") == "UP"  # F3 out of scope
     assert after.branch_of("p000") != "UP"
 
@@ -131,7 +93,7 @@ def test_scope_limits_firms():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        TwoNewCoverage().propose_on(nanan(), params)
+        propose(TwoNewCoverage(), nanan(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -144,7 +106,7 @@ def test_no_parent_for_a_created_chamber_is_refused():
                for m, b, h in zip(s.members.ids.tolist(), s.members["branch"].tolist(), s.members["home_host"].tolist())]
     loose = Structure.from_records(K, units=units, members=members)
     with pytest.raises(UserError, match="params.parent: no street or township committee found above the chamber"):
-        TwoNewCoverage().propose_on(loose, {"from_units": ["CB"]})
+        propose(TwoNewCoverage(), loose, {"from_units": ["CB"]})
     _, after = run(loose, {"from_units": ["CB"], "parent": "SW"})
     assert np.all(after.members["branch"][after.member_codes(["p007", "p008", "p009"])] >= 0)
 

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from orgmodel import apply, KindTable, Structure, UserError
-from orgmodel.testing import check_strategy, contract_baselines
+from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.village_alliance import VillageAlliance
+from orgmodel_seed_strategies.testing import propose
 
 K = KindTable(PARTY_PACK)
 
@@ -44,7 +45,7 @@ def seed003(extra_units=(), adjacency=()):
 
 
 def run(s, params):
-    plan = VillageAlliance().propose_on(s, params)
+    plan = propose(VillageAlliance(), s, params)
     return plan, apply(s, plan)
 
 
@@ -52,23 +53,22 @@ def run(s, params):
 
 
 def test_contract_pair():
-    plans = check_strategy(VillageAlliance(), {"mode": "pair"})
-    assert "village-of-2" in plans  # the only baseline with villages yields a real plan
-    links = [op for op in plans["village-of-2"].operations if op.op == "link_alliance"]
+    base = contract_baselines("party", only=("village-of-2",))["village-of-2"]  # the baseline with villages
+    links = [op for op in propose(VillageAlliance(), base, {"mode": "pair"}).operations if op.op == "link_alliance"]
     assert len(links) == 2
 
 
 def test_contract_joint():
-    plans = check_strategy(VillageAlliance(), {
-        "mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]})
-    ops = plans["village-of-2"].counts()
+    base = contract_baselines("party", only=("village-of-2",))["village-of-2"]
+    ops = propose(VillageAlliance(), base, {
+        "mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]}).counts()
     assert ops["create_unit"] == 2 and ops["link_alliance"] == 3
 
 
 def test_refuses_without_villages():
     s = contract_baselines("party", only=("tiny",))["tiny"]
     with pytest.raises(UserError, match="at least 2 village organisations"):
-        VillageAlliance().propose_on(s, {})
+        propose(VillageAlliance(), s, {})
 
 
 # -- pair -----------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_pair_strong_leads_weak_and_subordination_is_kept():
         assert after.parent(b) == "TC"
         assert after.size(b) == s.size(b)
     assert after.members["branch"].tolist() == s.members["branch"].tolist()
-    assert not [op for op in plan.operations if op.op == "move_members"]
+    assert not [op for op in plan.as_written() if op.op == "move_members"]
     text = [op.reason.render("zh", plan.templates) for op in plan.operations]
     assert any("高桥村党支部实力较强" in t and "60岁以下党员占100%" in t for t in text)
     assert any("安石村党支部较弱" in t and "与高桥村党支部" in t for t in text)
@@ -205,6 +205,6 @@ def test_joint_default_parent_is_the_township_committee_and_default_secretary():
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(UserError) as err:
-        VillageAlliance().propose_on(seed003(), params)
+        propose(VillageAlliance(), seed003(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)

@@ -1,8 +1,11 @@
 """Compare any number of variants, from one run or several, side by side.
 
-A :class:`Comparison` is built from run folders (written by ``orgmodel run``): for each chosen
-variant its metric values (with the best value per metric marked by the metric's direction),
-its rule findings, and what changed against a base variant (by default the baseline) and why.
+A :class:`Comparison` is built from results folders (written by ``orgmodel run``, read with
+:func:`orgmodel.run.results.load_results`): for each chosen variant its metric values (with the
+best value per metric marked by the metric's direction), its rule findings, and what changed
+against a base variant (by default the baseline) and why. Changes against the baseline are the
+stored ones; against another variant they come from the two variants' stored unit tables and
+assignments (:func:`orgmodel.run.changes.changes_between`), reasons included.
 Its JSON form follows ``orgmodel/schema/comparison.schema.json``; :func:`format_table` gives the
 terminal view.
 """
@@ -12,15 +15,15 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from orgmodel.errors import UserError
+from orgmodel.run.read import Results, StoredVariant, load_results
 
-__all__ = ["Comparison", "load_comparison", "format_table", "COMPARISON_VERSION", "SCHEMA_PATH"]
+__all__ = ["Comparison", "load_comparison", "format_table", "moved_text", "COMPARISON_VERSION", "SCHEMA_PATH"]
 
 COMPARISON_VERSION = 1
 SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "comparison.schema.json"
@@ -32,8 +35,7 @@ class _Variant:
     name: str
     label: str
     run: Path
-    entry: dict[str, Any]
-    evaluation: dict[str, Any]
+    stored: StoredVariant
     baseline_fingerprint: str
 
 
@@ -69,36 +71,24 @@ class Comparison:
         return [v["key"] for v in self.data["variants"]]
 
 
-def _load_run(folder: Path) -> dict[str, Any]:
-    index = Path(folder) / "run.json"
-    if not index.is_file():
-        raise UserError(f"{folder}: not a run folder (no run.json; write one with orgmodel run)")
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{index}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    if data.get("results_version") != 1:
-        raise UserError(f"{index}: results_version {data.get('results_version')!r} is not supported (1)")
-    return data
-
-
-def load_comparison(runs: list[Path], *, variants: list[str] | None = None, base: str | None = None) -> Comparison:
-    """Compare the variants of ``runs`` (all, or those named; ``run:variant`` when runs are several).
+def load_comparison(runs: Sequence[Path | str | Results], *, variants: list[str] | None = None,
+                    base: str | None = None) -> Comparison:
+    """Compare the variants of ``runs`` (results folders or loaded :class:`Results`; all variants,
+    or those named; ``run:variant`` when runs are several).
 
     ``base`` names the variant the changes are measured against (default: each run's baseline).
     """
     if not runs:
         raise UserError("name at least one run folder")
+    loaded = [r if isinstance(r, Results) else load_results(r) for r in runs]
     chosen: list[_Variant] = []
-    several = len(runs) > 1
-    tags = _run_tags(runs)
-    for folder, tag in zip(runs, tags, strict=True):
-        index = _load_run(folder)
-        for entry in index["variants"]:
-            key = f"{tag}:{entry['name']}" if several else entry["name"]
-            evaluation = json.loads((Path(folder) / entry["files"]["evaluation.json"]).read_text(encoding="utf-8"))
-            chosen.append(_Variant(key, entry["name"], entry["label"], Path(folder), entry, evaluation,
-                                   index["baseline"]["fingerprint"]))
+    several = len(loaded) > 1
+    tags = _run_tags([r.folder for r in loaded])
+    for results, tag in zip(loaded, tags, strict=True):
+        for stored in results.variants:
+            key = f"{tag}:{stored.name}" if several else stored.name
+            chosen.append(_Variant(key, stored.name, stored.label, results.folder, stored,
+                                   results.baseline_fingerprint))
     if variants:
         by_key = {v.key: v for v in chosen}
         missing = [n for n in variants if n not in by_key]
@@ -138,7 +128,7 @@ def _build(chosen: list[_Variant], base: _Variant | None) -> dict[str, Any]:
     metrics: list[dict[str, Any]] = []
     seen: dict[str, dict[str, Any]] = {}
     for v in chosen:
-        for value in v.evaluation["values"]:
+        for value in v.stored.values:
             if value["name"] not in seen:
                 row = {k: value[k] for k in ("name", "label_zh", "label_en", "unit", "direction")}
                 row["values"] = {}
@@ -150,30 +140,33 @@ def _build(chosen: list[_Variant], base: _Variant | None) -> dict[str, Any]:
         row["best"] = _best(row)
     findings = {}
     for v in chosen:
-        items = v.evaluation["findings"]
+        items = [dict(f) for f in v.stored.findings]
         counts = Counter(f["severity"] if f["status"] == "violated" else f["status"] for f in items)
         findings[v.key] = {
             "counts": {k: counts.get(k, 0) for k in ("error", "warning", "approval", "approved", "not_checked")},
             "items": items,
         }
     changes = {}
+    if base is not None:  # only a comparison against another variant computes changes
+        from orgmodel.run.changes import changes_between, empty_changes
     for v in chosen:
         if base is None:
-            changes[v.key] = v.evaluation.get("changes") or _empty_changes()
+            changes[v.key] = json.loads(json.dumps(dict(v.stored.changes)))
         elif v.key == base.key:
-            changes[v.key] = _empty_changes()
+            changes[v.key] = empty_changes()
         else:
             if v.baseline_fingerprint != base.baseline_fingerprint:
                 raise UserError(f"{v.key} and {base.key} start from different baselines; compare each against its own baseline")
-            changes[v.key] = _diff_folders(base, v)
+            changes[v.key] = changes_between(base.stored.units, base.stored.assignment, v.stored.units,
+                                             v.stored.assignment)
     return {
         "comparison_version": COMPARISON_VERSION,
         "base": base.key if base else "baseline",
         "variants": [
-            {"key": v.key, "name": v.name, "label": v.label, "run": str(v.run), "fingerprint": v.entry["fingerprint"],
+            {"key": v.key, "name": v.name, "label": v.label, "run": str(v.run), "fingerprint": v.stored.fingerprint,
              "baseline_fingerprint": v.baseline_fingerprint,
              "steps": [{"strategy": s["strategy"], "kind": s["kind"], "members_moved": s["members_moved"]}
-                       for s in v.entry["steps"]]}
+                       for s in v.stored.steps]}
             for v in chosen
         ],
         "metrics": metrics,
@@ -189,39 +182,6 @@ def _best(row: dict[str, Any]) -> list[str]:
     pick = max if row["direction"] == "higher" else min
     target = pick(values.values())
     return [k for k, v in values.items() if v == target]
-
-
-def _empty_changes() -> dict[str, Any]:
-    return {"created": [], "dissolved": [], "retyped": [], "resized": [], "flows": [], "members_moved": 0}
-
-
-def _diff_folders(a: _Variant, b: _Variant) -> dict[str, Any]:
-    """Changes from variant a to variant b, from their stored units and assignments."""
-    def units(v: _Variant) -> dict[str, dict[str, Any]]:
-        data = json.loads((v.run / v.entry["files"]["units.json"]).read_text(encoding="utf-8"))
-        return {u["id"]: u for u in data["units"]}
-
-    def assignment(v: _Variant) -> dict[str, str]:
-        table = pq.read_table(v.run / v.entry["files"]["assignment.parquet"])
-        return dict(zip(table.column("member").to_pylist(), table.column("branch").to_pylist(), strict=True))
-
-    ua, ub = units(a), units(b)
-    live_a = {k for k, u in ua.items() if not u["dissolved"]}
-    live_b = {k for k, u in ub.items() if not u["dissolved"]}
-    def row(u: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {"id": u["id"], "name": u["name"], "kind": u["kind"], "reason": None, **extra}
-    created = [row(ub[k], size=ub[k]["size"]) for k in sorted(live_b - live_a)]
-    dissolved = [row(ua[k], size=ua[k]["size"]) for k in sorted(live_a - live_b)]
-    both = sorted(live_a & live_b)
-    retyped = [row(ub[k], from_kind=ua[k]["kind"]) for k in both if ua[k]["kind"] != ub[k]["kind"]]
-    resized = [row(ub[k], before=ua[k]["size"], after=ub[k]["size"]) for k in both if ua[k]["size"] != ub[k]["size"]]
-    assign_a, assign_b = assignment(a), assignment(b)
-    pairs = Counter((assign_a[m], assign_b[m]) for m in assign_a if m in assign_b and assign_a[m] != assign_b[m])
-    names = {**{k: u["name"] for k, u in ua.items()}, **{k: u["name"] for k, u in ub.items()}}
-    flows = [{"from": f, "from_name": names.get(f, f), "to": t, "to_name": names.get(t, t), "count": n, "reasons": []}
-             for (f, t), n in sorted(pairs.items(), key=lambda x: (-x[1], x[0]))]
-    return {"created": created, "dissolved": dissolved, "retyped": retyped, "resized": resized,
-            "flows": flows, "members_moved": sum(pairs.values())}
 
 
 def moved_text(reason: dict[str, Any], lang: str) -> str:

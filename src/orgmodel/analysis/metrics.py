@@ -17,6 +17,7 @@ seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,13 +88,15 @@ class MeasureContext:
 
     :ivar structure: what is measured; :ivar baseline: what it is compared with (change costs);
     :ivar plans: the plans that led from the baseline to the structure;
-    :ivar rooms: meeting-room capacities by unit id, where given.
+    :ivar rooms: meeting-room capacities by unit id, where given;
+    :ivar as_of: the scenario's date (None when it gives none), for metrics of what ages.
     """
 
     structure: Structure
     baseline: Structure | None = None
     plans: Sequence[Plan] = ()
     rooms: dict[str, int] = field(default_factory=dict)
+    as_of: dt.date | None = None
 
     @cached_property
     def live(self) -> np.ndarray:

@@ -18,15 +18,19 @@ finding, never a silent pass. Approvals are per unit and per rule id.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from orgmodel.errors import UserError
+from orgmodel.errors import SpecError, UserError
+from orgmodel.model.kinds import KindTable
 from orgmodel.model.structure import Structure
 
 __all__ = [
@@ -39,6 +43,9 @@ __all__ = [
     "check_rules",
     "load_rule_pack",
     "as_linear_constraints",
+    "approvers",
+    "StructureQuantities",
+    "subject_mask",
 ]
 
 Severity = Literal["error", "warning", "approval"]
@@ -51,16 +58,41 @@ QUANTITIES: dict[str, str] = {
     "participants": "members taking part in the unit (for units sized by participation)",
     "hosts": "host units the unit is built on",
     "children": "live organisation units directly below the unit",
-    "committee": "people holding secretary, deputy_secretary or committee_member roles in the unit",
-    "secretaries": "people holding the secretary role in the unit",
-    "max_full_per_host": "the largest number of the unit's full members living in one of its hosts (needs home_host)",
-    "members_away_6m": "members away 6 months or more (needs the member column months_away)",
-    "members_lost_6m": "members out of contact 6 months or more (needs the member column months_lost)",
-    "years_since_election": "years from the unit's last election (unit attribute elected) to as_of",
-    "member_meetings_last_year": "members' meetings held in the last year (unit attribute member_meetings_last_year)",
+    "role_holders": "people holding any of the rule's roles in the unit",
+    "full_role_holders": "people holding any of the rule's roles in the unit who are full members",
+    "role_holders_not_full": "people holding any of the rule's roles in the unit who are members but not full ones",
+    "units_covered": (
+        "separate units (hosts of the rule's unit_kinds) the unit covers: its own hosts and its members'"
+        " home hosts, each taken to the nearest host of those kinds it is part of"
+    ),
+    "max_full_per_unit": (
+        "the largest number of the unit's full members whose home host lies in one separate unit"
+        " (as in units_covered; needs home_host)"
+    ),
+    "members_at_least": "active members whose member column (the rule's column) is at least the rule's at_least",
+    "unit_attribute": "the number in the unit attribute the rule names (attribute)",
+    "years_since": "years from the date in the unit attribute the rule names (attribute) to as_of",
 }
 
-COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
+#: The rule fields each quantity needs (checked when a rule is made).
+QUANTITY_NEEDS: dict[str, tuple[str, ...]] = {
+    "role_holders": ("roles",),
+    "full_role_holders": ("roles",),
+    "role_holders_not_full": ("roles",),
+    "units_covered": ("unit_kinds",),
+    "max_full_per_unit": ("unit_kinds",),
+    "members_at_least": ("column", "at_least"),
+    "unit_attribute": ("attribute",),
+    "years_since": ("attribute",),
+}
+
+
+def _check_quantity(quantity: str) -> str:
+    if quantity not in QUANTITIES:
+        near = difflib.get_close_matches(quantity, QUANTITIES, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else f" (one of: {', '.join(QUANTITIES)})"
+        raise ValueError(f"unknown quantity {quantity!r}{hint}")
+    return quantity
 
 
 class _Model(BaseModel):
@@ -76,6 +108,16 @@ class Subject(_Model):
     joint: bool | None = Field(default=None, description="only joint units (built on >1 host), or only not joint")
     host_kinds: list[str] = Field(default_factory=list, description="units built on a host of these kinds")
     host_kinds_none: list[str] = Field(default_factory=list, description="units built on no host of these kinds")
+    within_kinds: list[str] = Field(
+        default_factory=list,
+        description=("units that belong to a host of these kinds: their hosts (or, for a unit built on none,"
+                     " those of the nearest unit above built on some) are of these kinds or part of one"),
+    )
+    within_kinds_none: list[str] = Field(default_factory=list, description="units that belong to no host of these kinds")
+    within_stop: list[str] = Field(
+        default_factory=list,
+        description="host kinds the walk up part_of does not pass (a firm inside a community is its own unit)",
+    )
     when: dict[str, float] = Field(
         default_factory=dict,
         description="extra conditions: quantity -> minimum (inclusive), e.g. {full: 7}",
@@ -85,13 +127,24 @@ class Subject(_Model):
     @classmethod
     def _known_when(cls, when: dict[str, float]) -> dict[str, float]:
         for q in when:
-            if q not in QUANTITIES:
-                raise ValueError(f"unknown quantity {q!r} (one of: {', '.join(QUANTITIES)})")
+            _check_quantity(q)
         return when
+
+    def kind_fields(self) -> dict[str, list[str]]:
+        """The fields that name unit kinds, by name."""
+        return {"kinds": self.kinds, "host_kinds": self.host_kinds, "host_kinds_none": self.host_kinds_none,
+                "within_kinds": self.within_kinds, "within_kinds_none": self.within_kinds_none,
+                "within_stop": self.within_stop}
 
 
 class Rule(_Model):
-    """One rule. ``min``/``max`` bound the quantity; ``*_inclusive`` say whether the bound itself is allowed."""
+    """One rule. ``min``/``max`` bound the quantity; ``*_inclusive`` say whether the bound itself is allowed.
+
+    Quantities that need more than a name take it from the rule: ``roles`` (role quantities),
+    ``unit_kinds`` (what counts as a separate unit), ``column`` and ``at_least`` (counts of members
+    by a member column), ``attribute`` (unit attributes). ``approver_zh``/``approver_en`` name who
+    approves what the rule allows by approval, where the source says so.
+    """
 
     id: str = Field(min_length=1)
     title_zh: str
@@ -103,27 +156,42 @@ class Rule(_Model):
     max: float | None = None
     min_inclusive: bool = True
     max_inclusive: bool = True
+    roles: list[str] = Field(default_factory=list)
+    unit_kinds: list[str] = Field(default_factory=list)
+    column: str | None = None
+    at_least: float | None = None
+    attribute: str | None = None
     source: str
     article: str | None = None
     confidence: Literal["Q", "T", "local"] = "Q"
     local: bool = False
     enabled: bool = True
     approvable: bool = False
+    approver_zh: str | None = None
+    approver_en: str | None = None
     optimisable: bool = True
 
     @field_validator("quantity")
     @classmethod
     def _known_quantity(cls, quantity: str) -> str:
         # a field validator, so that a file's error points at the quantity's own line
-        if quantity not in QUANTITIES:
-            raise ValueError(f"unknown quantity {quantity!r} (one of: {', '.join(QUANTITIES)})")
-        return quantity
+        return _check_quantity(quantity)
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
         if self.min is None and self.max is None:
             raise ValueError("a rule needs min or max")
+        for quantity in (self.quantity, *self.subject.when):
+            for need in QUANTITY_NEEDS.get(quantity, ()):
+                if getattr(self, need) in (None, []):
+                    raise ValueError(f"quantity {quantity!r} needs the field {need!r}")
         return self
+
+    def kind_fields(self) -> dict[str, list[str]]:
+        """Every field of the rule that names unit kinds (``subject.kinds`` …, ``unit_kinds``)."""
+        out = {f"subject.{k}": v for k, v in self.subject.kind_fields().items()}
+        out["unit_kinds"] = self.unit_kinds
+        return out
 
     def threshold(self) -> str:
         """The bounds as text, e.g. ``≤ 50`` or ``50 ≤ · ≤ 100``."""
@@ -147,6 +215,9 @@ class RulePack(_Model):
     title_en: str = ""
     rules: list[Rule]
 
+    # where the pack was read from (file, locator), for errors found after loading
+    _origin: tuple[str, Any] | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _unique(self) -> RulePack:
         ids = [r.id for r in self.rules]
@@ -154,6 +225,42 @@ class RulePack(_Model):
         if dupes:
             raise ValueError(f"rule id {dupes[0]!r} appears twice")
         return self
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError names it when there is none)."""
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def check_kinds(self, kinds: KindTable) -> None:
+        """Raise a one-line :class:`UserError` when a rule names a kind the domain pack lacks.
+
+        The error names the pack (its file and line when read from a file), the rule, the field and
+        the kind, with the nearest known kind.
+
+        >>> from orgmodel.testing_data import toy_kinds
+        >>> pack = RulePack(name="demo", domain="toy", rules=[Rule(id="r", title_zh="", title_en="",
+        ...     severity="warning", subject=Subject(kinds=["toy.brnach"]), quantity="members", max=3, source="s")])
+        >>> pack.check_kinds(toy_kinds())
+        Traceback (most recent call last):
+        ...
+        orgmodel.errors.UserError: rule pack demo: rule r: subject.kinds: unknown kind 'toy.brnach' (did you mean 'toy.branch'?)
+        """
+        known = [k.id for k in kinds]
+        for i, rule in enumerate(self.rules):
+            for name, values in rule.kind_fields().items():
+                for j, kind in enumerate(values):
+                    if kind in kinds:
+                        continue
+                    near = difflib.get_close_matches(kind, known, n=1)
+                    hint = f" (did you mean {near[0]!r}?)" if near else f" (domain {kinds.name} has no such kind)"
+                    message = f"rule {rule.id}: {name}: unknown kind {kind!r}{hint}"
+                    if self._origin is not None:
+                        file, locator = self._origin
+                        line, column = locator.locate(("rules", i, *name.split("."), j))
+                        raise SpecError(f"rule pack {self.name}: {message}", file=file, line=line, column=column)
+                    raise UserError(f"rule pack {self.name}: {message}")
 
 
 class Approval(_Model):
@@ -195,22 +302,27 @@ class Finding:
 
 
 class _Quantities:
-    """Per-unit quantity arrays of one structure, computed once each."""
+    """Per-unit quantity arrays of one structure, computed once each (per rule parameters)."""
 
     def __init__(self, s: Structure, as_of: dt.date | None) -> None:
         self.s = s
         self.as_of = as_of
-        self._cache: dict[str, np.ndarray | None] = {}
+        self._cache: dict[tuple[Any, ...], np.ndarray | None] = {}
 
     def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
         """Each unit's tag tuple as a code into the list of distinct tuples (one pass, cached)."""
         return self.s.tag_codes
 
-    def get(self, name: str) -> np.ndarray | None:
-        """The quantity for every unit code, or None when its data is missing."""
-        if name not in self._cache:
-            self._cache[name] = getattr(self, "_" + name)()
-        return self._cache[name]
+    def get(self, name: str, rule: Rule | None = None) -> np.ndarray | None:
+        """The quantity for every unit code, or None when its data is missing.
+
+        Quantities with parameters (:data:`QUANTITY_NEEDS`) take them from ``rule``.
+        """
+        params = tuple(_freeze(getattr(rule, need)) for need in QUANTITY_NEEDS.get(name, ()))
+        key = (name, *params)
+        if key not in self._cache:
+            self._cache[key] = getattr(self, "_" + name)(*params)
+        return self._cache[key]
 
     def _members(self) -> np.ndarray:
         return self.s.sizes().astype(float)
@@ -236,73 +348,96 @@ class _Quantities:
         parent = s.units.parent[live_org & (s.units.parent >= 0)]
         return np.bincount(parent, minlength=s.n_units).astype(float)
 
-    def _roles(self, roles: Iterable[str]) -> np.ndarray | None:
+    def _role_holders(self, roles: tuple[str, ...]) -> np.ndarray | None:
         if not self.s.roles:
             return None
         return self.s.people_per_unit(roles).astype(float)
 
-    def _committee(self) -> np.ndarray | None:
-        return self._roles(COMMITTEE_ROLES)
-
-    def _secretaries(self) -> np.ndarray | None:
-        return self._roles(("secretary",))
-
-    def _max_full_per_host(self) -> np.ndarray | None:
+    def _holders_where(self, roles: tuple[str, ...], full: bool) -> np.ndarray | None:
+        """Distinct people holding ``roles`` per unit who are roster members, full or not full."""
         s = self.s
-        home = s.members["home_host"]
-        if not (home >= 0).any():
+        if not s.roles:
             return None
-        # only joint units can break a per-host bound; count their full members per (unit, host)
-        joint = self.get("hosts") > 1  # type: ignore[operator]
-        if not joint.any():
-            return np.zeros(s.n_units)
-        full = s.full_mask & (home >= 0) & joint[s.members["branch"]]
-        unit = s.members["branch"][full]
-        host = home[full]
-        out = np.zeros(s.n_units)
-        edges = s.built_on_edges
-        if not len(edges) or not len(unit):
-            return out
-        ancestors = [host]
-        parent = s.units.parent
-        current = host
-        for _ in range(32):
-            current = np.where(current >= 0, parent[np.maximum(current, 0)], -1)
-            if not (current >= 0).any():
+        units, names, people = s.role_table
+        keep = np.isin(names, list(roles)) & (units >= 0)
+        member = pc.index_in(pa.array(people[keep], pa.string()),
+                             value_set=pa.array(s.members.ids, pa.string())).to_numpy(zero_copy_only=False)
+        member = np.where(np.isnan(member.astype(float)), -1, member).astype(np.int64)
+        in_roster = member >= 0
+        is_full = np.zeros(len(member), dtype=bool)
+        is_full[in_roster] = s.full_mask[member[in_roster]]
+        chosen = in_roster & (is_full == full)
+        pairs = np.unique(units[keep][chosen].astype(np.int64) * (s.n_members + 1) + member[chosen])
+        return np.bincount(pairs // (s.n_members + 1), minlength=s.n_units).astype(float)
+
+    def _full_role_holders(self, roles: tuple[str, ...]) -> np.ndarray | None:
+        return self._holders_where(roles, True)
+
+    def _role_holders_not_full(self, roles: tuple[str, ...]) -> np.ndarray | None:
+        return self._holders_where(roles, False)
+
+    def _separate_unit(self, unit_kinds: tuple[str, ...]) -> np.ndarray:
+        """For every unit code, the nearest host of ``unit_kinds`` it is (part of), or -1."""
+        s = self.s
+        codes = [s.kinds.code(k) for k in unit_kinds if k in s.kinds]
+        is_unit = np.isin(s.units.kind, codes) & ~s.kinds.is_org[s.units.kind]
+        out = np.full(s.n_units, -1, dtype=np.int64)
+        current = np.arange(s.n_units)
+        for _ in range(64):
+            ok = current >= 0
+            if not ok.any():
                 break
-            ancestors.append(current)
-        width = np.int64(s.n_units + 1)
-        built = set((edges.src.astype(np.int64) * width + edges.dst).tolist())
-        keys = []
-        for level in ancestors:
-            k = unit.astype(np.int64) * width + level
-            keep = (level >= 0) & np.isin(k, np.fromiter(built, dtype=np.int64))
-            keys.append(k[keep])
-        if keys:
-            allk = np.concatenate(keys)
-            uniq, counts = np.unique(allk, return_counts=True)
-            np.maximum.at(out, (uniq // width).astype(np.int64), counts)
+            hit = ok & (out < 0)
+            hit[hit] &= is_unit[current[hit]]
+            out[hit] = current[hit]
+            current = np.where(ok & (out < 0), s.units.parent[np.maximum(current, 0)], -1)
         return out
 
-    def _count_members(self, column: str, threshold: float) -> np.ndarray | None:
+    def _unit_pairs(self, unit_kinds: tuple[str, ...], *, full_homes: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(organisation unit, separate unit) pairs: from built_on edges and members' home hosts."""
+        s = self.s
+        unit_of = self._separate_unit(unit_kinds)
+        home = s.members["home_host"]
+        who = s.members["active"] & (home >= 0)
+        if full_homes:
+            who &= s.full_mask
+        org = s.members["branch"][who]
+        sep = unit_of[home[who]]
+        if not full_homes:
+            e = s.built_on_edges
+            org = np.concatenate([org, e.src])
+            sep = np.concatenate([sep, unit_of[e.dst]])
+        keep = sep >= 0
+        return org[keep].astype(np.int64), sep[keep].astype(np.int64)
+
+    def _units_covered(self, unit_kinds: tuple[str, ...]) -> np.ndarray:
+        org, sep = self._unit_pairs(unit_kinds, full_homes=False)
+        width = np.int64(self.s.n_units + 1)
+        pairs = np.unique(org * width + sep)
+        return np.bincount(pairs // width, minlength=self.s.n_units).astype(float)
+
+    def _max_full_per_unit(self, unit_kinds: tuple[str, ...]) -> np.ndarray | None:
+        s = self.s
+        if not (s.members["home_host"] >= 0).any():
+            return None
+        org, sep = self._unit_pairs(unit_kinds, full_homes=True)
+        out = np.zeros(s.n_units)
+        if len(org):
+            width = np.int64(s.n_units + 1)
+            pairs, counts = np.unique(org * width + sep, return_counts=True)
+            np.maximum.at(out, pairs // width, counts)
+        return out
+
+    def _members_at_least(self, column: str, at_least: float) -> np.ndarray | None:
         s = self.s
         if column not in s.members.columns:
             return None
         values = np.asarray(s.members[column], dtype=float)
-        hit = s.members["active"] & (values >= threshold)
+        hit = s.members["active"] & (values >= at_least)
         return np.bincount(s.members["branch"][hit], minlength=s.n_units).astype(float)
 
-    def _members_away_6m(self) -> np.ndarray | None:
-        return self._count_members("months_away", 6)
-
-    def _members_lost_6m(self) -> np.ndarray | None:
-        return self._count_members("months_lost", 6)
-
-    def _unit_attr(self, name: str) -> dict[int, Any]:
-        return self.s.unit_attribute(name)
-
-    def _member_meetings_last_year(self) -> np.ndarray | None:
-        values = self._unit_attr("member_meetings_last_year")
+    def _unit_attribute(self, attribute: str) -> np.ndarray | None:
+        values = self.s.unit_attribute(attribute)
         if not values:
             return None
         out = np.full(self.s.n_units, np.nan)
@@ -310,35 +445,92 @@ class _Quantities:
             try:
                 out[code] = float(value)
             except (TypeError, ValueError):
-                raise UserError(f"unit {self.s.units.ids[code]}: attribute member_meetings_last_year"
+                raise UserError(f"unit {self.s.units.ids[code]}: attribute {attribute}"
                                 f" is not a number: {value!r}") from None
         return out
 
-    def _years_since_election(self) -> np.ndarray | None:
+    def _years_since(self, attribute: str) -> np.ndarray | None:
         s = self.s
         if self.as_of is None:
             return None
-        values = self._unit_attr("elected")
+        values = s.unit_attribute(attribute)
         if not values:
             return None
         out = np.full(s.n_units, np.nan)
-        for code, elected in values.items():
+        for code, day in values.items():
             try:
-                if isinstance(elected, dt.datetime):
-                    elected = elected.date()
-                day = elected if isinstance(elected, dt.date) else dt.date.fromisoformat(str(elected))
+                if isinstance(day, dt.datetime):
+                    day = day.date()
+                day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
             except ValueError:
-                raise UserError(f"unit {s.units.ids[code]}: attribute elected is not a date"
-                                f" (YYYY-MM-DD): {elected!r}") from None
+                raise UserError(f"unit {s.units.ids[code]}: attribute {attribute} is not a date"
+                                f" (YYYY-MM-DD): {day!r}") from None
             out[code] = (self.as_of - day).days / 365.25
         return out
 
+    def within(self, kinds: Sequence[str], stop: Sequence[str] = ()) -> np.ndarray:
+        """Organisation units that belong to a host of ``kinds`` (see :class:`Subject`)."""
+        s = self.s
+        kind = s.units.kind
+        is_target = np.isin(kind, [s.kinds.code(k) for k in kinds if k in s.kinds])
+        is_stop = np.isin(kind, [s.kinds.code(k) for k in stop if k in s.kinds]) & ~is_target
+        is_org = s.kinds.is_org[kind]
+        # hosts: is the host, or a host it is part of, of the kinds (not walking past a stop kind)
+        inside = np.zeros(s.n_units, dtype=bool)
+        current = np.where(is_org, -1, np.arange(s.n_units))
+        for _ in range(64):
+            ok = current >= 0
+            if not ok.any():
+                break
+            inside[ok] |= is_target[current[ok]]
+            current = np.where(ok & ~is_stop[np.maximum(current, 0)], s.units.parent[np.maximum(current, 0)], -1)
+        # organisation units: by their own hosts, or those of the nearest unit above that has hosts
+        e = s.built_on_edges
+        own = np.zeros(s.n_units, dtype=bool)
+        own[e.src[inside[e.dst]]] = True
+        has_hosts = np.bincount(e.src, minlength=s.n_units) > 0
+        out = own.copy()
+        settled = has_hosts | ~is_org
+        current = np.where(settled, -1, s.units.parent)
+        for _ in range(64):
+            ok = current >= 0
+            if not ok.any():
+                break
+            found = ok & has_hosts[np.maximum(current, 0)]
+            out[found] = own[current[found]]
+            current = np.where(ok & ~found, s.units.parent[np.maximum(current, 0)], -1)
+        return out & is_org
 
-def _subject_mask(s: Structure, subject: Subject, q: _Quantities, *, when: bool = True) -> np.ndarray | None:
-    """Units the subject names; None when a ``when`` condition's data is missing.
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+#: The per-unit quantities of one structure, computed once each (``get(name, rule)``).
+StructureQuantities = _Quantities
+
+
+def subject_mask(s: Structure, rule: Rule, quantities: StructureQuantities | None = None, *,
+                 when: bool = True) -> np.ndarray | None:
+    """Per unit code, whether the rule speaks of the unit (its subject, and with ``when`` its extra
+    conditions); None when a condition's data is missing.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> rule = Rule(id="r", title_zh="", title_en="", severity="warning",
+    ...             subject=Subject(kinds=["toy.branch"]), quantity="members", max=3, source="demo")
+    >>> s = tiny_structure()
+    >>> [uid for uid, hit in zip(s.units.ids.tolist(), subject_mask(s, rule).tolist()) if hit]
+    ['b1', 'b2']
+    """
+    return _subject_mask(s, rule, quantities if quantities is not None else StructureQuantities(s, None), when=when)
+
+
+def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True) -> np.ndarray | None:
+    """Units the rule's subject names; None when a ``when`` condition's data is missing.
 
     With ``when=False`` the extra conditions are left out (never None).
     """
+    subject = rule.subject
     u = s.units
     mask = ~u.dissolved
     if subject.kinds:
@@ -360,8 +552,12 @@ def _subject_mask(s: Structure, subject: Subject, q: _Quantities, *, when: bool 
             on = np.zeros(s.n_units, dtype=bool)
             on[e.src[np.isin(u.kind[e.dst], codes)]] = True
             mask &= on if keep else ~on
+    if subject.within_kinds:
+        mask &= q.within(subject.within_kinds, subject.within_stop)
+    if subject.within_kinds_none:
+        mask &= ~q.within(subject.within_kinds_none, subject.within_stop)
     for quantity, minimum in (subject.when.items() if when else ()):
-        values = q.get(quantity)
+        values = q.get(quantity, rule)
         if values is None:
             return None
         mask &= values >= minimum
@@ -388,16 +584,17 @@ def check_rules(
     for pack in packs:
         if pack.domain != s.kinds.name:
             raise UserError(f"rule pack {pack.name} is for domain {pack.domain!r}, not {s.kinds.name!r}")
+        pack.check_kinds(s.kinds)  # a misspelt kind is an error, never a rule that finds nothing
         for rule in pack.rules:
             if not _is_on(rule, enable, disable):
                 continue
-            if not _subject_mask(s, rule.subject, q, when=False).any():
+            if not _subject_mask(s, rule, q, when=False).any():
                 continue  # no unit the rule speaks of: nothing to check, and no data is missing
-            mask = _subject_mask(s, rule.subject, q)
+            mask = _subject_mask(s, rule, q)
             if mask is not None and not mask.any():
                 continue  # e.g. committee.when where no branch has 7 full members
             threshold = rule.threshold()
-            values = q.get(rule.quantity)
+            values = q.get(rule.quantity, rule)
             if values is None or mask is None:
                 out.append(Finding(rule.id, rule.severity, "not_checked", None, None, None, threshold,
                                    rule.title_zh, rule.title_en, _source(rule)))
@@ -433,11 +630,17 @@ def _source(rule: Rule) -> str:
 
 
 def load_rule_pack(path: Path) -> RulePack:
-    """Read a rule pack from YAML; errors name the file, line and field."""
+    """Read a rule pack from YAML; errors name the file, line and field.
+
+    The pack remembers its file, so that :meth:`RulePack.check_kinds` (run when the pack meets a
+    domain) names the line of an unknown kind.
+    """
     from orgmodel.io.yamlsource import load_yaml, validate
 
     data, locator = load_yaml(Path(path))
-    return validate(RulePack, data, file=str(path), locator=locator)
+    pack = validate(RulePack, data, file=str(path), locator=locator)
+    pack._origin = (str(path), locator)
+    return pack
 
 
 def as_linear_constraints(pack: RulePack, s: Structure, *, enable: Sequence[str] = (),
@@ -460,13 +663,44 @@ def as_linear_constraints(pack: RulePack, s: Structure, *, enable: Sequence[str]
     for rule in pack.rules:
         if not rule.optimisable or rule.quantity not in ("members", "full") or not _is_on(rule, enable, disable):
             continue
-        mask = _subject_mask(s, rule.subject, q)
+        mask = _subject_mask(s, rule, q)
         if mask is None:
             continue
         for code in np.flatnonzero(mask).tolist():
             out.append({"rule": rule.id, "unit": str(s.units.ids[code]), "quantity": rule.quantity,
                         "lo": rule.min, "hi": rule.max, "strict_lo": not rule.min_inclusive,
                         "strict_hi": not rule.max_inclusive})
+    return out
+
+
+def approvers(s: Structure, packs: Sequence[RulePack], units: Sequence[str], *, enable: Sequence[str] = (),
+              disable: Sequence[str] = ()) -> dict[str, list[dict[str, str]]]:
+    """Who approves, by unit: the rules with an approver whose subject names the unit.
+
+    For each of ``units`` (ids; units the structure lacks are left out), the active rules with
+    ``approver_zh``/``approver_en`` whose subject (``when`` conditions aside) includes the unit,
+    as ``{"rule", "approver_zh", "approver_en"}`` in rule order. The report uses it to say from
+    whom a founded, dissolved or retyped unit needs approval.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> pack = RulePack(name="d", domain="toy", rules=[Rule(id="gb.size", title_zh="", title_en="", severity="warning",
+    ...     subject=Subject(kinds=["toy.general_branch"]), quantity="members_subtree", min=5, source="s",
+    ...     approvable=True, approver_zh="上级", approver_en="the unit above")])
+    >>> approvers(tiny_structure(), [pack], ["gb", "b1"])
+    {'gb': [{'rule': 'gb.size', 'approver_zh': '上级', 'approver_en': 'the unit above'}], 'b1': []}
+    """
+    q = _Quantities(s, None)
+    codes = {u: s.unit_code(u) for u in units if s.has_unit(u)}
+    out: dict[str, list[dict[str, str]]] = {u: [] for u in codes}
+    for pack in packs:
+        for rule in pack.rules:
+            if not (rule.approver_zh or rule.approver_en) or not _is_on(rule, enable, disable):
+                continue
+            mask = _subject_mask(s, rule, q, when=False)
+            for unit, code in codes.items():
+                if mask[code]:  # type: ignore[index]
+                    out[unit].append({"rule": rule.id, "approver_zh": rule.approver_zh or "",
+                                      "approver_en": rule.approver_en or ""})
     return out
 
 

@@ -3,8 +3,8 @@
 >>> from orgmodel.analysis.metrics import MeasureContext, measure
 >>> from orgmodel.testing_data import tiny_structure
 >>> values = {v.name: v.value for v in measure(MeasureContext(tiny_structure()), BUILTIN_METRICS)}
->>> values["branch_size.max"], values["branch_size.under_3_full"], values["hierarchy.depth"]
-(4.0, 0.0, 3.0)
+>>> values["branch_size.max"], values["branch_size.median"], values["hierarchy.depth"]
+(4.0, 3.5, 3.0)
 """
 
 from __future__ import annotations
@@ -37,11 +37,10 @@ class BranchSize(Metric):
     name = "branch_size"
     label_zh = "支部规模"
     label_en = "branch size"
-    description = "Distribution of branch sizes (all members) and branches outside the size rules."
+    description = "Distribution of branch sizes (all members); limits belong to the domain's rule pack."
 
     def compute(self, ctx: MeasureContext) -> list[Value]:
         sizes = ctx.branch_sizes
-        full = ctx.branch_full_sizes
         have = len(sizes) > 0
         stat = (lambda f: float(f(sizes)) if have else None)
         return [
@@ -50,9 +49,6 @@ class BranchSize(Metric):
             self.value("median", stat(np.median), "支部人数中位数", "median branch", unit="人"),
             self.value("p90", float(np.percentile(sizes, 90)) if have else None, "支部人数90分位", "90th percentile branch", unit="人", direction="lower"),
             self.value("max", stat(np.max), "最大支部人数", "largest branch", unit="人", direction="lower"),
-            self.value("over_50", int((sizes > 50).sum()), "超过50人的支部", "branches over 50", unit="个", direction="lower"),
-            self.value("over_100", int((sizes > 100).sum()), "超过100人的支部", "branches over 100", unit="个", direction="lower"),
-            self.value("under_3_full", int((full < 3).sum()), "正式党员不足3人的支部", "branches under 3 full members", unit="个", direction="lower"),
         ]
 
 
@@ -86,7 +82,7 @@ class Placement(Metric):
         unplaced = int((active & (kind == s.kinds.code(UNPLACED))).sum())
         external = int((active & (kind == s.kinds.code(EXTERNAL))).sum())
         return [
-            self.value("members", ctx.n_active, "党员总数", "members", unit="人"),
+            self.value("members", ctx.n_active, "成员总数", "members", unit="人"),
             self.value("unplaced", unplaced, "未落实组织关系", "unplaced", unit="人", direction="lower"),
             self.value("external", external, "外部", "external", unit="人"),
         ]
@@ -111,7 +107,7 @@ class ChangeCost(Metric):
         dissolved = int((was_live & s.units.dissolved[:n]).sum())
         retyped = int((was_live & ~s.units.dissolved[:n] & (s.units.kind[:n] != base.units.kind)).sum())
         return [
-            self.value("members_moved", moved, "调整组织关系的党员", "members moved", unit="人", direction="lower"),
+            self.value("members_moved", moved, "调整所属单位的成员", "members moved", unit="人", direction="lower"),
             self.value("units_created", created, "新建组织", "units created", unit="个", direction="lower"),
             self.value("units_dissolved", dissolved, "撤销组织", "units dissolved", unit="个", direction="lower"),
             self.value("units_retyped", retyped, "升格或改设组织", "units retyped", unit="个", direction="lower"),
@@ -144,7 +140,7 @@ class Hourglass(Metric):
         return [
             self.value("path", longest, "最长传导路径", "longest path to a member", unit="层", direction="lower"),
             self.value("narrowest", narrow, "最窄层级组织数", "units at the narrowest level", unit="个", direction="higher"),
-            self.value("load", ctx.n_active / narrow if narrow else None, "最窄层级人均联系党员", "members per unit at the narrowest level", unit="人", direction="lower"),
+            self.value("load", ctx.n_active / narrow if narrow else None, "最窄层级人均联系成员", "members per unit at the narrowest level", unit="人", direction="lower"),
         ]
 
 

@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 
 from orgmodel.errors import SpecError, UserError
-from orgmodel.io.files import atomic_file
+from orgmodel.files import atomic_file
 from orgmodel.model.kinds import KindTable
 from orgmodel.model.structure import MEMBER_KNOWN_ATTRIBUTES, Role, Structure
 

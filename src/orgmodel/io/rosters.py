@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orgmodel.errors import RosterError
-from orgmodel.io.files import atomic_file
+from orgmodel.files import atomic_file
 from orgmodel.io.scenario import TABLES, TableSource
 from orgmodel.model.structure import TableOrigin
 

@@ -142,19 +142,29 @@ class Baseline(_Spec):
     ties: Table = Field(default_factory=list, description="weighted social ties between members")
 
 
-class StrategyStep(_Spec):
+class _Step(_Spec):
+    """What every step takes: where it may act (``scope``) and what it must leave alone (``locks``)."""
+
+    scope: list[Id] | None = Field(
+        default=None,
+        min_length=1,
+        description="unit ids: the step may change only their part of the structure; default: everything",
+    )
+    locks: list[Id] = Field(default_factory=list, description="unit and member ids the step must not change")
+    note: str = ""
+
+
+class StrategyStep(_Step):
     """One step of a variant: a strategy (by registered name) with its parameters."""
 
     strategy: Id
     params: dict[str, Any] = Field(default_factory=dict)
-    note: str = ""
 
 
-class ManualStep(_Spec):
+class ManualStep(_Step):
     """One step of a variant: operations written by hand (a planner's correction)."""
 
     operations: list[Operation] = Field(min_length=1)
-    note: str = ""
 
 
 def _step_form(value: Any) -> str:

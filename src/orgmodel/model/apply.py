@@ -1,10 +1,16 @@
 """Apply a plan to a structure: a new structure, the input untouched, every invariant checked.
 
-Operations run in order, except member moves, which are gathered into one table and applied as
-one vectorised scatter after the structural operations; then members left in dissolved units go
-to the destinations their ``dissolve`` named. A member moved twice by one plan is an error (the
-transfer list must say one thing per member).
+A plan runs in three phases (docs/plans.md, "Order"):
 
+1. the structural operations, in the order written, each in time independent of the size of the
+   structure (units created, retyped, attached, dissolved with their child units handed on,
+   attributes, alliances, participation and roles recorded);
+2. the moves table, as one vectorised scatter (destinations: units live before the plan or
+   created by it);
+3. members in a unit the plan dissolved, moved there or not, go where its ``dissolve`` said
+   (following chains of dissolves); roles, participation and alliances of dissolved units end.
+
+A member moved twice by one plan is an error (the transfer list must say one thing per member).
 Units a plan creates get ids ``{variant}/{step}/{key}`` and codes after the baseline's.
 
 >>> from orgmodel.testing_data import tiny_structure
@@ -21,12 +27,18 @@ Units a plan creates get ids ``{variant}/{step}/{key}`` and codes after the base
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from orgmodel.model import invariants
 from orgmodel.errors import InvariantError, PlanError, UserError
+from orgmodel.model import invariants
 from orgmodel.model.kinds import UNPLACED
 from orgmodel.model.plan import (
     NEW,
@@ -37,7 +49,6 @@ from orgmodel.model.plan import (
     CreateUnit,
     Dissolve,
     LinkAlliance,
-    MoveMembers,
     Plan,
     RemoveParticipation,
     Retype,
@@ -72,26 +83,44 @@ def apply(structure: Structure, plan: Plan, *, variant: str = "plan", step: int 
 
     Raises :class:`PlanError` when an operation cannot be carried out (unknown unit, a fingerprint
     of another structure unless ``force``) and :class:`InvariantError` when the result breaks an
-    invariant; both name the strategy and the operation.
+    invariant; both name the strategy and the operation (its place in the plan as written).
     """
     if plan.fingerprint and plan.fingerprint != structure.fingerprint and not force:
         raise PlanError(
             "plan was proposed on another structure (fingerprint differs); pass force to apply anyway",
             strategy=plan.strategy,
         )
-    draft = _Draft(structure, plan, variant, step)
-    for index, op in enumerate(plan.operations):
-        draft.index = index
-        try:
-            draft.run(op)
-        except UserError as exc:
-            if isinstance(exc, PlanError):
-                raise
-            raise PlanError(str(exc), strategy=plan.strategy, operation=index) from None
-    draft.index = None
-    result = draft.finish()
+    with _collector_paused():
+        draft = _Draft(structure, plan, variant, step)
+        for position, op in zip(plan.positions(), plan.operations, strict=True):
+            draft.index = position
+            try:
+                draft.run(op)
+            except UserError as exc:
+                if isinstance(exc, PlanError):
+                    raise
+                raise PlanError(str(exc), strategy=plan.strategy, operation=draft.index) from None
+        draft.index = None
+        result = draft.finish()
     _check_result(structure, result, plan)
     return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a plan is applied.
+
+    Applying makes many small objects that never form cycles (references, roles, lists); on a
+    structure of a million members each automatic collection walks every object alive, which
+    cost a third of apply. Reference counting still frees everything at once.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Draft:
@@ -104,16 +133,20 @@ class _Draft:
         self.step = step
         self.index: int | None = None
         self.n_base = s.n_units
+        self.unit_index = s._unit_index
+        self.was_dissolved = s.units.dissolved
+        self.kind_codes: dict[str, int] = {}
+        self.handlers: dict[type, Any] = {}
         self.cols: dict[str, np.ndarray] = {}  # copied unit columns
         self.new: dict[str, list[Any]] = {k: [] for k in ("ids", "kind", "parent", "name", "tags", "attrs", "dissolved")}
         self.keys: dict[str, int] = {}
+        self.adopted: dict[int, list[int]] = {}  # parent code -> units given that parent by the plan
         self.built_on_replace: dict[int, list[int]] = {}
         self.alliance_add: set[tuple[int, int]] = set()
         self.alliance_remove: set[tuple[int, int]] = set()
         self.part_add: list[tuple[np.ndarray, int]] = []
         self.part_remove: list[tuple[np.ndarray, int]] = []
-        self.roles: list[Role] = list(s.roles)
-        self.moves: list[tuple[np.ndarray, int, int, int]] = []
+        self.roles = _RoleBook(s.roles)
         self.dissolved: list[tuple[int, int | None, int | None, int]] = []
 
     # -- helpers --------------------------------------------------------------------------
@@ -126,42 +159,52 @@ class _Draft:
             self.cols[name] = getattr(self.s.units, name).copy()
         return self.cols[name]
 
+    def current(self, name: str) -> np.ndarray:
+        """A baseline unit column as the plan has it so far (copied or shared)."""
+        source = self.cols.get(name)
+        return source if source is not None else getattr(self.s.units, name)
+
     def get(self, name: str, code: int) -> Any:
         if code >= self.n_base:
             return self.new[name][code - self.n_base]
-        source = self.cols.get(name)
-        return (source if source is not None else getattr(self.s.units, name))[code]
+        return self.current(name)[code]
 
     def put(self, name: str, code: int, value: Any) -> None:
         if code >= self.n_base:
             self.new[name][code - self.n_base] = value
         else:
             self.col(name)[code] = value
+        if name == "parent" and value != NO_UNIT:
+            self.adopted.setdefault(int(value), []).append(code)
 
-    def resolve(self, ref: str | None, *, allow_none: bool = False, role: str | None = None) -> int:
+    def resolve(self, ref: str | None, *, allow_none: bool = False, role: str | None = None,
+                dissolved_by_plan: bool = False) -> int:
+        """The code of a unit reference; ``dissolved_by_plan`` accepts a unit the plan dissolves."""
         if ref is None:
             if allow_none:
                 return NO_UNIT
             raise self.fail("a unit is required")
         if ref.startswith(NEW):
-            key = ref[len(NEW):]
-            if key not in self.keys:
+            code = self.keys.get(ref[len(NEW):])
+            if code is None:
                 raise self.fail(f"{ref} is not created earlier in the plan")
-            code = self.keys[key]
         else:
-            if not self.s.has_unit(ref):
+            code = self.unit_index.get(ref)
+            if code is None:
                 raise self.fail(f"unknown unit {ref!r}")
-            code = self.s.unit_code(ref)
-        if self.get("dissolved", code):
+        if (code < self.n_base and self.was_dissolved[code]) or (self.get("dissolved", code) and not dissolved_by_plan):
             raise self.fail(f"unit {ref} is dissolved")
         if role is not None and bool(self.s.kinds.is_org[self.get("kind", code)]) != (role == "org"):
             raise self.fail(f"{ref} is not {'an organisation' if role == 'org' else 'a host'} unit")
         return code
 
     def kind_code(self, kind: str) -> int:
-        if kind not in self.s.kinds:
-            raise self.fail(f"unknown unit kind {kind!r} (domain pack {self.s.kinds.name})")
-        return self.s.kinds.code(kind)
+        code = self.kind_codes.get(kind)
+        if code is None:
+            if kind not in self.s.kinds:
+                raise self.fail(f"unknown unit kind {kind!r} (domain pack {self.s.kinds.name})")
+            code = self.kind_codes[kind] = self.s.kinds.code(kind)
+        return code
 
     def members(self, ids: list[str]) -> np.ndarray:
         try:
@@ -172,17 +215,27 @@ class _Draft:
     # -- operations -----------------------------------------------------------------------
 
     def run(self, op: Any) -> None:
-        handler = getattr(self, "_" + op.op)
+        handler = self.handlers.get(type(op))
+        if handler is None:
+            handler = self.handlers[type(op)] = getattr(self, "_" + op.op)
         handler(op)
 
     def _create(self, key: str, kind: str, name: str, parent: int, tags: list[str], attrs: dict) -> int:
         uid = new_unit_id(self.variant, self.step, key)
-        if self.s.has_unit(uid):
+        if uid in self.unit_index:
             raise self.fail(f"unit id {uid!r} exists already")
-        code = self.n_base + len(self.new["ids"])
-        for name_, value in (("ids", uid), ("kind", self.kind_code(kind)), ("parent", parent), ("name", name),
-                             ("tags", tuple(tags)), ("attrs", dict(attrs)), ("dissolved", False)):
-            self.new[name_].append(value)
+        kind_code = self.kind_code(kind)
+        new = self.new
+        code = self.n_base + len(new["ids"])
+        new["ids"].append(uid)
+        new["kind"].append(kind_code)
+        new["parent"].append(parent)
+        new["name"].append(name)
+        new["tags"].append(tuple(tags))
+        new["attrs"].append(dict(attrs))
+        new["dissolved"].append(False)
+        if parent != NO_UNIT:
+            self.adopted.setdefault(parent, []).append(code)
         self.keys[key] = code
         return code
 
@@ -225,11 +278,17 @@ class _Draft:
         self.dissolved.append((code, None if to == NO_UNIT else to, None if group == NO_UNIT else group, self.index or 0))
 
     def _live_children(self, code: int) -> np.ndarray:
-        parent = self.cols.get("parent", self.s.units.parent)
-        dissolved = self.cols.get("dissolved", self.s.units.dissolved)
-        base = np.flatnonzero((parent == code) & ~dissolved)
-        extra = [self.n_base + i for i, p in enumerate(self.new["parent"]) if p == code and not self.new["dissolved"][i]]
-        return np.concatenate([base, np.asarray(extra, dtype=np.int64)])
+        """Live children of a unit as the plan has them so far, ascending; time in the children only.
+
+        Candidates are the unit's live children before the plan plus the units the plan gave it as
+        parent; each is kept if it still has that parent and is not dissolved.
+        """
+        base = self.s.child_codes(code) if code < self.n_base else np.empty(0, dtype=np.int64)
+        base = base[(self.current("parent")[base] == code) & ~self.current("dissolved")[base]]
+        extra = [c for c in self.adopted.get(code, ()) if self.get("parent", c) == code and not self.get("dissolved", c)]
+        if not extra:
+            return base.astype(np.int64)
+        return np.unique(np.concatenate([base.astype(np.int64), np.asarray(extra, dtype=np.int64)]))
 
     def _uid(self, code: int) -> str:
         return str(self.get("ids", code))
@@ -270,21 +329,112 @@ class _Draft:
 
     def _set_role(self, op: SetRole) -> None:
         code = self.resolve(op.unit, role="org")
-        role = Role(unit=self._uid(code), role=op.role, person=op.person, since=op.since)
-        self.roles = [r for r in self.roles if (r.unit, r.role, r.person) != (role.unit, role.role, role.person)]
-        self.roles.append(role)
+        self.roles.set(Role(unit=self._uid(code), role=op.role, person=op.person, since=op.since))
 
     def _clear_role(self, op: ClearRole) -> None:
-        unit = self._uid(self.resolve(op.unit, role="org"))
-        self.roles = [
-            r for r in self.roles
-            if not (r.unit == unit and r.role == op.role and (op.person is None or r.person == op.person))
-        ]
+        self.roles.clear(self._uid(self.resolve(op.unit, role="org")), op.role, op.person)
 
-    def _move_members(self, op: MoveMembers) -> None:
-        to = self.resolve(op.to, role="org")
-        group = self.resolve(op.group, allow_none=True, role="org")
-        self.moves.append((self.members(op.members), to, group, self.index or 0))
+    # -- the moves table ------------------------------------------------------------------
+
+    def _move_error(self, message: str, rows: list[int]) -> PlanError:
+        """An error about move rows, numbered like the plan as written (else by table row)."""
+        positions = [self.plan.move_position(r) for r in rows]
+        if all(p is not None for p in positions):
+            where = f" (operations {positions[0]} and {positions[1]})" if len(rows) == 2 else ""
+            return PlanError(message + where, strategy=self.plan.strategy, operation=positions[-1])
+        label = "moves rows " + " and ".join(map(str, rows)) if len(rows) > 1 else f"moves row {rows[0]}"
+        return PlanError(f"{message} ({label})", strategy=self.plan.strategy)
+
+    def _move_member_codes(self) -> np.ndarray:
+        """Member codes of the table's member ids: one hash join of the two id columns."""
+        ids = self.plan.moves.member
+        codes = pc.index_in(pa.array(ids, pa.string()), value_set=self.s.member_id_array)
+        if codes.null_count:
+            row = int(pc.index(pc.is_null(codes), True).as_py())
+            raise self._move_error(f"unknown member {ids[row]!r}", [row])
+        return codes.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def _move_targets(self, refs: np.ndarray, units: UnitTable, *, nullable: bool) -> np.ndarray:
+        """Unit codes of a column of references, each distinct reference resolved once."""
+        encoded = pc.dictionary_encode(pa.array(refs, pa.string()))
+        rows = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        distinct = encoded.dictionary.to_pylist()
+        if (rows < 0).any() and not nullable:
+            raise self._move_error("a destination is required", [int(np.flatnonzero(rows < 0)[0])])
+        n = len(distinct)
+        keys, index = self.keys, self.unit_index
+        codes = np.fromiter((keys.get(r[len(NEW):], -2) if r.startswith(NEW) else index.get(r, -2) for r in distinct),
+                            dtype=np.int64, count=n)
+        known = codes >= 0
+        safe = np.where(known, codes, 0)
+        fine = known & self.s.kinds.is_org[units.kind[safe]]
+        dissolved_before = np.zeros(len(units), dtype=bool)  # units the plan dissolves are fine here
+        dissolved_before[: self.n_base] = self.was_dissolved
+        fine &= ~dissolved_before[safe]
+        if not fine.all():  # the first bad reference, with the message resolve gives
+            j = int(np.flatnonzero(~fine)[0])
+            try:
+                self.resolve(distinct[j], role="org", dissolved_by_plan=True)
+            except PlanError as exc:
+                raise self._move_error(exc.message, [int(np.argmax(rows == j))]) from None
+        return np.append(codes, NO_UNIT).astype(np.int32)[rows]  # the last one stands for None
+
+    def _scatter_moves(self, branch: np.ndarray, group: np.ndarray, units: UnitTable) -> None:
+        t = self.plan.moves
+        codes = self._move_member_codes()
+        counts = np.bincount(codes, minlength=self.s.n_members)
+        if (counts > 1).any():
+            twice = int(np.flatnonzero(counts > 1)[0])
+            rows = np.flatnonzero(codes == twice)[:2].tolist()
+            raise self._move_error(f"member {self.s.members.ids[twice]} is moved twice", rows)
+        branch[codes] = self._move_targets(t.to, units, nullable=False)
+        group[codes] = self._move_targets(t.group, units, nullable=True)
+
+    def _follow_dissolves(self, branch: np.ndarray, group: np.ndarray, units: UnitTable) -> None:
+        """Members still in a dissolved unit go where its dissolve said, as if dissolves ran in order.
+
+        A member's next dissolve is the earlier of its branch's and its group's; a destination was
+        live when its dissolve ran, so it is dissolved later if at all, and every round moves each
+        member on to a later dissolve: the rounds are at most the longest chain of dissolves.
+        """
+        k = len(self.dissolved)
+        step_of = np.full(len(units) + 1, k, dtype=np.int64)  # the last entry stands for NO_UNIT
+        step_of[[d[0] for d in self.dissolved]] = np.arange(k)
+        to = np.array([NO_UNIT if d[1] is None else d[1] for d in self.dissolved] + [NO_UNIT], dtype=np.int32)
+        to_group = np.array([NO_UNIT if d[2] is None else d[2] for d in self.dissolved] + [NO_UNIT], dtype=np.int32)
+        active = self.s.members["active"]
+        # inactive members only leave a dissolved group that names no destination
+        g_step = step_of[group]
+        group[~active & (g_step < k) & (to[g_step] == NO_UNIT)] = NO_UNIT
+        pending = np.flatnonzero(active & ((step_of[branch] < k) | (g_step < k)))
+        stranded: list[tuple[np.ndarray, np.ndarray]] = []
+        while len(pending):
+            b_step, g_step = step_of[branch[pending]], step_of[group[pending]]
+            event = np.minimum(b_step, g_step)
+            dest, dest_group = to[event], to_group[event]
+            by_group = g_step < b_step
+            leave = by_group & (dest == NO_UNIT)  # a group dissolved without destination: stay in the branch
+            strand = ~by_group & (dest == NO_UNIT)
+            go = ~leave & ~strand
+            group[pending[leave]] = NO_UNIT
+            branch[pending[go]] = dest[go]
+            group[pending[go]] = dest_group[go]
+            if strand.any():
+                stranded.append((event[strand], pending[strand]))
+            pending = pending[~strand]
+            pending = pending[(step_of[branch[pending]] < k) | (step_of[group[pending]] < k)]
+        if stranded:
+            events = np.concatenate([e for e, _ in stranded])
+            members = np.concatenate([m for _, m in stranded])
+            first = int(events.min())
+            at = np.sort(members[events == first])
+            code, _, _, position = self.dissolved[first]
+            raise PlanError(
+                f"dissolving {units.ids[code]} leaves {len(at)} member(s) without a branch"
+                f" (e.g. {self.s.members.ids[int(at[0])]}); say where they go (members_to)",
+                strategy=self.plan.strategy,
+                operation=position,
+            )
 
     # -- finishing ------------------------------------------------------------------------
 
@@ -293,14 +443,16 @@ class _Draft:
         units = self._units()
         members = self._members(units)
         gone = {str(units.ids[c]) for c, *_ in self.dissolved}
-        return s.replace(
-            units=units,
-            members=members,
-            built_on_edges=self._built_on(),
-            alliance_edges=self._alliances(),
-            participation=self._participation(units),
-            roles=tuple(r for r in self.roles if r.unit not in gone),
-        )
+        changes: dict[str, Any] = {
+            "units": units,
+            "members": members,
+            "built_on_edges": self._built_on(),
+            "alliance_edges": self._alliances(),
+            "participation": self._participation(units),
+        }
+        if self.roles.changed or gone:
+            changes["roles"] = self.roles.without_units(gone)
+        return s.replace(**changes)
 
     def _units(self) -> UnitTable:
         s = self.s
@@ -321,74 +473,47 @@ class _Draft:
 
     def _members(self, units: UnitTable) -> MemberTable:
         s = self.s
-        if not self.moves and not self.dissolved:
+        if not len(self.plan.moves) and not self.dissolved:
             return s.members
         branch = s.members["branch"].copy()
         group = s.members["group"].copy()
-        if self.moves:
-            codes = np.concatenate([m[0] for m in self.moves])
-            counts = np.bincount(codes, minlength=s.n_members)
-            if (counts > 1).any():
-                twice = int(np.flatnonzero(counts > 1)[0])
-                ops = [m[3] for m in self.moves for c in m[0].tolist() if c == twice]
-                raise PlanError(
-                    f"member {s.members.ids[twice]} is moved twice (operations {ops[0]} and {ops[1]})",
-                    strategy=self.plan.strategy,
-                    operation=ops[1],
-                )
-            dest = np.concatenate([np.full(len(m[0]), m[1], dtype=np.int32) for m in self.moves])
-            dest_group = np.concatenate([np.full(len(m[0]), m[2], dtype=np.int32) for m in self.moves])
-            branch[codes] = dest
-            group[codes] = dest_group
-        for code, to, to_group, _index in self.dissolved:
-            in_group = group == code
-            in_branch = branch == code
-            if in_group.any() and to is None:
-                group[in_group] = NO_UNIT  # members leave the dissolved group, stay in the branch
-            stranded = (in_branch | (in_group if to is not None else False)) & s.members["active"]
-            if stranded.any():
-                if to is None:
-                    first = s.members.ids[int(np.flatnonzero(stranded)[0])]
-                    raise PlanError(
-                        f"dissolving {units.ids[code]} leaves {int(stranded.sum())} member(s) without a branch"
-                        f" (e.g. {first}); say where they go (members_to)",
-                        strategy=self.plan.strategy,
-                        operation=_index,
-                    )
-                branch[stranded] = to
-                group[stranded] = NO_UNIT if to_group is None else to_group
-        columns = dict(s.members.columns)
-        columns["branch"] = frozen(branch)
-        columns["group"] = frozen(group)
+        if len(self.plan.moves):
+            self._scatter_moves(branch, group, units)
+        if self.dissolved:
+            self._follow_dissolves(branch, group, units)
+        changed = {"branch": frozen(branch), "group": frozen(group)}
         home = s.members["home_host"]
-        gone_hosts = [c for c, *_ in self.dissolved if not s.kinds.is_org[units.kind[c]]]
-        if gone_hosts and np.isin(home, gone_hosts).any():
-            home = home.copy()
-            for c in gone_hosts:  # members' home becomes the coarser host the dissolved one was part of
-                home[home == c] = units.parent[c]
-            columns["home_host"] = frozen(home)
-        return MemberTable(ids=s.members.ids, columns=columns)
+        gone_hosts = np.array([c for c, *_ in self.dissolved if not s.kinds.is_org[units.kind[c]]], dtype=np.int64)
+        if len(gone_hosts) and np.isin(home, gone_hosts).any():
+            changed["home_host"] = frozen(_home_after_dissolves(home, gone_hosts, units.parent))
+        return s.members.with_columns(changed)
 
     def _built_on(self) -> EdgeArrays:
         e = self.s.built_on_edges
         if not self.built_on_replace:
             return e
-        replaced = np.fromiter(self.built_on_replace, dtype=np.int32)
+        replaced = np.fromiter(self.built_on_replace, dtype=np.int32, count=len(self.built_on_replace))
+        lengths = np.fromiter((len(h) for h in self.built_on_replace.values()), dtype=np.int64, count=len(replaced))
+        hosts = np.fromiter(chain.from_iterable(self.built_on_replace.values()), dtype=np.int32, count=int(lengths.sum()))
         keep = ~np.isin(e.src, replaced)
-        src = [e.src[keep]] + [np.full(len(h), c, dtype=np.int32) for c, h in self.built_on_replace.items()]
-        dst = [e.dst[keep]] + [np.asarray(h, dtype=np.int32) for h in self.built_on_replace.values()]
-        return EdgeArrays.build(np.concatenate(src), np.concatenate(dst))
+        return EdgeArrays.build(np.concatenate([e.src[keep], np.repeat(replaced, lengths)]),
+                                np.concatenate([e.dst[keep], hosts]))
 
     def _alliances(self) -> EdgeArrays:
         e = self.s.alliance_edges
-        dissolved_codes = {c for c, *_ in self.dissolved}
+        dissolved_codes = [c for c, *_ in self.dissolved]
         if not (self.alliance_add or self.alliance_remove or dissolved_codes):
             return e
-        pairs = set(zip(e.src.tolist(), e.dst.tolist(), strict=True))
-        pairs = (pairs - self.alliance_remove) | self.alliance_add
-        pairs = {p for p in pairs if p[0] not in dissolved_codes and p[1] not in dissolved_codes}
-        ordered = sorted(pairs)
-        return EdgeArrays.build([p[0] for p in ordered], [p[1] for p in ordered])
+        width = np.int64(len(self.s.units) + len(self.new["ids"]) + 1)
+        keys = e.src.astype(np.int64) * width + e.dst
+        if self.alliance_remove:
+            keys = keys[~np.isin(keys, [a * width + b for a, b in self.alliance_remove])]
+        if self.alliance_add:
+            keys = np.concatenate([keys, np.array([a * width + b for a, b in self.alliance_add], dtype=np.int64)])
+        if dissolved_codes:
+            keys = keys[~np.isin(keys // width, dissolved_codes) & ~np.isin(keys % width, dissolved_codes)]
+        keys = np.unique(keys)
+        return EdgeArrays.build(keys // width, keys % width)
 
     def _participation(self, units: UnitTable) -> EdgeArrays:
         p = self.s.participation
@@ -396,16 +521,63 @@ class _Draft:
         if not (self.part_add or self.part_remove or dissolved_codes):
             return p
         n = np.int64(len(units) + 1)
-        keys = p.src.astype(np.int64) * n + p.dst
-        for members, unit in self.part_add:
-            keys = np.concatenate([keys, members.astype(np.int64) * n + unit])
+        added = [members.astype(np.int64) * n + unit for members, unit in self.part_add]
+        keys = np.concatenate([p.src.astype(np.int64) * n + p.dst] + added)
         drop = [members.astype(np.int64) * n + unit for members, unit in self.part_remove]
         if drop:
             keys = keys[~np.isin(keys, np.concatenate(drop))]
         keys = np.unique(keys)
-        dst = keys % n
-        keys = keys[~np.isin(dst, dissolved_codes)]
+        keys = keys[~np.isin(keys % n, dissolved_codes)]
         return EdgeArrays.build(keys // n, keys % n)
+
+
+class _RoleBook:
+    """Roles keyed by (unit, role, person): setting or clearing one costs the same at any size.
+
+    Setting a role replaces whatever the same person held in the same role and unit; clearing
+    without a person removes everyone holding the role there.
+    """
+
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        self.held: dict[tuple[str, str, str], list[Role]] = {}
+        self.people: dict[tuple[str, str], dict[str, None]] = {}
+        for r in roles:
+            self.held.setdefault((r.unit, r.role, r.person), []).append(r)
+            self.people.setdefault((r.unit, r.role), {})[r.person] = None
+        self.changed = False
+
+    def set(self, role: Role) -> None:
+        self.held[(role.unit, role.role, role.person)] = [role]
+        self.people.setdefault((role.unit, role.role), {})[role.person] = None
+        self.changed = True
+
+    def clear(self, unit: str, role: str, person: str | None) -> None:
+        holders = self.people.get((unit, role), {})
+        for p in list(holders) if person is None else [person]:
+            if self.held.pop((unit, role, p), None) is not None:
+                self.changed = True
+            holders.pop(p, None)
+
+    def without_units(self, gone: set[str]) -> tuple[Role, ...]:
+        return tuple(r for rs in self.held.values() for r in rs if r.unit not in gone)
+
+
+def _home_after_dissolves(home: np.ndarray, gone_hosts: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Members' home host when hosts are dissolved: the coarser host each dissolved one was part of.
+
+    >>> _home_after_dissolves(np.array([2, 1, 0, -1]), np.array([2, 1]), np.array([-1, 0, 1])).tolist()
+    [0, 0, 0, -1]
+    """
+    up = np.arange(len(parent) + 1, dtype=np.int64)
+    up[-1] = NO_UNIT
+    up[gone_hosts] = parent[gone_hosts]
+    out = home.astype(np.int64)
+    for _ in range(len(gone_hosts)):  # a chain of dissolved hosts is at most this long
+        nxt = up[out]
+        if np.array_equal(nxt, out):
+            break
+        out = nxt
+    return out.astype(home.dtype)
 
 
 def _object_list(values: list[Any]) -> np.ndarray:
@@ -434,16 +606,28 @@ def _check_result(before: Structure, after: Structure, plan: Plan) -> None:
         )
 
 
+def _names(value: Any, node: str) -> bool:
+    """Whether a field value names ``node``: the id itself, or ``new:KEY`` of a unit ``.../KEY``."""
+    if value == node:
+        return True
+    return isinstance(value, str) and value.startswith(NEW) and node.endswith("/" + value[len(NEW):])
+
+
 def _blame(plan: Plan, node: str) -> int | None:
-    """Index of the last operation that names ``node`` (a unit, a created key, or a member)."""
+    """The place (as written) of the last operation or move that names ``node``: a unit, a key, a member."""
+    found: list[int] = []
     for index in range(len(plan.operations) - 1, -1, -1):
         op = plan.operations[index]
         fields = op.model_dump()
-        for value in fields.values():
-            if value == node or (isinstance(value, list) and node in value):
-                return index
-            if isinstance(value, str) and value.startswith(NEW) and node.endswith("/" + value[len(NEW):]):
-                return index
-        if getattr(op, "key", None) is not None and node.endswith("/" + op.key):
-            return index
-    return None
+        if any(_names(v, node) or (isinstance(v, list) and node in v) for v in fields.values()) or (
+            getattr(op, "key", None) is not None and node.endswith("/" + op.key)
+        ):
+            found.append(plan.position(index))
+            break
+    t = plan.moves
+    if len(t):
+        refs = {ref for ref in set(t.to.tolist()) | set(t.group.tolist()) if ref is not None and _names(ref, node)}
+        rows = [r for r, (m, to, g) in enumerate(zip(t.member.tolist(), t.to.tolist(), t.group.tolist(), strict=True))
+                if m == node or to in refs or g in refs]
+        found += [p for p in (plan.move_position(r) for r in rows) if p is not None]
+    return max(found) if found else None

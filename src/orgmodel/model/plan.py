@@ -1,9 +1,11 @@
-"""Plans: what a strategy proposes, as a closed, versioned, JSON-serialisable list of operations.
+"""Plans: what a strategy proposes, as a closed, versioned, JSON-serialisable contract.
 
-Strategies never mutate a structure. They return a :class:`Plan`: operations, each with a
-:class:`Reason` (a code plus parameters, rendered through zh/en templates the plan carries). Units
-the plan creates are named by plan-local keys and referred to as ``new:KEY``;
-:func:`orgmodel.model.apply.apply` turns them into ids derived from variant, step and key.
+Strategies never mutate a structure. They return a :class:`Plan`: structural operations, each
+with a :class:`Reason` (a code plus parameters, rendered through zh/en templates the plan
+carries), and one table of member moves (:class:`MoveTable`: member, destination, group, reason;
+each reason stored once in ``reasons``). Units the plan creates are named by plan-local keys and
+referred to as ``new:KEY``; :func:`orgmodel.model.apply.apply` turns them into ids derived from
+variant, step and key.
 
 >>> from orgmodel.testing_data import tiny_structure
 >>> s = tiny_structure()
@@ -16,8 +18,10 @@ the plan creates are named by plan-local keys and referred to as ``new:KEY``;
 >>> b.move(["m1", "m6"], to=choir, reason=("team_branch", {"team": "t1"}))
 >>> plan = b.build()
 >>> [op.op for op in plan.operations]
-['create_unit', 'move_members']
->>> plan.operations[1].reason.render("zh", plan.templates)
+['create_unit']
+>>> plan.moves.member.tolist(), plan.moves.to.tolist()
+(['m1', 'm6'], ['new:choir', 'new:choir'])
+>>> plan.reasons[plan.moves.reason[0]].render("zh", plan.templates)
 '依托t1建立支部'
 >>> Plan.from_json(plan.to_json()) == plan
 True
@@ -25,11 +29,17 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from orgmodel.errors import UserError
 
@@ -56,9 +66,13 @@ __all__ = [
     "SetRole",
     "ClearRole",
     "MoveMembers",
+    "MoveTable",
+    "MOVES_INLINE_ROWS",
+    "moves_sidecar",
 ]
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
+MOVES_INLINE_ROWS = 10_000  # above this many moves, Plan.save writes them to a Parquet file
 NEW = "new:"
 
 Scalar = Union[str, int, float, bool, None]
@@ -243,7 +257,11 @@ class ClearRole(_Op):
 
 
 class MoveMembers(_Op):
-    """Move members' one relation to branch ``to`` (and optionally a group of it), in bulk."""
+    """Move members' one relation to branch ``to`` (and optionally a group of it), in bulk.
+
+    Accepted wherever operations are written (a scenario's manual step, a version-1 plan); a
+    :class:`Plan` keeps them as rows of its moves table, never as operations.
+    """
 
     op: Literal["move_members"] = "move_members"
     members: list[str]
@@ -279,10 +297,261 @@ OPERATION_TYPES = {
 }
 
 
-class Plan(_Model):
-    """A versioned list of operations proposed on one structure (named by its fingerprint)."""
+class MoveTable:
+    """A plan's member moves as one table, one row per member moved (DESIGN decision 4).
 
-    plan_version: Literal[1] = PLAN_VERSION
+    Columns, read-only numpy arrays of one length: ``member`` (member ids), ``to`` (the
+    destination branch: a unit id or ``new:KEY``) and ``group`` (a group of it, or None), all
+    ``object`` arrays of str; ``reason`` (``int32``), an index into the plan's ``reasons``.
+
+    >>> t = MoveTable.from_columns(member=["m1", "m2"], to=["b2", "b2"], group=[None, "g1"], reason=[0, 0])
+    >>> len(t), t.group.tolist(), t.reason.dtype.name, t.member.flags.writeable
+    (2, [None, 'g1'], 'int32', False)
+    >>> MoveTable.from_columns(member=["m1"], to=[""], reason=[0])
+    Traceback (most recent call last):
+    ...
+    ValueError: moves.to[0]: empty destination
+    """
+
+    COLUMNS = ("member", "to", "group", "reason")
+    __slots__ = COLUMNS
+    member: np.ndarray
+    to: np.ndarray
+    group: np.ndarray
+    reason: np.ndarray
+
+    def __init__(self, member: np.ndarray, to: np.ndarray, group: np.ndarray, reason: np.ndarray) -> None:
+        """Trusted columns (object, object, object, int32); outside data goes through :meth:`from_columns`."""
+        for name, values in zip(self.COLUMNS, (member, to, group, reason), strict=True):
+            view = values.view()
+            view.flags.writeable = False
+            object.__setattr__(self, name, view)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a MoveTable is immutable")
+
+    @classmethod
+    def empty(cls) -> MoveTable:
+        """A table without rows."""
+        text = np.empty(0, dtype=object)
+        return cls(text, text, text, np.empty(0, dtype=np.int32))
+
+    @classmethod
+    def from_columns(cls, *, member: Any, to: Any, group: Any = None, reason: Any = None) -> MoveTable:
+        """A table from columns (lists, numpy or arrow arrays), checked; ``group`` and ``reason`` may be omitted."""
+        n = len(member)
+        if group is None:
+            group = pa.nulls(n, pa.string())
+        if reason is None:
+            reason = np.zeros(n, dtype=np.int32)
+        lengths = {name: len(col) for name, col in (("member", member), ("to", to), ("group", group), ("reason", reason))}
+        if len(set(lengths.values())) > 1:
+            raise ValueError("moves: columns differ in length (" + ", ".join(f"{k} {v}" for k, v in lengths.items()) + ")")
+        reason_col = _index_column(reason)
+        return cls(_text_column(member, "member", "member id"), _text_column(to, "to", "destination"),
+                   _text_column(group, "group", "group", nullable=True), reason_col)
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table) -> MoveTable:
+        """A table from an arrow table with the four columns (as read from the Parquet sidecar)."""
+        missing = [c for c in ("member", "to") if c not in table.column_names]
+        if missing:
+            raise ValueError(f"moves: column {missing[0]!r} is missing")
+        columns = {c: table.column(c) for c in cls.COLUMNS if c in table.column_names}
+        return cls.from_columns(**columns)
+
+    @classmethod
+    def concat(cls, tables: Sequence[MoveTable]) -> MoveTable:
+        """Rows of several tables, in order (reason indexes are kept as they are)."""
+        if len(tables) == 1:
+            return tables[0]
+        if not tables:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(t, c) for t in tables]) for c in cls.COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.member)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MoveTable):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, c), getattr(other, c)) for c in self.COLUMNS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<MoveTable: {len(self):,} moves>"
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """The columns as lists (how a small table is written inline in the plan JSON)."""
+        return {c: getattr(self, c).tolist() for c in self.COLUMNS}
+
+    def to_arrow(self) -> pa.Table:
+        """The table as arrow columns (how a large table is written to Parquet)."""
+        return pa.table({
+            "member": pa.array(self.member, pa.string()),
+            "to": pa.array(self.to, pa.string()),
+            "group": pa.array(self.group, pa.string()),
+            "reason": pa.array(self.reason, pa.int32()),
+        })
+
+    def batch_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows grouped by (destination, group, reason): ``(batch of each row, first row of each batch)``.
+
+        Batches are numbered in the order of their first row.
+
+        >>> t = MoveTable.from_columns(member=["a", "b", "c"], to=["x", "y", "x"], reason=[0, 0, 0])
+        >>> [c.tolist() for c in t.batch_codes()]
+        [[0, 1, 0], [0, 1]]
+        """
+        if not len(self):
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        to = _dictionary_codes(self.to)
+        group = _dictionary_codes(self.group) + 1  # None is 0
+        key = (to * np.int64(group.max() + 1) + group) * np.int64(self.reason.max() + 1) + self.reason
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank[inverse.reshape(-1)], first[order]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.with_info_plain_validator_function(
+            cls._coerce, serialization=core_schema.plain_serializer_function_ser_schema(lambda t: t.to_dict())
+        )
+
+    @classmethod
+    def _coerce(cls, value: Any, info: Any = None) -> MoveTable:
+        if isinstance(value, MoveTable):
+            return value
+        if isinstance(value, Mapping):
+            if "file" in value:
+                plan_path = (getattr(info, "context", None) or {}).get("plan_path")
+                if plan_path is not None:
+                    return _read_sidecar(plan_path, value)
+                raise ValueError(f"the moves are in {value['file']!r} beside the plan JSON; read it with Plan.load(path)")
+            unknown = sorted(set(value) - set(cls.COLUMNS))
+            if unknown:
+                raise ValueError(f"moves: unknown column {unknown[0]!r} (columns: {', '.join(cls.COLUMNS)})")
+            if "member" not in value or "to" not in value:
+                raise ValueError("moves: columns member and to are required")
+            return cls.from_columns(**value)
+        raise ValueError("moves: expected columns member, to, group, reason")
+
+
+def _text_column(values: Any, name: str, what: str, *, nullable: bool = False) -> np.ndarray:
+    """A column of text as an object array (None where missing), checked in one pass."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    try:
+        arr = values if isinstance(values, pa.Array) else pa.array(values, pa.string(), from_pandas=True)
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.cast(pa.string())
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type)):
+            raise TypeError
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        raise ValueError(f"moves.{name}: expected text, one {what} a row") from None
+    if pa.types.is_null(arr.type):
+        arr = pa.nulls(len(arr), pa.string())
+    if arr.null_count and not nullable:
+        raise ValueError(f"moves.{name}[{pc.index(pc.is_null(arr), True).as_py()}]: no {what}")
+    empty = pc.equal(arr, "")
+    if pc.any(empty).as_py():
+        raise ValueError(f"moves.{name}[{pc.index(empty, True).as_py()}]: empty {what}"
+                         + (" (write null for none)" if nullable else ""))
+    return arr.to_numpy(zero_copy_only=False).astype(object, copy=False)
+
+
+def _index_column(values: Any) -> np.ndarray:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = values.to_numpy(zero_copy_only=False) if values.null_count == 0 else [None]
+    arr = np.asarray(values)
+    if arr.size == 0:
+        return np.empty(0, dtype=np.int32)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1:
+        raise ValueError("moves.reason: expected whole numbers, one index into reasons a row")
+    if arr.min() < 0 or arr.max() > np.iinfo(np.int32).max:
+        bad = int(np.flatnonzero((arr < 0) | (arr > np.iinfo(np.int32).max))[0])
+        raise ValueError(f"moves.reason[{bad}]: {arr[bad]} is not an index into reasons")
+    return arr.astype(np.int32)
+
+
+def _dictionary_codes(values: np.ndarray) -> np.ndarray:
+    """Each value's code among the distinct values (None is -1): one hash pass, no sorting of text."""
+    encoded = pc.dictionary_encode(pa.array(values, pa.string()))
+    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _reason_key(reason: Reason) -> str:
+    return json.dumps(reason.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+
+
+class _ReasonIndex:
+    """Reasons stored once: each distinct reason gets the next index."""
+
+    def __init__(self, reasons: Iterable[Reason] = ()) -> None:
+        self.reasons: list[Reason] = []
+        self._index: dict[str, int] = {}
+        for reason in reasons:
+            self.reasons.append(reason)
+            self._index.setdefault(_reason_key(reason), len(self.reasons) - 1)
+
+    def index(self, reason: Reason) -> int:
+        key = _reason_key(reason)
+        if key not in self._index:
+            self._index[key] = len(self.reasons)
+            self.reasons.append(reason)
+        return self._index[key]
+
+
+@dataclass(frozen=True)
+class _WrittenOrder:
+    """Where each operation and each move row stood in the plan as written (-1: not known).
+
+    A plan written as one list (a scenario's manual step, a version-1 plan, a PlanBuilder's calls)
+    names an operation by its place in that list; errors keep that numbering.
+    """
+
+    operations: tuple[int, ...]
+    moves: np.ndarray
+
+
+def _moves_from_chunks(chunks: Sequence[tuple[Sequence[str], str, str | None, int, int]]) -> tuple[MoveTable, np.ndarray]:
+    """One table from (members, to, group, reason index, position) chunks, and each row's position."""
+    if not chunks:
+        return MoveTable.empty(), np.empty(0, dtype=np.int64)
+    lengths = np.fromiter((len(c[0]) for c in chunks), dtype=np.int64, count=len(chunks))
+    member = np.empty(int(lengths.sum()), dtype=object)
+    member[:] = [m for c in chunks for m in c[0]]
+
+    def repeat(values: list[Any], dtype: Any) -> np.ndarray:
+        arr = np.empty(len(values), dtype=dtype)
+        arr[:] = values
+        return np.repeat(arr, lengths)
+
+    table = MoveTable(member, repeat([c[1] for c in chunks], object), repeat([c[2] for c in chunks], object),
+                      repeat([c[3] for c in chunks], np.int32))
+    return table, repeat([c[4] for c in chunks], np.int64)
+
+
+class Plan(_Model):
+    """A versioned plan proposed on one structure (named by its fingerprint).
+
+    ``operations`` are the structural operations; ``moves`` is the one table of member moves and
+    ``reasons`` the reasons its rows point at. ``move_members`` operations given in
+    ``operations`` (a manual step, a version-1 plan) become rows of the table.
+
+    >>> plan = Plan(operations=[MoveMembers(members=["m1", "m2"], to="b2", reason=Reason(code="merge"))])
+    >>> plan.plan_version, plan.operations, len(plan.moves), plan.transfers()[0]
+    (2, [], 2, ('m1', 'b2', None, 'merge'))
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    plan_version: Literal[1, 2] = Field(default=PLAN_VERSION, description="1 is read and converted; 2 is written")
     strategy: str = "manual"
     params: dict[str, Any] = Field(default_factory=dict)
     fingerprint: str | None = Field(default=None, description="structure the plan was proposed on")
@@ -290,6 +559,10 @@ class Plan(_Model):
         default_factory=dict, description="reason code -> {lang: template}"
     )
     operations: list[Operation] = Field(default_factory=list)
+    reasons: list[Reason] = Field(default_factory=list, description="reasons of the moves table, each once")
+    moves: MoveTable = Field(default_factory=MoveTable.empty)
+
+    _written: _WrittenOrder | None = PrivateAttr(default=None)
 
     @field_validator("operations")
     @classmethod
@@ -303,42 +576,253 @@ class Plan(_Model):
                 seen.add(key)
         return ops
 
+    @model_validator(mode="after")
+    def _moves_as_one_table(self) -> Plan:
+        """``move_members`` operations become table rows; reason indexes must point at reasons."""
+        if any(isinstance(op, MoveMembers) for op in self.operations):
+            reasons = _ReasonIndex(self.reasons)
+            kept, positions, chunks = [], [], []
+            for i, op in enumerate(self.operations):
+                if isinstance(op, MoveMembers):
+                    chunks.append((op.members, op.to, op.group, reasons.index(op.reason), i))
+                else:
+                    kept.append(op)
+                    positions.append(i)
+            added, rows = _moves_from_chunks(chunks)
+            object.__setattr__(self, "operations", kept)
+            object.__setattr__(self, "reasons", reasons.reasons)
+            before = np.full(len(self.moves), -1, dtype=np.int64)
+            object.__setattr__(self, "moves", MoveTable.concat([self.moves, added]))
+            self._written = _WrittenOrder(tuple(positions), np.concatenate([before, rows]))
+        if len(self.moves) and int(self.moves.reason.max()) >= len(self.reasons):
+            row = int(np.flatnonzero(self.moves.reason >= len(self.reasons))[0])
+            raise ValueError(f"moves.reason[{row}]: {self.moves.reason[row]} is not an index into reasons"
+                             f" ({len(self.reasons)} reasons)")
+        object.__setattr__(self, "plan_version", PLAN_VERSION)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Plan):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- the plan as written --------------------------------------------------------------
+
+    def _order(self) -> _WrittenOrder | None:
+        return (self.__pydantic_private__ or {}).get("_written")
+
+    def positions(self) -> Sequence[int]:
+        """The number errors give each of ``operations``: its place in the plan as written.
+
+        Where the plan was written as one list (a manual step, a version-1 plan, a PlanBuilder),
+        move operations and ``move`` calls count too; otherwise it is the index in ``operations``.
+        """
+        w = self._order()
+        return w.operations if w is not None else range(len(self.operations))
+
+    def position(self, operation: int) -> int:
+        """The place in the plan as written of ``operations[operation]`` (see :meth:`positions`)."""
+        return self.positions()[operation]
+
+    def move_position(self, row: int) -> int | None:
+        """The place in the plan as written of the operation that gave move row ``row``, if known."""
+        w = self._order()
+        if w is None or w.moves[row] < 0:
+            return None
+        return int(w.moves[row])
+
+    # -- JSON and files -------------------------------------------------------------------
+
     def to_json(self, *, indent: int | None = 1) -> str:
-        """The plan as JSON text (stable key order)."""
+        """The plan as JSON text (stable key order), the moves table inline."""
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=indent, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Plan:
-        """Read a plan from JSON; a bad plan raises UserError with the field path."""
+        """Read a plan (version 1 or 2) from JSON; a bad plan raises UserError with the field path."""
         from pydantic import ValidationError
 
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            path = ".".join(str(p) for p in err["loc"])
-            raise UserError(f"invalid plan: {path}: {err['msg']}") from None
+            raise UserError(_plan_error(exc)) from None
+
+    def save(self, path: str | Path, *, inline_rows: int = MOVES_INLINE_ROWS) -> Path | None:
+        """Write the plan to ``path`` as JSON; more than ``inline_rows`` moves go to a Parquet file beside it.
+
+        The Parquet file is ``NAME.moves.parquet`` (``plan.json`` → ``plan.moves.parquet``); the JSON
+        names it with its row count and hash. Returns the Parquet file's path, or None when the
+        moves are inline. Each file is written whole or not at all.
+        """
+        import pyarrow.parquet as pq
+
+        from orgmodel.files import atomic_file, write_text_atomic
+
+        path = Path(path)
+        sidecar = moves_sidecar(path)
+        data = self.model_dump(mode="json", exclude={"moves"})
+        if len(self.moves) > inline_rows:
+            with atomic_file(sidecar) as tmp:
+                pq.write_table(self.moves.to_arrow(), tmp)
+            data["moves"] = {"file": sidecar.name, "rows": len(self.moves), "sha256": _file_sha256(sidecar)}
+        else:
+            data["moves"] = self.moves.to_dict()
+            sidecar.unlink(missing_ok=True)
+        indent = 1 if len(self.operations) <= inline_rows else None  # a large plan compact: far faster
+        write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True))
+        return sidecar if len(self.moves) > inline_rows else None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Plan:
+        """Read a plan written by :meth:`save` (or any plan JSON), with its Parquet moves file if it has one."""
+        from pydantic import ValidationError
+
+        path = Path(path)
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the plan ({exc.strerror})") from None
+        try:  # one parse; the moves validator reads the Parquet file the JSON names
+            return cls.model_validate_json(text, context={"plan_path": path})
+        except ValidationError as exc:
+            raise UserError(f"{path}: {_plan_error(exc)}") from None
+
+    # -- reading --------------------------------------------------------------------------
 
     def transfers(self) -> list[tuple[str, str, str | None, str]]:
-        """Every member move: (member id, destination branch ref, group ref, reason code)."""
-        rows = []
-        for op in self.operations:
-            if isinstance(op, MoveMembers):
-                rows.extend((m, op.to, op.group, op.reason.code) for m in op.members)
-        return rows
+        """Every member move: (member id, destination branch ref, group ref, reason code), in table order."""
+        codes = [r.code for r in self.reasons]
+        t = self.moves
+        return [(m, to, g, codes[r]) for m, to, g, r in
+                zip(t.member.tolist(), t.to.tolist(), t.group.tolist(), t.reason.tolist(), strict=True)]
+
+    def move_batches(self) -> list[MoveMembers]:
+        """The moves table as ``move_members`` operations, one per (destination, group, reason).
+
+        Batches come in the order of their first row; members keep table order within a batch.
+        """
+        batch, first = self.moves.batch_codes()
+        if not len(first):
+            return []
+        order = np.argsort(batch, kind="stable")
+        bounds = np.searchsorted(batch[order], np.arange(len(first) + 1))
+        t = self.moves
+        return [
+            MoveMembers.model_construct(
+                members=t.member[order[bounds[b]:bounds[b + 1]]].tolist(), to=t.to[row], group=t.group[row],
+                reason=self.reasons[int(t.reason[row])],
+            )
+            for b, row in enumerate(first.tolist())
+        ]
+
+    def as_written(self) -> list[Any]:
+        """The plan as one list of operations in the order written, moves as ``move_members``.
+
+        This is the version-1 shape, for reading and review: each ``move`` call or ``move_members``
+        operation comes back in its place. A plan read from version-2 JSON no longer knows that
+        order; its moves then follow the operations as :meth:`move_batches`.
+
+        >>> b = PlanBuilder()
+        >>> b.move(["m1"], to="b2", reason="r")
+        >>> b.dissolve("b1", members_to="b2", reason="r")
+        >>> [op.op for op in b.build().as_written()]
+        ['move_members', 'dissolve']
+        """
+        w = self._order()
+        if w is None:
+            return [*self.operations, *self.move_batches()]
+        items: list[tuple[int, Any]] = list(zip(w.operations, self.operations, strict=True))
+        t = self.moves
+        known = np.flatnonzero(w.moves >= 0)
+        order = known[np.argsort(w.moves[known], kind="stable")]
+        positions, starts = np.unique(w.moves[order], return_index=True)
+        bounds = [*starts.tolist(), len(order)]
+        for i, position in enumerate(positions.tolist()):
+            rows = order[bounds[i]:bounds[i + 1]]
+            first = int(rows[0])
+            items.append((position, MoveMembers.model_construct(
+                members=t.member[rows].tolist(), to=t.to[first], group=t.group[first],
+                reason=self.reasons[int(t.reason[first])])))
+        items.sort(key=lambda item: item[0])
+        rest = self._unplaced_batches() if len(known) < len(t) else []
+        return [op for _, op in items] + rest
+
+    def _unplaced_batches(self) -> list[MoveMembers]:
+        """Move batches of the rows whose place in the plan as written is not known."""
+        w = self._order()
+        unknown = np.flatnonzero(w.moves < 0) if w is not None else np.arange(len(self.moves))
+        part = Plan.model_construct(reasons=self.reasons, moves=MoveTable(
+            *(getattr(self.moves, c)[unknown] for c in MoveTable.COLUMNS)))
+        return part.move_batches()
 
     def counts(self) -> dict[str, int]:
-        """Number of operations of each type, sorted by type."""
+        """Number of operations of each type, sorted by type; ``move_members`` counts move batches."""
         out: dict[str, int] = {}
         for op in self.operations:
             out[op.op] = out.get(op.op, 0) + 1
+        batches = len(self.moves.batch_codes()[1])
+        if batches:
+            out["move_members"] = batches
         return dict(sorted(out.items()))
+
+
+def moves_sidecar(path: str | Path) -> Path:
+    """The Parquet file that holds the moves of the plan saved at ``path``.
+
+    >>> moves_sidecar("out/plan-1.json").as_posix()
+    'out/plan-1.moves.parquet'
+    """
+    path = Path(path)
+    return path.with_name(path.stem + ".moves.parquet")
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def _read_sidecar(plan_path: Path, ref: Mapping[str, Any]) -> MoveTable:
+    """The moves table a plan JSON names, checked against the row count and hash the JSON records."""
+    import pyarrow.parquet as pq
+
+    name = ref.get("file")
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        raise UserError(f"{plan_path}: moves.file: expected a file name beside the plan, got {name!r}")
+    sidecar = plan_path.with_name(name)
+    if not sidecar.is_file():
+        raise UserError(f"{plan_path}: moves.file: {name} is missing (it holds the plan's member moves)")
+    if ref.get("sha256") is not None and _file_sha256(sidecar) != ref["sha256"]:
+        raise UserError(f"{sidecar}: does not match {plan_path.name} (hash differs); the plan and its moves were written apart")
+    try:
+        table = pq.read_table(sidecar)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{sidecar}: cannot read the moves ({exc})") from None
+    if ref.get("rows") is not None and table.num_rows != ref["rows"]:
+        raise UserError(f"{sidecar}: {table.num_rows} moves, but {plan_path.name} says {ref['rows']}")
+    try:
+        return MoveTable.from_arrow(table)
+    except ValueError as exc:
+        raise UserError(f"{sidecar}: {exc}") from None
+
+
+def _plan_error(exc: Any) -> str:
+    """A pydantic error as one line: the field path and the message."""
+    err = exc.errors()[0]
+    path = ".".join(str(p) for p in err["loc"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"invalid plan: {path}: {message}" if path else f"invalid plan: {message}"
 
 
 class PlanBuilder:
     """A convenient way for a strategy to write a plan; every call needs a reason.
 
-    Methods return the reference to use for a created unit (``new:KEY``).
+    Methods return the reference to use for a created unit (``new:KEY``). Member moves gather
+    into the plan's one moves table; errors number operations and ``move`` calls in call order.
     """
 
     def __init__(
@@ -354,10 +838,25 @@ class PlanBuilder:
         self.fingerprint = structure.fingerprint if structure is not None else None
         self.templates = {k: dict(v) for k, v in (templates or {}).items()}
         self.operations: list[Any] = []
+        self._positions: list[int] = []
+        self._moves: list[tuple[list[str], str, str | None, int, int]] = []
+        self._reasons = _ReasonIndex()
+        self._calls = 0  # operations and move calls so far: the numbering errors use
 
     def add(self, op: Any) -> None:
-        """Append a ready-made operation."""
+        """Append a ready-made operation (a ``MoveMembers`` becomes rows of the moves table)."""
+        if isinstance(op, MoveMembers):
+            self._add_moves(list(op.members), op.to, op.group, op.reason)
+            return
         self.operations.append(op)
+        self._positions.append(self._calls)
+        self._calls += 1
+
+    def _add_moves(self, members: list[str], to: str, group: str | None, reason: Reason) -> None:
+        if not isinstance(to, str) or not to or not (group is None or (isinstance(group, str) and group)):
+            raise ValueError(f"move: destination and group must be unit references, got to={to!r}, group={group!r}")
+        self._moves.append((members, to, group, self._reasons.index(reason), self._calls))
+        self._calls += 1
 
     def create_unit(self, key: str, *, kind: str, name: str, reason: ReasonLike, parent: str | None = None,
                     built_on: Sequence[str] = (), tags: Sequence[str] = (),
@@ -418,12 +917,16 @@ class PlanBuilder:
         self.add(ClearRole(unit=unit, role=role, person=person, reason=as_reason(reason)))
 
     def move(self, members: Iterable[str], *, to: str, reason: ReasonLike, group: str | None = None) -> None:
-        """Move members' relation to branch ``to`` (one operation, any number of members)."""
+        """Move members' relation to branch ``to`` (rows of the moves table, any number of members)."""
         members = [str(m) for m in members]
         if members:
-            self.add(MoveMembers(members=members, to=to, group=group, reason=as_reason(reason)))
+            self._add_moves(members, to, group, as_reason(reason))
 
     def build(self) -> Plan:
         """The finished plan."""
-        return Plan(strategy=self.strategy, params=self.params, fingerprint=self.fingerprint,
-                    templates=self.templates, operations=list(self.operations))
+        moves, rows = _moves_from_chunks(self._moves)
+        plan = Plan(strategy=self.strategy, params=self.params, fingerprint=self.fingerprint,
+                    templates=self.templates, operations=list(self.operations),
+                    reasons=list(self._reasons.reasons), moves=moves)
+        plan._written = _WrittenOrder(tuple(self._positions), rows)
+        return plan

@@ -1,9 +1,10 @@
 """Scope and locks of a step: which units a strategy may touch, and which it must leave alone.
 
 A step of a variant may name a ``scope`` (units whose part of the structure it may change; by
-default the whole structure) and ``locks`` (units it must not change). Both are handed to the
-strategy in its context as masks over unit codes, and the engine refuses a plan that reaches
-outside the scope or touches a locked unit.
+default the whole structure) and ``locks`` (units and members it must not change). Both are
+handed to the strategy in its context as masks over unit (and member) codes, and the engine
+refuses a plan that reaches outside the scope or touches what is locked
+(:mod:`orgmodel.model.touch` says what touching is).
 
 A unit is **in scope** when it is a scope unit or lies below one (``belongs_to`` for
 organisations, ``part_of`` for hosts), or when it is an organisation built on a host in scope, or
@@ -109,23 +110,47 @@ class Scope:
 
 @dataclass(frozen=True)
 class Locks:
-    """Units a step must not change: not dissolved, retyped, moved, renamed, no member moved in or out.
+    """Units and people a step must not change (see ``docs/scenarios.md``, "Scope and locks").
+
+    A locked unit is not dissolved, retyped, attached elsewhere, renamed, given a child, a role, an
+    alliance or a participant, and no member moves into or out of it. A locked person is not moved,
+    takes no role and leaves none, and takes part in the same units.
 
     :ivar units: the locked units as given; :ivar mask: per unit code, whether it is locked.
+    :ivar people: the locked members as given; :ivar people_mask: per member code, whether the
+        member is locked.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> locks = Locks.of(s, ["b1"], people=["m5"])
+    >>> locks.holds("m5", s), locks.holds("m6", s), locks.empty
+    (True, False, False)
     """
 
     units: tuple[str, ...]
     mask: np.ndarray
+    people: tuple[str, ...] = ()
+    people_mask: np.ndarray | None = None
 
     @classmethod
-    def of(cls, structure: Structure, units: Iterable[str] = ()) -> Locks:
-        """The locks on ``units`` (none when none are named)."""
+    def of(cls, structure: Structure, units: Iterable[str] = (), *, people: Iterable[str] = ()) -> Locks:
+        """The locks on ``units`` and on the members ``people`` (none when none are named)."""
         units = tuple(units)
         mask = np.zeros(structure.n_units, dtype=bool)
         if units:
             mask[_codes(structure, units)] = True
         mask.setflags(write=False)
-        return cls(units, mask)
+        people = tuple(people)
+        people_mask = np.zeros(structure.n_members, dtype=bool)
+        if people:
+            people_mask[structure.member_codes(list(people))] = True
+        people_mask.setflags(write=False)
+        return cls(units, mask, people, people_mask)
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is locked."""
+        return not self.units and not self.people
 
     def contains(self, unit_id: str, structure: Structure | None = None) -> bool:
         """Whether a unit is locked."""
@@ -134,3 +159,11 @@ class Locks:
         if structure is None:
             return unit_id in self.units
         return bool(self.mask[structure.unit_code(unit_id)])
+
+    def holds(self, member_id: str, structure: Structure | None = None) -> bool:
+        """Whether a member is locked."""
+        if not self.people:
+            return False
+        if structure is None or self.people_mask is None:
+            return member_id in self.people
+        return bool(self.people_mask[structure.member_code(member_id)])

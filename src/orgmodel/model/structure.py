@@ -35,6 +35,8 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
+from types import MappingProxyType
 from typing import Any, Literal
 
 import networkx as nx
@@ -109,7 +111,7 @@ class Unit:
     attrs: Mapping[str, Any]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Role:
     """A role someone holds in a unit: ``person`` may be a member id or someone outside the roster."""
 
@@ -137,16 +139,62 @@ class UnitTable:
 
 @dataclass(frozen=True)
 class MemberTable:
-    """Member columns; index = member code. ``columns`` holds the core and attribute columns."""
+    """Member columns; index = member code. ``columns`` holds the core and attribute columns.
+
+    ``columns`` is a read-only mapping of read-only arrays, shared between the structures of a
+    run until :meth:`with_columns` replaces a whole column in a new table (copy-on-write).
+
+    >>> t = MemberTable(ids=np.array(["m1", "m2"], dtype=object), columns={"active": np.ones(2, bool)})
+    >>> t.columns["active"] = np.zeros(2, bool)
+    Traceback (most recent call last):
+    ...
+    TypeError: 'mappingproxy' object does not support item assignment
+    >>> t["active"][0] = False
+    Traceback (most recent call last):
+    ...
+    ValueError: assignment destination is read-only
+    >>> u = t.with_columns({"active": np.array([True, False])})
+    >>> t["active"].tolist(), u["active"].tolist(), u.ids is t.ids
+    ([True, True], [True, False], True)
+    """
 
     ids: np.ndarray  # object, str
     columns: Mapping[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ids", _read_only(self.ids))
+        if not isinstance(self.columns, MappingProxyType):
+            object.__setattr__(self, "columns", MappingProxyType({k: _read_only(v) for k, v in self.columns.items()}))
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the columns as a plain dict (a mapping proxy cannot be pickled)."""
+        return (_unpickle_member_table, (self.ids, dict(self.columns)))
+
+    def with_columns(self, changes: Mapping[str, np.ndarray]) -> MemberTable:
+        """A new table with these columns added or replaced; every other column is shared."""
+        for name, values in changes.items():
+            if len(values) != len(self.ids):
+                raise ValueError(f"member column {name!r} has {len(values)} rows, the table {len(self.ids)}")
+        return MemberTable(ids=self.ids, columns={**self.columns, **changes})
+
+
+def _unpickle_member_table(ids: np.ndarray, columns: dict[str, np.ndarray]) -> MemberTable:
+    """A member table from freshly unpickled arrays: they are nobody else's, so frozen in place."""
+    for array in (ids, *columns.values()):
+        array.flags.writeable = False
+    return MemberTable(ids=ids, columns=columns)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` itself when it is read-only already, else a read-only copy (the caller keeps theirs)."""
+    array = np.asarray(array)
+    return array if not array.flags.writeable else frozen(array.copy())
 
 
 @dataclass(frozen=True)
@@ -238,7 +286,7 @@ class Structure:
         self.adjacency_edges = adjacency_edges
         self.participation = participation
         self.ties = ties if ties is not None else TieTable.empty()
-        self.roles = tuple(sorted(roles, key=lambda r: (r.unit, r.role, r.person, r.since or "")))
+        self.roles = _sorted_roles(roles)
         self.personal = dict(personal or {})
 
     # -- construction ---------------------------------------------------------------------
@@ -320,13 +368,18 @@ class Structure:
     def replace(self, **changes: Any) -> Structure:
         """A new Structure sharing everything not named in ``changes`` (no checks run)."""
         fields = {name: getattr(self, name) for name in self.FIELDS}
+        changed = {name for name, value in changes.items() if value is not fields[name]}
         fields.update(changes)
         new = Structure(**fields)
         # derived tables that depend only on what did not change are shared, not rebuilt
-        if "roles" not in changes and "units" not in changes and "role_table" in self.__dict__:
-            new.__dict__["role_table"] = self.role_table
-        for name in ("_attr_columns", "tag_codes", "_unit_index"):
-            if "units" not in changes and name in self.__dict__:
+        shared = {"roles", "units"}.isdisjoint(changed) and "role_table" in self.__dict__
+        names = ["role_table"] if shared else []
+        if "units" not in changed:
+            names += ["_attr_columns", "tag_codes", "_unit_index", "_children_index", "depth", "units_with_attrs"]
+        if "members" not in changed or new.members.ids is self.members.ids:
+            names += ["_member_index", "member_id_array"]
+        for name in names:
+            if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
         return new
 
@@ -349,6 +402,11 @@ class Structure:
     @cached_property
     def _member_index(self) -> dict[str, int]:
         return {mid: i for i, mid in enumerate(self.members.ids.tolist())}
+
+    @cached_property
+    def member_id_array(self) -> pa.Array:
+        """Member ids as one arrow string array (index = member code), for joins on ids in bulk."""
+        return pa.array(self.members.ids, pa.string())
 
     def unit_code(self, unit_id: str) -> int:
         """Code of a unit id; a UserError names an unknown id."""
@@ -731,14 +789,6 @@ class Structure:
             h.update(np.ascontiguousarray(arr).tobytes())
         return "sha256:" + h.hexdigest()[:32]
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a structure as its org chart (collapsed to 150 boxes) when Graphviz is there."""
-        from orgmodel.render import dot_available, org_chart, run_dot
-
-        if not dot_available():
-            return None
-        return run_dot(org_chart(self, budget=150), "svg").decode("utf-8")
-
     def __repr__(self) -> str:
         live = int((~self.units.dissolved).sum())
         active = int(self.members["active"].sum())
@@ -748,6 +798,20 @@ class Structure:
         """Members whose relation is in the reserved ``core.unplaced`` unit."""
         kind = self.units.kind[self.members["branch"]]
         return kind == self.kinds.code(UNPLACED)
+
+
+def _sorted_roles(roles: Iterable[Role]) -> tuple[Role, ...]:
+    """Roles sorted by unit, role, person and since (a missing ``since`` first).
+
+    >>> [r.since for r in _sorted_roles([Role("b", "s", "p", "2024-01-01"), Role("b", "s", "p")])]
+    [None, '2024-01-01']
+    """
+    roles = list(roles)
+    try:
+        roles.sort(key=attrgetter("unit", "role", "person", "since"))  # compared in C: fast
+    except TypeError:  # one person holds a role with and without a date: None cannot be compared
+        roles.sort(key=lambda r: (r.unit, r.role, r.person, r.since or ""))
+    return tuple(roles)
 
 
 def role_columns(roles: Sequence[Role], unit_index: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -32,13 +32,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import pluggy
 
 from orgmodel.plugin import hookspecs
 from orgmodel.errors import PluginError, UserError
-from orgmodel.plugin.hookspecs import hookimpl
+from orgmodel.plugin.hookspecs import BehaviourModel, hookimpl
+
+if TYPE_CHECKING:
+    from orgmodel.analysis.metrics import Metric
+    from orgmodel.analysis.rules import RulePack
+    from orgmodel.model.kinds import DomainPack
+    from orgmodel.plugin.strategy import Strategy
 
 __all__ = ["PluginHost", "PluginInfo", "Registry", "hookimpl", "AUTOLOAD_ENV", "ENTRY_POINT_GROUP"]
 
@@ -252,13 +258,62 @@ class PluginHost:
         return out
 
     def collect(self, hook: str) -> Registry[Any]:
-        """Run registration hook ``hook`` once and return the registry it filled."""
+        """The registry that registration hook ``hook`` fills (for listing, as ``orgmodel plugins`` does).
+
+        >>> PluginHost(autoload=False).collect("register_unit_kinds").what
+        'domain pack'
+        """
+        accessors: dict[str, Callable[[], Registry[Any]]] = {
+            "register_unit_kinds": self.domain_packs,
+            "register_strategies": self.strategies,
+            "register_metrics": self.metrics,
+            "register_rule_packs": self.rule_packs,
+            "register_behaviour_models": self.behaviour_models,
+        }
+        if hook not in accessors:
+            raise UserError(f"unknown hook {hook!r} (hooks: {', '.join(hookspecs.REGISTRIES)})")
+        return accessors[hook]()
+
+    def domain_packs(self) -> Registry[DomainPack]:
+        """Every registered domain pack."""
+        return self._fill(self.manager.hook.register_unit_kinds, "register_unit_kinds")
+
+    def domain_pack(self, name: str) -> DomainPack:
+        """The domain pack called ``name``."""
+        return self.domain_packs().get(name)
+
+    def metrics(self) -> Registry[Metric]:
+        """Every registered metric."""
+        return self._fill(self.manager.hook.register_metrics, "register_metrics")
+
+    def rule_packs(self) -> Registry[RulePack]:
+        """Every registered rule pack."""
+        return self._fill(self.manager.hook.register_rule_packs, "register_rule_packs")
+
+    def behaviour_models(self) -> Registry[BehaviourModel]:
+        """Every registered behaviour model (provisional: nothing runs them until the simulation lands)."""
+        return self._fill(self.manager.hook.register_behaviour_models, "register_behaviour_models")
+
+    def strategies(self) -> Registry[Strategy]:
+        """Every registered strategy, checked against the strategy contract."""
+        fresh = "register_strategies" not in self._registries
+        registry: Registry[Strategy] = self._fill(self.manager.hook.register_strategies, "register_strategies")
+        if fresh:
+            try:
+                for strategy in registry:
+                    _check_strategy_object(strategy, registry.owner(strategy.name))
+            except PluginError:
+                del self._registries["register_strategies"]  # asked again, it fails again
+                raise
+        return registry
+
+    def _fill(self, caller: pluggy.HookCaller, hook: str) -> Registry[Any]:
+        """Run registration hook ``hook`` once, plugin by plugin in name order, into a registry."""
         if hook not in self._registries:
             registry: Registry[Any] = Registry(hookspecs.REGISTRIES[hook])
-            caller = getattr(self.manager.hook, hook)
             for impl in sorted(caller.get_hookimpls(), key=lambda i: i.plugin_name):
                 registry.plugin = impl.plugin_name
-                kwargs: dict[str, Callable[..., None]] = {"register": registry}
+                kwargs: dict[str, Registry[Any]] = {"register": registry}
                 try:
                     impl.function(**{a: kwargs[a] for a in impl.argnames})
                 except UserError:
@@ -270,31 +325,6 @@ class PluginHost:
             registry.plugin = None
             self._registries[hook] = registry
         return self._registries[hook]
-
-    def domain_packs(self) -> Registry[Any]:
-        """Every registered domain pack."""
-        return self.collect("register_unit_kinds")
-
-    def domain_pack(self, name: str):  # -> DomainPack
-        """The domain pack called ``name``."""
-        return self.domain_packs().get(name)
-
-    def metrics(self) -> Registry[Any]:
-        """Every registered metric."""
-        return self.collect("register_metrics")
-
-    def rule_packs(self) -> Registry[Any]:
-        """Every registered rule pack."""
-        return self.collect("register_rule_packs")
-
-    def strategies(self) -> Registry[Any]:
-        """Every registered strategy, checked against the strategy contract."""
-        registry = self.collect("register_strategies")
-        if not getattr(registry, "_checked", False):
-            for strategy in registry:
-                _check_strategy_object(strategy, registry.owner(strategy.name))
-            registry._checked = True  # type: ignore[attr-defined]
-        return registry
 
 
 def _check_strategy_object(strategy: Any, plugin: str | None) -> None:

@@ -1,8 +1,9 @@
 """``orgmodel new-plugin NAME``: write an installable plugin package that passes its own tests.
 
-The package has a ``pyproject.toml`` with the ``orgmodel`` entry point, a working strategy (cap
-the size of branches by opening sibling branches) with parameters as a pydantic model, tests that
-run the contract kit, and a README saying how to install, test and use it.
+The package has a ``pyproject.toml`` with the ``orgmodel`` entry point, a working strategy (cut
+oversized branches into balanced sibling branches, none below the founding minimum) with
+parameters as a pydantic model, tests that run the contract kit over the plugin's strategies, and
+a README saying how to install, test and use it. Nothing in it links to a package index.
 
 >>> import tempfile, pathlib
 >>> folder = write_plugin("demo-strategy", pathlib.Path(tempfile.mkdtemp()))
@@ -68,27 +69,31 @@ def register_strategies(register):
 '''
 
 STRATEGY = '''\
-"""An example strategy: no branch larger than ``max_size``; the overflow opens sibling branches.
+"""An example strategy: no branch above ``max_size`` members, no new branch below the founding minimum.
 
-Edit it, rename it, or add more strategies next to it (and register them in ``plugin.py``).
+An oversized branch is cut into balanced parts: the fewest parts of at most ``max_size`` members,
+each with at least ``min_full`` full members. Where there are too few full members for that, fewer
+(larger) parts are made, and a branch that cannot found a second one is left for the rules to
+report. Edit it, rename it, or add more strategies next to it (and register them in ``plugin.py``).
 """
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel.plugin.strategy import Strategy
+from orgmodel import Strategy
 
 
 class CapBranchSize(Strategy):
-    """Split every branch above ``max_size`` members into branches of at most ``max_size``."""
+    """Cut every branch above ``max_size`` members into balanced sibling branches."""
 
     name = "{name}"
     label_zh = "限制支部规模"
     label_en = "cap branch size"
-    description = "Branches above max_size members open sibling branches for the overflow."
+    description = "A branch above max_size members is cut into balanced sibling branches."
     templates = {{
         "overflow": {{
-            "zh": "{{unit}}有{{size}}名党员，超过{{max_size}}人，分出新支部",
-            "en": "{{unit}} has {{size}} members, more than {{max_size}}: a new branch takes the overflow",
+            "zh": "{{unit}}有{{size}}名党员，超过{{max_size}}人，分为{{parts}}个支部",
+            "en": "{{unit}} has {{size}} members, more than {{max_size}}: cut into {{parts}} branches",
         }},
     }}
 
@@ -96,11 +101,13 @@ class CapBranchSize(Strategy):
         model_config = ConfigDict(extra="forbid")  # a misspelt parameter is an error
 
         max_size: int = Field(50, ge=1, description="the largest branch allowed")
+        min_full: int = Field(3, ge=1, description="full members every branch keeps at least (the founding minimum)")
 
     def propose(self, ctx, params):
         s = ctx.structure
         plan = ctx.plan()
         sizes = s.sizes()
+        full = s.full_mask  # by member code: active members whose status counts as full
         for unit in s.unit_ids(role="org"):
             kind = s.kinds[s.kind_of(unit)]
             if kind.relation != "branch" or kind.id.startswith("core."):
@@ -108,47 +115,55 @@ class CapBranchSize(Strategy):
             size = int(sizes[s.unit_code(unit)])
             if size <= params.max_size:
                 continue
-            members = s.member_ids_of(unit)  # sorted by member code: deterministic
-            reason = ("overflow", {{"unit": unit, "size": size, "max_size": params.max_size}})
-            for part, start in enumerate(range(params.max_size, size, params.max_size), start=2):
+            codes = s.member_codes_of(unit)  # ascending member codes: the same plan in every process
+            n_full = int(full[codes].sum())
+            parts = min(-(-size // params.max_size), n_full // params.min_full)
+            if parts < 2:
+                continue
+            # full members first, then the others, dealt round-robin: each part gets its share of both
+            order = np.concatenate([codes[full[codes]], codes[~full[codes]]])
+            name = s.unit(unit).name  # names, not ids, in reasons: planners read them
+            reason = ("overflow", {{"unit": name, "size": size, "max_size": params.max_size, "parts": parts}})
+            for part in range(2, parts + 1):
                 new = plan.create_unit(
                     f"{{unit}}-part{{part}}",
                     kind=kind.id,
-                    name=f"{{s.unit(unit).name}}（{{part}}）",
+                    name=f"{{name}}（{{part}}）",
                     parent=s.parent(unit),
                     built_on=s.built_on(unit),
                     reason=reason,
                 )
-                plan.move(members[start : start + params.max_size], to=new, reason=reason)
+                plan.move(s.members.ids[order[part - 1 :: parts]].tolist(), to=new, reason=reason)
         return plan.build()
 '''
 
 TESTS = '''\
-"""Tests of {name}: the orgmodel contract kit, and what this strategy promises."""
+"""Tests of {name}: the orgmodel contract kit over this plugin's strategies, and what this one promises."""
 
-from orgmodel.model.apply import apply
-from orgmodel.testing import check_strategy, contract_baselines
+import pytest
 
+from orgmodel import UserError, apply
+from orgmodel.testing import contract_baselines, parametrize_contract
+
+from {module} import plugin
 from {module}.strategy import CapBranchSize
 
 
-def test_contract():
-    check_strategy(CapBranchSize(), {{"max_size": 30}})
+@parametrize_contract(plugin=plugin)  # every strategy this plugin registers, installed or not
+def test_contract(contract_case):
+    contract_case.check()
 
 
-def test_no_branch_is_left_above_max_size():
+def test_no_branch_above_max_size_and_none_below_the_founding_minimum():
     structure = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
-    plan = CapBranchSize().propose_on(structure, {{"max_size": 30}})
-    after = apply(structure, plan)
-    branches = [u for u in after.unit_ids("party.branch")]
+    after = apply(structure, CapBranchSize().propose_on(structure, {{"max_size": 30}}))
+    branches = after.unit_ids("party.branch")
     assert max(after.size(u) for u in branches) <= 30
-    assert sum(after.size(u) for u in branches) == structure.size("top", subtree=True)
+    assert min(after.size(u, full_only=True) for u in branches) >= 3
+    assert sum(after.size(u) for u in branches) == sum(structure.size(u) for u in structure.unit_ids("party.branch"))
 
 
 def test_bad_parameter_is_refused():
-    import pytest
-    from orgmodel.errors import UserError
-
     with pytest.raises(UserError, match="max_size"):
         CapBranchSize().parse_params({{"max_size": 0}})
 '''
@@ -156,10 +171,12 @@ def test_bad_parameter_is_refused():
 README = '''\
 # {name}
 
-An [orgmodel](https://pypi.org/project/orgmodel/) plugin with one strategy, `{name}`: every
-branch above `max_size` members opens sibling branches for the overflow.
+An orgmodel plugin with one strategy, `{name}`: every branch above `max_size` members is cut
+into balanced sibling branches, none with fewer than `min_full` full members.
 
 ## Install, test, use
+
+With orgmodel installed in the same environment (from its own repository):
 
 ```bash
 pip install -e .          # registers the plugin through the `orgmodel` entry point
@@ -182,12 +199,14 @@ variants:
 | name | default | meaning |
 |---|---|---|
 | `max_size` | 50 | the largest branch allowed (≥ 1) |
+| `min_full` | 3 | full members every branch keeps at least, the founding minimum (≥ 1) |
 
 ## Files
 
 - `src/{module}/strategy.py`: the strategy (parameters as a pydantic model, `propose(ctx, params)`);
 - `src/{module}/plugin.py`: registers it (`register_strategies`);
-- `tests/test_strategy.py`: runs `orgmodel.testing.check_strategy` and the strategy's own checks.
+- `tests/test_strategy.py`: the contract kit over every strategy the plugin registers
+  (`orgmodel.testing.parametrize_contract`) and the strategy's own checks.
 '''
 
 

@@ -172,10 +172,18 @@ class Strategy(ABC):
             **kwargs,
         )
 
-    def propose_on(self, structure: Structure, params: Mapping[str, Any] | None = None, *, seed: int = 0) -> Plan:
-        """Validate ``params`` and propose on ``structure`` with a seeded context."""
+    def propose_on(self, structure: Structure, params: Mapping[str, Any] | None = None, *, seed: int = 0,
+                   rules: RuleBook | None = None, **context: Any) -> Plan:
+        """Validate ``params`` and propose on ``structure`` with a seeded context.
+
+        ``rules`` are the rules in force (default: none; a scenario's are those of its domain,
+        :func:`~orgmodel.analysis.rulebook.domain_rule_book`); other keywords (``scope``, ``locks``,
+        ``as_of``...) go to the :class:`Context`.
+        """
         parsed = self.parse_params(params)
-        return self.propose(self.context(structure, seed=seed, raw_params=params), parsed)
+        ctx = self.context(structure, seed=seed, raw_params=params, rules=rules if rules is not None else RuleBook(),
+                           **context)
+        return self.propose(ctx, parsed)
 
     @abstractmethod
     def propose(self, ctx: Context, params: Any) -> Plan:

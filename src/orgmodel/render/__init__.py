@@ -1,6 +1,8 @@
 """Diagrams with Graphviz: org charts and before/after charts, as DOT text and rendered files.
 
-Charts are DOT text (no Python Graphviz binding needed); :func:`render` and :func:`run_dot` run the
+Charts draw stored results: the unit tables, changes and findings of a results folder
+(:func:`orgmodel.run.results.load_results`); nothing here counts members or compares
+structures. Charts are DOT text (no Python Graphviz binding needed); :func:`render` and :func:`run_dot` run the
 ``dot`` program (``apt-get install graphviz``) to make SVG, PNG or PDF. Large structures are
 collapsed to a budget of boxes (:mod:`orgmodel.render.view`), wide levels wrap into a page-like
 shape (:mod:`orgmodel.render.layout`), and Chinese labels use a CJK font
@@ -18,10 +20,10 @@ import os
 from pathlib import Path
 
 from orgmodel.errors import UserError
-from orgmodel.io.files import atomic_file
+from orgmodel.files import atomic_file
 from orgmodel.render.diff import (
     diff_chart,
-    member_flows,
+    flow_codes,
     small_multiples_svg,
     unit_changes,
     variant_diffs,
@@ -29,6 +31,7 @@ from orgmodel.render.diff import (
 from orgmodel.render.dot import FONT, FORMATS, dot_available, run_dot
 from orgmodel.render.labels import findings_by_unit
 from orgmodel.render.orgchart import org_chart, org_chart_pages
+from orgmodel.render.notebook import structure_svg
 from orgmodel.render.view import DEFAULT_BUDGET, budgeted_view
 
 __all__ = [
@@ -37,11 +40,12 @@ __all__ = [
     "diff_chart",
     "variant_diffs",
     "small_multiples_svg",
-    "member_flows",
+    "flow_codes",
     "unit_changes",
     "findings_by_unit",
     "budgeted_view",
     "render",
+    "structure_svg",
     "run_dot",
     "dot_available",
     "DEFAULT_BUDGET",

@@ -1,29 +1,31 @@
 """Before/after diagrams: what a variant changed, drawn on one chart, and a page of them all.
 
-:func:`diff_chart` draws the union of two structures (the units live before or after; unit codes
-mean the same unit in every variant, DESIGN decision 3): units the plan created in green and bold,
-dissolved units grey and dashed (under their former parent), units whose kind changed in blue,
-units moved under another parent in purple, sizes that changed as "120 → 45", unchanged units
-plain. Member flows are arrows between old and new units, as wide as the number of members they
-carry, labelled with it; they are computed exactly by comparing every member's unit before and
-after (not from the plan's transfer list, which leaves out members moved by a ``dissolve``), and
-they never change the layout. Large structures are collapsed like org charts, changed units
-first; flows between collapsed parts go to their count boxes.
+:func:`diff_chart` draws a variant's stored unit table over its baseline's (the units live before
+or after; unit codes mean the same unit in every variant, DESIGN decision 3) with the variant's
+stored changes: units the plan created in green and bold, dissolved units grey and dashed (under
+their former parent), units whose kind changed in blue, units moved under another parent in
+purple, sizes that changed as "120 → 45", unchanged units plain. Member flows are the stored
+flows (:mod:`orgmodel.run.changes` computed them once, every member compared), drawn as arrows
+between old and new units as wide as the number of members they carry, labelled with it; they
+never change the layout. Large structures are collapsed like org charts, changed units first;
+flows between collapsed parts go to their count boxes, and a count box counts the members under
+it after the change. Nothing here counts members or compares structures.
 
-:func:`variant_diffs` makes one chart per variant of a run against its baseline, and
+:func:`variant_diffs` makes one chart per variant of a results folder against its baseline, and
 :func:`small_multiples_svg` puts rendered SVGs side by side on one SVG page.
 
 >>> from orgmodel.testing_data import tiny_structure
 >>> from orgmodel.model.plan import PlanBuilder
 >>> from orgmodel.model.apply import apply
+>>> from orgmodel.run.changes import changes_between, variant_tables
 >>> s = tiny_structure()
 >>> b = PlanBuilder(s, strategy="merge")
 >>> b.dissolve("b2", members_to="b1", reason="too_small")
->>> after = apply(s, b.build(), variant="v", step=0)
->>> flows = member_flows(s, after)
->>> [(str(s.units.ids[a]), str(s.units.ids[b]), n) for a, b, n in flows]
-[('b2', 'b1', 3)]
->>> dot = diff_chart(s, after)
+>>> plan = b.build()
+>>> before, base = variant_tables(s, s, [])[0], variant_tables(s, s, [])
+>>> after = variant_tables(s, apply(s, plan, variant="v", step=0), [plan])
+>>> changes = changes_between(*base, *after)
+>>> dot = diff_chart(before, after[0], changes)
 >>> "4 → 7" in dot and 'style="rounded,dashed,filled"' in dot
 True
 """
@@ -34,15 +36,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 
 import numpy as np
 
-from orgmodel.model.apply import new_unit_id
 from orgmodel.errors import UserError
-from orgmodel.model.plan import NEW, Plan
-from orgmodel.model.structure import Structure
 from orgmodel.render.dot import Graph, html
 from orgmodel.render.labels import (
     WORDS,
@@ -65,15 +64,14 @@ from orgmodel.render.orgchart import (
     node_defaults,
 )
 from orgmodel.render.view import DEFAULT_BUDGET, Forest, View, collapse
-
-if TYPE_CHECKING:
-    from orgmodel.run.engine import RunResult
+from orgmodel.run.read import Results
+from orgmodel.run.tables import UnitTable
 
 __all__ = [
     "STATUS_STYLE",
     "UnitChanges",
     "unit_changes",
-    "member_flows",
+    "flow_codes",
     "diff_chart",
     "variant_diffs",
     "small_multiples_svg",
@@ -127,150 +125,133 @@ def _pad(a: np.ndarray, n: int, fill: object) -> np.ndarray:
     return out
 
 
-def unit_changes(before: Structure, after: Structure) -> UnitChanges:
-    """Compare two structures unit by unit (``after`` must derive from ``before``)."""
-    n, nb = after.n_units, before.n_units
-    if n < nb or after.units.ids[:nb].tolist() != before.units.ids.tolist():
-        raise UserError("the two structures do not share their units: draw a diff only against the "
-                        "structure a variant started from")
-    ua, ub = after.units, before.units
-    live_a = ~ua.dissolved & after.kinds.is_org[ua.kind]
-    live_b = _pad(~ub.dissolved & before.kinds.is_org[ub.kind], n, False)
-    both = live_a & live_b
-    kind_b = _pad(ub.kind, n, -1)
-    parent_b = _pad(ub.parent.astype(np.int64), n, -1)
-    names_b = _pad(ub.name, n, None)
-    size_b = _pad(np.asarray(before.sizes(subtree=True)), n, 0)
-    size_a = np.asarray(after.sizes(subtree=True)).copy()
-    dissolved = live_b & ~live_a
-    size_a[dissolved] = 0
+def _check_tables(before: UnitTable, after: UnitTable) -> None:
+    nb = before.n_units
+    if after.n_units < nb or after.ids[:nb].tolist() != before.ids.tolist():
+        raise UserError("the two unit tables do not share their units: draw a diff only against the "
+                        "baseline a variant started from")
+
+
+def unit_changes(before: UnitTable, after: UnitTable, changes: Mapping[str, Any]) -> UnitChanges:
+    """The stored changes of a variant as per-code arrays over ``after``'s codes, with the stored
+    member counts before and after (0 after for a dissolved unit)."""
+    _check_tables(before, after)
+    n = after.n_units
+
+    def mark(key: str) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        codes = [after.code(u["id"]) for u in changes.get(key, ()) if after.has(u["id"])]
+        out[codes] = True
+        return out
+
+    live_a = after.live_org
+    live_b = _pad(before.live_org, n, False)
+    dissolved = mark("dissolved")
+    size_a = np.where(dissolved, 0, after.members)
     return UnitChanges(
         inside=live_a | live_b,
         live_before=live_b,
         live_after=live_a,
-        created=live_a & ~live_b,
+        created=mark("created"),
         dissolved=dissolved,
-        retyped=both & (ua.kind != kind_b),
-        moved=both & (ua.parent.astype(np.int64) != parent_b),
-        renamed=both & (ua.name != names_b),
-        resized=both & (size_a != size_b),
-        parent=np.where(live_a, ua.parent.astype(np.int64), parent_b),
-        size_before=size_b,
+        retyped=mark("retyped"),
+        moved=mark("reparented"),
+        renamed=mark("renamed"),
+        resized=mark("resized"),
+        parent=np.where(live_a, after.parent, _pad(before.parent, n, -1)),
+        size_before=_pad(before.members, n, 0),
         size_after=size_a,
     )
 
 
-def member_flows(before: Structure, after: Structure, *, level: Literal["branch", "group"] = "branch",
-                 ) -> list[tuple[int, int, int]]:
-    """Members whose unit changed: (unit code before, unit code after, count), largest first.
-
-    ``level="group"`` compares each member's finest unit (the group if they are in one, else the
-    branch). Only members active in both structures count.
-    """
-    if after.members.ids.tolist() != before.members.ids.tolist():
-        raise UserError("the two structures do not hold the same member rows")
-    if level not in ("branch", "group"):
-        raise UserError(f"unknown flow level {level!r} (use branch or group)")
-
-    def unit_of(s: Structure) -> np.ndarray:
-        branch = s.members["branch"].astype(np.int64)
-        if level == "branch":
-            return branch
-        group = s.members["group"].astype(np.int64)
-        return np.where(group >= 0, group, branch)
-
-    active = before.members["active"] & after.members["active"]
-    src, dst = unit_of(before), unit_of(after)
-    moved = active & (src != dst)
-    if not moved.any():
-        return []
-    width = np.int64(after.n_units + 1)
-    keys, counts = np.unique(src[moved] * width + dst[moved], return_counts=True)
-    rows = [(int(k // width), int(k % width), int(c)) for k, c in zip(keys.tolist(), counts.tolist(), strict=True)]
-    return sorted(rows, key=lambda r: (-r[2], r[0], r[1]))
-
-
-def _reasons(plans: Sequence[tuple[str, int, Plan]] | None, lang: str) -> dict[str, list[str]]:
-    """Unit id -> the reasons (rendered) of the operations that touched it."""
-    out: dict[str, list[str]] = {}
-    for variant, step, plan in plans or ():
-        def resolve(ref: str | None) -> str | None:
-            if ref is None:
-                return None
-            return new_unit_id(variant, step, ref[len(NEW):]) if ref.startswith(NEW) else ref
-
-        for op in plan.operations:
-            key = getattr(op, "key", None) if op.op == "create_unit" else None
-            unit = new_unit_id(variant, step, key) if key else resolve(getattr(op, "unit", None))
-            if unit is None or op.op in ("add_participation", "remove_participation", "set_role", "clear_role"):
-                continue
-            text = op.reason.render(lang, plan.templates)
-            if text not in out.setdefault(unit, []):
-                out[unit].append(text)
+def flow_codes(after: UnitTable, flows: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, int]]:
+    """Stored flows (from id, to id, count) as (code, code, count) over ``after``'s codes."""
+    out = []
+    for f in flows:
+        if not (after.has(f["from"]) and after.has(f["to"])):
+            raise UserError(f"flow {f['from']} → {f['to']} names a unit the variant's table does not hold")
+        out.append((after.code(f["from"]), after.code(f["to"]), int(f["count"])))
     return out
 
 
-def _forest(before: Structure, after: Structure, ch: UnitChanges, flows: Sequence[tuple[int, int, int]]) -> Forest:
+def _reasons(after: UnitTable, flows: Sequence[Mapping[str, Any]], lang: str) -> dict[int, list[str]]:
+    """Unit code -> the stored reasons of its change and of the flows out of and into it."""
+    out: dict[int, list[str]] = {}
+    for c, r in enumerate(after.reasons):
+        if r and r.get(lang):
+            out.setdefault(c, []).append(str(r[lang]))
+    for f in flows:
+        for r in f.get("reasons", ())[:3]:
+            text = r.get(lang)
+            for uid in (f["from"], f["to"]):
+                if text and after.has(uid) and text not in out.setdefault(after.code(uid), []):
+                    out[after.code(uid)].append(text)
+    return out
+
+
+def _forest(before: UnitTable, after: UnitTable, ch: UnitChanges, flows: Sequence[tuple[int, int, int]]) -> Forest:
     n = after.n_units
     marks = (ch.created | ch.dissolved | ch.retyped | ch.moved | ch.resized | ch.renamed).astype(np.int64)
     for a, b, _ in flows:
         marks[a] = marks[a] or 1
         marks[b] = marks[b] or 1
-    full_b = _pad(np.asarray(before.sizes(full_only=True, subtree=True)), n, 0)
-    full_a = np.asarray(after.sizes(full_only=True, subtree=True))
+    full_b = _pad(before.full, n, 0)
+    full_a = np.where(ch.dissolved, 0, after.full)
     # built_on: after's edges for live units, before's for units dissolved since
-    ea, eb = after.built_on_edges, before.built_on_edges
-    keep_a = ch.live_after[ea.src]
-    keep_b = ch.dissolved[eb.src]
-    src = np.concatenate([ea.src[keep_a], eb.src[keep_b]]).astype(np.int64)
-    dst = np.concatenate([ea.dst[keep_a], eb.dst[keep_b]]).astype(np.int64)
-    al = after.alliance_edges
+    (ea_src, ea_dst), (eb_src, eb_dst) = after.built_on, before.built_on
+    keep_a = ch.live_after[ea_src]
+    keep_b = ch.dissolved[eb_src]
+    src = np.concatenate([ea_src[keep_a], eb_src[keep_b]]).astype(np.int64)
+    dst = np.concatenate([ea_dst[keep_a], eb_dst[keep_b]]).astype(np.int64)
     return Forest(
         kinds=after.kinds,
         parent=ch.parent,
         inside=ch.inside,
-        kind=np.where(ch.live_after, after.units.kind, _pad(before.units.kind, n, 0)),
+        kind=np.where(ch.live_after, after.kind, _pad(before.kind, n, 0)),
         members=np.where(ch.live_after, ch.size_after, ch.size_before),
         full=np.where(ch.live_after, full_a, full_b),
-        participants=after.participation_counts(),
+        participants=after.participants,
         built_on=(src, dst),
-        alliances=(al.src, al.dst),
+        alliances=after.alliances,
         marks=marks,
+        # a count box adds up the members under it after the change: a dissolved unit's
+        # members are counted where they went, not a second time where they were
+        counted=(ch.size_after, full_a),
     )
 
 
 def diff_chart(
-    before: Structure,
-    after: Structure,
+    before: UnitTable,
+    after: UnitTable,
+    changes: Mapping[str, Any],
     *,
-    plans: Sequence[tuple[str, int, Plan]] | None = None,
     lang: str = "zh",
     budget: int = DEFAULT_BUDGET,
     depth: int | None = None,
     hosts: bool = False,
-    flow_level: Literal["branch", "group"] = "branch",
     max_flows: int = 200,
     title: str | None = None,
     aspect: float = 1.41,
 ) -> str:
-    """The before/after chart of ``after`` against ``before`` as DOT text.
+    """The before/after chart of a variant as DOT text: its baseline's unit table ``before``,
+    its own ``after`` and its stored ``changes`` (``evaluation.json``'s, or
+    ``StoredVariant.changes``).
 
-    ``plans``: the (variant, step, plan) triples that made ``after``; their reasons become the
-    units' tooltips in SVG. ``flow_level``: draw flows between branches (default) or between the
-    finest units (groups where members have one). ``max_flows``: draw only this many of the
-    largest flows (the caption says how many were left out). Other options as for
+    The stored reasons become the units' tooltips in SVG. ``max_flows``: draw only this many of
+    the largest flows (the caption says how many were left out). Other options as for
     :func:`orgmodel.render.org_chart`.
     """
     words = check_lang(lang)
-    ch = unit_changes(before, after)
-    flows = member_flows(before, after, level=flow_level)
+    ch = unit_changes(before, after, changes)
+    stored_flows = list(changes.get("flows", ()))
+    flows = flow_codes(after, stored_flows)
     forest = _forest(before, after, ch, flows)
     view = collapse(forest, budget=budget, depth=depth, hosts=hosts)
-    reasons = _reasons(plans, lang)
+    reasons = _reasons(after, stored_flows, lang)
     # curved flows read better than polylines; every tree edge is short, so it stays straight
     g = Graph("diff", attrs={**graph_attrs(splines="spline"), "forcelabels": True}, node_defaults=node_defaults(),
               edge_defaults={"fontsize": 10})
-    ua, ub = after.units, before.units
+    ua, ub = after, before
     n_before = before.n_units
     for c in view.codes.tolist():
         status = ch.status(c)
@@ -292,7 +273,7 @@ def diff_chart(
             old_name = str(ub.name[old]) if 0 <= old < n_before else "—"
             lines.append(small(words["parent_was"].format(name=old_name), size=9, colour="#7b3294"))
         lines.append(_size_line(ch, c, lang))
-        tip = [name, f"{kind_text} ({uid})", words[status], *reasons.get(uid, [])]
+        tip = [name, f"{kind_text} ({uid})", words[status], *reasons.get(c, [])]
         g.node(f"u{c}", label=box(lines), tooltip="\n".join(tip), id=f"unit:{uid}",
                **{"shape": "box", **STATUS_STYLE[status]})
     for key, node in view.counts.items():
@@ -389,15 +370,14 @@ def _key_sort(key: str) -> tuple[str, int]:
     return (key[0], -1 if key == "mroot" else int(key[1:].split("_")[0]))
 
 
-def variant_diffs(run: RunResult, *, lang: str = "zh", **options: object) -> list[tuple[str, str, str]]:
-    """One diff chart per variant of a run against its baseline: [(variant name, title, DOT)]."""
+def variant_diffs(results: Results, *, lang: str = "zh", **options: object) -> list[tuple[str, str, str]]:
+    """One diff chart per variant of a results folder against its baseline: [(variant name, title, DOT)]."""
     words = check_lang(lang)
     out = []
-    for v in run.variants:
-        plans = [(v.name, st.index, st.plan) for st in v.steps]
-        label = v.label or v.name
-        title = f"{label}：{words['diff']}" if lang == "zh" else f"{label}: {words['diff']}"
-        out.append((v.name, title, diff_chart(run.baseline, v.structure, plans=plans, lang=lang, title=title,
+    before = results.baseline.units
+    for v in results.variants[1:]:
+        title = f"{v.label}：{words['diff']}" if lang == "zh" else f"{v.label}: {words['diff']}"
+        out.append((v.name, title, diff_chart(before, v.units, v.changes, lang=lang, title=title,
                                               **options)))  # type: ignore[arg-type]
     return out
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from orgmodel.errors import UserError
@@ -218,16 +218,27 @@ def count_label(node: CountNode, kinds: KindTable, lang: str, *, extra: Sequence
 
 
 def findings_by_unit(findings: Iterable[Any], lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
-    """Rule findings (objects with ``unit``, ``severity``, ``status`` and ``text(lang)``, such as
-    :class:`orgmodel.analysis.rules.Finding`) as the mapping the charts take: unit id → [(severity, text)].
-    Findings that name no unit, or that were approved or not checked, are left out."""
+    """Rule findings as the mapping the charts take: unit id → [(severity, text)].
+
+    Stored findings (mappings with ``unit``, ``severity``, ``status`` and ``text_zh``/``text_en``,
+    as ``StoredVariant.findings`` gives them) or objects with ``text(lang)``. Findings that name
+    no unit, or that were approved or not checked, are left out.
+
+    >>> findings_by_unit([{"unit": "b1", "severity": "error", "status": "violated", "text_zh": "太大"}])
+    {'b1': [('error', '太大')]}
+    """
     out: dict[str, list[tuple[str, str]]] = {}
     for f in findings:
-        unit = getattr(f, "unit", None)
-        if unit is None or getattr(f, "status", "violated") != "violated":
+        if isinstance(f, Mapping):
+            unit, status, severity = f.get("unit"), f.get("status", "violated"), f.get("severity", "warning")
+            text = str(f.get(f"text_{lang}") or f.get("text_zh") or f.get("rule", ""))
+        else:
+            unit, status = getattr(f, "unit", None), getattr(f, "status", "violated")
+            severity = getattr(f, "severity", "warning")
+            text = f.text(lang) if callable(getattr(f, "text", None)) else str(f)
+        if unit is None or status != "violated":
             continue
-        text = f.text(lang) if callable(getattr(f, "text", None)) else str(f)
-        out.setdefault(str(unit), []).append((str(getattr(f, "severity", "warning")), text))
+        out.setdefault(str(unit), []).append((str(severity), text))
     return out
 
 

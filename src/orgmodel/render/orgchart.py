@@ -1,5 +1,8 @@
 """Org charts: a structure's organisation units as boxes, top to bottom, as DOT text.
 
+Charts draw a :class:`~orgmodel.run.tables.UnitTable`: the stored unit table of a results folder
+(``load_results(folder).variant(name).units``), so every count a box shows is the count evaluation
+stored; a :class:`~orgmodel.model.structure.Structure` is drawn through its unit table.
 Units are boxes labelled with their name, kind and member counts (direct / in all, full members),
 filled with their kind's colour; subtrees that do not fit the budget are count boxes; rule
 findings give a unit a red (error) or orange (warning) border and a footnote number; the
@@ -35,7 +38,8 @@ from orgmodel.render.labels import (
     worst,
 )
 from orgmodel.render.layout import tree_edges
-from orgmodel.render.view import DEFAULT_BUDGET, CountNode, View, budgeted_view
+from orgmodel.render.view import DEFAULT_BUDGET, CountNode, View, as_table, budgeted_view
+from orgmodel.run.tables import UnitTable
 
 __all__ = ["org_chart", "org_chart_pages", "Findings"]
 
@@ -150,7 +154,7 @@ def count_text(lang: str, *, members: int, full: int, direct: int | None = None)
     return text
 
 
-def add_hosts(g: Graph, s: Structure, view: View, lang: str) -> tuple[dict[str, list[str]], dict[str, float]]:
+def add_hosts(g: Graph, s: UnitTable, view: View, lang: str) -> tuple[dict[str, list[str]], dict[str, float]]:
     """A host box beside each drawn unit for every host it is built on (a host shared by several
     units is drawn beside each, so no line crosses the chart). Returns the host boxes beside each
     unit and the width (in boxes) the unit takes with them."""
@@ -158,22 +162,22 @@ def add_hosts(g: Graph, s: Structure, view: View, lang: str) -> tuple[dict[str, 
     width: dict[str, float] = {}
     if not view.built_on:
         return beside, width
-    parts = s.participation_counts()
+    parts = s.participants
     for c, h in view.built_on:
-        kind = s.kinds[int(s.units.kind[h])]
-        lines = [name_html(str(s.units.name[h]), size=10, bold=False, width=16),
+        kind = s.kinds[int(s.kind[h])]
+        lines = [name_html(str(s.name[h]), size=10, bold=False, width=16),
                  small(kind_label(kind, lang), size=9, colour="#555555")]
         if parts[h]:
             lines.append(small(WORDS[lang]["participants"].format(n=num(parts[h])), size=9, colour="#555555"))
         key = f"h{c}_{h}"
-        g.node(key, label=box(lines), fillcolor=kind.colour, tooltip=str(s.units.ids[h]), **HOST_BOX)
+        g.node(key, label=box(lines), fillcolor=kind.colour, tooltip=str(s.ids[h]), **HOST_BOX)
         beside.setdefault(f"u{c}", []).append(key)
         width[f"u{c}"] = width.get(f"u{c}", 1.0) + 0.65
     return beside, width
 
 
 def org_chart(
-    structure: Structure,
+    units: UnitTable | Structure,
     *,
     lang: str = "zh",
     budget: int = DEFAULT_BUDGET,
@@ -184,7 +188,8 @@ def org_chart(
     root: str | None = None,
     aspect: float = 1.41,
 ) -> str:
-    """The org chart of ``structure`` as DOT text (render it with :func:`orgmodel.render.render`).
+    """The org chart of a unit table (or a structure) as DOT text (render it with
+    :func:`orgmodel.render.render`).
 
     ``lang``: ``"zh"`` or ``"en"`` labels. ``budget``: at most this many boxes (units, count
     boxes, hosts); the rest is collapsed. ``depth``: draw this many levels below the roots only.
@@ -195,23 +200,20 @@ def org_chart(
     ``aspect``: the page shape to aim for (width / height; 1.41 is A4 landscape).
     """
     words = check_lang(lang)
-    s = structure
+    s = as_table(units)
     findings = findings or {}
     # units with findings are drawn first (as far as the budget allows)
-    flagged = sorted(u for u in findings if findings[u] and s.has_unit(u) and not s.unit(u).dissolved)
+    flagged = sorted(u for u in findings if findings[u] and s.has(u) and not s.dissolved[s.code(u)])
     view = budgeted_view(s, budget=budget, depth=depth, hosts=hosts, root=root, show_first=flagged)
     g = Graph("orgchart", attrs=graph_attrs(), node_defaults=node_defaults(), edge_defaults={"fontsize": 10})
-    direct = s.sizes()
-    total = s.sizes(subtree=True)
-    full = s.sizes(full_only=True, subtree=True)
-    parts = s.participation_counts()
-    allies = np.bincount(s.alliance_edges.dst, minlength=s.n_units)
+    direct, total, full, parts = s.direct, s.members, s.full, s.participants
+    allies = np.bincount(s.alliances[1], minlength=s.n_units)
     notes = Footnotes(lang)
-    ids, names = s.units.ids, s.units.name
+    ids, names = s.ids, s.name
     kinds_seen: dict[int, None] = {}
     for c in view.codes.tolist():
-        kind = s.kinds[int(s.units.kind[c])]
-        kinds_seen[int(s.units.kind[c])] = None
+        kind = s.kinds[int(s.kind[c])]
+        kinds_seen[int(s.kind[c])] = None
         uid, name = str(ids[c]), str(names[c])
         items = list(findings.get(uid, ()))
         head = name_html(name)
@@ -266,30 +268,30 @@ def org_chart(
     return g.to_dot()
 
 
-def count_label_plain(node: CountNode, s: Structure, lang: str) -> str:
+def count_label_plain(node: CountNode, s: UnitTable, lang: str) -> str:
     """Where a count box is, for a footnote: "X下折叠的 37 党支部"."""
     items = count_items(node, s.kinds, lang)
     if node.parent >= 0:
-        under = str(s.units.name[node.parent])
+        under = str(s.name[node.parent])
         return f"{under}下折叠的 {items}" if lang == "zh" else f"{items} collapsed under {under}"
     return items
 
 
-def _hidden_findings(s: Structure, view: View, findings: Findings) -> dict[str, list[tuple[str, str, str]]]:
+def _hidden_findings(s: UnitTable, view: View, findings: Findings) -> dict[str, list[tuple[str, str, str]]]:
     """Findings of units drawn only as part of a count box: count key -> [(severity, unit name, text)]."""
     out: dict[str, list[tuple[str, str, str]]] = {}
-    codes = sorted(s.unit_code(uid) for uid in findings if s.has_unit(uid))
+    codes = sorted(s.code(uid) for uid in findings if s.has(uid))
     for c in codes:
         if view.depth[c] < 0 or not view.rep_hidden[c]:
             continue
-        uid = str(s.units.ids[c])
+        uid = str(s.ids[c])
         out.setdefault(view.key_of(c), []).extend(
-            (sev, str(s.units.name[c]), text) for sev, text in findings[uid])
+            (sev, str(s.name[c]), text) for sev, text in findings[uid])
     return out
 
 
 def org_chart_pages(
-    structure: Structure,
+    units: UnitTable | Structure,
     *,
     lang: str = "zh",
     overview_depth: int = 1,
@@ -305,15 +307,14 @@ def org_chart_pages(
     directly below a root, with the same options as :func:`org_chart`.
     """
     words = check_lang(lang)
-    s = structure
+    s = as_table(units)
     options = {"lang": lang, "budget": budget, "hosts": hosts, "findings": findings, "aspect": aspect}
     pages = [(words["chart"], org_chart(s, depth=overview_depth, **options))]  # type: ignore[arg-type]
-    roots = np.flatnonzero((s.units.parent < 0) & ~s.units.dissolved & s.kinds.is_org[s.units.kind])
+    live_org = s.live_org
+    roots = np.flatnonzero((s.parent < 0) & live_org)
     for r in roots.tolist():
-        for c in s.child_codes(r).tolist():
-            if not s.kinds.is_org[s.units.kind[c]]:
-                continue
-            name = str(s.units.name[c])
+        for c in np.flatnonzero((s.parent == r) & live_org).tolist():
+            name = str(s.name[c])
             title = f"{name}{words['chart']}" if lang == "zh" else f"{words['chart']}: {name}"
-            pages.append((title, org_chart(s, root=str(s.units.ids[c]), title=title, **options)))  # type: ignore[arg-type]
+            pages.append((title, org_chart(s, root=str(s.ids[c]), title=title, **options)))  # type: ignore[arg-type]
     return pages

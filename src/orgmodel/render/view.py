@@ -34,8 +34,9 @@ from orgmodel.errors import UserError
 from orgmodel.model.invariants import forest_depth
 from orgmodel.model.kinds import KindTable
 from orgmodel.model.structure import Structure, subtree_sums
+from orgmodel.run.tables import UnitTable, unit_table
 
-__all__ = ["DEFAULT_BUDGET", "Forest", "CountNode", "View", "forest_of", "collapse", "budgeted_view"]
+__all__ = ["DEFAULT_BUDGET", "Forest", "CountNode", "View", "as_table", "forest_of", "collapse", "budgeted_view"]
 
 #: Default number of boxes a chart may draw (DESIGN decision 13).
 DEFAULT_BUDGET = 1500
@@ -65,6 +66,7 @@ class Forest:
     built_on: tuple[np.ndarray, np.ndarray] = (_EMPTY, _EMPTY)
     alliances: tuple[np.ndarray, np.ndarray] = (_EMPTY, _EMPTY)
     marks: np.ndarray | None = None
+    counted: tuple[np.ndarray, np.ndarray] | None = None  # (members, full) a count box adds up, if not members/full
 
     def __len__(self) -> int:
         return len(self.parent)
@@ -138,21 +140,25 @@ class View:
         return not self.children.get(key)
 
 
-def forest_of(s: Structure, *, marks: np.ndarray | None = None) -> Forest:
-    """The forest of a structure's live organisation units."""
-    u = s.units
-    inside = ~u.dissolved & s.kinds.is_org[u.kind]
-    b, a = s.built_on_edges, s.alliance_edges
+def as_table(units: UnitTable | Structure) -> UnitTable:
+    """A unit table as it is, or the unit table of a structure (for a chart of a structure not
+    run through evaluation, such as a notebook's)."""
+    return units if isinstance(units, UnitTable) else unit_table(units)
+
+
+def forest_of(units: UnitTable | Structure, *, marks: np.ndarray | None = None) -> Forest:
+    """The forest of the live organisation units of a unit table (or a structure)."""
+    t = as_table(units)
     return Forest(
-        kinds=s.kinds,
-        parent=u.parent,
-        inside=inside,
-        kind=u.kind,
-        members=np.asarray(s.sizes(subtree=True)),
-        full=np.asarray(s.sizes(full_only=True, subtree=True)),
-        participants=s.participation_counts(),
-        built_on=(b.src, b.dst),
-        alliances=(a.src, a.dst),
+        kinds=t.kinds,
+        parent=t.parent,
+        inside=t.live_org,
+        kind=t.kind,
+        members=t.members,
+        full=t.full,
+        participants=t.participants,
+        built_on=t.built_on,
+        alliances=t.alliances,
         marks=marks,
     )
 
@@ -311,8 +317,10 @@ def collapse(
     slot = rep_unit[h_codes] + 1  # 0 = hidden roots
     tops = h_codes[(parent[h_codes] < 0) | visible[np.maximum(parent[h_codes], 0)]]
     top_slot = rep_unit[tops] + 1
-    full = np.asarray(forest.full, dtype=np.int64)
-    mem_by = np.bincount(top_slot, weights=members[tops], minlength=n + 1).astype(np.int64)
+    counted_members, counted_full = forest.counted or (members, forest.full)
+    counted_members = np.asarray(counted_members, dtype=np.int64)
+    full = np.asarray(counted_full, dtype=np.int64)
+    mem_by = np.bincount(top_slot, weights=counted_members[tops], minlength=n + 1).astype(np.int64)
     full_by = np.bincount(top_slot, weights=full[tops], minlength=n + 1).astype(np.int64)
     marks_by = np.bincount(slot, weights=marks[h_codes], minlength=n + 1).astype(np.int64)
     units_by = np.bincount(slot, minlength=n + 1)
@@ -423,7 +431,7 @@ def _key_order(pair: tuple[str, str]) -> tuple[tuple[str, int], tuple[str, int]]
 
 
 def budgeted_view(
-    s: Structure,
+    units: UnitTable | Structure,
     *,
     budget: int = DEFAULT_BUDGET,
     depth: int | None = None,
@@ -431,15 +439,19 @@ def budgeted_view(
     root: str | None = None,
     show_first: Sequence[str] = (),
 ) -> View:
-    """The collapsed view of a structure's organisation units; see :func:`collapse`.
+    """The collapsed view of the organisation units of a unit table (or a structure); see
+    :func:`collapse`.
 
     ``show_first``: unit ids to draw before anything else (units with rule findings, say), as
     far as the budget allows."""
+    t = as_table(units)
     marks = None
     if show_first:
-        marks = np.zeros(s.n_units, dtype=np.int64)
-        marks[[s.unit_code(u) for u in show_first]] = 1
+        marks = np.zeros(t.n_units, dtype=np.int64)
+        marks[[t.code(u) for u in show_first]] = 1
+    if root is not None and not t.has(root):
+        raise UserError(f"no unit {root!r} to chart")
     return collapse(
-        forest_of(s, marks=marks), budget=budget, depth=depth, hosts=hosts,
-        root=None if root is None else s.unit_code(root),
+        forest_of(t, marks=marks), budget=budget, depth=depth, hosts=hosts,
+        root=None if root is None else t.code(root),
     )

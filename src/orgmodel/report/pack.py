@@ -1,10 +1,12 @@
-"""The implementation pack: the files the people who carry out a variant need.
+"""The implementation pack: the files the people who carry out a variant need, from a results folder.
 
 For one variant: the new roster of each branch, the transfer list (member, from, to, reason),
-the units to found (with proposed secretaries and committee sizes), the units to dissolve or
-retype, and the changes that need approval and from whom — as CSV files and one XLSX workbook
-with a sheet each. People's names appear only when asked (``names=True``); otherwise members
-are identified by their roster id.
+the units to found (with the roles held in them), the units to dissolve or retype, and the
+changes that need approval — as CSV files and one XLSX workbook with a sheet each. Everything
+comes from the results folder (``orgmodel run``); who approves a change comes from the rule
+pack's data (a finding's ``approver_zh``/``approver_en``), never from here. The results folder
+holds no names: members are identified by their roster id, unless the caller passes ``names``
+(member id → name, from the rosters) when names are asked for.
 """
 
 from __future__ import annotations
@@ -13,17 +15,16 @@ import csv
 import io
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from orgmodel.run.engine import RunResult
 from orgmodel.errors import UserError
-from orgmodel.run.evaluate import changes_between
-from orgmodel.io.files import replace_folder
-from orgmodel.analysis.rules import COMMITTEE_ROLES
-from orgmodel.model.structure import Structure
+from orgmodel.files import replace_folder
+from orgmodel.run.read import Results, StoredVariant, load_results
+from orgmodel.run.tables import UnitTable
 
 __all__ = ["write_pack", "SHEETS"]
 
@@ -36,21 +37,25 @@ SHEETS = {
 }
 
 
+def write_pack(results: Results | str | Path, variant: str, out: str | Path, *,
+               names: Mapping[str, str] | None = None, lang: str = "zh") -> Path:
+    """Write the implementation pack of ``variant`` into folder ``out`` (whole or not at all).
 
-def write_pack(result: RunResult, variant: str, out: Path, *, names: bool = False, lang: str = "zh") -> Path:
-    """Write the implementation pack of ``variant`` into folder ``out`` (whole or not at all)."""
-    chosen = result.variant(variant)
-    after, before = chosen.structure, result.baseline
-    plans = [s.plan for s in chosen.steps]
-    if not plans:
+    ``results``: a results folder or its path. ``names``: member id → name, to put names in the
+    rosters and the transfer list (leave out to identify members by id only).
+    """
+    if not isinstance(results, Results):
+        results = load_results(results)
+    chosen = results.variant(variant)
+    if chosen.is_baseline or not chosen.steps:
         raise UserError(f"variant {variant} changes nothing: there is no pack to write")
-    changes = changes_between(before, after, plans)
+    changes = chosen.changes
     tables = {
-        "rosters": _rosters(after, names),
-        "transfers": _transfers(before, after, plans, names, lang),
-        "new_units": _new_units(after, changes, lang),
+        "rosters": _rosters(chosen, names),
+        "transfers": _transfers(results.baseline, chosen, names, lang),
+        "new_units": _new_units(chosen.units, changes, names, lang),
         "dissolved_units": _gone_units(changes, lang),
-        "approvals": _approvals(after, changes, lang),
+        "approvals": _approvals(chosen, changes, lang),
     }
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -70,95 +75,103 @@ def write_pack(result: RunResult, variant: str, out: Path, *, names: bool = Fals
     return out
 
 
-def _who(s: Structure, codes: np.ndarray, names: bool) -> list[str]:
-    if names and "name" in s.personal:
-        return [str(s.personal["name"][c]) for c in codes.tolist()]
-    return [""] * len(codes)
+def _who(ids: list[str], names: Mapping[str, str] | None) -> list[list[str]]:
+    """The name column's cells (none without names)."""
+    if names is None:
+        return [[] for _ in ids]
+    return [[names.get(m, "")] for m in ids]
 
 
-def _rosters(s: Structure, names: bool) -> tuple[list[str], list[list[Any]]]:
-    header = ["branch_id", "branch_name", "member_id"] + (["name"] if names else []) + ["status", "group"]
+def _rosters(v: StoredVariant, names: Mapping[str, str] | None) -> tuple[list[str], list[list[Any]]]:
+    header = ["branch_id", "branch_name", "member_id"] + (["name"] if names is not None else []) + ["status", "group"]
+    t, a = v.units, v.assignment
+    live = t.counted_branch
+    code = np.array([t.code(b) for b in np.unique(a.branch.astype(str)).tolist()], dtype=np.int64)
+    branch_codes = dict(zip(np.unique(a.branch.astype(str)).tolist(), code.tolist(), strict=True))
+    member_branch = np.array([branch_codes[b] for b in a.branch.tolist()], dtype=np.int64)
+    keep = np.flatnonzero(live[member_branch])
+    keep = keep[np.lexsort((keep, member_branch[keep]))]  # by branch code, then as stored
+    ids = a.member[keep].astype(str).tolist()
+    who = _who(ids, names)
+    group_name = {str(u): str(n) for u, n in zip(t.ids.tolist(), t.name.tolist(), strict=True)}
     rows = []
-    live_branch = ~s.units.dissolved & s.kinds.is_branch[s.units.kind]
-    statuses = s.kinds.pack.statuses
-    for code in np.flatnonzero(live_branch).tolist():
-        uid = str(s.units.ids[code])
-        members = s.member_codes_of(uid)
-        who = _who(s, members, names)
-        for i, m in enumerate(members.tolist()):
-            g = s.members["group"][m]
-            row = [uid, str(s.units.name[code]), str(s.members.ids[m])] + ([who[i]] if names else [])
-            row += [statuses[s.members["status"][m]], str(s.units.name[g]) if g >= 0 else ""]
-            rows.append(row)
+    for i, m in enumerate(keep.tolist()):
+        b = int(member_branch[m])
+        g = a.group[m]
+        rows.append([str(t.ids[b]), str(t.name[b]), ids[i], *who[i], str(a.status[m]),
+                     group_name.get(str(g), "") if g is not None else ""])
     return header, rows
 
 
-def _transfers(before: Structure, after: Structure, plans: list[Any], names: bool, lang: str) -> tuple[list[str], list[list[Any]]]:
-    header = ["member_id"] + (["name"] if names else []) + ["from_id", "from_name", "to_id", "to_name", "reason_code", "reason"]
-    reason_of: dict[str, tuple[str, str]] = {}
-    for plan in plans:
-        for op in plan.operations:
-            if op.op == "move_members":
-                text = op.reason.render(lang, plan.templates)
-                for m in op.members:
-                    reason_of[m] = (op.reason.code, text)
-            elif op.op == "dissolve":
-                for m in before.member_ids_of(op.unit) if before.has_unit(op.unit) else []:
-                    reason_of.setdefault(m, (op.reason.code, op.reason.render(lang, plan.templates)))
-    src, dst = before.members["branch"], after.members["branch"]
-    moved = np.flatnonzero(after.members["active"] & (src != dst))
-    who = _who(after, moved, names)
+def _transfers(base: StoredVariant, v: StoredVariant, names: Mapping[str, str] | None,
+               lang: str) -> tuple[list[str], list[list[Any]]]:
+    header = (["member_id"] + (["name"] if names is not None else [])
+              + ["from_id", "from_name", "to_id", "to_name", "reason_code", "reason"])
+    a, b = v.assignment, base.assignment
+    moved = np.flatnonzero(np.array([c is not None for c in a.reason_code.tolist()], dtype=bool))
+    _, ia, ib = np.intersect1d(a.member[moved].astype(str), b.member.astype(str), assume_unique=True,
+                               return_indices=True)
+    moved = moved[ia]
+    moved_from = b.branch[ib]
+    order = np.argsort(moved, kind="stable")
+    moved, moved_from = moved[order], moved_from[order]
+    before_names = dict(zip(base.units.ids.tolist(), base.units.name.tolist(), strict=True))
+    after_names = dict(zip(v.units.ids.tolist(), v.units.name.tolist(), strict=True))
+    texts = a.reason_zh if lang == "zh" else a.reason_en
+    ids = a.member[moved].astype(str).tolist()
+    who = _who(ids, names)
     rows = []
     for i, m in enumerate(moved.tolist()):
-        mid = str(after.members.ids[m])
-        code, text = reason_of.get(mid, ("", ""))
-        rows.append([mid] + ([who[i]] if names else []) + [
-            str(before.units.ids[src[m]]), str(before.units.name[src[m]]),  # where they were, as it was called
-            str(after.units.ids[dst[m]]), str(after.units.name[dst[m]]), code, text])
+        src, dst = str(moved_from[i]), str(a.branch[m])
+        rows.append([ids[i], *who[i], src, str(before_names.get(src, src)),  # where they were, as it was called
+                     dst, str(after_names.get(dst, dst)), str(a.reason_code[m]), str(texts[m] or "")])
     return header, rows
 
 
-def _new_units(after: Structure, changes: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
-    header = ["unit_id", "name", "kind", "parent", "built_on", "members", "full_members", "proposed_secretary",
-              "committee_size", "reason"]
+def _new_units(t: UnitTable, changes: Mapping[str, Any], names: Mapping[str, str] | None,
+               lang: str) -> tuple[list[str], list[list[Any]]]:
+    header = ["unit_id", "name", "kind", "parent", "built_on", "members", "full_members", "roles", "reason"]
     rows = []
-    full = after.sizes(full_only=True)
     for u in changes["created"]:
-        code = after.unit_code(u["id"])
-        roles = after.roles_in(u["id"])
-        secretary = ", ".join(r.person for r in roles if r.role == "secretary")
-        committee = len({r.person for r in roles if r.role in COMMITTEE_ROLES})
-        needed = "3-5" if full[code] >= 7 else "1"
-        rows.append([u["id"], u["name"], u["label_zh"] if lang == "zh" else u["label_en"], after.parent(u["id"]) or "",
-                     ";".join(after.built_on(u["id"])), u["size"], int(full[code]), secretary,
-                     f"{committee} (rule: {needed})", (u["reason"] or {}).get(lang, "")])
+        c = t.code(u["id"])
+        p = int(t.parent[c])
+        roles = "; ".join(f"{role}: {names.get(person, person) if names is not None else person}"
+                          for role, person in t.roles[c])
+        rows.append([u["id"], u["name"], u["label_zh"] if lang == "zh" else u["label_en"],
+                     str(t.ids[p]) if p >= 0 else "", ";".join(str(t.ids[h]) for h in t.hosts_of(c)),
+                     int(t.members[c]), int(t.full[c]), roles, (u["reason"] or {}).get(lang, "")])
     return header, rows
 
 
-def _gone_units(changes: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+def _gone_units(changes: Mapping[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
     header = ["unit_id", "name", "change", "kind", "members_before", "reason"]
-    rows = [[u["id"], u["name"], "dissolve", u["kind"], u["size"], (u["reason"] or {}).get(lang, "")] for u in changes["dissolved"]]
+    rows = [[u["id"], u["name"], "dissolve", u["kind"], u["size"], (u["reason"] or {}).get(lang, "")]
+            for u in changes["dissolved"]]
     rows += [[u["id"], u["name"], f"retype from {u['from_kind']}", u["kind"], "", (u["reason"] or {}).get(lang, "")]
              for u in changes["retyped"]]
     return header, rows
 
 
-def _approvals(after: Structure, changes: dict[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
-    """Founding, dissolving and upgrading units need the approval of the unit above."""
-    header = ["change", "unit_id", "name", "approved_by", "note"]
+def _approvals(v: StoredVariant, changes: Mapping[str, Any], lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Every founding, dissolving and retyping, the unit above it, and who approves it where the
+    rule pack says so (a finding on the unit with ``approver_zh``/``approver_en``)."""
+    header = ["change", "unit_id", "name", "unit_above", "approved_by", "rule"]
+    approvers: dict[str, list[tuple[str, str]]] = {}
+    for f in v.findings:
+        who = f.get(f"approver_{lang}") or f.get("approver_zh") or f.get("approver_en")
+        if f.get("unit") and who:
+            approvers.setdefault(str(f["unit"]), []).append((str(who), str(f["rule"])))
+    t = v.units
     rows = []
-    village = after.kinds.code("party.village") if "party.village" in after.kinds else None
     for key, what in (("created", "found"), ("dissolved", "dissolve"), ("retyped", "retype")):
         for u in changes[key]:
-            parent = after.parent(u["id"]) if after.has_unit(u["id"]) else None
-            grand = after.parent(parent) if parent else None
-            approver = grand or parent or "the organisation department above"
-            name = after.unit(approver).name if approver and after.has_unit(approver) else approver
-            # a village organisation is one built on a village (its kind is a branch or committee)
-            on_village = village is not None and after.has_unit(u["id"]) and any(
-                after.units.kind[after.unit_code(h)] == village for h in after.built_on(u["id"]))
-            note = "村级组织的设立、撤销须经乡镇党委批准" if on_village else ""
-            rows.append([what, u["id"], u["name"], name, note])
+            above = ""
+            if t.has(u["id"]):
+                p = int(t.parent[t.code(u["id"])])
+                above = str(t.name[p]) if p >= 0 else ""
+            found = approvers.get(u["id"], [])
+            rows.append([what, u["id"], u["name"], above, "; ".join(dict.fromkeys(w for w, _ in found)),
+                         "; ".join(dict.fromkeys(r for _, r in found))])
     return header, rows
 
 

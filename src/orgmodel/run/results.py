@@ -2,18 +2,20 @@
 
 Layout of the output folder (documented in docs/results.md)::
 
-    run.json                          the index: scenario, baseline, variants, steps, files
+    run.json                          the index: scenario, domain pack, baseline, variants, steps, files
     metrics.csv                       one row a metric value, one column a variant (and baseline)
     findings.csv                      every rule finding of every variant
     variants/<name>/evaluation.json   metric values, findings and changes against the baseline
-    variants/<name>/plan-<i>.json     the plan of each step (reviewable, re-appliable)
+    variants/<name>/plan-<i>.json     the plan of each step (reviewable, re-appliable; its moves in
+                                      plan-<i>.moves.parquet beside it when they are many)
     variants/<name>/summary.json      counts of the variant's structure
-    variants/<name>/units.json        the variant's units (id, name, kind, parent, dissolved)
-    variants/<name>/assignment.parquet  member id -> branch id and group id (no names)
+    variants/<name>/units.json        the variant's units with their stored member counts and reasons
+    variants/<name>/assignment.parquet  member id -> branch, group, and why the variant moved them
 
 The baseline is written like a variant, under the name ``baseline``. Everything is first
 written to a temporary folder next to the destination, which then replaces the destination in
-one rename; an error leaves the previous results untouched.
+one rename; an error leaves the previous results untouched. :func:`load_results` reads a folder
+back as a :class:`Results` (documented in docs/results.md).
 """
 
 from __future__ import annotations
@@ -31,16 +33,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orgmodel import __version__
+from orgmodel.analysis.rules import count_findings
+from orgmodel.analysis.summary import summarise
+from orgmodel.files import replace_folder
 from orgmodel.run.engine import RunResult
 from orgmodel.run.evaluate import BASELINE, VariantEvaluation
-from orgmodel.io.files import replace_folder
-from orgmodel.analysis.rules import count_findings
-from orgmodel.model.structure import Structure
-from orgmodel.analysis.summary import summarise
+from orgmodel.run.read import RESULTS_VERSION, Results, load_results
+from orgmodel.run.tables import Assignment, UnitTable, unit_rows
 
-__all__ = ["write_run", "RESULTS_VERSION", "write_units", "write_assignment"]
-
-RESULTS_VERSION = 1
+__all__ = ["write_run", "RESULTS_VERSION", "write_units", "write_assignment", "load_results", "Results"]
 
 
 def write_run(
@@ -58,12 +59,16 @@ def write_run(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     by_name = {e.name: e for e in evaluations}
+    spec = result.scenario.spec
     try:
         index: dict[str, Any] = {
             "results_version": RESULTS_VERSION,
             "orgmodel": __version__,
-            "scenario": {"name": result.scenario.spec.name, "file": str(result.scenario.path),
-                         "seed": result.scenario.spec.seed, "domain": result.scenario.spec.domain},
+            "scenario": {"name": spec.name, "file": str(result.scenario.path), "seed": spec.seed,
+                         "domain": spec.domain, "description": spec.description,
+                         "as_of": spec.as_of.isoformat() if spec.as_of else None,
+                         "lang": spec.output.lang, "names": bool(spec.output.names)},
+            "domain_pack": result.baseline.kinds.pack.model_dump(mode="json"),
             "baseline": {"fingerprint": result.baseline.fingerprint},
             "variants": [],
         }
@@ -75,21 +80,23 @@ def write_run(
             step_rows = []
             for step in steps:
                 plan_file = f"plan-{step.index}.json"
-                (folder / plan_file).write_text(step.plan.to_json(), encoding="utf-8")
+                step.plan.save(folder / plan_file)  # many moves go to plan-<i>.moves.parquet beside it
                 step_rows.append({
                     "index": step.index, "kind": step.kind, "strategy": step.strategy,
                     "params": step.plan.params, "plan": f"variants/{name}/{plan_file}",
                     "operations": step.plan.counts(), "members_moved": len(step.plan.transfers()),
                 })
             evaluation = by_name[name]
+            if evaluation.units is None or evaluation.assignment is None:
+                raise ValueError(f"evaluation of {name} has no unit table: make it with orgmodel.run.evaluate")
             _dump(folder / "summary.json", summarise(structure))
-            _dump(folder / "evaluation.json", {
+            _dump_lines(folder / "evaluation.json", {
                 "values": [v.as_dict() for v in evaluation.values],
-                "findings": [f.as_dict() for f in evaluation.findings],
+                "findings": [dict(f.as_dict(), text_zh=f.text("zh"), text_en=f.text("en")) for f in evaluation.findings],
                 "changes": evaluation.changes,
             })
-            write_units(structure, folder / "units.json")
-            write_assignment(structure, folder / "assignment.parquet")
+            write_units(evaluation.units, folder / "units.json")
+            write_assignment(evaluation.assignment, folder / "assignment.parquet")
             index["variants"].append({
                 "name": name, "label": label, "description": description, "steps": step_rows,
                 "fingerprint": structure.fingerprint,
@@ -109,33 +116,23 @@ def write_run(
     return out
 
 
-def write_units(structure: Structure, path: Path) -> None:
-    """The unit table as JSON: id, name, kind, parent, dissolved, tags, built_on, size."""
-    u = structure.units
-    sizes = structure.sizes()
-    e = structure.built_on_edges
-    built: dict[int, list[str]] = {}
-    for a, b in zip(e.src.tolist(), e.dst.tolist(), strict=True):
-        built.setdefault(a, []).append(str(u.ids[b]))
-    rows = [
-        {"id": str(u.ids[c]), "name": str(u.name[c]), "kind": structure.kinds[int(u.kind[c])].id,
-         "parent": str(u.ids[u.parent[c]]) if u.parent[c] >= 0 else None, "dissolved": bool(u.dissolved[c]),
-         "tags": list(u.tags[c]), "built_on": built.get(c, []), "size": int(sizes[c])}
-        for c in range(len(u))
-    ]
-    _dump(path, {"domain": structure.kinds.name, "units": rows})
+def write_units(table: UnitTable, path: Path) -> None:
+    """The unit table as JSON (``units.json``; its fields are documented in docs/results.md)."""
+    _dump_lines(path, {"domain": table.kinds.name, "units": unit_rows(table)})
 
 
-def write_assignment(structure: Structure, path: Path) -> None:
-    """Member id, branch id and group id of every active member, as Parquet (no personal data)."""
-    m = structure.members
-    active = m["active"]
-    ids = structure.units.ids
-    group = m["group"][active]
+def write_assignment(assignment: Assignment, path: Path) -> None:
+    """Every active member's branch, group and move reason, as Parquet (no personal data)."""
+    a = assignment
     table = pa.table({
-        "member": pa.array(m.ids[active].tolist(), pa.string()),
-        "branch": pa.array(ids[m["branch"][active]].tolist(), pa.string()),
-        "group": pa.array([str(ids[g]) if g >= 0 else None for g in group.tolist()], pa.string()),
+        "member": pa.array(a.member.tolist(), pa.string()),
+        "branch": pa.array(a.branch.tolist(), pa.string()),
+        "group": pa.array(a.group.tolist(), pa.string()),
+        "status": pa.array(a.status.tolist(), pa.string()).dictionary_encode(),
+        "reason_op": pa.array(a.reason_op.tolist(), pa.int64()),
+        "reason_code": pa.array(a.reason_code.tolist(), pa.string()).dictionary_encode(),
+        "reason_zh": pa.array(a.reason_zh.tolist(), pa.string()).dictionary_encode(),
+        "reason_en": pa.array(a.reason_en.tolist(), pa.string()).dictionary_encode(),
     })
     pq.write_table(table, path)
 
@@ -178,6 +175,23 @@ def _num(value: float | None) -> str:
     if float(value).is_integer():
         return str(int(value))
     return repr(float(value))
+
+
+def _dump_lines(path: Path, data: dict[str, Any]) -> None:
+    """Large JSON: each item of a top-level (or second-level) list on a line of its own (readable
+    in a diff, and written by the fast encoder)."""
+    def block(value: Any, indent: str) -> str:
+        if isinstance(value, list) and value:
+            inner = f",\n{indent} ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            return f"[\n{indent} {inner}\n{indent}]"
+        if isinstance(value, dict) and value and indent == "":
+            items = ",\n ".join(f"{json.dumps(k)}: {block(v, '  ')}" for k, v in value.items())
+            return f"{{\n {items}\n}}"
+        return json.dumps(value, ensure_ascii=False)
+
+    parts = ",\n".join(f" {json.dumps(k)}: {block(v, ' ') if not isinstance(v, dict) else block(v, '')}"
+                        for k, v in data.items())
+    path.write_text("{\n" + parts + "\n}\n", encoding="utf-8")
 
 
 def _dump(path: Path, data: Any) -> None:

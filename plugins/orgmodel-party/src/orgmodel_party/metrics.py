@@ -1,4 +1,8 @@
-"""Party-specific metrics: backbone ratio, team alignment, coverage of host units.
+"""Party-specific metrics: sizes against the party rules, backbone, team alignment, coverage,
+and three of seed 000's four models (cycle, big tree, lever; the hourglass is a core metric).
+
+The numbers these metrics compare with (50, 100, 3 members; which roles are offices; the terms)
+come from the party rule pack, :data:`orgmodel_party.rulepack.PARTY_RULES`.
 
 >>> from orgmodel import MeasureContext, measure
 >>> from orgmodel.testing import contract_baselines
@@ -10,15 +14,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgmodel import MeasureContext, Metric, Value
+from orgmodel import MeasureContext, Metric, RulePack, Structure, Value, check_rules
+from orgmodel_party.offices import BACKBONE_ROLES
+from orgmodel_party.rulepack import PARTY_RULES
 
-__all__ = ["PARTY_METRICS", "BACKBONE_ROLES"]
+__all__ = ["PARTY_METRICS"]
 
-BACKBONE_ROLES = ("secretary", "deputy_secretary", "committee_member", "group_leader")
+
+class BranchLimits(Metric):
+    name = "branch_limits"
+    label_zh = "支部规模与设置规定"
+    label_en = "branches against the size rules"
+    description = (
+        "Branches over the party rules' size limits and under the founding minimum, with the numbers"
+        " read from the rule pack: over branch.max_size (50), over general_branch.max (100: a branch"
+        " that size should be a base committee), under branch.min_full (3 full members)."
+    )
+
+    def compute(self, ctx: MeasureContext) -> list[Value]:
+        big = PARTY_RULES.rule("branch.max_size").max
+        huge = PARTY_RULES.rule("general_branch.max").max
+        least = PARTY_RULES.rule("branch.min_full").min
+        sizes, full = ctx.branch_sizes, ctx.branch_full_sizes
+        return [
+            self.value(f"over_{big:g}", int((sizes > big).sum()), f"超过{big:g}人的支部", f"branches over {big:g}",
+                       unit="个", direction="lower"),
+            self.value(f"over_{huge:g}", int((sizes > huge).sum()), f"超过{huge:g}人的支部", f"branches over {huge:g}",
+                       unit="个", direction="lower"),
+            self.value(f"under_{least:g}_full", int((full < least).sum()), f"正式党员不足{least:g}人的支部",
+                       f"branches under {least:g} full members", unit="个", direction="lower"),
+        ]
 
 
 class Backbone(Metric):
@@ -132,4 +163,174 @@ class Coverage(Metric):
         return out
 
 
-PARTY_METRICS = (Backbone(), TeamAlignment(), Coverage())
+def _holders(s: Structure, live: np.ndarray, roles: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(unit code, person) of the roles in ``roles`` held in live units."""
+    units, names, people = s.role_table
+    keep = np.isin(names, roles) & (units >= 0)
+    keep[keep] &= live[units[keep]]
+    return units[keep], people[keep]
+
+
+def _nearest(s: Structure, kinds: tuple[str, ...]) -> np.ndarray:
+    """For every unit code, the nearest unit of ``kinds`` it is (part of or below), or -1."""
+    codes = [s.kinds.code(k) for k in kinds if k in s.kinds]
+    hit_kind = np.isin(s.units.kind, codes)
+    out = np.full(s.n_units, -1, dtype=np.int64)
+    current = np.arange(s.n_units)
+    for _ in range(64):
+        ok = current >= 0
+        if not ok.any():
+            break
+        hit = ok & (out < 0)
+        hit[hit] &= hit_kind[current[hit]]
+        out[hit] = current[hit]
+        current = np.where(ok & (out < 0), s.units.parent[np.maximum(current, 0)], -1)
+    return out
+
+
+class Cycle(Metric):
+    name = "cycle"
+    label_zh = "循环模型：换届与会议"
+    label_en = "cycle: renewals and meetings"
+    description = (
+        "Seed 000's cycle (循环) as far as the roster shows it: organisations whose term has run out"
+        " (overdue), whose term runs out within a year (due), both by the rule pack's term rules on"
+        " the unit attribute elected and the scenario's as_of; and the share of branches that held"
+        " the quarterly members' meeting (unit attribute member_meetings_last_year). Feedback and"
+        " self-improvement themselves are not in the data."
+    )
+    HORIZON_DAYS = 365
+
+    def compute(self, ctx: MeasureContext) -> list[Value]:
+        s = ctx.structure
+        terms = [r for r in PARTY_RULES.rules if r.quantity == "years_since" and r.enabled and not r.local]
+        dated = s.unit_attribute(terms[0].attribute) if terms else {}
+        labels = (("overdue", "任期届满未换届的组织", "organisations past their term"),
+                  ("due", "一年内到期换届的组织", "organisations due for election within a year"))
+        if ctx.as_of is None or not dated:
+            note = "not measured: no as_of" if ctx.as_of is None else "not measured: no election dates (unit attribute elected)"
+            out = [self.value(k, None, zh, en, unit="个", direction="lower", note=note) for k, zh, en in labels]
+        else:
+            pack = RulePack(name="party-terms", domain=PARTY_RULES.domain, rules=terms)
+            now = {f.unit for f in check_rules(s, [pack], as_of=ctx.as_of) if f.status == "violated"}
+            later = {f.unit for f in check_rules(s, [pack], as_of=ctx.as_of + dt.timedelta(days=self.HORIZON_DAYS))
+                     if f.status == "violated"}
+            note = f"{sum(bool(ctx.live[c]) for c in dated)} organisations with an election date"
+            out = [self.value("overdue", len(now), *labels[0][1:], unit="个", direction="lower", note=note),
+                   self.value("due", len(later - now), *labels[1][1:], unit="个", direction="neutral", note=note)]
+        meetings = PARTY_RULES.rule("meetings.members")
+        held = s.unit_attribute(meetings.attribute)  # type: ignore[arg-type]
+        branches = np.flatnonzero(ctx.is_branch)
+        known = [c for c in branches.tolist() if c in held]
+        if known:
+            ok = sum(float(held[c]) >= meetings.min for c in known)  # type: ignore[operator]
+            out.append(self.value("meetings", 100.0 * ok / len(known), "按季度召开党员大会的支部比例",
+                                  "branches holding the quarterly members' meeting", unit="%", direction="higher",
+                                  note=f"{len(known)} of {len(branches)} branches report meetings"))
+        else:
+            out.append(self.value("meetings", None, "按季度召开党员大会的支部比例",
+                                  "branches holding the quarterly members' meeting", unit="%", direction="higher",
+                                  note="not measured: no meeting counts (unit attribute member_meetings_last_year)"))
+        return out
+
+
+class Tree(Metric):
+    name = "tree"
+    label_zh = "大树模型：基层组织触达"
+    label_en = "big tree: reach of grassroots organisations"
+    description = (
+        "Seed 000's big tree (大树: firm roots, many branches) as reach: of the organisations and"
+        " teams of the area (teams, enterprises, social organisations, service centres, villages),"
+        " the share reached by a party unit — one built on it, or a placed member working or living"
+        " there or taking part in it (reach); the share with a unit built on it (rooted); and the"
+        " lowest reach of any residential area, community, village or township (weakest_area)."
+        " The strength of the roots (how active the units are) is not in the data."
+    )
+    REACHED = ("party.team", "party.enterprise", "party.social_org", "party.service_centre", "party.village")
+    AREAS = ("party.residential_area", "party.community", "party.village", "party.township", "party.street")
+
+    def compute(self, ctx: MeasureContext) -> list[Value]:
+        s = ctx.structure
+        codes = [s.kinds.code(k) for k in self.REACHED if k in s.kinds]
+        target = ctx.live & np.isin(s.units.kind, codes)
+        n = int(target.sum())
+        if n == 0:
+            return []
+        e = s.built_on_edges
+        rooted = np.zeros(s.n_units, dtype=bool)
+        rooted[e.dst[ctx.is_org[e.src]]] = True
+        placed = s.members["active"] & ctx.is_branch[s.members["branch"]]
+        reached = rooted.copy()
+        home = s.members["home_host"]
+        homes = home[placed & (home >= 0)]
+        # a member living or working below a reached kind reaches the nearest one above
+        up = _nearest(s, self.REACHED)
+        reached[up[homes][up[homes] >= 0]] = True
+        p = s.participation
+        reached[p.dst[placed[p.src]]] = True
+        reached &= target
+        area = _nearest(s, self.AREAS)
+        # an area's own organisations: the reached kinds below it (a village counts in its township)
+        of = np.where(target, area[np.where(target, s.units.parent, 0)], -1)
+        of = np.where(target & (s.units.parent < 0), -1, of)
+        weakest = None
+        have = of >= 0
+        if have.any():
+            total = np.bincount(of[have], minlength=s.n_units)
+            hit = np.bincount(of[have & reached], minlength=s.n_units)
+            areas = total > 0
+            weakest = float((100.0 * hit[areas] / total[areas]).min())
+        return [
+            self.value("reach", 100.0 * int(reached.sum()) / n, "组织和团队触达率", "organisations and teams reached",
+                       unit="%", direction="higher", note=f"{int(reached.sum())} of {n}"),
+            self.value("rooted", 100.0 * int((rooted & target).sum()) / n, "建有党组织的组织和团队比例",
+                       "organisations and teams with a party unit built on them", unit="%", direction="higher",
+                       note=f"{int((rooted & target).sum())} of {n}"),
+            self.value("weakest_area", weakest, "触达率最低的片区", "reach in the weakest area", unit="%",
+                       direction="higher", note="" if weakest is not None else "not measured: no areas"),
+        ]
+
+
+class Lever(Metric):
+    name = "lever"
+    label_zh = "杠杆模型：骨干带动面"
+    label_en = "lever: reach per backbone person"
+    description = (
+        "Seed 000's lever (杠杆) as the reach of the few: members with a backbone person (secretary,"
+        " deputy, committee member, group leader) in their own branch or group (reached, as a share),"
+        " members so reached per backbone person (reached_per_backbone), and members taking part in"
+        " teams where a backbone person also takes part, per backbone person (teams_per_backbone)."
+        " Incentives and what they multiply are not in the data."
+    )
+
+    def compute(self, ctx: MeasureContext) -> list[Value]:
+        s = ctx.structure
+        units, people = _holders(s, ctx.live, BACKBONE_ROLES)
+        n = int(pc.count_distinct(pa.array(people, pa.string())).as_py()) if len(people) else 0
+        has = np.zeros(s.n_units, dtype=bool)
+        has[units] = True
+        active = s.members["active"]
+        group = s.members["group"]
+        reached = active & (has[s.members["branch"]] | ((group >= 0) & has[np.maximum(group, 0)]))
+        n_reached = int(reached.sum())
+        p = s.participation
+        team = s.kinds.code("party.team") if "party.team" in s.kinds else -1
+        in_team = (s.units.kind[p.dst] == team) & active[p.src]
+        backbone_member = np.isin(s.members.ids, people)
+        lit = np.zeros(s.n_units, dtype=bool)
+        lit[p.dst[in_team & backbone_member[p.src]]] = True
+        team_people = len(np.unique(p.src[in_team & lit[p.dst]]))
+        none = "not measured: no backbone roles recorded"
+        return [
+            self.value("reached", 100.0 * n_reached / ctx.n_active if ctx.n_active else None,
+                       "所在支部或小组有骨干的党员比例", "members with a backbone person in their branch or group",
+                       unit="%", direction="higher"),
+            self.value("reached_per_backbone", n_reached / n if n else None, "每名骨干带动党员",
+                       "members reached per backbone person", unit="人", direction="neutral", note="" if n else none),
+            self.value("teams_per_backbone", team_people / n if n else None, "每名骨干在团队中带动党员",
+                       "team members alongside a backbone person, per backbone person", unit="人", direction="higher",
+                       note="" if n else none),
+        ]
+
+
+PARTY_METRICS = (BranchLimits(), Backbone(), TeamAlignment(), Coverage(), Cycle(), Tree(), Lever())

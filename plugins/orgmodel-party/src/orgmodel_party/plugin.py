@@ -28,16 +28,14 @@ def register_unit_kinds(register) -> None:  # type: ignore[no-untyped-def]
 @hookimpl
 def register_rule_packs(register) -> None:  # type: ignore[no-untyped-def]
     """Register the party rule pack (``rules.yaml``: the regulations of RULES.md as data)."""
-    from pathlib import Path
+    from orgmodel_party.rulepack import PARTY_RULES
 
-    from orgmodel import load_rule_pack
-
-    register(load_rule_pack(Path(__file__).with_name("rules.yaml")))
+    register(PARTY_RULES)
 
 
 @hookimpl
 def register_metrics(register) -> None:  # type: ignore[no-untyped-def]
-    """Register the party metrics: backbone reach, team alignment, coverage."""
+    """Register the party metrics: size limits, backbone reach, team alignment, coverage, and the cycle, tree and lever of seed 000."""
     from orgmodel_party.metrics import PARTY_METRICS
 
     for metric in PARTY_METRICS:

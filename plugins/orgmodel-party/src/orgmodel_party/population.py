@@ -72,6 +72,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from orgmodel import zh_numeral
+
 __all__ = ["AgeBand", "PinnedTeam", "Calibration", "CalibrationError", "Tables", "generate", "TEAM_KINDS"]
 
 TEAM_KINDS = ("learning", "culture", "sports", "service")
@@ -83,7 +85,6 @@ TEAM_NAMES: dict[str, tuple[str, ...]] = {  # common names of residents' teams, 
 }
 SURNAMES = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"))
 GIVEN = np.array(list("建国华明英兰秀芳伟军红梅丽平志强玉珍德文海燕桂凤云霞金福荣敏静婷磊洁勇春"))
-NUMERALS = "一二三四五六七八九十"
 
 
 class CalibrationError(ValueError):
@@ -590,7 +591,7 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     grp_ids = pc.binary_join_element_wise(_take(area_ids, grp_area), "-g",
                                          pc.utf8_lpad(pa.array(grp_no + 1).cast(pa.string()), width=2, padding="0"), "")
     grp_names = pc.binary_join_element_wise(
-        _take(area_full, grp_area), _take([f"第{_zh_number(i + 1)}党小组" for i in range(int(n_grp.max(initial=0)))], grp_no), "")
+        _take(area_full, grp_area), _take([f"第{zh_numeral(i + 1)}党小组" for i in range(int(n_grp.max(initial=0)))], grp_no), "")
     bld_id_list = bld_ids.to_pylist()
     grp_bounds = np.searchsorted(bld_group[has_grp], np.arange(len(grp_area) + 1)) if len(grp_area) else np.zeros(1, int)
     grp_blds = np.flatnonzero(has_grp)
@@ -689,14 +690,6 @@ def _col(value: Any, k: int) -> pa.Array:
     if isinstance(value, str):
         return pa.array([value] * k, type=pa.string())
     return value if isinstance(value, pa.Array) else pa.array(value, type=pa.string())
-
-
-def _zh_number(i: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 23 -> 二十三 (group ordinals)."""
-    if i <= 10:
-        return NUMERALS[i - 1]
-    tens, ones = divmod(i, 10)
-    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
 
 
 def _names(rng: np.random.Generator, n: int) -> pa.Array:
@@ -823,7 +816,7 @@ def _team_names(kind: np.ndarray, area: np.ndarray) -> list[str]:
         pool = TEAM_NAMES[TEAM_KINDS[key[1]]]
         base = pool[j % len(pool)]
         round_ = j // len(pool)
-        out[i] = base if round_ == 0 else base[:-1] + _zh_number(round_ + 1) + base[-1]
+        out[i] = base if round_ == 0 else base[:-1] + zh_numeral(round_ + 1) + base[-1]
     return out
 
 

@@ -28,27 +28,16 @@ import datetime as dt
 from typing import Literal
 
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import UNPLACED, Strategy, UserError
+from orgmodel import UNPLACED, Strategy, UserError, ancestor_of_kind, within
 
-from ._structure_helpers import (
-    ROLE_TEMPLATES,
-    allows_parent,
-    ancestor_of_kind,
-    backbone_mask,
-    check_scope,
-    join_names,
-    merge_small,
-    modal,
-    name,
-    pack_balanced,
-    propose_branch_roles,
-    require_unit,
-    top_org_on_host,
-    under_host,
-    unit_value,
-)
+from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .naming import join_names
+from .packing import merge_small, pack_balanced
+from .reach import free_hosts, free_members, free_to_rebuild, require_free
+from .units import modal, name, require_parent, require_unit, top_org_on_host, unit_value
 
 PARENT_KINDS = ("party.committee", "party.general_branch", "party.working_committee")
 
@@ -57,6 +46,8 @@ class AgencyAlignment(Strategy):
     """Agency branches per bureau / function / leader in charge, with a group per division."""
 
     name = "agency-alignment"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = {"max_size": MAX_SIZE, "min_full": MIN_FULL}
     label_zh = "机关党支部对应设置"
     label_en = "agency branches aligned with bureaus"
     description = (
@@ -98,30 +89,39 @@ class AgencyAlignment(Strategy):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
-        agency: str | None = Field(None, description="the agency host (default: the only party.agency in scope)")
+        agency: str | None = Field(None, description="the agency host (default: the only party.agency in the step's scope)")
         by: Literal["bureau", "function", "leader"] = Field("bureau", description="one branch per bureau, function or leader in charge")
         function_key: str = Field("function", description="division attribute / tag prefix naming its function")
         leaders: dict[str, str] = Field(default_factory=dict, description="bureau or division id -> leader in charge (分管领导)")
-        max_size: int = Field(50, ge=3, description="branches over this many members are split along divisions")
-        min_full: int = Field(3, ge=1, description="branches with fewer full members are joined with the next")
+        max_size: int | None = Field(None, ge=3, description="branches over this many members are split along divisions"
+                                     " (default: the rule branch.max_size)")
+        min_full: int | None = Field(None, ge=1, description="branches with fewer full members are joined with the next"
+                                     " (default: the rule branch.min_full)")
         min_group: int = Field(3, ge=1, description="divisions with fewer members share a group with the next")
         parent: str | None = Field(None, description="organisation unit the branches sit under (default: the agency's committee)")
-        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
-                                    "from 25) for each new branch from the members placed in it, backbone first")
-        scope: list[str] | None = Field(None, description="unit ids: only these agencies")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
+                                    " a committee of 3, 5 from 25) for each new branch from the members placed in it, backbone first")
+
+    def contract_structures(self, kinds):
+        """An agency with bureaus and divisions, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import agency
+
+        return {"agency": agency(kinds)}
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
-        agency = self._agency(s, params)
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
+        committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
+        agency = self._agency(ctx, params)
         for uid in sorted(params.leaders):
             require_unit(s, self.name, "leaders", uid, kinds=("party.bureau", "party.division"))
         parent = self._parent(s, params, agency)
+        require_free(ctx, self.name, "parent", parent)
         m = s.members
         active = m["active"]
         home = m["home_host"]
         acode = s.unit_code(agency)
-        in_agency = under_host(s, home, acode) & active
+        in_agency = within(s, home, [agency]) & active & free_members(ctx)
         if not in_agency.any():
             raise UserError(f"strategy {self.name}: params.agency: no active member works in {agency!r} (home_host)")
         codes = np.flatnonzero(in_agency)
@@ -239,7 +239,9 @@ class AgencyAlignment(Strategy):
         old = sorted(set(branch_now.tolist()))
         followers: dict[int, list[int]] = {}
         subtree = set(s.descendants(parent)) if parent else set()
-        dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"]
+        rebuildable = free_to_rebuild(ctx, parent=False)
+        dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"
+                       and rebuildable[b]]
         for b in dissolvable:
             bid = str(s.units.ids[b])
             members_b = s.member_codes_of(bid)
@@ -261,28 +263,28 @@ class AgencyAlignment(Strategy):
             backbone = backbone_mask(s)
             for j, (ref, bname) in enumerate(zip(refs, names, strict=True)):
                 placed = np.concatenate([codes[dest == j], np.asarray(followers.get(j, []), dtype=np.int64)])
-                propose_branch_roles(s, plan, ref, bname, placed, backbone=backbone, since=since)
+                propose_branch_roles(s, plan, ref, bname, placed, committee=committee, backbone=backbone,
+                                     since=since)
         return plan.build()
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _agency(self, s, params) -> str:
+    def _agency(self, ctx, params) -> str:
+        s = ctx.structure
         if params.agency is not None:
             require_unit(s, self.name, "agency", params.agency, kinds=("party.agency",))
             return params.agency
-        found = [a for a in s.unit_ids("party.agency")
-                 if not params.scope or a in params.scope or any(h == a for u in params.scope for h in s.built_on(u))]
+        free = free_hosts(ctx)
+        found = [a for a in s.unit_ids("party.agency") if free[s.unit_code(a)]]
         if len(found) != 1:
             raise UserError(
-                f"strategy {self.name}: params.agency: {len(found)} party.agency hosts in scope; name the agency"
+                f"strategy {self.name}: params.agency: {len(found)} party.agency hosts in the step's scope; name the agency"
             )
         return found[0]
 
     def _parent(self, s, params, agency: str) -> str:
         if params.parent is not None:
-            require_unit(s, self.name, "parent", params.parent, role="org")
-            if not allows_parent(s, "party.branch", params.parent):
-                raise UserError(f"strategy {self.name}: params.parent: a party.branch cannot sit under a {s.kind_of(params.parent)}")
+            require_parent(s, self.name, "parent", params.parent, "party.branch")
             return params.parent
         org = top_org_on_host(s, agency, kinds=PARENT_KINDS)
         if org is None:

@@ -35,11 +35,13 @@ import math
 from typing import Any, Literal
 
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orgmodel import Strategy, Structure, UserError
+from orgmodel import Strategy, Structure, role_member_codes, zh_numeral
 
-from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
+from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .packing import even_parts
 from .split_branch import (
     ages_at,
     branch_kind_mask,
@@ -47,11 +49,11 @@ from .split_branch import (
     key_affinity,
     name_parts,
     new_key,
-    ordinal_zh,
     rebalance,
     reference_date,
-    scope_mask,
 )
+from .reach import free_members, free_units
+from .units import require_parent
 
 __all__ = ["CategoryBranches"]
 
@@ -68,6 +70,8 @@ class CategoryBranches(Strategy):
     """Give retired, young and mobile members branches of their own in each area."""
 
     name = "category-branches"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = {"max_size": MAX_SIZE, "min_full": MIN_FULL}
     label_zh = "组建老年、青年、流动党员党支部"
     label_en = "category branches (retired, young, mobile)"
     description = (
@@ -136,16 +140,17 @@ class CategoryBranches(Strategy):
             description="categories that get branches of their own")
         young_age: int = Field(35, ge=18, le=100, description="younger than this at the reference date is young")
         min_size: int = Field(3, ge=1, le=10_000, description="a category with fewer members in an area stays")
-        min_full: int = Field(3, ge=1, le=100, description="full members a category branch needs (branch.min_full)")
-        max_size: int = Field(50, ge=3, le=100_000, description="a category above this gets several branches")
+        min_full: int | None = Field(None, ge=1, le=100, description="full members a category branch needs"
+                                     " (default: the rule branch.min_full)")
+        max_size: int | None = Field(None, ge=3, le=100_000, description="a category above this gets several branches"
+                                     " (default: the rule branch.max_size)")
         parent: str | None = Field(None, description="organisation unit for all category branches (then one pool for "
-                                   "the whole scope); default: the parent of the branches the members come from")
+                                   "the step's whole scope); default: the parent of the branches the members come from")
         keep_mobile_here: bool = Field(False, description="move mobile members away 6+ months (months_away) to the "
                                        "mobile branch anyway; by default they are only told to transfer")
         keep_backbone: bool = Field(True, description="members holding a role in their branch, or marked backbone, stay")
-        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
-                                    "from 25) for each new category branch from the members moved into it, backbone first")
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
+                                    " a committee of 3, 5 from 25) for each new category branch from the members moved into it, backbone first")
 
         @field_validator("categories")
         @classmethod
@@ -156,19 +161,26 @@ class CategoryBranches(Strategy):
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = (  # what the contract kit checks it with
+        {},
+        {"categories": ["retired"], "max_size": 20, "keep_backbone": False},
+    )
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
+        committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
         plan = ctx.plan()
         if params.parent is not None:
-            self._check_parent(s, params.parent)
+            require_parent(s, self.name, "parent", params.parent, next(
+                k.id for k in s.kinds if k.relation == "branch" and not k.id.startswith("core.")))
         u = s.units
         branch = branch_kind_mask(s)
-        in_scope = scope_mask(s, params.scope, self.name)
+        free = free_units(ctx)
         is_category = np.array([any(t.startswith("category:") for t in tags) for tags in u.tags.tolist()], dtype=bool)
-        source = branch & in_scope & ~is_category
-        active = s.members["active"]
+        source = branch & free & ~is_category
         mb = s.members["branch"].astype(np.int64)
-        in_source = active & source[mb]
+        in_source = free_members(ctx) & source[mb]
         cat, due, notes = self._categories(s, ctx, params)
         stays = self._backbone(s, params) if params.keep_backbone else np.zeros(s.n_members, dtype=bool)
         candidate = in_source & (cat >= 0)
@@ -182,6 +194,8 @@ class CategoryBranches(Strategy):
             pool[candidate] = s.unit_code(params.parent)
         else:
             pool[candidate] = u.parent[mb[candidate]]
+        # the new branches go under the pool's parent: it must be free too (no parent: only with no scope)
+        movable &= np.where(pool >= 0, free[np.maximum(pool, 0)], ctx.scope.everything)
         dest = np.full(s.n_members, -1, dtype=np.int64)  # index into targets
         targets: list[tuple[str, str, str]] = []  # (ref, name, category)
         for p in sorted(set(pool[movable].tolist())):
@@ -195,8 +209,8 @@ class CategoryBranches(Strategy):
                     self._emit_category(s, plan, p, c, who, dest, targets, params, notes, mb, held, due)
         self._emit_moves(s, plan, dest, targets, due, mb, notes)
         self._emit_sources(s, plan, dest, targets, source, mb, params)
-        if params.propose_roles:
-            self._emit_roles(s, ctx, plan, dest, targets)
+        if committee is not None:
+            self._emit_roles(s, ctx, plan, dest, targets, committee)
         return plan.build()
 
     # -- who is what -----------------------------------------------------------------------------
@@ -228,28 +242,14 @@ class CategoryBranches(Strategy):
 
     @staticmethod
     def _backbone(s: Structure, params: Any) -> np.ndarray:
+        """Members marked backbone, or holding a role in their own branch (by codes, in bulk)."""
         keep = s.column("backbone").astype(bool).copy()
-        holders = {(r.person, r.unit) for r in s.roles}
-        if holders:
-            persons = np.array(sorted({p for p, _ in holders}), dtype=object)
-            ids, branch_ids = s.members.ids, s.units.ids[s.members["branch"]]
-            for code in np.flatnonzero(np.isin(ids, persons)).tolist():
-                if (ids[code], branch_ids[code]) in holders:
-                    keep[code] = True
+        units, _, _ = s.role_table
+        holder = role_member_codes(s)
+        known = holder >= 0
+        own = units[known] == s.members["branch"][holder[known]]
+        keep[holder[known][own]] = True
         return keep
-
-    def _check_parent(self, s: Structure, parent: str) -> None:
-        if not s.has_unit(parent):
-            raise UserError(f"{self.name}: params.parent: unknown unit {parent!r}")
-        unit = s.unit(parent)
-        if unit.dissolved:
-            raise UserError(f"{self.name}: params.parent: {parent!r} is dissolved")
-        if s.kinds[unit.kind].role != "org":
-            raise UserError(f"{self.name}: params.parent: {parent!r} is a host unit, not an organisation")
-        kind = next(k.id for k in s.kinds if k.relation == "branch" and not k.id.startswith("core."))
-        allowed = s.kinds[kind].allowed_parents
-        if allowed is not None and unit.kind not in allowed:
-            raise UserError(f"{self.name}: params.parent: a {kind} cannot sit under a {unit.kind} ({parent!r})")
 
     # -- writing the plan ------------------------------------------------------------------------
 
@@ -299,7 +299,7 @@ class CategoryBranches(Strategy):
             return
         rest_full = int(full_mask[rest].sum())
         k = max(1, min(math.ceil(len(rest) / params.max_size), rest_full // params.min_full))
-        labels = np.repeat(np.arange(k), [len(x) for x in np.array_split(np.arange(len(rest)), k)])
+        labels = np.repeat(np.arange(k), [len(x) for x in even_parts(np.arange(len(rest)), k)])
         rebalance(labels, k, affinity=key_affinity(home[rest], k), full=full_mask[rest], max_size=params.max_size,
                   min_full=params.min_full, pinned=np.zeros(len(rest), dtype=bool))
         sources = sorted(set(mb[rest].tolist()))
@@ -315,7 +315,7 @@ class CategoryBranches(Strategy):
         immobile = s.column("mobility_limited").astype(bool)
         for i in range(k):
             part = rest[labels == i]
-            suffix = f"第{ordinal_zh(i + 1)}{kind.label_zh}" if k > 1 else kind.label_zh
+            suffix = f"第{zh_numeral(i + 1)}{kind.label_zh}" if k > 1 else kind.label_zh
             name = f"{base}{NAME_ZH[c]}{suffix}"
             detail_zh, detail_en = self._detail(c, notes, params, int(immobile[part].sum()), int((due[part]).sum()))
             if held[0]:
@@ -436,7 +436,8 @@ class CategoryBranches(Strategy):
                 "into": str(s.units.name[into])}))
 
     @staticmethod
-    def _emit_roles(s: Structure, ctx: Any, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]]) -> None:
+    def _emit_roles(s: Structure, ctx: Any, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]],
+                    committee: CommitteeRule) -> None:
         """A secretary (and a committee from 7 full members) for each new category branch, from its newcomers."""
         since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
         backbone = None
@@ -445,7 +446,8 @@ class CategoryBranches(Strategy):
                 continue
             if backbone is None:
                 backbone = backbone_mask(s)
-            propose_branch_roles(s, plan, ref, name, np.flatnonzero(dest == t), backbone=backbone, since=since)
+            propose_branch_roles(s, plan, ref, name, np.flatnonzero(dest == t), committee=committee,
+                                 backbone=backbone, since=since)
 
     @staticmethod
     def _live_groups_after(s: Structure, b: int, dest: np.ndarray) -> list[int]:

@@ -14,21 +14,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, ancestors, common_ancestor, first_allowed_ancestor, units_under_host
 
-from ._structure_helpers import (
-    ancestor_of_kind,
-    check_scope,
-    common_ancestor,
-    first_allowed_ancestor,
-    host_descendants,
-    host_in_scope,
-    join_names,
+from .naming import join_names
+from .reach import free_parent, free_units, require_free
+from .units import (
+    area_committee,
     name,
-    org_ancestors,
+    require_parent,
     require_unit,
     top_org_on_host,
     village_organisations,
@@ -88,17 +83,17 @@ class CommunityJoint(Strategy):
         )
         coordinator_name: str | None = Field(None, description="name of the coordinating unit")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
-        scope: list[str] | None = Field(None, description="unit ids limiting which villages are joined by default")
+
+    contract_params = ({"villages": ["h0", "h1", "h2"]},)  # the villages of the contract baselines
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
         kind = KINDS[params.as_kind]
         if params.community is not None:
             require_unit(s, self.name, "community", params.community, role="host")
         if params.community is None and params.villages is None:
             raise UserError(f"strategy {self.name}: params.community: give the community host or the villages")
-        villages = self._villages(s, params)
+        villages = self._villages(ctx, params)
         service_org, service_host = self._service_centre(s, params)
         others = []
         for uid in params.others:
@@ -112,7 +107,9 @@ class CommunityJoint(Strategy):
             raise UserError(
                 f"strategy {self.name}: params.villages: a joint organisation needs at least 2 organisations (found {len(joined)})"
             )
-        parent = self._parent(s, params, kind, joined)
+        parent = free_parent(ctx, self.name, self._parent(s, params, kind, joined))
+        for o in joined:  # each joined organisation is linked to (or attached under) the new unit
+            require_free(ctx, self.name, "villages", o)
         if params.attach_service_centre:
             if service_org is None:
                 raise UserError(f"strategy {self.name}: params.attach_service_centre: no service-centre branch found")
@@ -121,7 +118,7 @@ class CommunityJoint(Strategy):
                 raise UserError(
                     f"strategy {self.name}: params.attach_service_centre: a {s.kind_of(service_org)} cannot sit under a {kind}"
                 )
-            if parent is not None and service_org in org_ancestors(s, parent):
+            if parent is not None and service_org in ancestors(s, parent):
                 raise UserError(
                     f"strategy {self.name}: params.attach_service_centre: the service centre {service_org!r} is above the new unit's parent"
                 )
@@ -161,19 +158,19 @@ class CommunityJoint(Strategy):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _villages(self, s, params) -> list[tuple[str, str | None]]:
+    def _villages(self, ctx, params) -> list[tuple[str, str | None]]:
+        s = ctx.structure
+        free = free_units(ctx)
         out: list[tuple[str, str | None]] = []
         if params.villages is not None:
             out.extend(village_organisations(s, self.name, params.villages))
             return out
-        hosts = host_descendants(s, params.community, ["party.village"])
+        hosts = units_under_host(s, params.community, ["party.village"])
         if not hosts:
             hosts = sorted((h for h in s.adjacent(params.community) if s.kind_of(h) == "party.village"), key=s.unit_code)
         for h in hosts:
-            if not host_in_scope(s, h, params.scope):
-                continue
             org = top_org_on_host(s, h)
-            if org is not None:
+            if org is not None and free[s.unit_code(org)]:  # in the step's scope and not locked
                 out.append((org, h))
         if not out:
             raise UserError(
@@ -194,7 +191,7 @@ class CommunityJoint(Strategy):
             return uid, None
         if params.community is None:
             return None, None
-        for h in host_descendants(s, params.community, ["party.service_centre"]):
+        for h in units_under_host(s, params.community, ["party.service_centre"]):
             org = top_org_on_host(s, h)
             if org is not None:
                 return org, h
@@ -202,19 +199,11 @@ class CommunityJoint(Strategy):
 
     def _parent(self, s, params, kind, joined) -> str | None:
         if params.parent is not None:
-            require_unit(s, self.name, "parent", params.parent, role="org")
-            allowed = s.kinds[kind].allowed_parents
-            if allowed is not None and s.kind_of(params.parent) not in allowed:
-                raise UserError(f"strategy {self.name}: params.parent: a {kind} cannot sit under a {s.kind_of(params.parent)}")
+            require_parent(s, self.name, "parent", params.parent, kind)
             return params.parent
-        if params.community is not None:
-            area = ancestor_of_kind(s, np.array([s.unit_code(params.community)]),
-                                    ["party.township", "party.street"])[0]
-            if area >= 0:
-                committee = top_org_on_host(s, str(s.units.ids[int(area)]),
-                                            kinds=("party.committee", "party.working_committee"))
-                if committee is not None and first_allowed_ancestor(s, committee, kind) == committee:
-                    return committee
+        committee = area_committee(s, params.community, kind) if params.community is not None else None
+        if committee is not None:
+            return committee
         found = first_allowed_ancestor(s, common_ancestor(s, joined), kind)
         if found is None:
             raise UserError(f"strategy {self.name}: params.parent: no committee above the joined organisations; name one")

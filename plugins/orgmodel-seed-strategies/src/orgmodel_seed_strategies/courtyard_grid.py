@@ -24,23 +24,13 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, within
 
-from ._structure_helpers import (
-    allows_parent,
-    ancestor_of_kind,
-    check_scope,
-    host_descendants,
-    in_scope,
-    join_names,
-    merge_small,
-    modal,
-    name,
-    pack_greedy,
-    require_unit,
-    under_host,
-    unit_value,
-)
+from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .naming import join_names
+from .packing import merge_small, pack_greedy
+from .reach import free_to_rebuild
+from .units import modal, name, require_unit, unit_value
 
 GRID_PARENTS = ("party.residential_area", "party.community", "party.village")
 
@@ -49,6 +39,8 @@ class CourtyardGrid(Strategy):
     """Re-cut an oversized residential branch into courtyard (or grid) branches with building groups."""
 
     name = "courtyard-grid"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = {"over": MAX_SIZE, "min_full": MIN_FULL}
     label_zh = "院落党支部与楼栋党小组"
     label_en = "courtyard branches and building groups"
     description = (
@@ -101,9 +93,10 @@ class CourtyardGrid(Strategy):
     class Params(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
-        unit: str | None = Field(None, description="the oversized branch (default: every branch in scope over `over` members)")
+        unit: str | None = Field(None, description="the oversized branch (default: every branch in the step's scope over `over` members whose groups are free)")
         by: Literal["courtyard", "grid"] = Field("courtyard", description="one branch per courtyard or per grid")
-        over: int = Field(50, ge=1, description="a branch with more members than this is re-cut (when unit is not given)")
+        over: int | None = Field(None, ge=1, description="a branch with more members than this is re-cut (when unit is"
+                                 " not given; default: the rule branch.max_size)")
         grid_members: int | None = Field(None, ge=3, description="by=grid: members per generated grid (default 40)")
         grid_households: int | None = Field(
             None, ge=1, description="by=grid: households per generated grid (local rule: 300-500, 100-300 in old estates)"
@@ -111,9 +104,9 @@ class CourtyardGrid(Strategy):
         retype_to: Literal["auto", "general_branch", "committee"] = Field(
             "auto", description="the upgraded unit: auto = general branch up to 100 members, committee above"
         )
-        min_full: int = Field(3, ge=1, description="courtyards/grids with fewer full members are joined with the next")
+        min_full: int | None = Field(None, ge=1, description="courtyards/grids with fewer full members are joined with the"
+                                     " next (default: the rule branch.min_full)")
         min_group: int = Field(3, ge=1, description="buildings with fewer members share a group with the next")
-        scope: list[str] | None = Field(None, description="unit ids limiting which branches are re-cut")
 
         @model_validator(mode="after")
         def _one_grid_measure(self):
@@ -123,16 +116,26 @@ class CourtyardGrid(Strategy):
                 raise ValueError("grid_members and grid_households are only used with by='grid'")
             return self
 
+    def contract_structures(self, kinds):
+        """A residential branch over courtyards and buildings, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import courtyards
+
+        return {"courtyards": courtyards(kinds)}
+
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
+        free = free_to_rebuild(ctx, parent=False)  # the branch is retyped in place and its groups re-cut
         if params.unit is not None:
             require_unit(s, self.name, "unit", params.unit, kinds=("party.branch",))
+            if not free[s.unit_code(params.unit)]:
+                raise UserError(f"strategy {self.name}: params.unit: {params.unit!r} or a group under it is locked or"
+                                " outside the step's scope")
             units = [params.unit]
         else:
             sizes = s.sizes()
             units = [u for u in s.unit_ids("party.branch")
-                     if sizes[s.unit_code(u)] > params.over and in_scope(s, u, params.scope)]
+                     if sizes[s.unit_code(u)] > params.over and free[s.unit_code(u)]]
             if not units:
                 raise UserError(f"strategy {self.name}: params.unit: no branch in scope has more than {params.over} members")
         plan = ctx.plan()
@@ -149,9 +152,7 @@ class CourtyardGrid(Strategy):
             raise UserError(f"strategy {self.name}: params.unit: {unit!r} is built on no host, so courtyards cannot be found")
         codes = s.member_codes_of(unit)
         home = s.members["home_host"][codes]
-        area = np.zeros(len(codes), dtype=bool)
-        for h in hosts:
-            area |= under_host(s, home, s.unit_code(h))
+        area = within(s, home, hosts)
         if params.by == "courtyard":
             blocks, of_member, grid_ops = self._courtyards(s, unit, codes, home, area)
         else:
@@ -301,8 +302,8 @@ class CourtyardGrid(Strategy):
         s = ctx.structure
         courtyards, buildings_loose = [], []
         for h in hosts:
-            courtyards += host_descendants(s, h, ["party.courtyard"])
-            buildings_loose += [b for b in host_descendants(s, h, ["party.building"])
+            courtyards += units_under_host(s, h, ["party.courtyard"])
+            buildings_loose += [b for b in units_under_host(s, h, ["party.building"])
                                 if s.kind_of(s.parent(b)) != "party.courtyard"]
         if not courtyards and not buildings_loose:
             raise UserError(
@@ -343,7 +344,7 @@ class CourtyardGrid(Strategy):
         items: list[tuple[int, str, float]] = []  # (code, host id, weight)
         split_courts: dict[str, list[str]] = {}
         for c in courtyards:
-            blds = host_descendants(s, c, ["party.building"])
+            blds = units_under_host(s, c, ["party.building"])
             w = sum(weight_building(b) for b in blds)
             if not by_households:
                 w += float(((member_court == s.unit_code(c)) & (member_building < 0)).sum())

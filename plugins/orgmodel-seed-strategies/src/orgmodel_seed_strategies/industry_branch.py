@@ -18,20 +18,11 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
-from ._structure_helpers import (
-    ancestor_of_kind,
-    check_scope,
-    common_ancestor,
-    first_allowed_ancestor,
-    host_in_scope,
-    join_names,
-    name,
-    require_unit,
-    top_org_on_host,
-    under_host,
-)
+from .naming import join_names
+from .reach import free_hosts, free_parent
+from .units import area_committee, name, require_parent, require_unit
 
 KIND = "party.industry_branch"
 
@@ -81,19 +72,20 @@ class IndustryBranch(Strategy):
         )
         unit_name: str | None = Field(None, description="name of the industry unit (one association only)")
         secretary: str | None = Field(None, description="person holding the secretary role (member id or outside person)")
-        scope: list[str] | None = Field(None, description="unit ids limiting which associations and members count")
+
+    contract_params = ({"association": "t0"},)  # a team of the contract baselines stands in for one
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
         if params.association is not None:
             require_unit(s, self.name, "association", params.association, role="host")
             associations = [params.association]
         else:
-            associations = [a for a in s.unit_ids("party.association") if host_in_scope(s, a, params.scope)]
+            hosts_free = free_hosts(ctx)
+            associations = [a for a in s.unit_ids("party.association") if hosts_free[s.unit_code(a)]]
             if not associations:
                 raise UserError(
-                    f"strategy {self.name}: params.association: no party.association host in scope; name one"
+                    f"strategy {self.name}: params.association: no party.association host in the step's scope; name one"
                 )
         if len(associations) > 1 and (params.unit_name or params.secretary or params.members or params.member_column):
             raise UserError(
@@ -103,17 +95,12 @@ class IndustryBranch(Strategy):
         if params.member_column is not None and params.member_column not in s.members.columns:
             raise UserError(f"strategy {self.name}: params.member_column: no member column {params.member_column!r}")
         if params.parent is not None:
-            require_unit(s, self.name, "parent", params.parent, role="org")
-            allowed = s.kinds[KIND].allowed_parents
-            if allowed is not None and s.kind_of(params.parent) not in allowed:
-                raise UserError(
-                    f"strategy {self.name}: params.parent: an industry unit ({KIND}) cannot sit under a {s.kind_of(params.parent)}"
-                )
+            require_parent(s, self.name, "parent", params.parent, KIND)
         try:
             explicit = s.member_codes(params.members) if params.members else np.empty(0, dtype=np.int32)
         except UserError as exc:
             raise UserError(f"strategy {self.name}: params.members: {exc}") from None
-        in_scope_members = self._scope_mask(s, params.scope)
+        in_scope_members = ctx.scope.member_mask(s)  # members whose branch is in the step's scope
         by_column = self._by_column(s, params)
         plan = ctx.plan()
         made = 0
@@ -131,7 +118,7 @@ class IndustryBranch(Strategy):
                         " give member_column or members"
                     )
                 continue
-            parent = params.parent or self._parent(s, assoc, codes)
+            parent = free_parent(ctx, self.name, params.parent or self._parent(s, assoc, codes))
             branches = np.unique(s.members["branch"][codes])
             villages = self._villages(s, codes, branches)
             unit_name = params.unit_name or (name(s, assoc) + "党支部")
@@ -159,17 +146,6 @@ class IndustryBranch(Strategy):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _scope_mask(self, s, scope) -> np.ndarray:
-        if not scope:
-            return np.ones(s.n_members, dtype=bool)
-        mask = np.zeros(s.n_members, dtype=bool)
-        for uid in scope:
-            if s.kinds[s.kind_of(uid)].role == "org":
-                mask[s.member_codes_of(uid, subtree=True)] = True
-            else:
-                mask |= under_host(s, s.members["home_host"], s.unit_code(uid))
-        return mask
-
     def _by_column(self, s, params) -> np.ndarray:
         if params.member_column is None:
             return np.empty(0, dtype=np.int64)
@@ -184,12 +160,9 @@ class IndustryBranch(Strategy):
 
     def _parent(self, s, assoc: str, codes: np.ndarray) -> str | None:
         """The committee on the association's township/street, else the nearest common ancestor of the participants' branches."""
-        area = ancestor_of_kind(s, np.array([s.unit_code(assoc)]), ["party.township", "party.street"])[0]
-        if area >= 0:
-            committee = top_org_on_host(s, str(s.units.ids[int(area)]),
-                                        kinds=("party.committee", "party.working_committee"))
-            if committee is not None and first_allowed_ancestor(s, committee, KIND) == committee:
-                return committee
+        committee = area_committee(s, assoc, KIND)
+        if committee is not None:
+            return committee
         branches = sorted(set(s.units.ids[np.unique(s.members["branch"][codes])].tolist()), key=s.unit_code)
         found = first_allowed_ancestor(s, common_ancestor(s, branches), KIND)
         if found is None:

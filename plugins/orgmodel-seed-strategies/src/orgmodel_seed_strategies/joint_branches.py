@@ -40,9 +40,24 @@ import networkx as nx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Strategy, Structure, UserError
+from orgmodel import (
+    Strategy,
+    Structure,
+    UserError,
+    ancestor_codes,
+    ancestor_where,
+    common_ancestor,
+    first_allowed_ancestor,
+)
 
-from .split_branch import branch_kind_mask, host_ancestors, new_key, scope_mask
+from .limits import RuleBound, with_rule_defaults
+from .split_branch import branch_kind_mask, new_key
+from .reach import free_hosts, free_members, free_parent, free_to_rebuild
+from .units import require_parent
+
+#: Where the size parameters take their defaults: a joint branch covers at most 5 units
+#: (joint.max_units) and joins units with fewer than 3 full members each (joint.when).
+RULE_DEFAULTS = {"max_units": RuleBound("joint.max_units", "max"), "min_full": RuleBound("joint.when", "max")}
 
 __all__ = ["JointBranches"]
 
@@ -53,6 +68,8 @@ class JointBranches(Strategy):
     """Group host units with fewer than min_full full members into joint branches (联合党支部)."""
 
     name = "joint-branches"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = RULE_DEFAULTS
     label_zh = "组建联合党支部"
     label_en = "joint branches for small units"
     description = (
@@ -106,8 +123,10 @@ class JointBranches(Strategy):
             "neighbourhood", description="neighbourhood: adjacent_to between hosts, else the common parent host; "
             "trade: the host's trade tag, else neighbourhood"
         )
-        max_units: int = Field(5, ge=1, le=20, description="most host units in one joint branch (joint.max_units: as a rule 5)")
-        min_full: int = Field(3, ge=1, le=50, description="full members a unit needs for a branch of its own (joint.when)")
+        max_units: int | None = Field(None, ge=1, le=20, description="most host units in one joint branch"
+                                      " (default: the rule joint.max_units, as a rule 5)")
+        min_full: int | None = Field(None, ge=1, le=50, description="full members a unit needs for a branch of its own"
+                                     " (default: the rule joint.when, 3)")
         host_kinds: list[str] | None = Field(
             None, description="host kinds that may be joined; default party.village, party.enterprise, party.social_org"
         )
@@ -115,17 +134,19 @@ class JointBranches(Strategy):
         catch_all: bool = Field(True, description="also gather members whose home_host is the unit but who sit in a catch-all branch")
         parent: str | None = Field(None, description="organisation unit the joint branches sit under; default the lowest common "
                                    "parent of the branches their members come from")
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = ({}, {"group_by": "trade", "max_units": 2})  # what the contract kit checks it with
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         plan = ctx.plan()
         kinds = self._host_kinds(s, params)
         if params.parent is not None:
-            self._check_parent(s, params.parent)
-        in_scope = scope_mask(s, params.scope, self.name)
+            require_parent(s, self.name, "parent", params.parent, self._branch_kind(s, []))
+        in_scope = free_hosts(ctx)
         u = s.units
         is_host_kind = np.isin(u.kind, [s.kinds.code(k) for k in kinds]) & ~u.dissolved
         branch = branch_kind_mask(s)
@@ -142,9 +163,8 @@ class JointBranches(Strategy):
 
         # the joinable host (finest) a home_host lies in
         nearest = np.full(s.n_units, -1, dtype=np.int64)
-        for h in s.unit_ids(role="host"):
-            c = s.unit_code(h)
-            nearest[c] = next((a for a in host_ancestors(s, c) if is_host_kind[a]), -1)
+        hosts = np.flatnonzero(~s.kinds.is_org[u.kind] & ~u.dissolved)
+        nearest[hosts] = ancestor_where(s, hosts, is_host_kind)
 
         active = s.members["active"]
         mb = s.members["branch"].astype(np.int64)
@@ -152,7 +172,7 @@ class JointBranches(Strategy):
         owner = np.where(active, own_host[mb], -1)
         moved_from_catch_all = np.zeros(s.n_members, dtype=bool)
         if params.catch_all:
-            cand = np.flatnonzero(active & (owner < 0) & (home >= 0))
+            cand = np.flatnonzero(active & (owner < 0) & (home >= 0) & free_members(ctx))
             near = nearest[home[cand]]
             cand, near = cand[near >= 0], near[near >= 0]
             if len(cand):
@@ -168,7 +188,10 @@ class JointBranches(Strategy):
         own_in_scope = np.zeros(s.n_units, dtype=bool)
         own_branches = np.flatnonzero(own_host >= 0)
         own_in_scope[own_host[own_branches[in_scope[own_branches]]]] = True
-        candidate = is_host_kind & (size > 0) & (full < params.min_full) & (in_scope | own_in_scope)
+        # a host whose own branch (or a group under it) is locked or outside the scope is left alone
+        held_back = np.zeros(s.n_units, dtype=bool)
+        held_back[own_host[own_branches[~free_to_rebuild(ctx, parent=False)[own_branches]]]] = True
+        candidate = is_host_kind & (size > 0) & (full < params.min_full) & (in_scope | own_in_scope) & ~held_back
         cands = np.flatnonzero(candidate).tolist()
         if not cands:
             return plan.build()
@@ -178,7 +201,7 @@ class JointBranches(Strategy):
         parents: set[str | None] = set()
         joined: set[int] = set()
         for region, basis in regions:
-            gone, parent = self._emit_joint(s, plan, region, basis, params, owner, own_host, moved_from_catch_all,
+            gone, parent = self._emit_joint(ctx, s, plan, region, basis, params, owner, own_host, moved_from_catch_all,
                                             size, full)
             dissolved.update(gone)
             parents.add(parent)
@@ -201,19 +224,6 @@ class JointBranches(Strategy):
                 raise UserError(f"{self.name}: params.host_kinds: {kind!r} is an organisation kind, not a host kind")
         return list(params.host_kinds)
 
-    def _check_parent(self, s: Structure, parent: str) -> None:
-        if not s.has_unit(parent):
-            raise UserError(f"{self.name}: params.parent: unknown unit {parent!r}")
-        unit = s.unit(parent)
-        if unit.dissolved:
-            raise UserError(f"{self.name}: params.parent: {parent!r} is dissolved")
-        if s.kinds[unit.kind].role != "org":
-            raise UserError(f"{self.name}: params.parent: {parent!r} is a host unit, not an organisation")
-        kind = self._branch_kind(s, [])
-        allowed = s.kinds[kind].allowed_parents
-        if allowed is not None and unit.kind not in allowed:
-            raise UserError(f"{self.name}: params.parent: a {kind} cannot sit under a {unit.kind} ({parent!r})")
-
     @staticmethod
     def _branch_kind(s: Structure, sources: list[int]) -> str:
         for b in sources:
@@ -229,7 +239,7 @@ class JointBranches(Strategy):
             return True
         if n_hosts[branch] == 1:
             on = int(s.built_on_edges.targets(branch)[0])
-            return on != host and on in host_ancestors(s, host)
+            return on != host and on in ancestor_codes(s, host)
         return False
 
     # -- grouping --------------------------------------------------------------------------------
@@ -322,7 +332,7 @@ class JointBranches(Strategy):
 
     # -- writing the plan ------------------------------------------------------------------------
 
-    def _emit_joint(self, s: Structure, plan: Any, region: list[int], basis: str, params: Any, owner: np.ndarray,
+    def _emit_joint(self, ctx: Any, s: Structure, plan: Any, region: list[int], basis: str, params: Any, owner: np.ndarray,
                     own_host: np.ndarray, from_catch_all: np.ndarray, size: np.ndarray,
                     full: np.ndarray) -> tuple[list[int], str | None]:
         names = [str(s.units.name[h]) for h in region]
@@ -334,6 +344,7 @@ class JointBranches(Strategy):
         joined = "、".join(names) if len(names) <= 3 else f"{'、'.join(names[:2])}等{len(names)}个单位"
         name = f"{joined}联合{label}"
         parent = params.parent if params.parent is not None else self._common_parent(s, sources, kind)
+        free_parent(ctx, self.name, parent)
         basis_zh, basis_en = self._basis(s, basis)
         counts_zh = "、".join(f"{nm}（{int(full[h])}名）" for nm, h in zip(names, region, strict=True))
         counts_en = ", ".join(f"{nm} {int(full[h])}" for nm, h in zip(names, region, strict=True))
@@ -422,26 +433,11 @@ class JointBranches(Strategy):
 
     @staticmethod
     def _common_parent(s: Structure, sources: list[int], kind: str) -> str | None:
-        chains = []
-        for b in sources:
-            chain = []
-            p = int(s.units.parent[b])
-            while p >= 0:
-                chain.append(p)
-                p = int(s.units.parent[p])
-            chains.append(chain[::-1])  # root first
-        common: int | None = None
-        if chains:
-            for level in zip(*chains, strict=False):
-                if all(x == level[0] for x in level):
-                    common = level[0]
-                else:
-                    break
-        allowed = s.kinds[kind].allowed_parents
-        while common is not None and allowed is not None and s.kinds[int(s.units.kind[common])].id not in allowed:
-            p = int(s.units.parent[common])
-            common = p if p >= 0 else None
-        return None if common is None else str(s.units.ids[common])
+        """The nearest unit above every source that may hold a ``kind``; None if they share none."""
+        parents = [int(s.units.parent[b]) for b in sources]
+        if not parents or min(parents) < 0:
+            return None
+        return first_allowed_ancestor(s, common_ancestor(s, s.units.ids[parents].tolist()), kind)
 
 
 def plan_ref(s: Structure, region: list[int]) -> str:

@@ -20,10 +20,10 @@ branches under the same parent, built on the same hosts, with the same tags. Gro
 whose members all go to one new part move with them (``attach``); groups left without members
 are dissolved; roles held in the original branch by members who leave are cleared. With
 ``propose_roles`` each new part gets a proposed secretary (and from 7 full members a committee),
-chosen from its members (``_structure_helpers.propose_branch_roles``); part 1 only when it lost
+chosen from its members (``orgmodel_party.propose_branch_roles``); part 1 only when it lost
 role holders.
 
-The helpers at the top of this module (scope, ordinals, reference date, rebalancing) are shared
+The helpers at the top of this module (branch kinds, reference date, rebalancing) are shared
 with ``joint_branches`` and ``category_branches``.
 """
 
@@ -31,36 +31,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
-from orgmodel import Strategy, Structure, UserError
+from orgmodel import Strategy, Structure, UserError, ancestor_codes, zh_numeral
 
-from ._structure_helpers import ROLE_TEMPLATES, backbone_mask, propose_branch_roles
+from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .packing import even_parts, fit_decreasing
+from .reach import free_to_rebuild
 
 __all__ = ["SplitBranch"]
 
-_ZH_DIGITS = "零一二三四五六七八九"
-
-
 # -- helpers shared by the strategies of this author -------------------------------------------
-
-
-def ordinal_zh(i: int) -> str:
-    """Chinese numeral for 1..99 (一, 十二, 二十), digits above."""
-    if i < 10:
-        return _ZH_DIGITS[i]
-    if i < 20:
-        return "十" + (_ZH_DIGITS[i - 10] if i > 10 else "")
-    if i < 100:
-        tens, ones = divmod(i, 10)
-        return _ZH_DIGITS[tens] + "十" + (_ZH_DIGITS[ones] if ones else "")
-    return str(i)
 
 
 def branch_kind_mask(s: Structure) -> np.ndarray:
@@ -72,43 +60,6 @@ def branch_kind_mask(s: Structure) -> np.ndarray:
 def group_kind_mask(s: Structure) -> np.ndarray:
     """Per unit code: a live group (a kind with ``relation: group``)."""
     return s.kinds.is_group[s.units.kind] & ~s.units.dissolved
-
-
-def _down(s: Structure, mask: np.ndarray) -> np.ndarray:
-    """Propagate a unit mask from parents to children (both hierarchies share ``parent``)."""
-    depth, parent = s.depth, s.units.parent
-    out = mask.copy()
-    for level in range(1, int(depth.max(initial=0)) + 1):
-        at = np.flatnonzero(depth == level)
-        out[at] |= out[parent[at]]
-    return out
-
-
-def scope_mask(s: Structure, scope: Sequence[str] | None, strategy: str) -> np.ndarray:
-    """Units in scope: a scope unit, anything below it, and organisations built on a host in scope.
-
-    ``None`` or an empty list means everything. An unknown id is a UserError naming the parameter.
-    """
-    if not scope:
-        return np.ones(s.n_units, dtype=bool)
-    mask = np.zeros(s.n_units, dtype=bool)
-    for unit in scope:
-        if not s.has_unit(unit):
-            raise UserError(f"{strategy}: params.scope: unknown unit {unit!r}")
-        mask[s.unit_code(unit)] = True
-    mask = _down(s, mask)
-    e = s.built_on_edges
-    mask[e.src[mask[e.dst]]] = True
-    return _down(s, mask)
-
-
-def host_ancestors(s: Structure, code: int) -> list[int]:
-    """A host and the hosts it is part of, finest first."""
-    out = []
-    while code >= 0:
-        out.append(code)
-        code = int(s.units.parent[code])
-    return out
 
 
 def reference_date(s: Structure, as_of: dt.date | None) -> tuple[np.datetime64 | None, str]:
@@ -326,6 +277,8 @@ class SplitBranch(Strategy):
     """Split oversized branches into k branches by building, member category or social ties."""
 
     name = "split-branch"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = {"max_size": MAX_SIZE, "min_full": MIN_FULL}
     label_zh = "拆分过大支部"
     label_en = "split an oversized branch"
     description = (
@@ -376,11 +329,14 @@ class SplitBranch(Strategy):
         model_config = ConfigDict(extra="forbid")
 
         units: list[str] | None = Field(
-            None, description="branch ids to split; default: every branch in scope with more than max_size members"
+            None, description="branch ids to split; default: every branch in the step's scope with more than max_size"
+            " members (a locked branch, or one whose parent or groups are locked or outside the scope, is left alone)"
         )
         k: int | None = Field(None, ge=2, le=200, description="number of parts; default ceil(members / max_size)")
-        max_size: int = Field(50, ge=3, le=100_000, description="most members a part should have (branch.max_size)")
-        min_full: int = Field(3, ge=1, le=100, description="fewest full members a part must have (branch.min_full)")
+        max_size: int | None = Field(None, ge=3, le=100_000, description="most members a part should have"
+                                     " (default: the rule branch.max_size)")
+        min_full: int | None = Field(None, ge=1, le=100, description="fewest full members a part must have"
+                                     " (default: the rule branch.min_full)")
         by: Literal["building", "category", "ties"] = Field(
             "building", description="building: keep home_host buildings together; category: retired/working/"
             "young/mobile; ties: min-cut of the member tie graph"
@@ -390,17 +346,19 @@ class SplitBranch(Strategy):
             "to anchor each part on a backbone member (backbone column or a role in the branch)"
         )
         young_age: int = Field(35, ge=18, le=100, description="by=category: younger than this at the reference date is young")
-        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
-                                    "from 25) for each new branch from its members, backbone first; the kept branch "
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
+                                    " a committee of 3, 5 from 25) for each new branch from its members, backbone first; the kept branch "
                                     "gets its committee topped up when members holding roles leave it")
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts; default everything")
 
     # -- propose ---------------------------------------------------------------------------------
 
+    contract_params = ({"by": "building"}, {"by": "category"}, {"by": "ties"})  # what the contract kit checks
+
     def propose(self, ctx: Any, params: Any) -> Any:
         s: Structure = ctx.structure
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
         plan = ctx.plan()
-        units = self._units(s, params)
+        units = self._units(ctx, s, params)
         if params.anchors is not None and params.by != "ties":
             raise UserError(f"{self.name}: params.anchors is only used with by=ties")
         if isinstance(params.anchors, list) and (params.units is None or len(units) != 1):
@@ -410,17 +368,18 @@ class SplitBranch(Strategy):
             ref_date, _ = reference_date(s, ctx.as_of)
         roles = None
         if params.propose_roles and units:
-            roles = (ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None, backbone_mask(s))
+            roles = (ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None, backbone_mask(s),
+                     CommitteeRule.from_rules(ctx.rules, strategy=self.name))
         for unit in units:
             self._split(ctx, s, plan, unit, params, ref_date, roles)
         return plan.build()
 
-    def _units(self, s: Structure, params: Any) -> list[str]:
+    def _units(self, ctx: Any, s: Structure, params: Any) -> list[str]:
         branch = branch_kind_mask(s)
-        in_scope = scope_mask(s, params.scope, self.name)
+        free = free_to_rebuild(ctx)
         if params.units is None:
             sizes = s.sizes()
-            codes = np.flatnonzero(branch & in_scope & (sizes > params.max_size))
+            codes = np.flatnonzero(branch & free & (sizes > params.max_size))
             return s.units.ids[codes].tolist()
         out = []
         for unit in params.units:
@@ -431,15 +390,16 @@ class SplitBranch(Strategy):
                 raise UserError(f"{self.name}: params.units: {unit!r} is dissolved")
             if not branch[code]:
                 raise UserError(f"{self.name}: params.units: {unit!r} is a {s.kind_of(unit)}, not a branch")
-            if not in_scope[code]:
-                raise UserError(f"{self.name}: params.units: {unit!r} is outside params.scope")
+            if not free[code]:
+                raise UserError(f"{self.name}: params.units: {unit!r}, its parent or a group under it is locked or"
+                                " outside the step's scope")
             if unit in out:
                 raise UserError(f"{self.name}: params.units: {unit!r} is named twice")
             out.append(unit)
         return out
 
     def _split(self, ctx: Any, s: Structure, plan: Any, unit: str, params: Any, ref_date: Any,
-               roles: tuple[str | None, np.ndarray] | None = None) -> None:
+               roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None) -> None:
         codes = s.member_codes_of(unit)
         n = len(codes)
         full = s.full_mask[codes]
@@ -505,7 +465,7 @@ class SplitBranch(Strategy):
         home = s.members["home_host"][codes].astype(np.int64)
         coarse: set[int] = set()
         for h in s.built_on_edges.targets(s.unit_code(unit)).tolist():
-            coarse.update(host_ancestors(s, h))
+            coarse.update(ancestor_codes(s, h).tolist())
         known = (home >= 0) & ~np.isin(home, sorted(coarse))
         n = len(codes)
         keys = np.where(known, home, s.n_units + np.arange(n))  # members with no building are on their own
@@ -518,7 +478,7 @@ class SplitBranch(Strategy):
             part_of_key[i] = p
             load[p] += counts[i]
         if load.max() > max_size and int(counts.sum()) <= k * max_size:
-            packed = _fit_decreasing(counts, order, k, max_size)
+            packed = fit_decreasing(counts, order, k, max_size)
             if packed is not None:
                 part_of_key = packed
         labels = part_of_key[inverse]
@@ -640,7 +600,7 @@ class SplitBranch(Strategy):
         for (cats, idx), m in blocks_sorted:
             # within a block, neighbours stay together: cut the (home host, code) order evenly
             ordered = idx[np.lexsort((codes[idx], home[idx]))]
-            for chunk in np.array_split(ordered, m):
+            for chunk in even_parts(ordered, m):
                 labels[chunk] = p
                 part_cats.append(cats)
                 p += 1
@@ -744,14 +704,14 @@ class SplitBranch(Strategy):
 
     def _emit(self, s: Structure, plan: Any, unit: str, codes: np.ndarray, labels: np.ndarray, k: int,
               params: Any, info: dict[str, Any], anchors: list[int],
-              roles: tuple[str | None, np.ndarray] | None = None) -> None:
+              roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None) -> None:
         by_zh, by_en = _BY[params.by]
         label = s.unit(unit).name
         full = s.full_mask[codes]
         immobile = s.column("mobility_limited")[codes].astype(bool)
         u = s.unit(unit)
         base, suffix = name_parts(s, unit)
-        names = [f"{base}第{ordinal_zh(i + 1)}{suffix}" for i in range(k)]
+        names = [f"{base}第{zh_numeral(i + 1)}{suffix}" for i in range(k)]
         sizes = np.bincount(labels, minlength=k)
         fulls = np.bincount(labels, weights=full.astype(float), minlength=k).astype(int)
         tags_of = info.get("tags", lambda p: [])
@@ -808,33 +768,16 @@ class SplitBranch(Strategy):
                     "anchor_secretary", {"person": str(ids[m]), "name": names[part]}))
                 anchor_of[part] = str(ids[m])
         if roles is not None:
-            since, backbone = roles
+            since, backbone, committee = roles
             # the kept part: only when members holding roles left it, its committee is topped up
             kept = [(r.person, r.role) for r in s.roles_in(unit) if r.person not in leaving]
             if len(kept) < len(s.roles_in(unit)):
-                propose_branch_roles(s, plan, unit, names[0], codes[labels == 0], held=kept,
+                propose_branch_roles(s, plan, unit, names[0], codes[labels == 0], held=kept, committee=committee,
                                      backbone=backbone, since=since)
             for p in range(1, k):
                 held = [(anchor_of[p], "secretary")] if p in anchor_of else []
-                propose_branch_roles(s, plan, refs[p], names[p], codes[labels == p], held=held,
+                propose_branch_roles(s, plan, refs[p], names[p], codes[labels == p], held=held, committee=committee,
                                      backbone=backbone, since=since)
-
-
-def _fit_decreasing(counts: np.ndarray, order: np.ndarray, k: int, capacity: int) -> np.ndarray | None:
-    """Pack items (largest first) into k bins of ``capacity``: best fit, then first fit; None if neither fits."""
-    for best in (True, False):
-        load = np.zeros(k, dtype=np.int64)
-        part = np.empty(len(counts), dtype=np.int64)
-        for i in order.tolist():
-            fits = np.flatnonzero(load + counts[i] <= capacity)
-            if not len(fits):
-                break
-            p = int(fits[int(np.argmax(load[fits]))]) if best else int(fits[0])
-            part[i] = p
-            load[p] += counts[i]
-        else:
-            return part
-    return None
 
 
 # -- tie partitioning ----------------------------------------------------------------------------

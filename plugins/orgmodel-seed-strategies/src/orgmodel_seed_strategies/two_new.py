@@ -27,25 +27,16 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError
+from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind, ancestors
 
-from ._structure_helpers import (
-    ROLE_TEMPLATES,
-    allows_parent,
-    ancestor_of_kind,
-    backbone_mask,
-    check_scope,
-    host_in_scope,
-    join_names,
-    merge_small,
-    name,
-    propose_branch_roles,
-    require_unit,
-    top_org_on_host,
-    unit_value,
-)
+from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
+from .naming import join_names
+from .packing import merge_small, pack_greedy
+from .reach import free_hosts, free_members, free_parent
+from .units import name, require_parent, require_unit, top_org_on_host, unit_value
 
 FIRM_KINDS = ("party.enterprise", "party.social_org")
 CHAMBER_KINDS = ("party.chamber", "party.association")
@@ -56,6 +47,8 @@ class TwoNewCoverage(Strategy):
     """Cover small firms' scattered members with branches built on chambers of commerce."""
 
     name = "two-new-coverage"
+    #: Size parameters whose default is a rule of the rules in force (see ``limits``).
+    rule_defaults = {"max_members": MAX_SIZE, "min_full": MIN_FULL}
     label_zh = "两新组织党建全覆盖"
     label_en = "two-new organisations coverage"
     description = (
@@ -96,18 +89,26 @@ class TwoNewCoverage(Strategy):
         include_unplaced: bool = Field(True, description="re-place firm members held in core.unplaced units")
         include_external: bool = Field(True, description="re-place firm members held in core.external units")
         firm_kinds: list[str] = Field(default_factory=lambda: list(FIRM_KINDS), description="host kinds that are firms")
-        min_full: int = Field(3, ge=1, description="a firm with fewer full members is 'small' (joins a chamber branch)")
-        max_members: int = Field(50, ge=3, description="at most this many members in one chamber branch")
+        min_full: int | None = Field(None, ge=1, description="a firm with fewer full members is 'small' (joins a chamber"
+                                     " branch; default: the rule branch.min_full)")
+        max_members: int | None = Field(None, ge=3, description="at most this many members in one chamber branch"
+                                        " (default: the rule branch.max_size)")
         max_firms: int | None = Field(None, ge=1, description="at most this many firms in one chamber branch")
         own_branch: bool = Field(True, description="firms with min_full or more full members get their own branch")
-        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members a committee of 3, 5 "
-                                    "from 25) for each new branch from the members moved into it, backbone first")
+        propose_roles: bool = Field(True, description="propose a secretary (and from 7 full members, the rule committee.when,"
+                                    " a committee of 3, 5 from 25) for each new branch from the members moved into it, backbone first")
         parent: str | None = Field(None, description="organisation unit the new branches sit under (default: the street/township committee)")
-        scope: list[str] | None = Field(None, description="unit ids limiting which firms are covered")
+
+    def contract_structures(self, kinds):
+        """Small firms and a chamber of commerce, for the contract kit (its baselines have none)."""
+        from orgmodel_seed_strategies.examples import firms
+
+        return {"firms": firms(kinds)}
 
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
+        params = with_rule_defaults(ctx.rules, self.name, params, self.rule_defaults)
+        committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
         for k in params.firm_kinds:
             if k not in s.kinds or s.kinds[k].role != "host":
                 raise UserError(f"strategy {self.name}: params.firm_kinds: {k!r} is not a host kind")
@@ -118,14 +119,13 @@ class TwoNewCoverage(Strategy):
         if params.chamber is not None:
             require_unit(s, self.name, "chamber", params.chamber, kinds=CHAMBER_KINDS)
         if params.parent is not None:
-            require_unit(s, self.name, "parent", params.parent, role="org")
-            if not allows_parent(s, "party.branch", params.parent):
-                raise UserError(f"strategy {self.name}: params.parent: a party.branch cannot sit under a {s.kind_of(params.parent)}")
-        firms = [f for k in params.firm_kinds for f in s.unit_ids(k) if host_in_scope(s, f, params.scope)]
+            require_parent(s, self.name, "parent", params.parent, "party.branch")
+        hosts_free = free_hosts(ctx)
+        firms = [f for k in params.firm_kinds for f in s.unit_ids(k) if hosts_free[s.unit_code(f)]]
         firms.sort(key=s.unit_code)
         if not firms:
             raise UserError(
-                f"strategy {self.name}: params.firm_kinds: no {' or '.join(params.firm_kinds)} host in scope"
+                f"strategy {self.name}: params.firm_kinds: no {' or '.join(params.firm_kinds)} host in the step's scope"
             )
         m = s.members
         active = m["active"]
@@ -140,6 +140,7 @@ class TwoNewCoverage(Strategy):
             source |= bkind == s.kinds.code(EXTERNAL)
         if params.from_units:
             source |= np.isin(m["branch"], s.unit_codes(params.from_units))
+        source &= free_members(ctx)  # moving a member touches the unit they leave
         full = s.full_mask
         n_units = s.n_units
         with_members = np.bincount(firm_of[firm_of >= 0], minlength=n_units)
@@ -161,8 +162,8 @@ class TwoNewCoverage(Strategy):
         backbone = backbone_mask(s) if params.propose_roles else None
 
         def roles(ref: str, bname: str, codes: np.ndarray) -> None:
-            if params.propose_roles:
-                propose_branch_roles(s, plan, ref, bname, codes, backbone=backbone, since=since)
+            if committee is not None:
+                propose_branch_roles(s, plan, ref, bname, codes, committee=committee, backbone=backbone, since=since)
 
         def movers(firm: str) -> np.ndarray:
             return np.flatnonzero((firm_of == s.unit_code(firm)) & source)
@@ -180,7 +181,7 @@ class TwoNewCoverage(Strategy):
                     "firm": name(s, f), "unit": name(s, existing), "n": len(mv), "source": source_names(mv)}))
             elif params.own_branch and movers_full[code] >= params.min_full:
                 mv = movers(f)
-                parent = self._parent(s, params, f)
+                parent = free_parent(ctx, self.name, self._parent(s, params, f))
                 bname = name(s, f) + "党支部"
                 ref = plan.create_unit(f"firm{code}", kind="party.branch", name=bname, parent=parent, built_on=[f],
                                        reason=("own_branch", {**cov, "firm": name(s, f), "full": int(movers_full[code]),
@@ -199,9 +200,10 @@ class TwoNewCoverage(Strategy):
                                                parent=create["parent"], tags=create["tags"],
                                                reason=("chamber_host", {"unit": create["name"], "n": len(firms_g),
                                                                         "firms": join_names([name(s, f) for f in firms_g])}))
-            parent = params.parent or self._parent(s, params, create["parent"] if create else chamber, chamber=True)
+            parent = free_parent(ctx, self.name, params.parent or self._parent(
+                s, params, create["parent"] if create else chamber, chamber=True))
             weights = [int(movers_count[s.unit_code(f)]) for f in firms_g]
-            chunks = _pack(weights, params.max_members, params.max_firms)
+            chunks = pack_greedy(weights, params.max_members, params.max_firms)
             fulls = [int(movers_full[s.unit_code(f)]) for f in firms_g]
             chunks = merge_small(chunks, fulls, params.min_full)
             for ci, chunk in enumerate(chunks):
@@ -272,13 +274,11 @@ class TwoNewCoverage(Strategy):
     def _parent(self, s, params, host: str | None, chamber: bool = False) -> str:
         if params.parent is not None:
             return params.parent
-        cur = host
-        while cur is not None:
+        for cur in ancestors(s, host) if host is not None else ():
             if s.kind_of(cur) in ("party.street", "party.township"):
                 org = top_org_on_host(s, cur, kinds=PARENT_KINDS)
                 if org is not None and allows_parent(s, "party.branch", org):
                     return org
-            cur = s.parent(cur)
         what = "the chamber" if chamber else f"{host!r}"
         raise UserError(
             f"strategy {self.name}: params.parent: no street or township committee found above {what}; name the parent"
@@ -287,18 +287,3 @@ class TwoNewCoverage(Strategy):
 
 def _core(s, bkind: np.ndarray) -> np.ndarray:
     return (bkind == s.kinds.code(UNPLACED)) | (bkind == s.kinds.code(EXTERNAL))
-
-
-def _pack(weights: list[int], cap: int, max_items: int | None) -> list[list[int]]:
-    chunks: list[list[int]] = []
-    cur: list[int] = []
-    total = 0
-    for i, w in enumerate(weights):
-        if cur and (total + w > cap or (max_items is not None and len(cur) >= max_items)):
-            chunks.append(cur)
-            cur, total = [], 0
-        cur.append(i)
-        total += w
-    if cur:
-        chunks.append(cur)
-    return chunks

@@ -20,25 +20,20 @@ import math
 from typing import Literal
 
 import numpy as np
+from orgmodel_party import BACKBONE_ROLES
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError
+from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
-from ._structure_helpers import (
-    ancestor_of_kind,
-    check_scope,
-    common_ancestor,
-    first_allowed_ancestor,
-    host_in_scope,
-    in_scope,
-    join_names,
+from .naming import join_names
+from .reach import free_parent, free_units, require_free
+from .units import (
     name,
+    require_parent,
     require_unit,
     top_org_on_host,
     village_organisations,
 )
-
-ROLE_BACKBONE = ("secretary", "deputy_secretary", "committee_member", "group_leader")
 
 
 class StrengthWeights(BaseModel):
@@ -116,7 +111,7 @@ class VillageAlliance(Strategy):
 
         mode: Literal["pair", "joint"] = Field("pair", description="pair strong with weak villages, or a joint general branch")
         villages: list[str] | None = Field(
-            None, description="village host ids or village organisation ids (default: every village in scope)"
+            None, description="village host ids or village organisation ids (default: every village whose organisation is in the step's scope and not locked)"
         )
         strong: int | None = Field(
             None, ge=1, description="pair: number of strong villages (default: a third of them, at least 1)"
@@ -134,13 +129,16 @@ class VillageAlliance(Strategy):
         functional_groups: list[FunctionalGroupSpec] = Field(
             default_factory=list, description="joint: functional groups across the villages"
         )
-        scope: list[str] | None = Field(None, description="unit ids limiting where the strategy acts")
 
     # -- propose ------------------------------------------------------------------------------
 
+    contract_params = (  # what the contract kit checks it with
+        {"mode": "pair"},
+        {"mode": "joint", "functional_groups": [{"name": "产业发展", "per_village": 2}]},
+    )
+
     def propose(self, ctx, params):
         s = ctx.structure
-        check_scope(s, self.name, params.scope)
         if params.mode == "pair":
             for field in ("enterprise", "coordinator_parent", "secretary", "coordinator_name"):
                 if getattr(params, field) is not None:
@@ -149,7 +147,9 @@ class VillageAlliance(Strategy):
                 raise UserError(f"strategy {self.name}: params.functional_groups is only used with mode 'joint'")
         elif params.strong is not None:
             raise UserError(f"strategy {self.name}: params.strong is only used with mode 'pair'")
-        villages = self._villages(s, params)
+        villages = self._villages(ctx, params)
+        for org, _ in villages:  # each is allied with another or with the new joint unit
+            require_free(ctx, self.name, "villages", org)
         if len(villages) < 2:
             raise UserError(
                 f"strategy {self.name}: params.villages: an alliance needs at least 2 village organisations"
@@ -161,8 +161,9 @@ class VillageAlliance(Strategy):
 
     # -- villages and strength ----------------------------------------------------------------
 
-    def _villages(self, s, params) -> list[tuple[str, str | None]]:
+    def _villages(self, ctx, params) -> list[tuple[str, str | None]]:
         """(organisation id, village host id or None), in the order given or in code order."""
+        s = ctx.structure
         out: list[tuple[str, str | None]] = []
         if params.villages is not None:
             out.extend(village_organisations(s, self.name, params.villages))
@@ -171,12 +172,13 @@ class VillageAlliance(Strategy):
             if dup:
                 raise UserError(f"strategy {self.name}: params.villages: organisation {dup[0]!r} is named twice")
             return out
+        free = free_units(ctx)
         for host in s.unit_ids("party.village"):
             org = top_org_on_host(s, host)
             if org is None:
                 continue
-            if params.scope and not (host_in_scope(s, host, params.scope) or in_scope(s, org, params.scope)):
-                continue
+            if not free[s.unit_code(org)]:
+                continue  # outside the step's scope, or locked
             out.append((org, host))
         return out
 
@@ -187,7 +189,7 @@ class VillageAlliance(Strategy):
         backbone_col = s.column("backbone") if "backbone" in s.members.columns else None
         role_people = {}
         for r in s.roles:
-            if r.role in ROLE_BACKBONE:
+            if r.role in BACKBONE_ROLES:
                 role_people.setdefault(r.unit, set()).add(r.person)
         age_used = as_of is not None and birth is not None and bool((~np.isnat(birth)).any())
         rows = []
@@ -289,7 +291,8 @@ class VillageAlliance(Strategy):
                 if o in orgs:
                     raise UserError(f"strategy {self.name}: params.enterprise: its organisation {o!r} is also among the villages")
                 members_of.append((o, s.member_codes_of(o, subtree=True)))
-        parent = self._coordinator_parent(s, params, orgs, village_hosts)
+        parent = free_parent(ctx, self.name, self._coordinator_parent(s, params, orgs, village_hosts),
+                             "coordinator_parent")
         unit_name = params.coordinator_name or (
             join_names([name(s, h) for h in village_hosts] or [name(s, o) for o in orgs])
             + (f"及{name(s, params.enterprise)}" if params.enterprise else "")
@@ -324,13 +327,7 @@ class VillageAlliance(Strategy):
     def _coordinator_parent(self, s, params, orgs, village_hosts) -> str | None:
         kind = "party.general_branch"
         if params.coordinator_parent is not None:
-            require_unit(s, self.name, "coordinator_parent", params.coordinator_parent, role="org")
-            allowed = s.kinds[kind].allowed_parents
-            if allowed is not None and s.kind_of(params.coordinator_parent) not in allowed:
-                raise UserError(
-                    f"strategy {self.name}: params.coordinator_parent: a {kind} cannot sit under a"
-                    f" {s.kind_of(params.coordinator_parent)}"
-                )
+            require_parent(s, self.name, "coordinator_parent", params.coordinator_parent, kind)
             return params.coordinator_parent
         if village_hosts:
             towns = ancestor_of_kind(s, s.unit_codes(village_hosts), ["party.township"])

@@ -1,0 +1,128 @@
+"""Packing items into branches: consecutive chunks within a cap, balanced chunks, merging small ones,
+bins of a fixed count, and even parts.
+
+Items are indices into the weights given (households, buildings, firms, divisions...); every
+function is deterministic and keeps the items' order where it says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["pack_greedy", "pack_balanced", "merge_small", "fit_decreasing", "even_parts"]
+
+
+def pack_greedy(weights: Sequence[float], cap: float, max_items: int | None = None) -> list[list[int]]:
+    """Split items (in order) into consecutive chunks whose weight stays within ``cap`` (and with at
+    most ``max_items`` items each, when given).
+
+    An item heavier than ``cap`` gets a chunk of its own.
+
+    >>> pack_greedy([10, 20, 30, 5, 60], 40)
+    [[0, 1], [2, 3], [4]]
+    >>> pack_greedy([1, 1, 1], 40, max_items=2)
+    [[0, 1], [2]]
+    """
+    chunks: list[list[int]] = []
+    cur: list[int] = []
+    total = 0.0
+    for i, w in enumerate(weights):
+        if cur and (total + w > cap or (max_items is not None and len(cur) >= max_items)):
+            chunks.append(cur)
+            cur, total = [], 0.0
+        cur.append(i)
+        total += w
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def pack_balanced(weights: Sequence[float], cap: float) -> list[list[int]]:
+    """Split items (in order) into as few consecutive chunks within ``cap`` as possible, of similar weight.
+
+    The number of chunks is ``ceil(total / cap)`` when the items allow it; the smallest per-chunk
+    limit that reaches it is used, so the last chunk is not a small remainder.
+
+    >>> pack_balanced([25, 15, 10, 2], 50)
+    [[0], [1, 2, 3]]
+    >>> pack_greedy([25, 15, 10, 2], 50)
+    [[0, 1, 2], [3]]
+    """
+    total = float(sum(weights))
+    if total <= cap:
+        return [list(range(len(weights)))]
+    k = math.ceil(total / cap)
+    lo = max(math.ceil(total / k), math.ceil(max(weights)))
+    for limit in range(int(lo), int(math.floor(cap)) + 1):
+        chunks = pack_greedy(weights, limit)
+        if len(chunks) <= k:
+            return chunks
+    return pack_greedy(weights, cap)
+
+
+def merge_small(chunks: list[list[int]], full: Sequence[int], min_full: int) -> list[list[int]]:
+    """Merge chunks with fewer than ``min_full`` full members (``full[i]`` per item) into a neighbour.
+
+    Small chunks are gathered in order until they reach ``min_full``; a short remainder joins the
+    chunk before it (or, if it is the only one, stays as it is).
+
+    >>> merge_small([[0], [1], [2], [3]], [5, 1, 1, 4], 3)
+    [[0], [1, 2, 3]]
+    >>> merge_small([[0], [1]], [5, 1], 3)
+    [[0, 1]]
+    """
+    def weight(chunk: list[int]) -> int:
+        return sum(int(full[i]) for i in chunk)
+
+    out: list[list[int]] = []
+    pending: list[int] = []
+    for chunk in chunks:
+        if weight(chunk) >= min_full and not pending:
+            out.append(list(chunk))
+            continue
+        pending.extend(chunk)
+        if weight(pending) >= min_full:
+            out.append(pending)
+            pending = []
+    if pending:
+        if out:
+            out[-1] = out[-1] + pending
+        else:
+            out.append(pending)
+    return out
+
+
+def fit_decreasing(counts: np.ndarray, order: np.ndarray, k: int, capacity: int) -> np.ndarray | None:
+    """Pack items (in ``order``, largest first) into ``k`` bins of ``capacity``: best fit, then first
+    fit; the bin of each item, or None if neither fits.
+
+    >>> fit_decreasing(np.array([30, 20, 20, 10]), np.array([0, 1, 2, 3]), 2, 40).tolist()
+    [0, 1, 1, 0]
+    >>> fit_decreasing(np.array([30, 30]), np.array([0, 1]), 1, 40) is None
+    True
+    """
+    for best in (True, False):
+        load = np.zeros(k, dtype=np.int64)
+        part = np.empty(len(counts), dtype=np.int64)
+        for i in order.tolist():
+            fits = np.flatnonzero(load + counts[i] <= capacity)
+            if not len(fits):
+                break
+            p = int(fits[int(np.argmax(load[fits]))]) if best else int(fits[0])
+            part[i] = p
+            load[p] += counts[i]
+        else:
+            return part
+    return None
+
+
+def even_parts(ordered: Sequence[int] | np.ndarray, k: int) -> list[np.ndarray]:
+    """Cut items (already in the wanted order) into ``k`` consecutive parts whose sizes differ by at most one.
+
+    >>> [p.tolist() for p in even_parts([5, 3, 9, 1, 7], 2)]
+    [[5, 3, 9], [1, 7]]
+    """
+    return np.array_split(np.asarray(ordered, dtype=np.int64), k)

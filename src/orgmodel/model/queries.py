@@ -1,0 +1,254 @@
+"""Queries for strategy authors: ancestors, kinds up the hierarchy, scope, allowed parents, roles.
+
+Every query reads a :class:`~orgmodel.model.structure.Structure` and never changes it. The bulk
+forms take and return numpy arrays over unit or member codes and walk the ``parent`` array one
+level at a time (as many steps as the hierarchy is deep, never one step per unit or member); the
+per-unit forms taking ids wrap them. ``parent`` is ``belongs_to`` for organisations and
+``part_of`` for hosts, so the same queries serve both hierarchies.
+
+>>> from orgmodel.testing_data import tiny_structure
+>>> s = tiny_structure()
+>>> ancestors(s, "g1")
+['g1', 'b1', 'gb']
+>>> common_ancestor(s, ["g1", "b2"])
+'gb'
+>>> first_allowed_ancestor(s, "g1", "toy.branch")  # a branch may not sit under a group or a branch
+'gb'
+>>> home = s.members["home_host"]
+>>> int(within(s, home, ["area"]).sum())  # members whose home host lies in the area
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from orgmodel.model.scope import Scope, subtree_mask
+from orgmodel.model.structure import NO_UNIT, Structure
+
+__all__ = [
+    "ancestors",
+    "ancestor_codes",
+    "ancestor_where",
+    "ancestor_of_kind",
+    "within",
+    "scope_mask",
+    "allowed_parent_mask",
+    "allows_parent",
+    "first_allowed_ancestor",
+    "common_ancestor",
+    "units_under_host",
+    "role_member_codes",
+    "role_holder_mask",
+]
+
+
+def ancestor_codes(structure: Structure, code: int) -> np.ndarray:
+    """The unit code and the codes of every unit above it, nearest first.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> s.units.ids[ancestor_codes(s, s.unit_code("g1"))].tolist()
+    ['g1', 'b1', 'gb']
+    """
+    parent = structure.units.parent
+    out: list[int] = []
+    while code >= 0 and len(out) <= structure.n_units:
+        out.append(int(code))
+        code = int(parent[code])
+    return np.asarray(out, dtype=np.int64)
+
+
+def ancestors(structure: Structure, unit_id: str) -> list[str]:
+    """The unit and every unit above it, nearest first.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> ancestors(tiny_structure(), "t1")  # hosts: part_of
+    ['t1', 'area']
+    """
+    return structure.units.ids[ancestor_codes(structure, structure.unit_code(unit_id))].tolist()
+
+
+def _kind_codes(structure: Structure, kinds: Iterable[str]) -> np.ndarray:
+    wanted = np.zeros(len(structure.kinds), dtype=bool)
+    for kind in kinds:
+        wanted[structure.kinds.code(kind)] = True
+    return wanted
+
+
+def ancestor_of_kind(structure: Structure, codes: Sequence[int] | np.ndarray, kinds: Iterable[str]) -> np.ndarray:
+    """For each unit code, the nearest unit at or above it of one of ``kinds``; ``NO_UNIT`` (-1) if none.
+
+    Codes may be ``NO_UNIT`` (e.g. members without a home host): the answer is then ``NO_UNIT``.
+    One vectorised pass per level of the hierarchy.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> codes = s.unit_codes(["t1", "g1", "area"])
+    >>> ancestor_of_kind(s, codes, ["toy.area"]).tolist() == [s.unit_code("area"), -1, s.unit_code("area")]
+    True
+    >>> ancestor_of_kind(s, [-1], ["toy.area"]).tolist()
+    [-1]
+    """
+    return ancestor_where(structure, codes, _kind_codes(structure, kinds)[structure.units.kind])
+
+
+def ancestor_where(structure: Structure, codes: Sequence[int] | np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each unit code, the nearest unit at or above it whose code ``mask`` marks; ``NO_UNIT`` if none.
+
+    ``mask`` is a boolean array over unit codes (e.g. live hosts of some kinds).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> b1_or_gb = np.isin(s.units.ids, ["b1", "gb"])
+    >>> s.units.ids[ancestor_where(s, s.unit_codes(["g1", "b2"]), b1_or_gb)].tolist()
+    ['b1', 'gb']
+    """
+    current = np.asarray(codes, dtype=np.int64).copy()
+    out = np.full(len(current), NO_UNIT, dtype=np.int64)
+    parent = structure.units.parent
+    for _ in range(structure.n_units + 1):
+        live = current >= 0
+        if not live.any():
+            break
+        safe = np.where(live, current, 0)
+        hit = live & mask[safe]
+        out[hit] = current[hit]
+        current = np.where(live & ~hit, parent[safe], NO_UNIT)
+    return out
+
+
+def within(structure: Structure, codes: Sequence[int] | np.ndarray, roots: Iterable[str]) -> np.ndarray:
+    """Per unit code in ``codes``: whether it is one of ``roots`` or lies below one (``NO_UNIT``: False).
+
+    With the members' ``home_host`` column as ``codes`` this picks the members living or working
+    in an area; with unit codes, the units under a host or an organisation.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> within(s, s.unit_codes(["t1", "t2", "gb", "g1"]), ["area", "b1"]).tolist()
+    [True, True, False, True]
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    mask = subtree_mask(structure, structure.unit_codes(list(roots)))
+    return (codes >= 0) & mask[np.maximum(codes, 0)]
+
+
+def scope_mask(structure: Structure, unit_ids: Iterable[str] = ()) -> np.ndarray:
+    """Per unit code, whether a step scoped to ``unit_ids`` may touch it (every unit when none).
+
+    The rule is :class:`~orgmodel.model.scope.Scope`'s: a scope unit, a unit below one, or an
+    organisation built on a host in scope (and what lies below it). An unknown id is a
+    ``UserError`` naming it.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> [u for u, hit in zip(s.units.ids.tolist(), scope_mask(s, ["t2"]).tolist()) if hit]
+    ['t2', 'b2']
+    """
+    return Scope.of(structure, list(unit_ids)).mask
+
+
+def allowed_parent_mask(structure: Structure, kind: str) -> np.ndarray:
+    """Per unit code, whether a unit of ``kind`` may sit under it (live units of an allowed kind).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> s.units.ids[allowed_parent_mask(s, "toy.group")].tolist()
+    ['b1', 'b2']
+    """
+    allowed = structure.kinds[kind].allowed_parents
+    live = ~structure.units.dissolved
+    if allowed is None:
+        return live.copy()
+    return live & _kind_codes(structure, allowed)[structure.units.kind]
+
+
+def allows_parent(structure: Structure, kind: str, parent_id: str | None) -> bool:
+    """Whether a unit of ``kind`` may sit under ``parent_id`` (``None``: a root, always allowed).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> allows_parent(s, "toy.branch", "gb"), allows_parent(s, "toy.branch", "b1"), allows_parent(s, "toy.branch", None)
+    (True, False, True)
+    """
+    if parent_id is None:
+        return True
+    allowed = structure.kinds[kind].allowed_parents
+    return allowed is None or structure.kind_of(parent_id) in allowed
+
+
+def first_allowed_ancestor(structure: Structure, start: str | None, kind: str) -> str | None:
+    """``start`` or the nearest unit above it under which a unit of ``kind`` may sit; None if none.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> first_allowed_ancestor(tiny_structure(), "b1", "toy.group"), first_allowed_ancestor(tiny_structure(), None, "toy.group")
+    ('b1', None)
+    """
+    if start is None:
+        return None
+    return next((u for u in ancestors(structure, start) if allows_parent(structure, kind, u)), None)
+
+
+def common_ancestor(structure: Structure, unit_ids: Sequence[str]) -> str | None:
+    """The nearest unit at or above every one of ``unit_ids``; None when they share none (or none given).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> common_ancestor(s, ["b1", "g1"]), common_ancestor(s, ["b1", "t1"]), common_ancestor(s, [])
+    ('b1', None, None)
+    """
+    if not unit_ids:
+        return None
+    chains = [ancestors(structure, u) for u in unit_ids]
+    common = set(chains[0]).intersection(*chains[1:])
+    return next((u for u in chains[0] if u in common), None)
+
+
+def units_under_host(structure: Structure, host_id: str, kinds: Iterable[str] = ()) -> list[str]:
+    """Live units below ``host_id`` (``part_of``), optionally only of ``kinds``, in code order.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> units_under_host(s, "area"), units_under_host(s, "area", ["toy.area"])
+    (['t1', 't2'], [])
+    """
+    below = subtree_mask(structure, [structure.unit_code(host_id)])
+    below[structure.unit_code(host_id)] = False
+    below &= ~structure.units.dissolved
+    kinds = list(kinds)
+    if kinds:
+        below &= _kind_codes(structure, kinds)[structure.units.kind]
+    return structure.units.ids[below].tolist()
+
+
+def role_member_codes(structure: Structure) -> np.ndarray:
+    """For each role of ``structure.roles`` (in that order), the holder's member code; -1 for a person
+    outside the roster (a secretary sent from outside, say).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> role_member_codes(s).tolist(), s.members.ids[0]
+    ([0], 'm1')
+    """
+    index = structure._member_index  # noqa: SLF001 - the core's own id -> code map, built once
+    return np.fromiter((index.get(r.person, -1) for r in structure.roles), dtype=np.int64, count=len(structure.roles))
+
+
+def role_holder_mask(structure: Structure, roles: Iterable[str]) -> np.ndarray:
+    """Per member code, whether the member holds any of ``roles`` (in any unit of the roles table).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> s.members.ids[role_holder_mask(s, ["secretary"])].tolist(), int(role_holder_mask(s, ["group_leader"]).sum())
+    (['m1'], 0)
+    """
+    _, names, _ = structure.role_table
+    codes = role_member_codes(structure)
+    keep = np.isin(names, list(roles)) & (codes >= 0)
+    out = np.zeros(structure.n_members, dtype=bool)
+    out[codes[keep]] = True
+    return out
+
