@@ -27,14 +27,14 @@ from bench_build import peak_rss_mb, write_roster  # noqa: E402
 
 def run_one(n_members: int, time_limit: float, check: bool) -> dict:
     """One size: roster, build, propose (and check); the measured row."""
-    from orgmodel import PluginHost, apply, build_baseline, check_rules, load_scenario
-    from orgmodel_optimise.strategy import Optimise, default_rule_book
+    from orgmodel import PluginHost, apply, build_baseline, check_rules, domain_rule_book, load_scenario
+    from orgmodel_optimise.strategy import Optimise
 
     host = PluginHost()
     with tempfile.TemporaryDirectory() as tmp:
         scenario = write_roster(Path(tmp), n_members)
         structure = build_baseline(load_scenario(scenario), host)
-    book = default_rule_book(structure)
+    book = domain_rule_book(structure.kinds.name)
     strategy = Optimise()
     params = {"time_limit": time_limit}
     ctx = strategy.context(structure, seed=4, variant="bench", raw_params=params, rules=book)

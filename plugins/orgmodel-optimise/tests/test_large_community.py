@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orgmodel import MeasureContext, PluginHost, apply, build_baseline, check_rules, load_scenario, measure
-from orgmodel_optimise.strategy import default_rule_book
+from orgmodel import (MeasureContext, PluginHost, apply, build_baseline, check_rules, domain_rule_book, load_scenario,
+                      measure)
 
 SCENARIO = Path(__file__).resolve().parents[3] / "scenarios" / "large-community" / "scenario.yaml"
 
@@ -29,7 +29,7 @@ def _variant(s, host, book, steps):
 def runs():
     host = PluginHost()
     s = build_baseline(load_scenario(SCENARIO))
-    book = default_rule_book(s)
+    book = domain_rule_book(s.kinds.name)
     teams = _variant(s, host, book, [("team-branches", {}), ("split-branch", {"by": "category"})])
     optimised = _variant(s, host, book, [("optimise", {})])
     return s, book, teams, optimised
@@ -50,6 +50,15 @@ def test_fewer_moves_and_at_least_the_team_alignment_of_team_branches(runs) -> N
     assert opt["change.members_moved"] == plans[0].params["objective"]["moved"]["value"]
 
 
+def test_every_active_rule_is_imposed_kept_by_offices_or_listed_as_not_optimised(runs) -> None:
+    _, book, _, (_, plans, _) = runs
+    solver = plans[0].params["solver"]
+    lists = [solver["rules_imposed"], solver["rules_by_roles"], solver["rules_not_optimised"]]
+    assert sorted(r for ids in lists for r in ids) == sorted(r.id for r in book)  # each once, none dropped
+    assert {"committee.when", "secretary.when", "office.full_only"} <= set(solver["rules_by_roles"])
+    assert {"joint.when", "joint.max_units", "general_branch.when"} <= set(solver["rules_not_optimised"])
+
+
 def test_the_plan_records_status_gap_and_every_term(runs) -> None:
     _, _, _, (_, plans, _) = runs
     solver = plans[0].params["solver"]
@@ -58,7 +67,7 @@ def test_the_plan_records_status_gap_and_every_term(runs) -> None:
     assert solver["bound"] <= solver["objective"] + 1e-6
     assert solver["parts"] > 1  # the areas are solved apart
     assert set(plans[0].params["objective"]) == {"moved", "founded", "dissolved", "unaligned", "ties", "backbone"}
-    moves = [op for op in plans[0].operations if op.op == "move_members"]
+    moves = [op for op in plans[0].as_written() if op.op == "move_members"]
     assert {op.reason.code for op in moves} <= {"move_rule_max", "move_rule_min", "move_team", "move_objective",
                                                   "move_rule_forbidden", "move_one_relation"}
     assert any(op.reason.code == "move_rule_max" for op in moves)

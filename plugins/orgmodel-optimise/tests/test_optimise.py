@@ -7,7 +7,8 @@ import pytest
 
 from orgmodel import Structure, UserError, apply, check_rules
 from orgmodel.testing import check_strategy
-from orgmodel_optimise.strategy import Optimise, default_rule_book
+from orgmodel import domain_rule_book
+from orgmodel_optimise.strategy import Optimise
 
 
 
@@ -51,14 +52,14 @@ def _structure(sizes: dict[str, tuple[int, int]], teams: dict[str, list[str]] | 
 
 def _run(s: Structure, **params):
     o = Optimise()
-    ctx = o.context(s, raw_params=params, rules=default_rule_book(s))
+    ctx = o.context(s, raw_params=params, rules=domain_rule_book(s.kinds.name))
     return o.propose(ctx, o.parse_params(params))
 
 
 def _errors(s, plan):
     after = apply(s, plan, variant="t", step=0)
     # every error, and the branch rules the optimiser imposes (the committee above is the test's own)
-    return after, [f for f in check_rules(after, default_rule_book(s).packs) if f.status == "violated"
+    return after, [f for f in check_rules(after, domain_rule_book(s.kinds.name).packs) if f.status == "violated"
                    and (f.severity == "error" or f.rule.startswith(("branch.", "joint.")))]
 
 
@@ -83,6 +84,37 @@ def test_a_branch_of_60_sheds_exactly_10_members_to_one_new_branch() -> None:
     after, errors = _errors(s, plan)
     assert [f.rule for f in errors] == []
     assert sorted(after.sizes()[after.kinds.is_branch[after.units.kind] & ~after.units.dissolved].tolist()) == [10, 50]
+
+
+def test_every_open_branch_gets_its_offices_from_full_members() -> None:
+    # the new branch of 10 has 8 or more full members: a secretary and a committee of 3 (committee.when),
+    # from full members only (office.full_only); the old branch, with 40 or more, a committee too
+    s = _structure({"a": (58, 2)})
+    plan = _run(s, candidates=["category"], weight_backbone=0, weight_ties=0)
+    after, errors = _errors(s, plan)
+    assert errors == []
+    offices = [op for op in plan.operations if op.op == "set_role"]
+    full = set(s.members.ids[s.full_mask].tolist())
+    assert offices and all(op.person in full for op in offices)
+    assert all(op.reason.code in Optimise.templates for op in offices)
+    new = [op for op in offices if op.unit.startswith("new:")]
+    assert sorted(op.role for op in new) == ["committee_member", "committee_member", "secretary"]
+    live = after.units.ids[after.kinds.is_branch[after.units.kind] & ~after.units.dissolved].tolist()
+    secretaries = sorted(r.unit for r in after.roles if r.role == "secretary")
+    assert sorted(live) == secretaries  # one secretary each, the moved one's successor included
+    assert {"committee.when", "secretary.when", "office.full_only"} <= set(plan.params["solver"]["rules_by_roles"])
+
+
+def test_without_proposals_the_office_rules_are_not_optimised() -> None:
+    s = _structure({"a": (55, 5)})
+    plan = _run(s, candidates=["category"], propose_roles=False)
+    assert not [op for op in plan.operations if op.op == "set_role"]
+    assert plan.params["solver"]["rules_by_roles"] == []
+    assert {"committee.when", "secretary.when"} <= set(plan.params["solver"]["rules_not_optimised"])
+    o = Optimise()
+    ctx = o.context(s, rules=domain_rule_book(s.kinds.name, disable=["committee.when"]))
+    with pytest.raises(UserError, match="propose_roles"):
+        o.propose(ctx, o.parse_params({}))
 
 
 def test_team_members_join_their_team_when_alignment_outweighs_the_move() -> None:
@@ -131,10 +163,10 @@ def test_locked_branches_are_left_alone() -> None:
     from orgmodel import Locks
 
     o = Optimise()
-    ctx = o.context(s, rules=default_rule_book(s), locks=Locks.of(s, ["a"]))
+    ctx = o.context(s, rules=domain_rule_book(s.kinds.name), locks=Locks.of(s, ["a"]))
     plan = o.propose(ctx, o.parse_params({}))
-    touched = {op.to for op in plan.operations if op.op == "move_members"} | {
-        getattr(op, "unit", None) for op in plan.operations}
+    touched = {op.to for op in plan.as_written() if op.op == "move_members"} | {
+        getattr(op, "unit", None) for op in plan.as_written()}
     assert "a" not in touched
     assert all(not m.startswith("a-") for m, *_ in plan.transfers())
     assert {to for _, to, *_ in plan.transfers()} == {"c"}  # b's two members join c, not the locked a
@@ -147,12 +179,12 @@ def test_the_scope_bounds_what_may_change() -> None:
     o = Optimise()
     # a scope of branch b alone: no candidate may be put under the committee or on the area
     # (both outside it), so b cannot shed 20 members; a, over 50 too, is not the step's business
-    ctx = o.context(s, rules=default_rule_book(s), scope=Scope.of(s, ["b"]))
+    ctx = o.context(s, rules=domain_rule_book(s.kinds.name), scope=Scope.of(s, ["b"]))
     with pytest.raises(UserError) as err:
         o.propose(ctx, o.parse_params({"candidates": ["category"]}))
     assert "b支部" in str(err.value) and "a支部" not in str(err.value)
     assert "branch.max_size" in str(err.value)
-    whole = o.propose(o.context(s, rules=default_rule_book(s)), o.parse_params({"candidates": ["category"]}))
+    whole = o.propose(o.context(s, rules=domain_rule_book(s.kinds.name)), o.parse_params({"candidates": ["category"]}))
     assert {m[0] for m, *_ in whole.transfers()} == {"a", "b"}
 
 

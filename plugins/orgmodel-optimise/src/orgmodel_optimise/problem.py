@@ -1,8 +1,9 @@
 """The assignment problem: members aggregated into groups, and the branches each group may join.
 
 Members with the same branch, home host, status (full or not), mobility, retirement, backbone flag
-and team set are interchangeable: they form one **group**, and the optimiser decides how many of
-a group go where (integer counts), so 6,500 members become a few thousand groups. **Destinations**
+(``orgmodel_party.backbone_mask``) and team set are interchangeable: they form one **group**, and
+the optimiser decides how many of a group go where (integer counts), so 6,500 members become a few
+thousand groups. **Destinations**
 are the existing branches the step may change and candidate branches: one per team (members who
 take part in it), a joint team branch over an area's teams, one per host level below a
 branch's host (courtyards, or buildings with ``territory_levels: 2``), one per category (retired or
@@ -12,10 +13,10 @@ Members who cannot get about (``mobility_limited``) may only go to branches buil
 host or a host containing it.
 
 >>> from orgmodel.testing import contract_baselines
+>>> from orgmodel import domain_rule_book
 >>> from orgmodel_optimise.rulebounds import read_rules
->>> from orgmodel_optimise.strategy import default_rule_book
 >>> s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
->>> book = default_rule_book(s)
+>>> book = domain_rule_book(s.kinds.name)
 >>> bounds, _, _ = read_rules(book, ("error", "warning"))
 >>> p = build_problem(s, bounds, movable=s.members["active"].copy(), dest_ok=np.ones(s.n_units, bool))
 >>> int(p.g_n.sum()) == s.n_members, len(p.groups_of_member) == s.n_members
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from orgmodel_party import backbone_mask
 
 from orgmodel import EXTERNAL, UNPLACED, Structure
 from orgmodel_optimise.rulebounds import Bound, subject_applies
@@ -130,23 +132,15 @@ def _bool_column(s: Structure, name: str) -> np.ndarray:
     return np.asarray(cols[name], dtype=bool)
 
 
-def backbone_mask(s: Structure) -> np.ndarray:
-    """Per member code: the ``backbone`` column, or holding any role in the roles table."""
-    out = _bool_column(s, "backbone").copy()
-    _, _, people = s.role_table
-    if len(people):
-        out |= np.isin(s.members.ids, np.unique(np.asarray(people, dtype=object).astype(str)))
-    return out
-
-
 def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray, dest_ok: np.ndarray,
                   branch_kind: str | None = None, families: Sequence[str] = (
                       "team", "joint_team", "territory", "category", "joint"),
-                  territory_levels: int = 1) -> Problem:
+                  territory_levels: int = 1, max_joint_units: int | None = None) -> Problem:
     """The groups and destinations of ``s`` (see the module docstring).
 
     ``movable``: per member code, whether the optimiser may move the member; ``dest_ok``: per
-    unit code, whether a unit may change (in scope and not locked).
+    unit code, whether a unit may change (in scope and not locked); ``max_joint_units``: at most
+    this many hosts per joint candidate (besides any ``hosts`` bound).
     """
     kinds, units = s.kinds, s.units
     kind_ids = [k.id for k in kinds]
@@ -324,8 +318,9 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
     if "joint" in families:
         sizes_full = s.sizes(full_only=True)
         small = [c for c in existing.tolist() if sizes_full[c] < lo_full and n_hosts[c] == 1]
-        max_units = min([b.hi for b in bounds if b.quantity == "hosts" and b.hi is not None
-                         and subject_applies(b.rule.subject, branch_kind, (), (), 2)] or [len(small) or 1])
+        caps = [b.hi for b in bounds if b.quantity == "hosts" and b.hi is not None
+                and subject_applies(b.rule.subject, branch_kind, (), (), 2)]
+        max_units = min([*caps, *([max_joint_units] if max_joint_units else [])] or [len(small) or 1])
         root = {}
         for c in small:
             r = c

@@ -1,7 +1,8 @@
 """Reason codes of the optimise strategy, with their zh/en templates.
 
 Every move names what drove it: a rule its old branch broke (with the rule's title), or the
-objective term it improves. Units are named by their names, never their ids.
+objective term it improves. Units are named by their names, never their ids. Office reasons
+are the party pack's (``orgmodel_party.ROLE_TEMPLATES``).
 
 >>> TEMPLATES["move_rule_max"]["en"].format(n=3, origin="A", dest="B", size=60, limit=50,
 ...     rule_zh="", rule_en="a branch as a rule has at most 50 members")
@@ -58,13 +59,5 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "role_clear_moved": {
         "zh": "{person}转入其他支部，不再担任{branch}的{role}",
         "en": "{person} moves to another branch and no longer holds {role} in {branch}",
-    },
-    "role_secretary": {
-        "zh": "{branch}有{full}名正式党员，应设书记（{rule_zh}）：由正式党员{person}担任",
-        "en": "{branch} has {full} full members and needs a secretary ({rule_en}): full member {person}",
-    },
-    "role_committee": {
-        "zh": "{branch}有{full}名正式党员，支部委员会至少{size}人（{rule_zh}）：正式党员{person}任委员",
-        "en": "{branch} has {full} full members and needs a committee of at least {size} ({rule_en}): full member {person} joins it",
     },
 }

@@ -3,7 +3,7 @@
 It assigns members to existing and candidate branches (:mod:`orgmodel_optimise.problem`) by a
 mixed-integer programme solved with HiGHS (:mod:`orgmodel_optimise.solve`), then writes the plan:
 founded branches, moves with the rule or objective term that drove them, dissolved branches, and
-secretaries and committees from full members. The plan's ``params`` carry the solver's status,
+secretaries and committees from full members (the party pack's offices API).  The plan's ``params`` carry the solver's status,
 gap and bound and the value of every objective term. When no assignment keeps the rules, it
 refuses with one line naming the branches and rules in conflict.
 
@@ -16,26 +16,23 @@ refuses with one line naming the branches and rules in conflict.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 import numpy as np
+from orgmodel_party import COMMITTEE_ROLES, ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles, rank_for_office
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Context, Plan, PluginHost, RuleBook, Strategy, Structure, UserError
+from orgmodel import Context, Plan, RuleBook, Strategy, Structure, UserError, domain_rule_book, role_member_codes
 from orgmodel_optimise.problem import Problem, build_problem
 from orgmodel_optimise.reasons import FAMILY_LABELS, TEMPLATES
-from orgmodel_optimise.rulebounds import RoleNeed, read_rules
+from orgmodel_optimise.rulebounds import joint_units_cap, read_rules, split_office_rules
 from orgmodel_optimise.solve import TERMS, Solution, Weights, solve
 
-__all__ = ["Optimise", "default_rule_book"]
+__all__ = ["Optimise"]
 
 Family = Literal["team", "joint_team", "territory", "category", "joint"]
 SOLVER = "HiGHS (scipy.optimize.milp)"
-
-
-def default_rule_book(s: Structure) -> RuleBook:
-    """The installed rule packs of the structure's domain, with their defaults (no rule book given)."""
-    return RuleBook([p for p in PluginHost().rule_packs() if p.domain == s.kinds.name])
 
 
 class Params(BaseModel):
@@ -53,6 +50,7 @@ class Params(BaseModel):
     territory_levels: int = Field(1, ge=0, le=4)
     hard: list[Literal["error", "warning"]] = Field(default_factory=lambda: ["error", "warning"])
     dissolve: bool = True
+    propose_roles: bool = Field(True, description="propose secretaries and committees (the rule committee.when) from full members")
     time_limit: float = Field(20.0, gt=0)
     mip_gap: float = Field(0.01, ge=0, le=1)
     part_size: int = Field(1, ge=1)
@@ -69,17 +67,20 @@ class Optimise(Strategy):
     description = ("Solves for the least weighted change (members moved, branches founded and dissolved, team"
                    " alignment, ties cut, backbone spread) that keeps every hard rule of the rule book.")
     Params = Params
-    templates = TEMPLATES
+    templates = {**TEMPLATES, **ROLE_TEMPLATES}
 
     def propose(self, ctx: Context, params: Params) -> Plan:  # type: ignore[override]
         s = ctx.structure
-        book = ctx.rules if len(ctx.rules) else default_rule_book(s)
-        bounds, needs, skipped = read_rules(book, tuple(params.hard))
+        book = ctx.rules if len(ctx.rules) else domain_rule_book(s.kinds.name)
+        committee = CommitteeRule.from_rules(book, strategy=self.name) if params.propose_roles else None
+        bounds, offices, skipped = read_rules(book, tuple(params.hard))
         branch = s.members["branch"]
         movable = ctx.scope.member_mask(s) & ~ctx.locks.mask[branch]
         dest_ok = ctx.scope.mask & ~ctx.locks.mask
         problem = build_problem(s, bounds, movable=movable, dest_ok=dest_ok, families=params.candidates,
-                                territory_levels=params.territory_levels)
+                                territory_levels=params.territory_levels,
+                                max_joint_units=joint_units_cap(skipped, tuple(params.hard)))
+        by_roles, unkept = split_office_rules(offices, committee, {d.kind for d in problem.dests})
         weights = Weights(params.weight_moved, params.weight_founded, params.weight_dissolved,
                           params.weight_unaligned, params.weight_ties, params.weight_backbone)
         sol = solve(problem, weights, time_limit=params.time_limit, mip_gap=params.mip_gap,
@@ -89,7 +90,9 @@ class Optimise(Strategy):
         rng = ctx.rng if params.seed is None else np.random.default_rng(params.seed)
         dest_of = _assign(problem, sol, rng)
         plan = ctx.plan()
-        _write(ctx, s, plan, problem, sol, dest_of, book, needs)
+        refs, names = _write(s, plan, problem, sol, dest_of, book)
+        if committee is not None:
+            _roles(ctx, plan, problem, dest_of, sol.y, committee, refs, names)
         built = plan.build()
         info = dict(built.params)
         info["solver"] = {
@@ -97,8 +100,8 @@ class Optimise(Strategy):
             "bound": round(sol.bound, 6), "decomposed": sol.decomposed, "parts": sol.parts, "largest_part_members": sol.largest_part,
             "groups": len(problem.g_n), "candidates": sum(1 for d in problem.dests if d.unit < 0),
             "rules_imposed": sorted({b.rule.id for b in bounds}),
-            "rules_by_roles": sorted({n.rule.id for n in needs}),
-            "rules_not_optimised": sorted(r.id for r in skipped),
+            "rules_by_roles": sorted(r.id for r in by_roles),
+            "rules_not_optimised": sorted(r.id for r in [*skipped, *unkept]),
         }
         info["objective"] = {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t]} for t in TERMS}
         return built.model_copy(update={"params": info})
@@ -141,12 +144,13 @@ def _name(s: Structure, kind: str, base: str) -> str:
     return template.format(host=base)
 
 
-def _write(ctx: Context, s: Structure, plan: Any, p: Problem, sol: Solution, dest_of: np.ndarray,
-           book: RuleBook, needs: list[RoleNeed]) -> None:
+def _write(s: Structure, plan: Any, p: Problem, sol: Solution, dest_of: np.ndarray,
+           book: RuleBook) -> tuple[dict[int, str], dict[int, str]]:
+    """Founded branches, moves with their reasons, dissolved branches; the reference and the name
+    of every open destination."""
     units = s.units
     ids = s.members.ids
     full = s.full_mask
-    backbone = p.g_backbone[p.groups_of_member]
     origin = s.members["branch"][p.members].astype(np.int64)
     open_ = sol.y
     # --- references and names of open destinations ------------------------------------------
@@ -234,50 +238,59 @@ def _write(ctx: Context, s: Structure, plan: Any, p: Problem, sol: Solution, des
             up = units.parent[code]
             plan.dissolve(str(units.ids[code]), reason=("dissolve_empty", {"name": dest.name}),
                           children_to=str(units.ids[up]) if others and up >= 0 else None)
-    # --- roles: holders who left, and secretaries and committees from full members ------------
-    _roles(s, plan, p, dest_of, open_, ref, name, full, backbone, book, needs, origin, stay_dest)
+    return ref, name
 
 
-def _roles(s: Structure, plan: Any, p: Problem, dest_of: np.ndarray, open_: np.ndarray, ref: dict[int, str],
-           name: dict[int, str], full: np.ndarray, backbone: np.ndarray, book: RuleBook, needs: list[RoleNeed],
-           origin: np.ndarray, stay_dest: np.ndarray) -> None:
-    ids = s.members.ids
-    position = {str(m): i for i, m in enumerate(ids[p.members].tolist())}
-    order = np.argsort(dest_of, kind="stable")
-    starts = np.searchsorted(dest_of[order], np.arange(len(p.dests) + 1))
+def _roles(ctx: Context, plan: Any, p: Problem, dest_of: np.ndarray, open_: np.ndarray, committee: CommitteeRule,
+           refs: dict[int, str], names: dict[int, str]) -> None:
+    """Holders who moved out lose their office in the branch they left; every open branch that
+    lacks a secretary, or from ``committee.from_full`` full members a committee, gets them from its
+    full members (:func:`orgmodel_party.propose_branch_roles`, ranked by
+    :func:`orgmodel_party.rank_for_office`). A branch whose offices still keep the rules is left as is.
+    """
+    s = ctx.structure
+    full = s.full_mask
+    n_d = len(p.dests)
+    dest_of_member = np.full(s.n_members, -1, dtype=np.int64)
+    dest_of_member[p.members] = dest_of
+    unit_dest = np.full(s.n_units, -1, dtype=np.int64)
     for d, dest in enumerate(p.dests):
-        if not open_[d]:
-            continue
-        here = order[starts[d]:starts[d + 1]]  # positions in p.members
-        held: dict[str, set[str]] = {}
         if dest.unit >= 0:
-            uid = str(s.units.ids[dest.unit])
-            for role in s.roles_in(uid):
-                i = position.get(role.person)
-                if i is not None and dest_of[i] != d:
-                    plan.clear_role(uid, role=role.role, person=role.person, reason=("role_clear_moved", {
-                        "person": role.person, "branch": dest.name, "role": role.role}))
-                    continue
-                held.setdefault(role.role, set()).add(role.person)
-        n_full = int(full[p.members[here]].sum())
-        taken = {person for people in held.values() for person in people}
-        cand = here[full[p.members[here]]]
-        cand = cand[np.lexsort((p.members[cand], ~backbone[cand]))]
-        pool = [str(ids[p.members[i]]) for i in cand.tolist() if str(ids[p.members[i]]) not in taken]
-        for need in needs:
-            if n_full < need.when_full:
-                continue
-            have = len({person for r in need.roles for person in held.get(r, set())})
-            missing = need.at_least - have
-            want_secretary = "secretary" in need.roles and not held.get("secretary")
-            while missing > 0 and pool:
-                person = pool.pop(0)
-                if want_secretary:
-                    role, code, want_secretary = "secretary", "role_secretary", False
-                else:
-                    role, code = "committee_member", "role_committee"
-                plan.set_role(ref[d], role=role, person=person, reason=(code, {
-                    "branch": name[d], "full": n_full, "person": person, "size": need.at_least,
-                    "rule_zh": need.rule.title_zh, "rule_en": need.rule.title_en}))
-                held.setdefault(role, set()).add(person)
-                missing -= 1
+            unit_dest[dest.unit] = d
+    # members the optimiser does not place stay where they are (out of scope, say)
+    fixed = np.ones(s.n_members, dtype=bool)
+    fixed[p.members] = False
+    fixed_dest = unit_dest[s.members["branch"][fixed].astype(np.int64)]
+    n_full = (np.bincount(dest_of, full[p.members], n_d)
+              + np.bincount(fixed_dest[fixed_dest >= 0], full[fixed][fixed_dest >= 0], n_d)).astype(np.int64)
+    # offices held in branches the optimiser may change: cleared when the holder moves out
+    r_units, r_roles, r_people = s.role_table
+    r_codes = role_member_codes(s)
+    r_dest = np.where(r_units >= 0, unit_dest[np.maximum(r_units, 0)], -1)
+    r_dest[(r_dest >= 0) & ~open_[np.maximum(r_dest, 0)]] = -1  # a dissolved branch takes its offices along
+    holder_dest = np.where(r_codes >= 0, dest_of_member[np.maximum(r_codes, 0)], -1)
+    left = (r_dest >= 0) & (holder_dest >= 0) & (holder_dest != r_dest)
+    held: dict[int, list[tuple[str, str]]] = {}
+    for i in np.flatnonzero(r_dest >= 0).tolist():
+        d, person, role = int(r_dest[i]), str(r_people[i]), str(r_roles[i])
+        if left[i]:
+            plan.clear_role(str(s.units.ids[p.dests[d].unit]), role=role, person=person, reason=(
+                "role_clear_moved", {"person": person, "branch": p.dests[d].name, "role": role}))
+        elif open_[d]:
+            held.setdefault(d, []).append((person, role))
+    backbone = backbone_mask(s)
+    since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
+    order = np.argsort(dest_of, kind="stable")
+    starts = np.searchsorted(dest_of[order], np.arange(n_d + 1))
+    for d in np.flatnonzero(open_).tolist():
+        dest = p.dests[d]
+        kept = held.get(d, [])
+        committee_now = len({person for person, role in kept if role in COMMITTEE_ROLES})
+        has_secretary = any(role == "secretary" for _, role in kept)
+        needs_committee = n_full[d] >= committee.from_full and committee_now < committee.size
+        if dest.unit >= 0 and has_secretary and not needs_committee:
+            continue  # its offices keep the rules: least change
+        members = p.members[order[starts[d]:starts[d + 1]]]
+        ranked = rank_for_office(s, members, as_of=ctx.as_of, backbone=backbone)
+        propose_branch_roles(s, plan, refs[d], names[d], members, committee=committee, n_full=int(n_full[d]), held=kept,
+                             backbone=backbone, since=since, order=ranked)
