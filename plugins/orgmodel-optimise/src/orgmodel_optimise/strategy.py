@@ -23,7 +23,7 @@ import numpy as np
 from orgmodel_party import COMMITTEE_ROLES, ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles, rank_for_office
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import Context, Plan, RuleBook, Strategy, Structure, UserError, domain_rule_book, role_member_codes
+from orgmodel import Context, Plan, RuleBook, Strategy, Structure, UserError, domain_rule_book, role_member_codes, zh_numeral
 from orgmodel_optimise.problem import Problem, build_problem
 from orgmodel_optimise.reasons import FAMILY_LABELS, TEMPLATES
 from orgmodel_optimise.rulebounds import joint_units_cap, read_rules, split_office_rules
@@ -168,7 +168,7 @@ def _write(s: Structure, plan: Any, p: Problem, sol: Solution, dest_of: np.ndarr
         elif open_[d]:
             base = dest.key.rsplit("-", 1)[0]
             seen[base] = seen.get(base, 0) + 1
-            label = dest.name + (f"第{seen[base]}" if base_count[base] > 1 else "")
+            label = dest.name + (f"第{zh_numeral(seen[base])}" if base_count[base] > 1 else "")
             ref[d], name[d] = f"new:{dest.key}", _name(s, dest.kind, label)
     count = np.bincount(dest_of, minlength=len(p.dests))
     full_in = np.bincount(dest_of, full[p.members], len(p.dests)).astype(np.int64)
