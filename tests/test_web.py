@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ pytest.importorskip("fastapi")
 
 from openpyxl import load_workbook  # noqa: E402
 
+from orgmodel import api  # noqa: E402
 from orgmodel.web.jobs import RunJob  # noqa: E402
 from orgmodel.web.testing import Client  # noqa: E402
 from orgmodel.web.testing import copy_scenario as _copy  # noqa: E402
@@ -230,3 +232,32 @@ def test_serve_refuses_a_port_in_use(tmp_path):
         taken.listen()
         with pytest.raises(UserError, match="in use"):
             serve(tmp_path, port=taken.getsockname()[1], print_=lambda _: None)
+
+
+def test_the_run_form_chooses_the_replications_and_the_bar_shows_the_simulation(tmp_path):
+    folder = copy_scenario("ruili", tmp_path)
+    path = folder / "scenario.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "simulation: {horizon_years: 1, replications: 3, executor: serial}\n",
+                    encoding="utf-8")
+    client = Client(folder)
+    form = client.get("/s/_").text
+    assert re.search(r'id="replications"[^>]*value="3"', form), form  # the scenario's own number
+    assert "模拟次数须为" in client.post("/s/_/run", data={"replications": "-1"}).text
+    first = client.post("/s/_/run", data={"replications": "2"})
+    assert 'id="run-state"' in first.text
+    job = client.app.app.state.workspace.jobs["_"]
+    job.wait(120)
+    assert job.status == "done", job.error
+    manifest = json.loads((folder / "out" / "simulation" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seeds"]["replications"] == 2
+    compare = client.get("/s/_/compare").text  # the simulation's verdicts as the report says them
+    assert 'id="simulation"' in compare and compare.count("<li>", compare.index('id="sim-summary"')) >= 1
+    assert re.search(r'src="/s/_/diagram/simulation-[\w-]+\.svg"', compare)
+    job.status, job.event = "running", api.Progress("simulate", 1, 2, "team-branches", seconds_left=12.4)
+    bar = client.get("/s/_/run").text
+    assert "模拟各方案 1/2" in bar and "约剩 12 秒" in bar and 'style="width: ' in bar
+    job.status = "done"
+    client.post("/s/_/run", data={"replications": "0"})  # 0: this run is not simulated
+    client.app.app.state.workspace.jobs["_"].wait(120)
+    assert not (folder / "out" / "simulation").exists()
+    assert 'id="simulation"' not in client.get("/s/_/compare").text

@@ -9,6 +9,7 @@ Screenshots of each page land in ``$ORGMODEL_SCREENSHOTS`` when set. Skipped whe
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import threading
@@ -123,12 +124,16 @@ def test_2_open_and_run_with_progress(server, page):
     page.shot("2-home")
     page.click("a[href='/s/large-community']")
     assert page.locator("h1").inner_text() == "某路社区"
+    assert page.locator("#replications").input_value() == "200"  # the scenario's simulation: key
+    page.fill("#replications", "4")  # a few replications keep the test short
     page.click("#run")
     page.wait_for_selector("#run-state .bar")
     page.wait_for_selector("#cancel")
     page.shot("3-running")
     page.wait_for_selector("#to-compare", timeout=240_000)
     assert (root / "large-community" / "out" / "run.json").is_file()
+    manifest = json.loads((root / "large-community" / "out" / "simulation" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seeds"]["replications"] == 4 and manifest["simulation"]["replications"] == 4
     page.shot("4-run-done")
 
 
@@ -136,12 +141,16 @@ def test_3_compare_and_open_a_unit(server, page):
     base, _ = server
     page.click("#to-compare")
     page.wait_for_selector("#metrics")
-    assert page.locator("#metrics thead th").count() == 2 + 5
+    assert page.locator("#metrics thead th").count() == 2 + 6  # label, unit; the baseline and five variants
     assert page.locator("#changes").inner_text().count("鹤北一") >= 1
     page.shot("5-compare")
     page.locator("#charts").scroll_into_view_if_needed()
     page.wait_for_function("[...document.querySelectorAll('#charts img')].every(i => i.complete && i.naturalWidth > 0)")
     page.shot("6-compare-charts")
+    page.locator("#simulation").scroll_into_view_if_needed()
+    assert page.locator("#sim-summary li").count() >= 1
+    page.wait_for_function("[...document.querySelectorAll('#simulation img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.shot("6b-compare-simulation")
     page.fill("#unit-q", "鹤北一居民区")
     page.wait_for_selector("#unit-list a.unit-link")
     page.locator("#findings a.unit-link").first.click()

@@ -31,6 +31,8 @@ from starlette.formparsers import MultiPartParser
 from orgmodel import __version__, api
 from orgmodel.errors import UserError
 from orgmodel.report.model import report_model
+from orgmodel.report.simulation import simulation_section
+from orgmodel.simulate.spec import SimulationSpec
 from orgmodel.web import roster, yamledit
 from orgmodel.web.forms import form_params, param_fields
 from orgmodel.web.i18n import LANGS, MESSAGES, t
@@ -185,7 +187,11 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
         ran = set(api.load(results).names) if has_results else set()  # packs only of variants in the results
         strategies = ws.strategies()
         labels = {s.name: (s.label_zh, s.label_en) for s in strategies}
-        return {"key": key, "name": doc.get("name", key), "description": doc.get("description") or "",
+        simulation = doc.get("simulation")
+        replications = None  # no simulation: no field
+        if isinstance(simulation, Mapping):
+            replications = simulation.get("replications", SimulationSpec.model_fields["replications"].default)
+        return {"key": key, "name": doc.get("name", key), "replications": replications, "description": doc.get("description") or "",
                 "variants": variants, "has_results": has_results, "ran": ran, "downloads": downloads,
                 "job": ws.jobs.get(key), "strategy_labels": labels}
 
@@ -201,13 +207,19 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
 
     # ---- run -----------------------------------------------------------------------------------
     @app.post("/s/{key}/run", response_class=HTMLResponse)
-    def run(request: Request, key: str) -> Response:
+    async def run(request: Request, key: str) -> Response:
         lang = _lang(request)
+        raw = str((await request.form()).get("replications") or "").strip()
+        replications = None
+        if raw:
+            if not raw.isdigit() or int(raw) > 100_000:
+                return message(request, t(lang, "bad_replications"))
+            replications = int(raw)
         with ws.lock:
             job = ws.jobs.get(key)
             if job is not None and job.status == "running":
                 return message(request, t(lang, "busy"))
-            job = RunJob(ws.scenario(key), ws.results(key), lang).start()
+            job = RunJob(ws.scenario(key), ws.results(key), lang, replications).start()
             ws.jobs[key] = job
         log.info("run started: %s", key)
         return page(request, "_progress.html", key=key, state=job.state())
@@ -247,7 +259,10 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
         charts = [n for n in ([f"{v}-diff.svg" for v in chosen] + ["branch-sizes.svg"]) if (diagrams / n).is_file()]
         titles = {f"{n}-diff.svg": f"{results.variant(n).label or n} · {t(lang, 'section_diagrams')}" for n in chosen}
         titles["branch-sizes.svg"] = t(lang, "section_distribution")
-        return page(request, "compare.html", key=key, r=model, c=data, keys=keys, names=results.names,
+        simulation = simulation_section(results, lang=lang)  # the report's own section; None when not simulated
+        if simulation is not None:  # its charts as the report wrote them, not inline
+            simulation["charts"] = [c for c in simulation["charts"] if (diagrams / f"{c['key']}.svg").is_file()]
+        return page(request, "compare.html", key=key, r=model, c=data, keys=keys, names=results.names, sim=simulation,
                     chosen=chosen, charts=charts, chart_titles=titles, variants=[results.variant(n) for n in results.names])
 
     @app.get("/s/{key}/units", response_class=HTMLResponse)

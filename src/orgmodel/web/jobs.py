@@ -39,6 +39,7 @@ class RunJob:
     scenario: Path
     out: Path
     lang: str
+    replications: int | None = None  # None: as the scenario says; 0: no simulation
     event: api.Progress | None = None
     status: str = "running"  # running, done, cancelled, failed
     error: str = ""
@@ -57,7 +58,13 @@ class RunJob:
     def _work(self) -> None:
         began = time.perf_counter()
         try:
-            api.run(self.scenario, self.out, lang=self.lang, progress=self._progress, cancel=self.cancel)
+            if self.replications == 0:
+                simulation: dict[str, Any] = {"simulate": False}
+            elif self.replications is not None:
+                simulation = {"simulation": {"replications": self.replications}}
+            else:
+                simulation = {}
+            api.run(self.scenario, self.out, lang=self.lang, progress=self._progress, cancel=self.cancel, **simulation)
             self.status = "done"
         except api.Cancelled:
             self.status = "cancelled"
@@ -78,4 +85,5 @@ class RunJob:
         return {"status": self.status, "percent": round(100 * (1.0 if self.status == "done" else overall_fraction(e))),
                 "stage": e.stage if e else "load", "message": e.message if e else "",
                 "step": f"{e.done}/{e.total}" if e else "", "error": self.error,
-                "seconds": f"{self.seconds:.1f}"}
+                "seconds": f"{self.seconds:.1f}",
+                "seconds_left": round(e.seconds_left) if e is not None and e.seconds_left is not None else None}
