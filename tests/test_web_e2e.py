@@ -141,7 +141,9 @@ def test_3_compare_and_open_a_unit(server, page):
     base, _ = server
     page.click("#to-compare")
     page.wait_for_selector("#metrics")
-    assert page.locator("#metrics thead th").count() == 2 + 6  # label, unit; the baseline and five variants
+    headers = page.locator("#metrics thead th").all_inner_texts()
+    # metric, unit, better direction, meaning; the baseline (the status quo folded into it) and five variants
+    assert len(headers) == 4 + 6 and headers[4].startswith("现状基线") and headers[-1] == "最小调整优化"
     assert page.locator("#changes").inner_text().count("鹤北一") >= 1
     page.shot("5-compare")
     page.locator("#charts").scroll_into_view_if_needed()

@@ -82,7 +82,8 @@ def test_reordering_and_deleting_move_whole_blocks_only(edited):
     before = path.read_text(encoding="utf-8")
     client.post("/s/_/variants/category-branches/move", params={"by": -1})
     names = [v.name for v in load_scenario(path).spec.variants]
-    assert names == ["status-quo", "team-branches", "team-branches-all", "category-branches", "split-by-building"]
+    assert names == ["status-quo", "team-branches", "team-branches-all", "category-branches", "split-by-building",
+                     "optimised"]
     client.post("/s/_/variants/category-branches/move", params={"by": 1})
     assert path.read_text(encoding="utf-8") == before  # moved back: the file is as it was
     client.post("/s/_/variants/team-branches/steps/1/move", params={"by": -1})
