@@ -33,7 +33,7 @@ Every function is listed in ``docs/api.md``.
 [('baseline', 0), ('merge', 1)]
 >>> [e.stage for e in events if e.done == e.total]
 ['load', 'baseline', 'run', 'evaluate', 'write']
->>> load(summary.folder).variants
+>>> load(summary.folder).names
 ['baseline', 'merge']
 """
 

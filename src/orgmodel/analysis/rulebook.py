@@ -20,8 +20,9 @@ True
 3.0
 >>> book.limit("no.such.rule", default=7)
 7
->>> committee = Rule(id="committee.when", title_zh="", title_en="", severity="error", quantity="committee",
-...                  subject=Subject(kinds=["toy.branch"], when={"full": 7}), min=3, source="demo")
+>>> committee = Rule(id="committee.when", title_zh="", title_en="", severity="error", quantity="role_holders",
+...                  roles=["secretary", "committee_member"], subject=Subject(kinds=["toy.branch"], when={"full": 7}),
+...                  min=3, source="demo")
 >>> RuleBook([RulePack(name="c", domain="toy", rules=[committee])]).condition("committee.when", "full")
 7.0
 >>> book.condition("committee.when", "full") is None

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from orgmodel.errors import SpecError, UserError
 from orgmodel.model.kinds import KindTable
+from orgmodel.model.queries import ancestor_where
 from orgmodel.model.structure import Structure
 
 __all__ = [
@@ -381,17 +382,7 @@ class _Quantities:
         s = self.s
         codes = [s.kinds.code(k) for k in unit_kinds if k in s.kinds]
         is_unit = np.isin(s.units.kind, codes) & ~s.kinds.is_org[s.units.kind]
-        out = np.full(s.n_units, -1, dtype=np.int64)
-        current = np.arange(s.n_units)
-        for _ in range(64):
-            ok = current >= 0
-            if not ok.any():
-                break
-            hit = ok & (out < 0)
-            hit[hit] &= is_unit[current[hit]]
-            out[hit] = current[hit]
-            current = np.where(ok & (out < 0), s.units.parent[np.maximum(current, 0)], -1)
-        return out
+        return ancestor_where(s, np.arange(s.n_units), is_unit)
 
     def _unit_pairs(self, unit_kinds: tuple[str, ...], *, full_homes: bool) -> tuple[np.ndarray, np.ndarray]:
         """(organisation unit, separate unit) pairs: from built_on edges and members' home hosts."""

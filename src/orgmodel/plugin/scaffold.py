@@ -6,9 +6,9 @@ parameters as a pydantic model, tests that run the contract kit over the plugin'
 a README saying how to install, test and use it. Nothing in it links to a package index.
 
 >>> import tempfile, pathlib
->>> folder = write_plugin("demo-strategy", pathlib.Path(tempfile.mkdtemp()))
+>>> folder = write_plugin("docstring-example", pathlib.Path(tempfile.mkdtemp()))
 >>> sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-['README.md', 'pyproject.toml', 'src/demo_strategy/__init__.py', 'src/demo_strategy/plugin.py', 'src/demo_strategy/strategy.py', 'tests/test_strategy.py']
+['README.md', 'pyproject.toml', 'src/docstring_example/__init__.py', 'src/docstring_example/plugin.py', 'src/docstring_example/strategy.py', 'tests/test_strategy.py']
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgmodel import MeasureContext, Metric, RulePack, Structure, Value, check_rules
+from orgmodel import MeasureContext, Metric, RulePack, Structure, Value, ancestor_of_kind, check_rules
 from orgmodel_party.offices import BACKBONE_ROLES
 from orgmodel_party.rulepack import PARTY_RULES
 
@@ -173,19 +173,7 @@ def _holders(s: Structure, live: np.ndarray, roles: tuple[str, ...]) -> tuple[np
 
 def _nearest(s: Structure, kinds: tuple[str, ...]) -> np.ndarray:
     """For every unit code, the nearest unit of ``kinds`` it is (part of or below), or -1."""
-    codes = [s.kinds.code(k) for k in kinds if k in s.kinds]
-    hit_kind = np.isin(s.units.kind, codes)
-    out = np.full(s.n_units, -1, dtype=np.int64)
-    current = np.arange(s.n_units)
-    for _ in range(64):
-        ok = current >= 0
-        if not ok.any():
-            break
-        hit = ok & (out < 0)
-        hit[hit] &= hit_kind[current[hit]]
-        out[hit] = current[hit]
-        current = np.where(ok & (out < 0), s.units.parent[np.maximum(current, 0)], -1)
-    return out
+    return ancestor_of_kind(s, np.arange(s.n_units), kinds)
 
 
 class Cycle(Metric):
