@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -406,21 +406,8 @@ def _with_links(view: View, *, hosts: bool) -> View:
         ks, kd = view.key_of(s_), view.key_of(d_)
         if ks != kd:
             links.add((ks, kd))
-    return View(
-        forest=view.forest,
-        budget=view.budget,
-        codes=view.codes,
-        roots=view.roots,
-        children=view.children,
-        counts=view.counts,
-        depth=view.depth,
-        rep_unit=view.rep_unit,
-        rep_hidden=view.rep_hidden,
-        hosts=tuple(host_list),
-        host_anchor=anchor,
-        built_on=tuple(pairs),
-        alliances=tuple(sorted(links, key=_key_order)),
-    )
+    return replace(view, hosts=tuple(host_list), host_anchor=anchor, built_on=tuple(pairs),
+                   alliances=tuple(sorted(links, key=_key_order)))
 
 
 def _key_order(pair: tuple[str, str]) -> tuple[tuple[str, int], tuple[str, int]]:
