@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from orgmodel import RuleBook, Structure, UserError, role_holder_mask, role_member_codes
+from orgmodel import RuleBook, Structure, UserError, role_holder_mask, role_member_codes, roles_by_unit
 
 __all__ = [
     "COMMITTEE_ROLES",
@@ -156,8 +156,7 @@ def rank_for_office(s: Structure, members: Iterable[int], *, as_of: dt.date | No
         old[known] = (np.datetime64(as_of, "D") - born[known]).astype(np.int64) > _OLD_DAYS
     busy = np.zeros(n, dtype=bool)
     if busy_in is not None and s.has_unit(busy_in):
-        units, _, _ = s.role_table
-        holders = role_member_codes(s)[units == s.unit_code(busy_in)]
+        holders = role_member_codes(s)[roles_by_unit(s, [s.unit_code(busy_in)])[0]]
         busy = np.isin(codes, holders[holders >= 0])
     joined = cols.get("joined")
     if joined is not None and np.issubdtype(np.asarray(joined).dtype, np.datetime64):
