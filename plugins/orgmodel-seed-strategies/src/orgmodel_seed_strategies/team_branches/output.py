@@ -13,6 +13,7 @@ from orgmodel_party import propose_branch_roles, rank_for_office
 from orgmodel import zh_numeral
 
 from ..packing import even_parts
+from ..units import roles_in
 from .facts import Block, Upgrade
 from .targets import BRANCH, GENERAL_BRANCH
 
@@ -142,7 +143,7 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
             for m in going:
                 kept[m] = child
             led = False
-            for r in s.roles_in(child):
+            for r in roles_in(s, child):
                 pc = up.sh.code_of_holder.get(r.person)
                 if pc is not None and pc not in going:
                     plan.clear_role(child, role=r.role, person=r.person,
