@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from orgmodel_party import propose_branch_roles, rank_for_office
+from orgmodel_party import propose_branch_roles
 
 from orgmodel import zh_numeral
 
@@ -164,8 +164,11 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     branch, joined earliest)."""
     s, plan, sh = up.s, up.plan, up.sh
 
+    place = sh.office_place  # = rank_for_office(s, members, busy_in=up.b): every member is up.b's
+
     def ranked(members: list[int]) -> np.ndarray:
-        return rank_for_office(s, members, as_of=sh.as_of, busy_in=up.b, backbone=sh.backbone)
+        codes = np.unique(np.asarray(members, dtype=np.int64))
+        return codes[np.argsort(place[codes])]
 
     chosen: dict[int, int] = {}
     for bi, (blk, ref) in enumerate(zip(blocks, refs, strict=True)):
