@@ -218,7 +218,8 @@ class EdgeArrays:
         return len(self.src)
 
     def targets(self, code: int) -> np.ndarray:
-        lo, hi = np.searchsorted(self.src, [code, code + 1])
+        # in src's own dtype: a list of Python ints would cast all of src to int64 on every call
+        lo, hi = np.searchsorted(self.src, np.array([code, code + 1], dtype=self.src.dtype))
         return self.dst[lo:hi]
 
     def sources(self, code: int) -> np.ndarray:
