@@ -515,7 +515,7 @@ class SplitBranch(Strategy):
         def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
             mine = labels == p
             here = np.unique(home[mine & known])
-            shared = int(sum(1 for h in here.tolist() if (known & ~mine & (home == h)).any()))
+            shared = len(np.intersect1d(here, home[known & ~mine]))  # buildings other parts have members of too
             free = int((mine & ~known).sum())
             zh = f"，涉及{len(here)}个楼栋/院落" + (f"（其中{shared}个因人数平衡与其他支部分开）" if shared else "") + (
                 f"，另有{free}名党员未登记楼栋" if free else "")
