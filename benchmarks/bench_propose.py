@@ -9,7 +9,7 @@ the same roster in the same run; ``--apply`` also times applying each plan.
 
 A propose that runs longer than ``--limit`` seconds is stopped and reported as over the limit.
 
-Usage: ``python benchmarks/bench_propose.py [--members 100000 1000000] [--strategy NAME ...]
+Usage: ``python benchmarks/bench_propose.py [--members 100000 1000000] [--roster plain courtyards] [--strategy NAME ...]
 [--limit 300] [--apply]``. Writes ``benchmarks/results/propose.json``.
 """
 
@@ -39,6 +39,28 @@ class _OverLimit(Exception):
 
 def _on_alarm(signum, frame):  # noqa: ANN001, ANN202, ARG001
     raise _OverLimit
+
+
+def write_courtyard_roster(folder: Path, n_members: int, seed: int = 7) -> Path:
+    """The benchmark roster of ``bench_build.py`` with the buildings of each area in courtyards of
+    4 (what courtyard-grid acts on)."""
+    from orgmodel_party.population import Calibration, generate
+
+    areas = max(6, round(n_members * 39 / 6_500))
+    cal = Calibration(members=n_members, areas=areas, largest=329, teams_per_area=185 / 39,
+                      share_over_100=25 / 39, share_over_200=11 / 39, participation_share=1_100 / 6_500,
+                      ties_per_member=2.0, buildings_per_courtyard=4)
+    generate(cal, seed=seed).write(folder)
+    tables = {p.stem for p in folder.glob("*.csv")}
+    lines = ["name: benchmark", "domain: party", "baseline:"]
+    lines += [f"  {name}: {{file: {name}.csv}}" for name in ("units", "members", "participation", "roles", "ties")
+              if name in tables]
+    scenario = folder / "scenario.yaml"
+    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return scenario
+
+
+ROSTERS = {"plain": write_roster, "courtyards": write_courtyard_roster}
 
 
 def read_every_table(folder: Path) -> float:
@@ -78,7 +100,7 @@ def _timed(fn, limit: float):  # noqa: ANN001, ANN202
     return time.perf_counter() - t0, result
 
 
-def run_size(members: int, names: list[str] | None, limit: float, with_apply: bool) -> list[dict]:
+def run_size(members: int, names: list[str] | None, limit: float, with_apply: bool, roster: str = "plain") -> list[dict]:
     from orgmodel.analysis.rulebook import domain_rule_book
     from orgmodel.io.loader import build_baseline, load_scenario
     from orgmodel.model.apply import apply
@@ -91,16 +113,16 @@ def run_size(members: int, names: list[str] | None, limit: float, with_apply: bo
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        scenario_path = write_roster(folder, members)
+        scenario_path = ROSTERS[roster](folder, members)
         read_s = read_every_table(folder)
         base = build_baseline(load_scenario(scenario_path), host)
-        print(f"members={members} units={base.n_units} read_every_table_s={read_s:.3f}", flush=True)
+        print(f"roster={roster} members={members} units={base.n_units} read_every_table_s={read_s:.3f}", flush=True)
         for strategy in strategies:
             def propose():  # noqa: ANN202
                 return strategy.propose_on(base, {}, seed=0, rules=rules, variant="bench", step=0)
 
             propose_s, plan = _timed(propose, limit)
-            row: dict = {"members": members, "strategy": strategy.name, "read_every_table_s": round(read_s, 3)}
+            row: dict = {"roster": roster, "members": members, "strategy": strategy.name, "read_every_table_s": round(read_s, 3)}
             if propose_s is None and plan is not None:
                 row.update(propose_s=None, not_applicable=plan)
             elif propose_s is None:
@@ -117,7 +139,7 @@ def run_size(members: int, names: list[str] | None, limit: float, with_apply: bo
                         row["propose_apply_x_read"] = round((propose_s + apply_s) / read_s, 2)
             row["peak_rss_mb"] = round(peak_rss_mb())
             rows.append(row)
-            print("  " + " ".join(f"{k}={v}" for k, v in row.items() if k not in ("members", "read_every_table_s")),
+            print("  " + " ".join(f"{k}={v}" for k, v in row.items() if k not in ("roster", "members", "read_every_table_s")),
                   flush=True)
     return rows
 
@@ -128,11 +150,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--strategy", nargs="*", default=None, help="only these strategies (default: all)")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds before a propose is stopped")
     parser.add_argument("--apply", action="store_true", help="also time applying each plan")
+    parser.add_argument("--roster", nargs="+", choices=sorted(ROSTERS), default=["plain", "courtyards"],
+                        help="plain: bench_build's roster; courtyards: the same with buildings in courtyards")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "propose.json")
     args = parser.parse_args(argv)
     rows = []
     for n in args.members:
-        rows += run_size(n, args.strategy, args.limit, args.apply)
+        for roster in args.roster:
+            rows += run_size(n, args.strategy, args.limit, args.apply, roster)
     result = {
         "sizes": rows,
         "python": sys.version.split()[0],

@@ -133,7 +133,12 @@ def within(structure: Structure, codes: Sequence[int] | np.ndarray, roots: Itera
     [True, True, False, True]
     """
     codes = np.asarray(codes, dtype=np.int64)
-    mask = subtree_mask(structure, structure.unit_codes(list(roots)))
+    root_codes = structure.unit_codes(list(roots))
+    if len(codes) < structure.n_units:  # few codes (one branch's members): walk up from them alone
+        is_root = np.zeros(structure.n_units, dtype=bool)
+        is_root[root_codes] = True
+        return ancestor_where(structure, codes, is_root) >= 0
+    mask = subtree_mask(structure, root_codes)
     return (codes >= 0) & mask[np.maximum(codes, 0)]
 
 
