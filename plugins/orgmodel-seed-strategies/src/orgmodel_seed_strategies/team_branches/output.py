@@ -107,7 +107,8 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         for (gref, code, params), members in sorted(batches.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2])):
             rp = dict(params)
             rp.update({"n": len(members), "to": blk.name})
-            plan.move([str(up.sh.ids[m]) for m in sorted(members)], to=ref, group=gref, reason=(code, rp))
+            plan.move(up.sh.ids[np.sort(np.asarray(members, dtype=np.int64))].tolist(), to=ref, group=gref,
+                      reason=(code, rp))
 
 
 def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: bool, target: str,
@@ -117,13 +118,12 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
     kept: dict[int, str] = {}
     up.leaderless: list[tuple[Block, str, str, list[int]]] = []
     where = {m: i for i, blk in enumerate(blocks) for m in blk.members}
-    group_col = s.members["group"]
+    branch_codes = np.asarray(up.codes, dtype=np.int64)
     for child in s.children(up.b):
         kind = s.kinds[s.kind_of(child)]
         cname = str(s.unit(child).name)
         if kind.relation == "group":
-            code = s.unit_code(child)
-            members = [m for m in up.codes if group_col[m] == code]
+            members = np.intersect1d(s.member_codes_of(child), branch_codes).tolist()  # the group's, in code order
             dest = None
             if p.old_groups == "reattach":
                 counts = Counter(where[m] for m in members if blocks[where[m]].kind == "comprehensive")
