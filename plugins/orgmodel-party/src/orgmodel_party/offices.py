@@ -213,13 +213,17 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
     lists (person id, role) already held in the branch after the plan: a secretary there is kept
     (no new one), committee holders count towards the committee. Candidates are ranked backbone
     first (``backbone``: default :func:`backbone_mask`), then the earliest ``joined`` date, then
-    member code; or, with ``order`` (e.g. from :func:`rank_for_office`), in that order. Returns the
+    member code; or, with ``order`` (e.g. from :func:`rank_for_office`), in that order (``members``
+    may be ``order`` itself, the ranking of exactly the members given). Returns the
     person ids given a role; the reasons use :data:`ROLE_TEMPLATES`.
     """
-    codes = np.unique(np.asarray(list(members), dtype=np.int64))
-    if order is not None:  # the caller's ranking, restricted to the members given
-        ranked = np.asarray(order, dtype=np.int64)
-        codes = ranked[np.isin(ranked, codes)]
+    if order is not None and members is order:  # the caller's ranking of exactly these members
+        codes = np.asarray(order, dtype=np.int64)
+    else:
+        codes = np.unique(np.asarray(members if isinstance(members, np.ndarray) else list(members), dtype=np.int64))
+        if order is not None:  # the caller's ranking, restricted to the members given
+            ranked = np.asarray(order, dtype=np.int64)
+            codes = ranked[np.isin(ranked, codes)]
     cand = codes[s.full_mask[codes]] if len(codes) else codes
     n_full = len(cand) if n_full is None else int(n_full)
     if n_full < 1 or not len(cand):

@@ -176,7 +176,7 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
         full = order[sh.full[order]]
         if not len(full):
             continue
-        propose_branch_roles(s, plan, ref, blk.name, blk.members, committee=sh.committee, order=order,
+        propose_branch_roles(s, plan, ref, blk.name, order, committee=sh.committee, order=order,
                              backbone=sh.backbone, since=sh.since)
         chosen[bi] = int(full[0])  # the secretary
     index = {id(blk): i for i, blk in enumerate(blocks)}
