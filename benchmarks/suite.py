@@ -185,7 +185,8 @@ class Stages:
 # -- one size, in a process of its own -------------------------------------------------------------------
 
 
-def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: float, report: bool) -> dict[str, Any]:
+def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: float, pipeline_limit: float,
+                   report: bool) -> dict[str, Any]:
     """Every stage on the roster in ``folder`` (written by :func:`write_roster`); one JSON-able row."""
     from orgmodel import __version__
     from orgmodel.analysis.metrics import MeasureContext, measure
@@ -215,6 +216,9 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
     scenario_path = folder / "scenario.yaml"
     st = Stages()
     st.run("read", lambda: read_every_table(folder), repeat=3)
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()  # the tables read are dropped; arrow's allocator keeps their memory
     scenario = load_scenario(scenario_path)  # warm: the YAML parser and the scenario's checks
     base = st.run("build", lambda: build_baseline(load_scenario(scenario_path), host))
     if base is None:
@@ -227,18 +231,19 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
         strategy = registry.get(name)
         info: dict[str, Any] = {"plugin": registry.owner(name)}
         started = time.perf_counter()
+        limit = max(time_limit, pipeline_limit) if name == PIPELINE_STRATEGY else time_limit
 
         def propose(strategy: Any = strategy) -> Plan:
             ctx = strategy.context(base, seed=4, variant=name, step=0, raw_params={}, rules=rules,
                                    as_of=scenario.spec.as_of)
             return strategy.propose(ctx, strategy.parse_params({}))
 
-        plan = st.run(f"propose:{name}", propose, limit=time_limit)
+        plan = st.run(f"propose:{name}", propose, limit=limit)
         if plan is not None:
             counts = plan.counts()
             info.update(operations=sum(v for k, v in counts.items() if k != "move_members"),
                         set_role=counts.get("set_role", 0), moves=len(plan.moves))
-            left = max(1.0, time_limit - (time.perf_counter() - started))
+            left = max(1.0, limit - (time.perf_counter() - started))
             after = st.run(f"apply:{name}", lambda plan=plan: apply(base, plan, variant=name, step=0), limit=left)
             if after is not None:
                 findings = check_rules(after, rule_packs_for(scenario, host), as_of=scenario.spec.as_of)
@@ -329,7 +334,8 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         subprocess.run([sys.executable, __file__, "--generate", str(n), tmp], check=True)
         generate_s = time.perf_counter() - t0
         out = Path(tmp) / "row.json"
-        cmd = [sys.executable, __file__, "--measure", tmp, "--time-limit", str(args.time_limit), "--row", str(out)]
+        cmd = [sys.executable, __file__, "--measure", tmp, "--time-limit", str(args.time_limit),
+               "--pipeline-time-limit", str(args.pipeline_time_limit), "--row", str(out)]
         if args.strategies:
             cmd += ["--strategies", *args.strategies]
         if args.no_report:
@@ -379,6 +385,10 @@ def derive(row: dict[str, Any]) -> None:
         row["pipeline"] = {"seconds": round(total, 3), "x_read": round(total / read, 2), "peak_mb": peak}
 
 
+def _met(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
 def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each target of the issue: what it asks, what was measured, met or not (None: not measured)."""
     at = next((r for r in rows if r["members"] == TARGET_SIZE and "stages" in r), None)
@@ -395,22 +405,25 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         st = at["stages"]
         b = st.get("build", {}).get("x_read")
         add("build", f"≤ {T['build_x']:g}× read", f"{b}×" if b is not None else st.get("build", {}).get("status"),
-            b is not None and b <= T["build_x"])
+            _met(b, T["build_x"]))
         m = st.get("metrics+rules", {}).get("x_read")
         add("metrics + rule pack", f"≤ {T['metrics_rules_x']:g}× read", f"{m}×" if m is not None else "not measured",
-            m is not None and m <= T["metrics_rules_x"])
+            _met(m, T["metrics_rules_x"]))
         for name, info in at.get("strategies", {}).items():
-            x = info.get("x_read")
+            x, status = info.get("x_read"), info.get("status", "not measured")
+            if status.startswith("cannot run"):  # not met, not failed: the roster has nothing for it
+                add(f"{name} propose + apply", f"≤ {T['strategy_x']:g}× read", "cannot run on the generated roster", None)
+                continue
             add(f"{name} propose + apply", f"≤ {T['strategy_x']:g}× read",
-                f"{x}×" if x is not None else info.get("status", "not measured"), x is not None and x <= T["strategy_x"])
+                f"{x}×" if x is not None else status, x is not None and x <= T["strategy_x"])
         p = at.get("pipeline", {}).get("x_read")
         add("pipeline read → build → team-branches → metrics + rules", f"≤ {T['pipeline_x']:g}× read",
-            f"{p}×" if p is not None else "not measured", p is not None and p <= T["pipeline_x"])
+            f"{p}×" if p is not None else "not measured", _met(p, T["pipeline_x"]))
         add("pipeline, moonshot", f"≤ {T['pipeline_moonshot_x']:g}× read",
-            f"{p}×" if p is not None else "not measured", p is not None and p <= T["pipeline_moonshot_x"])
+            f"{p}×" if p is not None else "not measured", _met(p, T["pipeline_moonshot_x"]))
         pk = at.get("pipeline", {}).get("peak_mb")
         add("peak memory of the pipeline", f"< {T['peak_mb']:g} MB", f"{pk} MB" if pk is not None else "not measured",
-            pk is not None and pk < T["peak_mb"])
+            _met(pk, T["peak_mb"] - 1e-9))
         add("peak memory of the whole suite process", f"< {T['peak_mb']:g} MB", f"{at['peak_mb']} MB",
             at["peak_mb"] < T["peak_mb"])
     if at is not None and three is not None:
@@ -517,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 3_000_000])
     parser.add_argument("--time-limit", type=float, default=120.0,
                         help="seconds each strategy may take to propose and apply (default 120)")
+    parser.add_argument("--pipeline-time-limit", type=float, default=900.0,
+                        help=f"seconds {PIPELINE_STRATEGY} may take (the later stages need its result; default 900)")
     parser.add_argument("--strategies", nargs="+", help="only these strategies (default: every first-party one)")
     parser.add_argument("--no-report", action="store_true", help="leave out the charts and the report")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"the JSON file (default {RESULTS.relative_to(HERE.parent)})")
@@ -531,11 +546,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.measure:
         row = measure_folder(Path(args.measure), strategies=args.strategies, time_limit=args.time_limit,
-                             report=not args.no_report)
+                             pipeline_limit=args.pipeline_time_limit, report=not args.no_report)
         args.row.write_text(json.dumps(row, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return 0
     if args.table:
-        print(markdown(json.loads(args.out.read_text(encoding="utf-8"))))
+        data = json.loads(args.out.read_text(encoding="utf-8"))
+        data["targets"] = targets(data["rows"])
+        print(markdown(data))
         return 0
 
     started = dt.datetime.now(dt.timezone.utc)
@@ -550,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"arch": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
                     "system": platform.system(), "load_average": [round(x, 2) for x in os.getloadavg()]},
         "time_limit_s": args.time_limit,
+        "pipeline_time_limit_s": args.pipeline_time_limit,
         "targets_at": TARGET_SIZE,
         "rows": rows,
     }
