@@ -32,10 +32,11 @@ mark is reset before each stage through ``/proc/self/clear_refs``; the structure
 earlier stages count) and its ratio to the read of the same run. The ``pipeline`` is read + build
 + team-branches' propose and apply + metrics+rules. The suite prints each target of the issue
 ("a real strategy on a million members in seconds") as met or not and writes
-``benchmarks/results/suite.json``. ``--table`` prints the README's tables from that file.
+``benchmarks/results/suite.json`` (after each size, so that a long run keeps what it measured).
+``--table`` prints the README's tables from that file; ``--readme`` puts them into README.md.
 
-Usage: ``python benchmarks/suite.py [--members N ...] [--time-limit 120] [--strategies a b]
-[--no-report] [--out FILE]`` and ``python benchmarks/suite.py --table [--out FILE]``.
+Usage: ``python benchmarks/suite.py [--members N ...] [--time-limit 120] [--pipeline-time-limit 900]
+[--strategies a b] [--no-report] [--out FILE]``; ``python benchmarks/suite.py --table|--readme [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -254,6 +255,8 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
         del plan
         row["strategies"][name] = info
 
+    if not kept:
+        row["later_stages"] = f"not run: {PIPELINE_STRATEGY}'s propose and apply did not finish"
     if kept:
         plan, after = kept["plan"], kept["after"]
         with tempfile.TemporaryDirectory() as tmp:
@@ -473,6 +476,14 @@ def _size(n: int) -> str:
 def markdown(data: dict[str, Any]) -> str:
     """The README's tables: stages by size (seconds and ratio to the read), then the targets."""
     rows = [r for r in data["rows"] if "stages" in r]
+    m = data["machine"]
+    loads = ", ".join(f"{r['load_average'][0]:g}–{r['load_average'][1]:g} at {_size(r['members'])}"
+                      for r in rows if "load_average" in r)
+    intro = (f"`{data.get('command', 'python benchmarks/suite.py')}`, {data['started']}: {m.get('cpu') or m['arch']}, "
+             f"{m['cores']} cores, {m.get('memory_gb')} GB, Python {m['python']}"
+             + (f"; load average before and after each size {loads}" if loads else "") + ". "
+             f"Seconds (wall) and ratio to reading every table with pyarrow in the same process; "
+             f"a strategy may take {data['time_limit_s']:g} s ({PIPELINE_STRATEGY} {data.get('pipeline_time_limit_s', 0):g} s).")
     head = "| stage | " + " | ".join(f"{r['members']:,}" for r in rows) + " |"
     lines = [head, "|---" * (len(rows) + 1) + "|"]
 
@@ -515,11 +526,42 @@ def markdown(data: dict[str, Any]) -> str:
             if info.get("status", "").startswith(("cannot run", "failed")):
                 notes.setdefault(name, info["status"])
     lines += [""] + [f"- {name}: {text}" for name, text in notes.items()]
-    out = ["\n".join(lines), "", "| target (1,000,000 members) | limit | measured | met |", "|---|---|---|---|"]
+    lines += [f"- {r['members']:,} members: the stages after the strategies were {r['later_stages']}"
+              for r in rows if r.get("later_stages")]
+    out = [intro, "", "\n".join(lines), "", "| target (1,000,000 members) | limit | measured | met |", "|---|---|---|---|"]
     for t in data["targets"]:
         met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
         out.append(f"| {t['target']} | {t['limit']} | {t['measured']} | {met} |")
     return "\n".join(out)
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), platform.processor())
+    except OSError:
+        return platform.processor()
+
+
+def _memory_gb() -> float | None:
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+README = HERE.parent / "README.md"
+BEGIN, END = "<!-- benchmarks/suite.py --readme: begin -->", "<!-- benchmarks/suite.py --readme: end -->"
+
+
+def write_readme(tables: str) -> None:
+    """Replace the suite's tables in README.md (between the two marker lines)."""
+    text = README.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"README.md has no {BEGIN} ... {END} block")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{BEGIN}\n{tables}\n{END}{tail}", encoding="utf-8")
 
 
 # -- the command -----------------------------------------------------------------------------------------
@@ -536,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-report", action="store_true", help="leave out the charts and the report")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"the JSON file (default {RESULTS.relative_to(HERE.parent)})")
     parser.add_argument("--table", action="store_true", help="print the Markdown tables of --out and stop")
+    parser.add_argument("--readme", action="store_true", help="put the tables of --out into README.md and stop")
     parser.add_argument("--generate", nargs=2, metavar=("N", "FOLDER"), help=argparse.SUPPRESS)
     parser.add_argument("--measure", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--row", type=Path, help=argparse.SUPPRESS)
@@ -549,31 +592,37 @@ def main(argv: list[str] | None = None) -> int:
                              pipeline_limit=args.pipeline_time_limit, report=not args.no_report)
         args.row.write_text(json.dumps(row, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return 0
-    if args.table:
+    if args.table or args.readme:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         data["targets"] = targets(data["rows"])
-        print(markdown(data))
+        text = markdown(data)
+        if args.readme:
+            write_readme(text)
+        else:
+            print(text)
         return 0
 
     started = dt.datetime.now(dt.timezone.utc)
-    rows = []
-    for n in args.members:
-        row = run_size(n, args)
-        derive(row)
-        rows.append(row)
-    data = {
+    data: dict[str, Any] = {
         "suite": 1,
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {"arch": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
-                    "system": platform.system(), "load_average": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {"arch": platform.machine(), "cpu": _cpu(), "cores": os.cpu_count(), "memory_gb": _memory_gb(),
+                    "python": platform.python_version(), "system": platform.system()},
+        "command": "python benchmarks/suite.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "time_limit_s": args.time_limit,
         "pipeline_time_limit_s": args.pipeline_time_limit,
         "targets_at": TARGET_SIZE,
-        "rows": rows,
+        "rows": [],
     }
-    data["targets"] = targets(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for n in args.members:  # the file is rewritten after each size: a long run leaves what it measured
+        load_before = os.getloadavg()[0]
+        row = run_size(n, args)
+        row["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before and after
+        derive(row)
+        data["rows"].append(row)
+        data["targets"] = targets(data["rows"])
+        args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(markdown(data))
     return 0
 
