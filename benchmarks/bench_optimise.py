@@ -41,7 +41,7 @@ def run_one(n_members: int, time_limit: float, check: bool) -> dict:
     t0 = time.perf_counter()
     plan = strategy.propose(ctx, strategy.parse_params(params))
     propose_s = time.perf_counter() - t0
-    solver = plan.params["solver"]
+    solver = plan.meta["solver"]
     row = {
         "members": structure.n_members,
         "units": structure.n_units,
@@ -55,7 +55,7 @@ def run_one(n_members: int, time_limit: float, check: bool) -> dict:
         "largest_part_members": solver["largest_part_members"],
         "groups": solver["groups"],
         "candidates": solver["candidates"],
-        "members_moved": int(plan.params["objective"]["moved"]["value"]),
+        "members_moved": int(solver["terms"]["moved"]["value"]),
         "time_limit_s": time_limit,
     }
     if check:

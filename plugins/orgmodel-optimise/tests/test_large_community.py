@@ -47,12 +47,12 @@ def test_fewer_moves_and_at_least_the_team_alignment_of_team_branches(runs) -> N
     _, _, (_, _, teams), (_, plans, opt) = runs
     assert opt["change.members_moved"] < teams["change.members_moved"]
     assert opt["team_alignment.share"] >= teams["team_alignment.share"]
-    assert opt["change.members_moved"] == plans[0].params["objective"]["moved"]["value"]
+    assert opt["change.members_moved"] == plans[0].meta["solver"]["terms"]["moved"]["value"]
 
 
 def test_every_active_rule_is_imposed_kept_by_offices_or_listed_as_not_optimised(runs) -> None:
     _, book, _, (_, plans, _) = runs
-    solver = plans[0].params["solver"]
+    solver = plans[0].meta["solver"]
     lists = [solver["rules_imposed"], solver["rules_by_roles"], solver["rules_not_optimised"]]
     assert sorted(r for ids in lists for r in ids) == sorted(r.id for r in book)  # each once, none dropped
     assert {"committee.when", "secretary.when", "office.full_only"} <= set(solver["rules_by_roles"])
@@ -61,12 +61,12 @@ def test_every_active_rule_is_imposed_kept_by_offices_or_listed_as_not_optimised
 
 def test_the_plan_records_status_gap_and_every_term(runs) -> None:
     _, _, _, (_, plans, _) = runs
-    solver = plans[0].params["solver"]
+    solver = plans[0].meta["solver"]
     assert solver["status"] in ("optimal", "feasible")
     assert 0 <= solver["gap"] <= 0.01
     assert solver["bound"] <= solver["objective"] + 1e-6
     assert solver["parts"] > 1  # the areas are solved apart
-    assert set(plans[0].params["objective"]) == {"moved", "founded", "dissolved", "unaligned", "ties", "backbone"}
+    assert set(plans[0].meta["solver"]["terms"]) == {"moved", "founded", "dissolved", "unaligned", "ties", "backbone"}
     moves = [op for op in plans[0].as_written() if op.op == "move_members"]
     assert {op.reason.code for op in moves} <= {"move_rule_max", "move_rule_min", "move_team", "move_objective",
                                                   "move_rule_forbidden", "move_one_relation"}

@@ -3,14 +3,14 @@
 It assigns members to existing and candidate branches (:mod:`orgmodel_optimise.problem`) by a
 mixed-integer programme solved with HiGHS (:mod:`orgmodel_optimise.solve`), then writes the plan:
 founded branches, moves with the rule or objective term that drove them, dissolved branches, and
-secretaries and committees from full members (the party pack's offices API).  The plan's ``params`` carry the solver's status,
-gap and bound and the value of every objective term. When no assignment keeps the rules, it
+secretaries and committees from full members (the party pack's offices API). The plan's
+``meta["solver"]`` records the solver's status, gap and bound and the value of every objective term. When no assignment keeps the rules, it
 refuses with one line naming the branches and rules in conflict.
 
 >>> from orgmodel.testing import contract_baselines
 >>> s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
 >>> plan = Optimise().propose_on(s, {})
->>> plan.params["solver"]["gap"] <= 0.01, plan.params["objective"]["moved"]["value"] >= 329 - 50
+>>> plan.meta["solver"]["gap"] <= 0.01, plan.meta["solver"]["terms"]["moved"]["value"] >= 329 - 50
 (True, True)
 """
 
@@ -33,6 +33,7 @@ __all__ = ["Optimise"]
 
 Family = Literal["team", "joint_team", "territory", "category", "joint"]
 SOLVER = "HiGHS (scipy.optimize.milp)"
+META_VERSION = 1  # the shape of plan.meta["solver"] (docs/optimise.md)
 
 
 class Params(BaseModel):
@@ -93,18 +94,18 @@ class Optimise(Strategy):
         refs, names = _write(s, plan, problem, sol, dest_of, book)
         if committee is not None:
             _roles(ctx, plan, problem, dest_of, sol.y, committee, refs, names)
-        built = plan.build()
-        info = dict(built.params)
-        info["solver"] = {
-            "name": SOLVER, "status": sol.status, "gap": round(sol.gap, 6), "objective": round(sol.objective, 6),
-            "bound": round(sol.bound, 6), "decomposed": sol.decomposed, "parts": sol.parts, "largest_part_members": sol.largest_part,
-            "groups": len(problem.g_n), "candidates": sum(1 for d in problem.dests if d.unit < 0),
+        plan.meta["solver"] = {
+            "version": META_VERSION, "name": SOLVER, "status": sol.status, "gap": round(sol.gap, 6),
+            "objective": round(sol.objective, 6), "bound": round(sol.bound, 6), "time_limit": params.time_limit,
+            "mip_gap": params.mip_gap, "decomposed": sol.decomposed, "parts": sol.parts,
+            "largest_part_members": sol.largest_part, "groups": len(problem.g_n),
+            "candidates": sum(1 for d in problem.dests if d.unit < 0),
+            "terms": {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t]} for t in TERMS},
             "rules_imposed": sorted({b.rule.id for b in bounds}),
             "rules_by_roles": sorted(r.id for r in by_roles),
             "rules_not_optimised": sorted(r.id for r in [*skipped, *unkept]),
         }
-        info["objective"] = {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t]} for t in TERMS}
-        return built.model_copy(update={"params": info})
+        return plan.build()
 
 
 def _assign(p: Problem, sol: Solution, rng: np.random.Generator) -> np.ndarray:
