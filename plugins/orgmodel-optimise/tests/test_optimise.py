@@ -195,6 +195,16 @@ def test_the_same_seed_gives_the_same_plan_and_another_may_move_other_members() 
     assert len(_run(s, seed=2).transfers()) == len(one.transfers())
 
 
+def test_the_plan_is_the_same_whatever_the_number_of_solver_processes() -> None:
+    teams = {f"a-{i:03d}": ["t1"] for i in range(1, 30)} | {f"b-{i:03d}": ["t2"] for i in range(1, 25)}
+    s = _structure({"a": (70, 0), "b": (60, 4), "d": (40, 0)}, teams=teams)
+    alone = _run(s, workers=1, candidates=["team"])
+    pooled = _run(s, workers=2, candidates=["team"])
+    assert alone.meta["solver"]["parts"] > 1  # otherwise no pool is started
+    assert alone.model_copy(update={"params": {}}).to_json() == pooled.model_copy(update={"params": {}}).to_json()
+    assert alone.meta["solver"]["status"] == "optimal"
+
+
 def test_contract() -> None:
     check_strategy(Optimise(), {"time_limit": 20}, only=("tiny", "empty-branch", "one-member", "all-immobile",
                                                          "no-teams", "branch-of-329", "village-of-2"))

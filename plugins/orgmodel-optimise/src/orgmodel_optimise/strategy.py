@@ -27,7 +27,7 @@ from orgmodel import Context, Plan, RuleBook, Strategy, Structure, UserError, do
 from orgmodel_optimise.problem import Problem, build_problem
 from orgmodel_optimise.reasons import FAMILY_LABELS, TEMPLATES
 from orgmodel_optimise.rulebounds import joint_units_cap, read_rules, split_office_rules
-from orgmodel_optimise.solve import TERMS, Solution, Weights, solve
+from orgmodel_optimise.solve import TERM_LABELS, TERMS, Solution, Weights, solve
 
 __all__ = ["Optimise"]
 
@@ -57,6 +57,7 @@ class Params(BaseModel):
     part_size: int = Field(1, ge=1)
     max_part: int = Field(2_000, ge=1)
     seed: int | None = None
+    workers: int = Field(0, ge=0, description="processes that solve the parts (0: every core above a size; 1: this one)")
 
 
 class Optimise(Strategy):
@@ -85,7 +86,8 @@ class Optimise(Strategy):
         weights = Weights(params.weight_moved, params.weight_founded, params.weight_dissolved,
                           params.weight_unaligned, params.weight_ties, params.weight_backbone)
         sol = solve(problem, weights, time_limit=params.time_limit, mip_gap=params.mip_gap,
-                    part_size=params.part_size, max_part=params.max_part, dissolve=params.dissolve)
+                    part_size=params.part_size, max_part=params.max_part, dissolve=params.dissolve,
+                    workers=params.workers)
         if sol.conflicts:
             raise UserError(_conflict_line(s, problem, sol, book))
         rng = ctx.rng if params.seed is None else np.random.default_rng(params.seed)
@@ -100,7 +102,8 @@ class Optimise(Strategy):
             "mip_gap": params.mip_gap, "decomposed": sol.decomposed, "parts": sol.parts,
             "largest_part_members": sol.largest_part, "groups": len(problem.g_n),
             "candidates": sum(1 for d in problem.dests if d.unit < 0),
-            "terms": {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t]} for t in TERMS},
+            "terms": {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t], "label_zh": TERM_LABELS[t][0],
+                          "label_en": TERM_LABELS[t][1]} for t in TERMS},
             "rules_imposed": sorted({b.rule.id for b in bounds}),
             "rules_by_roles": sorted(r.id for r in by_roles),
             "rules_not_optimised": sorted(r.id for r in [*skipped, *unkept]),
