@@ -358,7 +358,7 @@ def pool_size(workers: int, members: int, parts: int) -> int:
     """Processes to solve ``parts`` parts with: ``workers`` when given, else every core the process
     may use once the problem has ``POOL_FROM_MEMBERS`` members (1: this process).
 
-    >>> pool_size(1, 10**6, 500), pool_size(3, 100, 2), pool_size(0, 100, 50), pool_size(4, 10**6, 1)
+    >>> pool_size(1, 10**6, 500), pool_size(3, 100, 5), pool_size(0, 100, 50), pool_size(4, 10**6, 1)
     (1, 3, 1, 1)
     """
     import os
