@@ -562,6 +562,8 @@ class Plan(_Model):
     operations: list[Operation] = Field(default_factory=list)
     reasons: list[Reason] = Field(default_factory=list, description="reasons of the moves table, each once")
     moves: MoveTable = Field(default_factory=MoveTable.empty)
+    meta: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="the strategy's own records by name, each with its 'version' (docs/plans.md)")
 
     _written: _WrittenOrder | None = PrivateAttr(default=None)
 
@@ -858,6 +860,7 @@ class PlanBuilder:
         self._moves: list[tuple[list[str], str, str | None, int, int]] = []
         self._reasons = _ReasonIndex()
         self._calls = 0  # operations and move calls so far: the numbering errors use
+        self.meta: dict[str, dict[str, Any]] = {}  # the strategy's own records (Plan.meta)
 
     def add(self, op: Any) -> None:
         """Append a ready-made operation (a ``MoveMembers`` becomes rows of the moves table)."""
@@ -943,6 +946,6 @@ class PlanBuilder:
         moves, rows = _moves_from_chunks(self._moves)
         plan = Plan(strategy=self.strategy, params=self.params, fingerprint=self.fingerprint,
                     templates=self.templates, operations=list(self.operations),
-                    reasons=list(self._reasons.reasons), moves=moves)
+                    reasons=list(self._reasons.reasons), moves=moves, meta=self.meta)
         plan._written = _WrittenOrder(tuple(self._positions), rows)
         return plan

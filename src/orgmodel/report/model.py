@@ -183,7 +183,14 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
         "histogram_note": text(lang, "虚线：50人（支部一般上限）和3人（正式党员下限）。",
                                "Dashed: 50 (branch size rule) and 3 (full members needed)."),
         "method": _method_notes(lang),
+        "solver": _solver(results, [names[k] for k in keys], [labels[k] for k in keys], lang),
     }
+
+
+def _solver(results: Results, names: Sequence[str], labels: Sequence[str], lang: str) -> dict[str, Any] | None:
+    from orgmodel.report.solver import solver_section  # it uses this module's text and number
+
+    return solver_section(results, names, labels, lang)
 
 
 def _summary(s: Mapping[str, Any], lang: str) -> dict[str, Any]:
