@@ -415,7 +415,7 @@ def _simulation_spec(loaded: Scenario, plugins: PluginHost, *, simulate: bool | 
 
     spec = loaded.spec.simulation
     if spec is not None:  # a bad model or parameter is an error of the file, simulated or not
-        resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate)
+        resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate, scenario=loaded)
     if simulate is False:
         if overrides:
             raise UserError(f"simulation options given ({', '.join(sorted(overrides))}) with the simulation off")
@@ -433,7 +433,7 @@ def _simulation_spec(loaded: Scenario, plugins: PluginHost, *, simulate: bool | 
             raise UserError(f"simulation option {field or ', '.join(sorted(overrides))}: {message}") from None
     elif spec is None:
         spec = SimulationSpec()
-    resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate)
+    resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate, scenario=loaded)
     return spec
 
 
@@ -460,15 +460,19 @@ def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: Plug
     from orgmodel.simulate import SimulationCancelled
     from orgmodel.simulate import simulate as simulate_structures
     from orgmodel.simulate.executors import default_workers
+    from orgmodel.simulate.sweep import has_strategy_sweep, strategy_structures
 
     structures = {v.name: v.structure for v in result.variants} or {"baseline": result.baseline}
     start = loaded.spec.as_of or dt.date.today()
     workers = (spec.workers or default_workers()) if spec.executor == "processes" else None
     try:
+        points = strategy_structures(loaded, spec, structures, plugins=plugins, baseline=result.baseline,
+                                     check=tracker.check) if has_strategy_sweep(spec) else None
         simulated = simulate_structures(
             structures, spec, start=start, plugins=plugins, rules=rule_book_for(loaded, plugins),
             approvals=[(a.unit, a.rule) for a in loaded.spec.rules.approvals], scenario_seed=loaded.spec.seed,
-            workers=workers, progress=_replication_progress(tracker), cancel=lambda: tracker.cancelled)
+            workers=workers, progress=_replication_progress(tracker), cancel=lambda: tracker.cancelled,
+            point_structures=points)
     except SimulationCancelled:
         raise Cancelled() from None
     tracker.check()

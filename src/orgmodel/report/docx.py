@@ -228,6 +228,12 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
             _table(document, [ch["from"], ch["to"], ch["members"], ch["reason"]],
                    [[x["from"], x["to"], x["count"], "\n".join(x["reasons"])] for x in v["flows"]], numeric_from=2, size=8)
 
+    # over time: the simulation section, written by orgmodel.report.simulation
+    if r.get("simulation"):
+        from orgmodel.report.simulation import docx_section
+
+        docx_section(document, r["simulation"], heading=_heading, para=_para, table=_table)
+
     # chart pages
     for sid, diagrams in (("diagrams", r["diagrams"]), ("charts", r["charts"])):
         first_page = True
