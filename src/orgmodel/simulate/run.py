@@ -39,7 +39,14 @@ from orgmodel.simulate.rules import RuleTracker
 from orgmodel.simulate.spec import SimulationSpec, check_model_params, strategy_key, sweep_grid
 from orgmodel.simulate.state import SimState
 
-__all__ = ["simulate", "prepare_inputs", "plan_tasks", "behaviour_model"]
+__all__ = ["simulate", "prepare_inputs", "plan_tasks", "behaviour_model", "expected_seconds",
+           "SECONDS_PER_MEMBER_PERIOD"]
+
+#: CPU seconds one member takes through one monthly period of the party model, replication overhead
+#: included: 0.107 s per replication of the large community (6,500 members, 36 months) measured
+#: serially on a shared 2-core machine (benchmarks/bench_simulate.py --large-community), rounded up.
+#: Only used to tell a progress bar, before the first replications finish, how long to expect.
+SECONDS_PER_MEMBER_PERIOD = 5e-7
 
 
 def behaviour_model(name: str, plugins=None) -> BehaviourModel:  # type: ignore[no-untyped-def]
@@ -77,6 +84,19 @@ def plan_tasks(points: int, variants: int, replications: int, *, chunk: int | No
     if chunk is None:
         chunk = max(1, math.ceil(len(cells) * replications / (4 * max(workers, 1)) / max(len(cells), 1)))
     return [Task(p, v, r, min(r + chunk, replications)) for p, v in cells for r in range(0, replications, chunk)]
+
+
+def expected_seconds(structures: Mapping[str, Structure], spec: SimulationSpec, *, workers: int = 1) -> float:
+    """A rough forecast of a simulation's wall time: members x periods x replications x sweep
+    points, at :data:`SECONDS_PER_MEMBER_PERIOD`, over the workers.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> expected_seconds({"a": tiny_structure()}, SimulationSpec(replications=100), workers=2) > 0
+    True
+    """
+    members = sum(len(s.members.ids) for s in structures.values())
+    work = members * spec.periods * spec.months_per_period * spec.replications * len(sweep_grid(spec))
+    return work * SECONDS_PER_MEMBER_PERIOD / max(1, workers)
 
 
 def simulate(
