@@ -484,7 +484,8 @@ def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: Plug
     _expect_simulation(tracker, structures, spec)
     try:
         points = strategy_structures(loaded, spec, structures, plugins=plugins, baseline=result.baseline,
-                                     check=tracker.check) if has_strategy_sweep(spec) else None
+                                     check=tracker.check, note=lambda text: tracker.send("simulate", 0, 1, text)
+                                     ) if has_strategy_sweep(spec) else None
         simulated = simulate_structures(
             structures, spec, start=start, plugins=plugins, rules=rule_book_for(loaded, plugins),
             approvals=[(a.unit, a.rule) for a in loaded.spec.rules.approvals], scenario_seed=loaded.spec.seed,

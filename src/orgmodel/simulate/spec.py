@@ -294,7 +294,7 @@ def check_strategy_sweep(spec: SimulationSpec, scenario: Any, plugins: Any = Non
             raise _error(f"step {key.step} of variant {key.variant} is written by hand: it has no strategy parameters",
                          where, file, locate)
         if step.strategy not in strategies:
-            return  # the engine's own check names the unknown strategy at its line
+            continue  # the engine's own check names the unknown strategy at its line
         strategy = strategies.get(step.strategy)
         fields = sorted(strategy.Params.model_fields)
         if key.param not in fields:

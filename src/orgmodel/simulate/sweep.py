@@ -28,12 +28,13 @@ def has_strategy_sweep(spec: SimulationSpec) -> bool:
 
 def strategy_structures(scenario: Any, spec: SimulationSpec, structures: Mapping[str, Structure], *,
                         plugins: Any = None, baseline: Structure | None = None,
-                        check: Any = None) -> list[dict[str, Structure]]:
+                        check: Any = None, note: Any = None) -> list[dict[str, Structure]]:
     """Each sweep point's structures: variant name -> structure, for every variant in ``structures``.
 
     ``structures`` are the variants as the scenario runs them; ``baseline`` (default: built from
     the rosters) is what the variants run again start from. ``check()`` is called before each
-    run of the engine (to cancel). A strategy that fails at a point is an error naming the point.
+    run of the engine (to cancel), ``note(message)`` says which run starts (for a progress bar).
+    A strategy that fails at a point is an error naming the point.
     """
     from orgmodel.io.scenario import StrategyStep
     from orgmodel.run.engine import Engine
@@ -42,7 +43,8 @@ def strategy_structures(scenario: Any, spec: SimulationSpec, structures: Mapping
     variants = {v.name: v for v in scenario.spec.variants}
     cache: dict[tuple[str, str], Structure] = {}
     out = []
-    for overrides in strategy_overrides(spec):
+    grid = strategy_overrides(spec)
+    for p, overrides in enumerate(grid):
         point = dict(structures)
         for variant_name in sorted({v for v, _ in overrides}):
             if variant_name not in structures:
@@ -65,6 +67,8 @@ def strategy_structures(scenario: Any, spec: SimulationSpec, structures: Mapping
             if key not in cache:
                 if check is not None:
                     check()
+                if note is not None:
+                    note(f"sweep point {p + 1}/{len(grid)}: {variant_name} run again")
                 cache[key] = _run_variant(engine, scenario, variant, steps, baseline, overrides)
             point[variant_name] = cache[key]
         out.append(point)
