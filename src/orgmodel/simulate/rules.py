@@ -140,7 +140,7 @@ class RuleTracker:
             values = np.bincount(m["role_unit"][holders], minlength=n).astype(float)
             outside = state.outside_roles
             if name == "role_holders" and len(outside):  # people outside the roster hold offices too
-                o = outside[np.isin(outside[:, 1], codes)]
+                o = outside[table[outside[:, 1]]]
                 values += np.bincount(o[:, 0], minlength=n)
             return values
         if name == "members_at_least":
