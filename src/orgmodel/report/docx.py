@@ -239,6 +239,12 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
             _table(document, sv["facts_head"], [[f["label"], f["value"]] for f in v["facts"]], size=8)
             _table(document, sv["head"], [[t["label"], t["value"], t["weight"], t["weighted"]] for t in v["terms"]], size=8)
 
+    # over time: the simulation section, written by orgmodel.report.simulation
+    if r.get("simulation"):
+        from orgmodel.report.simulation import docx_section
+
+        docx_section(document, r["simulation"], heading=_heading, para=_para, table=_table)
+
     # chart pages
     for sid, diagrams in (("diagrams", r["diagrams"]), ("charts", r["charts"])):
         first_page = True
