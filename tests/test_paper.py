@@ -1,0 +1,101 @@
+"""Charts on paper: ``orgmodel chart --paper a4`` writes whole A4 pages whose smallest text prints
+at 7 pt or more, measured in the PDF itself (font size times the text and page matrices, read
+with pypdf), and PNG pages of the same page at print resolution."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from orgmodel.render import dot_available
+
+pypdf = pytest.importorskip("pypdf", reason="pypdf reads the PDF pages (pip install -e '.[test]')")
+
+ROOT = Path(__file__).resolve().parents[1]
+LARGE = ROOT / "scenarios" / "large-community" / "scenario.yaml"
+A4_PT = (595.28, 841.89)
+
+pytestmark = pytest.mark.skipif(not dot_available(), reason="Graphviz dot is not installed (scripts/setup.sh installs it)")
+
+
+def page_texts(path: Path) -> list[tuple[float, float, list[tuple[float, str]]]]:
+    """Each page of a PDF: its width and height in points and every text with its printed size."""
+    out = []
+    for page in pypdf.PdfReader(str(path)).pages:
+        found: list[tuple[float, str]] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+            if text.strip():
+                # the text's vertical axis through the text matrix and the page's transformation
+                c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+                found.append((size * math.hypot(c, d), text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        out.append((float(page.mediabox.width), float(page.mediabox.height), found))
+    return out
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", data[16:24])
+
+
+def is_a4(width: float, height: float, *, slack: float = 1.5) -> bool:
+    w, h = sorted((width, height))
+    return abs(w - A4_PT[0]) <= slack and abs(h - A4_PT[1]) <= slack
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from orgmodel.cli import main
+
+    out = tmp_path_factory.mktemp("large") / "out"
+    assert main(["run", str(LARGE), "--out", str(out), "--no-report", "--no-simulate", "--variant", "team-branches"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("diff", [False, True], ids=["org-chart", "before-after"])
+def test_chart_pdf_pages_are_a4_with_text_at_7pt_or_more(large: Path, tmp_path: Path, diff: bool) -> None:
+    from orgmodel.cli import main
+    from orgmodel.render.paper import MIN_TEXT_PT
+
+    args = ["chart", str(large), "--variant", "team-branches", "--paper", "a4", "--format", "pdf",
+            "--out", str(tmp_path / "chart.pdf")] + (["--diff"] if diff else [])
+    assert main(args) == 0
+    files = sorted(tmp_path.glob("chart*.pdf"))
+    assert len(files) >= (1 if diff else 10)  # the large community's org chart is an overview and area pages
+    for f in files:
+        pages = page_texts(f)
+        assert len(pages) == 1, f.name
+        width, height, texts = pages[0]
+        assert is_a4(width, height), (f.name, width, height)
+        assert len(texts) >= 10, f.name
+        smallest = min(texts)
+        assert smallest[0] >= MIN_TEXT_PT - 0.05, (f.name, smallest)
+        # the chart uses its page: its largest side is drawn at the scale the page allows
+        assert max(s for s, _ in texts) >= 10, f.name
+    data = files[0].read_bytes()
+    assert b"/FontFile" in data  # the fonts, the CJK font included, travel with the file
+    if shutil.which("pdffonts"):
+        fonts = subprocess.run(["pdffonts", str(files[0])], capture_output=True, text=True, check=True).stdout
+        assert "NotoSansCJK" in fonts and all(" yes " in line for line in fonts.splitlines()[2:])
+
+
+def test_chart_png_pages_are_the_a4_page_at_300_dpi(large: Path, tmp_path: Path) -> None:
+    from orgmodel.cli import main
+    from orgmodel.render.charts import PRINT_DPI
+
+    for fmt in ("pdf", "png"):
+        assert main(["chart", str(large), "--variant", "team-branches", "--diff", "--paper", "a4", "--format", fmt,
+                     "--out", str(tmp_path / f"diff.{fmt}")]) == 0
+    (width, height, _), = page_texts(tmp_path / "diff.pdf")
+    px = png_size(tmp_path / "diff.png")
+    # the same page as the PDF, at print resolution: so its text is as large on paper
+    assert px == pytest.approx((width * PRINT_DPI / 72, height * PRINT_DPI / 72), abs=6)
+    assert sorted(px) == pytest.approx(sorted((210 / 25.4 * PRINT_DPI, 297 / 25.4 * PRINT_DPI)), abs=8)
