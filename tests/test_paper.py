@@ -99,3 +99,27 @@ def test_chart_png_pages_are_the_a4_page_at_300_dpi(large: Path, tmp_path: Path)
     # the same page as the PDF, at print resolution: so its text is as large on paper
     assert px == pytest.approx((width * PRINT_DPI / 72, height * PRINT_DPI / 72), abs=6)
     assert sorted(px) == pytest.approx(sorted((210 / 25.4 * PRINT_DPI, 297 / 25.4 * PRINT_DPI)), abs=8)
+
+
+def test_what_changed_is_summed_up_by_area_and_kind_from_the_stored_changes(large: Path) -> None:
+    from orgmodel.report.changes import TOP_FLOWS, change_summary
+    from orgmodel.run.read import load_results
+
+    results = load_results(large)
+    v = results.variant("team-branches")
+    ch = v.changes
+    s = change_summary(results.baseline.units, v.units, ch, lang="zh")
+    total = s["areas"]["total"]
+    assert (total["created"], total["dissolved"], total["retyped"]) == (
+        len(ch["created"]), len(ch["dissolved"]), len(ch["retyped"]))
+    assert total["moved_in"] == sum(int(f["count"]) for f in ch["flows"]) > 0
+    # one row per residential area or enterprise touched, the upgraded ones once each (not once
+    # as the old branch and again as the new general branch)
+    names = [r["area"] for r in s["areas"]["rows"]]
+    assert len(names) == len(set(names)) and "汽三居民区" in names
+    qisan = next(r for r in s["areas"]["rows"] if r["area"] == "汽三居民区")
+    assert qisan["moved_in"] == 150 and qisan["retyped"] == 1
+    kinds = {k["kind"]: k for k in s["kinds"]["rows"]}
+    assert sum(k["created"] for k in kinds.values()) == len(ch["created"])
+    assert [(f["from"], f["to"]) for f in s["flows"]["rows"]] == [(f["from_name"], f["to_name"])
+                                                                  for f in ch["flows"][:TOP_FLOWS]]
