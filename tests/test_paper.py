@@ -4,10 +4,13 @@ with pypdf), and PNG pages of the same page at print resolution."""
 
 from __future__ import annotations
 
+import html
 import math
+import re
 import shutil
 import struct
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,72 @@ def test_what_changed_is_summed_up_by_area_and_kind_from_the_stored_changes(larg
     assert sum(k["created"] for k in kinds.values()) == len(ch["created"])
     assert [(f["from"], f["to"]) for f in s["flows"]["rows"]] == [(f["from_name"], f["to_name"])
                                                                   for f in ch["flows"][:TOP_FLOWS]]
+
+
+def _top_text(path: Path) -> list[str]:
+    """The topmost line of text of each page (by its baseline on the page)."""
+    out = []
+    for page in pypdf.PdfReader(str(path)).pages:
+        found: list[tuple[float, str]] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+            if text.strip():
+                found.append((tm[5] * cm[3] + tm[4] * cm[1] + cm[5], text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        top = max((y for y, _ in found), default=0.0)
+        out.append("".join(t for y, t in found if abs(y - top) < 2))
+    return out
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (scripts/setup.sh installs it)")
+def test_the_report_pdf_holds_the_print_stylesheet(large: Path, tmp_path: Path) -> None:
+    """A4 pages numbered "n / N"; text nowhere under 7 pt (the page is not shrunk to fit a
+    table); a table going on to the next page repeats its header there; every chart page is one
+    whole PDF page (its title under the chart and its top box on the same page)."""
+    from orgmodel.render.paper import MIN_TEXT_PT
+    from orgmodel.report import write_report
+    from orgmodel.report.build import draw_charts
+    from orgmodel.run.read import load_results
+
+    write_report(large, tmp_path, formats=("svg",), pdf=True)
+    pdf = tmp_path / "report.pdf"
+    pages = page_texts(pdf)
+    n = len(pages)
+    texts = [_flat("".join(t for _, t in p[2])) for p in pages]
+    for i, (width, height, found) in enumerate(pages, start=1):
+        assert is_a4(width, height), (i, width, height)
+        assert f"{i}/{n}" in texts[i - 1], i
+        smallest = min(found)
+        assert smallest[0] >= MIN_TEXT_PT - 0.05, (i, smallest)
+    # the appendix's tables run over several pages, each continuing under its header again
+    start = next(i for i, t in enumerate(texts) if _like("附录：逐单位变化明细").search(t))
+    tops = [_flat(t) for t in _top_text(pdf)[start + 1:]]
+    assert len(tops) >= 2
+    headers = [_like(h) for h in ("从到人数原因", "新建组织人数原因", "撤销组织人数原因", "升格/改设人数原因", "团队党建")]
+    assert all(any(h.match(t) for h in headers) for t in tops), tops
+    # every chart page whole on one page
+    charts, diffs = draw_charts(load_results(large), tmp_path / "again", formats=())
+    for d in charts + diffs:
+        for p in d.pages:
+            title = _like(p.title)
+            holding = [i for i, t in enumerate(texts) if title.search(t)]
+            assert len(holding) == 1, (p.title, holding)
+            page = texts[holding[0]]
+            assert len(title.findall(page)) >= 2  # the chart's own caption and the figure caption
+            first_box = re.search(r"<text[^>]*>([^<]+)</text>", p.svg.split('class="node"', 1)[1]).group(1)
+            assert _like(html.unescape(first_box)).search(page), (p.title, first_box)
+
+
+def _flat(text: str) -> str:
+    """Text as the PDF gives it back, for comparing: compatibility forms folded, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _like(text: str) -> re.Pattern[str]:
+    """A pattern for ``text`` in PDF text, where a Chinese character may come back as its
+    radical's code point (the CJK fonts map a few glyphs so)."""
+    out = []
+    for ch in _flat(text):
+        out.append(f"(?:{re.escape(ch)}|[\u2e80-\u2fdf])" if "\u4e00" <= ch <= "\u9fff" else re.escape(ch))
+    return re.compile("".join(out))

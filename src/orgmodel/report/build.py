@@ -208,8 +208,8 @@ table {{ border-collapse: collapse; margin: 12px 0; font-size: 13px; }} th, td {
 th {{ background: #f3f3f3; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.best {{ background: #e8f5e9; font-weight: bold; }} .err {{ color: #c0392b; font-weight: bold; }} .warn {{ color: #d35400; }}
 .unit, td.small {{ font-size: 11px; color: #555; font-weight: normal; }} table.decide .unit {{ white-space: nowrap; }}
-table.decide th, table.decide td {{ padding: 3px 5px; }} table.decide td:nth-child(2) {{ min-width: 6.5em; }}
-table.detail, table.summary.flows {{ width: 100%; }} table.detail th, table.summary th, td.num {{ white-space: nowrap; }} table.decide tbody th {{ white-space: nowrap; }} dl.cards dt {{ font-weight: bold; margin-top: 8px; }}
+table.decide th, table.decide td {{ padding: 3px 5px; }} table.decide td:nth-child(2) {{ min-width: 5em; }}
+table.detail, table.summary.flows {{ width: 100%; }} table.detail th, table.summary th, td.num {{ white-space: nowrap; }} table.decide tbody th {{ min-width: 4em; max-width: 8em; }} dl.cards dt {{ font-weight: bold; margin-top: 8px; }}
 table caption {{ caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; }} tr.total th, tr.total td {{ border-top: 2px solid #888; font-weight: bold; }}
 figure {{ margin: 16px 0 32px; }} figure svg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .files {{ font-size: 12px; color: #777; }}
