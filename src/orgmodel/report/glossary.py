@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["explain", "better", "missing_reason", "METRIC_NOTES"]
+__all__ = ["explain", "better", "missing_reason", "unit_word", "METRIC_NOTES"]
 
 #: metric value name -> (zh, en) one-line explanation
 METRIC_NOTES: dict[str, tuple[str, str]] = {
@@ -62,6 +62,20 @@ METRIC_NOTES: dict[str, tuple[str, str]] = {
 
 _DIRECTION = {"lower": ("越低越好", "lower is better"), "higher": ("越高越好", "higher is better"),
               "neutral": ("无优劣方向", "no better direction")}
+
+
+#: a metric's unit (stored as the metric gives it, in Chinese) -> its English word
+_UNITS_EN = {"人": "people", "个": "count", "层": "layers", "户": "households", "次": "times", "年": "years",
+             "月": "months", "天": "days", "名": "people"}
+
+
+def unit_word(unit: str, lang: str) -> str:
+    """A metric's unit in the report's language (a unit it does not know stays as it is).
+
+    >>> unit_word("人", "en"), unit_word("人", "zh"), unit_word("%", "en")
+    ('people', '人', '%')
+    """
+    return unit if lang == "zh" else _UNITS_EN.get(unit, unit)
 
 
 def better(direction: str, lang: str) -> str:

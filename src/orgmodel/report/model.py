@@ -17,7 +17,7 @@ from typing import Any
 
 from orgmodel import __version__
 from orgmodel.analysis.compare import Comparison, moved_text
-from orgmodel.report.glossary import better, explain, missing_reason
+from orgmodel.report.glossary import better, explain, missing_reason, unit_word
 from orgmodel.run.read import BASELINE, Results
 
 __all__ = ["REPORT_SECTIONS", "Diagram", "Page", "report_model", "number", "text", "same_as_baseline", "focus_metrics"]
@@ -116,6 +116,15 @@ def _is_chinese(sentence: str) -> bool:
         bool(re.search(r"[\u4e00-\u9fff]", sentence))
 
 
+def punctuation(lang: str) -> dict[str, str]:
+    """The colon and brackets of the report's language (full width in Chinese).
+
+    >>> punctuation("en")["colon"], punctuation("zh")["open"]
+    (': ', '（')
+    """
+    return {"colon": "：", "open": "（", "close": "）"} if lang == "zh" else {"colon": ": ", "open": " (", "close": ")"}
+
+
 def number(value: float | None) -> str:
     """A stored number as the report shows it.
 
@@ -152,6 +161,7 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
     return {
         "lang": lang,
         "html_lang": "zh-CN" if lang == "zh" else "en",
+        "p": punctuation(lang),
         "title": str(scenario.get("name", "")),
         "description": in_language(str(scenario.get("description") or ""), lang),
         "meta": {"as_of": text(lang, "基准日期", "as of"), "as_of_value": scenario.get("as_of") or "—",
@@ -241,7 +251,7 @@ def _metric_row(m: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, s
         value = m["values"].get(k)
         reason = "" if value is not None else missing_reason(notes.get((names[k], m["name"])), lang)
         cells.append({"text": number(value), "best": k in m["best"], "value": value, "reason": reason})
-    return {"name": m["name"], "label": m[label_key], "unit": m["unit"], "direction": m["direction"],
+    return {"name": m["name"], "label": m[label_key], "unit": unit_word(m["unit"], lang), "direction": m["direction"],
             "better": better(m["direction"], lang), "cells": cells, "best_keys": list(m["best"]),
             "explain": explain(m["name"], lang, label=m[label_key], direction=m["direction"])}
 
