@@ -101,6 +101,7 @@ def test_a_unit_shows_its_stored_counts_and_findings(served):
     assert unknown.status_code == 400 and "baseline 中没有组织 no-such-unit" in unknown.text
     in_english = client.get("/s/ruili/unit?variant=baseline&id=no-such-unit&lang=en")
     assert in_english.status_code == 400 and "no unit &#39;no-such-unit&#39; in baseline" in in_english.text
+    client.get("/?lang=zh")  # back to the default for the tests that share this client
 
 
 def test_unit_search_finds_by_name(served):

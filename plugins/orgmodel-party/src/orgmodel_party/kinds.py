@@ -63,6 +63,8 @@ from __future__ import annotations
 
 from orgmodel import DomainPack, UnitKind
 
+from .words import PARTY_WORDS
+
 __all__ = ["PARTY_PACK", "TAGS", "TEAM_TAGS", "ORG_KINDS", "HOST_KINDS"]
 
 #: Tags strategies put on organisation units (see the module docstring); ``joint`` is derived.
@@ -334,4 +336,5 @@ PARTY_PACK = DomainPack(
     statuses=("full", "probationary"),
     full_statuses=("full",),
     kinds=ORG_KINDS + HOST_KINDS,
+    words=PARTY_WORDS,
 )
