@@ -314,7 +314,10 @@ def test_a_mapped_header_missing_from_the_roster_names_the_yaml_line_and_the_nea
         "    values: {status: {正式党员: full, 预备党员: probationary}}")
     line = expect_error(capsys, folder, write(folder, "h.yaml", text), "h.yaml:9:", "baseline.members.columns.出生日斯",
                         "'出生日期'")
-    assert "lost" in line
+    assert "lost" in line and len(line.splitlines()) == 1
+    twice = text.replace("党员类别: status", "党员类型: status")  # a second header the roster lacks
+    lines = expect_error(capsys, folder, write(folder, "h2.yaml", twice)).splitlines()
+    assert len(lines) == 2 and "党员类型" in lines[0] and "'党员类别'" in lines[0] and "出生日斯" in lines[1]
 
 
 def test_a_bad_value_lists_the_labels_the_user_mapped(capsys, folder):
