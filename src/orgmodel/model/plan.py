@@ -32,6 +32,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,14 +109,29 @@ class Reason(_Model):
         """The reason as a sentence in ``lang`` ("zh" or "en")."""
         template = templates.get(self.code, {}).get(lang)
         if template:
+            params = self.params if lang != "en" else {k: _list_in_english(v) for k, v in self.params.items()}
             try:
-                return template.format(**self.params)
+                return template.format(**params)
             except (KeyError, IndexError, ValueError):
                 pass
         if self.text:
             return self.text
         args = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.code}({args})" if args else self.code
+
+
+def _list_in_english(value: Scalar) -> Scalar:
+    """A parameter that is a shortened Chinese list of names ("甲、乙等5个"), punctuated for an
+    English sentence; the names stay as they are, and so does anything else.
+
+    >>> _list_in_english("高桥村、安石村等5个"), _list_in_english("高桥村、安石村联合党支部"), _list_in_english(3)
+    ('高桥村, 安石村 and 3 more', '高桥村、安石村联合党支部', 3)
+    """
+    more = re.search(r"等(\d+)个$", value) if isinstance(value, str) else None
+    if more is None:
+        return value
+    shown = value[: more.start()].split("、")
+    return ", ".join(shown) + f" and {int(more.group(1)) - len(shown)} more"
 
 
 ReasonLike = Union[Reason, str, tuple[str, Mapping[str, Any]]]

@@ -88,6 +88,7 @@ class TableOrigin:
     first_line: int | None = 2
     lines: tuple[int, ...] | None = None
     columns: Mapping[str, str] = field(default_factory=dict)  # our name -> the file's header
+    errors: tuple[Any, ...] = ()  # errors found while reading it (RosterError), reported with the build's
 
     def line(self, row: int) -> int | None:
         if self.lines is not None:

@@ -222,6 +222,9 @@ def _breach_cell(row: Mapping[str, Any] | None, lang: str) -> str:
     return text(lang, f"{date}起（{share}的模拟）", f"from {date} ({share} of runs)")
 
 
+_EXECUTORS_ZH = {"serial": "串行", "processes": "多进程", "dask": "Dask 集群"}
+
+
 def _manifest_rows(manifest: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
     def short(digest: str) -> str:
         return digest[:23] + "…" if len(digest) > 24 else digest
@@ -248,10 +251,15 @@ def _manifest_rows(manifest: Mapping[str, Any], lang: str) -> list[dict[str, str
               f"每期一{_period(sim.get('period'), lang)}，自{manifest.get('start')}起",
         f"{seeds.get('replications')} replications, {float(sim.get('horizon_years', 0)):g} years by {sim.get('period')}, "
         f"from {manifest.get('start')}")))
-    rows.append((text(lang, "随机种子", "seeds"), f"{seeds.get('base_seed')}: {seeds.get('rule')}"))
+    rule = str(seeds.get("rule"))
+    rows.append((text(lang, "随机种子", "seeds"), text(
+        lang, f"基准种子 {seeds.get('base_seed')}，各方案每次重复的种子由 {rule.split('(')[0]} 派生",
+        f"{seeds.get('base_seed')}: {rule}")))
     executor = manifest.get("executor", {})
-    rows.append((text(lang, "执行", "executor"), f"{executor.get('name')}"
-                 + (f", {executor.get('workers')} workers" if executor.get("workers") else "")
+    name = str(executor.get("name"))
+    rows.append((text(lang, "执行", "executor"), text(lang, _EXECUTORS_ZH.get(name, name), name)
+                 + (text(lang, f"，{executor.get('workers')}个进程", f", {executor.get('workers')} workers")
+                    if executor.get("workers") else "")
                  + (f", {executor.get('scheduler')}" if executor.get("scheduler") else "")))
     rows.append((text(lang, "生成时间", "created"), str(manifest.get("created"))))
     rows.append((text(lang, "文件校验", "files"), ", ".join(f"{k} {short(v)}" for k, v in manifest.get("files", {}).items())))

@@ -172,7 +172,10 @@ def _write(s: Structure, plan: Any, p: Problem, sol: Solution, dest_of: np.ndarr
         elif open_[d]:
             base = dest.key.rsplit("-", 1)[0]
             seen[base] = seen.get(base, 0) + 1
-            label = dest.name + (f"第{zh_numeral(seen[base])}" if base_count[base] > 1 else "")
+            label = dest.name
+            if base_count[base] > 1:  # the ordinal before 联合 (第一联合党支部), else at the end
+                stem = label.removesuffix("联合")
+                label = f"{stem}第{zh_numeral(seen[base])}{label[len(stem):]}"
             ref[d], name[d] = f"new:{dest.key}", _name(s, dest.kind, label)
     count = np.bincount(dest_of, minlength=len(p.dests))
     full_in = np.bincount(dest_of, full[p.members], len(p.dests)).astype(np.int64)

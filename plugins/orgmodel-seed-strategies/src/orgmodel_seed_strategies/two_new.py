@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind, ancestors
 
 from .limits import MAX_SIZE, MIN_FULL, RuleBound, with_rule_defaults
-from .naming import join_names
+from .naming import join_names, ordinal
 from .packing import Groups, even_parts, merge_small, pack_greedy
 from .reach import free_hosts, free_members, free_parent
 from .units import name, require_parent, require_unit, top_org_on_host, unit_value
@@ -240,7 +240,7 @@ class TwoNewCoverage(Strategy):
             for ci, chunk in enumerate(chunks):
                 fs = [firms_g[i] for i in chunk]
                 codes = np.concatenate([movers(f) for f in fs])
-                bname = chamber_name + ("联合党支部" if len(chunks) == 1 else f"第{ci + 1}联合党支部")
+                bname = chamber_name + ("联合党支部" if len(chunks) == 1 else f"{ordinal(ci + 1)}联合党支部")
                 ref = plan.create_unit(f"chamber{gi}b{ci}", kind="party.branch", name=bname, parent=parent,
                                        built_on=[chamber_ref], attrs={"firms": len(fs)},
                                        reason=("chamber_branch", {**cov, "firms": join_names([name(s, f) for f in fs]),
