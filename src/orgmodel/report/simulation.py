@@ -68,7 +68,9 @@ def band_chart(series: Mapping[str, tuple[Sequence[float], Sequence[float], Sequ
                *, title: str, y_label: str = "", width: int = 560, height: int = 300,
                legend: bool = True) -> str:
     """One metric over time: a line (the mean) and a shaded band (the interval) per variant."""
-    left, right, top, bottom = 56, 28, 48 if legend else 34, 40
+    left, right, bottom = 56, 28, 40
+    places = _legend_places(list(series), left, width - right, 30, 13) if legend else []
+    top = (max(y for _, y in places) + 18) if places else 34
     plot_w, plot_h = width - left - right, height - top - bottom
     arrays = {k: [np.asarray(v, dtype=float) for v in triple] for k, triple in series.items()}
     values = np.concatenate([np.concatenate(t) for t in arrays.values()]) if arrays else np.zeros(0)
@@ -120,11 +122,32 @@ def band_chart(series: Mapping[str, tuple[Sequence[float], Sequence[float], Sequ
             parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2">'
                          f"<title>{escape(name)}</title></polyline>")
         if legend:
-            x = left + (i % 4) * (plot_w / 4)
-            y = 30 + (i // 4) * 12
+            x, y = places[i]
             parts.append(_legend_item(x, y, colour, name))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _text_width(name: str, size: float = 11) -> float:
+    """About how wide ``name`` is at ``size`` pixels (CJK a full em, other characters ~0.6 em)."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in name)
+
+
+def _legend_places(names: Sequence[str], x0: float, x1: float, y0: float, line: float,
+                   size: float = 11) -> list[tuple[float, float]]:
+    """Where each legend item goes: one after the other, a new line when the next would not fit.
+
+    >>> _legend_places(["现状", "团队党建（全面推开）", "按楼栋拆分支部"], 56, 300, 30, 13)
+    [(56, 30), (110, 30), (56, 43)]
+    """
+    out, x, y = [], x0, y0
+    for name in names:
+        w = 18 + _text_width(name, size) + 14
+        if x > x0 and x + w - 14 > x1:
+            x, y = x0, y + line
+        out.append((x, y))
+        x += w
+    return out
 
 
 def _legend_item(x: float, y: float, colour: str, name: str) -> str:
@@ -154,12 +177,13 @@ def _decimals(step: float) -> int:
 def _grid(svgs: Sequence[str], width: int, height: int, columns: int, legend: Sequence[str] = ()) -> str:
     """Charts of one size side by side, ``columns`` a row, as one SVG, with one legend on top."""
     rows = math.ceil(len(svgs) / columns)
-    head = 24 if legend else 0
+    places = _legend_places(list(legend), 56, width * columns - 28, 16, 14, size=12)
+    head = (max(y for _, y in places) + 10) if places else 0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * columns}" height="{height * rows + head}" '
              f'viewBox="0 0 {width * columns} {height * rows + head}" font-family="{escape(FONT)}" font-size="12">',
              f'<rect width="{width * columns}" height="{height * rows + head}" fill="white"/>']
     for i, name in enumerate(legend):
-        parts.append(_legend_item(56 + i * 170, 16, PALETTE[i % len(PALETTE)], name))
+        parts.append(_legend_item(*places[i], PALETTE[i % len(PALETTE)], name))
     for i, svg in enumerate(svgs):
         x, y = (i % columns) * width, (i // columns) * height + head
         parts.append(svg.replace("<svg ", f'<svg x="{x}" y="{y}" ', 1))
