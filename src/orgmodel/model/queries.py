@@ -93,7 +93,23 @@ def ancestor_of_kind(structure: Structure, codes: Sequence[int] | np.ndarray, ki
     >>> ancestor_of_kind(s, [-1], ["toy.area"]).tolist()
     [-1]
     """
-    return ancestor_where(structure, codes, _kind_codes(structure, kinds)[structure.units.kind])
+    wanted = _kind_codes(structure, kinds)
+    codes = np.asarray(codes, dtype=np.int64)
+    if len(codes) >= structure.n_units:
+        return ancestor_where(structure, codes, wanted[structure.units.kind])
+    # few codes (one branch's members): test the kind of the units walked through, not of every unit
+    current = codes.copy()
+    out = np.full(len(current), NO_UNIT, dtype=np.int64)
+    parent, kind = structure.units.parent, structure.units.kind
+    for _ in range(structure.n_units + 1):
+        live = current >= 0
+        if not live.any():
+            break
+        safe = np.where(live, current, 0)
+        hit = live & wanted[kind[safe]]
+        out[hit] = current[hit]
+        current = np.where(live & ~hit, parent[safe], NO_UNIT)
+    return out
 
 
 def ancestor_where(structure: Structure, codes: Sequence[int] | np.ndarray, mask: np.ndarray) -> np.ndarray:
