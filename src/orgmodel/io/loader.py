@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from pydantic import BaseModel
 
 from orgmodel.errors import SpecError, SpecErrors, UserError
@@ -132,7 +133,7 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
     if tables["participation"]:
         participation = (tables["participation"]["member"], tables["participation"]["unit"])
     units = {k: _text(v) for k, v in tables["units"].items()}
-    return Structure.from_columns(
+    structure = Structure.from_columns(
         kinds,
         units=units,
         members=members,
@@ -144,6 +145,9 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
         if tables["ties"] else (),
         origins=origins,
     )
+    del tables, members, units, participation
+    pa.default_memory_pool().release_unused()  # the tables read: arrow's allocator would keep them for reuse
+    return structure
 
 
 def _read(scenario: Scenario, name: str) -> RosterTable:

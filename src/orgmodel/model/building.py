@@ -110,16 +110,29 @@ def codes_for(
     what: str,
     required: bool,
     hint: str = "",
+    id_array: pa.Array | None = None,
 ) -> np.ndarray:
-    """Map a column of ids to codes through ``index`` in one pass over its distinct values."""
+    """Map a column of ids to codes through ``index``; blank cells are missing (``NO_UNIT``).
+
+    With ``id_array`` (the ids of ``index`` in code order) the column is joined to it in one hash
+    pass (``pyarrow.compute.index_in``); without, each distinct value is looked up once.
+    """
     arr = _strings(values)
-    # blank cells count as missing
-    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
-    encoded = pc.dictionary_encode(arr)
-    distinct = encoded.dictionary.to_pylist()
-    lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
-    idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-    codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
+    if id_array is not None:
+        codes = pc.index_in(arr, value_set=id_array).fill_null(-2).to_numpy(zero_copy_only=False).astype(np.int32)
+        if arr.null_count:
+            codes[pc.is_null(arr).to_numpy(zero_copy_only=False)] = NO_UNIT
+        unknown = np.flatnonzero(codes == -2)
+        if len(unknown):  # blank cells ("", spaces) are missing, not unknown
+            blank = pc.equal(pc.utf8_trim_whitespace(arr.take(pa.array(unknown))), "").to_numpy(zero_copy_only=False)
+            codes[unknown[blank]] = NO_UNIT
+    else:
+        arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+        encoded = pc.dictionary_encode(arr)
+        distinct = encoded.dictionary.to_pylist()
+        lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
+        idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+        codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
     if required and (codes == NO_UNIT).any():
         fail.each(table, np.flatnonzero(codes == NO_UNIT), column, lambda row: "required value is empty")
     if (codes == -2).any():
@@ -239,14 +252,14 @@ def build_structure(
 ):  # -> Structure
     """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
-    unit_table, unit_index, attr_columns, tag_codes = _build_units(kinds, units, fail)
+    unit_table, unit_index, attr_columns, tag_codes, unit_ids = _build_units(kinds, units, fail)
     fail.check()  # members refer to units: a bad units table stops here
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
     part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
-    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs)
+    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, unit_ids)
     fail.check()
     fail.collect = False  # from here on, the first error stops the build
 
@@ -256,7 +269,7 @@ def build_structure(
     lookup = _Fail({})  # rows here are positions in the flattened lists: name the unit's row instead
     try:
         built_dst = codes_for(flat, unit_index, fail=lookup, table="units", column="built_on", what="host unit",
-                              required=True)
+                              required=True, id_array=unit_ids)
     except RosterError:
         bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index)
         raise fail("units", int(built_src[bad]), "built_on", f"unknown host unit {flat[bad].as_py()!r}") from None
@@ -271,7 +284,8 @@ def build_structure(
         return EdgeArrays.build(src, dst)
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
-    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail)
+    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail,
+                                               unit_ids)
     role_rows = []
     for i, r in enumerate(roles):
         role = r if isinstance(r, Role) else Role(**r)
@@ -296,11 +310,14 @@ def build_structure(
     structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
     structure.__dict__["_attr_columns"] = attr_columns
     structure.__dict__["tag_codes"] = tag_codes
-    problems = violations(structure, limit=1, member_ids_known_unique=True)
+    problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
         v = problems[0]
         table = v.table if v.table != "edges" else "units"
         raise fail(table, v.code, v.column or "id", f"{v.node}: {v.message}")
+    # arrow's allocator keeps the memory of the columns built and dropped above (a quarter of a
+    # gigabyte at a million members) for reuse: give it back, the structure is numpy from here
+    pa.default_memory_pool().release_unused()
     return structure
 
 
@@ -318,10 +335,16 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
                            hint=f" (domain pack {kinds.name}: {known})", required=True).astype(np.int16)
     parent = codes_for(
         units.get("parent") or [None] * n, index, fail=fail, table="units", column="parent",
-        what="parent unit", required=False,
+        what="parent unit", required=False, id_array=ids,
     )
-    names = units.get("name") or [None] * n
-    name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)], dtype=object)
+    names = units.get("name")
+    if isinstance(names, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(names.type):  # a read table: one pass
+        names = to_arrow(names)
+        name_arr = pc.if_else(pc.fill_null(pc.not_equal(names, ""), False), names, ids).to_numpy(zero_copy_only=False)
+    else:
+        names = names or [None] * n
+        name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)],
+                            dtype=object)
     tag_lists = _split_column(units.get("tags"), n)
     encoded = pc.dictionary_encode(pc.binary_join(tag_lists, "\x1f"))
     distinct = [tuple(t.split("\x1f")) if t else () for t in encoded.dictionary.to_pylist()]
@@ -348,7 +371,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, attr_columns, tag_codes
+    return table, index, attr_columns, tag_codes, ids
 
 
 def _build_members(
@@ -358,6 +381,7 @@ def _build_members(
     personal_columns: Sequence[str],
     fail: _Fail,
     refs: _MemberRefs,
+    unit_ids: pa.Array,
 ) -> tuple[MemberTable, dict[str, np.ndarray]]:
     ids = refs.ids
     n = len(ids)
@@ -365,7 +389,8 @@ def _build_members(
     def ref(column: str, what: str, required: bool) -> np.ndarray:
         if column not in members:
             return np.full(n, NO_UNIT, dtype=np.int32)
-        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what, required=required)
+        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what,
+                         required=required, id_array=unit_ids)
 
     cols: dict[str, np.ndarray] = {
         "branch": ref("branch", "unit", True),
@@ -487,8 +512,11 @@ def _build_ties(a: np.ndarray, b: np.ndarray, w_col: Any, n_members: int, fail: 
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     width = n_members + 1
     key = lo.astype(np.int64) * width + hi
-    uniq, inverse = np.unique(key, return_inverse=True)
-    total = np.bincount(inverse, weights=weight)
+    if len(key) < 2 or (key[1:] > key[:-1]).all():  # already sorted, each pair once (as written by tools)
+        uniq, total = key, weight.astype(np.float64)
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse, weights=weight)
     return TieTable(frozen((uniq // width).astype(np.int32)), frozen((uniq % width).astype(np.int32)), frozen(total))
 
 
@@ -500,8 +528,10 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail) -> EdgeArrays:
+def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail,
+                         unit_ids: pa.Array) -> EdgeArrays:
     if len(m_codes) == 0:
         return EdgeArrays.build([], [])
-    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True)
+    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True,
+                        id_array=unit_ids)
     return EdgeArrays.build(m_codes, u_codes)

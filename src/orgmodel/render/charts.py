@@ -11,7 +11,7 @@ from pathlib import Path
 
 from orgmodel.errors import UserError
 from orgmodel.render.diff import diff_chart
-from orgmodel.render.dot import FORMATS
+from orgmodel.render.dot import FORMATS, run_dot
 from orgmodel.render.labels import findings_by_unit
 from orgmodel.render.orgchart import org_chart
 from orgmodel.render.paper import (
@@ -19,14 +19,16 @@ from orgmodel.render.paper import (
     CAPTION_MM,
     PAGE_MARGIN_MM,
     PRINT_AREA_MM,
+    PaperFit,
     PaperPage,
     first_legible,
+    svg_size,
     diff_chart_paper,
     org_chart_paper,
 )
 from orgmodel.run.read import Results
 
-__all__ = ["draw_chart", "sized_for_a4", "PAPERS"]
+__all__ = ["draw_chart", "sized_for_a4", "a4_page", "PAPERS", "PRINT_DPI"]
 
 #: paper sizes ``--paper`` accepts
 PAPERS = ("a4",)
@@ -88,8 +90,17 @@ def draw_chart(results: Results, *, variant: str = "baseline", unit: str | None 
     files = []
     for i, page in enumerate(pages, start=1):
         path = target.with_name(f"{target.stem}-{i:02d}{target.suffix}") if len(pages) > 1 else target
-        files.append(render(sized_for_a4(page.dot, page.fit.orientation), path))
+        if fmt == "svg":  # for the browser and the report: the chart at the size it prints
+            files.append(render(sized_for_a4(page.dot, page.fit.orientation), path))
+        else:  # for the printer: a whole A4 page, the chart centred in its printable area
+            files.append(render(a4_page(page.dot, page.fit), path, dpi=PRINT_DPI))
     return files
+
+
+#: resolution of PNG pages (an A4 page at 300 dpi is 2480 × 3508 pixels)
+PRINT_DPI = 300
+#: A4 in inches, portrait
+A4_IN = (210 / 25.4, 297 / 25.4)
 
 
 def sized_for_a4(dot: str, orientation: str) -> str:
@@ -102,3 +113,26 @@ def sized_for_a4(dot: str, orientation: str) -> str:
     if orientation == "landscape":
         w, h = 297 - 2 * PAGE_MARGIN_MM, 210 - 2 * PAGE_MARGIN_MM - CAPTION_MM
     return dot.replace("{", f'{{\n  size="{w / 25.4:.2f},{h / 25.4:.2f}";', 1)
+
+
+def _with(dot: str, attrs: str) -> str:
+    """DOT text with graph attributes set last (so they win over the chart's own)."""
+    end = dot.rstrip().rfind("}")
+    return dot[:end] + f"  {attrs}\n" + dot[end:]
+
+
+def a4_page(dot: str, fit: PaperFit) -> str:
+    """DOT text that Graphviz draws as one whole A4 page (PDF points, or pixels at
+    :data:`PRINT_DPI`): the chart at the scale ``fit`` found for the printable area, centred, the
+    rest of the page white padding.
+
+    Graphviz scales a drawing and its padding together to fit ``size``; with the padding chosen
+    so that drawing and padding make an A4 page at the chart's scale, the page comes out A4.
+    """
+    bare = _with(dot, "pad=0; margin=0;")
+    width, height, _ = svg_size(run_dot(bare, "svg").decode("utf-8"))  # points, unscaled
+    page_w, page_h = A4_IN if fit.orientation == "portrait" else A4_IN[::-1]
+    scale = fit.scale
+    pad_x = max(0.0, (page_w * 72 / scale - width) / 2 / 72)
+    pad_y = max(0.0, (page_h * 72 / scale - height) / 2 / 72)
+    return _with(bare, f'pad="{pad_x:.4f},{pad_y:.4f}"; size="{page_w:.4f},{page_h:.4f}";')

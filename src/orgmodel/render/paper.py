@@ -33,7 +33,7 @@ from orgmodel.render.view import as_table
 from orgmodel.run.tables import UnitTable
 
 __all__ = ["PaperFit", "PaperPage", "fit_a4", "first_legible", "BUDGETS", "org_chart_paper", "diff_chart_paper", "MIN_TEXT_PT",
-           "PRINT_AREA_MM", "PAGE_MARGIN_MM"]
+           "PRINT_AREA_MM", "PAGE_MARGIN_MM", "svg_size"]
 
 MM = 72 / 25.4
 #: the smallest text a chart may have on paper, in points
@@ -76,7 +76,7 @@ def _length(value: str) -> float:
     return float(m.group(1)) * _UNIT.get(m.group(2), 0.75)
 
 
-def _size(svg: str) -> tuple[float, float, float]:
+def svg_size(svg: str) -> tuple[float, float, float]:
     """Width and height of the outer SVG in points, and points per user unit."""
     head = re.search(r"<svg\b[^>]*>", svg, re.S)
     if head is None:
@@ -104,7 +104,7 @@ def _smallest_font(svg: str) -> float:
 
 def fit_a4(svg: str) -> PaperFit:
     """How ``svg`` prints on an A4 page (see the module docstring)."""
-    width, height, per_unit = _size(svg)
+    width, height, per_unit = svg_size(svg)
     area_w, area_h = PRINT_AREA_MM[0] * MM, PRINT_AREA_MM[1] * MM
     landscape_h = 210 * MM - 2 * PAGE_MARGIN_MM * MM - CAPTION_MM * MM
     landscape_w = 297 * MM - 2 * PAGE_MARGIN_MM * MM

@@ -65,7 +65,8 @@ def _environment(*, html: bool) -> Environment:
 
 def render_report(model: dict[str, Any]) -> tuple[str, str]:
     """The report's HTML and Markdown text from its data model."""
-    html = _environment(html=True).get_template("report.html.j2").render(r=model, css=CSS)
+    # the stylesheet is orgmodel's own text: inside <style> entities are not decoded, so no escaping
+    html = _environment(html=True).get_template("report.html.j2").render(r=model, css=Markup(CSS))
     md = _environment(html=False).get_template("report.md.j2").render(r=model)
     return html, md
 
@@ -198,7 +199,7 @@ def write_report(
 
 _AREA_W, _AREA_H = PRINT_AREA_MM
 _LAND_W, _LAND_H = 297 - 2 * PAGE_MARGIN_MM, 210 - 2 * PAGE_MARGIN_MM - CAPTION_MM
-_FOOTER = "@bottom-center {{ content: counter(page) \" / \" counter(pages); font-size: 9pt; color: #555; }}"
+_FOOTER = "@bottom-center { content: counter(page) \" / \" counter(pages); font-size: 9pt; color: #555; }"
 CSS = f"""
 body {{ font-family: {FONT}; margin: 0 auto; max-width: 1180px; padding: 24px 32px 64px; color: #222; line-height: 1.55; }}
 h1 {{ font-size: 26px; margin-bottom: 4px; }} h2 {{ font-size: 20px; border-bottom: 2px solid #c0392b; padding-bottom: 4px; margin-top: 40px; }}
@@ -207,7 +208,9 @@ table {{ border-collapse: collapse; margin: 12px 0; font-size: 13px; }} th, td {
 th {{ background: #f3f3f3; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.best {{ background: #e8f5e9; font-weight: bold; }} .err {{ color: #c0392b; font-weight: bold; }} .warn {{ color: #d35400; }}
 .unit, td.small {{ font-size: 11px; color: #555; font-weight: normal; }} table.decide .unit {{ white-space: nowrap; }}
-table.decide th, table.decide td {{ padding: 3px 5px; }} table.decide tbody th {{ white-space: nowrap; }} dl.cards dt {{ font-weight: bold; margin-top: 8px; }}
+table.decide th, table.decide td {{ padding: 3px 5px; }} table.decide td:nth-child(2) {{ min-width: 5em; }}
+table.detail, table.summary.flows {{ width: 100%; }} table.detail th, table.summary th, td.num {{ white-space: nowrap; }} table.decide tbody th {{ min-width: 4em; max-width: 8em; }} dl.cards dt {{ font-weight: bold; margin-top: 8px; }}
+table caption {{ caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; }} tr.total th, tr.total td {{ border-top: 2px solid #888; font-weight: bold; }}
 figure {{ margin: 16px 0 32px; }} figure svg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .files {{ font-size: 12px; color: #777; }}
 .paper {{ display: none; }}
@@ -218,11 +221,12 @@ figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .
   nav, .screen {{ display: none; }} .paper {{ display: block; }}
   h2 {{ break-before: page; break-after: avoid; }} h3 {{ break-after: avoid; }}
   #decide h2 {{ break-before: auto; }} #diagrams h2, #charts h2 {{ display: none; }}
-  table {{ font-size: 9pt; }} thead {{ display: table-header-group; }} tr, td, th {{ break-inside: avoid; }}
+  table {{ font-size: 9pt; }} table.detail {{ font-size: 8pt; }} thead {{ display: table-header-group; }} tr, td, th {{ break-inside: avoid; }}
   figure.page {{ break-before: page; break-inside: avoid; margin: 0; text-align: center; }}
   figure.page.landscape {{ page: landscape; }}
   figure.page img, figure.page svg {{ max-width: {_AREA_W}mm; max-height: {_AREA_H}mm; border: none; }}
   figure.page.landscape img, figure.page.landscape svg {{ max-width: {_LAND_W}mm; max-height: {_LAND_H}mm; }}
   figcaption {{ font-size: 9pt; }}
+  .sim-charts {{ display: block !important; }} .sim-charts figure, #simulation figure {{ break-inside: avoid; margin: 8px 0 !important; }}
 }}
 """

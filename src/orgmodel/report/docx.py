@@ -230,6 +230,23 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
             _table(document, [ch["from"], ch["to"], ch["members"], ch["reason"]],
                    [[x["from"], x["to"], x["count"], "\n".join(x["reasons"])] for x in v["flows"]], numeric_from=2, size=8)
 
+    # the optimised variants' solve (report/solver.py)
+    if r.get("solver"):
+        sv = r["solver"]
+        _heading(document, sv["title"], 1)
+        _para(document, sv["intro"], size=9, colour=(0x55, 0x55, 0x55))
+        for v in sv["variants"]:
+            _heading(document, v["label"], 2)
+            _para(document, v["line"])
+            _table(document, sv["facts_head"], [[f["label"], f["value"]] for f in v["facts"]], size=8)
+            _table(document, sv["head"], [[t["label"], t["value"], t["weight"], t["weighted"]] for t in v["terms"]], size=8)
+
+    # over time: the simulation section, written by orgmodel.report.simulation
+    if r.get("simulation"):
+        from orgmodel.report.simulation import docx_section
+
+        docx_section(document, r["simulation"], heading=_heading, para=_para, table=_table)
+
     # chart pages
     for sid, diagrams in (("diagrams", r["diagrams"]), ("charts", r["charts"])):
         first_page = True

@@ -186,7 +186,7 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
             "missing": _missing(metric_rows, lang),
         },
         "findings": _findings(c, keys, labels, lang, pack),
-        "changes": _changes(c, keys, labels, lang),
+        "changes": _changes(c, keys, labels, lang, results=results, names=names),
         "diagrams": list(diagrams),
         "charts": list(charts),
         "histogram": histogram,
@@ -194,7 +194,14 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
         "paper_word": text(lang, "A4页数", "A4 pages"),
         "histogram_note": pack.word("report.histogram", lang),
         "method": _method_notes(lang, pack),
+        "solver": _solver(results, [names[k] for k in keys], [labels[k] for k in keys], lang),
     }
+
+
+def _solver(results: Results, names: Sequence[str], labels: Sequence[str], lang: str) -> dict[str, Any] | None:
+    from orgmodel.report.solver import solver_section  # it uses this module's text and number
+
+    return solver_section(results, names, labels, lang)
 
 
 def _summary(s: Mapping[str, Any], lang: str, pack: DomainPack) -> dict[str, Any]:
@@ -377,7 +384,10 @@ def _findings(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], 
     }
 
 
-def _changes(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], lang: str) -> dict[str, Any]:
+def _changes(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], lang: str, *,
+             results: Results | None = None, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    from orgmodel.report.changes import change_summary
+
     out = []
     for k in keys:
         ch = c["changes"][k]
@@ -401,9 +411,18 @@ def _changes(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], l
             "line_md": f"{text(lang, '新建', 'created')} {len(ch['created'])}, {text(lang, '撤销', 'dissolved')} "
                        f"{len(ch['dissolved'])}, {text(lang, '调整组织关系', 'members moved')} {ch['members_moved']:,}",
             "tables": tables, "flows": flows, "flows_md": flows[:MAX_FLOWS_MD],
+            "summary": (change_summary(results.baseline.units, results.variant(names[k]).units, ch, lang=lang)
+                        if results is not None and names is not None and names[k] in results.names else None),
         })
     return {"variants": out, "members": text(lang, "人数", "members"), "reason": text(lang, "原因", "reason"),
-            "from": text(lang, "从", "from"), "to": text(lang, "到", "to")}
+            "from": text(lang, "从", "from"), "to": text(lang, "到", "to"),
+            "appendix": text(lang, "附录：逐单位变化明细", "Appendix: every change, unit by unit"),
+            "appendix_note": text(lang, "本附录逐一列出每个方案新建、升格/改设、撤销的组织和每一条人员流向及其原因；"
+                                        "实施包（由 orgmodel 按方案生成）列出调动名单和需审批的事项。",
+                                  "This appendix lists, per variant, every unit created, retyped or dissolved and every "
+                                  "member flow with its reason; the implementation pack (orgmodel pack) lists each "
+                                  "variant's transfers and what needs approval."),
+            "see_appendix": text(lang, "逐单位明细见附录。", "Every unit and flow is in the appendix.")}
 
 
 def _method_notes(lang: str, pack: DomainPack) -> list[str]:

@@ -34,7 +34,7 @@ from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, anc
 
 from .limits import MAX_SIZE, MIN_FULL, RuleBound, with_rule_defaults
 from .naming import join_names, ordinal
-from .packing import even_parts, merge_small, pack_greedy
+from .packing import Groups, even_parts, merge_small, pack_greedy
 from .reach import free_hosts, free_members, free_parent
 from .units import name, require_parent, require_unit, top_org_on_host, unit_value
 
@@ -184,8 +184,10 @@ class TwoNewCoverage(Strategy):
             if committee is not None:
                 propose_branch_roles(s, plan, ref, bname, codes, committee=committee, backbone=backbone, since=since)
 
+        movers_of = Groups(np.where(source, firm_of, -1), n_units)  # catch-all members by firm, grouped once
+
         def movers(firm: str) -> np.ndarray:
-            return np.flatnonzero((firm_of == s.unit_code(firm)) & source)
+            return movers_of[s.unit_code(firm)]
 
         def source_names(codes: np.ndarray) -> str:
             return join_names(sorted({str(s.units.name[b]) for b in m["branch"][codes].tolist()}))
