@@ -58,7 +58,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     else:
         lang = args.lang or scenario.spec.output.lang
         print(f"{scenario.spec.name}  ({args.file})")
-        print(format_summary(info, lang=lang))
+        print(format_summary(info, lang=lang, pack=plugins.domain_pack(scenario.spec.domain)))
     return EXIT_OK
 
 

@@ -5,7 +5,7 @@
 >>> info["members"]["active"], info["members"]["full"], info["branches"]["count"]
 (7, 6, 2)
 >>> print(format_summary(info, lang="en").splitlines()[0])
-Structure (domain pack toy)
+Structure (toy)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from orgmodel.model.kinds import EXTERNAL, UNPLACED
+from orgmodel.model.kinds import EXTERNAL, UNPLACED, WORD_KEYS, DomainPack
 from orgmodel.model.structure import Structure
 
 __all__ = ["summarise", "format_summary"]
@@ -88,19 +88,28 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def format_summary(info: dict[str, Any], *, lang: str = "zh") -> str:
-    """The summary as an aligned, readable text block, in ``lang`` throughout (kind ids aside)."""
+def format_summary(info: dict[str, Any], *, lang: str = "zh", pack: DomainPack | None = None) -> str:
+    """The summary as an aligned, readable text block, in ``lang`` throughout (kind ids aside), in
+    the words of the domain pack ``pack`` (党员, 党小组 for the party pack; neutral words without)."""
     zh = lang == "zh"
 
     def t(zh_text: str, en_text: str) -> str:
         return zh_text if zh else en_text
 
+    def w(key: str) -> str:
+        return pack.word(key, lang) if pack is not None else WORD_KEYS[key][0 if zh else 1]
+
+    member, full, group = w("member"), w("full_members"), w("group")
     m, b = info["members"], info["branches"]
-    lines = [t(f"组织结构（领域包 {info['domain']}）", f"Structure (domain pack {info['domain']})"), ""]
-    lines.append(t("党员", "Members"))
+    field = (pack.label_zh if zh else pack.label_en) if pack is not None else ""
+    others = [pack.word(f"status.{x}", lang) for x in pack.statuses if x not in pack.full_statuses] if pack else []
+    not_full = "、".join(others) if others and all(others) else t(f"非{full}", "not full")
+    lines = [t(f"组织结构（{field or info['domain']}）",
+               f"Structure ({field or info['domain']})"), ""]
+    lines.append(t(member, w("members").capitalize()))
     rows = [
-        (t("在册党员", "active"), m["active"]), (t("正式党员", "full"), m["full"]),
-        (t("预备党员等", "not full"), m["not_full"]), (t("编入党小组", "in groups"), m["in_groups"]),
+        (t(f"在册{member}", "active"), m["active"]), (t(full, full), m["full"]),
+        (not_full, m["not_full"]), (t(f"编入{group}", f"in a {group}"), m["in_groups"]),
         (t("未落实组织关系", "unplaced"), m["unplaced"]), (t("组织关系在外", "external"), m["external"]),
         (t("不在册", "inactive"), m["inactive"]),
     ]
@@ -113,10 +122,10 @@ def format_summary(info: dict[str, Any], *, lang: str = "zh") -> str:
         label = r["label_zh"] if zh else r["label_en"]
         lines.append(f"  {r['kind']:<{width}}  {r['count']:>7,}  {label}")
     lines.append("")
-    lines.append(t("支部规模（党员人数）", "Branch sizes (members)"))
+    lines.append(t(f"支部规模（{member}人数）", "Branch sizes (members)"))
     lines.append(t(f"  支部 {b['count']:,} 个   最小 {b['min']}   中位数 {b['median']:g}   90分位 {b['p90']:g}   最大 {b['max']}",
                    f"  branches {b['count']:,}   min {b['min']}   median {b['median']:g}   p90 {b['p90']:g}   max {b['max']}"))
-    lines.append(t(f"  超过50人 {b['over_50']} 个   超过100人 {b['over_100']} 个   正式党员不足3人 {b['under_3_full']} 个",
+    lines.append(t(f"  超过50人 {b['over_50']} 个   超过100人 {b['over_100']} 个   {full}不足3人 {b['under_3_full']} 个",
                    f"  over 50: {b['over_50']}   over 100: {b['over_100']}   under 3 full: {b['under_3_full']}"))
     if b["largest"]:
         lines.append(t("  人数最多的支部：", "  largest:"))
@@ -125,7 +134,7 @@ def format_summary(info: dict[str, Any], *, lang: str = "zh") -> str:
     lines.append("")
     h, p = info["hierarchy"], info["participation"]
     lines.append(t(f"层级：{h['roots']} 个最上级组织，共 {h['depth']} 层", f"Hierarchy: {h['roots']} root(s), depth {h['depth']}"))
-    lines.append(t(f"参加团队等：{p['links']:,} 人次，{p['members']:,} 名党员参加 {p['units']:,} 个单位",
+    lines.append(t(f"参加团队等活动：{p['links']:,} 人次，{p['members']:,} 名{member}参加 {p['units']:,} 个团队或单位",
                    f"Participation: {p['links']:,} links, {p['members']:,} members in {p['units']:,} units"))
-    lines.append(t(f"职务：{info['roles']:,} 个", f"Roles: {info['roles']:,}"))
+    lines.append(t(f"担任职务：{info['roles']:,} 人次", f"Roles: {info['roles']:,}"))
     return "\n".join(lines)

@@ -97,7 +97,7 @@ class Placement(Metric):
         return [
             self.value("members", ctx.n_active, "成员总数", "members", unit="人"),
             self.value("unplaced", unplaced, "未落实组织关系", "unplaced", unit="人", direction="lower"),
-            self.value("external", external, "外部", "external", unit="人"),
+            self.value("external", external, "组织关系在外的人数", "external", unit="人"),
         ]
 
 
@@ -120,7 +120,7 @@ class ChangeCost(Metric):
         dissolved = int((was_live & s.units.dissolved[:n]).sum())
         retyped = int((was_live & ~s.units.dissolved[:n] & (s.units.kind[:n] != base.units.kind)).sum())
         return [
-            self.value("members_moved", moved, "调整所属单位的成员", "members moved", unit="人", direction="lower"),
+            self.value("members_moved", moved, "调整组织关系的人数", "members moved", unit="人", direction="lower"),
             self.value("units_created", created, "新建组织", "units created", unit="个", direction="lower"),
             self.value("units_dissolved", dissolved, "撤销组织", "units dissolved", unit="个", direction="lower"),
             self.value("units_retyped", retyped, "升格或改设组织", "units retyped", unit="个", direction="lower"),
@@ -152,8 +152,8 @@ class Hourglass(Metric):
         narrow = int(inner.min()) if len(inner) else 0
         return [
             self.value("path", longest, "最长传导路径", "longest path to a member", unit="层", direction="lower"),
-            self.value("narrowest", narrow, "最窄层级组织数", "units at the narrowest level", unit="个", direction="higher"),
-            self.value("load", ctx.n_active / narrow if narrow else None, "最窄层级人均联系成员", "members per unit at the narrowest level", unit="人", direction="lower"),
+            self.value("narrowest", narrow, "最窄一层的组织数", "units at the narrowest level", unit="个", direction="higher"),
+            self.value("load", ctx.n_active / narrow if narrow else None, "最窄一层每个组织联系人数", "members per unit at the narrowest level", unit="人", direction="lower"),
         ]
 
 

@@ -98,7 +98,7 @@ CORE_KINDS = (
         role="org",
         relation="branch",
         allowed_parents=(),
-        label_zh="外部",
+        label_zh="组织关系在外",
         label_en="external",
         colour="#eeeeee",
     ),

@@ -214,10 +214,11 @@ def _summary(s: Mapping[str, Any], lang: str, pack: DomainPack) -> dict[str, Any
             (text(lang, f"超过50人的{branch}", f"{branch} over 50"), s["branches"]["over_50"]),
             (text(lang, f"超过100人的{branch}", f"{branch} over 100"), s["branches"]["over_100"]),
             (text(lang, "组织层级", "layers"), s["hierarchy"]["depth"])]
-    lines = [f"{member}: {s['members']['active']:,} "
-             f"({full} {s['members']['full']:,})",
-             f"{branch}: {s['branches']['count']:,}; {text(lang, '最大', 'largest')} "
-             f"{s['branches']['max']}; {text(lang, '超过50人', 'over 50')} {s['branches']['over_50']}; "
+    p = punctuation(lang)
+    sep = text(lang, "；", "; ")
+    lines = [f"{member}{p['colon']}{s['members']['active']:,}{p['open']}{full} {s['members']['full']:,}{p['close']}",
+             f"{branch}{p['colon']}{s['branches']['count']:,}{sep}{text(lang, '最大', 'largest')} "
+             f"{s['branches']['max']}{sep}{text(lang, '超过50人', 'over 50')} {s['branches']['over_50']}{sep}"
              f"{text(lang, '超过100人', 'over 100')} {s['branches']['over_100']}"]
     return {"rows": [{"label": k, "value": f"{v:,}"} for k, v in rows], "lines": lines}
 

@@ -204,6 +204,12 @@ def _word(value: str, lang: str, pack: DomainPack | None = None, prefix: str = "
     return pair[0 if lang == "zh" else 1] if pair else value
 
 
+def _rank(pack: DomainPack | None, kind: str) -> int:
+    """How high a kind sits (its ``min_level``: 0 at the top); unknown kinds sit nowhere in particular."""
+    found = next((k for k in pack.kinds if k.id == kind), None) if pack is not None else None
+    return found.min_level if found is not None else 10**6
+
+
 def _title(column: str, lang: str, pack: DomainPack | None, titles: Mapping[str, tuple[str, str]]) -> str:
     """A column's title in ``lang``, in the domain pack's words."""
     title = titles.get(column, (column, column))[0 if lang == "zh" else 1]
@@ -229,8 +235,10 @@ def _in_words(key: str, header: list[str], rows: list[list[Any]], kinds: Mapping
             elif column == "change":
                 if value.startswith("retype from "):
                     old = value.removeprefix("retype from ")
-                    value = (f"由{kinds.get(old, (old, old))[0]}改设" if lang == "zh"
-                             else f"retype from {kinds.get(old, (old, old))[1]}")
+                    new = str(row[header.index("kind")]) if "kind" in header else ""
+                    up = _rank(pack, new) < _rank(pack, old)  # a kind drawn higher: 升格 (a branch becomes a general branch)
+                    value = (f"由{kinds.get(old, (old, old))[0]}{'升格' if up else '改设'}" if lang == "zh"
+                             else f"{'upgraded' if up else 'retyped'} from {kinds.get(old, (old, old))[1]}")
                 else:
                     value = _word(value, lang)
             elif column == "kind":

@@ -1,4 +1,4 @@
-"""category-branches: branches for retired, young and mobile members (离退休/青年/流动党员党支部).
+"""category-branches: branches for retired, young and mobile members (老年/青年/流动党员党支部).
 
 Seed 003: "结合社区人口构成多元化的实际，分门别类的建立党支部。将具有共同特点的党员相结合起来，组建老年
 党支部、青年党支部、流动党员党支部等特色型党支部". In each area (by default: the members of the
@@ -59,7 +59,7 @@ from .units import require_parent
 __all__ = ["CategoryBranches"]
 
 ORDER = ("mobile", "retired", "young")
-NAME_ZH = {"retired": "离退休党员", "young": "青年党员", "mobile": "流动党员"}
+NAME_ZH = {"retired": "老年党员", "young": "青年党员", "mobile": "流动党员"}
 WHO_ZH = {"retired": "离退休党员", "young": "青年党员", "mobile": "流动党员"}
 WHO_EN = {"retired": "retired members", "young": "young members", "mobile": "mobile members"}
 _REF_ZH = {"as_of": "方案基准日", "joined": "名册中最近的入党日期", "birth+18": "名册中最晚出生日期加18年", "none": "无"}
