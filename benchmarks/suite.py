@@ -35,8 +35,9 @@ earlier stages count) and its ratio to the read of the same run. The ``pipeline`
 ``benchmarks/results/suite.json`` (after each size, so that a long run keeps what it measured).
 ``--table`` prints the README's tables from that file; ``--readme`` puts them into README.md.
 
-Usage: ``python benchmarks/suite.py [--members N ...] [--time-limit 120] [--pipeline-time-limit 900] [--stage-time-limit 900]
-[--strategies a b] [--no-report] [--out FILE]``; ``python benchmarks/suite.py --table|--readme [--out FILE]``.
+Usage: ``python benchmarks/suite.py [--members N ...] [--time-limit 120] [--pipeline-time-limit 900]
+[--stage-time-limit 900] [--strategies a b] [--no-report] [--out FILE]``;
+``python benchmarks/suite.py --table|--readme [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -391,6 +392,11 @@ def derive(row: dict[str, Any]) -> None:
         row["pipeline"] = {"seconds": round(total, 3), "x_read": round(total / read, 2), "peak_mb": peak}
 
 
+def _process_peak(row: dict[str, Any]) -> int:
+    """The process's peak: its own high-water mark or that of any stage, whichever is higher."""
+    return max([row.get("peak_mb", 0)] + [st.get("peak_mb", 0) for st in row.get("stages", {}).values()])
+
+
 def _met(value: float | None, limit: float) -> bool | None:
     return None if value is None else value <= limit
 
@@ -430,8 +436,8 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         pk = at.get("pipeline", {}).get("peak_mb")
         add("peak memory of the pipeline", f"< {T['peak_mb']:g} MB", f"{pk} MB" if pk is not None else "not measured",
             _met(pk, T["peak_mb"] - 1e-9))
-        add("peak memory of the whole suite process", f"< {T['peak_mb']:g} MB", f"{at['peak_mb']} MB",
-            at["peak_mb"] < T["peak_mb"])
+        peak = _process_peak(at)
+        add("peak memory of the whole suite process", f"< {T['peak_mb']:g} MB", f"{peak} MB", peak < T["peak_mb"])
     if at is not None and three is not None:
         worst, worst_stage, missing = 0.0, None, []
         for name, st in at["stages"].items():
@@ -520,7 +526,7 @@ def markdown(data: dict[str, Any]) -> str:
     line("**pipeline** (read + build + team-branches + metrics+rules)",
          [_cell(r.get("pipeline")) for r in rows])
     line("peak memory of the pipeline", [f"{r['pipeline']['peak_mb']:,} MB" if r.get("pipeline") else "–" for r in rows])
-    line("peak memory of the process", [f"{r['peak_mb']:,} MB" for r in rows])
+    line("peak memory of the process", [f"{_process_peak(r):,} MB" for r in rows])
     line("slowest Graphviz call", [f"{r['graphviz']['slowest']['seconds']:.2f} s" if r.get("graphviz", {}).get("slowest")
                                   else "–" for r in rows])
     notes = {}
