@@ -36,7 +36,8 @@ earlier stages count) and its ratio to the read of the same run. The ``pipeline`
 ``--table`` prints the README's tables from that file; ``--readme`` puts them into README.md.
 
 Usage: ``python benchmarks/suite.py [--members N ...] [--time-limit 120] [--pipeline-time-limit 900]
-[--strategies a b] [--no-report] [--out FILE]``; ``python benchmarks/suite.py --table|--readme [--out FILE]``.
+[--stage-time-limit 900] [--strategies a b] [--no-report] [--out FILE]``;
+``python benchmarks/suite.py --table|--readme [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def _peak_mb() -> float:
 class Stages:
     """Times stages one after the other, each with its own peak memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: float | None = None) -> None:
+        self.limit = limit  # seconds any stage may take unless it is given its own
         self.rows: dict[str, dict[str, Any]] = {}
         signal.signal(signal.SIGALRM, _alarm)
 
@@ -148,6 +150,7 @@ class Stages:
 
         gc.collect()
         _reset_peak()
+        limit = limit if limit is not None else self.limit
         best, result, status = float("inf"), None, "ok"
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -187,7 +190,7 @@ class Stages:
 
 
 def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: float, pipeline_limit: float,
-                   report: bool) -> dict[str, Any]:
+                   stage_limit: float, report: bool) -> dict[str, Any]:
     """Every stage on the roster in ``folder`` (written by :func:`write_roster`); one JSON-able row."""
     from orgmodel import __version__
     from orgmodel.analysis.metrics import MeasureContext, measure
@@ -215,7 +218,7 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
     if unknown:
         raise SystemExit(f"unknown strategy: {', '.join(unknown)} (have: {', '.join(registry.names())})")
     scenario_path = folder / "scenario.yaml"
-    st = Stages()
+    st = Stages(stage_limit)
     st.run("read", lambda: read_every_table(folder), repeat=3)
     import pyarrow as pa
 
@@ -338,7 +341,8 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         generate_s = time.perf_counter() - t0
         out = Path(tmp) / "row.json"
         cmd = [sys.executable, __file__, "--measure", tmp, "--time-limit", str(args.time_limit),
-               "--pipeline-time-limit", str(args.pipeline_time_limit), "--row", str(out)]
+               "--pipeline-time-limit", str(args.pipeline_time_limit), "--stage-time-limit", str(args.stage_time_limit),
+               "--row", str(out)]
         if args.strategies:
             cmd += ["--strategies", *args.strategies]
         if args.no_report:
@@ -388,6 +392,11 @@ def derive(row: dict[str, Any]) -> None:
         row["pipeline"] = {"seconds": round(total, 3), "x_read": round(total / read, 2), "peak_mb": peak}
 
 
+def _process_peak(row: dict[str, Any]) -> int:
+    """The process's peak: its own high-water mark or that of any stage, whichever is higher."""
+    return max([row.get("peak_mb", 0)] + [st.get("peak_mb", 0) for st in row.get("stages", {}).values()])
+
+
 def _met(value: float | None, limit: float) -> bool | None:
     return None if value is None else value <= limit
 
@@ -427,8 +436,8 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         pk = at.get("pipeline", {}).get("peak_mb")
         add("peak memory of the pipeline", f"< {T['peak_mb']:g} MB", f"{pk} MB" if pk is not None else "not measured",
             _met(pk, T["peak_mb"] - 1e-9))
-        add("peak memory of the whole suite process", f"< {T['peak_mb']:g} MB", f"{at['peak_mb']} MB",
-            at["peak_mb"] < T["peak_mb"])
+        peak = _process_peak(at)
+        add("peak memory of the whole suite process", f"< {T['peak_mb']:g} MB", f"{peak} MB", peak < T["peak_mb"])
     if at is not None and three is not None:
         worst, worst_stage, missing = 0.0, None, []
         for name, st in at["stages"].items():
@@ -517,7 +526,7 @@ def markdown(data: dict[str, Any]) -> str:
     line("**pipeline** (read + build + team-branches + metrics+rules)",
          [_cell(r.get("pipeline")) for r in rows])
     line("peak memory of the pipeline", [f"{r['pipeline']['peak_mb']:,} MB" if r.get("pipeline") else "–" for r in rows])
-    line("peak memory of the process", [f"{r['peak_mb']:,} MB" for r in rows])
+    line("peak memory of the process", [f"{_process_peak(r):,} MB" for r in rows])
     line("slowest Graphviz call", [f"{r['graphviz']['slowest']['seconds']:.2f} s" if r.get("graphviz", {}).get("slowest")
                                   else "–" for r in rows])
     notes = {}
@@ -574,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds each strategy may take to propose and apply (default 120)")
     parser.add_argument("--pipeline-time-limit", type=float, default=900.0,
                         help=f"seconds {PIPELINE_STRATEGY} may take (the later stages need its result; default 900)")
+    parser.add_argument("--stage-time-limit", type=float, default=900.0,
+                        help="seconds any other stage may take (default 900)")
     parser.add_argument("--strategies", nargs="+", help="only these strategies (default: every first-party one)")
     parser.add_argument("--no-report", action="store_true", help="leave out the charts and the report")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"the JSON file (default {RESULTS.relative_to(HERE.parent)})")
@@ -589,7 +600,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.measure:
         row = measure_folder(Path(args.measure), strategies=args.strategies, time_limit=args.time_limit,
-                             pipeline_limit=args.pipeline_time_limit, report=not args.no_report)
+                             pipeline_limit=args.pipeline_time_limit, stage_limit=args.stage_time_limit,
+                             report=not args.no_report)
         args.row.write_text(json.dumps(row, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return 0
     if args.table or args.readme:
@@ -611,6 +623,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/suite.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "time_limit_s": args.time_limit,
         "pipeline_time_limit_s": args.pipeline_time_limit,
+        "stage_time_limit_s": args.stage_time_limit,
         "targets_at": TARGET_SIZE,
         "rows": [],
     }

@@ -23,6 +23,7 @@ back as a :class:`Results` (documented in docs/results.md).
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import shutil
@@ -72,6 +73,10 @@ def write_run(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     by_name = {e.name: e for e in evaluations}
     spec = result.scenario.spec
+    # the rows of units.json and the plans are many small objects that form no cycles; the cyclic
+    # collector would walk them again and again (most of the time of writing at 100,000 members)
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         index: dict[str, Any] = {
             "results_version": RESULTS_VERSION,
@@ -97,7 +102,7 @@ def write_run(
                 step_rows.append({
                     "index": step.index, "kind": step.kind, "strategy": step.strategy,
                     "params": step.plan.params, "plan": f"variants/{name}/{plan_file}",
-                    "operations": step.plan.counts(), "members_moved": len(step.plan.transfers()),
+                    "operations": step.plan.counts(), "members_moved": len(step.plan.moves),
                 })
             evaluation = by_name[name]
             if evaluation.units is None or evaluation.assignment is None:
@@ -131,6 +136,8 @@ def write_run(
             extra(tmp)
         replace_folder(tmp, out)
     finally:
+        if collecting:
+            gc.enable()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -304,7 +304,9 @@ class Lever(Metric):
         p = s.participation
         team = s.kinds.code("party.team") if "party.team" in s.kinds else -1
         in_team = (s.units.kind[p.dst] == team) & active[p.src]
-        backbone_member = np.isin(s.members.ids, people)
+        # a hash join: np.isin on object arrays compares every member with every backbone person
+        backbone_member = pc.is_in(pa.array(s.members.ids, pa.string()),
+                                   value_set=pa.array(people, pa.string())).to_numpy(zero_copy_only=False)
         lit = np.zeros(s.n_units, dtype=bool)
         lit[p.dst[in_team & backbone_member[p.src]]] = True
         team_people = len(np.unique(p.src[in_team & lit[p.dst]]))
