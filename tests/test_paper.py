@@ -59,7 +59,9 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from orgmodel.cli import main
 
     out = tmp_path_factory.mktemp("large") / "out"
-    assert main(["run", str(LARGE), "--out", str(out), "--no-report", "--no-simulate", "--variant", "team-branches"]) == 0
+    # two replications: enough for the report's simulation section to be printed and measured
+    assert main(["run", str(LARGE), "--out", str(out), "--no-report", "--replications", "2",
+                 "--variant", "team-branches"]) == 0
     return out
 
 
