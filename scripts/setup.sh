@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # scripts/setup.sh - prepare this checkout for running orgmodel (idempotent).
 #
-#   1. system packages (Graphviz, CJK font, fontconfig, Chromium) via apt,
-#      only when missing; no apt call at all when everything is present;
+#   1. system packages (Graphviz, CJK font, fontconfig, Chromium; with --docx-check
+#      also LibreOffice Writer, which the tests use to convert the Word report to PDF)
+#      via apt, only when missing; no apt call at all when everything is present;
 #   2. a virtual environment in .venv (Python >= 3.11);
 #   3. pip install -e ".[test,web]" plus every plugins/*/ package (editable),
 #      skipped when the pyproject.toml files and Python version are unchanged.
 #
 # Progress lines go to stderr, prefixed "setup:". Override the interpreter
 # used to create the venv with PYTHON=/path/to/python3.
+#
+#   bash scripts/setup.sh [--docx-check]
 set -euo pipefail
+
+docx_check=0
+for arg in "$@"; do
+    case "$arg" in
+        --docx-check) docx_check=1 ;;
+        *) echo "setup: unknown option $arg (known: --docx-check)" >&2; exit 2 ;;
+    esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
@@ -21,6 +32,9 @@ command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 [ -n "$(fc-list :lang=zh 2>/dev/null || true)" ] || missing+=(fonts-noto-cjk)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "$docx_check" -eq 1 ]; then   # about 40 s on a Debian 12 machine, apt-get update included
+    command -v libreoffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     say "system packages present"

@@ -47,8 +47,8 @@ def expect_error(capsys: pytest.CaptureFixture[str], folder: Path, file: str, *f
     assert code == 2, (out, err)
     assert out == ""
     line = err.rstrip("\n")
-    assert "\n" not in line and "Traceback" not in line
-    assert line.startswith("error: ")
+    assert "Traceback" not in line
+    assert all(each.startswith("error: ") for each in line.splitlines()), line  # several errors: a line each
     for fragment in fragments:
         assert fragment in line, line
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
@@ -314,7 +314,10 @@ def test_a_mapped_header_missing_from_the_roster_names_the_yaml_line_and_the_nea
         "    values: {status: {正式党员: full, 预备党员: probationary}}")
     line = expect_error(capsys, folder, write(folder, "h.yaml", text), "h.yaml:9:", "baseline.members.columns.出生日斯",
                         "'出生日期'")
-    assert "lost" in line
+    assert "lost" in line and len(line.splitlines()) == 1
+    twice = text.replace("党员类别: status", "党员类型: status")  # a second header the roster lacks
+    lines = expect_error(capsys, folder, write(folder, "h2.yaml", twice)).splitlines()
+    assert len(lines) == 2 and "党员类型" in lines[0] and "'党员类别'" in lines[0] and "出生日斯" in lines[1]
 
 
 def test_a_bad_value_lists_the_labels_the_user_mapped(capsys, folder):
@@ -322,5 +325,31 @@ def test_a_bad_value_lists_the_labels_the_user_mapped(capsys, folder):
     text = SCENARIO.replace("members: {file: members.csv}",
                             "members: {file: members.csv, values: {status: {正式党员: full, 预备党员: probationary}}}")
     line = expect_error(capsys, folder, write(folder, "v.yaml", text), "members.csv:3: status:", "'正式'",
-                        "正式党员, 预备党员", "1 more row")
-    assert "probationary" not in line
+                        "正式党员, 预备党员", "members.csv:4: status: '预备' is not one of the labels")
+    assert "probationary" not in line and len(line.splitlines()) == 2
+
+
+def test_a_file_with_several_errors_shows_each_on_a_line_of_its_own(capsys, folder):
+    write(folder, "members.csv", "id,branch,status,birth_date,mobile\n"
+                                 "m1,b,正式党员,1950-01-01,否\n"   # line 2: fine
+                                 "m2,b,正式,1950-01-01,否\n"       # line 3: a label not mapped
+                                 "m3,b,正式党员,19x0-01-01,否\n"   # line 4: not a date
+                                 "m2,b,正式党员,1950-01-01,否\n"   # line 5: the id again
+                                 "m5,bb,正式党员,1950-01-01,否\n"  # line 6: no such branch
+                                 "m6,b,正式党员,1950-01-01,也许\n")  # line 7: not true or false
+    text = SCENARIO.replace("members: {file: members.csv}",
+                            "members: {file: members.csv, values: {status: {正式党员: full, 预备党员: probationary}}}")
+    lines = expect_error(capsys, folder, write(folder, "v.yaml", text)).splitlines()
+    assert [line.split(":")[2:4] for line in lines] == [
+        ["3", " status"], ["4", " birth_date"], ["5", " id"], ["6", " branch"], ["7", " mobile"]], lines
+    assert "duplicate id 'm2' (first on line 3)" in lines[2] and "unknown unit 'bb'" in lines[3]
+
+
+def test_many_errors_are_shown_up_to_twenty_then_counted(capsys, folder):
+    rows = "".join(f"m{i},b,正式\n" for i in range(25))
+    write(folder, "members.csv", "id,branch,status\n" + rows)
+    text = SCENARIO.replace("members: {file: members.csv}",
+                            "members: {file: members.csv, values: {status: {正式党员: full, 预备党员: probationary}}}")
+    lines = expect_error(capsys, folder, write(folder, "v.yaml", text)).splitlines()
+    assert len(lines) == 21 and lines[0].startswith("error: members.csv:2: status:")
+    assert lines[19].startswith("error: members.csv:21: status:") and lines[20] == "error: and 5 more errors"

@@ -169,3 +169,11 @@ def test_every_unit_kind_of_the_party_pack_is_listed() -> None:
     text = (DOCS / "scenarios.md").read_text(encoding="utf-8")
     kinds = [k.id for pack in PluginHost().domain_packs() for k in pack.kinds]
     assert kinds and all(f"`{k}`" in text for k in kinds), [k for k in kinds if f"`{k}`" not in text]
+
+
+def test_every_word_a_domain_pack_may_give_is_documented() -> None:
+    from orgmodel.model.kinds import WORD_KEYS
+
+    text = _text("plugins.md")
+    for key in [*WORD_KEYS, "status.<status>", "role.<role>", "metric.<value>"]:
+        assert f"| `{key}` |" in text, key

@@ -174,7 +174,8 @@ def test_workbook_has_one_sheet_per_file(pack: Path) -> None:
         rows = list(book[sheet].iter_rows(values_only=True))
         titles = {**PACK_HEADERS, "name": ("组织名称", "unit")} if name not in ("rosters.csv", "transfers.csv") \
             else PACK_HEADERS
-        assert list(rows[0]) == [titles[c][0] for c in HEADERS[name]]  # the CSV's columns, in Chinese
+        party = {"member": "党员", "members": "党员", "full": "正式党员", "group": "党小组"}  # the party pack's words
+        assert list(rows[0]) == [titles[c][0].format(**party) for c in HEADERS[name]]  # the CSV's columns, in Chinese
         assert len(rows) - 1 == len(_read(pack / name)), sheet
     transfers = list(book["组织关系调整清单"].iter_rows(values_only=True))
     assert transfers[1][0] == _read(pack / "transfers.csv")[0]["member_id"]

@@ -286,3 +286,34 @@ def test_with_lang_zh_the_report_and_info_speak_chinese_only(run_folder: Path, c
     assert not _english_words(out), sorted(set(_english_words(out)))
     assert main(["info", str(QISAN), "--lang", "en"]) == 0
     assert "Members" in capsys.readouterr().out
+
+
+def test_party_words_come_from_the_domain_pack_stored_with_the_results(run_folder: Path, tmp_path: Path) -> None:
+    """The report's party words (党员, the metric notes, the counting note) are the pack's
+    ``words`` as stored in run.json: without them the report says it in the core's neutral words."""
+    from orgmodel.analysis.compare import load_comparison
+    from orgmodel.report.model import report_model
+    from orgmodel.run.read import load_results
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("report"))
+
+    def model() -> dict:
+        results = load_results(folder)
+        return report_model(results, load_comparison([results]))
+
+    party = model()
+    notes = {r["name"]: r["explain"] for r in party["comparison"]["rows"]}
+    assert party["summary"]["rows"][0]["label"] == "党员" and party["summary"]["rows"][1]["label"] == "其中正式党员"
+    assert notes["branch_limits.over_50"] == "党员人数超过50人的党支部个数；支部一般不超过50人。"
+    assert "含预备党员" in " ".join(party["method"])
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert run["domain_pack"]["words"]["status.full"] == ["正式党员", "full member"]
+    run["domain_pack"]["words"] = {}
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    neutral = model()
+    notes = {r["name"]: r["explain"] for r in neutral["comparison"]["rows"]}
+    assert neutral["summary"]["rows"][0]["label"] == "成员" and neutral["summary"]["rows"][1]["label"] == "其中正式成员"
+    assert notes["branch_limits.over_50"].startswith("超过50人的支部")  # from the stored label, not the party pack
+    assert notes["branch_size.max"] == "人数最多的支部的人数。"  # the core's neutral note of its own metric
+    assert "党员" not in " ".join(neutral["method"]) + neutral["findings"]["note"] + neutral["histogram_note"]

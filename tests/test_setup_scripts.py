@@ -44,3 +44,11 @@ def test_readme_first_code_block_has_both_commands():
     assert blocks, "README.md has no fenced code block"
     for command in README_COMMANDS:
         assert command in blocks[0], f"{command!r} not in README's first code block"
+
+
+def test_the_test_command_sets_up_libreoffice_and_the_demo_does_not():
+    """The Word-to-PDF test needs LibreOffice: scripts/test.sh asks setup.sh for it; the demo does not."""
+    assert "bash scripts/setup.sh --docx-check" in _code_lines(ROOT / "scripts" / "test.sh")
+    assert not any("--docx-check" in line for line in _code_lines(ROOT / "scripts" / "demo.sh"))
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert re.search(r'docx_check" -eq 1 \]; then[^\n]*\n\s+command -v libreoffice [^\n]*libreoffice-writer-nogui', setup)

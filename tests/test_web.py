@@ -98,7 +98,10 @@ def test_a_unit_shows_its_stored_counts_and_findings(served):
     page = client.get(link).text
     assert 'id="unit-counts"' in page and "直属党员" in page
     unknown = client.get("/s/ruili/unit?variant=baseline&id=no-such-unit")
-    assert unknown.status_code == 400 and "no unit" in unknown.text
+    assert unknown.status_code == 400 and "baseline 中没有组织 no-such-unit" in unknown.text
+    in_english = client.get("/s/ruili/unit?variant=baseline&id=no-such-unit&lang=en")
+    assert in_english.status_code == 400 and "no unit &#39;no-such-unit&#39; in baseline" in in_english.text
+    client.get("/?lang=zh")  # back to the default for the tests that share this client
 
 
 def test_unit_search_finds_by_name(served):
@@ -199,7 +202,7 @@ def test_a_results_folder_outside_the_served_folder_is_refused(tmp_path):
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
     client = Client(tmp_path / "ws")
     response = client.post("/s/ruili/run")
-    assert "outside the served folder" in response.text
+    assert "不在所服务的文件夹内" in response.text
     assert not (tmp_path / "outside").exists() and not (tmp_path.parent / "outside").exists()
 
 

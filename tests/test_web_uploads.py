@@ -148,7 +148,7 @@ def test_a_formula_cell_is_an_error_of_that_cell_and_never_computed(client):
 def test_a_path_as_the_file_name_is_refused(client, name):
     http, root = client
     page = _upload(http, name, _csv(ROSTER)).text
-    assert "refused" in page and 'class="msg error"' in page
+    assert "不能含路径" in page and 'class="msg error"' in page
     assert _files(root) == set()
     assert not (root.parent / "etc").exists()
 

@@ -111,7 +111,7 @@ def test_a_bad_value_is_a_message_and_the_file_is_unchanged(edited):
     twice = client.post("/s/_/variants", data={"name": "status-quo"})
     assert "exists already" in twice.text
     unknown = client.post("/s/_/variants/team-branches/steps", data={"strategy": "no-such"})
-    assert "unknown strategy" in unknown.text
+    assert "没有调整方法 no-such" in unknown.text
     assert path.read_text(encoding="utf-8") == before
 
 

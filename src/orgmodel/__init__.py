@@ -51,6 +51,7 @@ from orgmodel.model.queries import (  # noqa: E402
     first_allowed_ancestor,
     role_holder_mask,
     role_member_codes,
+    roles_by_unit,
     scope_mask,
     units_under_host,
     within,
@@ -82,7 +83,8 @@ __all__ = [
     "Scope", "Locks", "subtree_mask",
     # queries for strategy authors (orgmodel.model.queries)
     "ancestors", "ancestor_codes", "ancestor_where", "ancestor_of_kind", "within", "scope_mask", "allowed_parent_mask", "allows_parent",
-    "first_allowed_ancestor", "common_ancestor", "units_under_host", "role_member_codes", "role_holder_mask",
+    "first_allowed_ancestor", "common_ancestor", "units_under_host", "role_member_codes", "roles_by_unit",
+    "role_holder_mask",
     "zh_numeral",
     # plugins
     "hookimpl", "PluginHost", "AUTOLOAD_ENV",

@@ -253,11 +253,18 @@ def run(
     the previous results stay as they were.
     """
     started = time.perf_counter()
-    tracker = Tracker(progress, cancel)
+    stages: list[Any] = ["load", "baseline", "run", "evaluate", "simulate", "write"] + (["report"] if report else [])
+    tracker = Tracker(progress, cancel, stages=stages, forecast=["simulate"])
     loaded, engine, structure = _prepare(scenario, plugins, tracker)
     language = _language(lang, loaded)
     sim_spec = _simulation_spec(loaded, engine.plugins, simulate=simulate, overrides=simulation)
-    result = engine.run(loaded, baseline=structure, variants=variants, progress=progress, cancel=cancel)
+    if sim_spec is None:
+        tracker.plan([s for s in stages if s != "simulate"])
+    else:  # a forecast from the baseline's members, until the variants' own are known
+        _expect_simulation(tracker, {v.name: structure for v in loaded.spec.variants
+                                     if not variants or v.name in variants} or {"baseline": structure}, sim_spec)
+    result = engine.run(loaded, baseline=structure, variants=variants,
+                        progress=tracker.forward if progress is not None else None, cancel=cancel)
     tracker.send("evaluate", 0, 1, f"{len(result.variants) + 1} structure(s)")
     evaluations = evaluate(result, engine.plugins)
     tracker.send("evaluate", 1, 1, "metrics and rules")
@@ -394,7 +401,7 @@ def rerun(
     from orgmodel.simulate.manifest import manifest_scenario
     from orgmodel.simulate.manifest import rerun as rerun_manifest
 
-    tracker = Tracker(progress, cancel)
+    tracker = Tracker(progress, cancel, stages=["simulate"])
     host = plugins if plugins is not None else plugins_for(manifest_scenario(manifest))
     try:
         return rerun_manifest(manifest, out, executor=executor, workers=workers, scheduler=scheduler, plugins=host,
@@ -415,7 +422,7 @@ def _simulation_spec(loaded: Scenario, plugins: PluginHost, *, simulate: bool | 
 
     spec = loaded.spec.simulation
     if spec is not None:  # a bad model or parameter is an error of the file, simulated or not
-        resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate)
+        resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate, scenario=loaded)
     if simulate is False:
         if overrides:
             raise UserError(f"simulation options given ({', '.join(sorted(overrides))}) with the simulation off")
@@ -433,7 +440,7 @@ def _simulation_spec(loaded: Scenario, plugins: PluginHost, *, simulate: bool | 
             raise UserError(f"simulation option {field or ', '.join(sorted(overrides))}: {message}") from None
     elif spec is None:
         spec = SimulationSpec()
-    resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate)
+    resolve_model(spec, plugins, file=str(loaded.path), locate=loaded.locator.locate, scenario=loaded)
     return spec
 
 
@@ -453,6 +460,15 @@ def _replication_progress(tracker: Tracker):  # noqa: ANN202
     return send
 
 
+def _expect_simulation(tracker: Tracker, structures: Mapping[str, Structure], spec: SimulationSpec) -> None:
+    """Tell the progress tracker how long the simulation should take (its share of the bar)."""
+    from orgmodel.simulate.executors import default_workers
+    from orgmodel.simulate.run import expected_seconds
+
+    workers = (spec.workers or default_workers()) if spec.executor != "serial" else 1
+    tracker.expect("simulate", expected_seconds(structures, spec, workers=workers))
+
+
 def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: PluginHost,
               tracker: Tracker) -> SimulationRun:
     """Simulate each variant's final structure (the baseline when no variant was run)."""
@@ -460,15 +476,21 @@ def _simulate(loaded: Scenario, result: Any, spec: SimulationSpec, plugins: Plug
     from orgmodel.simulate import SimulationCancelled
     from orgmodel.simulate import simulate as simulate_structures
     from orgmodel.simulate.executors import default_workers
+    from orgmodel.simulate.sweep import has_strategy_sweep, strategy_structures
 
     structures = {v.name: v.structure for v in result.variants} or {"baseline": result.baseline}
     start = loaded.spec.as_of or dt.date.today()
     workers = (spec.workers or default_workers()) if spec.executor == "processes" else None
+    _expect_simulation(tracker, structures, spec)
     try:
+        points = strategy_structures(loaded, spec, structures, plugins=plugins, baseline=result.baseline,
+                                     check=tracker.check, note=lambda text: tracker.send("simulate", 0, 1, text)
+                                     ) if has_strategy_sweep(spec) else None
         simulated = simulate_structures(
             structures, spec, start=start, plugins=plugins, rules=rule_book_for(loaded, plugins),
             approvals=[(a.unit, a.rule) for a in loaded.spec.rules.approvals], scenario_seed=loaded.spec.seed,
-            workers=workers, progress=_replication_progress(tracker), cancel=lambda: tracker.cancelled)
+            workers=workers, progress=_replication_progress(tracker), cancel=lambda: tracker.cancelled,
+            point_structures=points)
     except SimulationCancelled:
         raise Cancelled() from None
     tracker.check()

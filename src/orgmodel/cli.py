@@ -17,12 +17,18 @@ from typing import Any
 
 from orgmodel import __version__, api
 from orgmodel.errors import UserError
+from orgmodel.messages import say
 
 __all__ = ["main", "COMMANDS", "EXIT_OK", "EXIT_USER", "EXIT_BUG"]
 
 EXIT_OK = 0
 EXIT_USER = 2
 EXIT_BUG = 70
+
+
+def _said(args: argparse.Namespace) -> str:
+    """The language of the command's messages: the one chosen with ``--lang``, else English."""
+    return getattr(args, "lang", None) or "en"
 
 
 def _scenario_and_plugins(args: argparse.Namespace, file: str | None = None):  # noqa: ANN202
@@ -37,7 +43,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scenario, plugins = _scenario_and_plugins(args)
     with _progress_display() as progress:
         checked = api.validate(scenario, plugins=plugins, progress=progress)
-    print(f"ok: {args.file}: {checked.units:,} units, {checked.members:,} members, {len(checked.variants)} variant(s)")
+    print(say(_said(args), "validated", file=args.file, units=checked.units, members=checked.members,
+              variants=len(checked.variants)))
     return EXIT_OK
 
 
@@ -69,17 +76,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
                           lang=args.lang, simulate=False if args.no_simulate else None,
                           simulation=_simulation_options(args), plugins=plugins, progress=progress,
                           pdf=args.pdf, docx=args.docx)
+    lang = _said(args)
     for v in summary.variants:
-        print(f"{v.name:<24} {v.members_moved:>7,} moved   {v.errors:>4} error(s) {v.warnings:>4} warning(s)")
+        print(say(lang, "run_variant", name=v.name, moved=v.members_moved, errors=v.errors, warnings=v.warnings))
     out = Path(args.out) if args.out else summary.folder
-    print(f"results: {out}")
+    print(say(lang, "results_at", path=out))
     if summary.simulation is not None:
-        print(f"simulation: {out / 'simulation'}")
+        print(say(lang, "simulation_at", path=out / "simulation"))
     if summary.report is not None:
-        print(f"report:  {out / 'report' / 'report.html'}")
+        print(say(lang, "report_at", path=out / "report" / "report.html"))
         for extra in ("pdf", "docx"):
             if getattr(args, extra):
-                print(f"report:  {out / 'report' / ('report.' + extra)}")
+                print(say(lang, "report_at", path=out / "report" / ("report." + extra)))
     return EXIT_OK
 
 
@@ -129,8 +137,8 @@ def _cmd_pack(args: argparse.Namespace) -> int:
         out = api.pack(source, args.variant, args.out, names=True if args.names else None, lang=args.lang,
                        plugins=plugins, progress=progress)
     with_names = args.names or bool(api.load(folder).scenario.get("names"))
-    print(f"implementation pack of {args.variant}: {Path(args.out) if args.out else out}"
-          + (" (with names)" if with_names else ""))
+    print(say(_said(args), "pack_written", variant=args.variant, folder=Path(args.out) if args.out else out)
+          + (say(_said(args), "pack_with_names") if with_names else ""))
     return EXIT_OK
 
 
@@ -196,12 +204,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                           simulation=simulation, plugins=plugins, progress=progress)
     lang = args.lang or scenario.spec.output.lang
     out = Path(args.out) if args.out else summary.folder
-    print(f"{summary.scenario}: {len(summary.variants) - 1} variant(s) on {summary.members:,} members")
+    print(say(_said(args), "demo_head", scenario=summary.scenario, variants=len(summary.variants) - 1,
+              members=summary.members))
     print()
     print(format_table(api.compare([summary.folder]), lang=lang))
     print()
-    print(f"results: {out}")
-    print(f"report:  {out / 'report' / 'report.html'}")
+    print(say(_said(args), "results_at", path=out))
+    print(say(_said(args), "report_at", path=out / "report" / "report.html"))
     return EXIT_OK
 
 
@@ -368,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "new-plugin":
             p.add_argument("name", help="the plugin's name, e.g. demo-strategy")
             p.add_argument("--dir", default=".", help="folder to create the package in (default: here)")
+        if name == "validate":
+            p.add_argument("--lang", choices=("zh", "en"), help="language of the message (default: English)")
         if name in ("info", "demo"):
             p.add_argument("--lang", choices=("zh", "en"), help="label language (default: the scenario's)")
         if name == "demo":
@@ -402,7 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # several errors of a file: one line each
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

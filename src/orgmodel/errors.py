@@ -17,6 +17,9 @@ __all__ = [
     "UserError",
     "SpecError",
     "RosterError",
+    "RosterErrors",
+    "SpecErrors",
+    "MAX_ROSTER_ERRORS",
     "PlanError",
     "InvariantError",
     "PluginError",
@@ -70,6 +73,40 @@ class SpecError(UserError):
 
 class RosterError(SpecError):
     """A roster table (CSV, XLSX, JSON) with a bad row or column."""
+
+
+#: Most errors of a file shown at once; the rest are counted ("and 7 more errors").
+MAX_ROSTER_ERRORS = 20
+
+
+class SpecErrors(SpecError):
+    """Several errors of a file, each one line (``file:line:col: field: message``), at most
+    :data:`MAX_ROSTER_ERRORS` of them, then how many more there are. Its location and message
+    are the first error's.
+
+    >>> e = SpecErrors([SpecError("bad", file="s.yaml", line=3, field="name")] * 22)
+    >>> str(e).splitlines()[0], str(e).splitlines()[-1], len(e.errors)
+    ('s.yaml:3: name: bad', 'and 2 more errors', 22)
+    """
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, column=first.column, field=first.field)
+
+    def __str__(self) -> str:
+        errors = getattr(self, "errors", None)
+        if not errors:
+            return super().__str__()
+        lines = [SpecError.__str__(e) for e in errors[:MAX_ROSTER_ERRORS]]
+        more = len(errors) - MAX_ROSTER_ERRORS
+        if more > 0:
+            lines.append(f"and {more} more error{'s' if more > 1 else ''}")
+        return "\n".join(lines)
+
+
+class RosterErrors(SpecErrors, RosterError):
+    """Several errors of the rosters (see :class:`SpecErrors`)."""
 
 
 class PlanError(UserError):

@@ -66,9 +66,9 @@ def _errors(s, plan):
 def test_a_branch_within_every_rule_is_left_alone() -> None:
     s = _structure({"a": (10, 2)})
     plan = _run(s, candidates=[])
-    assert plan.params["solver"]["status"] == "optimal"
+    assert plan.meta["solver"]["status"] == "optimal"
     assert plan.transfers() == []
-    assert plan.params["objective"]["moved"]["value"] == 0
+    assert plan.meta["solver"]["terms"]["moved"]["value"] == 0
 
 
 def test_a_branch_of_60_sheds_exactly_10_members_to_one_new_branch() -> None:
@@ -77,9 +77,9 @@ def test_a_branch_of_60_sheds_exactly_10_members_to_one_new_branch() -> None:
     s = _structure({"a": (58, 2)})
     plan = _run(s, candidates=["category"], weight_backbone=0, weight_ties=0)
     # the roster has no retired member: one category (working) branch; its copies may take the 10
-    assert plan.params["solver"]["status"] == "optimal"
-    assert plan.params["objective"]["moved"]["value"] == 10
-    assert plan.params["objective"]["founded"]["value"] == 1
+    assert plan.meta["solver"]["status"] == "optimal"
+    assert plan.meta["solver"]["terms"]["moved"]["value"] == 10
+    assert plan.meta["solver"]["terms"]["founded"]["value"] == 1
     assert len(plan.transfers()) == 10
     after, errors = _errors(s, plan)
     assert [f.rule for f in errors] == []
@@ -102,15 +102,15 @@ def test_every_open_branch_gets_its_offices_from_full_members() -> None:
     live = after.units.ids[after.kinds.is_branch[after.units.kind] & ~after.units.dissolved].tolist()
     secretaries = sorted(r.unit for r in after.roles if r.role == "secretary")
     assert sorted(live) == secretaries  # one secretary each, the moved one's successor included
-    assert {"committee.when", "secretary.when", "office.full_only"} <= set(plan.params["solver"]["rules_by_roles"])
+    assert {"committee.when", "secretary.when", "office.full_only"} <= set(plan.meta["solver"]["rules_by_roles"])
 
 
 def test_without_proposals_the_office_rules_are_not_optimised() -> None:
     s = _structure({"a": (55, 5)})
     plan = _run(s, candidates=["category"], propose_roles=False)
     assert not [op for op in plan.operations if op.op == "set_role"]
-    assert plan.params["solver"]["rules_by_roles"] == []
-    assert {"committee.when", "secretary.when"} <= set(plan.params["solver"]["rules_not_optimised"])
+    assert plan.meta["solver"]["rules_by_roles"] == []
+    assert {"committee.when", "secretary.when"} <= set(plan.meta["solver"]["rules_not_optimised"])
     o = Optimise()
     ctx = o.context(s, rules=domain_rule_book(s.kinds.name, disable=["committee.when"]))
     with pytest.raises(UserError, match="propose_roles"):
@@ -121,11 +121,11 @@ def test_team_members_join_their_team_when_alignment_outweighs_the_move() -> Non
     members = {f"a-{i:03d}": ["t1"] for i in range(4)}
     s = _structure({"a": (20, 0)}, teams=members)
     aligned = _run(s, weight_unaligned=2, weight_moved=1, weight_founded=1, weight_backbone=0)
-    assert aligned.params["objective"]["moved"]["value"] == 4  # 4 * (1 - 2) + 1 < 0
-    assert aligned.params["objective"]["unaligned"]["value"] == 0
+    assert aligned.meta["solver"]["terms"]["moved"]["value"] == 4  # 4 * (1 - 2) + 1 < 0
+    assert aligned.meta["solver"]["terms"]["unaligned"]["value"] == 0
     stay = _run(s, weight_unaligned=0.2, weight_moved=1, weight_founded=1, weight_backbone=0)
     assert stay.transfers() == []  # alignment is not worth the moves
-    assert stay.params["objective"]["unaligned"]["value"] == 4
+    assert stay.meta["solver"]["terms"]["unaligned"]["value"] == 4
 
 
 def test_immobile_members_never_go_to_a_team_branch() -> None:
@@ -141,12 +141,12 @@ def test_small_branches_are_joined_and_the_empty_ones_dissolved() -> None:
     plan = _run(s, weight_backbone=0, weight_ties=0)
     after, errors = _errors(s, plan)
     assert errors == []
-    assert plan.params["solver"]["status"] == "optimal"
+    assert plan.meta["solver"]["status"] == "optimal"
     # the optimum moves the 2 members of one small branch into the other (4 full members) and
     # dissolves the emptied one: 2 moves + 1 dissolution, against 4 + 2 for emptying both
-    assert plan.params["objective"]["moved"]["value"] == 2
-    assert plan.params["objective"]["dissolved"]["value"] == 1
-    assert plan.params["objective"]["founded"]["value"] == 0
+    assert plan.meta["solver"]["terms"]["moved"]["value"] == 2
+    assert plan.meta["solver"]["terms"]["dissolved"]["value"] == 1
+    assert plan.meta["solver"]["terms"]["founded"]["value"] == 0
 
 
 def test_no_structure_keeps_the_rules_and_the_error_names_the_conflict() -> None:
@@ -193,6 +193,16 @@ def test_the_same_seed_gives_the_same_plan_and_another_may_move_other_members() 
     one, two = _run(s, seed=1), _run(s, seed=1)
     assert one.to_json() == two.to_json()
     assert len(_run(s, seed=2).transfers()) == len(one.transfers())
+
+
+def test_the_plan_is_the_same_whatever_the_number_of_solver_processes() -> None:
+    teams = {f"a-{i:03d}": ["t1"] for i in range(1, 30)} | {f"b-{i:03d}": ["t2"] for i in range(1, 25)}
+    s = _structure({"a": (70, 0), "b": (60, 4), "d": (40, 0)}, teams=teams)
+    alone = _run(s, workers=1, candidates=["team"])
+    pooled = _run(s, workers=2, candidates=["team"])
+    assert alone.meta["solver"]["parts"] > 1  # otherwise no pool is started
+    assert alone.model_copy(update={"params": {}}).to_json() == pooled.model_copy(update={"params": {}}).to_json()
+    assert alone.meta["solver"]["status"] == "optimal"
 
 
 def test_contract() -> None:

@@ -207,6 +207,7 @@ def test_impossible_calibrations_are_refused_with_one_line() -> None:
     with pytest.raises(ValidationError, match="'X' is pinned but not in area_names"):
         Calibration(members=100, areas=2, pinned_sizes={"X": 50})
     with pytest.raises(ValidationError, match="members"):
-        Calibration(members=1_000_001, areas=2)
+        Calibration(members=10_000_001, areas=2)
+    assert Calibration(members=3_000_000, areas=18_000).targets()["members"] == 3_000_000  # above a million
     with pytest.raises(ValidationError, match="extra"):
         Calibration(members=100, areas=2, area_count=3)  # type: ignore[call-arg]

@@ -38,10 +38,10 @@ def test_one_branch_per_bureau_one_group_per_division():
     plan, after = run(s, {"by": "bureau"})
     branches = new(after)
     names = {after.unit(b).name: b for b in branches}
-    assert sorted(names) == ["价格局党支部", "办公室党支部", "规划局第1党支部", "规划局第2党支部"]
+    assert sorted(names) == ["价格局党支部", "办公室党支部", "规划局第一党支部", "规划局第二党支部"]
     assert all(after.parent(b) == "AC" and after.unit(b).tags == ("agency",) for b in branches)
     # 规划局 has 60 members (> 50): split along whole divisions into 20 + 40
-    assert sorted(after.size(names[n]) for n in ("规划局第1党支部", "规划局第2党支部")) == [20, 40]
+    assert sorted(after.size(names[n]) for n in ("规划局第一党支部", "规划局第二党支部")) == [20, 40]
     # 价格局 built on the bureau; its 9+1 and 2 divisions share one group at most (2 < min_group)
     assert after.built_on(names["价格局党支部"]) == ["B2"]
     assert after.size(names["价格局党支部"]) == 9 + 1 + 2 + 2 + 1  # + the retired member following mates
@@ -51,7 +51,7 @@ def test_one_branch_per_bureau_one_group_per_division():
         for g in after.children(b):
             hosts = set(after.unit_codes(after.built_on(g)).tolist())
             assert set(home[after.member_codes_of(g)].tolist()) <= hosts
-    assert [after.unit(g).name for g in after.children(names["规划局第2党支部"])] == ["产业规划处党小组", "区域规划处党小组"]
+    assert [after.unit(g).name for g in after.children(names["规划局第二党支部"])] == ["产业规划处党小组", "区域规划处党小组"]
     # every agency member (home in the agency) is in a new agency branch, including the unplaced one and
     # the one held by a residential branch; the residents stay put
     for m, h in zip(s.members.ids.tolist(), s.members["home_host"].tolist()):
@@ -72,7 +72,7 @@ def test_by_function_and_small_parts_join():
     s = agency()
     plan, after = run(s, {"by": "function"})
     names = sorted(after.unit(b).name for b in new(after))
-    assert names == ["业务第1党支部", "业务第2党支部", "综合党支部"]
+    assert names == ["业务第一党支部", "业务第二党支部", "综合党支部"]
     comp = [b for b in new(after) if after.unit(b).name == "综合党支部"][0]
     # 价格局's 2 bureau-level members have no function and too few full members: joined to 综合
     assert sorted(after.built_on(comp)) == ["B2", "D0", "D11"]
@@ -87,7 +87,7 @@ def test_by_leader_records_the_responsibility_chain():
     branches = new(after)
     leaders = {after.unit(b).name: after.unit(b).attrs.get("leader") for b in branches}
     assert leaders == {"李副局长分管处室党支部": "李副局长", "王主任分管处室党支部": "王主任",
-                       "张副局长分管处室第1党支部": "张副局长", "张副局长分管处室第2党支部": "张副局长"}
+                       "张副局长分管处室第一党支部": "张副局长", "张副局长分管处室第二党支部": "张副局长"}
     for b in branches:
         roles = [(r.role, r.person) for r in after.roles_in(b) if r.role == "leader_in_charge"]
         assert roles == [("leader_in_charge", after.unit(b).attrs["leader"])]

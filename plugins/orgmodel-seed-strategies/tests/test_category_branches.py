@@ -101,7 +101,7 @@ def test_categories_get_their_own_branches():
     (ret,), (young,), (mob,) = tagged["category:retired"], tagged["category:young"], tagged["category:mobile"]
     assert after.size(ret) == 10 and after.size(young) == 5 and after.size(mob) == 4
     assert after.parent(ret) == "gb" and after.built_on(ret) == ["comm"]
-    assert after.unit(ret).name == "大观楼社区老年党员党支部"
+    assert after.unit(ret).name == "大观楼社区离退休党员党支部"
     assert after.unit(mob).name == "大观楼社区驻昆明市流动党员党支部" and after.unit(mob).attrs["place"] == "昆明市"
     assert after.size("b1") == 9 and after.size("b2") == 7
     young_text = next(op.reason.render("zh", plan.templates) for op in plan.operations
@@ -164,7 +164,7 @@ def test_large_category_is_split():
     assert len(units) == 3
     assert all(after.size(u) <= 50 and after.size(u, full_only=True) >= 3 for u in units)
     assert sum(after.size(u) for u in units) == 120
-    assert [after.unit(u).name for u in units] == [f"大观楼社区老年党员第{n}党支部" for n in "一二三"]
+    assert [after.unit(u).name for u in units] == [f"大观楼社区离退休党员第{n}党支部" for n in "一二三"]
 
 
 def test_backbone_stays_and_source_left_small_is_merged_or_dissolved():
@@ -283,7 +283,7 @@ def test_new_category_branches_get_a_secretary_and_committee():
     (young,) = _by_tag(after)["category:young"]
     assert [(r.role, r.person) for r in after.roles_in(young)] == [("secretary", "b1-06")]
     text = [op.reason.render("zh", plan.templates) for op in plan.operations if op.op == "set_role"]
-    assert "大观楼社区老年党员党支部有10名正式党员（7人以上），设支部委员会3人，由党员b2-01任书记（无骨干党员可选，取入党最早的正式党员）" in text
+    assert "大观楼社区离退休党员党支部有10名正式党员（7人以上），设支部委员会3人，由党员b2-01任书记（无骨干党员可选，取入党最早的正式党员）" in text
     # the old branches keep their secretaries
     assert [(r.role, r.person) for r in after.roles_in("b1")] == [("secretary", "b1-19")]
     _, bare = _apply(s, {"propose_roles": False})

@@ -45,7 +45,7 @@ def test_branch_in_the_courtyard_group_in_the_building():
     assert after.kind_of("B") == "party.committee" and after.unit("B").name == "鹤北一党委"
     assert after.parent("B") == "wc"
     branches = new_branches(after)
-    assert [after.unit(b).name for b in branches] == ["1号院党支部", "2号院、3号院联合党支部"]
+    assert [after.unit(b).name for b in branches] == ["1号院党支部", "2、3号院联合党支部"]
     assert all(after.parent(b) == "B" and "courtyard" in after.unit(b).tags for b in branches)
     assert after.built_on(branches[1]) == ["c1", "c2"]  # 3号院 has 2 full members: joined with 2号院
     assert after.children("B") == branches  # the old groups are gone
@@ -70,7 +70,7 @@ def test_branch_in_the_courtyard_group_in_the_building():
             assert court in after.built_on(after.branch_of(mid))
     # 1号院3栋 (2 members) shares a group with its neighbour 1号院2栋
     names = [after.unit(g).name for g in after.children(branches[0])]
-    assert names == ["1号院1栋党小组", "1号院2栋、1号院3栋党小组"]
+    assert names == ["1号院1栋党小组", "1号院2、3栋党小组"]
     # members with no home follow their old group, then fill the smallest branch; the reasons say so
     text = [op.reason.render("zh", plan.templates) for op in plan.as_written()]
     assert any("2名党员无本片区居住信息，随原党小组多数成员编入" in t for t in text)
@@ -177,7 +177,7 @@ def test_a_courtyard_over_the_limit_is_cut_by_building():
     _, after = run(s, {"unit": "B"})
     branches = new_branches(after)
     names = [after.unit(b).name for b in branches]
-    assert names == ["1号院第一片党支部", "1号院第二片党支部", "2号院、3号院联合党支部"]
+    assert names == ["1号院第一片党支部", "1号院第二片党支部", "2、3号院联合党支部"]
     assert after.built_on(branches[0]) == ["c0b0"] and after.built_on(branches[1]) == ["c0b1", "c0b2"]
     assert max(after.size(b) for b in branches) <= 50
     assert sum(after.size(b) for b in branches) == 103

@@ -17,6 +17,19 @@ from orgmodel.analysis.metrics import MeasureContext, Metric, Value
 __all__ = ["BUILTIN_METRICS"]
 
 
+def _plural(words: str) -> str:
+    """The English plural of a kind's label.
+
+    >>> _plural("general branch"), _plural("work group"), _plural("body")
+    ('general branches', 'work groups', 'bodies')
+    """
+    if words.endswith(("ch", "sh", "s", "x")):
+        return words + "es"
+    if words.endswith("y") and words[-2:-1] not in "aeiou":
+        return words[:-1] + "ies"
+    return words + "s"
+
+
 class UnitCounts(Metric):
     name = "units"
     label_zh = "组织数量"
@@ -29,7 +42,7 @@ class UnitCounts(Metric):
         out = []
         for code, kind in enumerate(s.kinds):
             if kind.role == "org" and not kind.id.startswith("core."):
-                out.append(self.value(kind.id, int(counts[code]), f"{kind.label_zh}数", f"{kind.label_en}s", unit="个"))
+                out.append(self.value(kind.id, int(counts[code]), f"{kind.label_zh}数", _plural(kind.label_en), unit="个"))
         return out
 
 

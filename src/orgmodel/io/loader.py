@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from pydantic import BaseModel
 
-from orgmodel.errors import SpecError, UserError
+from orgmodel.errors import SpecError, SpecErrors, UserError
 from orgmodel.model.kinds import KindTable
 from orgmodel.plugin.host import PluginHost
 from orgmodel.io.rosters import unmatched_headers, RosterTable, read_table
@@ -132,7 +133,7 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
     if tables["participation"]:
         participation = (tables["participation"]["member"], tables["participation"]["unit"])
     units = {k: _text(v) for k, v in tables["units"].items()}
-    return Structure.from_columns(
+    structure = Structure.from_columns(
         kinds,
         units=units,
         members=members,
@@ -144,6 +145,9 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
         if tables["ties"] else (),
         origins=origins,
     )
+    del tables, members, units, participation
+    pa.default_memory_pool().release_unused()  # the tables read: arrow's allocator would keep them for reuse
+    return structure
 
 
 def _read(scenario: Scenario, name: str) -> RosterTable:
@@ -153,10 +157,13 @@ def _read(scenario: Scenario, name: str) -> RosterTable:
         if not (scenario.folder / source.file).is_file():
             raise scenario.error(("baseline", name, "file"), f"roster file not found: {display}")
         table = read_table(source, base=scenario.folder, table=name, display=display)
-        for header, nearest in unmatched_headers(source, table)[:1]:
+        errors = []
+        for header, nearest in unmatched_headers(source, table):
             hint = f"the nearest it has is {nearest!r}" if nearest else "headers: " + ", ".join(table.origin.columns.values())
-            raise scenario.error(("baseline", name, "columns", header),
-                                 f"{display} has no header {header!r} ({hint}); its column would be lost")
+            errors.append(scenario.error(("baseline", name, "columns", header),
+                                         f"{display} has no header {header!r} ({hint}); its column would be lost"))
+        if errors:
+            raise errors[0] if len(errors) == 1 else SpecErrors(errors)
         return table
     return _inline(scenario, name, source)
 

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgmodel.errors import RosterError
+from orgmodel.errors import MAX_ROSTER_ERRORS, RosterError
 from orgmodel.files import atomic_file
 from orgmodel.io.scenario import TABLES, TableSource
 from orgmodel.model.structure import TableOrigin
@@ -80,12 +80,15 @@ def read_table(source: TableSource, *, base: Path, table: str, display: str | No
         renamed[name] = values
         headers[name] = header
     _check_columns(renamed, table, shown, headers)
+    errors: list[RosterError] = []
     for column, mapping in source.values.items():
         if column in renamed:
             if column in LABELLED:
-                _check_labels(renamed[column], mapping, shown=shown, first_line=first_line, field=headers[column])
+                renamed[column], bad = _check_labels(renamed[column], mapping, shown=shown, first_line=first_line,
+                                                     field=headers[column])
+                errors += bad
             renamed[column] = _map_values(renamed[column], mapping)
-    origin = TableOrigin(file=shown, first_line=first_line, columns=headers)
+    origin = TableOrigin(file=shown, first_line=first_line, columns=headers, errors=tuple(errors))
     return RosterTable(renamed, origin)
 
 
@@ -127,19 +130,21 @@ def _check_columns(columns: dict[str, pa.Array], table: str, shown: str, headers
 LABELLED = ("status",)
 
 
-def _check_labels(values: pa.Array, mapping: dict[str, str], *, shown: str, first_line: int | None, field: str) -> None:
+def _check_labels(values: pa.Array, mapping: dict[str, str], *, shown: str, first_line: int | None,
+                  field: str) -> tuple[pa.Array, list[RosterError]]:
     """A value that is neither a label of the ``values:`` mapping nor a code it maps to is an error
-    listing the user's labels (a typo would otherwise surface as an unknown internal code)."""
+    listing the user's labels (a typo would otherwise surface as an unknown internal code): the
+    column with such cells blank, and an error per cell (raised with the rest of the file's)."""
     text = pc.utf8_trim_whitespace(values.cast(pa.string()))
     known = pa.array(list(mapping) + list(mapping.values()), pa.string())
     bad = pc.and_(pc.is_valid(text), pc.invert(pc.is_in(text, value_set=known)))
     rows = pc.indices_nonzero(bad).to_pylist() if len(text) else []
+    errors = [RosterError(f"{text[row].as_py()!r} is not one of the labels mapped under values: ({', '.join(mapping)})",
+                          file=shown, line=(first_line + row) if first_line is not None else None, field=field)
+              for row in rows[: 10 * MAX_ROSTER_ERRORS]]
     if rows:
-        row = rows[0]
-        more = f"; {len(rows) - 1} more row(s) like it" if len(rows) > 1 else ""
-        raise RosterError(f"{text[row].as_py()!r} is not one of the labels mapped under values: "
-                          f"({', '.join(mapping)}){more}", file=shown,
-                          line=(first_line + row) if first_line is not None else None, field=field)
+        values = pc.if_else(bad, pa.scalar(None, values.type), values)
+    return values, errors
 
 
 def _map_values(values: pa.Array, mapping: dict[str, str]) -> pa.Array:

@@ -222,6 +222,8 @@ class _Draft:
 
     def _create(self, key: str, kind: str, name: str, parent: int, tags: list[str], attrs: dict) -> int:
         uid = new_unit_id(self.variant, self.step, key)
+        if key in self.keys:
+            raise self.fail(f"key {key!r} is created twice")
         if uid in self.unit_index:
             raise self.fail(f"unit id {uid!r} exists already")
         kind_code = self.kind_code(kind)
@@ -588,7 +590,9 @@ def _object_list(values: list[Any]) -> np.ndarray:
 
 
 def _check_result(before: Structure, after: Structure, plan: Plan) -> None:
-    problems = invariants.violations(after, limit=1, member_ids_known_unique=after.members.ids is before.members.ids)
+    # ids of units the plan creates are checked as they are made (_Draft._create)
+    problems = invariants.violations(after, limit=1, member_ids_known_unique=after.members.ids is before.members.ids,
+                                     unit_ids_known_unique=True)
     if problems:
         v = problems[0]
         raise InvariantError(v.message, node=v.node, strategy=plan.strategy, operation=_blame(plan, v.node))

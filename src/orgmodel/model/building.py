@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgmodel.errors import RosterError
+from orgmodel.errors import MAX_ROSTER_ERRORS, RosterError, RosterErrors
 from orgmodel.model.invariants import violations
 from orgmodel.model.kinds import KindTable
 from orgmodel.model.structure import (
@@ -39,10 +39,33 @@ _FALSE = {"false", "no", "n", "0", "f", "否"}
 
 
 class _Fail:
-    """Builds row errors that name the file and line when the table's origin is known."""
+    """Builds row errors that name the file and line when the table's origin is known.
 
-    def __init__(self, origins: Mapping[str, TableOrigin]) -> None:
+    With ``collect``, :meth:`each` records the errors of every offending row (checks go on with
+    the next column) and :meth:`check` raises them together as one :class:`RosterErrors`; without
+    it, :meth:`each` raises the first at once.
+    """
+
+    def __init__(self, origins: Mapping[str, TableOrigin], *, collect: bool = False) -> None:
         self.origins = origins
+        self.collect = collect
+        self.found: list[RosterError] = []
+
+    def each(self, table: str, rows: Iterable[int], column: str, message: Any) -> None:
+        """An error per row of ``rows`` (``message(row)`` says it), recorded or raised."""
+        for row in rows:
+            error = self(table, int(row), column, message(int(row)))
+            if not self.collect:
+                raise error
+            self.found.append(error)
+            if len(self.found) > 10 * MAX_ROSTER_ERRORS:  # enough to say "and N more" of a broken file
+                break
+
+    def check(self) -> None:
+        """Raise the errors recorded so far, if any, in the order of their files and lines."""
+        if self.found:
+            found = sorted(self.found, key=lambda e: (e.file or "", e.line or 0))
+            raise RosterErrors(found) if len(found) > 1 else found[0]
 
     def __call__(self, table: str, row: int | None, column: str, message: str) -> RosterError:
         origin = self.origins.get(table)
@@ -87,25 +110,37 @@ def codes_for(
     what: str,
     required: bool,
     hint: str = "",
+    id_array: pa.Array | None = None,
 ) -> np.ndarray:
-    """Map a column of ids to codes through ``index`` in one pass over its distinct values."""
+    """Map a column of ids to codes through ``index``; blank cells are missing (``NO_UNIT``).
+
+    With ``id_array`` (the ids of ``index`` in code order) the column is joined to it in one hash
+    pass (``pyarrow.compute.index_in``); without, each distinct value is looked up once.
+    """
     arr = _strings(values)
-    # blank cells count as missing
-    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
-    encoded = pc.dictionary_encode(arr)
-    distinct = encoded.dictionary.to_pylist()
-    lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
-    idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-    codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
+    if id_array is not None:
+        codes = pc.index_in(arr, value_set=id_array).fill_null(-2).to_numpy(zero_copy_only=False).astype(np.int32)
+        if arr.null_count:
+            codes[pc.is_null(arr).to_numpy(zero_copy_only=False)] = NO_UNIT
+        unknown = np.flatnonzero(codes == -2)
+        if len(unknown):  # blank cells ("", spaces) are missing, not unknown
+            blank = pc.equal(pc.utf8_trim_whitespace(arr.take(pa.array(unknown))), "").to_numpy(zero_copy_only=False)
+            codes[unknown[blank]] = NO_UNIT
+    else:
+        arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+        encoded = pc.dictionary_encode(arr)
+        distinct = encoded.dictionary.to_pylist()
+        lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
+        idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+        codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
     if required and (codes == NO_UNIT).any():
-        row = int(np.flatnonzero(codes == NO_UNIT)[0])
-        raise fail(table, row, column, "required value is empty")
+        fail.each(table, np.flatnonzero(codes == NO_UNIT), column, lambda row: "required value is empty")
     if (codes == -2).any():
-        row = int(np.flatnonzero(codes == -2)[0])
-        value = arr[row].as_py()
-        close = difflib.get_close_matches(str(value), [str(k) for k in index], n=1) if len(index) < 1000 else []
-        suggestion = (f" (did you mean {close[0]}?)" if close else "") + hint
-        raise fail(table, row, column, f"unknown {what} {value!r}{suggestion}")
+        def unknown(row: int) -> str:
+            value = arr[row].as_py()
+            close = difflib.get_close_matches(str(value), [str(k) for k in index], n=1) if len(index) < 1000 else []
+            return f"unknown {what} {value!r}" + (f" (did you mean {close[0]}?)" if close else "") + hint
+        fail.each(table, np.flatnonzero(codes == -2), column, unknown)
     return codes.astype(np.int32)
 
 
@@ -120,16 +155,15 @@ def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str, blan
         num = arr.fill_null(int(blank)).to_numpy(zero_copy_only=False)
         bad = ~np.isin(num, (0, 1))
         if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise fail(table, row, column, f"expected true or false, got {num[row]!r}")
+            fail.each(table, np.flatnonzero(bad), column, lambda row: f"expected true or false, got {num[row]!r}")
         return num.astype(bool)
     text = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(arr).fill_null("")))
     encoded = pc.dictionary_encode(text)
     distinct = encoded.dictionary.to_pylist()
     unknown = [v for v in distinct if v not in _TRUE and v not in _FALSE and v != ""]
     if unknown:
-        row = int(pc.index(text, unknown[0]).as_py())
-        raise fail(table, row, column, f"expected true or false, got {unknown[0]!r}")
+        rows = np.flatnonzero(pc.is_in(text, value_set=pa.array(unknown, pa.string())).to_numpy(zero_copy_only=False))
+        fail.each(table, rows, column, lambda row: f"expected true or false, got {text[row].as_py()!r}")
     lookup = np.array([blank if v == "" else v in _TRUE for v in distinct], dtype=bool)
     return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
 
@@ -146,9 +180,10 @@ def parse_date_column(values: Any, *, fail: _Fail, table: str, column: str) -> n
     parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
     bad = pc.and_(pc.is_null(parsed), pc.invert(blank))
     if pc.any(bad).as_py():
-        value = distinct[int(pc.index(bad, True).as_py())].as_py()
-        row = int(pc.index(encoded.indices, pc.index(distinct, value)).as_py())
-        raise fail(table, row, column, f"expected a date like 1958-03-01, got {value!r}")
+        bad_codes = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+        rows = np.flatnonzero(np.isin(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), bad_codes))
+        fail.each(table, rows, column, lambda row: f"expected a date like 1958-03-01, got {distinct[int(encoded.indices[row].as_py())].as_py()!r}")
+        return np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[D]")
     days = parsed.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     days = np.append(days, np.datetime64("NaT"))
     return days[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
@@ -183,13 +218,22 @@ def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
         counts = pc.value_counts(ids)
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
         dup_mask = pc.is_in(ids, value_set=repeated)
-        first = int(pc.index(dup_mask, True).as_py())
-        value = ids[first].as_py()
-        rows = np.flatnonzero(pc.equal(ids, value).to_numpy(zero_copy_only=False))
         origin = fail.origins.get(table)
-        first = origin.line(int(rows[0])) if origin is not None else None
-        where = f"line {first}" if first is not None else f"row {int(rows[0]) + 1}"
-        raise fail(table, int(rows[1]), "id", f"duplicate id {value!r} (first on {where})")
+        first_row: dict[str, int] = {}
+        repeats = []
+        for row in np.flatnonzero(dup_mask.to_numpy(zero_copy_only=False)).tolist():
+            value = ids[row].as_py()
+            if value in first_row:
+                repeats.append(row)
+            else:
+                first_row[value] = row
+
+        def duplicate(row: int) -> str:
+            value = ids[row].as_py()
+            first = origin.line(first_row[value]) if origin is not None else None
+            where = f"line {first}" if first is not None else f"row {first_row[value] + 1}"
+            return f"duplicate id {value!r} (first on {where})"
+        fail.each(table, repeats, "id", duplicate)
 
 
 def build_structure(
@@ -207,13 +251,17 @@ def build_structure(
     origins: Mapping[str, TableOrigin],
 ):  # -> Structure
     """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
-    fail = _Fail(origins)
-    unit_table, unit_index, attr_columns, tag_codes = _build_units(kinds, units, fail)
+    fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
+    unit_table, unit_index, attr_columns, tag_codes, unit_ids = _build_units(kinds, units, fail)
+    fail.check()  # members refer to units: a bad units table stops here
+    fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
     part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
-    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs)
+    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, unit_ids)
+    fail.check()
+    fail.collect = False  # from here on, the first error stops the build
 
     hosts = _split_column(units.get("built_on"), len(unit_table))
     built_src = pc.list_parent_indices(hosts).to_numpy(zero_copy_only=False)
@@ -221,7 +269,7 @@ def build_structure(
     lookup = _Fail({})  # rows here are positions in the flattened lists: name the unit's row instead
     try:
         built_dst = codes_for(flat, unit_index, fail=lookup, table="units", column="built_on", what="host unit",
-                              required=True)
+                              required=True, id_array=unit_ids)
     except RosterError:
         bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index)
         raise fail("units", int(built_src[bad]), "built_on", f"unknown host unit {flat[bad].as_py()!r}") from None
@@ -236,7 +284,8 @@ def build_structure(
         return EdgeArrays.build(src, dst)
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
-    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail)
+    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail,
+                                               unit_ids)
     role_rows = []
     for i, r in enumerate(roles):
         role = r if isinstance(r, Role) else Role(**r)
@@ -261,11 +310,14 @@ def build_structure(
     structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
     structure.__dict__["_attr_columns"] = attr_columns
     structure.__dict__["tag_codes"] = tag_codes
-    problems = violations(structure, limit=1, member_ids_known_unique=True)
+    problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
         v = problems[0]
         table = v.table if v.table != "edges" else "units"
         raise fail(table, v.code, v.column or "id", f"{v.node}: {v.message}")
+    # arrow's allocator keeps the memory of the columns built and dropped above (a quarter of a
+    # gigabyte at a million members) for reuse: give it back, the structure is numpy from here
+    pa.default_memory_pool().release_unused()
     return structure
 
 
@@ -283,10 +335,16 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
                            hint=f" (domain pack {kinds.name}: {known})", required=True).astype(np.int16)
     parent = codes_for(
         units.get("parent") or [None] * n, index, fail=fail, table="units", column="parent",
-        what="parent unit", required=False,
+        what="parent unit", required=False, id_array=ids,
     )
-    names = units.get("name") or [None] * n
-    name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)], dtype=object)
+    names = units.get("name")
+    if isinstance(names, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(names.type):  # a read table: one pass
+        names = to_arrow(names)
+        name_arr = pc.if_else(pc.fill_null(pc.not_equal(names, ""), False), names, ids).to_numpy(zero_copy_only=False)
+    else:
+        names = names or [None] * n
+        name_arr = np.array([str(nm) if nm not in (None, "") else uid for nm, uid in zip(names, id_list, strict=True)],
+                            dtype=object)
     tag_lists = _split_column(units.get("tags"), n)
     encoded = pc.dictionary_encode(pc.binary_join(tag_lists, "\x1f"))
     distinct = [tuple(t.split("\x1f")) if t else () for t in encoded.dictionary.to_pylist()]
@@ -313,7 +371,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, attr_columns, tag_codes
+    return table, index, attr_columns, tag_codes, ids
 
 
 def _build_members(
@@ -323,6 +381,7 @@ def _build_members(
     personal_columns: Sequence[str],
     fail: _Fail,
     refs: _MemberRefs,
+    unit_ids: pa.Array,
 ) -> tuple[MemberTable, dict[str, np.ndarray]]:
     ids = refs.ids
     n = len(ids)
@@ -330,7 +389,8 @@ def _build_members(
     def ref(column: str, what: str, required: bool) -> np.ndarray:
         if column not in members:
             return np.full(n, NO_UNIT, dtype=np.int32)
-        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what, required=required)
+        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what,
+                         required=required, id_array=unit_ids)
 
     cols: dict[str, np.ndarray] = {
         "branch": ref("branch", "unit", True),
@@ -405,8 +465,7 @@ class _MemberRefs:
             start += len(column)
             unknown = part >= n
             if unknown.any():
-                row = int(np.flatnonzero(unknown)[0])
-                raise fail(key[0], row, key[1], f"unknown member {column[row].as_py()!r}")
+                fail.each(key[0], np.flatnonzero(unknown), key[1], lambda row, c=column: f"unknown member {c[row].as_py()!r}")
             self._codes[key] = part.astype(np.int32)
 
     def codes(self, key: tuple[str, str]) -> np.ndarray:
@@ -453,8 +512,11 @@ def _build_ties(a: np.ndarray, b: np.ndarray, w_col: Any, n_members: int, fail: 
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     width = n_members + 1
     key = lo.astype(np.int64) * width + hi
-    uniq, inverse = np.unique(key, return_inverse=True)
-    total = np.bincount(inverse, weights=weight)
+    if len(key) < 2 or (key[1:] > key[:-1]).all():  # already sorted, each pair once (as written by tools)
+        uniq, total = key, weight.astype(np.float64)
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse, weights=weight)
     return TieTable(frozen((uniq // width).astype(np.int32)), frozen((uniq % width).astype(np.int32)), frozen(total))
 
 
@@ -466,8 +528,10 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail) -> EdgeArrays:
+def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail,
+                         unit_ids: pa.Array) -> EdgeArrays:
     if len(m_codes) == 0:
         return EdgeArrays.build([], [])
-    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True)
+    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True,
+                        id_array=unit_ids)
     return EdgeArrays.build(m_codes, u_codes)

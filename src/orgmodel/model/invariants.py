@@ -78,11 +78,13 @@ def forest_depth(parent: np.ndarray, dissolved: np.ndarray) -> tuple[np.ndarray,
     return depth, depth >= 0
 
 
-def violations(s: Structure, *, limit: int = 10, member_ids_known_unique: bool = False) -> list[Violation]:
+def violations(s: Structure, *, limit: int = 10, member_ids_known_unique: bool = False,
+               unit_ids_known_unique: bool = False) -> list[Violation]:
     """The first ``limit`` broken invariants of a structure, in a stable order.
 
-    ``member_ids_known_unique`` skips the member-id check when the caller has made it already
-    (building checks ids column-wise; applying a plan never changes them).
+    ``member_ids_known_unique`` and ``unit_ids_known_unique`` skip the id checks the caller has
+    made already (building checks ids column-wise; applying a plan never changes member ids and
+    gives each unit it creates an id no unit has).
     """
     out: list[Violation] = []
     u = s.units
@@ -98,7 +100,8 @@ def violations(s: Structure, *, limit: int = 10, member_ids_known_unique: bool =
         out.append(Violation(table, int(code), node, message, column))
 
     # 1. unique ids
-    tables = [("units", ids)] + ([] if member_ids_known_unique else [("members", s.members.ids)])
+    tables = ([] if unit_ids_known_unique else [("units", ids)]) + ([] if member_ids_known_unique else
+                                                                     [("members", s.members.ids)])
     for table, values in tables:
         dup = _first_duplicate(values)
         if dup is not None:

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from orgmodel.errors import PluginError
 
-__all__ = ["UnitKind", "DomainPack", "KindTable", "UNPLACED", "EXTERNAL", "CORE_KINDS"]
+__all__ = ["UnitKind", "DomainPack", "KindTable", "UNPLACED", "EXTERNAL", "CORE_KINDS", "WORD_KEYS"]
 
 UNPLACED = "core.unplaced"
 EXTERNAL = "core.external"
@@ -105,6 +105,23 @@ CORE_KINDS = (
 )
 
 
+#: The words a domain pack may give (``DomainPack.words``) and the core's neutral word for each,
+#: used where the pack gives none. Besides these keys a pack may give ``status.<status>`` (a member
+#: status in words), ``role.<role>`` (a role in words) and ``metric.<metric value>`` (the line the
+#: report states under a metric); documented in docs/plugins.md.
+WORD_KEYS: dict[str, tuple[str, str]] = {
+    "member": ("成员", "member"),
+    "members": ("成员", "members"),
+    "full_members": ("正式成员", "full members"),
+    "branch": ("支部", "branch"),
+    "branches": ("支部", "branches"),
+    "group": ("小组", "group"),
+    "report.counting": ("人数按所在支部计算。", "Sizes count members by the branch they belong to."),
+    "report.findings": ("", ""),
+    "report.histogram": ("", ""),
+}
+
+
 class DomainPack(BaseModel):
     """What a domain-pack plugin registers: its kinds and member statuses."""
 
@@ -116,6 +133,25 @@ class DomainPack(BaseModel):
     full_statuses: tuple[str, ...] = Field(description="statuses counted as full members")
     label_zh: str = ""
     label_en: str = ""
+    words: dict[str, tuple[str, str]] = Field(
+        default_factory=dict,
+        description="the field's own words, key -> (zh, en): see WORD_KEYS; also status.<status>, "
+                    "role.<role> and metric.<metric value>",
+    )
+
+    def word(self, key: str, lang: str) -> str:
+        """The pack's word for ``key`` in ``lang`` (``zh`` or ``en``), else the core's neutral word
+        (:data:`WORD_KEYS`), else ``""``.
+
+        >>> pack = DomainPack(name="demo", kinds=(), statuses=("full",), full_statuses=("full",),
+        ...                   words={"member": ("党员", "member")})
+        >>> pack.word("member", "zh"), pack.word("branches", "zh"), pack.word("status.full", "en")
+        ('党员', '支部', '')
+        """
+        pair = self.words.get(key) or WORD_KEYS.get(key)
+        if pair is None:
+            return ""
+        return pair[0] if lang == "zh" else pair[1]
 
     @model_validator(mode="after")
     def _consistent(self) -> DomainPack:

@@ -29,8 +29,10 @@ True
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,14 +109,29 @@ class Reason(_Model):
         """The reason as a sentence in ``lang`` ("zh" or "en")."""
         template = templates.get(self.code, {}).get(lang)
         if template:
+            params = self.params if lang != "en" else {k: _list_in_english(v) for k, v in self.params.items()}
             try:
-                return template.format(**self.params)
+                return template.format(**params)
             except (KeyError, IndexError, ValueError):
                 pass
         if self.text:
             return self.text
         args = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.code}({args})" if args else self.code
+
+
+def _list_in_english(value: Scalar) -> Scalar:
+    """A parameter that is a shortened Chinese list of names ("甲、乙等5个"), punctuated for an
+    English sentence; the names stay as they are, and so does anything else.
+
+    >>> _list_in_english("高桥村、安石村等5个"), _list_in_english("高桥村、安石村联合党支部"), _list_in_english(3)
+    ('高桥村, 安石村 and 3 more', '高桥村、安石村联合党支部', 3)
+    """
+    more = re.search(r"等(\d+)个$", value) if isinstance(value, str) else None
+    if more is None:
+        return value
+    shown = value[: more.start()].split("、")
+    return ", ".join(shown) + f" and {int(more.group(1)) - len(shown)} more"
 
 
 ReasonLike = Union[Reason, str, tuple[str, Mapping[str, Any]]]
@@ -561,6 +578,8 @@ class Plan(_Model):
     operations: list[Operation] = Field(default_factory=list)
     reasons: list[Reason] = Field(default_factory=list, description="reasons of the moves table, each once")
     moves: MoveTable = Field(default_factory=MoveTable.empty)
+    meta: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="the strategy's own records by name, each with its 'version' (docs/plans.md)")
 
     _written: _WrittenOrder | None = PrivateAttr(default=None)
 
@@ -662,16 +681,26 @@ class Plan(_Model):
 
         path = Path(path)
         sidecar = moves_sidecar(path)
-        data = self.model_dump(mode="json", exclude={"moves"})
-        if len(self.moves) > inline_rows:
-            with atomic_file(sidecar) as tmp:
-                pq.write_table(self.moves.to_arrow(), tmp)
-            data["moves"] = {"file": sidecar.name, "rows": len(self.moves), "sha256": _file_sha256(sidecar)}
-        else:
-            data["moves"] = self.moves.to_dict()
-            sidecar.unlink(missing_ok=True)
-        indent = 1 if len(self.operations) <= inline_rows else None  # a large plan compact: far faster
-        write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True))
+        # many small objects that form no cycles: the cyclic collector would walk them again and
+        # again (it took half the time of a plan of 350,000 operations)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            data = self.model_dump(mode="json", exclude={"moves"})
+            if len(self.moves) > inline_rows:
+                with atomic_file(sidecar) as tmp:
+                    pq.write_table(self.moves.to_arrow(), tmp)
+                data["moves"] = {"file": sidecar.name, "rows": len(self.moves), "sha256": _file_sha256(sidecar)}
+            else:
+                data["moves"] = self.moves.to_dict()
+                sidecar.unlink(missing_ok=True)
+            indent = 1 if len(self.operations) <= inline_rows else None  # a large plan compact: far faster
+            text = json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True)
+            del data
+        finally:
+            if collecting:
+                gc.enable()
+        write_text_atomic(path, text)
         return sidecar if len(self.moves) > inline_rows else None
 
     @classmethod
@@ -684,10 +713,15 @@ class Plan(_Model):
             text = path.read_bytes()
         except OSError as exc:
             raise UserError(f"{path}: cannot read the plan ({exc.strerror})") from None
+        collecting = gc.isenabled()
+        gc.disable()  # as in save: the cyclic collector would walk every operation read so far, again and again
         try:  # one parse; the moves validator reads the Parquet file the JSON names
             return cls.model_validate_json(text, context={"plan_path": path})
         except ValidationError as exc:
             raise UserError(f"{path}: {_plan_error(exc)}") from None
+        finally:
+            if collecting:
+                gc.enable()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -842,6 +876,7 @@ class PlanBuilder:
         self._moves: list[tuple[list[str], str, str | None, int, int]] = []
         self._reasons = _ReasonIndex()
         self._calls = 0  # operations and move calls so far: the numbering errors use
+        self.meta: dict[str, dict[str, Any]] = {}  # the strategy's own records (Plan.meta)
 
     def add(self, op: Any) -> None:
         """Append a ready-made operation (a ``MoveMembers`` becomes rows of the moves table)."""
@@ -927,6 +962,6 @@ class PlanBuilder:
         moves, rows = _moves_from_chunks(self._moves)
         plan = Plan(strategy=self.strategy, params=self.params, fingerprint=self.fingerprint,
                     templates=self.templates, operations=list(self.operations),
-                    reasons=list(self._reasons.reasons), moves=moves)
+                    reasons=list(self._reasons.reasons), moves=moves, meta=self.meta)
         plan._written = _WrittenOrder(tuple(self._positions), rows)
         return plan

@@ -41,6 +41,7 @@ __all__ = [
     "common_ancestor",
     "units_under_host",
     "role_member_codes",
+    "roles_by_unit",
     "role_holder_mask",
 ]
 
@@ -132,7 +133,12 @@ def within(structure: Structure, codes: Sequence[int] | np.ndarray, roots: Itera
     [True, True, False, True]
     """
     codes = np.asarray(codes, dtype=np.int64)
-    mask = subtree_mask(structure, structure.unit_codes(list(roots)))
+    root_codes = structure.unit_codes(list(roots))
+    if len(codes) < structure.n_units:  # few codes (one branch's members): walk up from them alone
+        is_root = np.zeros(structure.n_units, dtype=bool)
+        is_root[root_codes] = True
+        return ancestor_where(structure, codes, is_root) >= 0
+    mask = subtree_mask(structure, root_codes)
     return (codes >= 0) & mask[np.maximum(codes, 0)]
 
 
@@ -233,8 +239,35 @@ def role_member_codes(structure: Structure) -> np.ndarray:
     >>> role_member_codes(s).tolist(), s.members.ids[0]
     ([0], 'm1')
     """
-    index = structure._member_index  # noqa: SLF001 - the core's own id -> code map, built once
-    return np.fromiter((index.get(r.person, -1) for r in structure.roles), dtype=np.int64, count=len(structure.roles))
+    cached = structure.__dict__.get("_role_member_codes")  # computed once per Structure (it never changes)
+    if cached is None:
+        index = structure._member_index  # noqa: SLF001 - the core's own id -> code map, built once
+        _, _, people = structure.role_table
+        cached = np.fromiter((index.get(p, -1) for p in people.tolist()), dtype=np.int64, count=len(people))
+        cached.flags.writeable = False
+        structure.__dict__["_role_member_codes"] = cached
+    return cached
+
+
+def roles_by_unit(structure: Structure, unit_codes: Sequence[int] | np.ndarray) -> list[np.ndarray]:
+    """For each unit code, the positions in ``structure.roles`` of the roles held in that unit, in
+    roles-table order (one grouping of the roles table, built once per Structure).
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> s = tiny_structure()
+    >>> [[s.roles[i].role for i in rows] for rows in roles_by_unit(s, s.unit_codes(["b1", "b2"]))]
+    [['secretary'], []]
+    """
+    index = structure.__dict__.get("_roles_by_unit")
+    if index is None:
+        units, _, _ = structure.role_table
+        keys = units.astype(np.int64) + 1  # roles of unknown units (-1) fall in no unit
+        order = np.argsort(keys, kind="stable")
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=structure.n_units + 1))])
+        index = (order, offsets)
+        structure.__dict__["_roles_by_unit"] = index
+    order, offsets = index
+    return [order[offsets[c + 1] : offsets[c + 2]] for c in np.asarray(unit_codes, dtype=np.int64).tolist()]
 
 
 def role_holder_mask(structure: Structure, roles: Iterable[str]) -> np.ndarray:

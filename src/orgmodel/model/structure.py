@@ -88,6 +88,7 @@ class TableOrigin:
     first_line: int | None = 2
     lines: tuple[int, ...] | None = None
     columns: Mapping[str, str] = field(default_factory=dict)  # our name -> the file's header
+    errors: tuple[Any, ...] = ()  # errors found while reading it (RosterError), reported with the build's
 
     def line(self, row: int) -> int | None:
         if self.lines is not None:
@@ -218,11 +219,22 @@ class EdgeArrays:
         return len(self.src)
 
     def targets(self, code: int) -> np.ndarray:
-        lo, hi = np.searchsorted(self.src, [code, code + 1])
+        # in src's own dtype: a list of Python ints would cast all of src to int64 on every call
+        lo, hi = np.searchsorted(self.src, np.array([code, code + 1], dtype=self.src.dtype))
         return self.dst[lo:hi]
 
     def sources(self, code: int) -> np.ndarray:
-        return np.sort(self.src[self.dst == code])
+        by_dst, offsets = self._by_dst
+        if not 0 <= code < len(offsets) - 1:
+            return by_dst[:0]
+        return by_dst[offsets[code] : offsets[code + 1]]
+
+    @cached_property
+    def _by_dst(self) -> tuple[np.ndarray, np.ndarray]:
+        """src sorted by (dst, src), and where each dst starts: sources() without a scan of every edge."""
+        order = np.lexsort((self.src, self.dst))
+        n = int(self.dst.max()) + 1 if len(self.dst) else 0
+        return self.src[order], np.searchsorted(self.dst[order], np.arange(n + 1, dtype=self.dst.dtype))
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,8 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
         return run_dot(page.dot, "png", dpi=PRINT_DPI) if getattr(page, "dot", "") else None
 
     r = model
+    pn = r["p"]
+    colon = pn["colon"]
     document = Document()
     _styles(document)
     first = document.sections[0]
@@ -156,7 +158,7 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
     if r["description"]:
         _para(document, r["description"], size=11).alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = r["meta"]
-    _para(document, f"{meta['as_of']}：{meta['as_of_value']}  ·  {meta['generated']}：{meta['generated_value']}  ·  "
+    _para(document, f"{meta['as_of']}{colon}{meta['as_of_value']}  ·  {meta['generated']}{colon}{meta['generated_value']}  ·  "
                     f"orgmodel {meta['version']}", size=9, colour=(0x66, 0x66, 0x66)).alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_page_break()
 
@@ -164,7 +166,7 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
     d = r["decide"]
     _heading(document, r["sections"]["decide"], 1)
     _para(document, d["intro"], size=9, colour=(0x55, 0x55, 0x55))
-    head = list(d["head"]) + [f"{f['label']}（{f['unit']}）" if f["unit"] else f["label"] for f in d["focus"]]
+    head = list(d["head"]) + [f"{f['label']}{pn['open']}{f['unit']}{pn['close']}" if f["unit"] else f["label"] for f in d["focus"]]
     rows = []
     for v in d["cards"]:
         cells = [v["label"], v["errors_text"], v["moved"], v["created"], v["dissolved"], v["retyped"]]
@@ -177,10 +179,10 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
         if v["is_baseline"]:
             continue
         p = document.add_paragraph()
-        run = p.add_run(v["label"] + "：")
+        run = p.add_run(v["label"] + colon)
         run.bold = True
         _fonts(run._element)
-        _fonts(p.add_run(v["description"] + (f"（{d['steps_word']}：{v['steps']}）" if v["steps"] else ""))._element)
+        _fonts(p.add_run(v["description"] + (f"{pn['open']}{d['steps_word']}{colon}{v['steps']}{pn['close']}" if v["steps"] else ""))._element)
     _heading(document, d["focus_title"], 2)
     _table(document, d["focus_head"], [[f["label"], f["unit"], f["better"], f["explain"]] for f in d["focus"]],
            numeric_from=9)
@@ -190,7 +192,7 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
     _table(document, ["", ""], [[row["label"], row["value"]] for row in r["summary"]["rows"]])
     _heading(document, r["variants_title"], 2)
     for v in r["variants"]:
-        _para(document, f"{v['label']}：{v['steps']}")
+        _para(document, f"{v['label']}{colon}{v['steps']}")
 
     # comparison
     _heading(document, r["sections"]["comparison"], 1)
@@ -201,7 +203,7 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
            numeric_from=4, size=7.5)
     _para(document, c["note_md"], size=9, colour=(0x55, 0x55, 0x55))
     for m in c["missing"]:
-        _para(document, f"—：{m}", size=9, colour=(0x55, 0x55, 0x55))
+        _para(document, f"—{colon}{m}", size=9, colour=(0x55, 0x55, 0x55))
 
     # findings
     f = r["findings"]
@@ -227,6 +229,23 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
         if v["flows"]:
             _table(document, [ch["from"], ch["to"], ch["members"], ch["reason"]],
                    [[x["from"], x["to"], x["count"], "\n".join(x["reasons"])] for x in v["flows"]], numeric_from=2, size=8)
+
+    # the optimised variants' solve (report/solver.py)
+    if r.get("solver"):
+        sv = r["solver"]
+        _heading(document, sv["title"], 1)
+        _para(document, sv["intro"], size=9, colour=(0x55, 0x55, 0x55))
+        for v in sv["variants"]:
+            _heading(document, v["label"], 2)
+            _para(document, v["line"])
+            _table(document, sv["facts_head"], [[f["label"], f["value"]] for f in v["facts"]], size=8)
+            _table(document, sv["head"], [[t["label"], t["value"], t["weight"], t["weighted"]] for t in v["terms"]], size=8)
+
+    # over time: the simulation section, written by orgmodel.report.simulation
+    if r.get("simulation"):
+        from orgmodel.report.simulation import docx_section
+
+        docx_section(document, r["simulation"], heading=_heading, para=_para, table=_table)
 
     # chart pages
     for sid, diagrams in (("diagrams", r["diagrams"]), ("charts", r["charts"])):

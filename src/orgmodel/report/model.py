@@ -17,7 +17,8 @@ from typing import Any
 
 from orgmodel import __version__
 from orgmodel.analysis.compare import Comparison, moved_text
-from orgmodel.report.glossary import better, explain, missing_reason
+from orgmodel.model.kinds import DomainPack
+from orgmodel.report.glossary import better, explain, missing_reason, unit_word
 from orgmodel.run.read import BASELINE, Results
 
 __all__ = ["REPORT_SECTIONS", "Diagram", "Page", "report_model", "number", "text", "same_as_baseline", "focus_metrics"]
@@ -116,6 +117,15 @@ def _is_chinese(sentence: str) -> bool:
         bool(re.search(r"[\u4e00-\u9fff]", sentence))
 
 
+def punctuation(lang: str) -> dict[str, str]:
+    """The colon and brackets of the report's language (full width in Chinese).
+
+    >>> punctuation("en")["colon"], punctuation("zh")["open"]
+    (': ', '（')
+    """
+    return {"colon": "：", "open": "（", "close": "）"} if lang == "zh" else {"colon": ": ", "open": " (", "close": ")"}
+
+
 def number(value: float | None) -> str:
     """A stored number as the report shows it.
 
@@ -146,12 +156,14 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
         labels[BASELINE] = text(lang, f"现状基线（即“{twin_labels}”）", f"baseline (= {twin_labels})")
     label_key = "label_zh" if lang == "zh" else "label_en"
     notes = _notes(results, [names[k] for k in keys])
-    metric_rows = [_metric_row(m, keys, names, notes, label_key, lang) for m in c["metrics"]]
+    pack = results.kinds.pack
+    metric_rows = [_metric_row(m, keys, names, notes, label_key, lang, pack.words) for m in c["metrics"]]
     summary = results.baseline.summary
     scenario = results.scenario
     return {
         "lang": lang,
         "html_lang": "zh-CN" if lang == "zh" else "en",
+        "p": punctuation(lang),
         "title": str(scenario.get("name", "")),
         "description": in_language(str(scenario.get("description") or ""), lang),
         "meta": {"as_of": text(lang, "基准日期", "as of"), "as_of_value": scenario.get("as_of") or "—",
@@ -159,7 +171,7 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
                  "version": __version__},
         "sections": {sid: text(lang, zh, en) for sid, (zh, en) in REPORT_SECTIONS.items()},
         "decide": _decide(results, c, keys, names, labels, metric_rows, lang, strategy_labels or {}),
-        "summary": _summary(summary, lang),
+        "summary": _summary(summary, lang, pack),
         "variants_title": text(lang, "方案", "Variants"),
         "variants": _variants(results, lang, strategy_labels or {}, twins),
         "columns": [labels[k] for k in keys],
@@ -173,30 +185,38 @@ def report_model(results: Results, comparison: Comparison, *, lang: str = "zh",
                                    "better by the metric's direction; “—”: not measured, reason in the footnote"),
             "missing": _missing(metric_rows, lang),
         },
-        "findings": _findings(c, keys, labels, lang),
+        "findings": _findings(c, keys, labels, lang, pack),
         "changes": _changes(c, keys, labels, lang, results=results, names=names),
         "diagrams": list(diagrams),
         "charts": list(charts),
         "histogram": histogram,
         "histogram_page": None,
         "paper_word": text(lang, "A4页数", "A4 pages"),
-        "histogram_note": text(lang, "虚线：50人（支部一般上限）和3人（正式党员下限）。",
-                               "Dashed: 50 (branch size rule) and 3 (full members needed)."),
-        "method": _method_notes(lang),
+        "histogram_note": pack.word("report.histogram", lang),
+        "method": _method_notes(lang, pack),
+        "solver": _solver(results, [names[k] for k in keys], [labels[k] for k in keys], lang),
     }
 
 
-def _summary(s: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    rows = [(text(lang, "党员", "members"), s["members"]["active"]),
-            (text(lang, "其中正式党员", "of whom full"), s["members"]["full"]),
-            (text(lang, "支部数", "branches"), s["branches"]["count"]),
-            (text(lang, "最大支部人数", "largest branch"), s["branches"]["max"]),
-            (text(lang, "超过50人的支部", "branches over 50"), s["branches"]["over_50"]),
-            (text(lang, "超过100人的支部", "branches over 100"), s["branches"]["over_100"]),
+def _solver(results: Results, names: Sequence[str], labels: Sequence[str], lang: str) -> dict[str, Any] | None:
+    from orgmodel.report.solver import solver_section  # it uses this module's text and number
+
+    return solver_section(results, names, labels, lang)
+
+
+def _summary(s: Mapping[str, Any], lang: str, pack: DomainPack) -> dict[str, Any]:
+    """The baseline in a few counts, in the domain pack's words (党员, 支部 for the party pack)."""
+    member, full, branch = pack.word("members", lang), pack.word("full_members", lang), pack.word("branches", lang)
+    rows = [(member, s["members"]["active"]),
+            (text(lang, f"其中{full}", f"of whom {full}"), s["members"]["full"]),
+            (text(lang, f"{branch}数", branch), s["branches"]["count"]),
+            (text(lang, f"最大{branch}人数", f"largest {pack.word('branch', lang)}"), s["branches"]["max"]),
+            (text(lang, f"超过50人的{branch}", f"{branch} over 50"), s["branches"]["over_50"]),
+            (text(lang, f"超过100人的{branch}", f"{branch} over 100"), s["branches"]["over_100"]),
             (text(lang, "组织层级", "layers"), s["hierarchy"]["depth"])]
-    lines = [f"{text(lang, '党员', 'members')}: {s['members']['active']:,} "
-             f"({text(lang, '正式', 'full')} {s['members']['full']:,})",
-             f"{text(lang, '支部', 'branches')}: {s['branches']['count']:,}; {text(lang, '最大', 'largest')} "
+    lines = [f"{member}: {s['members']['active']:,} "
+             f"({full} {s['members']['full']:,})",
+             f"{branch}: {s['branches']['count']:,}; {text(lang, '最大', 'largest')} "
              f"{s['branches']['max']}; {text(lang, '超过50人', 'over 50')} {s['branches']['over_50']}; "
              f"{text(lang, '超过100人', 'over 100')} {s['branches']['over_100']}"]
     return {"rows": [{"label": k, "value": f"{v:,}"} for k, v in rows], "lines": lines}
@@ -235,15 +255,16 @@ def _notes(results: Results, names: Sequence[str]) -> dict[tuple[str, str], str]
 
 
 def _metric_row(m: Mapping[str, Any], keys: Sequence[str], names: Mapping[str, str],
-                notes: Mapping[tuple[str, str], str], label_key: str, lang: str) -> dict[str, Any]:
+                notes: Mapping[tuple[str, str], str], label_key: str, lang: str,
+                words: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
     cells = []
     for k in keys:
         value = m["values"].get(k)
         reason = "" if value is not None else missing_reason(notes.get((names[k], m["name"])), lang)
         cells.append({"text": number(value), "best": k in m["best"], "value": value, "reason": reason})
-    return {"name": m["name"], "label": m[label_key], "unit": m["unit"], "direction": m["direction"],
+    return {"name": m["name"], "label": m[label_key], "unit": unit_word(m["unit"], lang), "direction": m["direction"],
             "better": better(m["direction"], lang), "cells": cells, "best_keys": list(m["best"]),
-            "explain": explain(m["name"], lang, label=m[label_key], direction=m["direction"])}
+            "explain": explain(m["name"], lang, label=m[label_key], direction=m["direction"], words=words)}
 
 
 def _missing(rows: Sequence[Mapping[str, Any]], lang: str) -> list[str]:
@@ -313,7 +334,7 @@ def _decide(results: Results, c: Mapping[str, Any], keys: Sequence[str], names: 
             "retyped": len(ch["retyped"]), "standing": standing,
         })
     return {
-        "intro": text(lang, "下表逐一列出每个方案：是否违反强制性规则，调整多少党员的组织关系，新建、撤销、升格或改设多少组织，以及在重点指标上的数值。"
+        "intro": text(lang, f"下表逐一列出每个方案：是否违反强制性规则，调整多少{results.kinds.pack.word('member', lang)}的组织关系，新建、撤销、升格或改设多少组织，以及在重点指标上的数值。"
                             "“最优”指在所列方案中按该指标方向数值最好；其余均为计算结果，不含评价。",
                       "Each variant below: whether it breaks an error rule, how many members it moves, how many units it founds, "
                       "dissolves or retypes, and its values on the focus metrics. “best” means the best value among the variants "
@@ -331,7 +352,8 @@ def _decide(results: Results, c: Mapping[str, Any], keys: Sequence[str], names: 
     }
 
 
-def _findings(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], lang: str) -> dict[str, Any]:
+def _findings(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], lang: str,
+              pack: DomainPack) -> dict[str, Any]:
     counts = []
     for sev, zh, en, in_md in (("error", "错误（应当）", "errors (shall)", True),
                                ("warning", "提示（一般）", "warnings (as a rule)", True),
@@ -355,9 +377,7 @@ def _findings(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], 
             lang, f"另有{more}条，见 findings.csv。", f"{more} more in findings.csv.") if more > 0 else ""})
     return {
         "counts": counts,
-        "note": text(lang, "新建支部尚未选出书记和支委的，按 committee.when / secretary.when 计为错误：方案落实时须按程序选举产生。",
-                     "New branches without an elected secretary and committee count as errors under committee.when / "
-                     "secretary.when: they are elected when the variant is carried out."),
+        "note": pack.word("report.findings", lang),
         "head": [text(lang, "规则", "rule"), text(lang, "组织", "unit"), text(lang, "数值", "value"),
                  text(lang, "要求", "threshold"), text(lang, "依据", "source")],
         "variants": per_variant,
@@ -405,14 +425,14 @@ def _changes(c: Mapping[str, Any], keys: list[str], labels: Mapping[str, str], l
             "see_appendix": text(lang, "逐单位明细见附录。", "Every unit and flow is in the appendix.")}
 
 
-def _method_notes(lang: str) -> list[str]:
+def _method_notes(lang: str, pack: DomainPack) -> list[str]:
+    member = pack.word("member", lang)
     return [
-        text(lang, "所有数字由 orgmodel 根据情景文件和名册计算；报告只显示人数，不显示党员姓名。",
+        text(lang, f"所有数字由 orgmodel 根据情景文件和名册计算；报告只显示人数，不显示{member}姓名。",
              "Every number is computed by orgmodel from the scenario file and rosters; the report shows counts, never names."),
         text(lang, "规则依据及条款见 findings.csv 和规则包；缺少数据的规则标为“未检查”，不视为合规。",
              "Rule sources are in findings.csv and the rule pack; rules lacking data are marked 'not checked', never passed."),
-        text(lang, "人数按组织关系计算（含预备党员）；“正式党员”只计正式党员。",
-             "Sizes count members by organisational relation (probationary included); 'full' counts full members only."),
+        pack.word("report.counting", lang),
         text(lang, "同一情景、同一随机种子，结果在任何机器上完全相同。",
              "The same scenario and seed give the same results on any machine."),
     ]

@@ -23,6 +23,7 @@ import numpy as np
 
 from orgmodel.errors import UserError
 from orgmodel.files import replace_folder
+from orgmodel.model.kinds import DomainPack
 from orgmodel.run.read import Results, StoredVariant, load_results
 from orgmodel.run.tables import UnitTable
 
@@ -68,7 +69,7 @@ def write_pack(results: Results | str | Path, variant: str, out: str | Path, *,
             writer.writerows(rows)
             (tmp / f"{key}.csv").write_text("\ufeff" + buf.getvalue(), encoding="utf-8")  # BOM: Excel reads UTF-8
         kinds = {k.id: (k.label_zh, k.label_en) for k in results.kinds}
-        _xlsx(tables, tmp / "implementation.xlsx", lang, kinds)
+        _xlsx(tables, tmp / "implementation.xlsx", lang, kinds, results.kinds.pack)
         replace_folder(tmp, out)
     finally:
         if tmp.exists():
@@ -176,36 +177,44 @@ def _approvals(v: StoredVariant, changes: Mapping[str, Any], lang: str) -> tuple
     return header, rows
 
 
-#: the workbook's column titles in the pack's language (the CSV files keep the column names, for programs)
-#: ids stay in columns of their own (编号, 代码)
+#: the workbook's column titles in the pack's language (the CSV files keep the column names, for programs);
+#: ids stay in columns of their own (编号, 代码); {member}, {full} and {group} are the domain pack's words
 HEADERS = {
-    "branch_id": ("支部编号", "branch id"), "branch_name": ("支部名称", "branch"), "member_id": ("党员编号", "member id"),
-    "name": ("姓名", "name"), "status": ("党员类别", "status"), "group": ("党小组", "group"),
+    "branch_id": ("支部编号", "branch id"), "branch_name": ("支部名称", "branch"), "member_id": ("{member}编号", "{member} id"),
+    "name": ("姓名", "name"), "status": ("{member}类别", "status"), "group": ("{group}", "{group}"),
     "from_id": ("原支部编号", "from (id)"), "from_name": ("原支部", "from"), "to_id": ("新支部编号", "to (id)"),
     "to_name": ("新支部", "to"), "reason_code": ("原因代码", "reason code"), "reason": ("原因", "reason"),
     "unit_id": ("组织编号", "unit id"), "kind": ("组织类型", "kind"), "parent": ("上级组织编号", "parent (id)"),
-    "built_on": ("依托单位编号", "built on (id)"), "members": ("党员人数", "members"),
-    "full_members": ("正式党员人数", "full members"), "roles": ("拟任职务", "proposed roles"),
-    "change": ("事项", "change"), "members_before": ("原党员人数", "members before"),
+    "built_on": ("依托单位编号", "built on (id)"), "members": ("{member}人数", "{members}"),
+    "full_members": ("{full}人数", "{full}"), "roles": ("拟任职务", "proposed roles"),
+    "change": ("事项", "change"), "members_before": ("原{member}人数", "{members} before"),
     "unit_above": ("上级组织", "unit above"), "approved_by": ("审批", "approved by"), "rule": ("规则", "rule"),
 }
-#: words of the workbook's values: changes, and the statuses and roles a roster commonly uses
-VALUES = {
-    "found": ("新建", "found"), "dissolve": ("撤销", "dissolve"), "retype": ("升格/改设", "retype"),
-    "full": ("正式党员", "full member"), "probationary": ("预备党员", "probationary member"),
-    "secretary": ("书记", "secretary"), "deputy_secretary": ("副书记", "deputy secretary"),
-    "committee_member": ("委员", "committee member"), "group_leader": ("党小组长", "group leader"),
-}
+#: words of the workbook's values: the changes (statuses and roles are in the domain pack's words)
+VALUES = {"found": ("新建", "found"), "dissolve": ("撤销", "dissolve"), "retype": ("升格/改设", "retype")}
 
 
-def _word(value: str, lang: str) -> str:
-    """A stored code in words (codes it does not know stay as they are)."""
+def _word(value: str, lang: str, pack: DomainPack | None = None, prefix: str = "") -> str:
+    """A stored code in words: a change, or with ``prefix`` (``status.``, ``role.``) the domain
+    pack's word for it; codes neither knows stay as they are."""
+    said = pack.word(prefix + value, lang) if pack is not None and prefix else ""
+    if said:
+        return said
     pair = VALUES.get(value)
     return pair[0 if lang == "zh" else 1] if pair else value
 
 
+def _title(column: str, lang: str, pack: DomainPack | None, titles: Mapping[str, tuple[str, str]]) -> str:
+    """A column's title in ``lang``, in the domain pack's words."""
+    title = titles.get(column, (column, column))[0 if lang == "zh" else 1]
+    if "{" not in title:
+        return title
+    words = {k: (pack.word(k, lang) if pack is not None else "") or k for k in ("member", "members", "full_members", "group")}
+    return title.format(member=words["member"], members=words["members"], full=words["full_members"], group=words["group"])
+
+
 def _in_words(key: str, header: list[str], rows: list[list[Any]], kinds: Mapping[str, tuple[str, str]],
-              lang: str) -> list[list[Any]]:
+              lang: str, pack: DomainPack | None = None) -> list[list[Any]]:
     """Rows of one sheet with codes in words: changes, statuses, kinds and roles."""
     i = 0 if lang == "zh" else 1
     out = []
@@ -215,7 +224,9 @@ def _in_words(key: str, header: list[str], rows: list[list[Any]], kinds: Mapping
             value = row[c]
             if not isinstance(value, str) or not value:
                 continue
-            if column in ("status", "change"):
+            if column == "status":
+                value = _word(value, lang, pack, "status.")
+            elif column == "change":
                 if value.startswith("retype from "):
                     old = value.removeprefix("retype from ")
                     value = (f"由{kinds.get(old, (old, old))[0]}改设" if lang == "zh"
@@ -227,14 +238,14 @@ def _in_words(key: str, header: list[str], rows: list[list[Any]], kinds: Mapping
             elif column == "roles":
                 sep, join = ("：", "；") if lang == "zh" else (": ", "; ")
                 parts = [part.split(": ", 1) for part in value.split("; ")]
-                value = join.join(sep.join((_word(p[0], lang), p[1])) if len(p) == 2 else p[0] for p in parts)
+                value = join.join(sep.join((_word(p[0], lang, pack, "role."), p[1])) if len(p) == 2 else p[0] for p in parts)
             row[c] = value
         out.append(row)
     return out
 
 
 def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], path: Path, lang: str,
-          kinds: Mapping[str, tuple[str, str]] | None = None) -> None:
+          kinds: Mapping[str, tuple[str, str]] | None = None, pack: DomainPack | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -243,8 +254,8 @@ def _xlsx(tables: dict[str, tuple[list[str], list[list[Any]]]], path: Path, lang
     for key, (columns, rows) in tables.items():
         sheet = book.create_sheet(SHEETS[key][0 if lang == "zh" else 1][:31])
         titles = {**HEADERS, "name": ("组织名称", "unit")} if key != "rosters" and key != "transfers" else HEADERS
-        header = [titles.get(c, (c, c))[0 if lang == "zh" else 1] for c in columns]
-        rows = _in_words(key, columns, rows, kinds or {}, lang)
+        header = [_title(c, lang, pack, titles) for c in columns]
+        rows = _in_words(key, columns, rows, kinds or {}, lang, pack)
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -28,7 +28,7 @@ from orgmodel.report.model import number, text
 from orgmodel.report.plots import FONT, PALETTE
 from orgmodel.run.read import BASELINE, Results
 
-__all__ = ["simulation_section", "band_chart", "HEADLINE_METRICS"]
+__all__ = ["simulation_section", "band_chart", "HEADLINE_METRICS", "svg_png", "docx_section"]
 
 #: The metrics drawn large, in this order, when the behaviour model reports them: participation in
 #: organisational life, the backbone's reach, team counts, and the branches over the size rule.
@@ -222,6 +222,9 @@ def _breach_cell(row: Mapping[str, Any] | None, lang: str) -> str:
     return text(lang, f"{date}起（{share}的模拟）", f"from {date} ({share} of runs)")
 
 
+_EXECUTORS_ZH = {"serial": "串行", "processes": "多进程", "dask": "Dask 集群"}
+
+
 def _manifest_rows(manifest: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
     def short(digest: str) -> str:
         return digest[:23] + "…" if len(digest) > 24 else digest
@@ -248,10 +251,15 @@ def _manifest_rows(manifest: Mapping[str, Any], lang: str) -> list[dict[str, str
               f"每期一{_period(sim.get('period'), lang)}，自{manifest.get('start')}起",
         f"{seeds.get('replications')} replications, {float(sim.get('horizon_years', 0)):g} years by {sim.get('period')}, "
         f"from {manifest.get('start')}")))
-    rows.append((text(lang, "随机种子", "seeds"), f"{seeds.get('base_seed')}: {seeds.get('rule')}"))
+    rule = str(seeds.get("rule"))
+    rows.append((text(lang, "随机种子", "seeds"), text(
+        lang, f"基准种子 {seeds.get('base_seed')}，各方案每次重复的种子由 {rule.split('(')[0]} 派生",
+        f"{seeds.get('base_seed')}: {rule}")))
     executor = manifest.get("executor", {})
-    rows.append((text(lang, "执行", "executor"), f"{executor.get('name')}"
-                 + (f", {executor.get('workers')} workers" if executor.get("workers") else "")
+    name = str(executor.get("name"))
+    rows.append((text(lang, "执行", "executor"), text(lang, _EXECUTORS_ZH.get(name, name), name)
+                 + (text(lang, f"，{executor.get('workers')}个进程", f", {executor.get('workers')} workers")
+                    if executor.get("workers") else "")
                  + (f", {executor.get('scheduler')}" if executor.get("scheduler") else "")))
     rows.append((text(lang, "生成时间", "created"), str(manifest.get("created"))))
     rows.append((text(lang, "文件校验", "files"), ", ".join(f"{k} {short(v)}" for k, v in manifest.get("files", {}).items())))
@@ -260,6 +268,143 @@ def _manifest_rows(manifest: Mapping[str, Any], lang: str) -> list[dict[str, str
 
 def _period(period: str | None, lang: str) -> str:
     return {"month": "月", "quarter": "季度", "year": "年"}.get(period or "", period or "") if lang == "zh" else str(period)
+
+
+def _key_label(key: str, labels: Mapping[str, str], lang: str) -> str:
+    """A sweep key as a reader sees it: a behaviour parameter by name, a strategy parameter with
+    its variant's label.
+
+    >>> _key_label("team-branches.steps[1].min_team_members", {"team-branches": "团队党建"}, "zh")
+    '团队党建 steps[1].min_team_members'
+    """
+    from orgmodel.simulate.spec import strategy_key
+
+    key_of = strategy_key(key)
+    if key_of is None:
+        return key
+    return f"{labels.get(key_of.variant, key_of.variant)} steps[{key_of.step}].{key_of.param}"
+
+
+def _float_or_nan(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _sweep_part(sim: Any, labels: Mapping[str, str], metrics: Mapping[str, Any], wanted: Sequence[str],
+                lang: str, out_dir: Path | None) -> dict[str, Any] | None:
+    """How each metric responds across the sweep's grid, from ``sweep.csv`` and ``verdicts.csv``:
+    whether the best variant is the same at every point (a conclusion that holds whatever the
+    assumption), a table per metric (mean and interval at the horizon, per point and variant),
+    and a chart per metric when one parameter varies."""
+    points = sim.points
+    if len(points) < 2:
+        return None
+    keys = [k for k in sorted(points[0]) if len({repr(p.get(k)) for p in points}) > 1]
+    if not keys:
+        return None
+
+    def point_label(p: int) -> str:
+        return ", ".join(f"{_key_label(k, labels, lang)} = {points[p].get(k)}" for k in keys)
+
+    def row_label(p: int) -> str:  # the table's first column; with one key, its header names it
+        return str(points[p].get(keys[0])) if len(keys) == 1 else point_label(p)
+
+    cells: dict[tuple[int, str, str], tuple[float, float, float]] = {}
+    for row in sim.sweep:
+        cells[(int(row["point"]), row["variant"], row["metric"])] = (
+            _float_or_nan(row.get("mean")), _float_or_nan(row.get("lo")), _float_or_nan(row.get("hi")))
+    best: dict[str, dict[int, Mapping[str, Any]]] = {}
+    for v in sim.verdicts:
+        best.setdefault(v["metric"], {})[int(v["point"])] = v
+    lines = []
+    for name in wanted:
+        per_point = best.get(name, {})
+        if len(per_point) < len(points):
+            continue
+        m = metrics[name]
+        label = m.label_zh if lang == "zh" else m.label_en
+        winners = [per_point[p]["best"] for p in range(len(points))]
+        if len(set(winners)) == 1:
+            clear = sum(1 for p in range(len(points)) if per_point[p]["clear"])
+            who = labels.get(winners[0], winners[0])
+            n = len(points)
+            best_zh = "违反最少" if name.startswith("rule.") else "最好"
+            best_en = "has the fewest units breaking it" if name.startswith("rule.") else "is best"
+            if clear == n:
+                lines.append(text(
+                    lang, f"{label}：在全部{n}个取值点上都是{who}{best_zh}，且领先明显（90%区间不重叠）——这一结论不受所扫参数影响。",
+                    f"{label}: {who} {best_en} at all {n} points, clearly (the 90 % intervals do not overlap): this "
+                    "conclusion holds whatever the swept values."))
+            elif clear == 0:
+                lines.append(text(
+                    lang, f"{label}：{who}在全部{n}个取值点上都{best_zh}，但在任何一点都不明显（90%区间重叠）。",
+                    f"{label}: {who} {best_en} at all {n} points, but at none clearly (the 90 % intervals overlap)."))
+            else:
+                lines.append(text(
+                    lang, f"{label}：{who}在全部{n}个取值点上都{best_zh}，其中{clear}个点领先明显（90%区间不重叠）。",
+                    f"{label}: {who} {best_en} at all {n} points, clearly at {clear} of them (the 90 % intervals do "
+                    "not overlap)."))
+        else:
+            groups: dict[str, list[int]] = {}
+            for p, w in enumerate(winners):
+                groups.setdefault(w, []).append(p)
+            parts = [f"{labels.get(w, w)}（{'; '.join(point_label(p) for p in ps)}）" if lang == "zh"
+                     else f"{labels.get(w, w)} at {'; '.join(point_label(p) for p in ps)}" for w, ps in groups.items()]
+            lines.append(text(lang, f"{label}：结论取决于所扫参数：" + "，".join(parts) + "最好。",
+                              f"{label}: the conclusion depends on the swept values: best is " + "; ".join(parts) + "."))
+    tables = []
+    charts = []
+    for name in wanted:
+        if not any((p, v, name) in cells for p in range(len(points)) for v in sim.variants):
+            continue
+        m = metrics[name]
+        label = m.label_zh if lang == "zh" else m.label_en
+        rows = []
+        for p in range(len(points)):
+            row = [row_label(p)]
+            for v in sim.variants:
+                mean, lo, hi = cells.get((p, v, name), (math.nan,) * 3)
+                row.append("—" if math.isnan(mean) else f"{_value(mean, m.unit, lang)} ({_value(lo, '', lang)}–{_value(hi, '', lang)})")
+            rows.append(row)
+        tables.append({"title": label + (f"（{m.unit}）" if m.unit and lang == "zh" else ""), "rows": rows})
+        if len(keys) == 1 and not name.startswith("rule."):
+            series = {labels[v]: tuple([cells.get((p, v, name), (math.nan,) * 3)[i] for p in range(len(points))]
+                                       for i in range(3)) for v in sim.variants}
+            svg = band_chart(series, [str(points[p].get(keys[0])) for p in range(len(points))],
+                             title=f"{label} ← {_key_label(keys[0], labels, lang)}", y_label=m.unit)
+            key = "simulation-sweep-" + name.replace(".", "-")
+            if out_dir is not None:
+                (out_dir / f"{key}.svg").write_text(svg, encoding="utf-8")
+            charts.append({"key": key, "title": label, "svg": svg, "file": f"diagrams/{key}.svg"})
+    swept = "；".join(f"{_key_label(k, labels, lang)}：{', '.join(str(p.get(k)) for p in _unique(points, k))}"
+                     for k in keys) if lang == "zh" else "; ".join(
+        f"{_key_label(k, labels, lang)}: {', '.join(str(p.get(k)) for p in _unique(points, k))}" for k in keys)
+    date = sim.dates[-1][:7]
+    return {
+        "title": text(lang, "假设变化时结论是否成立", "Do the conclusions hold whatever the assumption?"),
+        "intro": text(
+            lang, f"以下参数按网格取值（{swept}），共{len(points)}个取值点；每个点用相同的随机种子模拟，"
+                  f"点与点之间的差别只来自参数。表中为{date}的平均值和{sim.interval:.0%}区间。",
+            f"These parameters were swept over a grid ({swept}), {len(points)} points; every point is simulated "
+            f"with the same seeds, so differences between points come from the parameters alone. The tables give "
+            f"the mean at {date} and the {sim.interval:.0%} interval."),
+        "summary": lines,
+        "head": [_key_label(keys[0], labels, lang) if len(keys) == 1 else text(lang, "取值点", "point")]
+        + [labels[v] for v in sim.variants],
+        "tables": tables,
+        "charts": charts,
+        "note": text(lang, "上方随时间变化的图为第一个取值点（" + point_label(0) + "）。",
+                     "The charts over time above show the first point (" + point_label(0) + ")."),
+    }
+
+
+def _unique(points: Sequence[Mapping[str, Any]], key: str) -> list[Mapping[str, Any]]:
+    seen: dict[str, Mapping[str, Any]] = {}
+    for p in points:
+        seen.setdefault(repr(p.get(key)), p)
+    return list(seen.values())
 
 
 def simulation_section(results: Results, *, lang: str = "zh", folder: str | Path | None = None) -> dict[str, Any] | None:
@@ -351,4 +496,103 @@ def simulation_section(results: Results, *, lang: str = "zh", folder: str | Path
         "manifest_note": text(lang, "用 orgmodel rerun simulation/manifest.json 可逐字节重现这些结果。",
                               "orgmodel rerun simulation/manifest.json reproduces these files byte for byte."),
         "replications": number(sim.replications),
+        "sweep": _sweep_part(sim, labels, metrics, wanted, lang, out_dir),
+        "no_chart": text(lang, "（需要Chromium才能画出此图）", "(drawing this chart needs Chromium)"),
     }
+
+
+# -- the Word report ----------------------------------------------------------------------------
+
+#: Device pixels per SVG pixel when a chart is drawn for print: the 1,120-pixel-wide grid of the
+#: headline charts becomes 3,360 pixels, about 500 dpi across a 170 mm text width.
+PRINT_SCALE = 3
+
+
+def svg_png(svg: str, *, scale: float = PRINT_SCALE, timeout: float = 120.0) -> bytes | None:
+    """An SVG drawn as PNG by headless Chromium at ``scale`` device pixels per SVG pixel (None
+    when Chromium is not installed). The SVG's own ``width`` and ``height`` set the page size."""
+    import re
+    import subprocess
+    import tempfile
+
+    from orgmodel.report.pdf import chromium
+
+    program = chromium()
+    if program is None:
+        return None
+    size = re.search(r'<svg[^>]*?width="(\d+)"[^>]*?height="(\d+)"', svg)
+    width, height = (int(size[1]), int(size[2])) if size else (800, 600)
+    with tempfile.TemporaryDirectory(prefix="orgmodel-chart-") as tmp:
+        source, target = Path(tmp) / "chart.svg", Path(tmp) / "chart.png"
+        source.write_text(svg, encoding="utf-8")
+        cmd = [program, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={Path(tmp) / 'profile'}", f"--window-size={width},{height}",
+               f"--force-device-scale-factor={scale}", f"--screenshot={target}", source.as_uri()]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return target.read_bytes() if target.is_file() and target.stat().st_size else None
+
+
+def docx_section(document: Any, s: Mapping[str, Any], *, heading: Any, para: Any, table: Any,
+                 png: Any = svg_png) -> None:
+    """Write the simulation section ``s`` (from :func:`simulation_section`) into a Word document:
+    the summary of which variant holds up, the headline charts (mean lines, interval bands) as one
+    image at print resolution, the rules' charts, when each rule starts to break, the sweep, and
+    the manifest. ``heading``, ``para`` and ``table`` are the Word report's own writers;
+    ``png(svg)`` draws a chart (None: left out, with a note)."""
+    import io
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    grey = (0x55, 0x55, 0x55)
+
+    def picture(svg: str, caption: str) -> None:
+        data = png(svg)
+        if data is None:
+            para(document, f"{caption} {s.get('no_chart', '')}", size=9, colour=grey)
+            return
+        section = document.sections[-1]
+        width = section.page_width - section.left_margin - section.right_margin
+        document.add_picture(io.BytesIO(data), width=int(min(width, Mm(170))))
+        document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        para(document, caption, size=9, colour=grey).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    document.add_page_break()
+    heading(document, s["title"], 1)
+    para(document, s["intro"])
+    heading(document, s["summary_title"], 2)
+    for line in s["summary"]:
+        para(document, line, style="List Bullet")
+    para(document, s["summary_note"], size=9, colour=grey)
+    charts = list(s["charts"])
+    for start in range(0, len(charts), 4):  # four charts (two rows of two) to an image
+        group = charts[start:start + 4]
+        grid = _grid([c["svg"] for c in group], 560, 300, 2)
+        picture(grid, "；".join(c["title"] for c in group))
+    if s.get("rule_chart"):
+        heading(document, s["rule_chart"]["title"], 2)
+        picture(s["rule_chart"]["svg"], s["rule_chart"]["title"])
+    if s["breaches"]:
+        heading(document, s["breaches_title"], 2)
+        table(document, s["breaches_head"], [[row["rule"], *row["cells"]] for row in s["breaches"]], size=8)
+        para(document, s["breaches_note"], size=9, colour=grey)
+    w = s.get("sweep")
+    if w:
+        heading(document, w["title"], 2)
+        para(document, f"{w['intro']} {w['note']}")
+        for line in w["summary"]:
+            para(document, line, style="List Bullet")
+        charts = list(w["charts"])
+        for start in range(0, len(charts), 4):
+            group = charts[start:start + 4]
+            picture(_grid([c["svg"] for c in group], 560, 300, 2), "；".join(c["title"] for c in group))
+        for t in w["tables"]:
+            heading(document, t["title"], 3)
+            table(document, w["head"], t["rows"], size=8)
+    heading(document, s["manifest_title"], 2)
+    table(document, ["", ""], [[row["label"], row["value"]] for row in s["manifest"]], numeric_from=2, size=8)
+    para(document, s["manifest_note"], size=9, colour=grey)

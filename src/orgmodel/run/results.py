@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -143,15 +144,19 @@ def write_units(table: UnitTable, path: Path) -> None:
 def write_assignment(assignment: Assignment, path: Path) -> None:
     """Every active member's branch, group and move reason, as Parquet (no personal data)."""
     a = assignment
+
+    def text(values: np.ndarray) -> pa.Array:  # object arrays go to arrow directly, no Python list between
+        return pa.array(np.asarray(values, dtype=object), pa.string())
+
     table = pa.table({
-        "member": pa.array(a.member.tolist(), pa.string()),
-        "branch": pa.array(a.branch.tolist(), pa.string()),
-        "group": pa.array(a.group.tolist(), pa.string()),
-        "status": pa.array(a.status.tolist(), pa.string()).dictionary_encode(),
-        "reason_op": pa.array(a.reason_op.tolist(), pa.int64()),
-        "reason_code": pa.array(a.reason_code.tolist(), pa.string()).dictionary_encode(),
-        "reason_zh": pa.array(a.reason_zh.tolist(), pa.string()).dictionary_encode(),
-        "reason_en": pa.array(a.reason_en.tolist(), pa.string()).dictionary_encode(),
+        "member": text(a.member),
+        "branch": text(a.branch),
+        "group": text(a.group),
+        "status": text(a.status).dictionary_encode(),
+        "reason_op": pa.array(np.asarray(a.reason_op, dtype=np.int64), pa.int64()),
+        "reason_code": text(a.reason_code).dictionary_encode(),
+        "reason_zh": text(a.reason_zh).dictionary_encode(),
+        "reason_en": text(a.reason_en).dictionary_encode(),
     })
     pq.write_table(table, path)
 

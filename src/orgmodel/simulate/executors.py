@@ -53,11 +53,16 @@ class Payload:
     params: tuple[Any, ...]  # validated Params, one per sweep point
     periods: int
     base_seed: int
+    slots: tuple[tuple[int, ...], ...] | None = None  # [point][variant] -> index into inputs; None: the variant's
+
+    def input(self, point: int, variant: int) -> VariantInput:
+        """The start state and rule tracker of a variant at a sweep point."""
+        return self.inputs[variant if self.slots is None else self.slots[point][variant]]
 
 
 def run_task(payload: Payload, task: Task) -> np.ndarray:
     """The series of a task's replications: shape (replications, periods + 1, metrics)."""
-    inp = payload.inputs[task.variant]
+    inp = payload.input(task.point, task.variant)
     return np.stack([
         run_replication(inp, payload.model, payload.params[task.point], periods=payload.periods,
                         seed=replication_seed(payload.base_seed, inp.name, r))

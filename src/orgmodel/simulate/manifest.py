@@ -188,6 +188,7 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, executor:
     from orgmodel.io.loader import load_scenario
     from orgmodel.plugin.host import PluginHost
     from orgmodel.simulate.run import simulate
+    from orgmodel.simulate.sweep import has_strategy_sweep, strategy_structures
 
     manifest_path = Path(manifest_path)
     folder = manifest_path if manifest_path.is_dir() else manifest_path.parent
@@ -207,12 +208,15 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, executor:
     spec = SimulationSpec.model_validate(manifest["simulation"])
     recorded = manifest["executor"]
     start = dt.date.fromisoformat(manifest["start"])
-    result = simulate({v: structs[v] for v in variants}, spec, start=start,
+    chosen = {v: structs[v] for v in variants}
+    points = strategy_structures(scenario, spec, chosen, plugins=host, baseline=structs.get("baseline"),
+                                 check=None) if has_strategy_sweep(spec) else None
+    result = simulate(chosen, spec, start=start,
                       plugins=host, rules=rule_book_for(scenario, host),
                       approvals=[(a.unit, a.rule) for a in scenario.spec.rules.approvals],
                       scenario_seed=scenario.spec.seed, executor=executor or recorded["name"],
                       workers=workers or recorded.get("workers"), scheduler=scheduler or recorded.get("scheduler"),
-                      progress=progress, cancel=cancel)
+                      progress=progress, cancel=cancel, point_structures=points)
     target = Path(out) if out is not None else folder.with_name(folder.name + "-rerun")
     write_simulation(result, target, spec=spec, start=start, executor=executor or recorded["name"], workers=workers,
                      scheduler=scheduler, scenario_path=scenario_path, plugins=host)

@@ -72,6 +72,11 @@ class RuleTracker:
         self._depth = np.asarray(s.depth)
         self._is_group = s.kinds.is_group[s.units.kind]
         self._groups = any(bool((mask & self._is_group).any()) for mask in self._masks)  # any rule on groups?
+        # per rule, fixed for the variant: the units it may speak of, and how each quantity is found
+        self._subjects = [mask & ~approved for mask, approved in zip(self._masks, self._approved, strict=True)]
+        self._plans = [([(quantity, minimum, self._moves(quantity, rule)) for quantity, minimum in rule.subject.when.items()],
+                        self._moves(rule.quantity, rule)) for rule in self.rules]
+        self._full_status: tuple[object, np.ndarray] | None = None
 
     @property
     def rule_ids(self) -> list[str]:
@@ -90,8 +95,10 @@ class RuleTracker:
         m = state.members
         active = m["active"]
         n = state.n_units
-        full_status = np.array([st in state.kinds.full_statuses for st in state.kinds.pack.statuses], dtype=bool)
-        full = active & full_status[m["status"]]
+        if self._full_status is None or self._full_status[0] is not state.kinds:
+            self._full_status = (state.kinds, np.array([st in state.kinds.full_statuses
+                                                        for st in state.kinds.pack.statuses], dtype=bool))
+        full = active & self._full_status[1][m["status"]]
         out: dict[str, np.ndarray] = {"_active": active, "_full": full}
         for name, mask in (("members", active), ("full", full)):
             branch = np.bincount(m["branch"][mask], minlength=n)
@@ -104,12 +111,18 @@ class RuleTracker:
             out[name + "_subtree"] = np.where(self._is_group, group, sub).astype(float)
         return out
 
-    def _value(self, name: str, rule, state, counts: dict[str, np.ndarray]) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    def _value(self, name: str, rule, state, counts: dict, moves: bool | None = None) -> np.ndarray | None:  # type: ignore[no-untyped-def,type-arg]
         """One quantity of one rule for this period (None where its data is missing)."""
-        if not self._moves(name, rule):
+        if not (self._moves(name, rule) if moves is None else moves):
             return self._static[(rule.id, name)]
         if name in counts:
             return counts[name]
+        key = (name, tuple(rule.roles), rule.column, rule.at_least, rule.attribute)
+        if key not in counts:  # rules asking the same of the state share one answer per period
+            counts[key] = self._compute(name, rule, state, counts)
+        return counts[key]
+
+    def _compute(self, name: str, rule, state, counts: dict) -> np.ndarray | None:  # type: ignore[no-untyped-def,type-arg]
         m = state.members
         n = state.n_units
         active, full = counts["_active"], counts["_full"]
@@ -127,7 +140,7 @@ class RuleTracker:
             values = np.bincount(m["role_unit"][holders], minlength=n).astype(float)
             outside = state.outside_roles
             if name == "role_holders" and len(outside):  # people outside the roster hold offices too
-                o = outside[np.isin(outside[:, 1], codes)]
+                o = outside[table[outside[:, 1]]]
                 values += np.bincount(o[:, 0], minlength=n)
             return values
         if name == "members_at_least":
@@ -147,16 +160,17 @@ class RuleTracker:
         out = np.zeros(len(self.rules))
         if not self.rules:
             return out
-        counts = self._counts(state)
+        counts: dict = self._counts(state)  # type: ignore[type-arg]
         for i, rule in enumerate(self.rules):
-            mask = self._masks[i] & ~self._approved[i]
-            for quantity, minimum in rule.subject.when.items():
-                values = self._value(quantity, rule, state, counts)
+            mask = self._subjects[i]
+            when, moves = self._plans[i]
+            for quantity, minimum, moving in when:
+                values = self._value(quantity, rule, state, counts, moving)
                 if values is None:
                     mask = None
                     break
                 mask = mask & (values >= minimum)
-            values = self._value(rule.quantity, rule, state, counts)
+            values = self._value(rule.quantity, rule, state, counts, moves)
             if mask is None or (values is None and mask.any()):
                 out[i] = np.nan
                 continue

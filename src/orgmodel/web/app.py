@@ -30,6 +30,7 @@ from starlette.formparsers import MultiPartParser
 
 from orgmodel import __version__, api
 from orgmodel.errors import UserError
+from orgmodel.messages import Said
 from orgmodel.report.model import report_model
 from orgmodel.report.simulation import simulation_section
 from orgmodel.simulate.spec import SimulationSpec
@@ -70,7 +71,7 @@ class Workspace:
         """``path`` resolved, refused unless it lies within the served folder."""
         resolved = path.resolve()
         if not resolved.is_relative_to(self.root):
-            raise UserError(f"{path.name}: outside the served folder")
+            raise Said("outside_folder", name=path.name)
         return resolved
 
     def scenario(self, key: str) -> Path:
@@ -79,9 +80,9 @@ class Workspace:
         elif re.fullmatch(r"[\w.-]{1,64}", key) and not key.startswith("."):
             path = self.root / key / "scenario.yaml"
         else:
-            raise UserError(f"no scenario {key!r}")
+            raise Said("no_scenario", key=key)
         if not path.is_file():
-            raise UserError(f"no scenario {key!r}")
+            raise Said("no_scenario", key=key)
         return self.inside(path)
 
     def results(self, key: str) -> Path:
@@ -113,7 +114,7 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     are the Host headers accepted (None: any, for tests)."""
     ws = Workspace(Path(root))
     if not ws.root.is_dir():
-        raise UserError(f"{root}: not a folder")
+        raise Said("not_a_folder", root=root)
     # an upload stays in memory (it is at most max_upload): no temporary file anywhere on disk
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_upload + 1)
     csrf = secrets.token_urlsafe(24)
@@ -146,14 +147,14 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> HTMLResponse:
+        text = exc.in_language(_lang(request)) if isinstance(exc, Said) else str(exc)
         if request.headers.get("hx-request"):
-            return message(request, str(exc))
-        return page(request, "error.html", status=400, text=str(exc))
+            return message(request, text)
+        return page(request, "error.html", status=400, text=text)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> HTMLResponse:
-        return page(request, "error.html", status=413, text=f"文件过大：最多 {max_upload // 2**20} MB "
-                    f"(the upload is larger than {max_upload // 2**20} MB)")
+        return page(request, "error.html", status=413, text=t(_lang(request), "too_large", mb=max_upload // 2**20))
 
     # ---- scenarios -----------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
@@ -243,7 +244,7 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     def _results(key: str) -> api.Results:
         folder = ws.results(key)
         if not (folder / "run.json").is_file():
-            raise UserError(t("zh", "no_results") + " " + t("en", "no_results"))
+            raise Said("no_results")
         return api.load(folder)
 
     @app.get("/s/{key}/compare", response_class=HTMLResponse)
@@ -289,13 +290,13 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
         results = _results(key)
         name = request.query_params.get("variant") or "baseline"
         if name not in results.names:
-            raise UserError(f"no variant {name!r}")
+            raise Said("no_variant", name=name)
         v = results.variant(name)
         table = v.units
         uid = request.query_params.get("id", "")
         hits = [i for i in range(len(table)) if str(table.ids[i]) == uid]
         if not hits:
-            raise UserError(f"no unit {uid!r} in {name}")
+            raise Said("no_unit", unit=uid, variant=name)
         i = hits[0]
         parent = int(table.parent[i])
         counts = [(t(lang, "direct"), int(table.direct[i])), (t(lang, "direct_full"), int(table.direct_full[i])),
@@ -321,31 +322,31 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     @app.get("/s/{key}/download/report.{fmt}")
     def download_report(key: str, fmt: str) -> Response:
         if fmt not in ("html", "pdf", "docx"):
-            raise UserError(f"no report format {fmt!r}")
+            raise Said("no_report_format", fmt=fmt)
         path = ws.inside(ws.results(key) / "report" / f"report.{fmt}")
         if not path.is_file():
-            raise UserError(f"report.{fmt}: not in the results folder")
+            raise Said("report_missing", fmt=fmt)
         return FileResponse(path, filename=f"report.{fmt}")
 
     @app.get("/s/{key}/diagram/{name}")
     def diagram(key: str, name: str) -> Response:
         if not re.fullmatch(r"[\w.-]+\.svg", name):
-            raise UserError(f"no diagram {name!r}")
+            raise Said("no_diagram", name=name)
         path = ws.inside(ws.results(key) / "report" / "diagrams" / name)
         if not path.is_file():
-            raise UserError(f"no diagram {name!r}")
+            raise Said("no_diagram", name=name)
         return FileResponse(path, media_type="image/svg+xml")
 
     @app.get("/s/{key}/download/pack/{variant}.xlsx")
     def download_pack(request: Request, key: str, variant: str) -> Response:
         results = _results(key)
         if variant not in results.names:
-            raise UserError(f"no variant {variant!r}")
+            raise Said("no_variant", name=variant)
         with tempfile.TemporaryDirectory(prefix="orgmodel-pack-") as tmp:
             out = api.pack(results.folder, variant, Path(tmp) / "pack", lang=_lang(request))
             books = sorted(out.rglob("*.xlsx"))
             if not books:
-                raise UserError(f"the pack of {variant} has no workbook")
+                raise Said("pack_no_workbook", variant=variant)
             data = books[0].read_bytes()
         return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="pack-{variant}.xlsx"'})
@@ -397,7 +398,7 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     def _strategy(name: str) -> Any:
         strategies = ws.strategies()
         if name not in strategies:
-            raise UserError(f"unknown strategy {name!r} (strategies: {', '.join(strategies.names())})")
+            raise Said("unknown_strategy", name=name, names=", ".join(strategies.names()))
         return strategies.get(name)
 
     tree_cache: dict[tuple[str, float], Any] = {}
@@ -445,7 +446,7 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
             variant = next((v for v in doc.get("variants") or [] if v.get("name") == name), None)
             steps = (variant or {}).get("steps") or []
             if not 0 <= index < len(steps) or "strategy" not in steps[index]:
-                raise UserError(f"variant {name!r} has no strategy step {index + 1}")
+                raise Said("no_strategy_step", name=name, step=index + 1)
             current = steps[index]
         chosen = request.query_params.get("strategy") or current.get("strategy") or "team-branches"
         strategy = _strategy(chosen)
@@ -495,13 +496,13 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
         form = await request.form(max_files=1, max_fields=20)
         file = form.get("roster")
         if file is None or isinstance(file, str) or not file.filename:
-            raise UserError("choose a roster file (.xlsx or .csv) / 请选择花名册文件")
+            raise Said("choose_roster")
         filename = str(file.filename)
         if "/" in filename or "\\" in filename or filename.startswith(".") or "\x00" in filename:
-            raise UserError(f"file name {filename!r} refused: a name only, without folders / 文件名不能含路径")
+            raise Said("bad_file_name", name=filename)
         data = await file.read(max_upload + 1)
         if len(data) > max_upload:
-            raise UserError(f"文件过大：最多 {max_upload // 2**20} MB (the upload is larger than {max_upload // 2**20} MB)")
+            raise Said("too_large", mb=max_upload // 2**20)
         table = roster.read_table(filename, data)
         upload_id = uuid.uuid4().hex
         with ws.lock:
@@ -516,11 +517,11 @@ def create_app(root: str | Path, *, token: str | None = None, hosts: list[str] |
     def _upload(form: Mapping[str, Any]) -> tuple[roster.Table, dict[str, str]]:
         table = ws.uploads.get(str(form.get("upload") or ""))
         if table is None:
-            raise UserError("the upload has expired; upload the roster again / 请重新上传")
+            raise Said("upload_expired")
         mapping = {f: str(form.get(f"map.{f}") or "") for f in roster.FIELDS}
         for f, header in mapping.items():
             if header and header not in table.header:
-                raise UserError(f"{f}: no column {header!r} in the roster")
+                raise Said("no_roster_column", field=f, header=header)
         return table, mapping
 
     @app.post("/new/check", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
 """The web app's messages in Chinese and English: one catalogue, looked up by key.
 
-The terms the report already names (its section titles, "baseline") are taken from the report's
+The catalogue is the command line's (:data:`orgmodel.messages.MESSAGES`, which holds the web app's
+error messages too) with the words of the web pages added. The terms the report already names (its section titles, "baseline") are taken from the report's
 own table (:data:`orgmodel.report.model.REPORT_SECTIONS`), so a term is translated once.
 
 >>> t("zh", "run")
@@ -11,13 +12,13 @@ own table (:data:`orgmodel.report.model.REPORT_SECTIONS`), so a term is translat
 
 from __future__ import annotations
 
+from orgmodel.messages import LANGS
+from orgmodel.messages import MESSAGES as SHARED
 from orgmodel.report.model import REPORT_SECTIONS
 
 __all__ = ["LANGS", "MESSAGES", "t"]
 
-LANGS = ("zh", "en")
-
-MESSAGES: dict[str, tuple[str, str]] = {
+MESSAGES: dict[str, tuple[str, str]] = {**SHARED, **{
     "app": ("组织设置方案工作台", "Organisation planner"),
     "scenarios": ("方案文件夹", "Scenario folders"),
     "open": ("打开", "open"),
@@ -36,7 +37,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run_failed": ("运行出错：{error}", "The run failed: {error}"),
     "busy": ("已有一个运行正在进行。", "A run is already in progress."),
     "compare": ("方案对比", "Compare"),
-    "no_results": ("还没有运行结果，请先运行。", "No results yet: run the scenario first."),
     "choose_variants": ("选择要对比的方案", "Variants to compare"),
     "show": ("显示", "show"),
     "downloads": ("下载", "Downloads"),
@@ -126,7 +126,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n_dissolved": ("撤销", "dissolved"),
     "n_retyped": ("升格或改设", "retyped"),
     "n_moved": ("调整组织关系", "members moved"),
-}
+}}
 MESSAGES.update({f"section_{key}": value for key, value in REPORT_SECTIONS.items()})
 
 

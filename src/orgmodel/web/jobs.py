@@ -20,13 +20,18 @@ __all__ = ["RunJob", "overall_fraction"]
 
 
 def overall_fraction(event: api.Progress | None) -> float:
-    """How far a whole run is, from its latest progress event (stages weigh the same).
+    """How far a whole run is, from its latest progress event: the API's ``overall`` (weighted by
+    the time each stage takes, the simulation's by its replications), else stages weigh the same.
 
     >>> overall_fraction(None), overall_fraction(api.Progress("load", 1, 1, "")) * len(api.STAGES)
     (0.0, 1.0)
+    >>> overall_fraction(api.Progress("simulate", 3, 8, "", overall=0.4))
+    0.4
     """
     if event is None:
         return 0.0
+    if event.overall is not None:
+        return event.overall
     stages = list(api.STAGES)
     i = stages.index(event.stage) if event.stage in stages else 0
     return min(1.0, (i + event.fraction) / len(stages))

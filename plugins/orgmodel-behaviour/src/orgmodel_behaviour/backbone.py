@@ -29,12 +29,16 @@ def backbone_per_branch(state: SimState, p: PartyParams) -> np.ndarray:
     holds = m["active"] & role_mask(m["role"], codes, len(state.role_names))
     out = np.bincount(m["branch"][holds], minlength=state.n_units).astype(float)
     outside = state.outside_roles
-    if len(outside):
-        o = outside[np.isin(outside[:, 1], codes)]
-        unit = o[:, 0]
-        parent = state.units["parent"][unit]
-        unit = np.where(state.units["is_group"][unit] & (parent >= 0), parent, unit)
-        out += np.bincount(unit, minlength=state.n_units)
+    if len(outside):  # fixed for a replication (units and outside holders never change): counted once
+        key = ("outside_backbone", tuple(int(c) for c in codes))
+        extra = state.scratch.get(key)
+        if extra is None:
+            o = outside[role_mask(outside[:, 1], codes, len(state.role_names))]
+            unit = o[:, 0]
+            parent = state.units["parent"][unit]
+            unit = np.where(state.units["is_group"][unit] & (parent >= 0), parent, unit)
+            extra = state.scratch[key] = np.bincount(unit, minlength=state.n_units)
+        out += extra
     return out
 
 

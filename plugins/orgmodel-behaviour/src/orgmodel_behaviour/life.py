@@ -35,9 +35,12 @@ def due_count(month: int, months: int, every: int) -> int:
     return month // every - (month - months) // every
 
 
-def reach_per_branch(state: SimState, p: PartyParams, sizes: np.ndarray) -> np.ndarray:
-    """Share of each branch's members within the backbone's reach (1 for an empty branch)."""
-    backbone = backbone_per_branch(state, p)
+def reach_per_branch(state: SimState, p: PartyParams, sizes: np.ndarray,
+                     backbone: np.ndarray | None = None) -> np.ndarray:
+    """Share of each branch's members within the backbone's reach (1 for an empty branch);
+    ``backbone``: the backbone people per branch, when already counted."""
+    if backbone is None:
+        backbone = backbone_per_branch(state, p)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(sizes > 0, np.minimum(1.0, p.reach_per_backbone * backbone / np.maximum(sizes, 1)), 1.0)
 
@@ -49,7 +52,8 @@ def meet(state: SimState, rng: np.random.Generator, p: PartyParams, months: int)
     n = state.n_members
     branch = m["branch"]
     sizes = np.bincount(branch[active], minlength=state.n_units)
-    reach = reach_per_branch(state, p, sizes)
+    backbone = backbone_per_branch(state, p)
+    reach = reach_per_branch(state, p, sizes, backbone)
     aligned = state.aligned()
     e = state.edges
     in_team = np.zeros(n, dtype=bool)
@@ -89,7 +93,7 @@ def meet(state: SimState, rng: np.random.Generator, p: PartyParams, months: int)
     if month >= 12:
         u["member_meetings"] = np.where(u["is_branch"], ring.sum(axis=0), u["member_meetings"])
     state.scratch["observed"] = {"period": state.period, "sizes": sizes, "reach": reach, "in_team": in_team,
-                                 "aligned": aligned}
+                                 "aligned": aligned, "backbone": backbone}
     due_branches = u["is_branch"] & (sizes > 0)
     state.scratch["life"] = {
         "attendance": 100.0 * attended.sum() / chances.sum() if chances.sum() else float("nan"),

@@ -95,11 +95,12 @@ class PartyBehaviour(BehaviourModel):
         m = state.members
         active = m["active"]
         n = int(active.sum())
-        people = float(backbone.backbone_per_branch(state, params).sum())
         seen = state.scratch.get("observed")
         if seen is not None and seen["period"] == state.period:  # the meetings just computed them
             sizes, reach, in_team, aligned = seen["sizes"], seen["reach"], seen["in_team"], seen["aligned"]
+            people = float(seen["backbone"].sum())
         else:
+            people = float(backbone.backbone_per_branch(state, params).sum())
             sizes = np.bincount(m["branch"][active], minlength=state.n_units)
             reach = life.reach_per_branch(state, params, sizes)
             e = state.edges

@@ -188,6 +188,12 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
     single_host = np.full(s.n_units, -1, dtype=np.int64)
     single_host[src[n_hosts[src] == 1]] = dst[n_hosts[src] == 1]
     g_area = single_host[g_branch]
+    by_src = np.argsort(src, kind="stable")
+    src_start = np.searchsorted(src[by_src], np.arange(s.n_units + 1))
+
+    def hosts_of(code: int) -> tuple[int, ...]:
+        """The hosts a unit is built on, in the order of the built-on table."""
+        return tuple(dst[by_src[src_start[code]:src_start[code + 1]]].tolist())
     anc = host_ancestors(s, g_home)
     orgs_on: dict[int, list[int]] = {}
     live_org = kinds.is_org[units.kind] & ~units.dissolved
@@ -225,7 +231,7 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
     for code in existing.tolist():
         index_of_unit[code] = len(dests)
         dests.append(Dest("existing", code, "", kind_ids[int(units.kind[code])], hname(code),
-                          None, tuple(dst[src == code].tolist()), tuple(units.tags[code])))
+                          None, hosts_of(code), tuple(units.tags[code])))
     e_g: list[np.ndarray] = []
     e_base: list[np.ndarray] = []  # base index (candidates) or -(existing dest index) - 1
     stay = index_of_unit[g_branch]
@@ -260,6 +266,19 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
         return dict(zip(keys.tolist(), sums.astype(np.int64).tolist(), strict=True))
 
     mobile = ~g_imm
+
+    def first_seen(keys: np.ndarray) -> np.ndarray:
+        """The distinct keys in the order they first appear (bases are numbered in that order)."""
+        if not len(keys):
+            return keys
+        _, first = np.unique(keys, return_index=True)
+        return keys[np.sort(first)]
+
+    def add_edges(gs: np.ndarray, bs: np.ndarray) -> None:
+        ok = bs >= 0
+        e_g.append(gs[ok])
+        e_base.append(bs[ok])
+
     if "team" in families or "joint_team" in families:
         gi, col = np.nonzero(g_teams >= 0)
         team = g_teams[gi, col]
@@ -267,22 +286,28 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
         by_area: dict[int, list[int]] = {}
         for t in sorted(set(team.tolist())):
             by_area.setdefault(int(units.parent[t]), []).append(t)
-        for g, t in zip(gi.tolist(), team.tolist(), strict=True):
-            if not mobile[g]:
-                continue
-            area = int(units.parent[t])
-            if team_full.get(t, 0) >= lo_full and "team" in families:
-                b = base("team", t, hname(t), (t,), ("team",), t)
-                if b >= 0:
-                    e_g.append(np.array([g]))
-                    e_base.append(np.array([b]))
-            # a joint team branch over the area's teams takes members of small and large teams alike
-            if "joint_team" in families and area >= 0 and len(by_area.get(area, [])) > 1:
-                hosts = tuple(by_area[area])
-                b = base("joint_team", area, f"{hname(area)}{len(hosts)}支团队联合", hosts, ("team",), area)
-                if b >= 0:
-                    e_g.append(np.array([g]))
-                    e_base.append(np.array([b]))
+        # pair by pair (group, team) in order: its team base, then its area's joint team base
+        keep_pair = mobile[gi]
+        gi, team = gi[keep_pair], team[keep_pair]
+        area_of = units.parent[team].astype(np.int64)
+        full_of_team = np.array([team_full.get(t, 0) for t in team.tolist()], dtype=np.int64)
+        use_team = (full_of_team >= lo_full) & ("team" in families)
+        n_teams = np.array([len(by_area.get(a, [])) for a in area_of.tolist()], dtype=np.int64)
+        use_joint = ("joint_team" in families) & (area_of >= 0) & (n_teams > 1)
+        # keys: 2 * team (team base) or 2 * area + 1 (joint base), interleaved pair by pair
+        keys = np.column_stack([np.where(use_team, 2 * team, -1), np.where(use_joint, 2 * area_of + 1, -1)]).reshape(-1)
+        b_of: dict[int, int] = {}
+        for k in first_seen(keys[keys >= 0]).tolist():
+            ref = k // 2
+            if k % 2 == 0:
+                b_of[k] = base("team", ref, hname(ref), (ref,), ("team",), ref)
+            else:
+                hosts = tuple(by_area[ref])
+                b_of[k] = base("joint_team", ref, f"{hname(ref)}{len(hosts)}支团队联合", hosts, ("team",), ref)
+        lookup = np.vectorize(lambda k: b_of.get(int(k), -1), otypes=[np.int64])
+        if len(gi):
+            add_edges(gi[use_team], lookup(2 * team[use_team]) if use_team.any() else np.zeros(0, dtype=np.int64))
+            add_edges(gi[use_joint], lookup(2 * area_of[use_joint] + 1) if use_joint.any() else np.zeros(0, dtype=np.int64))
 
     if "territory" in families:
         for level in range(1, territory_levels + 1):
@@ -290,30 +315,31 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
             found = (anc == g_area[:, None]).any(axis=1) & (g_area >= 0) & (at - level >= 0)
             host = np.where(found, anc[np.arange(n_g), np.maximum(at - level, 0)], -1)
             totals = full_count(np.flatnonzero(host >= 0), host[host >= 0])
-            for g in np.flatnonzero(host >= 0).tolist():
-                h = int(host[g])
-                if totals.get(h, 0) < lo_full:
-                    continue
-                b = base("territory", h, hname(h), (h,), (), h)
-                if b >= 0:
-                    e_g.append(np.array([g]))
-                    e_base.append(np.array([b]))
+            gs = np.flatnonzero(host >= 0)
+            gs = gs[np.array([totals.get(h, 0) >= lo_full for h in host[gs].tolist()], dtype=bool).reshape(-1)]
+            b_of = {h: base("territory", h, hname(h), (h,), (), h) for h in first_seen(host[gs]).tolist()}
+            add_edges(gs, np.array([b_of[h] for h in host[gs].tolist()], dtype=np.int64))
 
     if "category" in families and "retired" in s.members.columns:
         ok = g_area >= 0
         keyc = np.where(ok, g_area * 2 + g_ret, -1)
         totals = full_count(np.flatnonzero(ok), keyc[ok])
-        for g in np.flatnonzero(ok).tolist():
-            k = int(keyc[g])
-            if totals.get(k, 0) < lo_full:
-                continue
+        gs = np.flatnonzero(ok)
+        gs = gs[np.array([totals.get(k, 0) >= lo_full for k in keyc[gs].tolist()], dtype=bool).reshape(-1)]
+        b_of = {}
+        for k in first_seen(keyc[gs]).tolist():
             area, r = k // 2, k % 2
             label = "退休党员" if r else "在职党员"
-            b = base("category", k, f"{hname(area)}{label}", (area,), ("category:retired" if r else "category:working",), area,
-                     "-retired" if r else "-working")
-            if b >= 0:
-                e_g.append(np.array([g]))
-                e_base.append(np.array([b]))
+            b_of[k] = base("category", k, f"{hname(area)}{label}", (area,),
+                           ("category:retired" if r else "category:working",), area, "-retired" if r else "-working")
+        add_edges(gs, np.array([b_of[k] for k in keyc[gs].tolist()], dtype=np.int64))
+
+    by_branch = np.argsort(g_branch, kind="stable")
+    branch_start = np.searchsorted(g_branch[by_branch], np.arange(s.n_units + 1))
+
+    def groups_of(code: int) -> np.ndarray:
+        """The groups of a branch, ascending."""
+        return by_branch[branch_start[code]:branch_start[code + 1]]
 
     if "joint" in families:
         sizes_full = s.sizes(full_only=True)
@@ -344,20 +370,26 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
             base_index[("joint", i)] = len(bases)
             bases.append(("joint", f"joint-{units.ids[chunk[0]]}", f"{hname(hosts[0])}等{len(hosts)}个单位联合", parent,
                           hosts, ()))
-            gs = np.flatnonzero(np.isin(g_branch, chunk))
+            gs = np.sort(np.concatenate([groups_of(c) for c in chunk]))
             e_g.append(gs)
             e_base.append(np.full(len(gs), base_index[("joint", i)]))
         # members of a branch below the founding minimum may also join a sibling branch
+        siblings: dict[int, list[int]] = {}
+        for d in existing.tolist():
+            siblings.setdefault(int(units.parent[d]), []).append(d)
         for c in small:
-            sib = [d for d in existing.tolist() if d != c and units.parent[d] == units.parent[c]]
-            gs = np.flatnonzero(g_branch == c)
+            sib = [d for d in siblings.get(int(units.parent[c]), []) if d != c]
+            gs = groups_of(c)
             for d in sib:
                 e_g.append(gs)
                 e_base.append(np.full(len(gs), -index_of_unit[d] - 1))
 
     # members without a branch go to a branch on their home (or any, when they have none)
-    for g in np.flatnonzero(units.kind[g_branch] == unplaced_kind).tolist():
-        targets = [d for d in existing.tolist() if set(dst[src == d].tolist()) & set(anc[g][anc[g] >= 0].tolist())]
+    unplaced_groups = np.flatnonzero(units.kind[g_branch] == unplaced_kind).tolist()
+    existing_hosts = {d: set(hosts_of(d)) for d in existing.tolist()} if unplaced_groups else {}
+    for g in unplaced_groups:
+        up = set(anc[g][anc[g] >= 0].tolist())
+        targets = [d for d in existing.tolist() if existing_hosts[d] & up]
         targets = targets or existing.tolist()
         e_g.append(np.full(len(targets), g))
         e_base.append(-index_of_unit[np.asarray(targets, dtype=np.int64)] - 1)
@@ -369,17 +401,28 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
 
     # immobile members only to branches on their home host or a host containing it
     keep = np.ones(len(eg), dtype=bool)
-    for i in np.flatnonzero(g_imm[eg]).tolist():
-        g, b = int(eg[i]), int(eb[i])
-        if b < 0 and -b - 1 == stay[g]:
-            continue  # staying where one is is never a move
-        hosts = dests[-b - 1].hosts if b < 0 else bases[b][4]
-        keep[i] = bool(set(hosts) & set(anc[g][anc[g] >= 0].tolist()))
+    check = np.flatnonzero(g_imm[eg] & ~((eb < 0) & (-eb - 1 == stay[eg])))  # staying put is never a move
+    if len(check):
+        ptr, idx = _host_lists([d.hosts for d in dests] + [b[4] for b in bases])
+        target = np.where(eb[check] < 0, -eb[check] - 1, len(dests) + eb[check])
+        keep[check] = _any_host(ptr, idx, target, anc[eg[check]])
     eg, eb = eg[keep], eb[keep]
 
     # --- candidate copies --------------------------------------------------------------------
+    limits_seen: dict[tuple, tuple] = {}
+
     def limits(dest: Dest) -> None:
+        """The rule bounds on a destination (the same for every destination of one kind, tags,
+        host kinds and number of hosts: worked out once for each)."""
         host_kinds = [kind_ids[int(units.kind[h])] for h in dest.hosts]
+        sig = (dest.kind, tuple(dest.tags), tuple(host_kinds), len(dest.hosts))
+        if sig in limits_seen and dest.forbidden is None and not dest.rules and all(
+                getattr(dest, a) is None for a in ("members_lo", "members_hi", "full_lo", "full_hi")):
+            (dest.members_lo, dest.members_hi, dest.full_lo, dest.full_hi, dest.forbidden, rules) = limits_seen[sig]
+            dest.rules = dict(rules)
+            return
+        fresh = dest.forbidden is None and not dest.rules and all(
+            getattr(dest, a) is None for a in ("members_lo", "members_hi", "full_lo", "full_hi"))
         for bd in bounds:
             if not subject_applies(bd.rule.subject, dest.kind, dest.tags, host_kinds, len(dest.hosts)):
                 continue
@@ -397,6 +440,8 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
                 if tighter:
                     setattr(dest, attr, value)
                     dest.rules[attr] = bd.rule.id
+        if fresh:
+            limits_seen[sig] = (dest.members_lo, dest.members_hi, dest.full_lo, dest.full_hi, dest.forbidden, dict(dest.rules))
 
     for d in dests:
         limits(d)
@@ -429,14 +474,37 @@ def build_problem(s: Structure, bounds: Sequence[Bound], *, movable: np.ndarray,
     order = np.lexsort((e_d_all, e_g_all))
     e_g_all, e_d_all = e_g_all[order], e_d_all[order]
     e_stay = e_d_all == stay[e_g_all]
-    dest_hosts = [set(d.hosts) for d in dests]
     e_aligned = np.zeros(len(e_g_all), dtype=bool)
-    has_team = (g_teams >= 0).any(axis=1)
-    for i in np.flatnonzero(has_team[e_g_all]).tolist():
-        e_aligned[i] = bool(dest_hosts[int(e_d_all[i])] & set(g_teams[int(e_g_all[i])].tolist()))
+    has_team = np.flatnonzero((g_teams >= 0).any(axis=1)[e_g_all])
+    if len(has_team):
+        ptr, idx = _host_lists([d.hosts for d in dests])
+        e_aligned[has_team] = _any_host(ptr, idx, e_d_all[has_team], g_teams[e_g_all[has_team]])
     g_org_area = units.parent[g_branch].astype(np.int64)
     return Problem(g_branch, g_home, g_full, g_imm, g_ret, g_bb, g_teams, g_n, g_ties, g_org_area, inverse, members, dests,
                    e_g_all, e_d_all, e_stay, e_aligned)
+
+
+def _host_lists(hosts: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of hosts as offsets and one array (row i is ``idx[ptr[i]:ptr[i + 1]]``)."""
+    counts = np.fromiter((len(h) for h in hosts), dtype=np.int64, count=len(hosts))
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    idx = np.fromiter((x for h in hosts for x in h), dtype=np.int64, count=int(ptr[-1]))
+    return ptr, idx
+
+
+def _any_host(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per item, whether any host of list ``rows[i]`` is among ``candidates[i]`` (a -1 padded row).
+
+    >>> ptr, idx = _host_lists([(5,), (6, 7)])
+    >>> _any_host(ptr, idx, np.array([0, 1, 1]), np.array([[5, -1], [8, -1], [9, 7]])).tolist()
+    [True, False, True]
+    """
+    n = ptr[rows + 1] - ptr[rows]
+    item = np.repeat(np.arange(len(rows)), n)
+    offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    host = idx[np.repeat(ptr[rows], n) + offset]
+    hit = (candidates[item] == host[:, None]).any(axis=1)
+    return np.bincount(item[hit], minlength=len(rows)) > 0
 
 
 def _common_parent(s: Structure, branches: list[int], allowed) -> str | None:  # noqa: ANN001

@@ -3,14 +3,14 @@
 It assigns members to existing and candidate branches (:mod:`orgmodel_optimise.problem`) by a
 mixed-integer programme solved with HiGHS (:mod:`orgmodel_optimise.solve`), then writes the plan:
 founded branches, moves with the rule or objective term that drove them, dissolved branches, and
-secretaries and committees from full members (the party pack's offices API).  The plan's ``params`` carry the solver's status,
-gap and bound and the value of every objective term. When no assignment keeps the rules, it
+secretaries and committees from full members (the party pack's offices API). The plan's
+``meta["solver"]`` records the solver's status, gap and bound and the value of every objective term. When no assignment keeps the rules, it
 refuses with one line naming the branches and rules in conflict.
 
 >>> from orgmodel.testing import contract_baselines
 >>> s = contract_baselines("party", only=("branch-of-329",))["branch-of-329"]
 >>> plan = Optimise().propose_on(s, {})
->>> plan.params["solver"]["gap"] <= 0.01, plan.params["objective"]["moved"]["value"] >= 329 - 50
+>>> plan.meta["solver"]["gap"] <= 0.01, plan.meta["solver"]["terms"]["moved"]["value"] >= 329 - 50
 (True, True)
 """
 
@@ -27,12 +27,13 @@ from orgmodel import Context, Plan, RuleBook, Strategy, Structure, UserError, do
 from orgmodel_optimise.problem import Problem, build_problem
 from orgmodel_optimise.reasons import FAMILY_LABELS, TEMPLATES
 from orgmodel_optimise.rulebounds import joint_units_cap, read_rules, split_office_rules
-from orgmodel_optimise.solve import TERMS, Solution, Weights, solve
+from orgmodel_optimise.solve import TERM_LABELS, TERMS, Solution, Weights, solve
 
 __all__ = ["Optimise"]
 
 Family = Literal["team", "joint_team", "territory", "category", "joint"]
 SOLVER = "HiGHS (scipy.optimize.milp)"
+META_VERSION = 1  # the shape of plan.meta["solver"] (docs/optimise.md)
 
 
 class Params(BaseModel):
@@ -56,6 +57,7 @@ class Params(BaseModel):
     part_size: int = Field(1, ge=1)
     max_part: int = Field(2_000, ge=1)
     seed: int | None = None
+    workers: int = Field(0, ge=0, description="processes that solve the parts (0: every core above a size; 1: this one)")
 
 
 class Optimise(Strategy):
@@ -84,7 +86,8 @@ class Optimise(Strategy):
         weights = Weights(params.weight_moved, params.weight_founded, params.weight_dissolved,
                           params.weight_unaligned, params.weight_ties, params.weight_backbone)
         sol = solve(problem, weights, time_limit=params.time_limit, mip_gap=params.mip_gap,
-                    part_size=params.part_size, max_part=params.max_part, dissolve=params.dissolve)
+                    part_size=params.part_size, max_part=params.max_part, dissolve=params.dissolve,
+                    workers=params.workers)
         if sol.conflicts:
             raise UserError(_conflict_line(s, problem, sol, book))
         rng = ctx.rng if params.seed is None else np.random.default_rng(params.seed)
@@ -93,18 +96,19 @@ class Optimise(Strategy):
         refs, names = _write(s, plan, problem, sol, dest_of, book)
         if committee is not None:
             _roles(ctx, plan, problem, dest_of, sol.y, committee, refs, names)
-        built = plan.build()
-        info = dict(built.params)
-        info["solver"] = {
-            "name": SOLVER, "status": sol.status, "gap": round(sol.gap, 6), "objective": round(sol.objective, 6),
-            "bound": round(sol.bound, 6), "decomposed": sol.decomposed, "parts": sol.parts, "largest_part_members": sol.largest_part,
-            "groups": len(problem.g_n), "candidates": sum(1 for d in problem.dests if d.unit < 0),
+        plan.meta["solver"] = {
+            "version": META_VERSION, "name": SOLVER, "status": sol.status, "gap": round(sol.gap, 6),
+            "objective": round(sol.objective, 6), "bound": round(sol.bound, 6), "time_limit": params.time_limit,
+            "mip_gap": params.mip_gap, "decomposed": sol.decomposed, "parts": sol.parts,
+            "largest_part_members": sol.largest_part, "groups": len(problem.g_n),
+            "candidates": sum(1 for d in problem.dests if d.unit < 0),
+            "terms": {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t], "label_zh": TERM_LABELS[t][0],
+                          "label_en": TERM_LABELS[t][1]} for t in TERMS},
             "rules_imposed": sorted({b.rule.id for b in bounds}),
             "rules_by_roles": sorted(r.id for r in by_roles),
             "rules_not_optimised": sorted(r.id for r in [*skipped, *unkept]),
         }
-        info["objective"] = {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t]} for t in TERMS}
-        return built.model_copy(update={"params": info})
+        return plan.build()
 
 
 def _assign(p: Problem, sol: Solution, rng: np.random.Generator) -> np.ndarray:
@@ -168,7 +172,10 @@ def _write(s: Structure, plan: Any, p: Problem, sol: Solution, dest_of: np.ndarr
         elif open_[d]:
             base = dest.key.rsplit("-", 1)[0]
             seen[base] = seen.get(base, 0) + 1
-            label = dest.name + (f"第{zh_numeral(seen[base])}" if base_count[base] > 1 else "")
+            label = dest.name
+            if base_count[base] > 1:  # the ordinal before 联合 (第一联合党支部), else at the end
+                stem = label.removesuffix("联合")
+                label = f"{stem}第{zh_numeral(seen[base])}{label[len(stem):]}"
             ref[d], name[d] = f"new:{dest.key}", _name(s, dest.kind, label)
     count = np.bincount(dest_of, minlength=len(p.dests))
     full_in = np.bincount(dest_of, full[p.members], len(p.dests)).astype(np.int64)

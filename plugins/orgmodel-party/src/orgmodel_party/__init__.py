@@ -13,6 +13,7 @@ from orgmodel_party.offices import (  # noqa: E402
     CommitteeRule,
     backbone_mask,
     committee_size,
+    office_rank,
     propose_branch_roles,
     rank_for_office,
 )
@@ -21,5 +22,5 @@ __all__ = [
     "__version__",
     # offices of a branch (orgmodel_party.offices): the public API strategies use
     "COMMITTEE_ROLES", "BACKBONE_ROLES", "CommitteeRule", "committee_size", "backbone_mask",
-    "propose_branch_roles", "rank_for_office", "ROLE_TEMPLATES",
+    "propose_branch_roles", "rank_for_office", "office_rank", "ROLE_TEMPLATES",
 ]

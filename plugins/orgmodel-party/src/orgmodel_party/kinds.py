@@ -34,7 +34,7 @@ tag                    meaning
 ``comprehensive``      comprehensive branch 综合党支部, for members who fit no team
 ``industry``           industry branch 产业党支部 on an association; holds no relation
                        (members keep their village relation; dual participation)
-``category:retired``   category branch for retired members 老年党员党支部
+``category:retired``   category branch for retired members 离退休党员党支部
 ``category:young``     category branch for young members 青年党员党支部
 ``category:mobile``    category branch for mobile (migrant) members 流动党员党支部
 ``courtyard``          courtyard branch 院落党支部 (and building groups 楼栋党小组 under it)
@@ -62,6 +62,8 @@ residential area 鹤北一 is named ``鹤北一党支部``.
 from __future__ import annotations
 
 from orgmodel import DomainPack, UnitKind
+
+from .words import PARTY_WORDS
 
 __all__ = ["PARTY_PACK", "TAGS", "TEAM_TAGS", "ORG_KINDS", "HOST_KINDS"]
 
@@ -334,4 +336,5 @@ PARTY_PACK = DomainPack(
     statuses=("full", "probationary"),
     full_statuses=("full",),
     kinds=ORG_KINDS + HOST_KINDS,
+    words=PARTY_WORDS,
 )

@@ -131,9 +131,9 @@ class Coverage(Metric):
         " enterprises (small firms) with members living or working there."
     )
 
-    HOSTS = (("team", "party.team", "有党员参加的团队", "teams with members"),
-             ("village", "party.village", "村", "villages"),
-             ("enterprise", "party.enterprise", "有党员的企业", "enterprises with members"))
+    HOSTS = (("team", "party.team", "有党员参加的团队党组织覆盖率", "teams with members covered"),
+             ("village", "party.village", "村党组织覆盖率", "villages covered"),
+             ("enterprise", "party.enterprise", "有党员的企业党组织覆盖率", "enterprises with members covered"))
 
     def compute(self, ctx: MeasureContext) -> list[Value]:
         s = ctx.structure
@@ -158,7 +158,7 @@ class Coverage(Metric):
             if n == 0:
                 continue
             share = 100.0 * int((covered & mask).sum()) / n
-            out.append(self.value(key, share, f"{zh}覆盖率", f"{en} covered", unit="%", direction="higher",
+            out.append(self.value(key, share, zh, en, unit="%", direction="higher",
                                   note=f"{int((covered & mask).sum())} of {n}"))
         return out
 

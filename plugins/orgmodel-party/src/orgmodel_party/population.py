@@ -1,4 +1,4 @@
-"""A seeded population generator: party rosters calibrated to published aggregates, up to 1,000,000 members.
+"""A seeded population generator: party rosters calibrated to published aggregates, up to 10,000,000 members.
 
 The seeds give aggregates, never rosters: "39 residential-area branches, 25 with over 100 members,
 11 with over 200, the largest (鹤北一) 329; 185 teams, about 1,100 members taking part, 86.5 % of the
@@ -54,8 +54,9 @@ How each figure is made (all draws from ``numpy.random.default_rng(seed)``):
   households.
 
 The generator is vectorised (numpy and pyarrow compute); per-unit Python work is limited to names of
-teams and the ``built_on`` lists of groups. 1,000,000 members take about 3 seconds to generate and 1
-to write (measured on the development machine). :meth:`Tables.write` writes CSVs with orgmodel's own
+teams and the ``built_on`` lists of groups, so the time grows linearly with the members: 1,000,000
+members (6,000 areas, ties included) take about 11 seconds to generate and write, 3,000,000 about 33
+(benchmarks/suite.py generates its rosters with it). :meth:`Tables.write` writes CSVs with orgmodel's own
 column names, so a scenario reads them with ``{file: members.csv}`` and no column mapping.
 """
 
@@ -123,10 +124,10 @@ class Calibration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    members: int = Field(ge=1, le=1_000_000, description="members in all")
+    members: int = Field(ge=1, le=10_000_000, description="members in all")
     as_of: dt.date = Field(dt.date(2024, 6, 30), description="date ages and terms are measured at")
     residential_share: float = Field(1.0, ge=0, le=1, description="share of members in residential-area branches")
-    areas: int = Field(ge=1, le=100_000, description="residential areas, one branch each")
+    areas: int = Field(ge=1, le=1_000_000, description="residential areas, one branch each")
     area_min: int = Field(20, ge=1, le=99, description="smallest residential branch")
     area_max: int = Field(400, ge=201, description="largest residential branch when `largest` is not given")
     share_over_100: float = Field(0.0, ge=0, le=1, description="share of areas with over 100 members")

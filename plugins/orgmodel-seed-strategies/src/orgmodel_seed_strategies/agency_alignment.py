@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel import UNPLACED, Strategy, UserError, ancestor_of_kind, within
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .naming import join_names
+from .naming import join_names, ordinal
 from .packing import merge_small, pack_balanced
 from .reach import free_hosts, free_members, free_to_rebuild, require_free
 from .units import modal, name, require_parent, require_unit, top_org_on_host, unit_value
@@ -173,7 +173,7 @@ class AgencyAlignment(Strategy):
         for j, idxs in enumerate(merged):
             parts = [branches[i] for i in idxs]
             bcells = [c for p in parts for c in p[1]]
-            labels = [self._label(s, p[0], acode) + (f"第{p[2] + 1}" if p[3] > 1 else "") for p in parts]
+            labels = [self._label(s, p[0], acode) + (ordinal(p[2] + 1) if p[3] > 1 else "") for p in parts]
             part_full = [sum(full_of[c] for c in p[1]) for p in parts]
             main = [lab for lab, f in zip(labels, part_full, strict=True) if f >= params.min_full]
             if not main:

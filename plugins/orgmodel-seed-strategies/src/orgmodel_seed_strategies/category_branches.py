@@ -1,4 +1,4 @@
-"""category-branches: branches for retired, young and mobile members (老年/青年/流动党员党支部).
+"""category-branches: branches for retired, young and mobile members (离退休/青年/流动党员党支部).
 
 Seed 003: "结合社区人口构成多元化的实际，分门别类的建立党支部。将具有共同特点的党员相结合起来，组建老年
 党支部、青年党支部、流动党员党支部等特色型党支部". In each area (by default: the members of the
@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from orgmodel import Strategy, Structure, allows_parent, role_member_codes, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .packing import even_parts
+from .packing import Groups, even_parts
 from .split_branch import (
     SplitBranch,
     ages_at,
@@ -59,7 +59,7 @@ from .units import require_parent
 __all__ = ["CategoryBranches"]
 
 ORDER = ("mobile", "retired", "young")
-NAME_ZH = {"retired": "老年党员", "young": "青年党员", "mobile": "流动党员"}
+NAME_ZH = {"retired": "离退休党员", "young": "青年党员", "mobile": "流动党员"}
 WHO_ZH = {"retired": "离退休党员", "young": "青年党员", "mobile": "流动党员"}
 WHO_EN = {"retired": "retired members", "young": "young members", "mobile": "mobile members"}
 _REF_ZH = {"as_of": "方案基准日", "joined": "名册中最近的入党日期", "birth+18": "名册中最晚出生日期加18年", "none": "无"}
@@ -223,27 +223,41 @@ class CategoryBranches(Strategy):
         dest = np.full(s.n_members, -1, dtype=np.int64)  # index into targets
         targets: list[tuple[str, str, str]] = []  # (ref, name, category)
         areas = _AreaOrgs(s, ctx, plan, pool_parent, area if params.parent is None else None, source, params)
-        for p in sorted(set(pool[movable].tolist())):
+        cols = _Columns(s, branch & is_category)
+        # the movable members of each (pool, category), in one sort; pools are unit codes or -1
+        n_cat = len(ORDER)
+
+        def pool_cat(mask: np.ndarray) -> np.ndarray:
+            return (pool[mask] + 1) * n_cat + cat[mask]
+
+        mv = np.flatnonzero(movable)
+        keys = pool_cat(movable)
+        sort = np.argsort(keys, kind="stable")
+        sorted_keys, sorted_who = keys[sort], mv[sort]
+        firsts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if len(mv) else np.zeros(0, np.int64)
+        ends = np.r_[firsts[1:], len(mv)]
+        held_stays = dict(zip(*np.unique(pool_cat(candidate & stays), return_counts=True)))
+        held_due_n = dict(zip(*np.unique(pool_cat(held_due), return_counts=True)))
+        for a, z in zip(firsts.tolist(), ends.tolist()):
+            key = int(sorted_keys[a])
+            p, c_index = key // n_cat - 1, key % n_cat
+            c = ORDER[c_index]
+            if c not in params.categories:
+                continue
             parent = int(pool_parent[p]) if p >= 0 else -1
-            for c_index, c in enumerate(ORDER):
-                if c not in params.categories:
-                    continue
-                here = (pool == p) & (cat == c_index)
-                who = np.flatnonzero(movable & here)
-                if not len(who):
-                    continue
-                held = (int((candidate & here & stays).sum()), int((here & held_due).sum()))
-                if c != "mobile":
-                    self._emit_category(s, plan, p, parent, c, who, dest, targets, params, notes, mb, held, due,
-                                        areas=areas)
-                    continue
-                # 支部工作条例 第五条: a mobile members' branch is formed where the mobile members are
-                unknown = who[place[who] == ""]
-                if len(unknown):
-                    self._emit_no_place(s, plan, unknown, mb, params)
-                for where in sorted(set(place[who].tolist()) - {""}):
-                    self._emit_category(s, plan, p, parent, c, who[place[who] == where], dest, targets, params, notes,
-                                        mb, held, due, place=where, areas=areas)
+            who = sorted_who[a:z]
+            held = (int(held_stays.get(key, 0)), int(held_due_n.get(key, 0)))
+            if c != "mobile":
+                self._emit_category(s, plan, p, parent, c, who, dest, targets, params, notes, mb, held, due,
+                                    areas=areas, cols=cols)
+                continue
+            # 支部工作条例 第五条: a mobile members' branch is formed where the mobile members are
+            unknown = who[place[who] == ""]
+            if len(unknown):
+                self._emit_no_place(s, plan, unknown, mb, params)
+            for where in sorted(set(place[who].tolist()) - {""}):
+                self._emit_category(s, plan, p, parent, c, who[place[who] == where], dest, targets, params, notes,
+                                    mb, held, due, place=where, areas=areas, cols=cols)
         self._emit_moves(s, plan, dest, targets, due, mb, notes)
         self._emit_sources(s, plan, dest, targets, source, mb, params)
         if committee is not None:
@@ -310,9 +324,9 @@ class CategoryBranches(Strategy):
         roles = None
         if committee is not None:
             roles = (ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None, backbone_mask(s), committee)
-        active = s.members["active"]
+        staying = Groups(np.where(s.members["active"] & (dest < 0), mb, -1), s.n_units)
         for b in over.tolist():
-            codes = np.flatnonzero((mb == b) & active & (dest < 0))
+            codes = staying[b]
             split.split_members(s, plan, str(s.units.ids[b]), codes, sp, roles, parent=areas.parent_for_branch(b))
 
     # -- who is what -----------------------------------------------------------------------------
@@ -374,7 +388,8 @@ class CategoryBranches(Strategy):
     def _emit_category(self, s: Structure, plan: Any, p: int, parent_code: int, c: str, who: np.ndarray,
                        dest: np.ndarray, targets: list[tuple[str, str, str]], params: Any, notes: dict[str, Any],
                        mb: np.ndarray, held: tuple[int, int], due: np.ndarray, place: str | None = None,
-                       areas: _AreaOrgs | None = None) -> None:
+                       areas: _AreaOrgs | None = None, cols: _Columns | None = None) -> None:
+        cols = cols or _Columns(s, branch_kind_mask(s))
         full_mask = s.full_mask
         n, n_full = len(who), int(full_mask[who].sum())
         area = self._area(s, p) + (f"驻{self._place_name(s, place)}" if place else "")
@@ -384,12 +399,12 @@ class CategoryBranches(Strategy):
         existing = []
         if parent_code >= 0:
             want_on = [place_host] if place_host >= 0 else ([p] if area_is_host else None)
-            existing = [int(x) for x in s.child_codes(parent_code).tolist()
-                        if branch_kind_mask(s)[x] and tag in s.units.tags[x]
+            existing = [x for x in cols.category_children.get(parent_code, ())
+                        if tag in s.units.tags[x]
                         and (want_on is None or s.built_on_edges.targets(x).tolist() == want_on)
                         and (place is None or place_host >= 0 or s.units.attrs[x].get("place") == place)]
         sizes = s.sizes()
-        home = s.members["home_host"].astype(np.int64)
+        home = cols.home
         order = who[np.lexsort((who, home[who]))]  # neighbours together
         if not existing and (n < params.min_size or n_full < params.min_full):
             unit = str(s.units.ids[p]) if p >= 0 and not area_is_host else str(s.units.ids[int(mb[who[0]])])
@@ -434,7 +449,7 @@ class CategoryBranches(Strategy):
             base += f"驻{self._place_name(s, place)}"
             attrs["place"] = place
             hosts = [place_host] if place_host >= 0 else []
-        immobile = s.column("mobility_limited").astype(bool)
+        immobile = cols.immobile
         for i in range(k):
             part = rest[labels == i]
             suffix = f"第{zh_numeral(i + 1)}{kind.label_zh}" if k > 1 else kind.label_zh
@@ -496,8 +511,9 @@ class CategoryBranches(Strategy):
             for g in dissolve:
                 plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
         group_col = s.members["group"].astype(np.int64)
+        by_target = Groups(dest, len(targets))
         for t, (ref, name, c) in enumerate(targets):
-            mine = moving[dest[moving] == t]
+            mine = by_target[t]
             category = c.split(":")[0]
             code = "to_existing" if c.endswith(":existing") else "to_category"
             for b in sorted(set(mb[mine].tolist())):
@@ -526,11 +542,12 @@ class CategoryBranches(Strategy):
         """Source branches left empty are dissolved; those left below min_full join a sibling with room."""
         left, left_full, leaving = _remaining(s, dest, mb)
         taken: dict[int, int] = {}
+        leaving_from = Groups(np.where(leaving, mb, -1), s.n_units)
         for b in sorted(set(mb[leaving].tolist())):
             bid, bname = str(s.units.ids[b]), str(s.units.name[b])
             others = [g for g in s.child_codes(b).tolist() if not s.kinds.is_group[s.units.kind[g]]]
             if left[b] == 0:
-                counts = np.bincount(dest[(mb == b) & leaving], minlength=len(targets))
+                counts = np.bincount(dest[leaving_from[b]], minlength=len(targets))
                 into = targets[int(np.argmax(counts))][0]
                 for g in self._live_groups_after(s, b, dest):
                     plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
@@ -564,12 +581,13 @@ class CategoryBranches(Strategy):
         """A secretary (and a committee from 7 full members) for each new category branch, from its newcomers."""
         since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
         backbone = None
+        by_target = Groups(dest, len(targets))
         for t, (ref, name, c) in enumerate(targets):
             if c.endswith(":existing"):
                 continue
             if backbone is None:
                 backbone = backbone_mask(s)
-            propose_branch_roles(s, plan, ref, name, np.flatnonzero(dest == t), committee=committee,
+            propose_branch_roles(s, plan, ref, name, by_target[t], committee=committee,
                                  backbone=backbone, since=since)
 
     @staticmethod
@@ -579,6 +597,18 @@ class CategoryBranches(Strategy):
         attach, dissolve = group_moves(s, str(s.units.ids[b]), codes, dest[codes])
         return [g for g in s.child_codes(b).tolist()
                 if s.kinds.is_group[s.units.kind[g]] and g not in attach and g not in dissolve]
+
+
+class _Columns:
+    """What every category's branches read, computed once per proposal: members' home hosts and
+    limited mobility, and the live category branches under each parent (in code order)."""
+
+    def __init__(self, s: Structure, category_branch: np.ndarray) -> None:
+        self.home = s.members["home_host"].astype(np.int64)
+        self.immobile = s.column("mobility_limited").astype(bool)
+        self.category_children: dict[int, list[int]] = {}
+        for x in np.flatnonzero(category_branch).tolist():
+            self.category_children.setdefault(int(s.units.parent[x]), []).append(x)
 
 
 class _AreaOrgs:
@@ -597,6 +627,7 @@ class _AreaOrgs:
         self.s, self.plan, self.pool_parent, self.area, self.params = s, plan, pool_parent, area, params
         self.source = source
         self.made: dict[int, str | None] = {}
+        self.sources_of: Groups | None = None
         self.gb_max = ctx.rules.limit("general_branch.max", "max") or 100
         active = s.members["active"]
         mb = s.members["branch"].astype(np.int64)
@@ -631,7 +662,9 @@ class _AreaOrgs:
         ref = self.plan.create_unit(new_key("area", host, 1), kind=kind, name=name, parent=parent, built_on=[host],
                                     reason=("area_org", {"area": str(s.units.name[p]), "size": size,
                                                          "over": self.params.max_size, "name": name}))
-        for b in np.flatnonzero(self.source & (self.area == p) & ~s.units.dissolved).tolist():
+        if self.sources_of is None:  # live source units by area, grouped once
+            self.sources_of = Groups(np.where(self.source & ~s.units.dissolved, self.area, -1), s.n_units)
+        for b in self.sources_of[p].tolist():
             if s.kinds.is_branch[s.units.kind[b]]:
                 self.plan.attach(str(s.units.ids[b]), parent=ref, reason=("area_attach", {
                     "unit": str(s.units.name[b]), "name": name}))

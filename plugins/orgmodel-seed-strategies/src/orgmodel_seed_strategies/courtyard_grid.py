@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, within, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .naming import join_names
+from .naming import join_names, ordinal
 from .packing import merge_small, pack_balanced, pack_greedy
 from .reach import free_to_rebuild
 from .units import modal, name, require_unit, unit_value
@@ -404,7 +404,7 @@ class CourtyardGrid(Strategy):
         names: dict[str, str] = {}
         item_block: dict[int, int] = {}
         for k, chunk in enumerate(chunks):
-            gname = f"{name(s, area_host)}第{k + 1}网格"
+            gname = f"{name(s, area_host)}{ordinal(k + 1)}网格"
             total = sum(items[i][2] for i in chunk)
             measure = f"{int(total)}户" if by_households else f"{int(total)}名党员"
             measure_en = f"{int(total)} households" if by_households else f"{int(total)} members"

@@ -53,6 +53,7 @@ from orgmodel import (
 )
 
 from .limits import RuleBound, with_rule_defaults
+from .packing import Groups
 from .split_branch import branch_kind_mask, new_key
 from .reach import free_hosts, free_members, free_parent, free_to_rebuild
 from .units import require_parent
@@ -208,9 +209,11 @@ class JointBranches(Strategy):
         dissolved: set[int] = set()
         parents: set[str | None] = set()
         joined: set[int] = set()
+        # units by their own host and members by the host holding them, grouped once for every region
+        by_host = _ByHost(Groups(np.where(branch, own_host, -1), s.n_units), Groups(owner, s.n_units))
         for region, basis in regions:
             gone, parent = self._emit_joint(ctx, s, plan, region, basis, params, owner, own_host, moved_from_catch_all,
-                                            size, full, roles)
+                                            size, full, roles, by_host=by_host)
             dissolved.update(gone)
             parents.add(parent)
             joined.update(region)
@@ -342,10 +345,13 @@ class JointBranches(Strategy):
 
     def _emit_joint(self, ctx: Any, s: Structure, plan: Any, region: list[int], basis: str, params: Any, owner: np.ndarray,
                     own_host: np.ndarray, from_catch_all: np.ndarray, size: np.ndarray,
-                    full: np.ndarray, roles: Any = None) -> tuple[list[int], str | None]:
+                    full: np.ndarray, roles: Any = None, by_host: _ByHost | None = None) -> tuple[list[int], str | None]:
         names = [str(s.units.name[h]) for h in region]
-        own = [int(b) for b in np.flatnonzero(np.isin(own_host, region) & branch_kind_mask(s))]
-        movers = np.flatnonzero(np.isin(owner, region) & from_catch_all)
+        if by_host is None:
+            by_host = _ByHost(Groups(np.where(branch_kind_mask(s), own_host, -1), s.n_units), Groups(owner, s.n_units))
+        own = by_host.units(region).tolist()  # the region's own branches, in code order
+        held = by_host.members(region)  # members held by the region's hosts, in code order
+        movers = held[from_catch_all[held]]
         sources = own + sorted(set(s.members["branch"][movers].astype(int).tolist()))
         kind = self._branch_kind(s, sources)
         label = s.kinds[kind].label_zh
@@ -387,7 +393,7 @@ class JointBranches(Strategy):
                     "n": len(group), "host": str(s.units.name[h]), "source": str(s.units.name[b]), "name": name}))
         if roles is not None:
             committee, backbone, since = roles
-            propose_branch_roles(s, plan, ref, name, np.flatnonzero(np.isin(owner, region)), committee=committee,
+            propose_branch_roles(s, plan, ref, name, held, committee=committee,
                                  backbone=backbone, since=since)
         return own, parent
 
@@ -400,12 +406,16 @@ class JointBranches(Strategy):
         mb = s.members["branch"]
         sizes = s.sizes()
         gone = np.bincount(mb[moved], minlength=s.n_units)
+        moved_from = Groups(np.where(moved, mb, -1), s.n_units)
+        region_of = np.full(s.n_units, -1, dtype=np.int64)  # host -> the first region it is in
+        for i, (r, _) in reversed(list(enumerate(regions))):
+            region_of[r] = i
         for b in np.flatnonzero((gone > 0) & (gone == sizes)).tolist():
             kids = s.child_codes(b).tolist()
             if any(not s.kinds.is_group[s.units.kind[c]] for c in kids):
                 continue
             # where most of its members went: the first region holding the most of them
-            counts = [int((moved & (mb == b) & np.isin(owner, r)).sum()) for r, _ in regions]
+            counts = np.bincount(region_of[owner[moved_from[b]]], minlength=len(regions))
             region = regions[int(np.argmax(counts))][0]
             into = plan_ref(s, region)
             for c in kids:
@@ -455,6 +465,20 @@ class JointBranches(Strategy):
 def plan_ref(s: Structure, region: list[int]) -> str:
     """The plan reference (``new:KEY``) of the joint branch of a group of hosts."""
     return "new:" + new_key("joint", str(s.units.ids[region[0]]), len(region))
+
+
+class _ByHost:
+    """Live branches by their own host and members by the host holding them (``Groups`` each), so
+    that a region's are found without a scan of every unit and member per region."""
+
+    def __init__(self, units: Groups, members: Groups) -> None:
+        self._units, self._members = units, members
+
+    def units(self, region: list[int]) -> np.ndarray:
+        return np.unique(np.concatenate([self._units[h] for h in region])) if region else np.zeros(0, np.int64)
+
+    def members(self, region: list[int]) -> np.ndarray:
+        return np.unique(np.concatenate([self._members[h] for h in region])) if region else np.zeros(0, np.int64)
 
 
 class _Pool:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["pack_greedy", "pack_balanced", "merge_small", "fit_decreasing", "even_parts"]
+__all__ = ["pack_greedy", "pack_balanced", "merge_small", "fit_decreasing", "even_parts", "Groups"]
 
 
 def pack_greedy(weights: Sequence[float], cap: float, max_items: int | None = None) -> list[list[int]]:
@@ -126,3 +126,28 @@ def even_parts(ordered: Sequence[int] | np.ndarray, k: int) -> list[np.ndarray]:
     [[5, 3, 9], [1, 7]]
     """
     return np.array_split(np.asarray(ordered, dtype=np.int64), k)
+
+
+class Groups:
+    """Rows grouped by an integer key in one stable sort: ``groups[k]`` are the rows (positions in
+    ``keys``) whose key is ``k``, ascending; keys below 0 belong to no group. For per-group work
+    without a scan of every row per group.
+
+    >>> g = Groups(np.array([2, 0, 2, -1, 0]), 3)
+    >>> g[0].tolist(), g[1].tolist(), g[2].tolist(), g.count(2)
+    ([1, 4], [], [0, 2], 2)
+    """
+
+    def __init__(self, keys: np.ndarray, n: int) -> None:
+        keys = np.asarray(keys, dtype=np.int64)
+        rows = np.flatnonzero(keys >= 0)
+        self.order = rows[np.argsort(keys[rows], kind="stable")]
+        self.offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys[rows], minlength=n), out=self.offsets[1:])
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        return self.order[self.offsets[k] : self.offsets[k + 1]]
+
+    def count(self, k: int) -> int:
+        """How many rows have key ``k``."""
+        return int(self.offsets[k + 1] - self.offsets[k])

@@ -45,6 +45,7 @@ from orgmodel import Strategy, Structure, UserError, ancestor_codes, zh_numeral
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .packing import even_parts, fit_decreasing
 from .reach import free_to_rebuild
+from .units import roles_in
 
 __all__ = ["SplitBranch"]
 
@@ -215,7 +216,7 @@ def rebalance(
 
 def secretary_of(s: Structure, unit: str) -> str | None:
     """The person holding the role ``secretary`` in a unit (first in sorted order), if any."""
-    for role in s.roles_in(unit):
+    for role in roles_in(s, unit):
         if role.role == "secretary":
             return role.person
     return None
@@ -514,7 +515,7 @@ class SplitBranch(Strategy):
         def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
             mine = labels == p
             here = np.unique(home[mine & known])
-            shared = int(sum(1 for h in here.tolist() if (known & ~mine & (home == h)).any()))
+            shared = len(np.intersect1d(here, home[known & ~mine]))  # buildings other parts have members of too
             free = int((mine & ~known).sum())
             zh = f"，涉及{len(here)}个楼栋/院落" + (f"（其中{shared}个因人数平衡与其他支部分开）" if shared else "") + (
                 f"，另有{free}名党员未登记楼栋" if free else "")
@@ -708,7 +709,7 @@ class SplitBranch(Strategy):
             return out
         # backbone: the secretary first, then backbone members least tied to the anchors so far
         backbone = s.column("backbone")[codes].astype(bool).copy()
-        holders = [r.person for r in s.roles_in(unit)]
+        holders = [r.person for r in roles_in(s, unit)]
         for person in holders:
             if person in local:
                 backbone[local[person]] = True
@@ -782,7 +783,7 @@ class SplitBranch(Strategy):
             for g in sorted(np.unique(group_col[with_group]).tolist()):
                 plan.move(ids[with_group & (group_col == g)].tolist(), to=refs[p], group=str(s.units.ids[g]), reason=why)
         leaving = {str(m): int(p) for m, p in zip(ids.tolist(), labels.tolist(), strict=True) if p > 0}
-        for role in s.roles_in(unit):
+        for role in roles_in(s, unit):
             if role.person in leaving:
                 p = leaving[role.person]
                 plan.clear_role(unit, role=role.role, person=role.person, reason=(
@@ -797,8 +798,8 @@ class SplitBranch(Strategy):
         if roles is not None:
             since, backbone, committee = roles
             # the kept part: only when members holding roles left it, its committee is topped up
-            kept = [(r.person, r.role) for r in s.roles_in(unit) if r.person not in leaving]
-            if len(kept) < len(s.roles_in(unit)):
+            kept = [(r.person, r.role) for r in roles_in(s, unit) if r.person not in leaving]
+            if len(kept) < len(roles_in(s, unit)):
                 propose_branch_roles(s, plan, unit, names[0], codes[labels == 0], held=kept, committee=committee,
                                      backbone=backbone, since=since)
             for p in range(1, k):

@@ -33,8 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind, ancestors
 
 from .limits import MAX_SIZE, MIN_FULL, RuleBound, with_rule_defaults
-from .naming import join_names
-from .packing import even_parts, merge_small, pack_greedy
+from .naming import join_names, ordinal
+from .packing import Groups, even_parts, merge_small, pack_greedy
 from .reach import free_hosts, free_members, free_parent
 from .units import name, require_parent, require_unit, top_org_on_host, unit_value
 
@@ -184,8 +184,10 @@ class TwoNewCoverage(Strategy):
             if committee is not None:
                 propose_branch_roles(s, plan, ref, bname, codes, committee=committee, backbone=backbone, since=since)
 
+        movers_of = Groups(np.where(source, firm_of, -1), n_units)  # catch-all members by firm, grouped once
+
         def movers(firm: str) -> np.ndarray:
-            return np.flatnonzero((firm_of == s.unit_code(firm)) & source)
+            return movers_of[s.unit_code(firm)]
 
         def source_names(codes: np.ndarray) -> str:
             return join_names(sorted({str(s.units.name[b]) for b in m["branch"][codes].tolist()}))
@@ -238,7 +240,7 @@ class TwoNewCoverage(Strategy):
             for ci, chunk in enumerate(chunks):
                 fs = [firms_g[i] for i in chunk]
                 codes = np.concatenate([movers(f) for f in fs])
-                bname = chamber_name + ("联合党支部" if len(chunks) == 1 else f"第{ci + 1}联合党支部")
+                bname = chamber_name + ("联合党支部" if len(chunks) == 1 else f"{ordinal(ci + 1)}联合党支部")
                 ref = plan.create_unit(f"chamber{gi}b{ci}", kind="party.branch", name=bname, parent=parent,
                                        built_on=[chamber_ref], attrs={"firms": len(fs)},
                                        reason=("chamber_branch", {**cov, "firms": join_names([name(s, f) for f in fs]),

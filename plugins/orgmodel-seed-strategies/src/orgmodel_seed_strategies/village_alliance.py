@@ -16,6 +16,7 @@ Two modes:
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from typing import Literal
 
@@ -248,13 +249,28 @@ class VillageAlliance(Strategy):
         for r in weak:
             h = host_of.get(r["org"])
             adjacent[r["org"]] = set(s.adjacent(h)) if h else set()
+        # each weak village (weakest first) to the strong one with the key (not adjacent, load, -score, code)
+        # least: the least among the adjacent strong ones when there are any, else the least of all (a heap)
+        def key(c: dict) -> tuple:
+            return (load[c["org"]], -c["score"], s.unit_code(c["org"]))
+
+        strong_on: dict[str | None, list[dict]] = {}
+        for c in strong:
+            strong_on.setdefault(host_of.get(c["org"]), []).append(c)
+        index_of = {c["org"]: i for i, c in enumerate(strong)}
+        heap = [(*key(c), i) for i, c in enumerate(strong)]
+        heapq.heapify(heap)
         assignment = []
         for r in weak:
-            def key(c, r=r):
-                near = host_of.get(c["org"]) in adjacent[r["org"]]
-                return (not near, load[c["org"]], -c["score"], s.unit_code(c["org"]))
-            coordinator = min(strong, key=key)
+            near = [c for h in adjacent[r["org"]] for c in strong_on.get(h, ())]
+            if near:
+                coordinator = min(near, key=key)
+            else:
+                while heap[0][:3] != key(strong[heap[0][3]]):  # an entry from before a load went up
+                    heapq.heappop(heap)
+                coordinator = strong[heap[0][3]]
             load[coordinator["org"]] += 1
+            heapq.heappush(heap, (*key(coordinator), index_of[coordinator["org"]]))
             assignment.append((r, coordinator))
         for c in strong:
             if load[c["org"]] == 0:

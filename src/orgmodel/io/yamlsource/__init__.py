@@ -25,14 +25,16 @@ in the file) into a one-line :class:`~orgmodel.errors.SpecError`: ``file:line:co
 ...     print(err)
 s.yaml:2:1: size: expected an integer, got 'ten'
 
-Unknown keys name the keys that are allowed; a missing key points at its parent mapping:
+Unknown keys name the keys that are allowed; a missing key points at its parent mapping; every
+error of the file is a line of its own:
 
 >>> data, where = load_yaml_text("name: core\\nsise: 3\\n", file="s.yaml")
 >>> try:
 ...     validate(Team, data, file="s.yaml", locator=where)
 ... except SpecError as err:
 ...     print(err)
-s.yaml:2:1: sise: unknown key (allowed: name, size) (and 1 more error)
+s.yaml:2:1: sise: unknown key (allowed: name, size)
+s.yaml:1:1: size: required key missing
 
 >>> format_path(("variants", 0, "steps", 1, "params", "k"))
 'variants[0].steps[1].params.k'

@@ -13,7 +13,7 @@ from typing import Any
 
 import pydantic
 
-from orgmodel.errors import SpecError
+from orgmodel.errors import SpecError, SpecErrors
 from orgmodel.io.yamlsource.locator import FieldPath
 from orgmodel.io.yamlsource.locator import Locator, format_path, short
 
@@ -34,7 +34,7 @@ def spec_error_from_validation(
 
     ``allowed_keys(path)`` may return the keys allowed in the mapping at ``path`` (used for
     unknown keys). Errors that pydantic reports several times at one place (one per member of a
-    union) are merged; when others remain, " (and N more errors)" is appended.
+    union) are merged; several errors come back as one :class:`~orgmodel.errors.SpecErrors`, a line each.
     """
     raw = err.errors(include_url=False)
     if not raw:
@@ -62,12 +62,11 @@ def spec_error_from_validation(
             entries.append((_order(locator, epath, index), epath, message))
 
     entries.sort(key=lambda entry: entry[0])
-    _, path, message = entries[0]
-    more = len(entries) - 1
-    if more:
-        message += f" (and {more} more error{_s(more)})"
-    line, column = locator.locate(path)
-    return SpecError(message, file=file, line=line, column=column, field=format_path(path) or None)
+    errors = []
+    for _, path, message in entries:
+        line, column = locator.locate(path)
+        errors.append(SpecError(message, file=file, line=line, column=column, field=format_path(path) or None))
+    return errors[0] if len(errors) == 1 else SpecErrors(errors)
 
 
 def _order(locator: Locator, path: FieldPath, index: int) -> tuple[int, float, float, int]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from orgmodel_party import CommitteeRule, backbone_mask
+from orgmodel_party import CommitteeRule, backbone_mask, office_rank
 
 from orgmodel import role_member_codes
 
+from ..packing import Groups
 from .params import Params
 
 __all__ = ["Facts", "Block", "Upgrade", "TEAM"]
@@ -45,6 +46,11 @@ class Facts:
         keep = (s.units.kind[p.dst] == team_kind) & ~s.units.dissolved[p.dst]
         self.part_src = p.src[keep]
         self.part_dst = p.dst[keep]
+        # team participation rows by the taking part member's branch (active members), grouped once
+        active_branch = np.where(s.members["active"], s.members["branch"], -1)
+        self.part_of_branch = Groups(active_branch[self.part_src], s.n_units)
+        #: every member's place in the order offices are proposed in (see ``orgmodel_party.office_rank``)
+        self.office_place = office_rank(s, as_of=ctx.as_of, backbone=self.backbone) if committee is not None else None
         self.ids = s.members.ids
         self.unit_ids = s.units.ids
         self.unit_names = s.units.name
@@ -90,9 +96,9 @@ class Upgrade:
         self.unit = s.unit(branch)
         self.codes = s.member_codes_of(branch).tolist()
         self.size = len(self.codes)
-        mask = np.isin(sh.part_src, np.asarray(self.codes, dtype=sh.part_src.dtype))
+        rows = sh.part_of_branch[s.unit_code(branch)]
         self.teams_of: dict[int, list[int]] = {}
-        for m, t in zip(sh.part_src[mask].tolist(), sh.part_dst[mask].tolist(), strict=True):
+        for m, t in zip(sh.part_src[rows].tolist(), sh.part_dst[rows].tolist(), strict=True):
             self.teams_of.setdefault(m, []).append(t)
         for m in self.teams_of:
             self.teams_of[m].sort()

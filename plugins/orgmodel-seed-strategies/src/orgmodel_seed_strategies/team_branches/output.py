@@ -8,11 +8,12 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from orgmodel_party import propose_branch_roles, rank_for_office
+from orgmodel_party import propose_branch_roles
 
 from orgmodel import zh_numeral
 
 from ..packing import even_parts
+from ..units import roles_in
 from .facts import Block, Upgrade
 from .targets import BRANCH, GENERAL_BRANCH
 
@@ -106,7 +107,8 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         for (gref, code, params), members in sorted(batches.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2])):
             rp = dict(params)
             rp.update({"n": len(members), "to": blk.name})
-            plan.move([str(up.sh.ids[m]) for m in sorted(members)], to=ref, group=gref, reason=(code, rp))
+            plan.move(up.sh.ids[np.sort(np.asarray(members, dtype=np.int64))].tolist(), to=ref, group=gref,
+                      reason=(code, rp))
 
 
 def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: bool, target: str,
@@ -116,13 +118,12 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
     kept: dict[int, str] = {}
     up.leaderless: list[tuple[Block, str, str, list[int]]] = []
     where = {m: i for i, blk in enumerate(blocks) for m in blk.members}
-    group_col = s.members["group"]
+    branch_codes = np.asarray(up.codes, dtype=np.int64)
     for child in s.children(up.b):
         kind = s.kinds[s.kind_of(child)]
         cname = str(s.unit(child).name)
         if kind.relation == "group":
-            code = s.unit_code(child)
-            members = [m for m in up.codes if group_col[m] == code]
+            members = np.intersect1d(s.member_codes_of(child), branch_codes).tolist()  # the group's, in code order
             dest = None
             if p.old_groups == "reattach":
                 counts = Counter(where[m] for m in members if blocks[where[m]].kind == "comprehensive")
@@ -142,7 +143,7 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
             for m in going:
                 kept[m] = child
             led = False
-            for r in s.roles_in(child):
+            for r in roles_in(s, child):
                 pc = up.sh.code_of_holder.get(r.person)
                 if pc is not None and pc not in going:
                     plan.clear_role(child, role=r.role, person=r.person,
@@ -163,8 +164,11 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     branch, joined earliest)."""
     s, plan, sh = up.s, up.plan, up.sh
 
+    place = sh.office_place  # = rank_for_office(s, members, busy_in=up.b): every member is up.b's
+
     def ranked(members: list[int]) -> np.ndarray:
-        return rank_for_office(s, members, as_of=sh.as_of, busy_in=up.b, backbone=sh.backbone)
+        codes = np.unique(np.asarray(members, dtype=np.int64))
+        return codes[np.argsort(place[codes])]
 
     chosen: dict[int, int] = {}
     for bi, (blk, ref) in enumerate(zip(blocks, refs, strict=True)):
@@ -172,7 +176,7 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
         full = order[sh.full[order]]
         if not len(full):
             continue
-        propose_branch_roles(s, plan, ref, blk.name, blk.members, committee=sh.committee, order=order,
+        propose_branch_roles(s, plan, ref, blk.name, order, committee=sh.committee, order=order,
                              backbone=sh.backbone, since=sh.since)
         chosen[bi] = int(full[0])  # the secretary
     index = {id(blk): i for i, blk in enumerate(blocks)}
