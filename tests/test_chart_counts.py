@@ -15,6 +15,8 @@ own sums:
 * the caption's total is the members under the chart's top units;
 * a before/after page's flow table lists the stored flows, largest first, with their counts.
 
+And every page the report puts on paper keeps its text at 7 pt or more when printed on A4.
+
 A member in a party group is also in its branch: a box must count them once.
 """
 
@@ -214,8 +216,9 @@ def _flow_rows(svg: str) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize("folder", SCENARIOS)
-def test_every_box_of_every_chart_counts_the_members_under_it(folder: str, tmp_path: Path) -> None:
+def test_every_box_of_every_chart_counts_the_members_under_it_and_prints_at_7pt(folder: str, tmp_path: Path) -> None:
     from orgmodel.cli import main
+    from orgmodel.render.paper import MIN_TEXT_PT, fit_a4
     from orgmodel.report.build import draw_charts
     from orgmodel.run.read import load_results
 
@@ -255,4 +258,14 @@ def test_every_box_of_every_chart_counts_the_members_under_it(folder: str, tmp_p
             assert rows == stored[: len(rows)], (d.key, rows[:3], stored[:3])
     assert checked >= len(charts) + len(diffs)
     assert not wrong, "\n".join(wrong[:20]) + f"\n({len(wrong)} wrong)"
+    # and each page the report puts on paper keeps its text at 7 pt or more, measured from the
+    # SVG file the report prints (its font sizes and its scale to A4)
+    small = []
+    for d in charts + diffs:
+        assert d.pages, d.key
+        for page in d.pages:
+            fit = fit_a4((tmp_path / page.files[0]).read_text(encoding="utf-8"))
+            if fit.min_pt < MIN_TEXT_PT:
+                small.append(f"{page.title}: {fit.min_pt:.1f} pt")
+    assert not small, small
 

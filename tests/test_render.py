@@ -618,33 +618,6 @@ def test_every_count_box_counts_the_members_under_it_once(tmp_path: Path) -> Non
     assert _count_boxes(charts["diff"][0])[qisan] == 150
 
 
-SCENARIO_FOLDERS = sorted(p.parent.name for p in (Path(__file__).resolve().parents[1] / "scenarios").glob("*/scenario.yaml"))
-
-
-@pytest.mark.skipif(not dot_available(), reason="Graphviz dot is not installed")
-@pytest.mark.parametrize("folder", SCENARIO_FOLDERS)
-def test_every_chart_the_report_prints_keeps_its_text_at_7pt_on_a4(folder: str, tmp_path: Path) -> None:
-    """Each page the report puts on paper, measured from its SVG's font sizes and its scale to A4."""
-    from orgmodel.cli import main
-    from orgmodel.render.paper import MIN_TEXT_PT, fit_a4
-    from orgmodel.report.build import draw_charts
-    from orgmodel.run.results import load_results
-
-    scenario = Path(__file__).resolve().parents[1] / "scenarios" / folder / "scenario.yaml"
-    assert main(["run", str(scenario), "--no-report", "--out", str(tmp_path / "out")]) == 0
-    results = load_results(tmp_path / "out")
-    charts, diffs = draw_charts(results, tmp_path / "diagrams", lang="zh", formats=())
-    assert len(diffs) == sum(1 for v in results.variants[1:] if v.steps)
-    small = []
-    for d in charts + diffs:
-        assert d.pages, d.key
-        for page in d.pages:
-            fit = fit_a4((tmp_path / page.files[0]).read_text(encoding="utf-8"))  # the file the report prints
-            if fit.min_pt < MIN_TEXT_PT:
-                small.append(f"{page.title}: {fit.min_pt:.1f} pt")
-    assert not small, small
-
-
 def test_fit_a4_reads_graphviz_scale_and_units() -> None:
     from orgmodel.render.paper import fit_a4
 

@@ -131,6 +131,8 @@ def first_legible(title: str, draws: Sequence[Callable[[], str]]) -> PaperPage:
 
 
 BUDGETS = (150, 80, 50, 30, 18, 10)
+#: a before/after chart of at most this many units (before and after) is first tried two levels deep
+SMALL_DIFF_UNITS = 80
 #: most rows of the flow table beside a before/after chart on paper (the report lists every flow)
 MAX_PAPER_FLOWS = 12
 
@@ -222,12 +224,21 @@ def _pages_of_several(s: UnitTable, root: int, codes: list[int], title: str, lan
 
 def diff_chart_paper(before: UnitTable, after: UnitTable, changes: object, *, lang: str = "zh",
                      title: str = "", budget: int = 150) -> list[PaperPage]:
-    """The before/after chart as one legible A4 page: the units one level below the top with their
-    changes, and beside them the largest member flows as a table (no arrows crossing the page;
+    """The before/after chart as one legible A4 page: the units one level below the top (two for a
+    small structure, where that stays legible) with their changes, and beside them the largest member flows as a table (no arrows crossing the page;
     the report lists every flow), fewer boxes where the page needs it."""
     budgets = [b for b in BUDGETS if b <= budget] or [budget]
     flows = list(changes.get("flows", ()))  # type: ignore[attr-defined]
     draws = []
+    # a small structure shows two levels below the top when that page is legible (measured on
+    # the ready scenarios: a whole before/after chart never is, two levels are for 汽三 and 瑞丽)
+    units = int(before.live_org.sum() + after.live_org[before.n_units:].sum())
+    if units <= SMALL_DIFF_UNITS:
+        for rows in (MAX_PAPER_FLOWS, 5):
+            table = flow_table(flows, lang=lang, rows=rows)
+            draws.append(lambda t=table: _beside(diff_chart(before, after, changes, lang=lang,  # type: ignore[arg-type]
+                                                            budget=budget, depth=2, title=title,
+                                                            max_flows=0), t))
     # the units one level below the top; the largest flows as a table beside them (fewer rows and
     # boxes until the page is legible; at last the chart alone, the report's table has every flow)
     for rows in (MAX_PAPER_FLOWS, 8, 5, 0):

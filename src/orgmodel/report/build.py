@@ -227,6 +227,8 @@ figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .
   figure.page img, figure.page svg {{ max-width: {_AREA_W}mm; max-height: {_AREA_H}mm; border: none; }}
   figure.page.landscape img, figure.page.landscape svg {{ max-width: {_LAND_W}mm; max-height: {_LAND_H}mm; }}
   figcaption {{ font-size: 9pt; }}
+  #fig-simulation-rules {{ page: landscape; break-before: page; break-inside: avoid; }}
+  .files {{ display: none; }} table.kinds, table.flows {{ break-inside: avoid; }} #distribution h2 {{ display: none; }}
   .sim-charts {{ display: block !important; }} .sim-charts figure, #simulation figure {{ break-inside: avoid; margin: 8px 0 !important; }}
 }}
 """
