@@ -254,8 +254,11 @@ def _progress_display() -> Iterator[Callable[[api.Progress], None] | None]:
                TextColumn("{task.fields[left]}"))
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, Any] = {}
+        whole = bar.add_task("overall %", total=100, left="", visible=False)  # share of the call, weighted by time
 
         def show(event: api.Progress) -> None:
+            if event.overall is not None:
+                bar.update(whole, completed=round(100 * event.overall), visible=True)
             if event.stage not in tasks:
                 tasks[event.stage] = bar.add_task(event.stage, total=event.total, left="")
             description = f"{event.stage:<9} {event.message}"[:60]
