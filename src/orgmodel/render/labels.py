@@ -224,22 +224,46 @@ def findings_by_unit(findings: Iterable[Any], lang: str = "zh") -> dict[str, lis
     as ``StoredVariant.findings`` gives them) or objects with ``text(lang)``. Findings that name
     no unit, or that were approved or not checked, are left out.
 
+    The text is the rule's title in ``lang`` with the unit's value and the threshold (the rule id
+    stays in the findings table); without a title, the stored text.
+
     >>> findings_by_unit([{"unit": "b1", "severity": "error", "status": "violated", "text_zh": "太大"}])
     {'b1': [('error', '太大')]}
+    >>> findings_by_unit([{"unit": "b1", "severity": "warning", "status": "violated", "rule": "branch.max_size",
+    ...                    "value": 150, "threshold": "≤ 50", "title_zh": "党支部党员人数一般不超过50人"}])
+    {'b1': [('warning', '党支部党员人数一般不超过50人（现为 150，应 ≤ 50）')]}
     """
     out: dict[str, list[tuple[str, str]]] = {}
     for f in findings:
         if isinstance(f, Mapping):
             unit, status, severity = f.get("unit"), f.get("status", "violated"), f.get("severity", "warning")
-            text = str(f.get(f"text_{lang}") or f.get("text_zh") or f.get("rule", ""))
+            text = _finding_text(dict(f), lang) or str(f.get(f"text_{lang}") or f.get("text_zh") or f.get("rule", ""))
         else:
             unit, status = getattr(f, "unit", None), getattr(f, "status", "violated")
             severity = getattr(f, "severity", "warning")
-            text = f.text(lang) if callable(getattr(f, "text", None)) else str(f)
+            fields = {k: getattr(f, k, None) for k in ("title_zh", "title_en", "value", "threshold")}
+            text = _finding_text(fields, lang) or (f.text(lang) if callable(getattr(f, "text", None)) else str(f))
         if unit is None or status != "violated":
             continue
         out.setdefault(str(unit), []).append((str(severity), text))
     return out
+
+
+def _finding_text(f: Mapping[str, Any], lang: str) -> str:
+    """A finding in words: the rule's title, then the value and the threshold ('' without a title)."""
+    title = str(f.get(f"title_{lang}") or (f.get("title_zh") if lang == "zh" else "") or "")
+    if not title:
+        return ""
+    value, threshold = f.get("value"), str(f.get("threshold") or "")
+    if value is None or value == "":
+        return title
+    try:
+        shown = f"{float(value):g}"
+    except (TypeError, ValueError):
+        shown = str(value)
+    if lang == "zh":
+        return f"{title}（现为 {shown}" + (f"，应 {threshold}" if threshold else "") + "）"
+    return f"{title} (now {shown}" + (f", should be {threshold}" if threshold else "") + ")"
 
 
 def worst(severities: Iterable[str]) -> str:
