@@ -184,6 +184,13 @@ def test_the_report_pdf_holds_the_print_stylesheet(large: Path, tmp_path: Path) 
         svg = (tmp_path / src).read_text(encoding="utf-8")
         first_box = re.search(r"<text[^>]*>([^<]+)</text>", svg.split('class="node"', 1)[1]).group(1)
         assert _like(html.unescape(first_box)).search(page), (caption, first_box)
+    # the simulation's rule chart (a landscape page) keeps its heading: heading and the chart's
+    # first small chart's title on one page, the heading not left alone on the page before
+    rules_svg = (tmp_path / "diagrams" / "simulation-rules.svg").read_text(encoding="utf-8")
+    first_title = re.search(r'font-weight="bold">([^<…]+)', rules_svg).group(1)
+    heading = [i for i, t in enumerate(texts) if _like("违反规则的组织数").search(t)]
+    chart = [i for i, t in enumerate(texts) if _like(html.unescape(first_title)).search(t)]
+    assert heading and chart and heading[0] in chart, (heading, chart, first_title)
 
 
 def _flat(text: str) -> str:

@@ -244,7 +244,8 @@ figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .
   figure.page img, figure.page svg {{ max-width: {_AREA_W}mm; max-height: {_AREA_H}mm; border: none; }}
   figure.page.landscape img, figure.page.landscape svg {{ max-width: {_LAND_W}mm; max-height: {_LAND_H}mm; }}
   figcaption {{ font-size: 9pt; }}
-  #fig-simulation-rules {{ page: landscape; break-before: page; break-inside: avoid; }}
+  .sim-rules {{ page: landscape; break-before: page; }} .sim-rules h3 {{ margin-top: 0; }}
+  #fig-simulation-rules {{ break-inside: avoid; }} #fig-simulation-rules svg {{ max-height: {_LAND_H}mm; }}
   .files {{ display: none; }} table.kinds, table.flows {{ break-inside: avoid; }} #distribution h2 {{ display: none; }}
   .sim-charts {{ display: block !important; }} .sim-charts figure, #simulation figure {{ break-inside: avoid; margin: 8px 0 !important; }}
 }}
