@@ -202,9 +202,11 @@ def test_chart_draws_one_chart_whole_or_as_a4_pages(run_folder: Path, tmp_path: 
     for page in pages:
         assert fit_a4(page.read_text(encoding="utf-8")).min_pt >= MIN_TEXT_PT - 0.05, page.name
     assert main(["chart", str(run_folder), "--format", "pdf", "--paper", "a4", "--out", str(tmp_path / "a4.pdf")]) == 0
-    for pdf in tmp_path.glob("a4*.pdf"):
-        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", pdf.read_bytes())
-        assert box and max(float(box.group(1)), float(box.group(2))) <= 842 and min(map(float, box.groups())) <= 596
+    assert [p.name for p in tmp_path.glob("a4*.pdf")] == ["a4.pdf"]  # one PDF of all the pages
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", (tmp_path / "a4.pdf").read_bytes())
+    assert len(boxes) == len(pages)
+    for box in boxes:
+        assert max(map(float, box)) <= 842 and min(map(float, box)) <= 596
     capsys.readouterr()
     assert main(["chart", str(run_folder), "--variant", "nope"]) == 2
     assert main(["chart", str(run_folder), "--diff"]) == 2
