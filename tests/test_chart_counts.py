@@ -41,7 +41,7 @@ pytestmark = pytest.mark.skipif(not dot_available(), reason="Graphviz dot is not
 
 _SIZE = re.compile(r"^(?:直属 ([\d,]+) · )?(?:共 )?([\d,]+)(?: → ([\d,]+))? 人(?:（正式 ([\d,]+)）)?$")
 _SUMMARY = re.compile(r"^共 ([\d,]+) 个组织单位、([\d,]+) 人（正式 ([\d,]+)）$")
-_HIDDEN = re.compile(r"^\+(.+)$")
+_HIDDEN = re.compile(r"^(其中|另有) (.+)$")
 
 
 def _n(text: str | None) -> int | None:
@@ -113,9 +113,15 @@ def _size_line(lines: list[str]) -> tuple[int | None, int, int | None, int | Non
 
 
 def _hidden_units(lines: list[str]) -> int:
-    """Units a count box says it stands for: "+37 党支部、12 党小组、其他 3 个"."""
-    head = next(line for line in lines if _HIDDEN.match(line))
-    return sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+)", head))
+    """Units a count box says it stands for: "其中 37 个党支部、12 个党小组、其他 3 个"."""
+    start = next(i for i, line in enumerate(lines) if _HIDDEN.match(line))
+    end = next(i for i in range(start, len(lines)) if _SIZE.match(lines[i]))  # the head may take lines
+    return sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+)", " ".join(lines[start:end])))
+
+
+def _hidden_word(lines: list[str]) -> str:
+    """"其中" (the box's members are among those of the unit above it) or "另有" (hidden top units)."""
+    return next(m.group(1) for m in map(_HIDDEN.match, lines) if m)
 
 
 def _nearest_drawn(up: np.ndarray, drawn: np.ndarray) -> np.ndarray:
@@ -177,6 +183,8 @@ def _check_chart(svg: str, where: str, *, after: Counts, before: Counts | None, 
             want = after.under(parent, tops) if tops else (0, 0)
             if (shown, full if shown else 0) != want:
                 wrong.append(f"{where} {key} under {owner}: shows {shown} ({full} full), members under it {want}")
+            if _hidden_word(lines) != ("其中" if owner >= 0 else "另有"):
+                wrong.append(f"{where} {key}: a box under {owner} says {_hidden_word(lines)}")
             if _hidden_units(lines) != int(hidden.sum()):
                 wrong.append(f"{where} {key}: says {_hidden_units(lines)} units, stands for {int(hidden.sum())}")
     for line in nodes[""]:

@@ -3,7 +3,8 @@
 For ready scenarios, run with each language (report as HTML, Markdown and Word, the simulation
 section included), print ``info``, write the implementation pack of every variant that changes
 something, and scan everything a reader sees: the command's own lines, the report's visible text,
-the Word document's paragraphs and tables, and every sheet name, header and value of the pack's
+the text of every chart (each SVG of the report's diagrams, paper pages included), the Word
+document's paragraphs and tables, and every sheet name, header and value of the pack's
 workbook. What may stay in the other language:
 
 - ids and file names (variant, plugin, roster-table and behaviour-model ids; anything dotted,
@@ -50,6 +51,17 @@ def _visible(html: str) -> str:
     html = re.sub(r"<code>[^<]*</code>", "", html)
     html = re.sub(r'<a href="diagrams/[^"]*">[^<]*</a>', "", html)
     return re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").replace("&amp;", "&")
+
+
+def _svg_text(path: Path) -> str:
+    """The text of a chart: every text and tspan element, and the tooltips (a reader sees them
+    when pointing at a box)."""
+    import html as html_lib
+
+    svg = path.read_text(encoding="utf-8")
+    parts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.S)
+    parts += re.findall(r'xlink:title="([^"]*)"', svg)
+    return "\n".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", p)) for p in parts)
 
 
 def _docx_text(path: Path) -> str:
@@ -155,6 +167,7 @@ def seen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     texts["report.md"] = (report / "report.md").read_text(encoding="utf-8")
     texts["report.html"] = _visible((report / "report.html").read_text(encoding="utf-8"))
     texts["report.docx"] = _docx_text(report / "report.docx")
+    texts["charts"] = "\n".join(_svg_text(path) for path in sorted((report / "diagrams").rglob("*.svg")))
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     id_columns = ("编号", "代码", "规则") if lang == "zh" else ("(id)", " id", "code", "rule")
     for v in run["variants"]:
@@ -163,17 +176,45 @@ def seen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             texts[f"pack {v['name']}"] = _say(["pack", str(out), "--variant", v["name"], "--out", str(pack), "--lang", lang])
             texts[f"pack {v['name']}.xlsx"] = _workbook_text(pack / "implementation.xlsx", id_columns)
     allowed = _ids(out) if lang == "zh" else _names(out, scenario)
-    return lang, texts, allowed
+    texts_seen = {k: v for k, v in texts.items()}
+    texts_seen["folder"] = str(out)  # a path, for the test of ids
+    return lang, texts_seen, allowed
 
 
 def test_every_output_speaks_the_chosen_language(seen: tuple[str, dict[str, str], set[str]]) -> None:
     lang, texts, allowed = seen
-    assert {"report.md", "report.html", "report.docx", "info"} <= set(texts)
+    assert {"report.md", "report.html", "report.docx", "info", "charts"} <= set(texts)
     assert any(k.endswith(".xlsx") for k in texts)
     wrong = {}
     for where, text in texts.items():
+        if where == "folder":
+            continue
         assert text.strip(), where
         found = english_words(text, allowed) if lang == "zh" else chinese_words(text, allowed)
         if found:
             wrong[where] = sorted(set(found))[:12]
     assert not wrong, f"--lang {lang}: words of the other language: {wrong}"
+
+
+def test_charts_name_rules_and_strategies_in_words(seen: tuple[str, dict[str, str], set[str]],
+                                                    tmp_path: Path) -> None:
+    """Ids the scan above lets pass (dotted rule ids, hyphenated strategy ids) are no words for a
+    reader: the charts give a rule by its title, the report a strategy by its label, also when the
+    report is written straight from the results folder (without the labels handed in)."""
+    from orgmodel.api import strategy_labels
+    from orgmodel.report import write_report
+
+    lang, texts, _ = seen
+    folder = Path(texts["folder"])
+    with open(folder / "findings.csv", encoding="utf-8", newline="") as f:
+        known = {row["rule"] for row in csv.DictReader(f)}
+    shown = set(re.findall(r"\b[a-z_]+\.[a-z_.]+\b", texts["charts"])) & known
+    assert not shown, f"rule ids in the chart texts: {sorted(shown)}"
+    labels = strategy_labels(lang)
+    write_report(folder, tmp_path, lang=lang, formats=("svg",))
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    word = "做法：" if lang == "zh" else "steps: "
+    steps = re.findall(re.escape(word) + r"([^）)\n]*)", md)
+    assert steps
+    for line in steps:
+        assert not set(re.split(r"[；;] ?", line.strip())) & set(labels), line

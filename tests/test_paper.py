@@ -74,17 +74,19 @@ def test_chart_pdf_pages_are_a4_with_text_at_7pt_or_more(large: Path, tmp_path: 
             "--out", str(tmp_path / "chart.pdf")] + (["--diff"] if diff else [])
     assert main(args) == 0
     files = sorted(tmp_path.glob("chart*.pdf"))
-    assert len(files) >= (1 if diff else 10)  # the large community's org chart is an overview and area pages
-    for f in files:
-        pages = page_texts(f)
-        assert len(pages) == 1, f.name
-        width, height, texts = pages[0]
-        assert is_a4(width, height), (f.name, width, height)
-        assert len(texts) >= 10, f.name
+    assert [f.name for f in files] == ["chart.pdf"]  # one PDF, a page for each chart page
+    pages = page_texts(files[0])
+    assert len(pages) >= (1 if diff else 10)  # the large community's org chart is an overview and area pages
+    titles = set()
+    for i, (width, height, texts) in enumerate(pages, start=1):
+        assert is_a4(width, height), (i, width, height)
+        assert len(texts) >= 10, i
         smallest = min(texts)
-        assert smallest[0] >= MIN_TEXT_PT - 0.05, (f.name, smallest)
+        assert smallest[0] >= MIN_TEXT_PT - 0.05, (i, smallest)
         # the chart uses its page: its largest side is drawn at the scale the page allows
-        assert max(s for s, _ in texts) >= 10, f.name
+        assert max(s for s, _ in texts) >= 10, i
+        titles.add("".join(t for _, t in texts))
+    assert len(titles) == len(pages)  # each page a page of its own, none twice
     data = files[0].read_bytes()
     assert b"/FontFile" in data  # the fonts, the CJK font included, travel with the file
     if shutil.which("pdffonts"):
@@ -184,6 +186,13 @@ def test_the_report_pdf_holds_the_print_stylesheet(large: Path, tmp_path: Path) 
         svg = (tmp_path / src).read_text(encoding="utf-8")
         first_box = re.search(r"<text[^>]*>([^<]+)</text>", svg.split('class="node"', 1)[1]).group(1)
         assert _like(html.unescape(first_box)).search(page), (caption, first_box)
+    # the simulation's rule chart (a landscape page) keeps its heading: heading and the chart's
+    # first small chart's title on one page, the heading not left alone on the page before
+    rules_svg = (tmp_path / "diagrams" / "simulation-rules.svg").read_text(encoding="utf-8")
+    first_title = re.search(r'font-weight="bold">([^<…]+)', rules_svg).group(1)
+    heading = [i for i, t in enumerate(texts) if _like("违反规则的组织数").search(t)]
+    chart = [i for i, t in enumerate(texts) if _like(html.unescape(first_title)).search(t)]
+    assert heading and chart and heading[0] in chart, (heading, chart, first_title)
 
 
 def _flat(text: str) -> str:

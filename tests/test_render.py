@@ -393,7 +393,8 @@ def test_findings_by_unit_reads_rule_findings() -> None:
                 value=4.0, threshold="≤ 3", title_zh="不超过3人", title_en="at most 3", source="demo")
     skipped = Finding(rule="x", severity="error", status="not_checked", unit=None, unit_name=None, value=None,
                       threshold="", title_zh="", title_en="", source="")
-    assert findings_by_unit([f, skipped]) == {"b1": [("warning", "branch.max: 第一支部 4 (≤ 3) 不超过3人")]}
+    assert findings_by_unit([f, skipped]) == {"b1": [("warning", "不超过3人（现为 4，应 ≤ 3）")]}
+    assert findings_by_unit([f], "en") == {"b1": [("warning", "at most 3 (now 4, should be ≤ 3)")]}
 
 
 def test_budget_is_respected_in_the_dot_text() -> None:

@@ -202,9 +202,11 @@ def test_chart_draws_one_chart_whole_or_as_a4_pages(run_folder: Path, tmp_path: 
     for page in pages:
         assert fit_a4(page.read_text(encoding="utf-8")).min_pt >= MIN_TEXT_PT - 0.05, page.name
     assert main(["chart", str(run_folder), "--format", "pdf", "--paper", "a4", "--out", str(tmp_path / "a4.pdf")]) == 0
-    for pdf in tmp_path.glob("a4*.pdf"):
-        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", pdf.read_bytes())
-        assert box and max(float(box.group(1)), float(box.group(2))) <= 842 and min(map(float, box.groups())) <= 596
+    assert [p.name for p in tmp_path.glob("a4*.pdf")] == ["a4.pdf"]  # one PDF of all the pages
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", (tmp_path / "a4.pdf").read_bytes())
+    assert len(boxes) == len(pages)
+    for box in boxes:
+        assert max(map(float, box)) <= 842 and min(map(float, box)) <= 596
     capsys.readouterr()
     assert main(["chart", str(run_folder), "--variant", "nope"]) == 2
     assert main(["chart", str(run_folder), "--diff"]) == 2
@@ -243,6 +245,41 @@ def test_the_word_report_has_tables_chart_pages_and_an_east_asian_font(run_folde
     assert fonts == {EAST_ASIAN_FONT}
     chinese = [p.text for p in document.paragraphs if re.search(r"[\u4e00-\u9fff]", p.text)]
     assert chinese and any("方案要点" in t for t in chinese)
+
+
+def test_the_word_report_sums_up_what_changed_and_lists_every_unit_in_an_appendix(run_folder: Path, tmp_path: Path) -> None:
+    """As the HTML report: by area, by kind and the largest flows under what changed; every unit
+    and flow in the appendix at the end (after the notes on method)."""
+    import docx
+    from docx.oxml.ns import qn
+
+    from orgmodel.report import write_report
+    from orgmodel.run.read import load_results
+
+    write_report(run_folder, tmp_path, formats=("svg",), docx=True)
+    document = docx.Document(str(tmp_path / "report.docx"))
+    order: list[tuple[str, str]] = []  # ("p", text) or ("t", header row), in document order
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            order.append(("p", "".join(t.text or "" for t in child.iter(qn("w:t")))))
+        elif child.tag == qn("w:tbl"):
+            first = next(child.iter(qn("w:tr")))
+            order.append(("t", "|".join("".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in first.iter(qn("w:tc")))))
+    where = {text: i for i, (kind, text) in reversed(list(enumerate(order))) if kind == "p"}
+    changes, method, appendix = where["变化及原因"], where["说明"], where["附录：逐单位变化明细"]
+    assert changes < method < appendix
+    tables = [(i, head) for i, (kind, head) in enumerate(order) if kind == "t"]
+    summary = [head for i, head in tables if changes < i < method]
+    details = [head for i, head in tables if i > appendix]
+    results = load_results(run_folder)
+    changed = [v for v in results.variants[1:] if v.changes["created"] or v.changes["flows"]]
+    assert changed
+    assert sum(h.startswith("片区（或所依托单位）|新建|撤销") for h in summary) == len(changed)
+    assert sum(h == "组织类型|新建|撤销|升格/改设为此类型" for h in summary) == len(changed)
+    assert not any(h.endswith("|人数|原因") and not h.startswith("从|") for h in summary)  # no per-unit tables
+    created = sum(len(v.changes["created"]) for v in changed)
+    assert created and sum(h.startswith("新建组织|人数|原因") for h in details) == len(changed)
+    assert sum(h == "从|到|人数|原因" for h in details) == len(changed)
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")

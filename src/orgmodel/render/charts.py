@@ -2,14 +2,16 @@
 
 :func:`draw_chart` draws a variant's org chart (or one unit's subtree of it) or its
 before/after chart, whole or as legible A4 pages (:mod:`orgmodel.render.paper`), into SVG, PNG
-or PDF files. It draws the stored tables of the results folder and counts nothing itself.
+or PDF files: a page set is one SVG or PNG file per page, and one PDF of all its pages. It draws the stored tables of the results folder and counts nothing itself.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from orgmodel.errors import UserError
+from orgmodel.files import atomic_file
 from orgmodel.render.diff import diff_chart
 from orgmodel.render.dot import FORMATS, run_dot
 from orgmodel.render.labels import findings_by_unit
@@ -87,6 +89,8 @@ def draw_chart(results: Results, *, variant: str = "baseline", unit: str | None 
                                                                  title=title, root=unit)) for b in BUDGETS])]
     else:
         pages = org_chart_paper(v.units, lang=lang, title=title, findings=findings, budget=budget)
+    if fmt == "pdf":  # for the printer: one PDF, a whole A4 page per chart page
+        return [_write_pdf([run_dot(a4_page(page.dot, page.fit), "pdf") for page in pages], target)]
     files = []
     for i, page in enumerate(pages, start=1):
         path = target.with_name(f"{target.stem}-{i:02d}{target.suffix}") if len(pages) > 1 else target
@@ -95,6 +99,19 @@ def draw_chart(results: Results, *, variant: str = "baseline", unit: str | None 
         else:  # for the printer: a whole A4 page, the chart centred in its printable area
             files.append(render(a4_page(page.dot, page.fit), path, dpi=PRINT_DPI))
     return files
+
+
+def _write_pdf(pages: list[bytes], target: Path) -> Path:
+    """One PDF of the pages (each a one-page PDF drawn by Graphviz), written atomically."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in pages:
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    with atomic_file(target) as tmp, open(tmp, "wb") as f:
+        writer.write(f)
+    return target
 
 
 #: resolution of PNG pages (an A4 page at 300 dpi is 2480 × 3508 pixels)

@@ -21,7 +21,8 @@ WORDS: dict[str, dict[str, str]] = {
         "total": "共 {t} 人",
         "participants": "参与 {n} 人",
         "allies": "联建 {n} 个组织",
-        "more": "+{items}",
+        "more": "另有 {items}",
+        "within": "其中 {items}",
         "others": "其他 {n} 个",
         "sep": "、",
         "chart": "组织架构图",
@@ -54,7 +55,8 @@ WORDS: dict[str, dict[str, str]] = {
         "total": "{t} members in all",
         "participants": "{n} taking part",
         "allies": "{n} allied units",
-        "more": "+{items}",
+        "more": "more: {items}",
+        "within": "of which {items}",
         "others": "{n} others",
         "sep": ", ",
         "chart": "Organisation chart",
@@ -195,24 +197,45 @@ def small(text: str, *, size: int = 10, colour: str = "#333333") -> str:
     return f'<FONT POINT-SIZE="{size}" COLOR="{colour}">{html(text)}</FONT>'
 
 
-def count_items(node: CountNode, kinds: KindTable, lang: str, *, limit: int = 2) -> str:
-    """"37 党支部、12 党小组" for a count node."""
+def _item_list(node: CountNode, kinds: KindTable, lang: str, limit: int = 2) -> list[str]:
     words = WORDS[lang]
-    items = [f"{num(n)} {kind_label(kinds[k], lang, n)}" for k, n in node.kinds[:limit]]
+    each = " 个" if lang == "zh" else " "
+    items = [f"{num(n)}{each}{kind_label(kinds[k], lang, n)}" for k, n in node.kinds[:limit]]
     rest = sum(n for _, n in node.kinds[limit:])
     if rest:
         items.append(words["others"].format(n=num(rest)))
-    return words["sep"].join(items)
+    return items
+
+
+def count_items(node: CountNode, kinds: KindTable, lang: str, *, limit: int = 2) -> str:
+    """"37 个党支部、12 个党小组" for a count node."""
+    return WORDS[lang]["sep"].join(_item_list(node, kinds, lang, limit))
+
+
+#: widest line of a count box's head, in columns (a CJK character takes two); longer heads break
+#: between their items, so the box is no wider than its other lines
+COUNT_HEAD_COLUMNS = 18
 
 
 def count_label(node: CountNode, kinds: KindTable, lang: str, *, extra: Sequence[str] = ()) -> Html:
-    """The label of a count node: "+37 党支部 / 4,210 人"."""
+    """The label of a count node: "其中 37 个党支部 / 4,210 人" under a unit (its members are
+    among the unit's, so a reader does not add them), "另有 37 个党支部" for hidden top units."""
     words = WORDS[lang]
-    head = words["more"].format(items=count_items(node, kinds, lang))
+    template = words["within" if node.parent >= 0 else "more"]
+    sep = words["sep"]
+    lines: list[str] = []
+    for item in _item_list(node, kinds, lang):
+        if not lines:
+            lines.append(template.format(items=item))
+        elif sum(_cell_width(c) for c in lines[-1] + sep + item) <= COUNT_HEAD_COLUMNS:
+            lines[-1] += sep + item
+        else:
+            lines[-1] += sep.rstrip()
+            lines.append(item)
     people = words["people"].format(n=num(node.members))
     if node.members:
         people += f"（{words['full'].format(n=num(node.full))}）" if lang == "zh" else f" ({words['full'].format(n=num(node.full))})"
-    parts = [f'<FONT POINT-SIZE="11"><B>{html(head)}</B></FONT>', small(people)]
+    parts = [f'<FONT POINT-SIZE="11"><B>{html(line)}</B></FONT>' for line in lines] + [small(people)]
     parts += [small(e, colour="#7a4b00") for e in extra]
     return box(parts)
 
@@ -224,22 +247,46 @@ def findings_by_unit(findings: Iterable[Any], lang: str = "zh") -> dict[str, lis
     as ``StoredVariant.findings`` gives them) or objects with ``text(lang)``. Findings that name
     no unit, or that were approved or not checked, are left out.
 
+    The text is the rule's title in ``lang`` with the unit's value and the threshold (the rule id
+    stays in the findings table); without a title, the stored text.
+
     >>> findings_by_unit([{"unit": "b1", "severity": "error", "status": "violated", "text_zh": "太大"}])
     {'b1': [('error', '太大')]}
+    >>> findings_by_unit([{"unit": "b1", "severity": "warning", "status": "violated", "rule": "branch.max_size",
+    ...                    "value": 150, "threshold": "≤ 50", "title_zh": "党支部党员人数一般不超过50人"}])
+    {'b1': [('warning', '党支部党员人数一般不超过50人（现为 150，应 ≤ 50）')]}
     """
     out: dict[str, list[tuple[str, str]]] = {}
     for f in findings:
         if isinstance(f, Mapping):
             unit, status, severity = f.get("unit"), f.get("status", "violated"), f.get("severity", "warning")
-            text = str(f.get(f"text_{lang}") or f.get("text_zh") or f.get("rule", ""))
+            text = _finding_text(dict(f), lang) or str(f.get(f"text_{lang}") or f.get("text_zh") or f.get("rule", ""))
         else:
             unit, status = getattr(f, "unit", None), getattr(f, "status", "violated")
             severity = getattr(f, "severity", "warning")
-            text = f.text(lang) if callable(getattr(f, "text", None)) else str(f)
+            fields = {k: getattr(f, k, None) for k in ("title_zh", "title_en", "value", "threshold")}
+            text = _finding_text(fields, lang) or (f.text(lang) if callable(getattr(f, "text", None)) else str(f))
         if unit is None or status != "violated":
             continue
         out.setdefault(str(unit), []).append((str(severity), text))
     return out
+
+
+def _finding_text(f: Mapping[str, Any], lang: str) -> str:
+    """A finding in words: the rule's title, then the value and the threshold ('' without a title)."""
+    title = str(f.get(f"title_{lang}") or (f.get("title_zh") if lang == "zh" else "") or "")
+    if not title:
+        return ""
+    value, threshold = f.get("value"), str(f.get("threshold") or "")
+    if value is None or value == "":
+        return title
+    try:
+        shown = f"{float(value):g}"
+    except (TypeError, ValueError):
+        shown = str(value)
+    if lang == "zh":
+        return f"{title}（现为 {shown}" + (f"，应 {threshold}" if threshold else "") + "）"
+    return f"{title} (now {shown}" + (f", should be {threshold}" if threshold else "") + ")"
 
 
 def worst(severities: Iterable[str]) -> str:

@@ -132,6 +132,20 @@ def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tu
     return charts, diffs
 
 
+def installed_strategy_labels(lang: str) -> dict[str, str]:
+    """Strategy name -> its label in ``lang``, for every installed strategy (as
+    :func:`orgmodel.api.strategy_labels`, for a report written without them)."""
+    from orgmodel.plugin.host import PluginHost
+
+    registry = PluginHost().strategies()
+    out = {}
+    for name in registry.names():
+        label = getattr(registry.get(name), "label_zh" if lang == "zh" else "label_en", "") or ""
+        if label:
+            out[name] = label
+    return out
+
+
 def write_report(
     results: Results | str | Path,
     folder: str | Path,
@@ -148,7 +162,8 @@ def write_report(
 
     ``results``: a loaded results folder or its path. ``comparison``: the variants side by side
     (default: every variant of ``results`` against the baseline). ``pdf``: also ``report.pdf``
-    (A4, printed by headless Chromium); ``docx``: also ``report.docx`` (Word).
+    (A4, printed by headless Chromium); ``docx``: also ``report.docx`` (Word). ``strategy_labels``:
+    strategy name -> label in ``lang`` (default: the labels of the installed strategies).
     """
     if lang not in ("zh", "en"):
         raise UserError(f"unknown report language {lang!r} (use zh or en)")
@@ -179,6 +194,8 @@ def write_report(
     histogram_page = Page(text(lang, "支部规模分布", "Branch sizes"), histogram, fit_a4(histogram).orientation,
                           ["diagrams/branch-sizes.svg"], fit_a4(histogram).min_pt)
 
+    if strategy_labels is None:  # the labels of the installed strategies (names in the report's language)
+        strategy_labels = installed_strategy_labels(lang)
     model = report_model(results, comparison, lang=lang, diagrams=diffs, charts=charts, histogram=histogram,
                          strategy_labels=strategy_labels)
     model["histogram_page"] = histogram_page
@@ -227,7 +244,8 @@ figcaption {{ color: #555; font-size: 13px; }} nav a {{ margin-right: 14px; }} .
   figure.page img, figure.page svg {{ max-width: {_AREA_W}mm; max-height: {_AREA_H}mm; border: none; }}
   figure.page.landscape img, figure.page.landscape svg {{ max-width: {_LAND_W}mm; max-height: {_LAND_H}mm; }}
   figcaption {{ font-size: 9pt; }}
-  #fig-simulation-rules {{ page: landscape; break-before: page; break-inside: avoid; }}
+  .sim-rules {{ page: landscape; break-before: page; }} .sim-rules h3 {{ margin-top: 0; }}
+  #fig-simulation-rules {{ break-inside: avoid; }} #fig-simulation-rules svg {{ max-height: {_LAND_H}mm; }}
   .files {{ display: none; }} table.kinds, table.flows {{ break-inside: avoid; }} #distribution h2 {{ display: none; }}
   .sim-charts {{ display: block !important; }} .sim-charts figure, #simulation figure {{ break-inside: avoid; margin: 8px 0 !important; }}
 }}

@@ -1,8 +1,9 @@
 """The report as a Word document (python-docx), from the same data model as the HTML.
 
 :func:`write_docx` writes a title page, the first page a planner decides from, the summary, the
-comparison and the findings as Word tables, what changed and why, and every chart's A4 pages
-as images at print resolution (each on a page of its orientation). Every run of text carries an
+comparison and the findings as Word tables, what changed and why (by area, by kind and the
+largest flows, as in the HTML report), every chart's A4 pages as images at print resolution (each
+on a page of its orientation), and an appendix with every change, unit by unit. Every run of text carries an
 East Asian font (``w:eastAsia``), so Word shows the Chinese text in a Chinese font.
 """
 
@@ -72,6 +73,16 @@ def _table(document: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *,
             if i >= numeric_from and _looks_numeric(str(value)):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     document.add_paragraph()
+
+
+def _change_details(document: Any, ch: Mapping[str, Any], v: Mapping[str, Any]) -> None:
+    """Every created, retyped and dissolved unit of a variant and every member flow, with reasons."""
+    for t in v["tables"]:
+        _table(document, [t["title"], ch["members"], ch["reason"]],
+               [[u["name"], u["size"], u["reason"]] for u in t["rows"]], size=8)
+    if v["flows"]:
+        _table(document, [ch["from"], ch["to"], ch["members"], ch["reason"]],
+               [[x["from"], x["to"], x["count"], "\n".join(x["reasons"])] for x in v["flows"]], numeric_from=2, size=8)
 
 
 def _looks_numeric(value: str) -> bool:
@@ -217,18 +228,38 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
         if v["more"]:
             _para(document, v["more"], size=9)
 
-    # what changed and why
+    # what changed and why: by area, by kind and the largest flows (every unit and flow in the
+    # appendix at the end), as the HTML report; a variant without a summary lists its units here
     ch = r["changes"]
     _heading(document, r["sections"]["changes"], 1)
+    appendix = []
     for v in ch["variants"]:
         _heading(document, v["label"], 2)
         _para(document, v["line_md"])
-        for t in v["tables"]:
-            _table(document, [t["title"], ch["members"], ch["reason"]],
-                   [[u["name"], u["size"], u["reason"]] for u in t["rows"]], size=8)
-        if v["flows"]:
+        s = v.get("summary")
+        if not s:
+            _change_details(document, ch, v)
+            continue
+        appendix.append(v)
+        if s["areas"]["rows"]:
+            total = s["areas"]["total"]
+            _para(document, s["areas"]["title"], bold=True, size=10)
+            _table(document, s["areas"]["head"],
+                   [[a["area"], a["created"], a["dissolved"], a["retyped"], f"{a['moved_in']:,}", f"{a['across']:,}"]
+                    for a in s["areas"]["rows"]]
+                   + [[s["areas"]["total_label"], total["created"], total["dissolved"], total["retyped"],
+                       f"{total['moved_in']:,}", f"{total['across']:,}"]], size=8)
+        if s["kinds"]["rows"]:
+            _para(document, s["kinds"]["title"], bold=True, size=10)
+            _table(document, s["kinds"]["head"],
+                   [[k["kind"], k["created"], k["dissolved"], k["retyped"]] for k in s["kinds"]["rows"]], size=8)
+        if s["flows"]["rows"]:
+            _para(document, s["flows"]["title"], bold=True, size=10)
             _table(document, [ch["from"], ch["to"], ch["members"], ch["reason"]],
-                   [[x["from"], x["to"], x["count"], "\n".join(x["reasons"])] for x in v["flows"]], numeric_from=2, size=8)
+                   [[f["from"], f["to"], f["count"], f["reason"]] for f in s["flows"]["rows"]], numeric_from=2, size=8)
+            if s["flows"]["rest"]:
+                _para(document, s["flows"]["rest"], size=9, colour=(0x55, 0x55, 0x55))
+        _para(document, ch["see_appendix"], size=9, colour=(0x55, 0x55, 0x55))
 
     # the optimised variants' solve (report/solver.py)
     if r.get("solver"):
@@ -277,6 +308,15 @@ def write_docx(model: Mapping[str, Any], path: str | Path, *, image: Callable[[A
     _heading(document, r["sections"]["method"], 1)
     for t in r["method"]:
         _para(document, t, style="List Bullet")
+
+    # appendix: every change, unit by unit
+    if appendix:
+        document.add_page_break()
+        _heading(document, ch["appendix"], 1)
+        _para(document, ch["appendix_note"], size=9, colour=(0x55, 0x55, 0x55))
+        for v in appendix:
+            _heading(document, v["label"], 2)
+            _change_details(document, ch, v)
 
     out = Path(path)
     with atomic_file(out) as tmp:

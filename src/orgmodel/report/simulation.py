@@ -69,8 +69,10 @@ def band_chart(series: Mapping[str, tuple[Sequence[float], Sequence[float], Sequ
                legend: bool = True) -> str:
     """One metric over time: a line (the mean) and a shaded band (the interval) per variant."""
     left, right, bottom = 56, 28, 40
-    places = _legend_places(list(series), left, width - right, 30, 13) if legend else []
-    top = (max(y for _, y in places) + 18) if places else 34
+    # the legend starts a clear line under the title (baseline 16, 13 px) and the unit of the
+    # y axis a clear line under the legend: measured on the printed report, 30 and +18 touched
+    places = _legend_places(list(series), left, width - right, 38, 15) if legend else []
+    top = (max(y for _, y in places) + 28) if places else 40
     plot_w, plot_h = width - left - right, height - top - bottom
     arrays = {k: [np.asarray(v, dtype=float) for v in triple] for k, triple in series.items()}
     values = np.concatenate([np.concatenate(t) for t in arrays.values()]) if arrays else np.zeros(0)
