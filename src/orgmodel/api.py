@@ -536,7 +536,8 @@ def chart(
 ) -> list[Path]:
     """Draw one chart from a results folder: the org chart of ``variant`` (of the subtree of
     ``unit`` when given), or with ``diff`` its before/after chart; ``format`` is svg, png or pdf.
-    ``paper="a4"`` draws it as legible A4 pages (``NAME-01.svg``, ...). ``out``: the file to write
+    ``paper="a4"`` draws it as legible A4 pages: one PDF with a page each for pdf, one file a page
+    (``NAME-01.svg``, ...) for svg and png. ``out``: the file to write
     (default: ``charts/VARIANT[-UNIT][-diff].FORMAT`` in the results folder). Returns the files."""
     from orgmodel.render.charts import draw_chart
 
