@@ -593,7 +593,10 @@ class Plan(_Model):
     @field_validator("operations")
     @classmethod
     def _unique_keys(cls, ops: list[Any]) -> list[Any]:
-        seen: set[str] = set()
+        keys = [op.key for op in ops if isinstance(op, (CreateUnit, CreateHost))]  # the operations with a key
+        if len(set(keys)) == len(keys):
+            return ops
+        seen: set[str] = set()  # a key twice: find the first operation that repeats one
         for i, op in enumerate(ops):
             key = getattr(op, "key", None)
             if key is not None:
