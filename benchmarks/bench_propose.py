@@ -5,17 +5,19 @@ For each size, in one process: write a roster with the population generator (as
 Structure once, then let every first-party strategy propose with its defaults (roles included)
 on it, each timed on its own (with the rules the party domain puts in force, which give
 some strategies their default parameters). Each propose is printed in seconds and as a ratio to the read of
-the same roster in the same run; ``--apply`` also times applying each plan.
+the same roster in the same run; ``--apply`` also times applying each plan; ``--hash`` records
+each plan's SHA-256 (of ``Plan.to_json()``, untimed), to show a speed change leaves plans as they were.
 
 A propose that runs longer than ``--limit`` seconds is stopped and reported as over the limit.
 
 Usage: ``python benchmarks/bench_propose.py [--members 100000 1000000] [--roster plain courtyards] [--strategy NAME ...]
-[--limit 300] [--apply]``. Writes ``benchmarks/results/propose.json``.
+[--limit 300] [--apply] [--hash]``. Writes ``benchmarks/results/propose.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import signal
@@ -100,7 +102,8 @@ def _timed(fn, limit: float):  # noqa: ANN001, ANN202
     return time.perf_counter() - t0, result
 
 
-def run_size(members: int, names: list[str] | None, limit: float, with_apply: bool, roster: str = "plain") -> list[dict]:
+def run_size(members: int, names: list[str] | None, limit: float, with_apply: bool, roster: str = "plain",
+             with_hash: bool = False) -> list[dict]:
     from orgmodel.analysis.rulebook import domain_rule_book
     from orgmodel.io.loader import build_baseline, load_scenario
     from orgmodel.model.apply import apply
@@ -132,6 +135,8 @@ def run_size(members: int, names: list[str] | None, limit: float, with_apply: bo
                 row.update(propose_s=round(propose_s, 3), propose_x_read=round(propose_s / read_s, 2),
                            operations=sum(v for k, v in counts.items() if k != "move_members"),
                            set_role=counts.get("set_role", 0), moves=len(plan.moves))
+                if with_hash:
+                    row["plan_sha256"] = hashlib.sha256(plan.to_json().encode()).hexdigest()
                 if with_apply:
                     apply_s, _ = _timed(lambda: apply(base, plan, variant="bench", step=0), limit)
                     row["apply_s"] = None if apply_s is None else round(apply_s, 3)
@@ -150,6 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--strategy", nargs="*", default=None, help="only these strategies (default: all)")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds before a propose is stopped")
     parser.add_argument("--apply", action="store_true", help="also time applying each plan")
+    parser.add_argument("--hash", action="store_true", help="record each plan's SHA-256 (untimed)")
     parser.add_argument("--roster", nargs="+", choices=sorted(ROSTERS), default=["plain", "courtyards"],
                         help="plain: bench_build's roster; courtyards: the same with buildings in courtyards")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "propose.json")
@@ -157,7 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     for n in args.members:
         for roster in args.roster:
-            rows += run_size(n, args.strategy, args.limit, args.apply, roster)
+            rows += run_size(n, args.strategy, args.limit, args.apply, roster, args.hash)
     result = {
         "sizes": rows,
         "python": sys.version.split()[0],

@@ -136,6 +136,8 @@ class _Draft:
         self.unit_index = s._unit_index
         self.was_dissolved = s.units.dissolved
         self.kind_codes: dict[str, int] = {}
+        self.is_org: list[bool] = s.kinds.is_org.tolist()  # by kind code; a list is quicker per item
+        self.kind_roles: dict[str, str | None] = {}  # kind name -> its role (None: not a known kind)
         self.handlers: dict[type, Any] = {}
         self.cols: dict[str, np.ndarray] = {}  # copied unit columns
         self.new: dict[str, list[Any]] = {k: [] for k in ("ids", "kind", "parent", "name", "tags", "attrs", "dissolved")}
@@ -192,11 +194,24 @@ class _Draft:
             code = self.unit_index.get(ref)
             if code is None:
                 raise self.fail(f"unknown unit {ref!r}")
-        if (code < self.n_base and self.was_dissolved[code]) or (self.get("dissolved", code) and not dissolved_by_plan):
+        # what get("dissolved"/"kind", code) gives, inline: this runs once or more per operation
+        if code >= self.n_base:
+            dissolved = self.new["dissolved"][code - self.n_base]
+            kind = self.new["kind"][code - self.n_base]
+        else:
+            dissolved = self.was_dissolved[code] or (self.current("dissolved")[code] and not dissolved_by_plan)
+            kind = self.current("kind")[code] if role is not None else 0
+        if dissolved and (code < self.n_base or not dissolved_by_plan):
             raise self.fail(f"unit {ref} is dissolved")
-        if role is not None and bool(self.s.kinds.is_org[self.get("kind", code)]) != (role == "org"):
+        if role is not None and self.is_org[kind] != (role == "org"):
             raise self.fail(f"{ref} is not {'an organisation' if role == 'org' else 'a host'} unit")
         return code
+
+    def kind_role(self, kind: str) -> str | None:
+        """The role ("org" or "host") of a kind name, None when the domain pack has no such kind."""
+        if kind not in self.kind_roles:
+            self.kind_roles[kind] = self.s.kinds[kind].role if kind in self.s.kinds else None
+        return self.kind_roles[kind]
 
     def kind_code(self, kind: str) -> int:
         code = self.kind_codes.get(kind)
@@ -242,7 +257,7 @@ class _Draft:
         return code
 
     def _create_unit(self, op: CreateUnit) -> None:
-        if op.kind in self.s.kinds and self.s.kinds[op.kind].role != "org":
+        if self.kind_role(op.kind) not in (None, "org"):
             raise self.fail(f"{op.kind} is a host kind; use create_host")
         parent = self.resolve(op.parent, allow_none=True, role="org")
         hosts = [self.resolve(h, role="host") for h in op.built_on]
@@ -250,7 +265,7 @@ class _Draft:
         self.built_on_replace[code] = hosts
 
     def _create_host(self, op: CreateHost) -> None:
-        if op.kind in self.s.kinds and self.s.kinds[op.kind].role != "host":
+        if self.kind_role(op.kind) not in (None, "host"):
             raise self.fail(f"{op.kind} is an organisation kind; use create_unit")
         parent = self.resolve(op.parent, allow_none=True, role="host")
         self._create(op.key, op.kind, op.name, parent, op.tags, {})
@@ -550,7 +565,10 @@ class _RoleBook:
 
     def set(self, role: Role) -> None:
         self.held[(role.unit, role.role, role.person)] = [role]
-        self.people.setdefault((role.unit, role.role), {})[role.person] = None
+        holders = self.people.get((role.unit, role.role))
+        if holders is None:
+            holders = self.people[(role.unit, role.role)] = {}
+        holders[role.person] = None
         self.changed = True
 
     def clear(self, unit: str, role: str, person: str | None) -> None:

@@ -512,15 +512,22 @@ class _ReasonIndex:
     def __init__(self, reasons: Iterable[Reason] = ()) -> None:
         self.reasons: list[Reason] = []
         self._index: dict[str, int] = {}
+        # the same Reason object again (a builder shares them) is found without its JSON key;
+        # each entry holds its reason, so no other object can take its id meanwhile
+        self._seen: dict[int, tuple[Reason, int]] = {}
         for reason in reasons:
             self.reasons.append(reason)
             self._index.setdefault(_reason_key(reason), len(self.reasons) - 1)
 
     def index(self, reason: Reason) -> int:
+        seen = self._seen.get(id(reason))
+        if seen is not None and seen[0] is reason:
+            return seen[1]
         key = _reason_key(reason)
         if key not in self._index:
             self._index[key] = len(self.reasons)
             self.reasons.append(reason)
+        self._seen[id(reason)] = (reason, self._index[key])
         return self._index[key]
 
 
@@ -586,7 +593,10 @@ class Plan(_Model):
     @field_validator("operations")
     @classmethod
     def _unique_keys(cls, ops: list[Any]) -> list[Any]:
-        seen: set[str] = set()
+        keys = [op.key for op in ops if isinstance(op, (CreateUnit, CreateHost))]  # the operations with a key
+        if len(set(keys)) == len(keys):
+            return ops
+        seen: set[str] = set()  # a key twice: find the first operation that repeats one
         for i, op in enumerate(ops):
             key = getattr(op, "key", None)
             if key is not None:
@@ -852,6 +862,84 @@ def _plan_error(exc: Any) -> str:
     return f"invalid plan: {path}: {message}" if path else f"invalid plan: {message}"
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _text(value: Any) -> bool:
+    """Text that validation keeps as it is (a subclass such as numpy's str_ is converted)."""
+    return type(value) is str
+
+
+def _texts(values: list[Any]) -> bool:
+    """Every item plain text (else validation decides)."""
+    for v in values:
+        if type(v) is not str:
+            return False
+    return True
+
+
+def _scalars(values: dict[Any, Any]) -> bool:
+    """Keys plain text and values plain scalars (else validation decides)."""
+    for k, v in values.items():
+        if type(k) is not str or type(v) not in _SCALARS:
+            return False
+    return True
+
+
+_CHANGES = ("name", "tags", "attrs", "built_on")  # what set_attributes changes, in field order
+
+
+def _checked_changes(changes: dict[str, Any]) -> dict[str, Any] | None:
+    """set_attributes' changes as validation would keep them (lists and dicts copied), or None
+    when validation has to decide (an unknown field, a value of another type)."""
+    out: dict[str, Any] = {}
+    for field in _CHANGES:
+        v = changes.get(field)
+        if v is None or (field == "name" and type(v) is str):
+            out[field] = v
+        elif field == "attrs" and type(v) is dict and _scalars(v):
+            out[field] = dict(v)
+        elif field in ("tags", "built_on") and type(v) is list and _texts(v):
+            out[field] = list(v)
+        else:
+            return None
+    return out if len(changes.keys() - set(_CHANGES)) == 0 else None
+
+
+def _construct(cls: type[_Model], values: dict[str, Any], fields_set: set[str]) -> Any:
+    """A model from every field's value, already checked to be what validation would keep unchanged
+    (what ``model_construct`` does, without its per-field lookups)."""
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+_FIELDS_SET: dict[tuple[type, tuple[str, ...]], set[str]] = {}
+
+
+def _fields_set(cls: type, names: tuple[str, ...]) -> set[str]:
+    """One shared ``__pydantic_fields_set__`` per model and fields given: frozen models never change
+    theirs (a copy gets its own), and hundreds of thousands fewer sets leave the garbage collector
+    less to walk."""
+    key = (cls, names)
+    shared = _FIELDS_SET.get(key)
+    if shared is None:
+        shared = _FIELDS_SET[key] = set(names)
+    return shared
+
+
+def _trusted(cls: type[_Op], fields: dict[str, Any]) -> Any:
+    """An operation from checked field values: ``fields`` hold every field but ``op``, as a
+    validated call with all of them would; the result equals the validated operation, field for
+    field, without its cost (a plan of a large district has hundreds of thousands of operations)."""
+    values = {"reason": fields["reason"], "op": cls.model_fields["op"].default}
+    values.update(fields)
+    return _construct(cls, values, _fields_set(cls, tuple(fields)))
+
+
 class PlanBuilder:
     """A convenient way for a strategy to write a plan; every call needs a reason.
 
@@ -887,6 +975,22 @@ class PlanBuilder:
         self._positions.append(self._calls)
         self._calls += 1
 
+    def _reason(self, value: ReasonLike) -> Reason:
+        """:func:`as_reason`; a code, or a code with plain parameters, needs no validation."""
+        if isinstance(value, Reason):
+            return value
+        if type(value) is str:
+            if value:
+                return _construct(Reason, {"code": value, "params": {}, "text": None}, _fields_set(Reason, ("code",)))
+        elif type(value) is tuple and len(value) == 2:
+            code, params = value
+            if type(code) is str and code and isinstance(params, Mapping):
+                params = dict(params)
+                if _scalars(params):
+                    return _construct(Reason, {"code": code, "params": params, "text": None},
+                                      _fields_set(Reason, ("code", "params")))
+        return as_reason(value)  # anything else is validated (and refused as before)
+
     def _add_moves(self, members: list[str], to: str, group: str | None, reason: Reason) -> None:
         if not isinstance(to, str) or not to or not (group is None or (isinstance(group, str) and group)):
             raise ValueError(f"move: destination and group must be unit references, got to={to!r}, group={group!r}")
@@ -897,65 +1001,118 @@ class PlanBuilder:
                     built_on: Sequence[str] = (), tags: Sequence[str] = (),
                     attrs: Mapping[str, Any] | None = None) -> str:
         """Create an organisation unit; returns ``new:KEY``."""
-        self.add(CreateUnit(key=key, kind=kind, name=name, parent=parent, built_on=list(built_on),
-                            tags=list(tags), attrs=dict(attrs or {}), reason=as_reason(reason)))
+        fields = {"key": key, "kind": kind, "name": name, "parent": parent, "built_on": list(built_on),
+                  "tags": list(tags), "attrs": dict(attrs or {}), "reason": self._reason(reason)}
+        if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
+                and _texts(fields["built_on"]) and _texts(fields["tags"]) and _scalars(fields["attrs"])):
+            self.add(_trusted(CreateUnit, fields))
+        else:
+            self.add(CreateUnit(**fields))
         return NEW + key
 
     def create_host(self, key: str, *, kind: str, name: str, reason: ReasonLike,
                     parent: str | None = None, tags: Sequence[str] = ()) -> str:
         """Create a host unit; returns ``new:KEY``."""
-        self.add(CreateHost(key=key, kind=kind, name=name, parent=parent, tags=list(tags),
-                            reason=as_reason(reason)))
+        fields = {"key": key, "kind": kind, "name": name, "parent": parent, "tags": list(tags),
+                  "reason": self._reason(reason)}
+        if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
+                and _texts(fields["tags"])):
+            self.add(_trusted(CreateHost, fields))
+        else:
+            self.add(CreateHost(**fields))
         return NEW + key
 
     def retype(self, unit: str, *, kind: str, reason: ReasonLike, name: str | None = None) -> None:
         """Change a unit's kind in place."""
-        self.add(Retype(unit=unit, kind=kind, name=name, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        if _text(unit) and _text(kind) and (name is None or _text(name)):
+            self.add(_trusted(Retype, {"unit": unit, "kind": kind, "name": name, "reason": reason}))
+        else:
+            self.add(Retype(unit=unit, kind=kind, name=name, reason=reason))
 
     def dissolve(self, unit: str, *, reason: ReasonLike, members_to: str | None = None,
                  members_group: str | None = None, children_to: str | None = None) -> None:
         """Dissolve a unit, saying where its members and children go."""
-        self.add(Dissolve(unit=unit, members_to=members_to, members_group=members_group,
-                          children_to=children_to, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        fields = {"unit": unit, "members_to": members_to, "members_group": members_group,
+                  "children_to": children_to, "reason": reason}
+        if _text(unit) and all(v is None or _text(v) for v in (members_to, members_group, children_to)):
+            self.add(_trusted(Dissolve, fields))
+        else:
+            self.add(Dissolve(**fields))
 
     def attach(self, unit: str, *, parent: str | None, reason: ReasonLike) -> None:
         """Put a unit under a new parent."""
-        self.add(Attach(unit=unit, parent=parent, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        if _text(unit) and (parent is None or _text(parent)):
+            self.add(_trusted(Attach, {"unit": unit, "parent": parent, "reason": reason}))
+        else:
+            self.add(Attach(unit=unit, parent=parent, reason=reason))
 
     def set_attributes(self, unit: str, *, reason: ReasonLike, **changes: Any) -> None:
         """Change name, tags, attrs or built_on of a unit."""
-        self.add(SetAttributes(unit=unit, reason=as_reason(reason), **changes))
+        reason = self._reason(reason)
+        checked = _checked_changes(changes) if _text(unit) else None
+        if checked is not None:
+            self.add(_construct(SetAttributes, {"reason": reason, "op": "set_attributes", "unit": unit, **checked},
+                                {"unit", "reason", *changes}))
+        else:
+            self.add(SetAttributes(unit=unit, reason=reason, **changes))
 
     def link_alliance(self, unit: str, *, coordinator: str, reason: ReasonLike) -> None:
         """Ally a unit with a coordinating unit."""
-        self.add(LinkAlliance(unit=unit, coordinator=coordinator, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        if _text(unit) and _text(coordinator):
+            self.add(_trusted(LinkAlliance, {"unit": unit, "coordinator": coordinator, "reason": reason}))
+        else:
+            self.add(LinkAlliance(unit=unit, coordinator=coordinator, reason=reason))
 
     def unlink_alliance(self, unit: str, *, coordinator: str, reason: ReasonLike) -> None:
         """Remove an alliance link."""
-        self.add(UnlinkAlliance(unit=unit, coordinator=coordinator, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        if _text(unit) and _text(coordinator):
+            self.add(_trusted(UnlinkAlliance, {"unit": unit, "coordinator": coordinator, "reason": reason}))
+        else:
+            self.add(UnlinkAlliance(unit=unit, coordinator=coordinator, reason=reason))
 
     def add_participation(self, members: Iterable[str], *, unit: str, reason: ReasonLike) -> None:
         """Members take part in a unit."""
-        self.add(AddParticipation(members=list(members), unit=unit, reason=as_reason(reason)))
+        fields = {"members": list(members), "unit": unit, "reason": self._reason(reason)}
+        if _texts(fields["members"]) and _text(unit):
+            self.add(_trusted(AddParticipation, fields))
+        else:
+            self.add(AddParticipation(**fields))
 
     def remove_participation(self, members: Iterable[str], *, unit: str, reason: ReasonLike) -> None:
         """Members stop taking part in a unit."""
-        self.add(RemoveParticipation(members=list(members), unit=unit, reason=as_reason(reason)))
+        fields = {"members": list(members), "unit": unit, "reason": self._reason(reason)}
+        if _texts(fields["members"]) and _text(unit):
+            self.add(_trusted(RemoveParticipation, fields))
+        else:
+            self.add(RemoveParticipation(**fields))
 
     def set_role(self, unit: str, *, role: str, person: str, reason: ReasonLike,
                  since: str | None = None) -> None:
         """Someone takes a role in a unit."""
-        self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        if _text(unit) and _text(role) and _text(person) and (since is None or _text(since)):
+            self.add(_trusted(SetRole, {"unit": unit, "role": role, "person": person, "since": since, "reason": reason}))
+        else:
+            self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=reason))
 
     def clear_role(self, unit: str, *, role: str, reason: ReasonLike, person: str | None = None) -> None:
         """Remove a role."""
-        self.add(ClearRole(unit=unit, role=role, person=person, reason=as_reason(reason)))
+        reason = self._reason(reason)
+        if _text(unit) and _text(role) and (person is None or _text(person)):
+            self.add(_trusted(ClearRole, {"unit": unit, "role": role, "person": person, "reason": reason}))
+        else:
+            self.add(ClearRole(unit=unit, role=role, person=person, reason=reason))
 
     def move(self, members: Iterable[str], *, to: str, reason: ReasonLike, group: str | None = None) -> None:
         """Move members' relation to branch ``to`` (rows of the moves table, any number of members)."""
         members = [str(m) for m in members]
         if members:
-            self._add_moves(members, to, group, as_reason(reason))
+            self._add_moves(members, to, group, self._reason(reason))
 
     def build(self) -> Plan:
         """The finished plan."""
