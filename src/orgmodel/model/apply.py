@@ -27,9 +27,6 @@ Units a plan creates get ids ``{variant}/{step}/{key}`` and codes after the base
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
@@ -39,6 +36,7 @@ import pyarrow.compute as pc
 
 from orgmodel.errors import InvariantError, PlanError, UserError
 from orgmodel.model import invariants
+from orgmodel.model.collector import collector_paused
 from orgmodel.model.kinds import UNPLACED
 from orgmodel.model.plan import (
     NEW,
@@ -90,7 +88,7 @@ def apply(structure: Structure, plan: Plan, *, variant: str = "plan", step: int 
             "plan was proposed on another structure (fingerprint differs); pass force to apply anyway",
             strategy=plan.strategy,
         )
-    with _collector_paused():
+    with collector_paused():
         draft = _Draft(structure, plan, variant, step)
         for position, op in zip(plan.positions(), plan.operations, strict=True):
             draft.index = position
@@ -106,21 +104,6 @@ def apply(structure: Structure, plan: Plan, *, variant: str = "plan", step: int 
     return result
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a plan is applied.
-
-    Applying makes many small objects that never form cycles (references, roles, lists); on a
-    structure of a million members each automatic collection walks every object alive, which
-    cost a third of apply. Reference counting still frees everything at once.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Draft:

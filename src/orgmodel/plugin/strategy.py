@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from orgmodel.analysis.rulebook import RuleBook
 from orgmodel.errors import UserError
+from orgmodel.model.collector import collector_paused
 from orgmodel.model.scope import Locks, Scope
 from orgmodel.model.plan import Plan, PlanBuilder
 from orgmodel.model.structure import Structure
@@ -183,7 +184,8 @@ class Strategy(ABC):
         parsed = self.parse_params(params)
         ctx = self.context(structure, seed=seed, raw_params=params, rules=rules if rules is not None else RuleBook(),
                            **context)
-        return self.propose(ctx, parsed)
+        with collector_paused():  # a plan is many small acyclic objects
+            return self.propose(ctx, parsed)
 
     @abstractmethod
     def propose(self, ctx: Context, params: Any) -> Plan:

@@ -43,6 +43,7 @@ from pydantic import BaseModel
 
 from orgmodel.analysis.rulebook import RuleBook, rule_book_for
 from orgmodel.model.apply import apply
+from orgmodel.model.collector import collector_paused
 from orgmodel.errors import InvariantError, PlanError, PluginError, UserError
 from orgmodel.io.loader import Scenario, build_baseline, load_scenario
 from orgmodel.model.plan import Plan
@@ -242,7 +243,8 @@ class Engine:
             locks=locks,
         )
         try:
-            plan = prep.strategy.propose(ctx, prep.params)
+            with collector_paused():  # a plan is many small acyclic objects (orgmodel.model.collector)
+                plan = prep.strategy.propose(ctx, prep.params)
         except UserError as exc:
             raise scenario.error(("variants", i, "steps", j), str(exc)) from None
         except Exception as exc:
