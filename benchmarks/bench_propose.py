@@ -24,6 +24,7 @@ import signal
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,26 +44,7 @@ def _on_alarm(signum, frame):  # noqa: ANN001, ANN202, ARG001
     raise _OverLimit
 
 
-def write_courtyard_roster(folder: Path, n_members: int, seed: int = 7) -> Path:
-    """The benchmark roster of ``bench_build.py`` with the buildings of each area in courtyards of
-    4 (what courtyard-grid acts on)."""
-    from orgmodel_party.population import Calibration, generate
-
-    areas = max(6, round(n_members * 39 / 6_500))
-    cal = Calibration(members=n_members, areas=areas, largest=329, teams_per_area=185 / 39,
-                      share_over_100=25 / 39, share_over_200=11 / 39, participation_share=1_100 / 6_500,
-                      ties_per_member=2.0, buildings_per_courtyard=4)
-    generate(cal, seed=seed).write(folder)
-    tables = {p.stem for p in folder.glob("*.csv")}
-    lines = ["name: benchmark", "domain: party", "baseline:"]
-    lines += [f"  {name}: {{file: {name}.csv}}" for name in ("units", "members", "participation", "roles", "ties")
-              if name in tables]
-    scenario = folder / "scenario.yaml"
-    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return scenario
-
-
-ROSTERS = {"plain": write_roster, "courtyards": write_courtyard_roster}
+ROSTERS = {"plain": write_roster, "courtyards": partial(write_roster, courtyards=True)}  # courtyards of 4 buildings
 
 
 def read_every_table(folder: Path) -> float:
