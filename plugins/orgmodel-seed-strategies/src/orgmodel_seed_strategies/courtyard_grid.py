@@ -26,13 +26,13 @@ import numpy as np
 from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, within, zh_numeral
+from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units_under_host, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names, ordinal
 from .packing import merge_small, pack_balanced, pack_greedy
 from .reach import free_to_rebuild
-from .units import modal, name, require_unit, unit_value
+from .units import members_by_unit, name, require_unit, unit_value, within_own
 
 GRID_PARENTS = ("party.residential_area", "party.community", "party.village")
 
@@ -147,48 +147,48 @@ class CourtyardGrid(Strategy):
         committee = CommitteeRule.from_rules(ctx.rules, strategy=self.name) if params.propose_roles else None
         roles = None if committee is None else (committee, backbone_mask(s),
                                                 ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None)
+        homes = _Homes(s, units)
         for i, unit in enumerate(units):
-            self._recut(ctx, params, plan, unit, f"u{i}", roles)
+            self._recut(ctx, params, plan, unit, f"u{i}", roles, homes.of(i))
         return plan.build()
 
     # -- one branch ---------------------------------------------------------------------------
 
-    def _recut(self, ctx, params, plan, unit: str, key: str, roles) -> None:
+    def _recut(self, ctx, params, plan, unit: str, key: str, roles, where) -> None:
         s = ctx.structure
         hosts = s.built_on(unit)
         if not hosts:
             raise UserError(f"strategy {self.name}: params.unit: {unit!r} is built on no host, so courtyards cannot be found")
-        codes = s.member_codes_of(unit)
-        home = s.members["home_host"][codes]
-        area = within(s, home, hosts)
+        codes, home, area, building, court = where
         if params.by == "courtyard":
-            blocks, of_member, grid_ops = self._courtyards(s, unit, codes, home, area)
+            blocks, of_member, grid_ops = self._courtyards(s, unit, court, area)
         else:
             blocks, of_member, grid_ops = self._grids(ctx, params, unit, hosts, codes, home, area, key)
         # blocks: (host refs, name) of courtyards or grids in order; of_member: block index per member or -1
-        building = ancestor_of_kind(s, home, ["party.building"])
         blocks, of_member = self._split_oversized(s, blocks, of_member, building, params.over)
         full = s.full_mask[codes]
-        block_full = [int(full[of_member == b].sum()) for b in range(len(blocks))]
-        merged = merge_small([[b] for b in range(len(blocks))], block_full, params.min_full)
+        placed = of_member >= 0
+        block_full = np.bincount(of_member[placed], weights=full[placed], minlength=len(blocks)).astype(np.int64)
+        merged = merge_small([[b] for b in range(len(blocks))], block_full.tolist(), params.min_full)
         branch_of_block = np.full(len(blocks), -1, dtype=np.int64)
         for j, chunk in enumerate(merged):
             branch_of_block[chunk] = j
-        dest = np.where(of_member >= 0, branch_of_block[np.maximum(of_member, 0)], -1)
+        dest = np.where(placed, branch_of_block[np.maximum(of_member, 0)], -1)
         # members with no home in the area: follow their old group, else the smallest branch
-        group = s.members["group"][codes]
-        by_group: dict[int, int] = {}
-        for g in np.unique(group[(group >= 0) & (dest >= 0)]).tolist():
-            by_group[g] = modal(dest[(group == g) & (dest >= 0)].tolist())
-        follow = (dest < 0) & np.isin(group, list(by_group))
-        for idx in np.flatnonzero(follow).tolist():
-            dest[idx] = by_group[int(group[idx])]
+        group = s.members["group"][codes].astype(np.int64)
+        follow = (dest < 0) & (group >= 0)
+        if follow.any():
+            groups, modal_dest = _modal_by_key(group[(group >= 0) & (dest >= 0)], dest[(group >= 0) & (dest >= 0)])
+            at = np.minimum(np.searchsorted(groups, group), max(len(groups) - 1, 0))
+            follow &= (groups[at] == group) if len(groups) else False
+            dest[follow] = modal_dest[at[follow]]
         lonely = np.flatnonzero(dest < 0)
-        counts = np.bincount(dest[dest >= 0], minlength=len(merged)).astype(np.int64)
-        for idx in lonely.tolist():
-            j = int(np.argmin(counts))
-            dest[idx] = j
-            counts[j] += 1
+        if len(lonely):
+            counts = np.bincount(dest[dest >= 0], minlength=len(merged)).astype(np.int64)
+            for idx in lonely.tolist():
+                j = int(np.argmin(counts))
+                dest[idx] = j
+                counts[j] += 1
         how = np.where(follow, 1, 0)
         how[lonely] = 2
 
@@ -198,13 +198,18 @@ class CourtyardGrid(Strategy):
         new_kind = self._new_kind(s, params, unit, parent, size)
         by_zh = "院落" if params.by == "courtyard" else "网格"
         host_name = name(s, hosts[0]) if len(hosts) == 1 else name(s, unit)
-        common = {"unit": name(s, unit), "size": size, "over": params.over, "n": len(merged), "by": by_zh,
+        unit_name = name(s, unit)
+        common = {"unit": unit_name, "size": size, "over": params.over, "n": len(merged), "by": by_zh,
                   "by_en": params.by}
         for op in grid_ops:
             op(plan)
-        for g in s.children(unit):
-            if s.kind_of(g) == "party.group":
-                plan.dissolve(g, reason=("old_group", {"group": name(s, g), "unit": name(s, unit), "size": s.size(g)}))
+        sizes = s.sizes()
+        unit_names, unit_ids = s.units.name, s.units.ids
+        group_kind = s.kinds.code("party.group")
+        for g in s.child_codes(s.unit_code(unit)).tolist():
+            if s.units.kind[g] == group_kind:
+                plan.dissolve(str(unit_ids[g]), reason=("old_group", {"group": str(unit_names[g]), "unit": unit_name,
+                                                                      "size": int(sizes[g])}))
         if new_kind is not None:
             label = s.kinds[new_kind]
             new_name = label.name_template.format(host=host_name) if len(hosts) == 1 else None
@@ -214,54 +219,47 @@ class CourtyardGrid(Strategy):
         else:
             branch_parent = parent
 
-        # branches, groups and moves
-        limited = s.column("mobility_limited")[codes]
+        # branches, groups and moves, laid out for all the branches at once (see _Layout)
+        lay = _Layout(s, codes, dest, how, building, len(merged), params.min_group)
+        tags = ["courtyard"] if params.by == "courtyard" else []
         first_branch = None
         for j, chunk in enumerate(merged):
             hosts_j = [h for b in chunk for h in blocks[b][0]]
             names_j = [blocks[b][1] for b in chunk]
-            mine = np.flatnonzero(dest == j)
             bname = (names_j[0] + "党支部") if len(chunk) == 1 else (join_names(names_j) + "联合党支部")
-            # groups by building, among members placed by home
-            placed_home = mine[(how[mine] == 0) & (building[mine] >= 0)]
-            bcodes = sorted(set(building[placed_home].tolist()))
-            bcounts = [int((building[placed_home] == b).sum()) for b in bcodes]
-            groups = []
-            if sum(bcounts) >= params.min_group and bcodes:
-                groups = [[bcodes[i] for i in c] for c in merge_small([[i] for i in range(len(bcodes))], bcounts, params.min_group)]
+            groups = lay.groups[j]
+            n_mine = lay.size[j]
             branch_ref = plan.create_unit(
-                f"{key}b{j}", kind="party.branch", name=bname, parent=branch_parent, built_on=hosts_j,
-                tags=["courtyard"] if params.by == "courtyard" else [],
+                f"{key}b{j}", kind="party.branch", name=bname, parent=branch_parent, built_on=hosts_j, tags=tags,
                 reason=("block_branch", {
-                    "hosts": join_names(names_j), "unit": bname, "size": len(mine), "full": int(full[mine].sum()),
+                    "hosts": join_names(names_j), "unit": bname, "size": n_mine, "full": lay.full[j],
                     "groups": len(groups), "joint": "（联合）" if len(chunk) > 1 else "",
                     "joint_en": " (joint)" if len(chunk) > 1 else "",
-                    "note": f"；超过{params.over}人，可改按网格（by=grid）设置" if len(mine) > params.over else "",
-                    "note_en": f"; over {params.over} members: consider by=grid" if len(mine) > params.over else "",
+                    "note": f"；超过{params.over}人，可改按网格（by=grid）设置" if n_mine > params.over else "",
+                    "note_en": f"; over {params.over} members: consider by=grid" if n_mine > params.over else "",
                 }))
             if first_branch is None:
                 first_branch = branch_ref
-            grouped = np.zeros(len(codes), dtype=bool)
-            for gi, gb in enumerate(groups):
-                in_g = placed_home[np.isin(building[placed_home], gb)]
-                gnames = [name(s, str(s.units.ids[b])) for b in gb]
-                gname = (gnames[0] if len(gb) == 1 else join_names(gnames)) + "党小组"
+            seg = lay.first_segment[j]
+            for gi, gcodes in enumerate(groups):
+                gnames = [str(unit_names[b]) for b in gcodes]
+                joined = gnames[0] if len(gcodes) == 1 else join_names(gnames)
+                gname = joined + "党小组"
+                n_g = lay.count[seg + gi]
                 gref = plan.create_unit(f"{key}b{j}g{gi}", kind="party.group", name=gname, parent=branch_ref,
-                                        built_on=[str(s.units.ids[b]) for b in gb],
-                                        reason=("building_group", {"buildings": join_names(gnames), "size": len(in_g), "unit": gname}))
-                plan.move(s.members.ids[codes[in_g]].tolist(), to=branch_ref, group=gref, reason=("place_home", {
-                    "n": len(in_g), "unit": f"{bname}{gname}", "limited": int(limited[in_g].sum())}))
-                grouped[in_g] = True
-            rest_home = mine[(how[mine] == 0) & ~grouped[mine]]
-            plan.move(s.members.ids[codes[rest_home]].tolist(), to=branch_ref, reason=("place_home", {
-                "n": len(rest_home), "unit": bname, "limited": int(limited[rest_home].sum())}))
-            for code_how, reason in ((1, "place_group"), (2, "place_smallest")):
-                sel = mine[how[mine] == code_how]
-                plan.move(s.members.ids[codes[sel]].tolist(), to=branch_ref, reason=(reason, {"n": len(sel), "unit": bname}))
+                                        built_on=[str(unit_ids[b]) for b in gcodes],
+                                        reason=("building_group", {"buildings": joined, "size": n_g, "unit": gname}))
+                plan.move(lay.ids(seg + gi), to=branch_ref, group=gref, reason=("place_home", {
+                    "n": n_g, "unit": f"{bname}{gname}", "limited": lay.limited[seg + gi]}))
+            seg += len(groups)
+            plan.move(lay.ids(seg), to=branch_ref, reason=("place_home", {
+                "n": lay.count[seg], "unit": bname, "limited": lay.limited[seg]}))
+            for k, reason in ((1, "place_group"), (2, "place_smallest")):
+                plan.move(lay.ids(seg + k), to=branch_ref, reason=(reason, {"n": lay.count[seg + k], "unit": bname}))
             if roles is not None:
                 committee, backbone, since = roles
-                propose_branch_roles(s, plan, branch_ref, bname, codes[mine], committee=committee, backbone=backbone,
-                                     since=since)
+                propose_branch_roles(s, plan, branch_ref, bname, lay.codes_of(j), committee=committee,
+                                     backbone=backbone, since=since)
         if new_kind is None:
             children = [c for c in s.children(unit) if s.kind_of(c) != "party.group"]
             plan.dissolve(unit, members_to=first_branch, children_to=parent if children else None,
@@ -282,18 +280,19 @@ class CourtyardGrid(Strategy):
 
     # -- courtyards ---------------------------------------------------------------------------
 
-    def _courtyards(self, s, unit, codes, home, area):
-        court = ancestor_of_kind(s, home, ["party.courtyard"])
+    def _courtyards(self, s, unit, court, area):
         court = np.where(area, court, -1)
-        blocks = sorted(set(court[court >= 0].tolist()))
-        if not blocks:
+        blocks, inverse = np.unique(court, return_inverse=True)
+        if not len(blocks) or blocks[-1] < 0:
             raise UserError(
                 f"strategy {self.name}: params.by: no member of {unit!r} lives in a party.courtyard of its area;"
                 " record courtyards and buildings (home_host) or use by='grid'"
             )
-        index = {c: i for i, c in enumerate(blocks)}
-        of_member = np.array([index.get(c, -1) for c in court.tolist()], dtype=np.int64)
-        return [([str(s.units.ids[c])], name(s, str(s.units.ids[c]))) for c in blocks], of_member, []
+        has_none = blocks[0] < 0
+        of_member = inverse.reshape(-1).astype(np.int64) - int(has_none)  # -1: no courtyard in the area
+        blocks = blocks[int(has_none):]
+        ids, names = s.units.ids, s.units.name
+        return [([str(ids[c])], str(names[c])) for c in blocks.tolist()], of_member, []
 
     @staticmethod
     def _split_oversized(s, blocks, of_member, building, over: int):
@@ -442,3 +441,100 @@ class CourtyardGrid(Strategy):
         remap = {b: i for i, b in enumerate(used)}
         of_member = np.array([remap.get(b, -1) for b in of_member.tolist()], dtype=np.int64)
         return [([blocks[b]], names[blocks[b]]) for b in used], of_member, ops
+
+
+class _Homes:
+    """Where the members of the branches to re-cut live, found for all of them in one pass:
+    per branch, its member codes, their home host, whether it lies in the branch's area (the hosts
+    it is built on), and the building and courtyard it is in (-1: none)."""
+
+    def __init__(self, s, units: list[str]) -> None:
+        unit_codes = s.unit_codes(units)
+        self.codes, self.offsets = members_by_unit(s, unit_codes)
+        owner = np.repeat(np.arange(len(units)), np.diff(self.offsets))
+        edges = s.built_on_edges
+        slot = np.full(s.n_units, -1, dtype=np.int64)
+        slot[unit_codes] = np.arange(len(units))
+        root_owner = slot[edges.src]
+        on = root_owner >= 0
+        self.home = s.members["home_host"][self.codes]
+        self.area = within_own(s, self.home, owner, root_owner[on], edges.dst[on])
+        self.building = ancestor_of_kind(s, self.home, ["party.building"])
+        self.court = ancestor_of_kind(s, self.home, ["party.courtyard"])
+
+    def of(self, i: int) -> tuple[np.ndarray, ...]:
+        """(codes, home, area, building, courtyard) of the members of branch ``i``."""
+        at = slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+        return self.codes[at], self.home[at], self.area[at], self.building[at], self.court[at]
+
+
+def _modal_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key (ascending) and its most frequent value (the smallest on ties), in one sort."""
+    if not len(keys):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pairs, counts = np.unique(np.stack([keys, values]).astype(np.int64), axis=1, return_counts=True)
+    order = np.lexsort((pairs[1], -counts, pairs[0]))  # per key: most frequent first, then the smallest value
+    first = order[np.r_[True, pairs[0][order][1:] != pairs[0][order][:-1]]]
+    return pairs[0][first], pairs[1][first]
+
+
+class _Layout:
+    """The members of one re-cut branch laid out by new branch and, within it, by building group,
+    from a few sorts rather than a scan of the members per new branch or group.
+
+    Branch ``j`` has ``len(groups[j]) + 3`` consecutive segments from ``first_segment[j]``: one per
+    building group (members placed by home whose buildings it holds), then the other members placed
+    by home, those following their old group and those put in the smallest branch; each segment
+    holds its members in code order. Buildings with fewer than ``min_group`` members share a group
+    with the next (``merge_small``); a branch with fewer placed members gets no groups.
+    """
+
+    def __init__(self, s, codes, dest, how, building, n_branches: int, min_group: int) -> None:
+        n = np.int64(s.n_units) + 1
+        by_home = (how == 0) & (building >= 0)
+        pairs, pair_of, counts = np.unique(dest[by_home] * n + building[by_home], return_inverse=True,
+                                           return_counts=True)  # (branch, building), ascending
+        pair_branch = pairs // n
+        pair_building = (pairs % n).tolist()
+        starts = np.searchsorted(pair_branch, np.arange(n_branches + 1)).tolist()
+        placed = np.bincount(dest[by_home], minlength=n_branches).tolist()
+        counts = counts.tolist()
+        self.groups: list[list[list[int]]] = []
+        pair_group: list[int] = []
+        for j in range(n_branches):
+            lo, hi = starts[j], starts[j + 1]
+            if placed[j] >= min_group and hi > lo:
+                chunks = merge_small([[i] for i in range(hi - lo)], counts[lo:hi], min_group)
+            else:
+                chunks = []
+            self.groups.append([[pair_building[lo + i] for i in c] for c in chunks])
+            for gi, c in enumerate(chunks):  # chunks are consecutive runs of the branch's buildings
+                pair_group += [gi] * len(c)
+            pair_group += [-1] * ((hi - lo) - sum(len(c) for c in chunks))
+        n_groups = np.array([len(g) for g in self.groups], dtype=np.int64)
+        first = np.zeros(n_branches + 1, dtype=np.int64)
+        np.cumsum(n_groups + 3, out=first[1:])
+        local = n_groups[dest] + how  # other placed members, following, smallest
+        if len(pairs):
+            gi = np.asarray(pair_group, dtype=np.int64)[np.asarray(pair_of).reshape(-1)]
+            local[np.flatnonzero(by_home)[gi >= 0]] = gi[gi >= 0]
+        segment = first[dest] + local
+        order = np.argsort(segment, kind="stable")
+        n_segments = int(first[-1])
+        self.first_segment = first.tolist()
+        self._bounds = np.searchsorted(segment[order], np.arange(n_segments + 1)).tolist()
+        self.count = np.diff(self._bounds).tolist()
+        self.limited = np.bincount(segment, weights=s.column("mobility_limited")[codes],
+                                   minlength=n_segments).astype(np.int64).tolist()
+        self.size = np.bincount(dest, minlength=n_branches).tolist()
+        self.full = np.bincount(dest, weights=s.full_mask[codes], minlength=n_branches).astype(np.int64).tolist()
+        self._codes = codes[order]
+        self._ids = s.members.ids[self._codes].tolist()
+
+    def ids(self, segment: int) -> list[str]:
+        """Member ids of one segment, in code order."""
+        return self._ids[self._bounds[segment]:self._bounds[segment + 1]]
+
+    def codes_of(self, branch: int) -> np.ndarray:
+        """Member codes of new branch ``branch`` (by segment)."""
+        return self._codes[self._bounds[self.first_segment[branch]]:self._bounds[self.first_segment[branch + 1]]]
