@@ -30,6 +30,7 @@ with ``joint_branches`` and ``category_branches``.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from collections.abc import Callable
 from typing import Any, Literal
@@ -40,7 +41,7 @@ from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
-from orgmodel import Strategy, Structure, UserError, ancestor_codes, zh_numeral
+from orgmodel import Strategy, Structure, UserError, ancestor_codes, role_member_codes, roles_by_unit, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .packing import even_parts, fit_decreasing
@@ -246,20 +247,59 @@ def group_moves(
     to a part (group code -> part index: every member of the group goes to that same part) and
     the groups to dissolve (every member leaves, to different parts).
     """
+    attach, dissolve, _ = _group_moves(s, unit, codes, dest)
+    return attach, dissolve
+
+
+def _group_moves(
+    s: Structure, unit: str, codes: np.ndarray, dest: np.ndarray
+) -> tuple[dict[int, int], list[int], dict[int, int]]:
+    """:func:`group_moves` and the number of members (among ``codes``) of each group, from one sort."""
     attach: dict[int, int] = {}
     dissolve: list[int] = []
     group_col = s.members["group"][codes]
+    order = np.argsort(group_col, kind="stable")
+    groups, starts, counts = np.unique(group_col[order], return_index=True, return_counts=True)
+    if not len(groups):
+        return attach, dissolve, {}
+    d = np.asarray(dest)[order]
+    lo, hi = np.minimum.reduceat(d, starts).tolist(), np.maximum.reduceat(d, starts).tolist()
+    at = {g: i for i, g in enumerate(groups.tolist())}
+    is_group = s.kinds.is_group
+    kind = s.units.kind
     for g in s.child_codes(s.unit_code(unit)).tolist():
-        if not s.kinds.is_group[s.units.kind[g]]:
+        i = at.get(g)
+        if i is None or not is_group[kind[g]] or lo[i] < 0:
             continue
-        d = dest[group_col == g]
-        if not len(d) or (d < 0).any():
-            continue
-        if (d == d[0]).all():
-            attach[g] = int(d[0])
+        if lo[i] == hi[i]:
+            attach[g] = int(lo[i])
         else:
             dissolve.append(g)
-    return attach, dissolve
+    return attach, dissolve, dict(zip(groups.tolist(), counts.tolist()))
+
+
+def _building_counts(home: np.ndarray, known: np.ndarray, labels: np.ndarray,
+                     k: int) -> tuple[list[int], list[int], list[int]]:
+    """Per part: the buildings its members live in, how many of those other parts have members in
+    too, and its members with no building recorded (one sort for all parts)."""
+    pairs = np.unique(home[known] * k + labels[known])  # (building, part), each once
+    pair_home, pair_part = pairs // k, pairs % k
+    homes, parts_per_home = np.unique(pair_home, return_counts=True)
+    shared = np.isin(pair_home, homes[parts_per_home > 1])
+    return (np.bincount(pair_part, minlength=k).tolist(), np.bincount(pair_part[shared], minlength=k).tolist(),
+            np.bincount(labels[~known], minlength=k).tolist())
+
+
+def _position(s: Structure, codes: np.ndarray, person: str | None) -> int:
+    """Where member ``person`` stands in ``codes``; -1 when not among them (or not a member)."""
+    if person is None:
+        return -1
+    try:
+        code = s.member_code(person)
+    except UserError:
+        return -1
+    at = np.flatnonzero(codes == code)
+    return int(at[0]) if len(at) else -1
 
 
 # -- the strategy --------------------------------------------------------------------------------
@@ -462,11 +502,9 @@ class SplitBranch(Strategy):
         full = s.full_mask[codes]
         anchors_local: list[int] = []
         pinned = np.zeros(n, dtype=bool)
-        secretary = secretary_of(s, unit)
-        member_ids = s.members.ids[codes]
-        local = {str(m): i for i, m in enumerate(member_ids.tolist())}
-        if secretary in local:
-            pinned[local[secretary]] = True
+        at_secretary = _position(s, codes, secretary_of(s, unit))
+        if at_secretary >= 0:
+            pinned[at_secretary] = True
         if params.by == "building":
             labels, affinity, info = self._by_building(s, unit, codes, k, params.max_size)
         elif params.by == "category":
@@ -478,7 +516,7 @@ class SplitBranch(Strategy):
                   min_full=params.min_full, pinned=pinned)
         # part 1 is the part holding the secretary, else the largest
         sizes = np.bincount(labels, minlength=k)
-        first = labels[local[secretary]] if secretary in local else int(np.argmax(sizes))
+        first = labels[at_secretary] if at_secretary >= 0 else int(np.argmax(sizes))
         order = [first] + [p for p in range(k) if p != first]
         remap = np.empty(k, dtype=np.int64)
         remap[order] = np.arange(k)
@@ -499,12 +537,13 @@ class SplitBranch(Strategy):
         uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         order = np.lexsort((uniq, -counts))  # largest first, then by code
         part_of_key = np.empty(len(uniq), dtype=np.int64)
-        load = np.zeros(k, dtype=np.int64)
+        heap = [(0, p) for p in range(k)]  # (load, part): the least loaded part, the first on ties
+        sizes = counts.tolist()
         for i in order.tolist():
-            p = int(np.argmin(load))
+            load, p = heap[0]
             part_of_key[i] = p
-            load[p] += counts[i]
-        if load.max() > max_size and int(counts.sum()) <= k * max_size:
+            heapq.heapreplace(heap, (load + sizes[i], p))
+        if max(load for load, _ in heap) > max_size and int(counts.sum()) <= k * max_size:
             packed = fit_decreasing(counts, order, k, max_size)
             if packed is not None:
                 part_of_key = packed
@@ -512,14 +551,16 @@ class SplitBranch(Strategy):
         labels = self._building_moves(labels, inverse, counts, k, max_size)
         info: dict[str, Any] = {"known": known, "home": home}
 
+        seen: list[Any] = [None, None]  # the labels last described, and their counts per part
+
         def detail(labels: np.ndarray, p: int) -> tuple[str, str]:
-            mine = labels == p
-            here = np.unique(home[mine & known])
-            shared = len(np.intersect1d(here, home[known & ~mine]))  # buildings other parts have members of too
-            free = int((mine & ~known).sum())
-            zh = f"，涉及{len(here)}个楼栋/院落" + (f"（其中{shared}个因人数平衡与其他支部分开）" if shared else "") + (
+            if seen[0] is not labels:
+                seen[0], seen[1] = labels, _building_counts(home, known, labels, k)
+            n_here, n_shared, n_free = seen[1]
+            here, shared, free = n_here[p], n_shared[p], n_free[p]
+            zh = f"，涉及{here}个楼栋/院落" + (f"（其中{shared}个因人数平衡与其他支部分开）" if shared else "") + (
                 f"，另有{free}名党员未登记楼栋" if free else "")
-            en = f", {len(here)} buildings/courtyards" + (f" ({shared} shared with another part to balance sizes)"
+            en = f", {here} buildings/courtyards" + (f" ({shared} shared with another part to balance sizes)"
                                                           if shared else "") + (
                 f", {free} with no building recorded" if free else "")
             return zh, en
@@ -761,28 +802,42 @@ class SplitBranch(Strategy):
                 attrs={"split_from": unit, "part": i + 1}, reason=why,
             ))
         dest = np.where(labels == 0, -1, labels)
-        attach, dissolve = group_moves(s, unit, codes, dest)
+        attach, dissolve, group_size = _group_moves(s, unit, codes, dest)
         group_col = s.members["group"][codes]
         for g, p in sorted(attach.items()):
             gid = str(s.units.ids[g])
             plan.attach(gid, parent=refs[p], reason=("group_attach", {"group": str(s.units.name[g]),
-                                                                      "n": int((group_col == g).sum()),
-                                                                      "name": names[p]}))
+                                                                      "n": group_size[g], "name": names[p]}))
         for g in dissolve:
             gid = str(s.units.ids[g])
-            plan.dissolve(gid, reason=("group_dissolve", {"group": str(s.units.name[g]),
-                                                          "n": int((group_col == g).sum())}))
+            plan.dissolve(gid, reason=("group_dissolve", {"group": str(s.units.name[g]), "n": group_size[g]}))
+        # the members of each part: first those not in a group that moves whole, then each such group
+        # (by group code), each in code order; from one sort
+        with_group = np.zeros(len(codes), dtype=bool)
+        if attach:
+            with_group = np.isin(group_col, list(attach))
+        piece = np.where(with_group, group_col, -1)
+        order = np.lexsort((piece, labels))
+        bounds = np.flatnonzero(np.r_[True, (labels[order][1:] != labels[order][:-1])
+                                      | (piece[order][1:] != piece[order][:-1]), True]).tolist()
         ids = s.members.ids[codes]
+        ids_by_piece = ids[order].tolist()
+        n_immobile = np.bincount(labels, weights=immobile, minlength=k).astype(np.int64).tolist()
+        by_part: list[list[tuple[int, list[str]]]] = [[] for _ in range(k)]
+        for a, z in zip(bounds[:-1], bounds[1:]):
+            by_part[int(labels[order[a]])].append((int(piece[order[a]]), ids_by_piece[a:z]))
         for p in range(1, k):
-            mine = labels == p
-            with_group = mine & np.isin(group_col, [g for g, q in attach.items() if q == p])
-            plain = mine & ~with_group
-            why = ("move_part", {"n": int(mine.sum()), "unit": label, "name": names[p], "i": p + 1,
-                                 "immobile": int((mine & immobile).sum())})
-            plan.move(ids[plain].tolist(), to=refs[p], reason=why)
-            for g in sorted(np.unique(group_col[with_group]).tolist()):
-                plan.move(ids[with_group & (group_col == g)].tolist(), to=refs[p], group=str(s.units.ids[g]), reason=why)
-        leaving = {str(m): int(p) for m, p in zip(ids.tolist(), labels.tolist(), strict=True) if p > 0}
+            why = ("move_part", {"n": int(sizes[p]), "unit": label, "name": names[p], "i": p + 1,
+                                 "immobile": n_immobile[p]})
+            for g, members in by_part[p]:
+                plan.move(members, to=refs[p], group=str(s.units.ids[g]) if g >= 0 else None, reason=why)
+        role_codes = role_member_codes(s)
+        unit_roles = roles_by_unit(s, [s.unit_code(unit)])[0].tolist()
+        leaving: dict[str, int] = {}  # role holders of the unit who leave it: their part
+        for i, role in zip(unit_roles, roles_in(s, unit), strict=True):
+            at = np.flatnonzero(codes == role_codes[i]) if role_codes[i] >= 0 else ()
+            if len(at) and labels[at[0]] > 0:
+                leaving[role.person] = int(labels[at[0]])
         for role in roles_in(s, unit):
             if role.person in leaving:
                 p = leaving[role.person]
