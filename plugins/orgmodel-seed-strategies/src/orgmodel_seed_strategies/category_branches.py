@@ -41,11 +41,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from orgmodel import Strategy, Structure, allows_parent, role_member_codes, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .packing import Groups, even_parts
+from .packing import Groups
 from .split_branch import (
     SplitBranch,
     ages_at,
     branch_kind_mask,
+    _group_moves,
     group_moves,
     key_affinity,
     name_parts,
@@ -426,9 +427,11 @@ class CategoryBranches(Strategy):
             return
         rest_full = int(full_mask[rest].sum())
         k = max(1, min(math.ceil(len(rest) / params.max_size), rest_full // params.min_full))
-        labels = np.repeat(np.arange(k), [len(x) for x in even_parts(np.arange(len(rest)), k)])
-        rebalance(labels, k, affinity=key_affinity(home[rest], k), full=full_mask[rest], max_size=params.max_size,
-                  min_full=params.min_full, pinned=np.zeros(len(rest), dtype=bool))
+        q, r = divmod(len(rest), k)  # k consecutive parts whose sizes differ by at most one (even_parts)
+        labels = np.repeat(np.arange(k), [q + 1] * r + [q] * (k - r))
+        if k > 1:
+            rebalance(labels, k, affinity=key_affinity(home[rest], k), full=full_mask[rest], max_size=params.max_size,
+                      min_full=params.min_full, pinned=np.zeros(len(rest), dtype=bool))
         sources = sorted(set(mb[rest].tolist()))
         kind = s.kinds[int(s.units.kind[sources[0]])]
         parent = str(s.units.ids[parent_code]) if parent_code >= 0 else None
@@ -499,43 +502,43 @@ class CategoryBranches(Strategy):
         moving = np.flatnonzero(dest >= 0)
         left, _, _ = _remaining(s, dest, mb)
         # groups of the source branches: attach when they go whole to one target, dissolve when emptied
-        attached: dict[int, int] = {}
+        attached = np.full(s.n_units, -1, dtype=np.int64)  # per group: the target it goes to whole
         for b in sorted(set(mb[moving].tolist())):
             codes = s.member_codes_of(str(s.units.ids[b]))
-            attach, dissolve = group_moves(s, str(s.units.ids[b]), codes, dest[codes])
-            group_col = s.members["group"]
+            attach, dissolve, group_size = _group_moves(s, str(s.units.ids[b]), codes, dest[codes])
             for g, t in sorted(attach.items()):
                 plan.attach(str(s.units.ids[g]), parent=targets[t][0], reason=("group_attach", {
-                    "group": str(s.units.name[g]), "n": int((group_col[codes] == g).sum()), "name": targets[t][1]}))
+                    "group": str(s.units.name[g]), "n": group_size[g], "name": targets[t][1]}))
                 attached[g] = t
             for g in dissolve:
                 plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
-        group_col = s.members["group"].astype(np.int64)
-        by_target = Groups(dest, len(targets))
-        for t, (ref, name, c) in enumerate(targets):
-            mine = by_target[t]
+        # the moves: per target, source branch, whether due to transfer, and group going whole (else -1),
+        # each in code order; from one sort
+        group = s.members["group"][moving].astype(np.int64)
+        to = dest[moving]
+        piece = np.where((group >= 0) & (attached[np.maximum(group, 0)] == to), group, -1)
+        source, kept_due = mb[moving], due[moving]
+        order = np.lexsort((piece, kept_due, source, to))
+        columns = [col[order] for col in (to, source, kept_due, piece)]
+        change = np.zeros(len(order), dtype=bool)
+        change[:1] = True
+        for col in columns:
+            change[1:] |= col[1:] != col[:-1]
+        bounds = np.r_[np.flatnonzero(change), len(order)].tolist()
+        moving_ids = ids[moving[order]].tolist()
+        for a, z in zip(bounds[:-1], bounds[1:]):
+            t, b, is_due, g = (int(columns[0][a]), int(columns[1][a]), bool(columns[2][a]), int(columns[3][a]))
+            ref, name, c = targets[t]
             category = c.split(":")[0]
             code = "to_existing" if c.endswith(":existing") else "to_category"
-            for b in sorted(set(mb[mine].tolist())):
-                from_b = mine[mb[mine] == b]
-                for kept_due in (False, True):
-                    chunk = from_b[due[from_b] == kept_due]
-                    whole = [g for g in sorted(set(group_col[chunk].tolist())) if g >= 0 and attached.get(g) == t]
-                    pieces = [(-1, chunk[~np.isin(group_col[chunk], whole)])]
-                    pieces += [(g, chunk[group_col[chunk] == g]) for g in whole]
-                    for g, piece in pieces:
-                        in_group = g >= 0
-                        if not len(piece):
-                            continue
-                        if kept_due:
-                            why = ("transfer_due_kept", {"n": len(piece), "source": str(s.units.name[b]), "name": name})
-                        else:
-                            why = (code, {"n": len(piece), "who_zh": WHO_ZH[category], "who_en": WHO_EN[category],
-                                          "source": str(s.units.name[b]), "name": name,
-                                          "note_zh": f"（{s.units.name[b]}余{int(left[b])}名党员）",
-                                          "note_en": f" ({s.units.name[b]} keeps {int(left[b])} members)"})
-                        plan.move(ids[piece].tolist(), to=ref, group=str(s.units.ids[g]) if in_group else None,
-                                  reason=why)
+            if is_due:
+                why = ("transfer_due_kept", {"n": z - a, "source": str(s.units.name[b]), "name": name})
+            else:
+                why = (code, {"n": z - a, "who_zh": WHO_ZH[category], "who_en": WHO_EN[category],
+                              "source": str(s.units.name[b]), "name": name,
+                              "note_zh": f"（{s.units.name[b]}余{int(left[b])}名党员）",
+                              "note_en": f" ({s.units.name[b]} keeps {int(left[b])} members)"})
+            plan.move(moving_ids[a:z], to=ref, group=str(s.units.ids[g]) if g >= 0 else None, reason=why)
 
     def _emit_sources(self, s: Structure, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]],
                       source: np.ndarray, mb: np.ndarray, params: Any) -> None:
