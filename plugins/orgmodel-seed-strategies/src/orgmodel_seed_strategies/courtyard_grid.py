@@ -226,13 +226,14 @@ class CourtyardGrid(Strategy):
         for j, chunk in enumerate(merged):
             hosts_j = [h for b in chunk for h in blocks[b][0]]
             names_j = [blocks[b][1] for b in chunk]
-            bname = (names_j[0] + "党支部") if len(chunk) == 1 else (join_names(names_j) + "联合党支部")
+            joined_j = names_j[0] if len(chunk) == 1 else join_names(names_j)
+            bname = joined_j + ("党支部" if len(chunk) == 1 else "联合党支部")
             groups = lay.groups[j]
             n_mine = lay.size[j]
             branch_ref = plan.create_unit(
                 f"{key}b{j}", kind="party.branch", name=bname, parent=branch_parent, built_on=hosts_j, tags=tags,
                 reason=("block_branch", {
-                    "hosts": join_names(names_j), "unit": bname, "size": n_mine, "full": lay.full[j],
+                    "hosts": joined_j, "unit": bname, "size": n_mine, "full": lay.full[j],
                     "groups": len(groups), "joint": "（联合）" if len(chunk) > 1 else "",
                     "joint_en": " (joint)" if len(chunk) > 1 else "",
                     "note": f"；超过{params.over}人，可改按网格（by=grid）设置" if n_mine > params.over else "",

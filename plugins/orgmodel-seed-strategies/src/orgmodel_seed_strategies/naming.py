@@ -51,8 +51,10 @@ _NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
 
 def _shared(names: Sequence[str]) -> tuple[str, list[str], str] | None:
     """(prefix, numbers, suffix) when every name is the same prefix, a number and the same suffix."""
+    if len(names) < 2:
+        return None
     parts = [_NUMBERED.match(n) for n in names]
-    if len(names) < 2 or not all(parts):
+    if not all(parts):
         return None
     heads = {p.group(1) for p in parts if p}
     tails = {p.group(3) for p in parts if p}
