@@ -109,9 +109,11 @@ def ages_at(birth: np.ndarray, ref: np.datetime64) -> np.ndarray:
     return age
 
 
-def key_affinity(keys: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Affinity of each member to each part: how many others with the same key are in it."""
-    _, inverse = np.unique(keys, return_inverse=True)
+def key_affinity(keys: np.ndarray, k: int, *, inverse: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """Affinity of each member to each part: how many others with the same key are in it
+    (``inverse``: each member's key as an index into the distinct keys, when already known)."""
+    if inverse is None:
+        _, inverse = np.unique(keys, return_inverse=True)
     n_keys = int(inverse.max(initial=-1)) + 1
 
     def affinity(labels: np.ndarray) -> np.ndarray:
@@ -567,7 +569,7 @@ class SplitBranch(Strategy):
 
         info["detail"] = detail
         info["reorder"] = lambda order: None
-        return labels, key_affinity(keys, k), info
+        return labels, key_affinity(keys, k, inverse=inverse), info
 
     @staticmethod
     def _building_moves(labels: np.ndarray, inverse: np.ndarray, counts: np.ndarray, k: int,
