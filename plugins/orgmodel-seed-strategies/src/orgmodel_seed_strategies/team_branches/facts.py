@@ -13,9 +13,10 @@ from orgmodel_party import CommitteeRule, backbone_mask, office_rank
 
 from orgmodel import role_member_codes
 
+from ..packing import Groups
 from .params import Params
 
-__all__ = ["Facts", "Block", "Upgrade", "TEAM"]
+__all__ = ["Facts", "Block", "BranchView", "Upgrade", "TEAM"]
 
 TEAM = "party.team"
 
@@ -48,11 +49,14 @@ class Facts:
         # team participation rows by the taking part member's branch (active members), grouped once and
         # ordered by (branch, member, team): a branch's rows are one slice, each member's teams ascending
         active_branch = np.where(s.members["active"], s.members["branch"], -1)
+        self.members_of_branch = Groups(active_branch, s.n_units)
         row_branch = active_branch[self.part_src]
         order = np.lexsort((self.part_dst, self.part_src, row_branch))
         order = order[row_branch[order] >= 0]
         self.part_m = self.part_src[order].astype(np.int64)
         self.part_t = self.part_dst[order].astype(np.int64)
+        self.takes_part = np.zeros(n, dtype=bool)
+        self.takes_part[self.part_m] = True
         self.part_offsets = np.zeros(s.n_units + 1, dtype=np.int64)
         np.cumsum(np.bincount(row_branch[order], minlength=s.n_units), out=self.part_offsets[1:])
         #: every member's place in the order offices are proposed in (see ``orgmodel_party.office_rank``)
@@ -68,6 +72,12 @@ class Facts:
         self.id_list: list[str] = self.ids.tolist()
         self.full_list: list[bool] = self.full.tolist()
         self.bb_list: list[bool] = self.backbone.tolist()
+        self.immobile_list: list[bool] = self.immobile.tolist()
+        #: every member's place in the order (home host, code): a sort key with no Python function per member
+        by_home = np.lexsort((np.arange(n), np.asarray(self.home)))
+        home_place = np.empty(n, dtype=np.int64)
+        home_place[by_home] = np.arange(n)
+        self.home_place: list[int] = home_place.tolist()
         self.place_list: list[int] | None = self.office_place.tolist() if self.office_place is not None else None
         self.unit_ids = s.units.ids
         self.unit_names = s.units.name
@@ -110,39 +120,51 @@ class Block:
         del self.why[m]
 
 
+@dataclass(frozen=True)
+class BranchView:
+    """What the plan needs of the branch being upgraded."""
+
+    name: str
+    parent: str | None
+
+
 class Upgrade:
     """The state of the plan for one oversized branch: its members, their teams, and the plan being written."""
 
     def __init__(self, s: Any, sh: Facts, params: Params, plan: Any, branch: str) -> None:
         self.s, self.sh, self.p, self.plan, self.b = s, sh, params, plan, branch
-        self.unit = s.unit(branch)
-        self.codes = s.member_codes_of(branch).astype(np.int64)  # ascending
-        self.size = len(self.codes)
         code = s.unit_code(branch)
+        self.unit = BranchView(str(sh.unit_names[code]), s.parent(branch))
+        self.codes = sh.members_of_branch[code]  # its active members, ascending (``s.member_codes_of``)
+        self.size = len(self.codes)
         lo, hi = int(sh.part_offsets[code]), int(sh.part_offsets[code + 1])
         #: the branch's team participation rows (member, team), by member then team
         self.pm, self.pt = sh.part_m[lo:hi], sh.part_t[lo:hi]
-        takers, first = np.unique(self.pm, return_index=True)
         teams = self.pt.tolist()
-        bounds = [*first.tolist(), len(teams)]
+        starts = np.flatnonzero(self.pm[1:] != self.pm[:-1]) + 1
+        bounds = [0, *starts.tolist(), len(teams)]
         self.teams_of: dict[int, list[int]] = {
-            m: teams[a:z] for m, a, z in zip(takers.tolist(), bounds[:-1], bounds[1:], strict=True)}
+            m: teams[a:z] for m, a, z in zip(self.pm[bounds[:-1]].tolist() if teams else [], bounds[:-1], bounds[1:])}
         self.team_count: Counter[int] = Counter(teams)
         #: members placed with those in no team: in no team, or immobile (``immobile="comprehensive"``)
-        self.pool_mask = ~np.isin(self.codes, takers)
+        self.pool_mask = ~sh.takes_part[self.codes]
         if params.immobile == "comprehensive":
             self.pool_mask |= sh.immobile[self.codes]
         hosts = s.built_on(branch)
         self.hosts = hosts
-        self.area_name = str(s.unit(hosts[0]).name) if hosts else self.unit.name.removesuffix("党支部")
+        self.area_name = str(sh.unit_names[s.unit_code(hosts[0])]) if hosts else self.unit.name.removesuffix("党支部")
         #: old groups re-attached without a leader: (block, group, name, members); filled by the output
         self.leaderless: list[tuple[Block, str, str, list[int]]] = []
 
     def full_of(self, members: list[int] | np.ndarray) -> int:
-        return int(self.sh.full[np.asarray(members, dtype=np.int64)].sum()) if len(members) else 0
+        if isinstance(members, np.ndarray):
+            return int(self.sh.full[members].sum())
+        return sum(map(self.sh.full_list.__getitem__, members))
 
     def bb_of(self, members: list[int] | np.ndarray) -> int:
-        return int(self.sh.backbone[np.asarray(members, dtype=np.int64)].sum()) if len(members) else 0
+        if isinstance(members, np.ndarray):
+            return int(self.sh.backbone[members].sum())
+        return sum(map(self.sh.bb_list.__getitem__, members))
 
     def tname(self, t: int) -> str:
         return str(self.sh.unit_names[t])
@@ -150,16 +172,12 @@ class Upgrade:
     def unit_hosts_codes(self) -> list[int]:
         return [self.s.unit_code(h) for h in self.hosts]
 
-    def first_teams(self, blk: Block, members: np.ndarray) -> np.ndarray:
-        """``block_team`` of each of ``members``; -1 for all at once when no member takes part in the block's teams
-        (the comprehensive block, built on the branch's hosts)."""
-        if self.team_count.keys().isdisjoint(blk.teams):
-            return np.full(len(members), -1, dtype=np.int64)
-        return np.fromiter((self.block_team(blk, m) for m in members.tolist()), dtype=np.int64, count=len(members))
-
-    def ordered_by_team(self, blk: Block, members: np.ndarray) -> np.ndarray:
+    def ordered_by_team(self, blk: Block, members: list[int]) -> list[int]:
         """``members`` sorted by (block team, home host, code): how a block is cut into parts or groups."""
-        return members[np.lexsort((members, self.sh.home[members], self.first_teams(blk, members)))]
+        home_place = self.sh.home_place
+        if self.team_count.keys().isdisjoint(blk.teams):  # the comprehensive block: no member's team is its
+            return sorted(members, key=home_place.__getitem__)
+        return sorted(members, key=lambda m: (self.block_team(blk, m), home_place[m]))
 
     def block_hosts(self, blk: Block, members: list[int]) -> list[int]:
         """The teams of ``blk`` that any of ``members`` take part in, ascending."""

@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 
 from ..naming import part_name
-from ..packing import even_parts
+from ..packing import even_slices
 from . import branch_names
 from .facts import Block, Upgrade
 
@@ -211,10 +211,10 @@ def split_oversized(up: Upgrade, blocks: list[Block]) -> list[Block]:
             out.append(blk)
             continue
         k = math.ceil(n / up.p.max_branch)
-        ordered = up.ordered_by_team(blk, np.asarray(blk.members, dtype=np.int64))
-        for i, chunk in enumerate(even_parts(ordered, k), start=1):
+        ordered = up.ordered_by_team(blk, blk.members)
+        for i, chunk in enumerate(even_slices(ordered, k), start=1):
             part = Block(blk.kind, list(blk.teams), f"{blk.label}-{i}")
-            part.members = np.sort(chunk).tolist()
+            part.members = sorted(chunk)
             part.why = dict(zip(part.members, map(blk.why.__getitem__, part.members), strict=True))
             part.base_name = blk.name
             part.name = part_name(blk.name, i)
@@ -234,35 +234,47 @@ def balance_backbone(up: Upgrade, blocks: list[Block]) -> None:
     comprehensive branch anyone may move. Each member moves at most once.
     """
     moved: set[int] = set()
+    bb, full = up.sh.bb_list, up.sh.full_list
 
     def movable(m: int, donor: Block, recv: Block) -> bool:
         mine = set(up.teams_of.get(m, ()))
         return (recv.kind == "comprehensive" or bool(mine & set(recv.teams))
                 or (donor.kind != "comprehensive" and not (mine & set(donor.teams))))
 
-    while True:
-        counts = [up.bb_of(blk.members) for blk in blocks]
+    # backbone members still free to move, and the counts, per block: kept up to date move by move
+    free = [[m for m in blk.members if bb[m]] for blk in blocks]
+    counts = [len(f) for f in free]
+    fulls = [up.full_of(blk.members) for blk in blocks]
+    n = len(blocks)
+    while n and max(counts) - min(counts) >= 2:
         move = None
-        for ri in sorted(range(len(blocks)), key=lambda i: (counts[i], len(blocks[i].members), i)):
+        donors = sorted(range(n), key=lambda i: (-counts[i], -len(blocks[i].members), i))
+        for ri in sorted(range(n), key=lambda i: (counts[i], len(blocks[i].members), i)):
             recv = blocks[ri]
             if len(recv.members) >= up.p.max_branch:
                 continue
-            for di in sorted(range(len(blocks)), key=lambda i: (-counts[i], -len(blocks[i].members), i)):
+            for di in donors:
                 donor = blocks[di]
                 if di == ri or counts[di] - counts[ri] < 2:
                     continue
-                cands = [m for m in donor.members if up.sh.backbone[m] and m not in moved and movable(m, donor, recv)]
-                if up.full_of(donor.members) - 1 < up.p.min_branch_full:
-                    cands = [m for m in cands if not up.sh.full[m]]
+                cands = [m for m in free[di] if movable(m, donor, recv)]
+                if fulls[di] - 1 < up.p.min_branch_full:
+                    cands = [m for m in cands if not full[m]]
                 if cands:
                     m = min(cands, key=lambda m: (not up.led_group(m), donor.why[m][0] != "move_multi_backbone", m))
-                    move = (m, donor, recv)
+                    move = (m, di, ri)
                     break
             if move:
                 break
         if move is None:
             return
-        m, donor, recv = move
+        m, di, ri = move
+        donor, recv = blocks[di], blocks[ri]
         donor.remove(m)
         recv.add(m, "move_backbone_balance", from_=donor.name)
         moved.add(m)
+        free[di].remove(m)
+        counts[di] -= 1
+        counts[ri] += 1
+        fulls[di] -= full[m]
+        fulls[ri] += full[m]

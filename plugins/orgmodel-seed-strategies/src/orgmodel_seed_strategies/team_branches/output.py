@@ -12,7 +12,7 @@ from orgmodel_party import propose_branch_roles
 
 from orgmodel import zh_numeral
 
-from ..packing import even_parts
+from ..packing import even_slices
 from ..units import roles_in
 from .facts import Block, Upgrade
 from .targets import BRANCH, GENERAL_BRANCH
@@ -63,7 +63,7 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         elif n_team == 0:
             reason = ("comprehensive_only", {"unit": up.unit.name, "count": len(blk.members), "name": blk.name})
         else:
-            immobile = int(up.sh.immobile[np.asarray(blk.members, dtype=np.int64)].sum())
+            immobile = sum(map(up.sh.immobile_list.__getitem__, blk.members))
             reason = ("comprehensive_branch", {"count": len(blk.members), "immobile": immobile, "name": blk.name})
         tags = ["team"] if blk.kind != "comprehensive" else ["comprehensive"]
         hosts = [str(up.sh.unit_ids[t]) for t in blk.teams]
@@ -79,10 +79,9 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         if p.group_size is None or n <= p.group_size or (groups and any(m in groups for m in blk.members)):
             continue
         k = math.ceil(n / p.group_size)
-        ordered = up.ordered_by_team(blk, np.asarray(blk.members, dtype=np.int64))
-        for i, chunk in enumerate(even_parts(ordered, k), start=1):
-            chunk = np.sort(chunk)
-            members = chunk.tolist()
+        ordered = up.ordered_by_team(blk, blk.members)
+        for i, chunk in enumerate(even_slices(ordered, k), start=1):
+            members = sorted(chunk)
             gname = f"{blk.name}第{zh_numeral(i)}党小组"
             hosts = up.block_hosts(blk, members)
             gref = plan.create_unit(f"{blk.key}-g{i}", kind=GROUP, name=gname, parent=ref,
@@ -196,7 +195,7 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     index = {id(blk): i for i, blk in enumerate(blocks)}
     for blk, gref, gname, members in new_groups:
         secretary = chosen.get(index[id(blk)])
-        full = sorted((m for m in set(members) if full_list[m]), key=place_list.__getitem__)
+        full = sorted(filter(full_list.__getitem__, members), key=place_list.__getitem__)  # members are distinct
         cands = [m for m in full if m != secretary] or full
         if not cands:
             continue
