@@ -256,10 +256,11 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
             jkey = np.zeros(len(cand), dtype=np.int64)
         chosen = np.lexsort((cand, jkey, ~bb[cand]))[:need]
     out: list[str] = []
-    for rank, i in enumerate(chosen.tolist()):
-        m = int(cand[i])
-        person = str(ids[m])
-        basis = "backbone" if bb[m] else ("able" if order is not None else "senior" if known[i] else "first")
+    picked = cand[chosen]
+    knows = known[chosen].tolist() if order is None else [False] * len(picked)
+    for rank, (person, is_bb, knew) in enumerate(zip(ids[picked].tolist(), bb[picked].tolist(), knows, strict=True)):
+        person = str(person)
+        basis = "backbone" if is_bb else ("able" if order is not None else "senior" if knew else "first")
         if rank == 0 and want_secretary:
             role = "secretary"
             code = f"role_committee_secretary_{basis}" if size else f"role_secretary_{basis}"
