@@ -242,20 +242,25 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
     if not len(cand):
         return []
     bb = backbone_mask(s) if backbone is None else backbone
-    joined = s.members.columns.get("joined")
-    if joined is not None and np.issubdtype(np.asarray(joined).dtype, np.datetime64):
-        j = np.asarray(joined, dtype="datetime64[D]")[cand]
-        known = ~np.isnat(j)
-        jkey = np.where(known, j.astype(np.int64), np.iinfo(np.int64).max)
+    if order is not None:  # the caller's ranking: the first ``need`` candidates
+        known = np.zeros(0, dtype=bool)
+        chosen = np.arange(min(need, len(cand)))
     else:
-        known = np.zeros(len(cand), dtype=bool)
-        jkey = np.zeros(len(cand), dtype=np.int64)
-    chosen = np.arange(len(cand))[:need] if order is not None else np.lexsort((cand, jkey, ~bb[cand]))[:need]
+        joined = s.members.columns.get("joined")
+        if joined is not None and np.issubdtype(np.asarray(joined).dtype, np.datetime64):
+            j = np.asarray(joined, dtype="datetime64[D]")[cand]
+            known = ~np.isnat(j)
+            jkey = np.where(known, j.astype(np.int64), np.iinfo(np.int64).max)
+        else:
+            known = np.zeros(len(cand), dtype=bool)
+            jkey = np.zeros(len(cand), dtype=np.int64)
+        chosen = np.lexsort((cand, jkey, ~bb[cand]))[:need]
     out: list[str] = []
-    for rank, i in enumerate(chosen.tolist()):
-        m = int(cand[i])
-        person = str(ids[m])
-        basis = "backbone" if bb[m] else ("able" if order is not None else "senior" if known[i] else "first")
+    picked = cand[chosen]
+    knows = known[chosen].tolist() if order is None else [False] * len(picked)
+    for rank, (person, is_bb, knew) in enumerate(zip(ids[picked].tolist(), bb[picked].tolist(), knows, strict=True)):
+        person = str(person)
+        basis = "backbone" if is_bb else ("able" if order is not None else "senior" if knew else "first")
         if rank == 0 and want_secretary:
             role = "secretary"
             code = f"role_committee_secretary_{basis}" if size else f"role_secretary_{basis}"

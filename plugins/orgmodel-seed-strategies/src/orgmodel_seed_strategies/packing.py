@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["pack_greedy", "pack_balanced", "merge_small", "fit_decreasing", "even_parts", "Groups"]
+__all__ = ["pack_greedy", "pack_balanced", "merge_small", "fit_decreasing", "even_parts", "even_slices", "Groups"]
 
 
 def pack_greedy(weights: Sequence[float], cap: float, max_items: int | None = None) -> list[list[int]]:
@@ -126,6 +126,21 @@ def even_parts(ordered: Sequence[int] | np.ndarray, k: int) -> list[np.ndarray]:
     [[5, 3, 9], [1, 7]]
     """
     return np.array_split(np.asarray(ordered, dtype=np.int64), k)
+
+
+def even_slices(ordered: Sequence[int], k: int) -> list[list[int]]:
+    """:func:`even_parts` as lists, without numpy: for the many small sets where its per-call cost dominates.
+
+    >>> even_slices([5, 3, 9, 1, 7], 2) == [p.tolist() for p in even_parts([5, 3, 9, 1, 7], 2)]
+    True
+    """
+    each, extra = divmod(len(ordered), k)
+    out, start = [], 0
+    for i in range(k):
+        stop = start + each + (1 if i < extra else 0)
+        out.append(list(ordered[start:stop]))
+        start = stop
+    return out
 
 
 class Groups:

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from orgmodel_party import CommitteeRule
 
 from orgmodel import Strategy
@@ -107,12 +109,15 @@ def plan_branch(up: Upgrade) -> None:
         own = [t for t in own if t != drop.teams[0]]
     joints, to_pool = grouping.joint_blocks(up, small)
     blocks = blocks + joints
-    pool = [m for m in up.codes if up.pool_member(m)]
-    pool_reason = {m: ("immobile" if up.sh.immobile[m] else "no_team") for m in pool}
-    for m in to_pool:
-        pool_reason[m] = "joint_too_small"
-    pool = sorted(set(pool) | set(to_pool))
-    blocks = grouping.place_pool(up, blocks, pool, pool_reason)
+    pool = up.codes[up.pool_mask]
+    reason = np.where(up.sh.immobile[pool], grouping.IMMOBILE, grouping.NO_TEAM)
+    if to_pool:
+        extra = np.asarray(to_pool, dtype=np.int64)
+        pool = np.concatenate([pool, extra])
+        reason = np.concatenate([reason, np.full(len(extra), grouping.JOINT_TOO_SMALL)])
+        order = np.argsort(pool, kind="stable")
+        pool, reason = pool[order], reason[order]
+    blocks = grouping.place_pool(up, blocks, pool, reason)
     if len(blocks) == 1 and blocks[0].kind == "comprehensive" and up.size <= up.p.max_branch:
         return  # no team can carry a branch and the branch needs no split: leave it
     blocks = grouping.split_oversized(up, blocks)

@@ -16,7 +16,7 @@ from orgmodel import role_member_codes
 from ..packing import Groups
 from .params import Params
 
-__all__ = ["Facts", "Block", "Upgrade", "TEAM"]
+__all__ = ["Facts", "Block", "BranchView", "Upgrade", "TEAM"]
 
 TEAM = "party.team"
 
@@ -46,12 +46,39 @@ class Facts:
         keep = (s.units.kind[p.dst] == team_kind) & ~s.units.dissolved[p.dst]
         self.part_src = p.src[keep]
         self.part_dst = p.dst[keep]
-        # team participation rows by the taking part member's branch (active members), grouped once
+        # team participation rows by the taking part member's branch (active members), grouped once and
+        # ordered by (branch, member, team): a branch's rows are one slice, each member's teams ascending
         active_branch = np.where(s.members["active"], s.members["branch"], -1)
-        self.part_of_branch = Groups(active_branch[self.part_src], s.n_units)
+        self.members_of_branch = Groups(active_branch, s.n_units)
+        row_branch = active_branch[self.part_src]
+        order = np.lexsort((self.part_dst, self.part_src, row_branch))
+        order = order[row_branch[order] >= 0]
+        self.part_m = self.part_src[order].astype(np.int64)
+        self.part_t = self.part_dst[order].astype(np.int64)
+        self.takes_part = np.zeros(n, dtype=bool)
+        self.takes_part[self.part_m] = True
+        self.part_offsets = np.zeros(s.n_units + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row_branch[order], minlength=s.n_units), out=self.part_offsets[1:])
         #: every member's place in the order offices are proposed in (see ``orgmodel_party.office_rank``)
         self.office_place = office_rank(s, as_of=ctx.as_of, backbone=self.backbone) if committee is not None else None
         self.ids = s.members.ids
+        #: per group code: its active members whose branch is the group's parent
+        group, branch = s.members["group"], s.members["branch"]
+        mine = s.members["active"] & (group >= 0)
+        mine[mine] &= branch[mine] == s.units.parent[group[mine]]
+        self.group_in_branch = np.bincount(group[mine], minlength=s.n_units)
+        # the same per member as Python lists, for the many small sets (a group, a branch part) where numpy's
+        # per-call cost outweighs its speed
+        self.id_list: list[str] = self.ids.tolist()
+        self.full_list: list[bool] = self.full.tolist()
+        self.bb_list: list[bool] = self.backbone.tolist()
+        self.immobile_list: list[bool] = self.immobile.tolist()
+        #: every member's place in the order (home host, code): a sort key with no Python function per member
+        by_home = np.lexsort((np.arange(n), np.asarray(self.home)))
+        home_place = np.empty(n, dtype=np.int64)
+        home_place[by_home] = np.arange(n)
+        self.home_place: list[int] = home_place.tolist()
+        self.place_list: list[int] | None = self.office_place.tolist() if self.office_place is not None else None
         self.unit_ids = s.units.ids
         self.unit_names = s.units.name
         self.unit_tags = s.units.tags
@@ -83,9 +110,22 @@ class Block:
         self.members.append(m)
         self.why[m] = (code, tuple(sorted(params.items())))
 
+    def add_many(self, members: list[int], code: str, **params: Any) -> None:
+        """``add`` for several members with one reason."""
+        self.members.extend(members)
+        self.why.update(dict.fromkeys(members, (code, tuple(sorted(params.items())))))
+
     def remove(self, m: int) -> None:
         self.members.remove(m)
         del self.why[m]
+
+
+@dataclass(frozen=True)
+class BranchView:
+    """What the plan needs of the branch being upgraded."""
+
+    name: str
+    parent: str | None
 
 
 class Upgrade:
@@ -93,36 +133,57 @@ class Upgrade:
 
     def __init__(self, s: Any, sh: Facts, params: Params, plan: Any, branch: str) -> None:
         self.s, self.sh, self.p, self.plan, self.b = s, sh, params, plan, branch
-        self.unit = s.unit(branch)
-        self.codes = s.member_codes_of(branch).tolist()
+        code = s.unit_code(branch)
+        self.unit = BranchView(str(sh.unit_names[code]), s.parent(branch))
+        self.codes = sh.members_of_branch[code]  # its active members, ascending (``s.member_codes_of``)
         self.size = len(self.codes)
-        rows = sh.part_of_branch[s.unit_code(branch)]
-        self.teams_of: dict[int, list[int]] = {}
-        for m, t in zip(sh.part_src[rows].tolist(), sh.part_dst[rows].tolist(), strict=True):
-            self.teams_of.setdefault(m, []).append(t)
-        for m in self.teams_of:
-            self.teams_of[m].sort()
-        self.team_count: Counter[int] = Counter(t for ts in self.teams_of.values() for t in ts)
+        lo, hi = int(sh.part_offsets[code]), int(sh.part_offsets[code + 1])
+        #: the branch's team participation rows (member, team), by member then team
+        self.pm, self.pt = sh.part_m[lo:hi], sh.part_t[lo:hi]
+        teams = self.pt.tolist()
+        starts = np.flatnonzero(self.pm[1:] != self.pm[:-1]) + 1
+        bounds = [0, *starts.tolist(), len(teams)]
+        self.teams_of: dict[int, list[int]] = {
+            m: teams[a:z] for m, a, z in zip(self.pm[bounds[:-1]].tolist() if teams else [], bounds[:-1], bounds[1:])}
+        self.team_count: Counter[int] = Counter(teams)
+        #: members placed with those in no team: in no team, or immobile (``immobile="comprehensive"``)
+        self.pool_mask = ~sh.takes_part[self.codes]
+        if params.immobile == "comprehensive":
+            self.pool_mask |= sh.immobile[self.codes]
         hosts = s.built_on(branch)
         self.hosts = hosts
-        self.area_name = str(s.unit(hosts[0]).name) if hosts else self.unit.name.removesuffix("党支部")
+        self.area_name = str(sh.unit_names[s.unit_code(hosts[0])]) if hosts else self.unit.name.removesuffix("党支部")
         #: old groups re-attached without a leader: (block, group, name, members); filled by the output
         self.leaderless: list[tuple[Block, str, str, list[int]]] = []
 
-    def full_of(self, members: list[int]) -> int:
-        return int(self.sh.full[np.asarray(members, dtype=np.int64)].sum()) if members else 0
+    def full_of(self, members: list[int] | np.ndarray) -> int:
+        if isinstance(members, np.ndarray):
+            return int(self.sh.full[members].sum())
+        return sum(map(self.sh.full_list.__getitem__, members))
 
-    def bb_of(self, members: list[int]) -> int:
-        return int(self.sh.backbone[np.asarray(members, dtype=np.int64)].sum()) if members else 0
-
-    def pool_member(self, m: int) -> bool:
-        return not self.teams_of.get(m) or (self.p.immobile == "comprehensive" and bool(self.sh.immobile[m]))
+    def bb_of(self, members: list[int] | np.ndarray) -> int:
+        if isinstance(members, np.ndarray):
+            return int(self.sh.backbone[members].sum())
+        return sum(map(self.sh.bb_list.__getitem__, members))
 
     def tname(self, t: int) -> str:
         return str(self.sh.unit_names[t])
 
     def unit_hosts_codes(self) -> list[int]:
         return [self.s.unit_code(h) for h in self.hosts]
+
+    def ordered_by_team(self, blk: Block, members: list[int]) -> list[int]:
+        """``members`` sorted by (block team, home host, code): how a block is cut into parts or groups."""
+        home_place = self.sh.home_place
+        if self.team_count.keys().isdisjoint(blk.teams):  # the comprehensive block: no member's team is its
+            return sorted(members, key=home_place.__getitem__)
+        return sorted(members, key=lambda m: (self.block_team(blk, m), home_place[m]))
+
+    def block_hosts(self, blk: Block, members: list[int]) -> list[int]:
+        """The teams of ``blk`` that any of ``members`` take part in, ascending."""
+        if self.team_count.keys().isdisjoint(blk.teams):
+            return []
+        return sorted({t for m in members for t in self.teams_of.get(m, ()) if t in blk.teams})
 
     def block_team(self, blk: Block, m: int) -> int:
         for t in self.teams_of.get(m, ()):

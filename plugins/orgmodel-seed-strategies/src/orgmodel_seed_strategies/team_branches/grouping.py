@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
+
 from ..naming import part_name
-from ..packing import even_parts
+from ..packing import even_slices
 from . import branch_names
 from .facts import Block, Upgrade
 
@@ -19,9 +21,7 @@ def assign_own(up: Upgrade, own: list[int]) -> tuple[list[Block], dict[int, list
     blocks = {t: Block("team", [t], f"team-{up.sh.unit_ids[t]}") for t in own}
     multi: list[tuple[int, list[int]]] = []
     small: dict[int, list[int]] = {}
-    for m in up.codes:
-        if up.pool_member(m):
-            continue
+    for m in up.codes[~up.pool_mask].tolist():
         ts = up.teams_of[m]
         mine = [t for t in ts if t in blocks]
         if len(mine) == 1:
@@ -94,34 +94,47 @@ def joint_blocks(up: Upgrade, small: dict[int, list[int]]) -> tuple[list[Block],
     return good, to_pool
 
 
-def place_pool(up: Upgrade, blocks: list[Block], pool: list[int], reason: dict[int, str]) -> list[Block]:
-    """Place members in no team (and immobile ones) in a comprehensive block, or spread them over the blocks."""
-    if not pool:
+#: Why a member is in the pool (``place_pool``'s ``reason``): in no team, immobile, or in small teams
+#: whose joint branch would have been too small.
+NO_TEAM, IMMOBILE, JOINT_TOO_SMALL = 0, 1, 2
+_REASON_NAMES = ("no_team", "immobile", "joint_too_small")
+
+
+def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.ndarray) -> list[Block]:
+    """Place members in no team (and immobile ones) in a comprehensive block, or spread them over the blocks.
+
+    ``pool`` holds member codes ascending, ``reason`` each one's reason (``NO_TEAM``, ``IMMOBILE``, ``JOINT_TOO_SMALL``).
+    """
+    if not len(pool):
         return blocks
     comp = Block("comprehensive", list(up.unit_hosts_codes()), "comprehensive")
     pool_full = up.full_of(pool)
+    immobile = reason == IMMOBILE
     if not blocks:
-        for m in pool:
-            comp.add(m, "move_immobile" if reason[m] == "immobile" else "move_no_team")
+        comp.add_many(pool[immobile].tolist(), "move_immobile")
+        comp.add_many(pool[~immobile].tolist(), "move_no_team")
+        comp.members.sort()
         return [comp]
+    names = dict(zip(pool.tolist(), [_REASON_NAMES[r] for r in reason.tolist()], strict=True))
+    pool_list = pool.tolist()
     if up.p.comprehensive == "fill" and len(pool) > up.p.max_branch and pool_full >= up.p.min_branch_full:
-        stay, rest = fill_first(up, pool)
+        stay, rest = fill_first(up, pool_list)
         for m in stay:
-            comp.add(m, "move_immobile" if reason[m] == "immobile" else "move_no_team")
-        overflow = spread(up, blocks, rest, reason, cause="move_comp_full", pool_full=up.p.max_branch)
+            comp.add(m, "move_immobile" if names[m] == "immobile" else "move_no_team")
+        overflow = spread(up, blocks, rest, names, cause="move_comp_full", pool_full=up.p.max_branch)
         for m in overflow:
             comp.add(m, "move_overflow", max=up.p.max_branch)
         return blocks + [comp]
     if up.p.comprehensive in ("branch", "fill"):
         if pool_full >= up.p.min_branch_full:
-            for m in pool:
-                code = {"immobile": "move_immobile", "no_team": "move_no_team"}.get(reason[m], "move_joint_too_small")
-                params = {"min_full": up.p.min_branch_full} if code == "move_joint_too_small" else {}
-                comp.add(m, code, **params)
+            comp.add_many(pool[immobile].tolist(), "move_immobile")
+            comp.add_many(pool[reason == NO_TEAM].tolist(), "move_no_team")
+            comp.add_many(pool[reason == JOINT_TOO_SMALL].tolist(), "move_joint_too_small", min_full=up.p.min_branch_full)
+            comp.members.sort()
             return blocks + [comp]
-        overflow = spread(up, blocks, pool, reason, cause="move_comp_too_small", pool_full=pool_full)
+        overflow = spread(up, blocks, pool_list, names, cause="move_comp_too_small", pool_full=pool_full)
     else:
-        overflow = spread(up, blocks, pool, reason, cause=None, pool_full=pool_full)
+        overflow = spread(up, blocks, pool_list, names, cause=None, pool_full=pool_full)
     if not overflow:
         return blocks
     if up.full_of(overflow) >= up.p.min_branch_full:
@@ -198,14 +211,11 @@ def split_oversized(up: Upgrade, blocks: list[Block]) -> list[Block]:
             out.append(blk)
             continue
         k = math.ceil(n / up.p.max_branch)
-        first_team = {m: up.block_team(blk, m) for m in blk.members}
-        ordered = sorted(blk.members, key=lambda m: (first_team[m], int(up.sh.home[m]), m))
-        for i, chunk in enumerate(even_parts(ordered, k), start=1):
+        ordered = up.ordered_by_team(blk, blk.members)
+        for i, chunk in enumerate(even_slices(ordered, k), start=1):
             part = Block(blk.kind, list(blk.teams), f"{blk.label}-{i}")
-            for m in sorted(chunk.tolist()):
-                code, params = blk.why[m]
-                part.members.append(m)
-                part.why[m] = (code, params)
+            part.members = sorted(chunk)
+            part.why = dict(zip(part.members, map(blk.why.__getitem__, part.members), strict=True))
             part.base_name = blk.name
             part.name = part_name(blk.name, i)
             part.part, part.parts, part.total = i, k, n
@@ -224,35 +234,47 @@ def balance_backbone(up: Upgrade, blocks: list[Block]) -> None:
     comprehensive branch anyone may move. Each member moves at most once.
     """
     moved: set[int] = set()
+    bb, full = up.sh.bb_list, up.sh.full_list
 
     def movable(m: int, donor: Block, recv: Block) -> bool:
         mine = set(up.teams_of.get(m, ()))
         return (recv.kind == "comprehensive" or bool(mine & set(recv.teams))
                 or (donor.kind != "comprehensive" and not (mine & set(donor.teams))))
 
-    while True:
-        counts = [up.bb_of(blk.members) for blk in blocks]
+    # backbone members still free to move, and the counts, per block: kept up to date move by move
+    free = [[m for m in blk.members if bb[m]] for blk in blocks]
+    counts = [len(f) for f in free]
+    fulls = [up.full_of(blk.members) for blk in blocks]
+    n = len(blocks)
+    while n and max(counts) - min(counts) >= 2:
         move = None
-        for ri in sorted(range(len(blocks)), key=lambda i: (counts[i], len(blocks[i].members), i)):
+        donors = sorted(range(n), key=lambda i: (-counts[i], -len(blocks[i].members), i))
+        for ri in sorted(range(n), key=lambda i: (counts[i], len(blocks[i].members), i)):
             recv = blocks[ri]
             if len(recv.members) >= up.p.max_branch:
                 continue
-            for di in sorted(range(len(blocks)), key=lambda i: (-counts[i], -len(blocks[i].members), i)):
+            for di in donors:
                 donor = blocks[di]
                 if di == ri or counts[di] - counts[ri] < 2:
                     continue
-                cands = [m for m in donor.members if up.sh.backbone[m] and m not in moved and movable(m, donor, recv)]
-                if up.full_of(donor.members) - 1 < up.p.min_branch_full:
-                    cands = [m for m in cands if not up.sh.full[m]]
+                cands = [m for m in free[di] if movable(m, donor, recv)]
+                if fulls[di] - 1 < up.p.min_branch_full:
+                    cands = [m for m in cands if not full[m]]
                 if cands:
                     m = min(cands, key=lambda m: (not up.led_group(m), donor.why[m][0] != "move_multi_backbone", m))
-                    move = (m, donor, recv)
+                    move = (m, di, ri)
                     break
             if move:
                 break
         if move is None:
             return
-        m, donor, recv = move
+        m, di, ri = move
+        donor, recv = blocks[di], blocks[ri]
         donor.remove(m)
         recv.add(m, "move_backbone_balance", from_=donor.name)
         moved.add(m)
+        free[di].remove(m)
+        counts[di] -= 1
+        counts[ri] += 1
+        fulls[di] -= full[m]
+        fulls[ri] += full[m]

@@ -12,7 +12,7 @@ from orgmodel_party import propose_branch_roles
 
 from orgmodel import zh_numeral
 
-from ..packing import even_parts
+from ..packing import even_slices
 from ..units import roles_in
 from .facts import Block, Upgrade
 from .targets import BRANCH, GENERAL_BRANCH
@@ -63,7 +63,7 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         elif n_team == 0:
             reason = ("comprehensive_only", {"unit": up.unit.name, "count": len(blk.members), "name": blk.name})
         else:
-            immobile = int(up.sh.immobile[np.asarray(blk.members, dtype=np.int64)].sum())
+            immobile = sum(map(up.sh.immobile_list.__getitem__, blk.members))
             reason = ("comprehensive_branch", {"count": len(blk.members), "immobile": immobile, "name": blk.name})
         tags = ["team"] if blk.kind != "comprehensive" else ["comprehensive"]
         hosts = [str(up.sh.unit_ids[t]) for t in blk.teams]
@@ -72,24 +72,23 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
     # old groups and other children
     groups = old_children(up, blocks, refs, can_retype, target, new_name)
     # team groups
-    member_group: dict[int, str | None] = dict(groups)
+    member_group: dict[int, str] = dict(groups)
     new_groups: list[tuple[Block, str, str, list[int]]] = []
     for blk, ref in zip(blocks, refs, strict=True):
         n = len(blk.members)
-        if p.group_size is None or n <= p.group_size or any(m in groups for m in blk.members):
+        if p.group_size is None or n <= p.group_size or (groups and any(m in groups for m in blk.members)):
             continue
         k = math.ceil(n / p.group_size)
-        ordered = sorted(blk.members, key=lambda m: (up.block_team(blk, m), int(up.sh.home[m]), m))
-        for i, chunk in enumerate(even_parts(ordered, k), start=1):
-            members = sorted(chunk.tolist())
+        ordered = up.ordered_by_team(blk, blk.members)
+        for i, chunk in enumerate(even_slices(ordered, k), start=1):
+            members = sorted(chunk)
             gname = f"{blk.name}第{zh_numeral(i)}党小组"
-            hosts = sorted({t for m in members for t in up.teams_of.get(m, ()) if t in blk.teams})
+            hosts = up.block_hosts(blk, members)
             gref = plan.create_unit(f"{blk.key}-g{i}", kind=GROUP, name=gname, parent=ref,
                                     built_on=[str(up.sh.unit_ids[t]) for t in hosts],
                                     reason=("team_group", {"branch": blk.name, "size": n, "group_size": p.group_size,
                                                            "k": k, "name": gname, "n": len(members)}))
-            for m in members:
-                member_group[m] = gref
+            member_group.update(dict.fromkeys(members, gref))
             new_groups.append((blk, gref, gname, members))
     if not can_retype:
         children = [c for c in s.children(b) if s.kinds[s.kind_of(c)].relation != "group"]
@@ -99,16 +98,28 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
     if sh.committee is not None:
         propose_roles(up, blocks, refs, new_groups + up.leaderless)
     # moves: one operation per destination, group and reason
+    ids = sh.id_list
     for blk, ref in zip(blocks, refs, strict=True):
-        batches: dict[tuple[str | None, str, tuple[tuple[str, Any], ...]], list[int]] = {}
-        for m in blk.members:
-            code, params = blk.why[m]
-            batches.setdefault((member_group.get(m), code, params), []).append(m)
-        for (gref, code, params), members in sorted(batches.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2])):
+        for (gref, (code, params)), members in batches(blk, member_group):
             rp = dict(params)
             rp.update({"n": len(members), "to": blk.name})
-            plan.move(up.sh.ids[np.sort(np.asarray(members, dtype=np.int64))].tolist(), to=ref, group=gref,
-                      reason=(code, rp))
+            plan.move(list(map(ids.__getitem__, members)), to=ref, group=gref, reason=(code, rp))
+
+
+def batches(blk: Block, member_group: dict[int, str]) -> list[tuple[tuple[str | None, tuple[str, Any]], list[int]]]:
+    """A block's members by (group, reason): ((group ref, reason), member codes ascending), in the order
+    (group ref or "", reason code, reason params)."""
+    out: dict[tuple[str | None, tuple[str, Any]], list[int]] = {}
+    keys = zip(map(member_group.get, blk.members), map(blk.why.__getitem__, blk.members))
+    for m, key in zip(blk.members, keys):
+        members = out.get(key)
+        if members is None:
+            out[key] = [m]
+        else:
+            members.append(m)
+    for members in out.values():
+        members.sort()
+    return sorted(out.items(), key=lambda kv: (kv[0][0] or "", kv[0][1][0], kv[0][1][1]))
 
 
 def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: bool, target: str,
@@ -117,15 +128,19 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
     s, p, plan = up.s, up.p, up.plan
     kept: dict[int, str] = {}
     up.leaderless: list[tuple[Block, str, str, list[int]]] = []
-    where = {m: i for i, blk in enumerate(blocks) for m in blk.members}
+    reattach = p.old_groups == "reattach"
+    where = {m: i for i, blk in enumerate(blocks) for m in blk.members} if reattach else {}
     branch_codes = np.asarray(up.codes, dtype=np.int64)
-    for child in s.children(up.b):
-        kind = s.kinds[s.kind_of(child)]
-        cname = str(s.unit(child).name)
+    units = s.units
+    children = s.child_codes(s.unit_code(up.b)).tolist()
+    for c, child, kind_code, cname in zip(children, units.ids[children].tolist(), units.kind[children].tolist(),
+                                          units.name[children].tolist(), strict=True):
+        kind = s.kinds[kind_code]
+        cname = str(cname)
         if kind.relation == "group":
-            members = np.intersect1d(s.member_codes_of(child), branch_codes).tolist()  # the group's, in code order
             dest = None
-            if p.old_groups == "reattach":
+            if reattach:
+                members = np.intersect1d(s.member_codes_of(child), branch_codes).tolist()  # the group's, in code order
                 counts = Counter(where[m] for m in members if blocks[where[m]].kind == "comprehensive")
                 if counts:
                     i, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -133,7 +148,7 @@ def old_children(up: Upgrade, blocks: list[Block], refs: list[str], can_retype: 
                         dest = i
             if dest is None:
                 plan.dissolve(child, reason=("group_dissolved", {
-                    "unit": up.unit.name, "group": cname, "size": len(members),
+                    "unit": up.unit.name, "group": cname, "size": int(up.sh.group_in_branch[c]),
                     "kind": s.kinds[target].label_zh if can_retype else "原支部",
                     "kind_en": s.kinds[target].label_en if can_retype else "dissolved branch"}))
                 continue
@@ -165,14 +180,12 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     s, plan, sh = up.s, up.plan, up.sh
 
     place = sh.office_place  # = rank_for_office(s, members, busy_in=up.b): every member is up.b's
-
-    def ranked(members: list[int]) -> np.ndarray:
-        codes = np.unique(np.asarray(members, dtype=np.int64))
-        return codes[np.argsort(place[codes])]
+    place_list, full_list = sh.place_list, sh.full_list
 
     chosen: dict[int, int] = {}
     for bi, (blk, ref) in enumerate(zip(blocks, refs, strict=True)):
-        order = ranked(blk.members)
+        codes = np.asarray(blk.members, dtype=np.int64)  # distinct
+        order = codes[np.argsort(place[codes])]
         full = order[sh.full[order]]
         if not len(full):
             continue
@@ -182,11 +195,12 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     index = {id(blk): i for i, blk in enumerate(blocks)}
     for blk, gref, gname, members in new_groups:
         secretary = chosen.get(index[id(blk)])
-        full = [m for m in ranked(members).tolist() if sh.full[m]]
+        full = sorted(filter(full_list.__getitem__, members), key=place_list.__getitem__)  # members are distinct
         cands = [m for m in full if m != secretary] or full
         if not cands:
             continue
         m = cands[0]
-        basis = "backbone" if sh.backbone[m] else "senior"
-        plan.set_role(gref, role="group_leader", person=str(sh.ids[m]), since=sh.since,
-                      reason=(f"group_leader_{basis}", {"group": gname, "size": len(members), "person": str(sh.ids[m])}))
+        basis = "backbone" if sh.bb_list[m] else "senior"
+        person = sh.id_list[m]
+        plan.set_role(gref, role="group_leader", person=person, since=sh.since,
+                      reason=(f"group_leader_{basis}", {"group": gname, "size": len(members), "person": person}))

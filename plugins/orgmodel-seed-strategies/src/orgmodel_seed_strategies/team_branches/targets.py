@@ -42,9 +42,10 @@ def targets(ctx: Any, params: Params) -> list[str]:
         return s.kinds[int(s.units.kind[parent])].id in holds_general
 
     out = []
+    special = set(SPECIAL_TAGS)
     for b in s.unit_ids(BRANCH):
         code = s.unit_code(b)
-        if set(s.unit(b).tags) & set(SPECIAL_TAGS) or sizes[code] <= params.threshold or not rebuildable[code]:
+        if sizes[code] <= params.threshold or not rebuildable[code] or not special.isdisjoint(s.units.tags[code]):
             continue
         if (b in named or any(residential(h) for h in s.built_on(b))) and beside_ok(code):
             out.append(b)
