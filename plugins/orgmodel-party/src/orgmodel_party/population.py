@@ -25,8 +25,29 @@ What is built (ids in brackets; ``A`` is an area id such as ``ra01``):
   ``A-bd001``… (``party.building``, part of their courtyard or area, with a ``households`` column);
 * optionally other branches (enterprises, social organisations: ``o01``…, branch ``o01-branch``)
   holding the members who do not live in a residential area's branch;
-* members (ids zero-padded numbers, ``0001``…), participation in teams, roles (secretary, committee
-  members, group leaders) and optionally social ties.
+* optionally (``townships``) townships ``twT`` (``party.township``, 第T镇) with a committee
+  ``twT-committee`` (党委), a community ``twT-sq`` and its service centre ``twT-fwzx`` with a branch
+  of ``service_centre_members``, a comprehensive branch ``twT-zonghe`` (tagged ``comprehensive``, the
+  township's catch-all), ``villages_per_township`` villages ``twT-vNN`` (``party.village``) each with
+  its branch ``twT-vNN-branch`` (sizes in ``village_size``, ``village_share`` of the members living in
+  them), ``associations_per_township`` industry associations ``twT-aN`` (``party.association`` tagged
+  ``trade:X``, 第T镇瓜果种植产业协会) in which ``association_share`` of the township's village members
+  take part, and ``firms_per_township`` small firms ``twT-fNN`` (``party.enterprise`` tagged with an
+  association's trade; every ``social_org_every``-th a ``party.social_org``) of ``firm_size`` members
+  (``firm_share`` in all) with no party organisation of their own: a firm's members sit in the
+  comprehensive branch, or (``firm_unplaced_share``, ``firm_external_share`` of the firms, about) in
+  ``unplaced`` (``core.unplaced``) or ``external`` (``core.external``, a talent-exchange centre); an
+  ``adjacency`` table links the villages of a township in a chain and the community to its first
+  three villages;
+* optionally (``agencies``) government agencies ``agG`` (``party.agency``) with a committee
+  ``agG-committee``, bureaus ``agG-bNN`` (``party.bureau`` tagged ``leader:X``, one leader per three
+  bureaus) of ``divisions_per_bureau`` divisions ``agG-bNN-dNN`` (``party.division`` tagged
+  ``function:X``) of ``division_size`` members (``agency_share`` in all), and the agency's present
+  branches ``agG-brNN`` of about ``agency_branch_size`` members built on divisions in a random order,
+  so that they cut across bureaus (as branches set by office floor do);
+* members (ids zero-padded numbers, ``0001``…), participation in teams (and associations), roles
+  (secretary, committee members, group leaders; none in ``unplaced`` and ``external``) and optionally
+  social ties.
 
 How each figure is made (all draws from ``numpy.random.default_rng(seed)``):
 
@@ -49,6 +70,11 @@ How each figure is made (all draws from ``numpy.random.default_rng(seed)``):
 * **groups and backbone**: ``round(size / members_per_group)`` groups per branch by building block;
   a committee of ``committee_size`` (secretary first) in branches with 7 or more full members, a
   secretary alone below that; one leader per group. ``backbone`` marks these people.
+* **sectors**: ``round(village_share * members)`` village members, ``round(firm_share * members)``
+  firm members, ``round(agency_share * members)`` agency members and ``service_centre_members`` per
+  township exactly (``targets()`` names them); agencies, firms and service centres draw working, able
+  members, villages anyone; the residential areas and ``other_branches`` take the rest. Village,
+  firm and division sizes are drawn in their ranges and shifted to add up exactly.
 * **buildings**: ``round(size / members_per_building)`` per area (at least one), households drawn
   in ``households_per_building``; members live in a building with probability proportional to its
   households.
