@@ -10,7 +10,10 @@ each plan's SHA-256 (of ``Plan.to_json()``, untimed), to show a speed change lea
 
 A propose that runs longer than ``--limit`` seconds is stopped and reported as over the limit.
 
-Usage: ``python benchmarks/bench_propose.py [--members 100000 1000000] [--roster plain courtyards] [--strategy NAME ...]
+``--roster towns`` measures the strategies of ``roster.TOWN_STRATEGIES`` on the towns roster
+(villages, associations, small firms, an agency), each with the parameters its scenario names.
+
+Usage: ``python benchmarks/bench_propose.py [--members 100000 1000000] [--roster plain courtyards towns] [--strategy NAME ...]
 [--limit 300] [--apply] [--hash]``. Writes ``benchmarks/results/propose.json``.
 """
 
@@ -30,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import _all_text, peak_rss_mb, write_roster  # noqa: E402
+from roster import TOWN_STRATEGIES, strategy_params  # noqa: E402
 
 from orgmodel.errors import UserError  # noqa: E402
 
@@ -44,7 +48,8 @@ def _on_alarm(signum, frame):  # noqa: ANN001, ANN202, ARG001
     raise _OverLimit
 
 
-ROSTERS = {"plain": write_roster, "courtyards": partial(write_roster, courtyards=True)}  # courtyards of 4 buildings
+ROSTERS = {"plain": write_roster, "courtyards": partial(write_roster, courtyards=True),  # courtyards of 4 buildings
+           "towns": partial(write_roster, towns=True)}
 
 
 def read_every_table(folder: Path) -> float:
@@ -94,17 +99,21 @@ def run_size(members: int, names: list[str] | None, limit: float, with_apply: bo
     host = PluginHost()
     host.domain_pack("party")  # load plugins outside the timed part
     rules = domain_rule_book("party", host)
-    strategies = [s for s in first_party_strategies(host) if not names or s.name in names]
+    strategies = [s for s in first_party_strategies(host) if (not names or s.name in names)
+                  and (roster != "towns" or s.name in TOWN_STRATEGIES)]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         scenario_path = ROSTERS[roster](folder, members)
         read_s = read_every_table(folder)
-        base = build_baseline(load_scenario(scenario_path), host)
+        scenario = load_scenario(scenario_path)
+        base = build_baseline(scenario, host)
+        params_of = strategy_params(scenario)
         print(f"roster={roster} members={members} units={base.n_units} read_every_table_s={read_s:.3f}", flush=True)
         for strategy in strategies:
             def propose():  # noqa: ANN202
-                return strategy.propose_on(base, {}, seed=0, rules=rules, variant="bench", step=0)
+                return strategy.propose_on(base, params_of.get(strategy.name, {}), seed=0, rules=rules, variant="bench",
+                                           step=0)
 
             propose_s, plan = _timed(propose, limit)
             row: dict = {"roster": roster, "members": members, "strategy": strategy.name, "read_every_table_s": round(read_s, 3)}

@@ -27,6 +27,17 @@ roster in a process of its own; then one fresh process measures, in this order:
 ``report``         the paged charts and the report (SVG, PNG, PDF charts, HTML, Markdown) from the
                    results folder; every Graphviz call is timed on its own.
 
+The strategies of ``roster.TOWN_STRATEGIES`` (agency-alignment, community-joint, industry-branch,
+two-new-coverage, village-alliance) have nothing to work on in a residential community: for them
+the same number of members is generated a second time as the towns roster
+(``roster.write_roster(towns=True)``: villages in townships, industry associations, small firms
+with no branch of their own, a government agency) and measured in a process of its own as
+``towns: read``, ``towns: build`` and their ``propose:<s>``, ``apply:<s>``, with ratios to the
+towns roster's read. Each runs with its defaults except for the least parameters it cannot do
+without, read from the roster's ``scenario.yaml`` (the variant named after the strategy, recorded
+as the strategy's ``params`` in the JSON): community-joint is given ``community`` (the first
+township's community; it serves the villages next to it).
+
 Each stage gives seconds, the peak resident memory of the process during the stage (the high-water
 mark is reset before each stage through ``/proc/self/clear_refs``; the structures held from
 earlier stages count) and its ratio to the read of the same run. The ``pipeline`` is read + build
@@ -190,8 +201,12 @@ class Stages:
 
 
 def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: float, pipeline_limit: float,
-                   stage_limit: float, report: bool) -> dict[str, Any]:
-    """Every stage on the roster in ``folder`` (written by :func:`write_roster`); one JSON-able row."""
+                   stage_limit: float, report: bool, towns: bool = False) -> dict[str, Any]:
+    """Every stage on the roster in ``folder`` (written by :func:`write_roster`); one JSON-able row.
+
+    With ``towns`` the folder holds the towns roster (``roster.write_roster(towns=True)``): only its
+    read, build and the strategies of ``roster.TOWN_STRATEGIES`` are measured, the read and build as
+    ``towns: read`` and ``towns: build``."""
     from orgmodel import __version__
     from orgmodel.analysis.metrics import MeasureContext, measure
     from orgmodel.analysis.rulebook import rule_book_for, rule_packs_for
@@ -217,30 +232,38 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
     unknown = [n for n in chosen if n not in registry.names()]
     if unknown:
         raise SystemExit(f"unknown strategy: {', '.join(unknown)} (have: {', '.join(registry.names())})")
+    chosen = [n for n in chosen if (n in roster.TOWN_STRATEGIES) == towns]
+    prefix = "towns: " if towns else ""
     scenario_path = folder / "scenario.yaml"
     st = Stages(stage_limit)
-    st.run("read", lambda: read_every_table(folder), repeat=3)
+    st.run(f"{prefix}read", lambda: read_every_table(folder), repeat=3)
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # the tables read are dropped; arrow's allocator keeps their memory
     scenario = load_scenario(scenario_path)  # warm: the YAML parser and the scenario's checks
-    base = st.run("build", lambda: build_baseline(load_scenario(scenario_path), host))
+    base = st.run(f"{prefix}build", lambda: build_baseline(load_scenario(scenario_path), host))
     if base is None:
         return {"stages": st.rows}
     rules = rule_book_for(scenario, host)
+    params_of = roster.strategy_params(scenario)  # the least parameters a strategy needs on this roster
     row: dict[str, Any] = {"units": int(base.n_units), "strategies": {}}
 
     kept: dict[str, Any] = {}
     for name in chosen:
         strategy = registry.get(name)
+        raw = params_of.get(name, {})
         info: dict[str, Any] = {"plugin": registry.owner(name)}
+        if towns:
+            info["roster"] = "towns"
+        if raw:
+            info["params"] = raw
         started = time.perf_counter()
         limit = max(time_limit, pipeline_limit) if name == PIPELINE_STRATEGY else time_limit
 
-        def propose(strategy: Any = strategy) -> Plan:
-            ctx = strategy.context(base, seed=4, variant=name, step=0, raw_params={}, rules=rules,
+        def propose(strategy: Any = strategy, raw: dict[str, Any] = raw) -> Plan:
+            ctx = strategy.context(base, seed=4, variant=name, step=0, raw_params=raw, rules=rules,
                                    as_of=scenario.spec.as_of)
-            return strategy.propose(ctx, strategy.parse_params({}))
+            return strategy.propose(ctx, strategy.parse_params(raw))
 
         plan = st.run(f"propose:{name}", propose, limit=limit)
         if plan is not None:
@@ -258,6 +281,9 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
         del plan
         row["strategies"][name] = info
 
+    if towns:
+        row["stages"] = st.rows
+        return row
     if not kept:
         row["later_stages"] = f"not run: {PIPELINE_STRATEGY}'s propose and apply did not finish"
     if kept:
@@ -334,19 +360,14 @@ FIRST_PARTY = ("seed-strategies", "optimise", "party", "orgmodel")
 
 
 def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Generate the roster of ``n`` members in one process and measure it in another."""
+    """Generate the roster of ``n`` members in one process and measure it in another; then the same
+    for the towns roster and the strategies measured on it (merged into the same row)."""
     with tempfile.TemporaryDirectory(prefix="orgmodel-suite-") as tmp:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--generate", str(n), tmp], check=True)
         generate_s = time.perf_counter() - t0
         out = Path(tmp) / "row.json"
-        cmd = [sys.executable, __file__, "--measure", tmp, "--time-limit", str(args.time_limit),
-               "--pipeline-time-limit", str(args.pipeline_time_limit), "--stage-time-limit", str(args.stage_time_limit),
-               "--row", str(out)]
-        if args.strategies:
-            cmd += ["--strategies", *args.strategies]
-        if args.no_report:
-            cmd.append("--no-report")
+        cmd = _measure_command(tmp, out, args)
         print(f"{n:,} members", file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, check=False)
         if proc.returncode != 0 or not out.exists():
@@ -354,8 +375,38 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         row = json.loads(out.read_text(encoding="utf-8"))
         members_mb = (Path(tmp) / "members.csv").stat().st_size / 1e6
         tables_mb = sum(p.stat().st_size for p in Path(tmp).glob("*.csv")) / 1e6
-    return {"members": n, "generate_s": round(generate_s, 2), "members_csv_mb": round(members_mb, 1),
-            "tables_mb": round(tables_mb, 1), **row}
+    row = {"members": n, "generate_s": round(generate_s, 2), "members_csv_mb": round(members_mb, 1),
+           "tables_mb": round(tables_mb, 1), **row}
+    if args.strategies and not set(args.strategies) & set(roster.TOWN_STRATEGIES):
+        return row
+    with tempfile.TemporaryDirectory(prefix="orgmodel-suite-towns-") as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--generate-towns", str(n), tmp], check=True)
+        towns: dict[str, Any] = {"generate_s": round(time.perf_counter() - t0, 2)}
+        out = Path(tmp) / "row.json"
+        print(f"{n:,} members, towns roster", file=sys.stderr, flush=True)
+        proc = subprocess.run(_measure_command(tmp, out, args) + ["--towns"], check=False)
+        towns["tables_mb"] = round(sum(p.stat().st_size for p in Path(tmp).glob("*.csv")) / 1e6, 1)
+        if proc.returncode != 0 or not out.exists():
+            row["towns"] = {**towns, "error": f"the measuring process ended with exit code {proc.returncode}"}
+            return row
+        measured = json.loads(out.read_text(encoding="utf-8"))
+    towns.update(units=measured.get("units"), stages=list(measured["stages"]))
+    row["towns"] = towns
+    row.setdefault("stages", {}).update(measured["stages"])
+    row.setdefault("strategies", {}).update(measured.get("strategies", {}))
+    return row
+
+
+def _measure_command(folder: str, out: Path, args: argparse.Namespace) -> list[str]:
+    cmd = [sys.executable, __file__, "--measure", folder, "--time-limit", str(args.time_limit),
+           "--pipeline-time-limit", str(args.pipeline_time_limit), "--stage-time-limit", str(args.stage_time_limit),
+           "--row", str(out)]
+    if args.strategies:
+        cmd += ["--strategies", *args.strategies]
+    if args.no_report:
+        cmd.append("--no-report")
+    return cmd
 
 
 # -- ratios and targets ----------------------------------------------------------------------------------
@@ -371,10 +422,16 @@ def derive(row: dict[str, Any]) -> None:
     read = _s(row, "read")
     if not read:
         return
+    towns_read = _s(row, "towns: read")  # the towns roster's stages are divided by its own read
+    on_towns = set(row.get("towns", {}).get("stages", ()))
     for name, st in row.get("stages", {}).items():
-        if "status" not in st:
-            st["x_read"] = round(st["seconds"] / read, 2)
+        r = towns_read if name in on_towns else read
+        if "status" not in st and r:
+            st["x_read"] = round(st["seconds"] / r, 2)
     for name, info in row.get("strategies", {}).items():
+        read_of = towns_read if info.get("roster") == "towns" else read
+        if not read_of:
+            continue
         p, a = _s(row, f"propose:{name}"), _s(row, f"apply:{name}")
         status = (row["stages"].get(f"propose:{name}", {}).get("status")
                   or row["stages"].get(f"apply:{name}", {}).get("status"))
@@ -382,7 +439,7 @@ def derive(row: dict[str, Any]) -> None:
             info["status"] = status
         elif p is not None and a is not None:
             info["seconds"] = round(p + a, 4)
-            info["x_read"] = round((p + a) / read, 2)
+            info["x_read"] = round((p + a) / read_of, 2)
     parts = [_s(row, k) for k in ("read", "build", f"propose:{PIPELINE_STRATEGY}", f"apply:{PIPELINE_STRATEGY}",
                                   "metrics+rules")]
     if all(v is not None for v in parts):
@@ -500,12 +557,16 @@ def markdown(data: dict[str, Any]) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     line("units", [f"{r['units']:,}" for r in rows])
+    if any(r.get("towns", {}).get("units") for r in rows):
+        line("units (towns roster)", [f"{r['towns']['units']:,}" if r.get("towns", {}).get("units") else "–"
+                                      for r in rows])
     names: list[str] = []
     for r in rows:
         for stage in r["stages"]:
             if stage not in names:
                 names.append(stage)
-    order = ["read", "build"] + [n for n in names if n.startswith(("propose:", "apply:"))]
+    order = [n for n in ("read", "build", "towns: read", "towns: build") if n in names]
+    order += [n for n in names if n.startswith(("propose:", "apply:"))]
     order += [n for n in names if n not in order]
     for stage in order:
         if stage.startswith("apply:"):
@@ -591,17 +652,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", action="store_true", help="print the Markdown tables of --out and stop")
     parser.add_argument("--readme", action="store_true", help="put the tables of --out into README.md and stop")
     parser.add_argument("--generate", nargs=2, metavar=("N", "FOLDER"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate-towns", nargs=2, metavar=("N", "FOLDER"), help=argparse.SUPPRESS)
     parser.add_argument("--measure", metavar="FOLDER", help=argparse.SUPPRESS)
+    parser.add_argument("--towns", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--row", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.generate:
         write_roster(Path(args.generate[1]), int(args.generate[0]))
         return 0
+    if args.generate_towns:
+        roster.write_roster(Path(args.generate_towns[1]), int(args.generate_towns[0]), towns=True)
+        return 0
     if args.measure:
         row = measure_folder(Path(args.measure), strategies=args.strategies, time_limit=args.time_limit,
                              pipeline_limit=args.pipeline_time_limit, stage_limit=args.stage_time_limit,
-                             report=not args.no_report)
+                             report=not args.no_report, towns=args.towns)
         args.row.write_text(json.dumps(row, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return 0
     if args.table or args.readme:

@@ -211,3 +211,62 @@ def test_impossible_calibrations_are_refused_with_one_line() -> None:
     assert Calibration(members=3_000_000, areas=18_000).targets()["members"] == 3_000_000  # above a million
     with pytest.raises(ValidationError, match="extra"):
         Calibration(members=100, areas=2, area_count=3)  # type: ignore[call-arg]
+
+
+
+TOWNS = Calibration(  # townships with villages, associations and small firms, and one agency
+    members=4_000, residential_share=0.4, areas=12, share_over_100=0.5, share_over_200=0.1, largest=250,
+    teams_per_area=2, participation_share=0.05, townships=3, villages_per_township=8, village_share=0.3,
+    service_centre_members=10, associations_per_township=2, association_share=0.2, firms_per_township=15,
+    firm_share=0.045, agencies=1, agency_share=0.2475, division_size=(5, 30), divisions_per_bureau=4,
+    agency_branch_size=40,
+)
+
+
+@pytest.fixture(scope="module")
+def towns(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tables, Structure]:
+    t = generate(TOWNS, seed=2)
+    folder = tmp_path_factory.mktemp("towns")
+    t.write(folder)
+    (folder / "scenario.yaml").write_text(
+        "name: towns\ndomain: party\nbaseline:\n  units: {file: units.csv}\n  members: {file: members.csv}\n"
+        "  participation: {file: participation.csv}\n  roles: {file: roles.csv}\n  adjacency: {file: adjacency.csv}\n",
+        encoding="utf-8")
+    return t, build_baseline(load_scenario(folder / "scenario.yaml"))
+
+
+def test_towns_hit_their_counts_and_build(towns: tuple[Tables, Structure]) -> None:
+    t, s = towns
+    got = t.summary()
+    for key, want in TOWNS.targets().items():
+        assert got[key] == want, key
+    assert (got["villages"], got["firms"], got["agency_members"], got["service_centre_members"]) == (24, 45, 990, 30)
+    home = s.members["home_host"]
+    branch = s.members["branch"]
+    # every village has its branch under its township's committee, holding exactly the members living there
+    for v in s.unit_ids("party.village"):
+        (b,) = s.built_on_by(v)
+        assert s.parent(b) == s.parent(v) + "-committee"
+        assert np.array_equal(s.member_codes_of(b), np.flatnonzero(home == s.unit_code(v)))
+    # small firms have no organisation; their members sit in a catch-all (comprehensive, unplaced, external)
+    firms = s.unit_ids("party.enterprise") + s.unit_ids("party.social_org")
+    held = set()
+    for f in firms:
+        assert not s.built_on_by(f)
+        codes = np.flatnonzero(home == s.unit_code(f))
+        assert 1 <= len(codes) <= 6
+        held |= {s.kind_of(b) if s.kind_of(b) != "party.branch" else s.unit(b).tags[0]
+                 for b in s.units.ids[branch[codes]].tolist()}
+    assert held == {"comprehensive", "core.unplaced", "core.external"}
+    # the agency's present branches cut across bureaus; its members work in divisions
+    old = [b for b in s.unit_ids("party.branch") if s.parent(b) == "ag01-committee"]
+    bureaus_of = [{s.parent(d) for d in s.built_on(b)} for b in old]
+    assert len(old) == round(990 / 40) and max(len(b) for b in bureaus_of) > 1
+    assert all(s.kind_of(s.units.ids[h]) == "party.division" for h in home[np.isin(branch, s.unit_codes(old))])
+    # association members are village members of the association's township; villages are neighbours in a chain
+    links = [(m, a) for m, a in zip(t.participation["member"].to_pylist(), t.participation["unit"].to_pylist(),
+                                    strict=True) if s.kind_of(a) == "party.association"]
+    assert len(links) == round(0.2 * 1200)
+    for m, a in links:
+        assert s.parent(str(s.units.ids[home[s.member_code(m)]])) == s.parent(a)
+    assert set(s.adjacent("tw01-v05")) == {"tw01-v04", "tw01-v06"} and "tw01-sq" in s.adjacent("tw01-v01")

@@ -25,8 +25,29 @@ What is built (ids in brackets; ``A`` is an area id such as ``ra01``):
   ``A-bd001``… (``party.building``, part of their courtyard or area, with a ``households`` column);
 * optionally other branches (enterprises, social organisations: ``o01``…, branch ``o01-branch``)
   holding the members who do not live in a residential area's branch;
-* members (ids zero-padded numbers, ``0001``…), participation in teams, roles (secretary, committee
-  members, group leaders) and optionally social ties.
+* optionally (``townships``) townships ``twT`` (``party.township``, 第T镇) with a committee
+  ``twT-committee`` (党委), a community ``twT-sq`` and its service centre ``twT-fwzx`` with a branch
+  of ``service_centre_members``, a comprehensive branch ``twT-zonghe`` (tagged ``comprehensive``, the
+  township's catch-all), ``villages_per_township`` villages ``twT-vNN`` (``party.village``) each with
+  its branch ``twT-vNN-branch`` (sizes in ``village_size``, ``village_share`` of the members living in
+  them), ``associations_per_township`` industry associations ``twT-aN`` (``party.association`` tagged
+  ``trade:X``, 第T镇瓜果种植产业协会) in which ``association_share`` of the township's village members
+  take part, and ``firms_per_township`` small firms ``twT-fNN`` (``party.enterprise`` tagged with an
+  association's trade; every ``social_org_every``-th a ``party.social_org``) of ``firm_size`` members
+  (``firm_share`` in all) with no party organisation of their own: a firm's members sit in the
+  comprehensive branch, or (``firm_unplaced_share``, ``firm_external_share`` of the firms, about) in
+  ``unplaced`` (``core.unplaced``) or ``external`` (``core.external``, a talent-exchange centre); an
+  ``adjacency`` table links the villages of a township in a chain and the community to its first
+  three villages;
+* optionally (``agencies``) government agencies ``agG`` (``party.agency``) with a committee
+  ``agG-committee``, bureaus ``agG-bNN`` (``party.bureau`` tagged ``leader:X``, one leader per three
+  bureaus) of ``divisions_per_bureau`` divisions ``agG-bNN-dNN`` (``party.division`` tagged
+  ``function:X``) of ``division_size`` members (``agency_share`` in all), and the agency's present
+  branches ``agG-brNN`` of about ``agency_branch_size`` members built on divisions in a random order,
+  so that they cut across bureaus (as branches set by office floor do);
+* members (ids zero-padded numbers, ``0001``…), participation in teams (and associations), roles
+  (secretary, committee members, group leaders; none in ``unplaced`` and ``external``) and optionally
+  social ties.
 
 How each figure is made (all draws from ``numpy.random.default_rng(seed)``):
 
@@ -49,6 +70,11 @@ How each figure is made (all draws from ``numpy.random.default_rng(seed)``):
 * **groups and backbone**: ``round(size / members_per_group)`` groups per branch by building block;
   a committee of ``committee_size`` (secretary first) in branches with 7 or more full members, a
   secretary alone below that; one leader per group. ``backbone`` marks these people.
+* **sectors**: ``round(village_share * members)`` village members, ``round(firm_share * members)``
+  firm members, ``round(agency_share * members)`` agency members and ``service_centre_members`` per
+  township exactly (``targets()`` names them); agencies, firms and service centres draw working, able
+  members, villages anyone; the residential areas and ``other_branches`` take the rest. Village,
+  firm and division sizes are drawn in their ranges and shifted to add up exactly.
 * **buildings**: ``round(size / members_per_building)`` per area (at least one), households drawn
   in ``households_per_building``; members live in a building with probability proportional to its
   households.
@@ -84,6 +110,8 @@ TEAM_NAMES: dict[str, tuple[str, ...]] = {  # common names of residents' teams, 
     "sports": ("太极拳队", "健身操队", "鼓操队", "木兰拳队", "乒乓球队", "门球队", "健步走队", "柔力球队", "广场舞队"),
     "service": ("巡逻队", "议事团", "志愿服务队", "调解队", "助老服务队", "环保队", "帮困队", "楼组长队"),
 }
+RURAL_TRADES = ("瓜果种植", "畜禽养殖", "茶叶", "农产品电商", "乡村旅游", "餐饮", "零售", "物流")
+DIVISION_FUNCTIONS = ("综合", "政策规划", "审批服务", "监督执法")
 SURNAMES = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"))
 GIVEN = np.array(list("建国华明英兰秀芳伟军红梅丽平志强玉珍德文海燕桂凤云霞金福荣敏静婷磊洁勇春"))
 
@@ -161,6 +189,33 @@ class Calibration(BaseModel):
     buildings_per_courtyard: int = Field(0, ge=0, description="courtyards (院落/小区) of this many buildings; 0: none")
     names: bool = Field(False, description="synthetic names (personal data); off for large rosters")
     ties_per_member: float = Field(0.0, ge=0, le=20, description="social ties per member (neighbours, team mates)")
+    townships: int = Field(0, ge=0, le=100_000, description="townships (乡镇), each with a committee, a community with"
+                           " a service-centre branch and a catch-all comprehensive branch (综合党支部); 0: none")
+    villages_per_township: int = Field(12, ge=1, le=500, description="villages of each township, each with its branch")
+    village_share: float = Field(0.0, ge=0, le=1, description="share of members in village branches")
+    village_size: tuple[int, int] = Field((8, 120), description="size range of a village branch")
+    service_centre_members: int = Field(8, ge=0, description="members of each township's service-centre branch")
+    associations_per_township: int = Field(0, ge=0, le=len(RURAL_TRADES), description="industry associations"
+                                           " (产业协会) of each township, one per trade of RURAL_TRADES in turn")
+    association_share: float = Field(0.1, ge=0, le=1, description="share of village members taking part in an"
+                                     " association of their township")
+    firms_per_township: int = Field(0, ge=0, le=10_000, description="small firms and social organisations of each"
+                                    " township with no party organisation of their own")
+    firm_share: float = Field(0.0, ge=0, le=1, description="share of members working in those firms")
+    firm_size: tuple[int, int] = Field((1, 6), description="members of one such firm")
+    social_org_every: int = Field(5, ge=1, description="every n-th of them is a social organisation (no trade), the"
+                                  " rest enterprises tagged trade:X")
+    firm_unplaced_share: float = Field(0.2, ge=0, le=1, description="firms whose members' relation is not placed"
+                                       " (core.unplaced), about")
+    firm_external_share: float = Field(0.2, ge=0, le=1, description="firms whose members' relation is held by a"
+                                       " talent-exchange centre (core.external), about; the rest in the comprehensive branch")
+    agencies: int = Field(0, ge=0, le=1000, description="government agencies (机关), each with a committee, bureaus"
+                          " and divisions")
+    agency_share: float = Field(0.0, ge=0, le=1, description="share of members working in the agencies")
+    division_size: tuple[int, int] = Field((5, 40), description="members of one division (处室)")
+    divisions_per_bureau: int = Field(6, ge=1, description="divisions of one bureau (局)")
+    agency_branch_size: int = Field(50, ge=3, description="the agencies' present branches hold about this many"
+                                    " members each, on divisions cutting across bureaus (as by office floor)")
     community_id: str = "community"
     community_name: str = "某路社区"
     committee_id: str = "community-wc"
@@ -196,6 +251,15 @@ class Calibration(BaseModel):
             raise bad("other_size must be a range lo <= hi, lo >= 1")
         if not 1 <= self.households_per_building[0] <= self.households_per_building[1]:
             raise bad("households_per_building must be a range lo <= hi, lo >= 1")
+        for field in ("village_size", "firm_size", "division_size"):
+            lo, hi = getattr(self, field)
+            if not 1 <= lo <= hi:
+                raise bad(f"{field} must be a range lo <= hi, lo >= 1")
+        if self.firm_unplaced_share + self.firm_external_share > 1:
+            raise bad("firm_unplaced_share + firm_external_share is larger than 1")
+        if self.residential + sum(self.sector_members().values()) > self.members:
+            raise bad("residential_share, village_share, firm_share, agency_share and the service centres"
+                      " add up to more than the members")
         return self
 
     # -- the derived exact counts ---------------------------------------------------------------
@@ -204,6 +268,21 @@ class Calibration(BaseModel):
     def residential(self) -> int:
         """Members in residential-area branches."""
         return round(self.residential_share * self.members)
+
+    def sector_members(self) -> dict[str, int]:
+        """Members of villages, service centres, small firms and agencies (0 where not generated)."""
+        towns = self.townships > 0
+        return {
+            "village_members": round(self.village_share * self.members) if towns else 0,
+            "service_centre_members": self.townships * self.service_centre_members,
+            "firm_members": round(self.firm_share * self.members) if towns and self.firms_per_township else 0,
+            "agency_members": round(self.agency_share * self.members) if self.agencies else 0,
+        }
+
+    @property
+    def n_other(self) -> int:
+        """Members of the other branches (``other_branches``): everyone not in an area or a sector."""
+        return self.members - self.residential - sum(self.sector_members().values())
 
     @property
     def n_teams(self) -> int:
@@ -219,7 +298,7 @@ class Calibration(BaseModel):
             "areas_over_100": round(self.share_over_100 * self.areas),
             "areas_over_200": round(self.share_over_200 * self.areas),
             "largest": self.largest,
-            "other_branches": self.other_branches if self.residential < self.members else 0,  # none when unused
+            "other_branches": self.other_branches if self.n_other > 0 else 0,  # none when unused
             "probationary": round(self.probationary_share * self.members),
             "retired": round(self.retired_share * self.members),
             "mobility_limited": round(self.immobile_share * self.members),
@@ -229,6 +308,13 @@ class Calibration(BaseModel):
             "teams_with_3plus": round(self.share_teams_3plus * n_teams),
             "participants": round(self.participation_share * self.members),
             "in_two_teams": round(self.two_teams_share * round(self.participation_share * self.members)),
+            **({"townships": self.townships, "villages": self.townships * self.villages_per_township,
+                "associations": self.townships * self.associations_per_township,
+                "association_participants": round(self.association_share * self.sector_members()["village_members"]),
+                "firms": self.townships * self.firms_per_township if self.sector_members()["firm_members"] else 0}
+               if self.townships else {}),
+            **({"agencies": self.agencies} if self.agencies else {}),
+            **{k: v for k, v in self.sector_members().items() if v},
         }
 
 
@@ -241,16 +327,18 @@ class Tables:
     participation: pa.Table
     roles: pa.Table
     ties: pa.Table | None = None
+    adjacency: pa.Table | None = None
 
     def write(self, folder: str | Path) -> list[Path]:
-        """Write ``units.csv``, ``members.csv``, ``participation.csv``, ``roles.csv`` (and ``ties.csv``).
+        """Write ``units.csv``, ``members.csv``, ``participation.csv``, ``roles.csv`` (and ``ties.csv``,
+        ``adjacency.csv`` when generated).
 
         UTF-8, Unix line ends, quotes only where needed: the same bytes for the same tables.
         """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         out = []
-        for name in ("units", "members", "participation", "roles", "ties"):
+        for name in ("units", "members", "participation", "roles", "ties", "adjacency"):
             table = getattr(self, name)
             if table is None:
                 continue
@@ -281,6 +369,10 @@ class Tables:
         teams = ids[kind == "party.team"]
         p_unit = self.participation["unit"].to_numpy(zero_copy_only=False)
         p_member = self.participation["member"].to_numpy(zero_copy_only=False)
+        associations = ids[kind == "party.association"]
+        in_association = np.isin(p_unit, associations)
+        a_members = p_member[in_association]
+        p_unit, p_member = p_unit[~in_association], p_member[~in_association]
         t_ids, t_counts = np.unique(p_unit, return_counts=True)
         per_team = dict(zip(t_ids.tolist(), t_counts.tolist(), strict=True))
         counts = np.array([per_team.get(t, 0) for t in teams], dtype=np.int64)
@@ -297,7 +389,7 @@ class Tables:
             "areas_over_200": int((sizes > 200).sum()),
             "largest": int(sizes[largest]) if largest is not None else None,
             "largest_name": name_of[str(area_hosts[largest])] if largest is not None else None,
-            "other_branches": int(len(b_ids) - np.isin(b_ids, res_branch).sum()),
+            "other_branches": int(pc.sum(pc.match_substring_regex(pa.array(b_ids, pa.string()), r"^o\d+-branch$")).as_py() or 0),
             "probationary": int((status == "probationary").sum()),
             "retired": int(m["retired"].to_numpy(zero_copy_only=False).sum()),
             "mobility_limited": int(m["mobility_limited"].to_numpy(zero_copy_only=False).sum()),
@@ -310,7 +402,35 @@ class Tables:
             "groups": int((kind == "party.group").sum()),
             "buildings": int((kind == "party.building").sum()),
             "backbone": int(m["backbone"].to_numpy(zero_copy_only=False).sum()),
+            **self._sectors(kind, branch, a_members),
         }
+
+    def _sectors(self, kind: np.ndarray, branch: np.ndarray, a_members: np.ndarray) -> dict[str, int]:
+        """The counts of townships, villages, firms and agencies (only those generated)."""
+        home = self.members["home_host"].to_numpy(zero_copy_only=False)
+        ids = self.units["id"].to_numpy(zero_copy_only=False)
+        host_kind = dict(zip(ids.tolist(), kind.tolist(), strict=True))
+        homes, inverse = np.unique(home, return_inverse=True)
+        member_kind = np.array([host_kind.get(h, "") for h in homes.tolist()], dtype=object)[inverse]
+        out: dict[str, int] = {}
+        if (kind == "party.township").any():
+            out.update(townships=int((kind == "party.township").sum()), villages=int((kind == "party.village").sum()),
+                       associations=int((kind == "party.association").sum()),
+                       association_participants=len(np.unique(a_members)),
+                       firms=int(np.isin(kind, ("party.enterprise", "party.social_org")).sum()
+                                 - (pc.sum(pc.match_substring_regex(pa.array(ids, pa.string()), r"^o\d+$")).as_py() or 0)))
+        if (kind == "party.agency").any():
+            out["agencies"] = int((kind == "party.agency").sum())
+        counts = {"village_members": "party.village", "service_centre_members": "party.service_centre",
+                  "agency_members": "party.division"}
+        for key, k in counts.items():
+            if (member_kind == k).any():
+                out[key] = int((member_kind == k).sum())
+        firm_members = int(np.isin(member_kind, ("party.enterprise", "party.social_org")).sum()
+                           - (pc.sum(pc.match_substring_regex(pa.array(branch, pa.string()), r"^o\d+-branch$")).as_py() or 0))
+        if firm_members:
+            out["firm_members"] = firm_members
+        return out
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -469,7 +589,7 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     rng = np.random.default_rng(seed)
     n = cal.members
     residential = cal.residential
-    n_other = n - residential
+    n_other = cal.n_other
     if n_other and not cal.other_branches:
         raise CalibrationError(f"residential_share leaves {n_other} members outside the areas: set other_branches")
     if n_other < cal.other_branches * cal.other_size[0] or (cal.other_branches and n_other > cal.other_branches * cal.other_size[1]):
@@ -491,11 +611,15 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     else:
         other_sizes = np.zeros(0, dtype=np.int64)
         outside = np.zeros(n, dtype=bool)
-    branch = np.empty(n, dtype=np.int64)  # area index, or n_areas + other index
-    inside_idx = np.flatnonzero(~outside)
+    towns = _towns(cal, rng, attrs, outside) if any(cal.sector_members().values()) or cal.townships else None
+    taken = towns.taken if towns is not None else np.zeros(n, dtype=bool)
+    branch = np.empty(n, dtype=np.int64)  # area index, or n_areas + other index, or n_areas + n_ob + sector branch
+    inside_idx = np.flatnonzero(~outside & ~taken)
     branch[inside_idx[rng.permutation(len(inside_idx))]] = np.repeat(np.arange(n_areas), sizes)
     out_idx = np.flatnonzero(outside)
     branch[out_idx[rng.permutation(len(out_idx))]] = n_areas + np.repeat(np.arange(n_ob), other_sizes)
+    if towns is not None:
+        branch[taken] = n_areas + n_ob + towns.branch[taken]
 
     # -- buildings and the member's building ------------------------------------------------------
     n_bld = np.maximum(1, np.rint(sizes / cal.members_per_building).astype(np.int64))
@@ -508,7 +632,7 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     area_hh_start = np.r_[0, cum][bld_start]
     area_hh = np.bincount(bld_area, weights=households, minlength=n_areas)
     building = np.full(n, -1, dtype=np.int64)
-    res = ~outside
+    res = ~outside & ~taken
     target = area_hh_start[branch[res]] + rng.random(int(res.sum())) * area_hh[branch[res]]
     building[res] = np.minimum(np.searchsorted(cum, target, side="right"), bld_start[branch[res]] + n_bld[branch[res]] - 1)
 
@@ -516,6 +640,8 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     order = np.lexsort((attrs["birth"], building, branch))
     branch, building = branch[order], building[order]
     attrs = {k: v[order] for k, v in attrs.items()}
+    if towns is not None:
+        towns = towns.reordered(order)
     width = len(str(n))
     member_ids = _numbered(cal.id_prefix, np.arange(1, n + 1), width)
 
@@ -537,12 +663,14 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     fit = status_full & ~attrs["limited"] & ~attrs["mobile"] & (attrs["age"] < 80)
     weight = np.where(fit, np.where(in_team, 3.0, 1.0), 1e-9)
     keys = np.log(rng.random(n)) / weight
-    n_branches = n_areas + n_ob
+    n_branches = n_areas + n_ob + (towns.n_branches if towns is not None else 0)
     full_in = np.bincount(branch, weights=status_full, minlength=n_branches)
     committee_n = np.where(full_in >= 7, cal.committee_size, 1)
+    if towns is not None:  # no roles in the units that merely hold relations (unplaced, external)
+        committee_n[n_areas + n_ob:][towns.holds_only] = 0
     _, rank = _rank_within(branch, keys)
     committee = rank < committee_n[branch]
-    secretary = rank == 0
+    secretary = (rank == 0) & committee
     leader = np.zeros(n, dtype=bool)
     grouped = np.flatnonzero((group >= 0) & ~committee)
     if len(grouped):
@@ -569,7 +697,8 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     other_names = pa.array(cal.other_names[:n_ob] + [
         f"{default_other.get(other_kind[i], '单位')}{i + 1}" for i in range(len(cal.other_names), n_ob)], type=pa.string())
     branch_ids = pa.concat_arrays([
-        pc.binary_join_element_wise(area_ids, "-branch", ""), pc.binary_join_element_wise(other_ids, "-branch", "")])
+        pc.binary_join_element_wise(area_ids, "-branch", ""), pc.binary_join_element_wise(other_ids, "-branch", "")]
+        + ([towns.branch_ids] if towns is not None else []))
     branch_names = pc.binary_join_element_wise(pa.concat_arrays([area_full, other_names]), "党支部", "")
     bld_w = _width(int(n_bld.max()) if len(n_bld) else 1)
     bld_ids = pc.binary_join_element_wise(_take(area_ids, bld_area), "-bd",
@@ -640,13 +769,17 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     rank_key = np.concatenate([b["rank"] for b in blocks])
     u_order = np.lexsort((np.arange(len(area_key)), rank_key, area_key))
     units = pa.table({c: pa.concat_arrays([b[c] for b in blocks]).take(pa.array(u_order)) for c in cols})
+    if towns is not None:
+        units = pa.concat_tables([units, towns.units.select(list(cols))])
 
     status = np.where(attrs["probationary"], "probationary", "full")
     member_cols: dict[str, Any] = {"id": member_ids}
     if cal.names:
         member_cols["name"] = _names(rng, n)
-    home = pa.concat_arrays([bld_ids, other_ids])
+    home = pa.concat_arrays([bld_ids, other_ids] + ([towns.host_ids] if towns is not None else []))
     home_idx = np.where(building >= 0, building, len(bld_ids) + branch - n_areas)
+    if towns is not None:
+        home_idx = np.where(towns.home >= 0, len(bld_ids) + len(other_ids) + towns.home, home_idx)
     member_cols.update({
         "branch": _take(branch_ids, branch),
         "group": pc.if_else(pa.array(group >= 0), _take(grp_ids, np.maximum(group, 0)) if len(grp_ids) else
@@ -664,6 +797,9 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     p_order = np.lexsort((team["team"], team["member"]))
     participation = pa.table({"member": _take(member_ids, team["member"][p_order]),
                               "unit": _take(team_ids, team["team"][p_order])})
+    if towns is not None and len(towns.assoc_member):
+        participation = pa.concat_tables([participation, pa.table({
+            "member": _take(member_ids, towns.assoc_member), "unit": _take(towns.assoc_ids, towns.assoc_unit)})])
 
     # roles: secretary and committee per branch (in rank order), then group leaders
     c_idx = np.flatnonzero(committee)
@@ -682,7 +818,8 @@ def generate(cal: Calibration, seed: int = 0) -> Tables:
     ties = _ties(cal, rng, branch, building, team) if cal.ties_per_member > 0 else None
     if ties is not None:
         ties = pa.table({"a": _take(member_ids, ties[0]), "b": _take(member_ids, ties[1]), "weight": pa.array(ties[2])})
-    return Tables(units=units, members=members, participation=participation, roles=roles, ties=ties)
+    return Tables(units=units, members=members, participation=participation, roles=roles, ties=ties,
+                  adjacency=towns.adjacency if towns is not None else None)
 
 
 def _col(value: Any, k: int) -> pa.Array:
@@ -852,3 +989,248 @@ def _ties(cal: Calibration, rng: np.random.Generator, branch: np.ndarray, buildi
     pair, inv = np.unique(lo_ * np.int64(n) + hi_, return_inverse=True)
     weight = np.bincount(inv, weights=w[keep]).astype(np.int64)
     return pair // n, pair % n, weight
+
+
+# -- townships, villages, firms and agencies -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Towns:
+    """What :func:`_towns` adds: per member (index = roster row) the sector branch and home host
+    (-1 outside the sectors), the sector branches and hosts, their units, association links and adjacency."""
+
+    taken: np.ndarray
+    branch: np.ndarray
+    home: np.ndarray
+    branch_ids: pa.Array
+    holds_only: np.ndarray  # per sector branch: a unit that only holds relations (no roles)
+    host_ids: pa.Array
+    units: pa.Table
+    assoc_member: np.ndarray
+    assoc_unit: np.ndarray
+    assoc_ids: pa.Array
+    adjacency: pa.Table | None
+
+    @property
+    def n_branches(self) -> int:
+        return len(self.branch_ids)
+
+    def reordered(self, order: np.ndarray) -> _Towns:
+        """The same with members in roster ``order`` (``order[new] = old``)."""
+        new_of_old = np.empty(len(order), dtype=np.int64)
+        new_of_old[order] = np.arange(len(order))
+        member = new_of_old[self.assoc_member]
+        o = np.lexsort((self.assoc_unit, member))
+        return _Towns(self.taken[order], self.branch[order], self.home[order], self.branch_ids, self.holds_only,
+                      self.host_ids, self.units, member[o], self.assoc_unit[o], self.assoc_ids, self.adjacency)
+
+
+def _sizes(total: int, k: int, size: tuple[int, int], rng: np.random.Generator, what: str) -> np.ndarray:
+    """``k`` sizes in ``size`` adding up to ``total`` (skewed towards the small end, as villages and firms are)."""
+    lo, hi = size
+    if k == 0:
+        if total:
+            raise CalibrationError(f"{total} {what} members but no {what}")
+        return np.zeros(0, dtype=np.int64)
+    if not k * lo <= total <= k * hi:
+        raise CalibrationError(f"{total} {what} members do not fit {k} {what} of {lo}-{hi} members")
+    start = lo + np.floor((hi - lo + 1) * rng.beta(1.2, 2.5, k)).astype(np.int64)
+    return _spread(total, np.full(k, lo), np.full(k, hi), np.minimum(start, hi))
+
+
+def _towns(cal: Calibration, rng: np.random.Generator, attrs: dict[str, np.ndarray], outside: np.ndarray) -> _Towns:
+    """Townships with villages, a community and service centre, associations and small firms; agencies with
+    bureaus, divisions and their present branches. Members are drawn from those not in ``outside``:
+    working, able members for agencies, firms and service centres, anyone for villages."""
+    n = cal.members
+    want = cal.sector_members()
+    n_vm, n_sm, n_fm, n_am = (want[k] for k in ("village_members", "service_centre_members", "firm_members",
+                                                "agency_members"))
+    n_t, vpt, apt = cal.townships, cal.villages_per_township, cal.associations_per_township
+    fpt = cal.firms_per_township if n_fm else 0
+    n_v, n_a, n_f = n_t * vpt, n_t * apt, n_t * fpt
+    w = np.where(outside, 0.0, np.where(attrs["retired"] | attrs["limited"], 1e-6, 1.0))
+    working = np.flatnonzero(_top_k(rng, w, n_am + n_fm + n_sm, label="agencies, firms and service centres"))
+    working = working[rng.permutation(len(working))]
+    rural = np.flatnonzero(_top_k(rng, np.where(outside, 0.0, 1.0) * ~np.isin(np.arange(n), working), n_vm,
+                                  label="villages"))
+    rural = rural[rng.permutation(len(rural))]
+    agency_m, firm_m, service_m = working[:n_am], working[n_am:n_am + n_fm], working[n_am + n_fm:]
+
+    # sizes and the member's unit in each sector
+    v_size = _sizes(n_vm, n_v, cal.village_size, rng, "village")
+    f_size = _sizes(n_fm, n_f, cal.firm_size, rng, "firm")
+    lo, hi = cal.division_size
+    n_d = min(max(round(n_am / ((lo + hi) / 2)), -(-n_am // hi), cal.agencies), n_am // lo) if n_am else 0
+    d_size = _sizes(n_am, n_d, cal.division_size, rng, "division")
+    member_village = np.repeat(np.arange(n_v), v_size)
+    member_firm = np.repeat(np.arange(n_f), f_size)
+    member_division = np.repeat(np.arange(n_d), d_size)
+
+    # agencies: divisions in bureaus; the present branches gather divisions across bureaus
+    n_g = cal.agencies if n_am else 0
+    d_agency = np.arange(n_d) * max(n_g, 1) // max(n_d, 1)
+    d_start = np.searchsorted(d_agency, np.arange(n_g))
+    d_local = np.arange(n_d) - d_start[d_agency] if n_d else np.zeros(0, np.int64)
+    b_per_agency = -(-np.bincount(d_agency, minlength=n_g) // cal.divisions_per_bureau)
+    b_start = np.r_[0, np.cumsum(b_per_agency)[:-1]].astype(np.int64)
+    n_b = int(b_per_agency.sum())
+    d_bureau = b_start[d_agency] + d_local // cal.divisions_per_bureau if n_d else np.zeros(0, np.int64)
+    b_agency = np.repeat(np.arange(n_g), b_per_agency)
+    b_local = np.arange(n_b) - b_start[b_agency]
+    shuffled = np.lexsort((rng.random(n_d), d_agency))  # each agency's divisions in a random order
+    g_members = np.bincount(d_agency, weights=d_size, minlength=n_g)
+    k_old = np.maximum(1, np.rint(g_members / cal.agency_branch_size)).astype(np.int64) if n_g else np.zeros(0, np.int64)
+    old_start = np.r_[0, np.cumsum(k_old)[:-1]].astype(np.int64)
+    cum = np.zeros(n_d)
+    if n_d:
+        sd = d_size[shuffled].astype(float)
+        ga = d_agency[shuffled]
+        run = np.cumsum(sd)
+        before = run - sd - np.r_[0, np.cumsum(g_members)[:-1]][ga]
+        cum[shuffled] = before + sd / 2
+    d_old = (old_start[d_agency] + np.minimum(np.floor(cum * k_old[d_agency] / np.maximum(g_members[d_agency], 1)),
+                                               k_old[d_agency] - 1)).astype(np.int64) if n_d else np.zeros(0, np.int64)
+    n_old = int(k_old.sum())
+
+    # firms: trade, kind and the catch-all their members' relations sit in
+    f_town = np.arange(n_f) // max(fpt, 1)
+    f_local = np.arange(n_f) - f_town * fpt
+    f_social = f_local % cal.social_org_every == cal.social_org_every - 1
+    f_trade = rng.integers(0, apt or len(RURAL_TRADES), n_f)  # the trades of the associations (产业协会), if any
+    f_where = rng.choice(3, n_f, p=[1 - cal.firm_unplaced_share - cal.firm_external_share, cal.firm_unplaced_share,
+                                   cal.firm_external_share]) if n_f else np.zeros(0, np.int64)
+    has_core = n_f > 0
+
+    # sector branches: villages, service centres, comprehensive, agencies' present branches, unplaced, external
+    o_service, o_comp = n_v, n_v + n_t
+    o_old = n_v + 2 * n_t
+    o_core = o_old + n_old
+    n_br = o_core + (2 if has_core else 0)
+    branch = np.full(n, -1, dtype=np.int64)
+    home = np.full(n, -1, dtype=np.int64)  # villages, service centres, firms, divisions
+    branch[rural] = member_village
+    home[rural] = member_village
+    branch[service_m] = o_service + np.repeat(np.arange(n_t), cal.service_centre_members)
+    home[service_m] = n_v + np.repeat(np.arange(n_t), cal.service_centre_members)
+    fw = f_where[member_firm]
+    branch[firm_m] = np.where(fw == 0, o_comp + f_town[member_firm], o_core + fw - 1)
+    home[firm_m] = n_v + n_t + member_firm
+    branch[agency_m] = o_old + d_old[member_division]
+    home[agency_m] = n_v + n_t + n_f + member_division
+    taken = branch >= 0
+
+    # association links: village members of a township take part in one of its associations
+    k = round(cal.association_share * n_vm) if n_a else 0
+    chosen = np.sort(rng.choice(rural, k, replace=False)) if k else np.zeros(0, np.int64)
+    assoc_unit = (branch[chosen] // vpt) * apt + rng.integers(0, max(apt, 1), k) if k else np.zeros(0, np.int64)
+
+    # ids and names
+    tw = _width(n_t)
+    t_no = np.arange(1, n_t + 1)
+    t_ids = _numbered("tw", t_no, tw)
+    t_names = _numbered("第", t_no, 1, "镇")
+
+    def sub(parent_ids: pa.Array, of: np.ndarray, infix: str, numbers: np.ndarray, width: int) -> pa.Array:
+        return pc.binary_join_element_wise(_take(parent_ids, of), _numbered(infix, numbers, width), "")
+
+    def named(parent_names: pa.Array, of: np.ndarray, middle: Any, suffix: str = "") -> pa.Array:
+        parts = [_take(parent_names, of), middle] + ([suffix] if suffix else [])
+        return pc.binary_join_element_wise(*parts, "")
+
+    def suffixed(values: pa.Array, suffix: str) -> pa.Array:
+        return pc.binary_join_element_wise(values, suffix, "")
+
+    v_town = np.arange(n_v) // vpt
+    v_no = np.arange(n_v) - v_town * vpt + 1
+    v_ids = sub(t_ids, v_town, "-v", v_no, _width(vpt))
+    v_names = named(t_names, v_town, _numbered("", v_no, 1, "村"))
+    a_town = np.arange(n_a) // max(apt, 1)
+    a_local = np.arange(n_a) - a_town * apt
+    a_ids = sub(t_ids, a_town, "-a", a_local + 1, 1 if apt < 10 else 2)
+    a_trade = _take(list(RURAL_TRADES), a_local)
+    a_names = named(t_names, a_town, a_trade, "产业协会")
+    f_ids = sub(t_ids, f_town, "-f", f_local + 1, _width(fpt))
+    f_names = named(t_names, f_town, pc.if_else(pa.array(f_social), _numbered("社会组织", f_local + 1, 1),
+                                                _numbered("企业", f_local + 1, 1)))
+    g_no = np.arange(1, n_g + 1)
+    g_ids = _numbered("ag", g_no, _width(n_g))
+    g_names = pa.array(["某市人民政府机关"] if n_g == 1 else [f"第{i}机关" for i in g_no.tolist()], pa.string())
+    b_ids = sub(g_ids, b_agency, "-b", b_local + 1, _width(int(b_per_agency.max(initial=1))))
+    b_names = named(g_names, b_agency, _numbered("第", b_local + 1, 1, "局"))
+    d_bno = d_local - (d_local // cal.divisions_per_bureau) * cal.divisions_per_bureau + 1 if n_d else d_local
+    d_ids = sub(b_ids, d_bureau, "-d", d_bno, _width(cal.divisions_per_bureau))
+    d_names = named(b_names, d_bureau, _numbered("第", d_bno, 1, "处"))
+    old_agency = np.repeat(np.arange(n_g), k_old)
+    old_local = np.arange(n_old) - old_start[old_agency]
+    old_ids = sub(g_ids, old_agency, "-br", old_local + 1, _width(int(k_old.max(initial=1))))
+    old_names = named(g_names, old_agency, _numbered("第", old_local + 1, 1, "党支部"))
+    comm_ids = suffixed(t_ids, "-committee")
+    sq_ids, sc_ids = suffixed(t_ids, "-sq"), suffixed(t_ids, "-fwzx")
+    sc_names = suffixed(t_names, "社区服务中心")
+    core_ids = pa.array(["unplaced", "external"] if has_core else [], pa.string())
+    core_names = pa.array(["组织关系未落实", "人才交流中心（档案托管）"] if has_core else [], pa.string())
+    branch_ids = pa.concat_arrays([suffixed(v_ids, "-branch"), suffixed(sc_ids, "-branch"), suffixed(t_ids, "-zonghe"),
+                                   old_ids, core_ids])
+    holds_only = np.zeros(n_br, dtype=bool)
+    holds_only[o_core:] = True
+    host_ids = pa.concat_arrays([v_ids, sc_ids, f_ids, d_ids])
+
+    # the units, in order: per township its units, then unplaced and external, then per agency its units
+    rows: list[dict[str, Any]] = []
+
+    def add(ids: pa.Array, kind: Any, names: pa.Array, parent: Any, built_on: Any, tags: Any,
+            major: np.ndarray, minor: np.ndarray, rank: int) -> None:
+        k_ = len(ids)
+        rows.append({"id": ids, "kind": pa.array(kind if isinstance(kind, list) else [kind] * k_, pa.string()),
+                     "name": names, "parent": _col(parent, k_), "built_on": _col(built_on, k_), "tags": _col(tags, k_),
+                     "households": pa.nulls(k_, pa.int64()), "major": np.asarray(major, np.int64) + np.zeros(k_, np.int64),
+                     "minor": np.asarray(minor, np.int64) + np.zeros(k_, np.int64), "rank": np.full(k_, rank)})
+
+    tt = np.arange(n_t)
+    add(t_ids, "party.township", t_names, None, None, None, tt, 0, 0)
+    add(comm_ids, "party.committee", suffixed(t_names, "党委"), None, t_ids, None, tt, 1, 0)
+    add(sq_ids, "party.community", suffixed(t_names, "社区"), t_ids, None, None, tt, 2, 0)
+    add(sc_ids, "party.service_centre", sc_names, sq_ids, None, None, tt, 3, 0)
+    add(branch_ids[o_service:o_comp], "party.branch", suffixed(sc_names, "党支部"), comm_ids, sc_ids, None, tt, 4, 0)
+    add(branch_ids[o_comp:o_old], "party.branch", suffixed(t_names, "非公经济组织综合党支部"), comm_ids, t_ids,
+        "comprehensive", tt, 5, 0)
+    add(v_ids, "party.village", v_names, _take(t_ids, v_town), None, None, v_town, 10 + v_no, 0)
+    add(branch_ids[:n_v], "party.branch", suffixed(v_names, "党支部"), _take(comm_ids, v_town), v_ids, None,
+        v_town, 10 + v_no, 1)
+    add(a_ids, "party.association", a_names, _take(t_ids, a_town), None,
+        pc.binary_join_element_wise("trade:", a_trade, ""), a_town, 10 + vpt + 1 + a_local, 0)
+    f_tags = pc.if_else(pa.array(f_social), pa.nulls(n_f, pa.string()),
+                        pc.binary_join_element_wise("trade:", _take(list(RURAL_TRADES), f_trade), ""))
+    add(f_ids, ["party.social_org" if x else "party.enterprise" for x in f_social.tolist()], f_names,
+        _take(t_ids, f_town), None, f_tags, f_town, 10 + vpt + apt + 1 + f_local, 0)
+    add(core_ids, ["core.unplaced", "core.external"][:len(core_ids)], core_names, None, None, None, n_t,
+        np.arange(len(core_ids)), 0)
+    ga = n_t + 1 + np.arange(n_g)
+    add(g_ids, "party.agency", g_names, None, None, None, ga, 0, 0)
+    add(suffixed(g_ids, "-committee"), "party.committee", suffixed(g_names, "党委"), None, g_ids, None, ga, 1, 0)
+    leader = pc.binary_join_element_wise("leader:", _numbered("分管副市长", b_local // 3 + 1, 1), "")
+    b_minor = 2 + b_local * (cal.divisions_per_bureau + 1)
+    add(b_ids, "party.bureau", b_names, _take(g_ids, b_agency), None, leader, n_t + 1 + b_agency, b_minor, 0)
+    func = pc.binary_join_element_wise("function:", _take(list(DIVISION_FUNCTIONS), d_bno % len(DIVISION_FUNCTIONS)), "")
+    add(d_ids, "party.division", d_names, _take(b_ids, d_bureau), None, func, n_t + 1 + d_agency,
+        b_minor[d_bureau] + d_bno if n_d else d_bno, 0)
+    d_id_list = d_ids.to_pylist()
+    by_old = np.argsort(d_old, kind="stable")
+    bounds = np.searchsorted(d_old[by_old], np.arange(n_old + 1))
+    old_built = pa.array([";".join(d_id_list[j] for j in sorted(by_old[bounds[i]:bounds[i + 1]].tolist()))
+                          for i in range(n_old)], pa.string())
+    add(old_ids, "party.branch", old_names, _take(suffixed(g_ids, "-committee"), old_agency), old_built, None,
+        n_t + 1 + old_agency, 10**9 + old_local, 0)
+    cols = ("id", "kind", "name", "parent", "built_on", "tags", "households")
+    u_order = np.lexsort(tuple(np.concatenate([r[key] for r in rows]) for key in ("rank", "minor", "major")))
+    units = pa.table({c: pa.concat_arrays([r[c] for r in rows]).take(pa.array(u_order)) for c in cols})
+
+    # adjacency: the villages of a township in a chain; its community next to its first three villages
+    chain = np.flatnonzero(v_no[:-1] < vpt) if n_v else np.zeros(0, np.int64)
+    near = np.flatnonzero(v_no <= 3)
+    adjacency = pa.table({"a": pa.concat_arrays([_take(v_ids, chain), _take(sq_ids, v_town[near])]),
+                          "b": pa.concat_arrays([_take(v_ids, chain + 1), _take(v_ids, near)])}) if n_v else None
+    return _Towns(taken=taken, branch=branch, home=home, branch_ids=branch_ids, holds_only=holds_only,
+                  host_ids=host_ids, units=units, assoc_member=chosen, assoc_unit=assoc_unit, assoc_ids=a_ids,
+                  adjacency=adjacency)

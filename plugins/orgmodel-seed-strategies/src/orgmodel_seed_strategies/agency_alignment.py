@@ -35,7 +35,7 @@ from orgmodel import UNPLACED, Strategy, UserError, ancestor_of_kind, within
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names, ordinal
-from .packing import merge_small, pack_balanced
+from .packing import Groups, merge_small, pack_balanced
 from .reach import free_hosts, free_members, free_to_rebuild, require_free
 from .units import modal, name, require_parent, require_unit, top_org_on_host, unit_value
 
@@ -130,12 +130,16 @@ class AgencyAlignment(Strategy):
         cell = np.where(division >= 0, division, np.where(bureau >= 0, bureau, acode))
 
         # clusters: key -> cells; in order of first cell code
-        cells = sorted(set(cell.tolist()))
+        cell_codes, cell_of = np.unique(cell, return_inverse=True)  # members by cell, counted once
+        cells = cell_codes.tolist()
+        cell_index = {c: i for i, c in enumerate(cells)}
+        up = ancestor_of_kind(s, cell_codes, ["party.bureau"])  # a division directly under the agency is its own unit
+        bureau_of = dict(zip(cells, np.where(up >= 0, up, cell_codes).tolist(), strict=True))
         cell_key: dict[int, tuple] = {}
         leader_of_cell: dict[int, str | None] = {}
         for c in cells:
             cid = str(s.units.ids[c])
-            b = self._bureau_of(s, c, acode)
+            b = bureau_of[c]
             leader_of_cell[c] = self._leader(s, params, cid, b)
             if params.by == "bureau":
                 cell_key[c] = ("unit", b)
@@ -149,9 +153,9 @@ class AgencyAlignment(Strategy):
         for c in cells:
             clusters.setdefault(cell_key[c], []).append(c)
         keys = sorted(clusters, key=lambda k: min(clusters[k]))
-        size_of = {c: int((cell == c).sum()) for c in cells}
         full = s.full_mask[codes]
-        full_of = {c: int(full[cell == c].sum()) for c in cells}
+        size_of = dict(zip(cells, np.bincount(cell_of, minlength=len(cells)).tolist(), strict=True))
+        full_of = dict(zip(cells, np.bincount(cell_of[full], minlength=len(cells)).tolist(), strict=True))
         # split oversized clusters along whole cells, then join small branches with the next
         branches: list[tuple[tuple, list[int], int, int]] = []  # (key, cells, part, parts)
         for k in keys:
@@ -165,7 +169,7 @@ class AgencyAlignment(Strategy):
                              [sum(full_of[c] for c in b[1]) for b in branches], params.min_full)
 
         plan = ctx.plan()
-        dest = np.full(len(codes), -1, dtype=np.int64)
+        branch_of_cell = np.full(len(cells), -1, dtype=np.int64)
         refs: list[str] = []
         names: list[str] = []
         by_zh = {"bureau": "局（单位）", "function": "职能归口", "leader": "领导分工"}[params.by]
@@ -184,8 +188,8 @@ class AgencyAlignment(Strategy):
                 built_on = [str(s.units.ids[parts[0][0][1]])]
             else:
                 built_on = [str(s.units.ids[c]) for c in bcells]
-            sel = np.isin(cell, bcells)
-            dest[sel] = j
+            branch_of_cell[[cell_index[c] for c in bcells]] = j
+            size, n_full = sum(size_of[c] for c in bcells), sum(full_of[c] for c in bcells)
             leaders = sorted({leader_of_cell[c] for c in bcells if leader_of_cell[c] is not None})
             over = [c for c in bcells if size_of[c] > params.max_size]
             note = f"；{name(s, str(s.units.ids[over[0]]))}单个处室即有{size_of[over[0]]}名党员，超过{params.max_size}人，未再拆分" if over else ""
@@ -203,7 +207,7 @@ class AgencyAlignment(Strategy):
                                    tags=["agency"], attrs=attrs, reason=("agency_branch", {
                                        "by": by_zh, "by_en": params.by, "unit": bname,
                                        "cells": join_names([name(s, str(s.units.ids[c])) for c in bcells]),
-                                       "n_cells": len(bcells), "size": int(sel.sum()), "full": int(full[sel].sum()),
+                                       "n_cells": len(bcells), "size": size, "full": n_full,
                                        "groups": len(gchunks),
                                        "leader": f"，分管领导：{'、'.join(leaders)}" if leaders else "",
                                        "leader_en": f", leader in charge: {', '.join(leaders)}" if leaders else "",
@@ -216,22 +220,32 @@ class AgencyAlignment(Strategy):
             names.append(bname)
             group_jobs.append((ref, bname, [[group_cells[i] for i in ch] for ch in gchunks], j))
 
-        # moves: agency members by division, in groups
+        # moves: agency members by division, in groups; members put in buckets (group, or the rest of
+        # a branch) by their cell and grouped once, so no scan of every member per group
+        dest = branch_of_cell[cell_of]
         branch_now = m["branch"][codes]
         unplaced = s.kinds.code(UNPLACED)
+        bucket_of_cell = np.full(len(cells), -1, dtype=np.int64)
+        n_buckets = 0
+        for _ref, _bname, gcells, _j in group_jobs:
+            for gc in gcells:
+                bucket_of_cell[[cell_index[c] for c in gc]] = n_buckets
+                n_buckets += 1
+        n_groups = n_buckets
+        bucket = np.where(bucket_of_cell[cell_of] >= 0, bucket_of_cell[cell_of], n_groups + dest)
+        in_bucket = Groups(bucket, n_groups + len(group_jobs))
+        g = 0
         for ref, bname, gcells, j in group_jobs:
-            mine = dest == j
-            in_group = np.zeros(len(codes), dtype=bool)
             for gi, gc in enumerate(gcells):
                 gnames = [name(s, str(s.units.ids[c])) for c in gc]
                 gname = (gnames[0] if len(gc) == 1 else join_names(gnames)) + "党小组"
-                sel = mine & np.isin(cell, gc)
+                sel = in_bucket[g]
+                g += 1
                 gref = plan.create_unit(f"agency{j}g{gi}", kind="party.group", name=gname, parent=ref,
                                         built_on=[str(s.units.ids[c]) for c in gc],
-                                        reason=("division_group", {"cells": join_names(gnames), "size": int(sel.sum()), "unit": gname}))
+                                        reason=("division_group", {"cells": join_names(gnames), "size": len(sel), "unit": gname}))
                 self._move(s, plan, codes[sel], branch_now[sel], ref, gref, f"{bname}{gname}", unplaced)
-                in_group |= sel
-            rest = mine & ~in_group
+            rest = in_bucket[n_groups + j]
             self._move(s, plan, codes[rest], branch_now[rest], ref, None, bname, unplaced)
 
         # old agency branches: members outside the agency follow their branch-mates; empty ones dissolve
@@ -261,8 +275,9 @@ class AgencyAlignment(Strategy):
         if params.propose_roles:
             since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
             backbone = backbone_mask(s)
+            by_branch = Groups(dest, len(refs))
             for j, (ref, bname) in enumerate(zip(refs, names, strict=True)):
-                placed = np.concatenate([codes[dest == j], np.asarray(followers.get(j, []), dtype=np.int64)])
+                placed = np.concatenate([codes[by_branch[j]], np.asarray(followers.get(j, []), dtype=np.int64)])
                 propose_branch_roles(s, plan, ref, bname, placed, committee=committee, backbone=backbone,
                                      since=since)
         return plan.build()
@@ -290,11 +305,6 @@ class AgencyAlignment(Strategy):
         if org is None:
             raise UserError(f"strategy {self.name}: params.parent: no committee is built on {agency!r}; name the parent")
         return org
-
-    def _bureau_of(self, s, cell: int, acode: int) -> int:
-        """The bureau a cell belongs to; a division directly under the agency is its own unit."""
-        b = int(ancestor_of_kind(s, np.array([cell]), ["party.bureau"])[0])
-        return b if b >= 0 else cell
 
     def _leader(self, s, params, cell_id: str, bureau: int) -> str | None:
         bid = str(s.units.ids[bureau])

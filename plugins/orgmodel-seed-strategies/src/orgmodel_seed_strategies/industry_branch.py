@@ -25,7 +25,7 @@ from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, fir
 
 from .naming import join_names
 from .reach import free_hosts, free_parent
-from .units import area_committee, name, require_parent, require_unit
+from .units import AREA_KINDS, area_committee, name, require_parent, require_unit
 
 KIND = "party.industry_branch"
 
@@ -113,6 +113,9 @@ class IndustryBranch(Strategy):
                      if params.propose_roles and not params.secretary else None)
         backbone = backbone_mask(s) if committee is not None else None
         since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
+        # looked up once for every association: each unit's village, each association's area committee
+        village_of = ancestor_of_kind(s, np.arange(s.n_units), ["party.village"])
+        committees = self._area_committees(s, associations) if params.parent is None else {}
         made = 0
         for i, assoc in enumerate(associations):
             from_host = s.participant_codes(assoc) if params.from_participation else np.empty(0, dtype=np.int64)
@@ -128,9 +131,9 @@ class IndustryBranch(Strategy):
                         " give member_column or members"
                     )
                 continue
-            parent = free_parent(ctx, self.name, params.parent or self._parent(s, assoc, codes))
+            parent = free_parent(ctx, self.name, params.parent or self._parent(s, assoc, codes, committees.get(assoc)))
             branches = np.unique(s.members["branch"][codes])
-            villages = self._villages(s, codes, branches)
+            villages = self._villages(s, codes, branches, village_of)
             unit_name = params.unit_name or (name(s, assoc) + "党支部")
             reason = ("industry_unit", {
                 "association": name(s, assoc), "unit": unit_name, "parent": name(s, parent) if parent else "—",
@@ -170,9 +173,22 @@ class IndustryBranch(Strategy):
                              for v in values.tolist()], dtype=bool)
         return np.flatnonzero(keep & s.members["active"])
 
-    def _parent(self, s, assoc: str, codes: np.ndarray) -> str | None:
-        """The committee on the association's township/street, else the nearest common ancestor of the participants' branches."""
-        committee = area_committee(s, assoc, KIND)
+    @staticmethod
+    def _area_committees(s, associations: list[str]) -> dict[str, str | None]:
+        """Each association's area committee (as ``area_committee``), its area found in one pass and
+        each area's committee looked up once."""
+        areas = ancestor_of_kind(s, s.unit_codes(associations), AREA_KINDS) if associations else np.zeros(0, int)
+        first: dict[int, str] = {}
+        for assoc, area in zip(associations, areas.tolist(), strict=True):
+            first.setdefault(area, assoc)
+        found = {area: area_committee(s, assoc, KIND) if area >= 0 else None for area, assoc in first.items()}
+        return {assoc: found[area] for assoc, area in zip(associations, areas.tolist(), strict=True)}
+
+    def _parent(self, s, assoc: str, codes: np.ndarray, committee: str | None = None) -> str | None:
+        """The committee on the association's township/street (``committee`` when already looked up),
+        else the nearest common ancestor of the participants' branches."""
+        if committee is None:
+            committee = area_committee(s, assoc, KIND)
         if committee is not None:
             return committee
         branches = sorted(set(s.units.ids[np.unique(s.members["branch"][codes])].tolist()), key=s.unit_code)
@@ -183,9 +199,10 @@ class IndustryBranch(Strategy):
             )
         return found
 
-    def _villages(self, s, codes: np.ndarray, branches: np.ndarray) -> str:
-        """Names of the participants' villages (by home host), else of their branches."""
-        village = ancestor_of_kind(s, s.members["home_host"][codes], ["party.village"])
+    def _villages(self, s, codes: np.ndarray, branches: np.ndarray, village_of: np.ndarray) -> str:
+        """Names of the participants' villages (by home host; ``village_of``: each unit's village), else of their branches."""
+        home = s.members["home_host"][codes]
+        village = np.where(home >= 0, village_of[np.maximum(home, 0)], -1)
         known = np.unique(village[village >= 0])
         if len(known):
             return join_names([name(s, str(s.units.ids[int(v)])) for v in known])

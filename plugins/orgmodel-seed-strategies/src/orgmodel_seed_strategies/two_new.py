@@ -193,16 +193,19 @@ class TwoNewCoverage(Strategy):
             return join_names(sorted({str(s.units.name[b]) for b in m["branch"][codes].tolist()}))
 
         small: list[str] = []
+        built_upon = np.zeros(n_units, dtype=bool)  # hosts some unit is built on: only they can have a branch
+        built_upon[s.built_on_edges.dst] = True
+        parents: dict[str | None, str] = {}  # the committee found above an area, looked up once per area
         for f in todo:
             code = s.unit_code(f)
-            existing = top_org_on_host(s, f, kinds=("party.branch",))
+            existing = top_org_on_host(s, f, kinds=("party.branch",)) if built_upon[code] else None
             if existing is not None:
                 mv = movers(f)
                 plan.move(m.ids[mv].tolist(), to=existing, reason=("back_to_firm", {
                     "firm": name(s, f), "unit": name(s, existing), "n": len(mv), "source": source_names(mv)}))
             elif params.own_branch and movers_full[code] >= params.min_full:
                 mv = movers(f)
-                parent = free_parent(ctx, self.name, self._parent(s, params, f))
+                parent = free_parent(ctx, self.name, self._parent(s, params, f, cache=parents))
                 bname = name(s, f) + "党支部"
                 ref = plan.create_unit(f"firm{code}", kind="party.branch", name=bname, parent=parent, built_on=[f],
                                        reason=("own_branch", {**cov, "firm": name(s, f), "full": int(movers_full[code]),
@@ -233,7 +236,8 @@ class TwoNewCoverage(Strategy):
                                                reason=("chamber_host", {"unit": create["name"], "n": len(firms_g),
                                                                         "firms": join_names([name(s, f) for f in firms_g])}))
             parent = free_parent(ctx, self.name, params.parent or self._parent(
-                s, params, create["parent"] if create else chamber, chamber=True))
+                s, params, create["parent"] if create else chamber, chamber=True, cache=parents))
+            note = self._fold_note(folded, params.min_full)  # the same for every branch of the chamber
             weights = [int(movers_count[s.unit_code(f)]) for f in firms_g]
             fulls = [int(movers_full[s.unit_code(f)]) for f in firms_g]
             chunks = self._chunks(weights, fulls, params)
@@ -246,13 +250,14 @@ class TwoNewCoverage(Strategy):
                                        reason=("chamber_branch", {**cov, "firms": join_names([name(s, f) for f in fs]),
                                                                   "n_firms": len(fs), "chamber": chamber_name, "unit": bname,
                                                                   "size": len(codes), "full": int(full[codes].sum()),
-                                                                  **self._fold_note(folded, params.min_full)}))
+                                                                  **note}))
                 for f in fs:
                     mv = movers(f)
                     plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
                         "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
                 roles(ref, bname, codes)
-        self._dissolve_emptied(s, plan, source & np.isin(firm_of, s.unit_codes([f for f in todo if f not in short])))
+        left_short = set(short)
+        self._dissolve_emptied(s, plan, source & np.isin(firm_of, s.unit_codes([f for f in todo if f not in left_short])))
         return plan.build()
 
     @staticmethod
@@ -345,10 +350,13 @@ class TwoNewCoverage(Strategy):
         chambers = [c for k in CHAMBER_KINDS for c in s.unit_ids(k)]
         chambers.sort(key=s.unit_code)
         by_trade = {}
+        untraded: dict[str | None, str] = {}  # parent -> the first chamber with no trade under it (code order)
         for c in chambers:
             t = unit_value(s, c, "trade")
             if t is not None and str(t) not in by_trade:
                 by_trade[str(t)] = c
+            if t is None:
+                untraded.setdefault(s.parent(c), c)
         area = ancestor_of_kind(s, s.unit_codes(firms), ["party.street", "party.township"])
         groups: dict[tuple, list[str]] = {}
         order: list[tuple] = []
@@ -376,20 +384,29 @@ class TwoNewCoverage(Strategy):
                     out.append((None, {"name": "两新组织联合商会", "parent": None, "tags": []}, fs))
                     continue
                 area_id = str(s.units.ids[a])
-                existing = [c for c in chambers if s.parent(c) == area_id and unit_value(s, c, "trade") is None]
-                if existing:
-                    out.append((existing[0], None, fs))
+                existing = untraded.get(area_id)
+                if existing is not None:
+                    out.append((existing, None, fs))
                 else:
                     out.append((None, {"name": f"{name(s, area_id)}商会", "parent": area_id, "tags": []}, fs))
         return out
 
-    def _parent(self, s, params, host: str | None, chamber: bool = False) -> str:
+    def _parent(self, s, params, host: str | None, chamber: bool = False, cache: dict | None = None) -> str:
+        """The committee of the nearest street or township above ``host`` that may hold a branch; ``cache``
+        keeps what was found, by the area (a host that is no area finds what its parent finds)."""
         if params.parent is not None:
             return params.parent
+        key = None
+        if host is not None and cache is not None:
+            key = host if s.kind_of(host) in ("party.street", "party.township") else s.parent(host)
+            if key in cache:
+                return cache[key]
         for cur in ancestors(s, host) if host is not None else ():
             if s.kind_of(cur) in ("party.street", "party.township"):
                 org = top_org_on_host(s, cur, kinds=PARENT_KINDS)
                 if org is not None and allows_parent(s, "party.branch", org):
+                    if cache is not None and key is not None:
+                        cache[key] = org
                     return org
         what = "the chamber" if chamber else f"{host!r}"
         raise UserError(

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
 
 from .naming import join_names
+from .packing import Groups
 from .reach import free_parent, free_units, require_free
 from .units import (
     name,
@@ -245,10 +246,16 @@ class VillageAlliance(Strategy):
         strong, weak = ranked[:n_strong], ranked[n_strong:]
         weak = sorted(weak, key=lambda r: (r["score"], s.unit_code(r["org"])))  # weakest first
         load = {r["org"]: 0 for r in strong}
+        # the neighbours of every host, from the adjacency edges grouped once (Structure.adjacent
+        # scans every edge per call: quadratic over thousands of villages)
+        e = s.adjacency_edges
+        ends = np.concatenate([e.src, e.dst]).astype(np.int64)
+        other = np.concatenate([e.dst, e.src]).astype(np.int64)
+        neighbours = Groups(ends, s.n_units)
         adjacent = {}
         for r in weak:
             h = host_of.get(r["org"])
-            adjacent[r["org"]] = set(s.adjacent(h)) if h else set()
+            adjacent[r["org"]] = set(s.units.ids[other[neighbours[s.unit_code(h)]]].tolist()) if h else set()
         # each weak village (weakest first) to the strong one with the key (not adjacent, load, -score, code)
         # least: the least among the adjacent strong ones when there are any, else the least of all (a heap)
         def key(c: dict) -> tuple:
