@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orgmodel.model.scope import Scope, subtree_mask
 from orgmodel.model.structure import NO_UNIT, Structure
@@ -123,17 +125,19 @@ def ancestor_where(structure: Structure, codes: Sequence[int] | np.ndarray, mask
     >>> s.units.ids[ancestor_where(s, s.unit_codes(["g1", "b2"]), b1_or_gb)].tolist()
     ['b1', 'gb']
     """
-    current = np.asarray(codes, dtype=np.int64).copy()
-    out = np.full(len(current), NO_UNIT, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.full(len(codes), NO_UNIT, dtype=np.int64)
     parent = structure.units.parent
+    rows = np.flatnonzero(codes >= 0)  # each step walks only the codes still climbing
+    current = codes[rows]
     for _ in range(structure.n_units + 1):
-        live = current >= 0
-        if not live.any():
+        if not len(rows):
             break
-        safe = np.where(live, current, 0)
-        hit = live & mask[safe]
-        out[hit] = current[hit]
-        current = np.where(live & ~hit, parent[safe], NO_UNIT)
+        hit = mask[current]
+        out[rows[hit]] = current[hit]
+        up = parent[current]
+        climbing = ~hit & (up >= 0)
+        rows, current = rows[climbing], up[climbing].astype(np.int64)
     return out
 
 
@@ -257,9 +261,18 @@ def role_member_codes(structure: Structure) -> np.ndarray:
     """
     cached = structure.__dict__.get("_role_member_codes")  # computed once per Structure (it never changes)
     if cached is None:
-        index = structure._member_index  # noqa: SLF001 - the core's own id -> code map, built once
         _, _, people = structure.role_table
-        cached = np.fromiter((index.get(p, -1) for p in people.tolist()), dtype=np.int64, count=len(people))
+        index = structure.__dict__.get("_member_index")  # the core's own id -> code map, when built already
+        cached = None
+        if index is None and len(people):  # no map of a million ids built just for this: one hash join
+            try:
+                found = pc.index_in(pa.array(people, pa.string()), value_set=structure.member_id_array)
+                cached = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # people that are not text
+                cached = None
+        if cached is None:
+            get = structure._member_index.get  # noqa: SLF001
+            cached = np.fromiter((get(p, -1) for p in people.tolist()), dtype=np.int64, count=len(people))
         cached.flags.writeable = False
         structure.__dict__["_role_member_codes"] = cached
     return cached
