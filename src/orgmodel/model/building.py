@@ -206,15 +206,28 @@ def _split_column(values: Any, n: int) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), kept)
 
 
-def _to_list(values: Any) -> list[Any]:
-    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+#: the characters ``str.strip()`` removes (Python's whitespace), for trimming text columns the same way
+_PY_WHITESPACE = "".join(map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                                   0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
+
+
+def _present_values(values: Any) -> tuple[list[int], list[Any]]:
+    """Rows and values of the cells of a column that are not blank (None, or only whitespace)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = to_arrow(values)
+        present = pc.not_equal(pc.utf8_trim(_strings(arr), characters=_PY_WHITESPACE), "")
+        rows = np.flatnonzero(pc.fill_null(present, False).to_numpy(zero_copy_only=False))
+        return rows.tolist(), arr.take(pa.array(rows, pa.int64())).to_pylist()
+    kept = [(i, v) for i, v in enumerate(values) if v is not None and str(v).strip() != ""]
+    return [i for i, _ in kept], [v for _, v in kept]
 
 
 def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
     if ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(ids), "")).as_py():
         blank = pc.or_(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids.fill_null("")), ""))
         raise fail(table, int(pc.index(blank, True).as_py()), "id", "id is empty")
-    if pc.count_distinct(ids).as_py() != len(ids):
+    first_seen = pc.dictionary_encode(ids).indices.to_numpy(zero_copy_only=False)  # 0..n-1 exactly when unique
+    if len(ids) and not (first_seen == np.arange(len(ids))).all():
         counts = pc.value_counts(ids)
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
         dup_mask = pc.is_in(ids, value_set=repeated)
@@ -252,7 +265,7 @@ def build_structure(
 ):  # -> Structure
     """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
-    unit_table, unit_index, attr_columns, tag_codes, unit_ids = _build_units(kinds, units, fail)
+    unit_table, unit_index, tag_codes, unit_ids = _build_units(kinds, units, fail)
     fail.check()  # members refer to units: a bad units table stops here
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
     part_members, part_units = _two_columns(participation)
@@ -308,7 +321,6 @@ def build_structure(
     # derived tables the builder can make cheaply from what it already has
     structure.__dict__["_unit_index"] = unit_index
     structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
-    structure.__dict__["_attr_columns"] = attr_columns
     structure.__dict__["tag_codes"] = tag_codes
     problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
@@ -352,16 +364,24 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     tags = np.empty(n, dtype=object)
     tags[:] = [distinct[i] for i in tag_index.tolist()]  # units sharing tags share one tuple
     tag_codes = (frozen(tag_index), distinct)
-    attrs = np.empty(n, dtype=object)
-    attrs[:] = [{} for _ in range(n)]
     extra = [c for c in units if c not in ("id", "kind", "name", "parent", "built_on", "tags")]
-    attr_columns: dict[str, dict[int, Any]] = {}
-    for column in extra:  # any other column is kept as a unit attribute (room_capacity, elected, ...)
-        values = {i: v for i, v in enumerate(_to_list(units[column])) if v is not None and str(v).strip() != ""}
-        if values:
-            attr_columns[column] = values
-        for i, value in values.items():
-            attrs[i][column] = value
+    attrs = np.empty(n, dtype=object)
+    attrs.fill({})  # units without attributes share one empty dict (attribute dicts are never changed in place)
+    columns = [(column, *_present_values(units[column])) for column in extra]
+    columns = [c for c in columns if c[1]]
+    if len(columns) == 1:  # any other column is kept as a unit attribute (room_capacity, elected, ...)
+        column, rows, values = columns[0]
+        held = np.empty(len(rows), dtype=object)
+        held[:] = [{column: v} for v in values]
+        attrs[rows] = held
+    elif columns:
+        per_unit: dict[int, dict[str, Any]] = {}
+        for column, rows, values in columns:
+            for i, value in zip(rows, values, strict=True):
+                per_unit.setdefault(i, {})[column] = value
+        held = np.empty(len(per_unit), dtype=object)
+        held[:] = list(per_unit.values())
+        attrs[list(per_unit)] = held
     table = UnitTable(
         ids=frozen(np.array(id_list, dtype=object)),
         kind=frozen(kind_codes),
@@ -371,7 +391,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, attr_columns, tag_codes, ids
+    return table, index, tag_codes, ids
 
 
 def _build_members(

@@ -388,7 +388,7 @@ class Structure:
         same_ids = "members" not in changed or new.members.ids is self.members.ids
         names = []
         if {"roles", "units"}.isdisjoint(changed):
-            names += ["role_table", "_roles_by_unit"]
+            names += ["role_table", "_roles_by_unit", "_role_person_codes"]
             if same_ids:
                 names.append("_role_member_codes")
         if "units" not in changed:
@@ -681,9 +681,18 @@ class Structure:
         keep = np.isin(names, list(roles)) & (units >= 0)
         if not keep.any():
             return np.zeros(self.n_units, dtype=np.int64)
-        person_codes = pc.dictionary_encode(pa.array(people[keep], pa.string())).indices.to_numpy()
-        pairs = sorted_unique(units[keep].astype(np.int64) * (len(people) + 1) + person_codes)
+        pairs = sorted_unique(units[keep].astype(np.int64) * (len(people) + 1) + self._role_person_codes[keep])
         return np.bincount(pairs // (len(people) + 1), minlength=self.n_units)
+
+    @cached_property
+    def _role_person_codes(self) -> np.ndarray:
+        """Each role's person as a code (equal names, equal codes), for counting people in bulk."""
+        _, _, people = self.role_table
+        try:
+            encoded = pc.dictionary_encode(pa.array(people, pa.string())).indices
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # people that are not text
+            encoded = pc.dictionary_encode(pa.array([str(p) for p in people.tolist()], pa.string())).indices
+        return frozen(encoded.to_numpy(zero_copy_only=False).astype(np.int64))
 
     @cached_property
     def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
