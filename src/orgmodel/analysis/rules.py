@@ -312,6 +312,15 @@ class _Quantities:
         """Each unit's tag tuple as a code into the list of distinct tuples (one pass, cached)."""
         return self.s.tag_codes
 
+    def kind_mask(self, kinds: tuple[str, ...]) -> np.ndarray:
+        """Units of these kinds (kinds the domain lacks are left out), one table lookup, cached."""
+        key = ("kinds", kinds)
+        if key not in self._cache:
+            wanted = np.zeros(len(self.s.kinds), dtype=bool)
+            wanted[[self.s.kinds.code(k) for k in kinds if k in self.s.kinds]] = True
+            self._cache[key] = wanted[self.s.units.kind]
+        return self._cache[key]  # type: ignore[return-value]
+
     def get(self, name: str, rule: Rule | None = None) -> np.ndarray | None:
         """The quantity for every unit code, or None when its data is missing.
 
@@ -532,8 +541,7 @@ def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True
     u = s.units
     mask = ~u.dissolved
     if subject.kinds:
-        codes = [s.kinds.code(k) for k in subject.kinds if k in s.kinds]
-        mask &= np.isin(u.kind, codes)
+        mask &= q.kind_mask(tuple(subject.kinds))
     if subject.tags_any or subject.tags_none:
         codes, distinct = q.tag_codes()
         if subject.tags_any:
@@ -554,11 +562,16 @@ def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True
         mask &= q.within(subject.within_kinds, subject.within_stop)
     if subject.within_kinds_none:
         mask &= ~q.within(subject.within_kinds_none, subject.within_stop)
-    for quantity, minimum in (subject.when.items() if when else ()):
+    return _when(rule, q, mask) if when else mask
+
+
+def _when(rule: Rule, q: _Quantities, mask: np.ndarray) -> np.ndarray | None:
+    """``mask`` narrowed by the rule's ``when`` conditions; None when a condition's data is missing."""
+    for quantity, minimum in rule.subject.when.items():
         values = q.get(quantity, rule)
         if values is None:
             return None
-        mask &= values >= minimum
+        mask = mask & (values >= minimum)
     return mask
 
 
@@ -586,9 +599,10 @@ def check_rules(
         for rule in pack.rules:
             if not _is_on(rule, enable, disable):
                 continue
-            if not _subject_mask(s, rule, q, when=False).any():
+            subject = _subject_mask(s, rule, q, when=False)
+            if not subject.any():
                 continue  # no unit the rule speaks of: nothing to check, and no data is missing
-            mask = _subject_mask(s, rule, q)
+            mask = _when(rule, q, subject)
             if mask is not None and not mask.any():
                 continue  # e.g. committee.when where no branch has 7 full members
             threshold = rule.threshold()

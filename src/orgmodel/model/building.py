@@ -267,11 +267,13 @@ def build_structure(
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
     unit_table, unit_index, tag_codes, unit_ids = _build_units(kinds, units, fail)
     fail.check()  # members refer to units: a bad units table stops here
+    _release_arrow_memory()
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
     part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
+    _release_arrow_memory()
     member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, unit_ids)
     fail.check()
     fail.collect = False  # from here on, the first error stops the build
@@ -327,10 +329,14 @@ def build_structure(
         v = problems[0]
         table = v.table if v.table != "edges" else "units"
         raise fail(table, v.code, v.column or "id", f"{v.node}: {v.message}")
-    # arrow's allocator keeps the memory of the columns built and dropped above (a quarter of a
-    # gigabyte at a million members) for reuse: give it back, the structure is numpy from here
-    pa.default_memory_pool().release_unused()
+    _release_arrow_memory()
     return structure
+
+
+def _release_arrow_memory() -> None:
+    """Give back what arrow's allocator keeps of the columns built and dropped so far (it keeps freed
+    memory for reuse: a quarter of a gigabyte at a million members), so that the build's peak stays low."""
+    pa.default_memory_pool().release_unused()
 
 
 def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fail):  # noqa: ANN202

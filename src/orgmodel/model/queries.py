@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from orgmodel.model.scope import Scope, subtree_mask
 from orgmodel.model.structure import NO_UNIT, Structure
@@ -261,18 +259,7 @@ def role_member_codes(structure: Structure) -> np.ndarray:
     """
     cached = structure.__dict__.get("_role_member_codes")  # computed once per Structure (it never changes)
     if cached is None:
-        _, _, people = structure.role_table
-        index = structure.__dict__.get("_member_index")  # the core's own id -> code map, when built already
-        cached = None
-        if index is None and len(people):  # no map of a million ids built just for this: one hash join
-            try:
-                found = pc.index_in(pa.array(people, pa.string()), value_set=structure.member_id_array)
-                cached = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):  # people that are not text
-                cached = None
-        if cached is None:
-            get = structure._member_index.get  # noqa: SLF001
-            cached = np.fromiter((get(p, -1) for p in people.tolist()), dtype=np.int64, count=len(people))
+        cached = structure._role_holder_codes()  # noqa: SLF001 - the core's own join of people and member ids
         cached.flags.writeable = False
         structure.__dict__["_role_member_codes"] = cached
     return cached

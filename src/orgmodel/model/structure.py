@@ -388,7 +388,7 @@ class Structure:
         same_ids = "members" not in changed or new.members.ids is self.members.ids
         names = []
         if {"roles", "units"}.isdisjoint(changed):
-            names += ["role_table", "_roles_by_unit", "_role_person_codes"]
+            names += ["role_table", "_roles_by_unit", "_role_people"]
             if same_ids:
                 names.append("_role_member_codes")
         if "units" not in changed:
@@ -684,15 +684,45 @@ class Structure:
         pairs = sorted_unique(units[keep].astype(np.int64) * (len(people) + 1) + self._role_person_codes[keep])
         return np.bincount(pairs // (len(people) + 1), minlength=self.n_units)
 
-    @cached_property
+    @property
     def _role_person_codes(self) -> np.ndarray:
         """Each role's person as a code (equal names, equal codes), for counting people in bulk."""
+        return self._role_people[0]
+
+    @cached_property
+    def _role_people(self) -> tuple[np.ndarray, pa.Array | None]:
+        """The roles' people dictionary-encoded: each role's code into the distinct people (text;
+        None when some people are not text, each then coded by its own value)."""
         _, _, people = self.role_table
         try:
-            encoded = pc.dictionary_encode(pa.array(people, pa.string())).indices
+            encoded = pc.dictionary_encode(pa.array(people, pa.string()))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # people that are not text
-            encoded = pc.dictionary_encode(pa.array([str(p) for p in people.tolist()], pa.string())).indices
-        return frozen(encoded.to_numpy(zero_copy_only=False).astype(np.int64))
+            numbered: dict[Any, int] = {}
+            codes = np.fromiter((numbered.setdefault(p, len(numbered)) for p in people.tolist()), dtype=np.int64,
+                                count=len(people))
+            return frozen(codes), None
+        return frozen(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)), encoded.dictionary
+
+    def _role_holder_codes(self) -> np.ndarray:
+        """Each role's holder as a member code (``structure.roles`` order); -1 for someone outside the roster.
+
+        One join of the member ids with the few distinct people, not a map of every member id.
+        """
+        codes, distinct = self._role_people
+        if not len(codes):
+            return np.zeros(0, dtype=np.int64)
+        if distinct is None:  # people that are not text: looked up one by one
+            get = self._member_index.get
+            return np.fromiter((get(p, -1) for p in self.role_table[2].tolist()), dtype=np.int64, count=len(codes))
+        if "_member_index" in self.__dict__:  # the id -> code map is there already: look the few people up
+            get = self._member_index.get
+            code_of = np.fromiter((get(p, -1) for p in distinct.to_pylist()), dtype=np.int64, count=len(distinct))
+        else:
+            found = pc.index_in(self.member_id_array, value_set=distinct)
+            members = np.flatnonzero(pc.is_valid(found).to_numpy(zero_copy_only=False))
+            code_of = np.full(len(distinct), -1, dtype=np.int64)
+            code_of[found.fill_null(0).to_numpy(zero_copy_only=False)[members]] = members  # member ids are unique
+        return code_of[codes]
 
     @cached_property
     def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
@@ -704,10 +734,16 @@ class Structure:
         tags = self.units.tags.tolist()
         objects = np.fromiter(map(id, tags), dtype=np.uint64, count=len(tags))
         _, first, inverse = np.unique(objects, return_index=True, return_inverse=True)
-        numbered: dict[str, int] = {}
+        numbered: dict[str, int] = {}  # joined text -> code, in the order units first have it
+        by_tuple: dict[Any, int] = {}  # equal tuples (other objects) are joined once
         object_code = np.empty(len(first), dtype=np.int64)
         for k in np.argsort(first, kind="stable").tolist():
-            object_code[k] = numbered.setdefault("\x1f".join(tags[int(first[k])]), len(numbered))
+            t = tags[int(first[k])]
+            key = t if isinstance(t, tuple) else tuple(t)
+            code = by_tuple.get(key)
+            if code is None:
+                code = by_tuple[key] = numbered.setdefault("\x1f".join(t), len(numbered))
+            object_code[k] = code
         distinct = [tuple(t.split("\x1f")) if t else () for t in numbered]
         return frozen(object_code[inverse.reshape(-1)]), distinct
 
