@@ -37,6 +37,7 @@ from orgmodel.model.kinds import KindTable
 from orgmodel.plugin.host import PluginHost
 from orgmodel.io.rosters import unmatched_headers, RosterTable, read_table
 from orgmodel.io.scenario import TABLES, ScenarioSpec, TableSource
+from orgmodel.model.building import shared_pylist
 from orgmodel.model.structure import Role, Structure, TableOrigin
 from orgmodel.io.yamlsource import Locator, format_path, load_yaml, validate
 
@@ -208,5 +209,5 @@ def _none_if_blank(value: Any) -> Any:
 def _blank_as_none(values: Any) -> list[Any]:
     """A column as a list, blank cells as None."""
     if isinstance(values, pa.Array) and pa.types.is_string(values.type):
-        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values).to_pylist()
+        return shared_pylist(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values))
     return [_none_if_blank(v) for v in _text(values)]

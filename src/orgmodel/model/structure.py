@@ -32,11 +32,11 @@ Nothing here is ever mutated after construction: arrays are read-only, and
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, contains
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -889,7 +889,7 @@ class _AttributeColumns(dict):
     def get(self, name: str, default: Any = None) -> Any:  # noqa: ARG002 - a column is always there
         if name not in self:
             with_attrs = self._attrs[self._codes]
-            has = np.frompyfunc(operator.contains, 2, 1)(with_attrs, name).astype(bool) if len(with_attrs) else \
+            has = np.frompyfunc(contains, 2, 1)(with_attrs, name).astype(bool) if len(with_attrs) else \
                 np.zeros(0, dtype=bool)
             pairs = zip(self._codes[has].tolist(), with_attrs[has].tolist(), strict=True)
             self[name] = {code: attrs[name] for code, attrs in pairs if attrs[name] not in (None, "")}
@@ -925,7 +925,7 @@ def role_columns(roles: Sequence[Role], unit_index: Mapping[str, int] | None = N
         units = found.fill_null(NO_UNIT).to_numpy(zero_copy_only=False).astype(np.int32)
     else:
         get = (unit_index or {}).get
-        units = np.fromiter((get(u, NO_UNIT) for u in unit_col), dtype=np.int32, count=len(roles))
+        units = np.fromiter(map(get, unit_col, repeat(NO_UNIT)), dtype=np.int32, count=len(roles))
     names = np.empty(len(roles), dtype=object)
     names[:] = list(map(attrgetter("role"), roles))
     people = np.empty(len(roles), dtype=object)
