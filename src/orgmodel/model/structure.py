@@ -35,7 +35,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import repeat
+from itertools import count, repeat
 from operator import attrgetter, contains, methodcaller
 from types import MappingProxyType
 from typing import Any, Literal
@@ -734,16 +734,15 @@ class Structure:
         tags = self.units.tags.tolist()
         objects = np.fromiter(map(id, tags), dtype=np.uint64, count=len(tags))
         _, first, inverse = np.unique(objects, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # the distinct objects in the order units first have them
+        seen = list(map(tuple, map(tags.__getitem__, first[order].tolist())))
+        by_tuple: dict[tuple[Any, ...], int] = {}  # equal tuples (other objects): the position of the first
+        firsts = np.fromiter(map(by_tuple.setdefault, seen, count()), dtype=np.int64, count=len(seen))
+        _, tuple_code = np.unique(firsts, return_inverse=True)  # positions grow: codes in first-seen order
         numbered: dict[str, int] = {}  # joined text -> code, in the order units first have it
-        by_tuple: dict[Any, int] = {}  # equal tuples (other objects) are joined once
+        text_code = np.array([numbered.setdefault("\x1f".join(t), len(numbered)) for t in by_tuple], dtype=np.int64)
         object_code = np.empty(len(first), dtype=np.int64)
-        for k in np.argsort(first, kind="stable").tolist():
-            t = tags[int(first[k])]
-            key = t if isinstance(t, tuple) else tuple(t)
-            code = by_tuple.get(key)
-            if code is None:
-                code = by_tuple[key] = numbered.setdefault("\x1f".join(t), len(numbered))
-            object_code[k] = code
+        object_code[order] = text_code[tuple_code.reshape(-1)]
         distinct = [tuple(t.split("\x1f")) if t else () for t in numbered]
         return frozen(object_code[inverse.reshape(-1)]), distinct
 
