@@ -25,14 +25,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from orgmodel.errors import SpecError, UserError
 from orgmodel.model.kinds import KindTable
-from orgmodel.model.queries import ancestor_where
-from orgmodel.model.structure import Structure
+from orgmodel.model.queries import ancestor_where, role_member_codes
+from orgmodel.model.structure import Structure, sorted_unique
 
 __all__ = [
     "QUANTITIES",
@@ -314,6 +312,15 @@ class _Quantities:
         """Each unit's tag tuple as a code into the list of distinct tuples (one pass, cached)."""
         return self.s.tag_codes
 
+    def kind_mask(self, kinds: tuple[str, ...]) -> np.ndarray:
+        """Units of these kinds (kinds the domain lacks are left out), one table lookup, cached."""
+        key = ("kinds", kinds)
+        if key not in self._cache:
+            wanted = np.zeros(len(self.s.kinds), dtype=bool)
+            wanted[[self.s.kinds.code(k) for k in kinds if k in self.s.kinds]] = True
+            self._cache[key] = wanted[self.s.units.kind]
+        return self._cache[key]  # type: ignore[return-value]
+
     def get(self, name: str, rule: Rule | None = None) -> np.ndarray | None:
         """The quantity for every unit code, or None when its data is missing.
 
@@ -359,16 +366,14 @@ class _Quantities:
         s = self.s
         if not s.roles:
             return None
-        units, names, people = s.role_table
+        units, names, _ = s.role_table
         keep = np.isin(names, list(roles)) & (units >= 0)
-        member = pc.index_in(pa.array(people[keep], pa.string()),
-                             value_set=pa.array(s.members.ids, pa.string())).to_numpy(zero_copy_only=False)
-        member = np.where(np.isnan(member.astype(float)), -1, member).astype(np.int64)
+        member = role_member_codes(s)[keep]
         in_roster = member >= 0
         is_full = np.zeros(len(member), dtype=bool)
         is_full[in_roster] = s.full_mask[member[in_roster]]
         chosen = in_roster & (is_full == full)
-        pairs = np.unique(units[keep][chosen].astype(np.int64) * (s.n_members + 1) + member[chosen])
+        pairs = sorted_unique(units[keep][chosen].astype(np.int64) * (s.n_members + 1) + member[chosen])
         return np.bincount(pairs // (s.n_members + 1), minlength=s.n_units).astype(float)
 
     def _full_role_holders(self, roles: tuple[str, ...]) -> np.ndarray | None:
@@ -404,7 +409,7 @@ class _Quantities:
     def _units_covered(self, unit_kinds: tuple[str, ...]) -> np.ndarray:
         org, sep = self._unit_pairs(unit_kinds, full_homes=False)
         width = np.int64(self.s.n_units + 1)
-        pairs = np.unique(org * width + sep)
+        pairs = sorted_unique(org * width + sep)
         return np.bincount(pairs // width, minlength=self.s.n_units).astype(float)
 
     def _max_full_per_unit(self, unit_kinds: tuple[str, ...]) -> np.ndarray | None:
@@ -461,35 +466,46 @@ class _Quantities:
 
     def within(self, kinds: Sequence[str], stop: Sequence[str] = ()) -> np.ndarray:
         """Organisation units that belong to a host of ``kinds`` (see :class:`Subject`)."""
+        key = ("within", tuple(kinds), tuple(stop))
+        if key not in self._cache:
+            self._cache[key] = self._within(kinds, stop)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def _within(self, kinds: Sequence[str], stop: Sequence[str]) -> np.ndarray:
         s = self.s
         kind = s.units.kind
         is_target = np.isin(kind, [s.kinds.code(k) for k in kinds if k in s.kinds])
         is_stop = np.isin(kind, [s.kinds.code(k) for k in stop if k in s.kinds]) & ~is_target
         is_org = s.kinds.is_org[kind]
-        # hosts: is the host, or a host it is part of, of the kinds (not walking past a stop kind)
+        parent = s.units.parent
+        # hosts: is the host, or a host it is part of, of the kinds (not walking past a stop kind);
+        # each step walks only the hosts still climbing
         inside = np.zeros(s.n_units, dtype=bool)
-        current = np.where(is_org, -1, np.arange(s.n_units))
+        rows = np.flatnonzero(~is_org)
+        current = rows
         for _ in range(64):
-            ok = current >= 0
-            if not ok.any():
+            if not len(rows):
                 break
-            inside[ok] |= is_target[current[ok]]
-            current = np.where(ok & ~is_stop[np.maximum(current, 0)], s.units.parent[np.maximum(current, 0)], -1)
+            inside[rows] |= is_target[current]
+            up = parent[current]
+            climbing = ~is_stop[current] & (up >= 0)
+            rows, current = rows[climbing], up[climbing]
         # organisation units: by their own hosts, or those of the nearest unit above that has hosts
         e = s.built_on_edges
         own = np.zeros(s.n_units, dtype=bool)
         own[e.src[inside[e.dst]]] = True
         has_hosts = np.bincount(e.src, minlength=s.n_units) > 0
         out = own.copy()
-        settled = has_hosts | ~is_org
-        current = np.where(settled, -1, s.units.parent)
+        rows = np.flatnonzero(~(has_hosts | ~is_org) & (parent >= 0))
+        current = parent[rows]
         for _ in range(64):
-            ok = current >= 0
-            if not ok.any():
+            if not len(rows):
                 break
-            found = ok & has_hosts[np.maximum(current, 0)]
-            out[found] = own[current[found]]
-            current = np.where(ok & ~found, s.units.parent[np.maximum(current, 0)], -1)
+            found = has_hosts[current]
+            out[rows[found]] = own[current[found]]
+            up = parent[current]
+            climbing = ~found & (up >= 0)
+            rows, current = rows[climbing], up[climbing]
         return out & is_org
 
 
@@ -525,8 +541,7 @@ def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True
     u = s.units
     mask = ~u.dissolved
     if subject.kinds:
-        codes = [s.kinds.code(k) for k in subject.kinds if k in s.kinds]
-        mask &= np.isin(u.kind, codes)
+        mask &= q.kind_mask(tuple(subject.kinds))
     if subject.tags_any or subject.tags_none:
         codes, distinct = q.tag_codes()
         if subject.tags_any:
@@ -547,11 +562,16 @@ def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True
         mask &= q.within(subject.within_kinds, subject.within_stop)
     if subject.within_kinds_none:
         mask &= ~q.within(subject.within_kinds_none, subject.within_stop)
-    for quantity, minimum in (subject.when.items() if when else ()):
+    return _when(rule, q, mask) if when else mask
+
+
+def _when(rule: Rule, q: _Quantities, mask: np.ndarray) -> np.ndarray | None:
+    """``mask`` narrowed by the rule's ``when`` conditions; None when a condition's data is missing."""
+    for quantity, minimum in rule.subject.when.items():
         values = q.get(quantity, rule)
         if values is None:
             return None
-        mask &= values >= minimum
+        mask = mask & (values >= minimum)
     return mask
 
 
@@ -579,9 +599,10 @@ def check_rules(
         for rule in pack.rules:
             if not _is_on(rule, enable, disable):
                 continue
-            if not _subject_mask(s, rule, q, when=False).any():
+            subject = _subject_mask(s, rule, q, when=False)
+            if not subject.any():
                 continue  # no unit the rule speaks of: nothing to check, and no data is missing
-            mask = _subject_mask(s, rule, q)
+            mask = _when(rule, q, subject)
             if mask is not None and not mask.any():
                 continue  # e.g. committee.when where no branch has 7 full members
             threshold = rule.threshold()

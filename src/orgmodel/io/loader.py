@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from orgmodel.errors import SpecError, SpecErrors, UserError
@@ -36,7 +37,8 @@ from orgmodel.model.kinds import KindTable
 from orgmodel.plugin.host import PluginHost
 from orgmodel.io.rosters import unmatched_headers, RosterTable, read_table
 from orgmodel.io.scenario import TABLES, ScenarioSpec, TableSource
-from orgmodel.model.structure import Structure, TableOrigin
+from orgmodel.model.building import shared_pylist
+from orgmodel.model.structure import Role, Structure, TableOrigin
 from orgmodel.io.yamlsource import Locator, format_path, load_yaml, validate
 
 __all__ = ["Scenario", "load_scenario", "build_baseline", "check_steps"]
@@ -123,16 +125,16 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
             return []
         return list(zip(_text(cols[left]), _text(cols[right]), strict=True))
 
-    roles = []
+    roles: list[Role] = []
     if tables["roles"]:
-        columns = {k: _text(v) for k, v in tables["roles"].items() if k in ("unit", "role", "person", "since")}
-        names = list(columns)
-        for values in zip(*columns.values(), strict=True):
-            roles.append({k: _none_if_blank(v) for k, v in zip(names, values, strict=True)})
+        cols = tables["roles"]
+        n = len(next(iter(cols.values())))
+        fields = [_blank_as_none(cols[k]) if k in cols else [None] * n for k in ("unit", "role", "person", "since")]
+        roles = list(map(Role, *fields))
     participation: tuple[Any, Any] | list[Any] = []
     if tables["participation"]:
         participation = (tables["participation"]["member"], tables["participation"]["unit"])
-    units = {k: _text(v) for k, v in tables["units"].items()}
+    units = dict(tables["units"])  # columns as read (arrow arrays from files): typed in bulk by the builder
     structure = Structure.from_columns(
         kinds,
         units=units,
@@ -202,3 +204,10 @@ def _text(values: Any) -> list[Any]:
 
 def _none_if_blank(value: Any) -> Any:
     return None if value in ("", None) else value
+
+
+def _blank_as_none(values: Any) -> list[Any]:
+    """A column as a list, blank cells as None."""
+    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
+        return shared_pylist(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values))
+    return [_none_if_blank(v) for v in _text(values)]

@@ -190,7 +190,12 @@ def _read_csv(path: Path, source: TableSource, shown: str) -> dict[str, pa.Array
             message = message.split(":", 2)[1].strip() if message.count(":") >= 2 else message
             message = f"{message} (a value with the delimiter in it needs quotes)"
         raise RosterError(message, file=shown, line=line) from None
-    return {name: _single(tbl.column(name)) for name in tbl.column_names}
+    columns = {name: tbl.column(name) for name in tbl.column_names}
+    del tbl
+    for name in columns:  # one column at a time, each set of chunks dropped once it is joined
+        columns[name] = _single(columns[name])
+    pa.default_memory_pool().release_unused()  # arrow's allocator would keep the chunks' memory for reuse
+    return columns  # type: ignore[return-value]
 
 
 def _csv_header(path: Path, source: TableSource) -> list[str]:

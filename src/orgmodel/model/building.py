@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from orgmodel.model.structure import (
     role_columns,
 )
 
-__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column"]
+__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column", "shared_pylist"]
 
 _TRUE = {"true", "yes", "y", "1", "t", "是", "√", "x"}
 _FALSE = {"false", "no", "n", "0", "f", "否"}
@@ -157,15 +158,16 @@ def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str, blan
         if bad.any():
             fail.each(table, np.flatnonzero(bad), column, lambda row: f"expected true or false, got {num[row]!r}")
         return num.astype(bool)
-    text = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(arr).fill_null("")))
-    encoded = pc.dictionary_encode(text)
-    distinct = encoded.dictionary.to_pylist()
-    unknown = [v for v in distinct if v not in _TRUE and v not in _FALSE and v != ""]
+    # the few distinct texts are trimmed, lowered and read, not every cell
+    encoded = pc.dictionary_encode(_strings(arr).fill_null(""))
+    distinct = pc.utf8_lower(pc.utf8_trim_whitespace(encoded.dictionary)).to_pylist()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    unknown = [i for i, v in enumerate(distinct) if v not in _TRUE and v not in _FALSE and v != ""]
     if unknown:
-        rows = np.flatnonzero(pc.is_in(text, value_set=pa.array(unknown, pa.string())).to_numpy(zero_copy_only=False))
-        fail.each(table, rows, column, lambda row: f"expected true or false, got {text[row].as_py()!r}")
+        rows = np.flatnonzero(np.isin(indices, unknown))
+        fail.each(table, rows, column, lambda row: f"expected true or false, got {distinct[indices[row]]!r}")
     lookup = np.array([blank if v == "" else v in _TRUE for v in distinct], dtype=bool)
-    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+    return lookup[indices]
 
 
 def parse_date_column(values: Any, *, fail: _Fail, table: str, column: str) -> np.ndarray:
@@ -174,8 +176,8 @@ def parse_date_column(values: Any, *, fail: _Fail, table: str, column: str) -> n
     if pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
         return arr.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     # parse each distinct text once: rosters repeat dates a great deal
-    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(_strings(arr)))
-    distinct = encoded.dictionary
+    encoded = pc.dictionary_encode(_strings(arr))
+    distinct = pc.utf8_trim_whitespace(encoded.dictionary)  # each distinct text trimmed once
     blank = pc.equal(distinct, "")
     parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
     bad = pc.and_(pc.is_null(parsed), pc.invert(blank))
@@ -206,15 +208,42 @@ def _split_column(values: Any, n: int) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), kept)
 
 
-def _to_list(values: Any) -> list[Any]:
-    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+def shared_pylist(values: pa.Array) -> list[Any]:
+    """An arrow column as a Python list in which equal values are one object (a column of a few
+    distinct values costs a few objects, not one per row).
+
+    >>> a, b, c = shared_pylist(pa.array(["x", None, "x"]))
+    >>> a is c, b
+    (True, None)
+    """
+    encoded = pc.dictionary_encode(values)
+    distinct = np.empty(len(encoded.dictionary) + 1, dtype=object)
+    distinct[:-1] = encoded.dictionary.to_pylist()
+    return distinct[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)].tolist()
+
+
+#: the characters ``str.strip()`` removes (Python's whitespace), for trimming text columns the same way
+_PY_WHITESPACE = "".join(map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                                   0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
+
+
+def _present_values(values: Any) -> tuple[list[int], list[Any]]:
+    """Rows and values of the cells of a column that are not blank (None, or only whitespace)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = to_arrow(values)
+        present = pc.not_equal(pc.utf8_trim(_strings(arr), characters=_PY_WHITESPACE), "")
+        rows = np.flatnonzero(pc.fill_null(present, False).to_numpy(zero_copy_only=False))
+        return rows.tolist(), shared_pylist(arr.take(pa.array(rows, pa.int64())))
+    kept = [(i, v) for i, v in enumerate(values) if v is not None and str(v).strip() != ""]
+    return [i for i, _ in kept], [v for _, v in kept]
 
 
 def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
     if ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(ids), "")).as_py():
         blank = pc.or_(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids.fill_null("")), ""))
         raise fail(table, int(pc.index(blank, True).as_py()), "id", "id is empty")
-    if pc.count_distinct(ids).as_py() != len(ids):
+    first_seen = pc.dictionary_encode(ids).indices.to_numpy(zero_copy_only=False)  # 0..n-1 exactly when unique
+    if len(ids) and not (first_seen == np.arange(len(ids))).all():
         counts = pc.value_counts(ids)
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
         dup_mask = pc.is_in(ids, value_set=repeated)
@@ -252,13 +281,15 @@ def build_structure(
 ):  # -> Structure
     """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
-    unit_table, unit_index, attr_columns, tag_codes, unit_ids = _build_units(kinds, units, fail)
+    unit_table, unit_index, tag_codes, unit_ids = _build_units(kinds, units, fail)
     fail.check()  # members refer to units: a bad units table stops here
+    _release_arrow_memory()
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
     part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
+    _release_arrow_memory()
     member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, unit_ids)
     fail.check()
     fail.collect = False  # from here on, the first error stops the build
@@ -286,12 +317,19 @@ def build_structure(
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
     participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail,
                                                unit_ids)
-    role_rows = []
-    for i, r in enumerate(roles):
-        role = r if isinstance(r, Role) else Role(**r)
-        if role.unit not in unit_index:
-            raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
-        role_rows.append(role)
+    role_rows = list(roles)
+    if set(map(type, role_rows)) <= {Role}:  # roles as read: each unit checked in one pass
+        known = list(map(unit_index.__contains__, map(attrgetter("unit"), role_rows)))
+        if not all(known):
+            i = known.index(False)
+            raise fail("roles", i, "unit", f"unknown unit {role_rows[i].unit!r}")
+    else:
+        role_rows = []
+        for i, r in enumerate(roles):
+            role = r if isinstance(r, Role) else Role(**r)
+            if role.unit not in unit_index:
+                raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
+            role_rows.append(role)
 
     structure = cls(
         kinds=kinds,
@@ -308,17 +346,20 @@ def build_structure(
     # derived tables the builder can make cheaply from what it already has
     structure.__dict__["_unit_index"] = unit_index
     structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
-    structure.__dict__["_attr_columns"] = attr_columns
     structure.__dict__["tag_codes"] = tag_codes
     problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
         v = problems[0]
         table = v.table if v.table != "edges" else "units"
         raise fail(table, v.code, v.column or "id", f"{v.node}: {v.message}")
-    # arrow's allocator keeps the memory of the columns built and dropped above (a quarter of a
-    # gigabyte at a million members) for reuse: give it back, the structure is numpy from here
-    pa.default_memory_pool().release_unused()
+    _release_arrow_memory()
     return structure
+
+
+def _release_arrow_memory() -> None:
+    """Give back what arrow's allocator keeps of the columns built and dropped so far (it keeps freed
+    memory for reuse: a quarter of a gigabyte at a million members), so that the build's peak stays low."""
+    pa.default_memory_pool().release_unused()
 
 
 def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fail):  # noqa: ANN202
@@ -328,7 +369,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     n = len(ids)
     _unique_or_fail(ids, fail=fail, table="units")
     id_list = ids.to_pylist()
-    index = {uid: i for i, uid in enumerate(id_list)}
+    index = dict(zip(id_list, range(n)))
     kind_index = {k: i for i, k in enumerate(kinds.ids())}
     known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
     kind_codes = codes_for(units["kind"], kind_index, fail=fail, table="units", column="kind", what="unit kind",
@@ -350,18 +391,28 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
     distinct = [tuple(t.split("\x1f")) if t else () for t in encoded.dictionary.to_pylist()]
     tag_index = encoded.indices.to_numpy().astype(np.int64)
     tags = np.empty(n, dtype=object)
-    tags[:] = [distinct[i] for i in tag_index.tolist()]  # units sharing tags share one tuple
+    shared = np.empty(len(distinct), dtype=object)
+    shared[:] = distinct
+    tags[:] = shared[tag_index]  # units sharing tags share one tuple
     tag_codes = (frozen(tag_index), distinct)
-    attrs = np.empty(n, dtype=object)
-    attrs[:] = [{} for _ in range(n)]
     extra = [c for c in units if c not in ("id", "kind", "name", "parent", "built_on", "tags")]
-    attr_columns: dict[str, dict[int, Any]] = {}
-    for column in extra:  # any other column is kept as a unit attribute (room_capacity, elected, ...)
-        values = {i: v for i, v in enumerate(_to_list(units[column])) if v is not None and str(v).strip() != ""}
-        if values:
-            attr_columns[column] = values
-        for i, value in values.items():
-            attrs[i][column] = value
+    attrs = np.empty(n, dtype=object)
+    attrs.fill({})  # units without attributes share one empty dict (attribute dicts are never changed in place)
+    columns = [(column, *_present_values(units[column])) for column in extra]
+    columns = [c for c in columns if c[1]]
+    if len(columns) == 1:  # any other column is kept as a unit attribute (room_capacity, elected, ...)
+        column, rows, values = columns[0]
+        held = np.empty(len(rows), dtype=object)
+        held[:] = [{column: v} for v in values]
+        attrs[rows] = held
+    elif columns:
+        per_unit: dict[int, dict[str, Any]] = {}
+        for column, rows, values in columns:
+            for i, value in zip(rows, values, strict=True):
+                per_unit.setdefault(i, {})[column] = value
+        held = np.empty(len(per_unit), dtype=object)
+        held[:] = list(per_unit.values())
+        attrs[list(per_unit)] = held
     table = UnitTable(
         ids=frozen(np.array(id_list, dtype=object)),
         kind=frozen(kind_codes),
@@ -371,7 +422,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, attr_columns, tag_codes, ids
+    return table, index, tag_codes, ids
 
 
 def _build_members(

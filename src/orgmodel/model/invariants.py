@@ -207,15 +207,11 @@ def check(s: Structure, *, strategy: str | None = None, operation: int | None = 
 
 
 def _first_duplicate(values: np.ndarray) -> int | None:
+    items = values.tolist()
+    if len(set(items)) == len(items):  # one pass in C over the ids' own (cached) hashes
+        return None
     seen: dict[object, int] = {}
-    if len(values) > 50_000:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(values, pa.string())
-        if pc.count_distinct(arr).as_py() == len(arr):
-            return None
-    for i, v in enumerate(values.tolist()):
+    for i, v in enumerate(items):
         if v in seen:
             return i
         seen[v] = i

@@ -123,17 +123,19 @@ def ancestor_where(structure: Structure, codes: Sequence[int] | np.ndarray, mask
     >>> s.units.ids[ancestor_where(s, s.unit_codes(["g1", "b2"]), b1_or_gb)].tolist()
     ['b1', 'gb']
     """
-    current = np.asarray(codes, dtype=np.int64).copy()
-    out = np.full(len(current), NO_UNIT, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.full(len(codes), NO_UNIT, dtype=np.int64)
     parent = structure.units.parent
+    rows = np.flatnonzero(codes >= 0)  # each step walks only the codes still climbing
+    current = codes[rows]
     for _ in range(structure.n_units + 1):
-        live = current >= 0
-        if not live.any():
+        if not len(rows):
             break
-        safe = np.where(live, current, 0)
-        hit = live & mask[safe]
-        out[hit] = current[hit]
-        current = np.where(live & ~hit, parent[safe], NO_UNIT)
+        hit = mask[current]
+        out[rows[hit]] = current[hit]
+        up = parent[current]
+        climbing = ~hit & (up >= 0)
+        rows, current = rows[climbing], up[climbing].astype(np.int64)
     return out
 
 
@@ -257,9 +259,7 @@ def role_member_codes(structure: Structure) -> np.ndarray:
     """
     cached = structure.__dict__.get("_role_member_codes")  # computed once per Structure (it never changes)
     if cached is None:
-        index = structure._member_index  # noqa: SLF001 - the core's own id -> code map, built once
-        _, _, people = structure.role_table
-        cached = np.fromiter((index.get(p, -1) for p in people.tolist()), dtype=np.int64, count=len(people))
+        cached = structure._role_holder_codes()  # noqa: SLF001 - the core's own join of people and member ids
         cached.flags.writeable = False
         structure.__dict__["_role_member_codes"] = cached
     return cached

@@ -35,7 +35,8 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter
+from itertools import count, repeat
+from operator import attrgetter, contains, methodcaller
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -211,7 +212,7 @@ class EdgeArrays:
         d = np.asarray(dst, dtype=np.int32).reshape(-1)
         if len(s):
             width = np.int64(max(int(d.max()), 0) + 1)
-            keys = np.unique(s.astype(np.int64) * width + d)
+            keys = sorted_unique(s.astype(np.int64) * width + d)
             s, d = (keys // width).astype(np.int32), (keys % width).astype(np.int32)
         return EdgeArrays(frozen(s), frozen(d))
 
@@ -384,11 +385,16 @@ class Structure:
         fields.update(changes)
         new = Structure(**fields)
         # derived tables that depend only on what did not change are shared, not rebuilt
-        shared = {"roles", "units"}.isdisjoint(changed) and "role_table" in self.__dict__
-        names = ["role_table"] if shared else []
+        same_ids = "members" not in changed or new.members.ids is self.members.ids
+        names = []
+        if {"roles", "units"}.isdisjoint(changed):
+            names += ["role_table", "_roles_by_unit", "_role_people"]
+            if same_ids:
+                names.append("_role_member_codes")
         if "units" not in changed:
-            names += ["_attr_columns", "tag_codes", "_unit_index", "_children_index", "depth", "units_with_attrs"]
-        if "members" not in changed or new.members.ids is self.members.ids:
+            names += ["_attr_columns", "tag_codes", "_unit_index", "_children_index", "depth", "units_with_attrs",
+                      "unit_id_array"]
+        if same_ids:
             names += ["_member_index", "member_id_array"]
         for name in names:
             if name in self.__dict__:
@@ -419,6 +425,11 @@ class Structure:
     def member_id_array(self) -> pa.Array:
         """Member ids as one arrow string array (index = member code), for joins on ids in bulk."""
         return pa.array(self.members.ids, pa.string())
+
+    @cached_property
+    def unit_id_array(self) -> pa.Array:
+        """Unit ids as one arrow string array (index = unit code), for joins on ids in bulk."""
+        return pa.array(self.units.ids, pa.string())
 
     def unit_code(self, unit_id: str) -> int:
         """Code of a unit id; a UserError names an unknown id."""
@@ -535,8 +546,7 @@ class Structure:
     @cached_property
     def units_with_attrs(self) -> np.ndarray:
         """Codes of units that carry any attribute (most carry none), ascending."""
-        return frozen(np.flatnonzero(np.fromiter((bool(a) for a in self.units.attrs.tolist()), dtype=bool,
-                                                 count=self.n_units)))
+        return frozen(np.flatnonzero(self.units.attrs.astype(bool)))  # each dict's truth, in one C loop
 
     @cached_property
     def depth(self) -> np.ndarray:
@@ -661,7 +671,9 @@ class Structure:
 
         Roles naming a unit the structure does not have get unit code -1.
         """
-        return role_columns(self.roles, self._unit_index)
+        if "_unit_index" in self.__dict__ or not self.roles:
+            return role_columns(self.roles, self._unit_index)
+        return role_columns(self.roles, unit_ids=self.unit_id_array)  # no id -> code dict of every unit
 
     def people_per_unit(self, roles: Iterable[str]) -> np.ndarray:
         """Distinct people holding any of ``roles`` in each unit code (one bulk count)."""
@@ -669,27 +681,74 @@ class Structure:
         keep = np.isin(names, list(roles)) & (units >= 0)
         if not keep.any():
             return np.zeros(self.n_units, dtype=np.int64)
-        person_codes = pc.dictionary_encode(pa.array(people[keep], pa.string())).indices.to_numpy()
-        pairs = np.unique(units[keep].astype(np.int64) * (len(people) + 1) + person_codes)
+        pairs = sorted_unique(units[keep].astype(np.int64) * (len(people) + 1) + self._role_person_codes[keep])
         return np.bincount(pairs // (len(people) + 1), minlength=self.n_units)
+
+    @property
+    def _role_person_codes(self) -> np.ndarray:
+        """Each role's person as a code (equal names, equal codes), for counting people in bulk."""
+        return self._role_people[0]
+
+    @cached_property
+    def _role_people(self) -> tuple[np.ndarray, pa.Array | None]:
+        """The roles' people dictionary-encoded: each role's code into the distinct people (text;
+        None when some people are not text, each then coded by its own value)."""
+        _, _, people = self.role_table
+        try:
+            encoded = pc.dictionary_encode(pa.array(people, pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # people that are not text
+            numbered: dict[Any, int] = {}
+            codes = np.fromiter((numbered.setdefault(p, len(numbered)) for p in people.tolist()), dtype=np.int64,
+                                count=len(people))
+            return frozen(codes), None
+        return frozen(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)), encoded.dictionary
+
+    def _role_holder_codes(self) -> np.ndarray:
+        """Each role's holder as a member code (``structure.roles`` order); -1 for someone outside the roster.
+
+        One join of the member ids with the few distinct people, not a map of every member id.
+        """
+        codes, distinct = self._role_people
+        if not len(codes):
+            return np.zeros(0, dtype=np.int64)
+        if distinct is None:  # people that are not text: looked up one by one
+            get = self._member_index.get
+            return np.fromiter((get(p, -1) for p in self.role_table[2].tolist()), dtype=np.int64, count=len(codes))
+        if "_member_index" in self.__dict__:  # the id -> code map is there already: look the few people up
+            get = self._member_index.get
+            code_of = np.fromiter((get(p, -1) for p in distinct.to_pylist()), dtype=np.int64, count=len(distinct))
+        else:
+            found = pc.index_in(self.member_id_array, value_set=distinct)
+            members = np.flatnonzero(pc.is_valid(found).to_numpy(zero_copy_only=False))
+            code_of = np.full(len(distinct), -1, dtype=np.int64)
+            code_of[found.fill_null(0).to_numpy(zero_copy_only=False)[members]] = members  # member ids are unique
+        return code_of[codes]
 
     @cached_property
     def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-        """Each unit's tags as a code into the list of distinct tag tuples (for rules and charts)."""
-        joined = pa.array(["\x1f".join(t) for t in self.units.tags.tolist()], pa.string())
-        encoded = pc.dictionary_encode(joined)
-        distinct = [tuple(t.split("\x1f")) if t else () for t in encoded.dictionary.to_pylist()]
-        return frozen(encoded.indices.to_numpy().astype(np.int64)), distinct
+        """Each unit's tags as a code into the list of distinct tag tuples (for rules and charts).
+
+        Distinct tuples are numbered in the order units first have them. Units mostly share a few
+        tuple objects: each distinct object is joined once, not each unit's tags.
+        """
+        tags = self.units.tags.tolist()
+        objects = np.fromiter(map(id, tags), dtype=np.uint64, count=len(tags))
+        _, first, inverse = np.unique(objects, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # the distinct objects in the order units first have them
+        seen = list(map(tuple, map(tags.__getitem__, first[order].tolist())))
+        by_tuple: dict[tuple[Any, ...], int] = {}  # equal tuples (other objects): the position of the first
+        firsts = np.fromiter(map(by_tuple.setdefault, seen, count()), dtype=np.int64, count=len(seen))
+        _, tuple_code = np.unique(firsts, return_inverse=True)  # positions grow: codes in first-seen order
+        numbered: dict[str, int] = {}  # joined text -> code, in the order units first have it
+        text_code = np.array([numbered.setdefault("\x1f".join(t), len(numbered)) for t in by_tuple], dtype=np.int64)
+        object_code = np.empty(len(first), dtype=np.int64)
+        object_code[order] = text_code[tuple_code.reshape(-1)]
+        distinct = [tuple(t.split("\x1f")) if t else () for t in numbered]
+        return frozen(object_code[inverse.reshape(-1)]), distinct
 
     @cached_property
     def _attr_columns(self) -> dict[str, dict[int, Any]]:
-        out: dict[str, dict[int, Any]] = {}
-        attrs = self.units.attrs
-        for code in self.units_with_attrs.tolist():
-            for name, value in attrs[code].items():
-                if value not in (None, ""):
-                    out.setdefault(name, {})[code] = value
-        return out
+        return _AttributeColumns(self.units.attrs, self.units_with_attrs)
 
     def unit_attribute(self, name: str) -> dict[int, Any]:
         """Unit code -> value of one unit attribute, for the units that have it (one pass, cached)."""
@@ -782,7 +841,8 @@ class Structure:
         h.update("\x1f".join(u.ids.tolist()).encode())
         h.update("\x1f".join(u.name.tolist()).encode())
         h.update(repr(u.tags.tolist()).encode())
-        h.update(repr([sorted(a.items()) for a in u.attrs.tolist()]).encode())
+        # the repr of the list of each unit's sorted attribute items, made by C-level maps
+        h.update(("[" + ", ".join(map(repr, map(sorted, map(methodcaller("items"), u.attrs.tolist())))) + "]").encode())
         for arr in (u.kind, u.parent, u.dissolved):
             h.update(np.ascontiguousarray(arr).tobytes())
         for edges in (self.built_on_edges, self.alliance_edges, self.adjacency_edges, self.participation):
@@ -796,7 +856,7 @@ class Structure:
                 h.update("\x1f".join("\x00" if v is None else str(v) for v in col.tolist()).encode())
             else:
                 h.update(np.ascontiguousarray(col).tobytes())
-        h.update(repr(self.roles).encode())
+        h.update(_roles_repr(self.roles).encode())
         for arr in (self.ties.a, self.ties.b, self.ties.weight):
             h.update(np.ascontiguousarray(arr).tobytes())
         return "sha256:" + h.hexdigest()[:32]
@@ -812,26 +872,97 @@ class Structure:
         return kind == self.kinds.code(UNPLACED)
 
 
+class _SortedRoles(tuple):
+    """A tuple of roles known to be sorted: a Structure sharing it does not sort it again."""
+
+    __slots__ = ()
+
+
+class _AttributeColumns(dict):
+    """Unit attribute columns by name (unit code -> value, blank values left out), each read from
+    the units' attribute dicts when first asked for."""
+
+    def __init__(self, attrs: np.ndarray, codes: np.ndarray) -> None:
+        super().__init__()
+        self._attrs, self._codes = attrs, codes
+
+    def get(self, name: str, default: Any = None) -> Any:  # noqa: ARG002 - a column is always there
+        if name not in self:
+            with_attrs = self._attrs[self._codes]
+            has = np.frompyfunc(contains, 2, 1)(with_attrs, name).astype(bool) if len(with_attrs) else \
+                np.zeros(0, dtype=bool)
+            pairs = zip(self._codes[has].tolist(), with_attrs[has].tolist(), strict=True)
+            self[name] = {code: attrs[name] for code, attrs in pairs if attrs[name] not in (None, "")}
+        return self[name]
+
+
+def _roles_repr(roles: tuple[Role, ...]) -> str:
+    """``repr(roles)``, each role formatted by one C-level call (a million-member roster has a quarter
+    of a million roles).
+
+    >>> roles = (Role("b", "secretary", "m1"), Role("b", "deputy", "m2", "2024-01-01"))
+    >>> _roles_repr(roles) == repr(roles), _roles_repr(roles[:1]) == repr(roles[:1]), _roles_repr(()) == repr(())
+    (True, True, True)
+    """
+    if not set(map(type, roles)) <= {Role}:
+        return repr(tuple(roles))
+    parts = map("Role(unit={!r}, role={!r}, person={!r}, since={!r})".format, map(attrgetter("unit"), roles),
+                map(attrgetter("role"), roles), map(attrgetter("person"), roles), map(attrgetter("since"), roles))
+    return "(" + ", ".join(parts) + ("," if len(roles) == 1 else "") + ")"
+
+
 def _sorted_roles(roles: Iterable[Role]) -> tuple[Role, ...]:
     """Roles sorted by unit, role, person and since (a missing ``since`` first).
 
     >>> [r.since for r in _sorted_roles([Role("b", "s", "p", "2024-01-01"), Role("b", "s", "p")])]
     [None, '2024-01-01']
     """
+    if type(roles) is _SortedRoles:
+        return roles
     roles = list(roles)
     try:
         roles.sort(key=attrgetter("unit", "role", "person", "since"))  # compared in C: fast
     except TypeError:  # one person holds a role with and without a date: None cannot be compared
         roles.sort(key=lambda r: (r.unit, r.role, r.person, r.since or ""))
-    return tuple(roles)
+    return _SortedRoles(roles)
 
 
-def role_columns(roles: Sequence[Role], unit_index: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Roles as columns (unit code, role, person); unknown units get -1."""
-    units = np.fromiter((unit_index.get(r.unit, NO_UNIT) for r in roles), dtype=np.int32, count=len(roles))
-    names = np.array([r.role for r in roles], dtype=object)
-    people = np.array([r.person for r in roles], dtype=object)
+def role_columns(roles: Sequence[Role], unit_index: Mapping[str, int] | None = None, *,
+                 unit_ids: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Roles as columns (unit code, role, person); unknown units get -1.
+
+    Unit ids are looked up in ``unit_index`` or, given ``unit_ids`` (the unit ids in code order as
+    one arrow array), joined to it in one hash pass.
+    """
+    unit_col = list(map(attrgetter("unit"), roles))
+    if unit_ids is not None:
+        found = pc.index_in(pa.array(unit_col, pa.string()), value_set=unit_ids)
+        units = found.fill_null(NO_UNIT).to_numpy(zero_copy_only=False).astype(np.int32)
+    else:
+        get = (unit_index or {}).get
+        units = np.fromiter(map(get, unit_col, repeat(NO_UNIT)), dtype=np.int32, count=len(roles))
+    names = np.empty(len(roles), dtype=object)
+    names[:] = list(map(attrgetter("role"), roles))
+    people = np.empty(len(roles), dtype=object)
+    people[:] = list(map(attrgetter("person"), roles))
     return frozen(units), frozen(names), frozen(people)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, ascending: ``np.unique`` by sorting.
+
+    numpy's default (hash-based) unique is many times slower than a sort on a million distinct keys.
+
+    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    out = np.sort(np.asarray(values).reshape(-1))
+    if len(out) > 1:
+        keep = np.empty(len(out), dtype=bool)
+        keep[0] = True
+        np.not_equal(out[1:], out[:-1], out=keep[1:])
+        out = out[keep]
+    return out
 
 
 def _group_index(keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -17,10 +17,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from orgmodel import MeasureContext, Metric, RulePack, Structure, Value, ancestor_of_kind, check_rules
+from orgmodel import MeasureContext, Metric, RulePack, Structure, Value, ancestor_of_kind, check_rules, role_member_codes
 from orgmodel_party.offices import BACKBONE_ROLES
 from orgmodel_party.rulepack import PARTY_RULES
 
@@ -67,7 +65,7 @@ class Backbone(Metric):
         units, roles, people = s.role_table
         keep = np.isin(roles, BACKBONE_ROLES) & (units >= 0)
         keep[keep] &= ctx.live[units[keep]]
-        n = int(pc.count_distinct(pa.array(people[keep], pa.string())).as_py()) if keep.any() else 0
+        n = _distinct_people(s, people[keep], role_member_codes(s)[keep])
         return [
             self.value("people", n, "骨干人数", "backbone people", unit="人", direction="higher"),
             self.value("members_per_backbone", ctx.n_active / n if n else None, "每名骨干联系党员", "members per backbone person",
@@ -98,7 +96,7 @@ class TeamAlignment(Metric):
         width = np.int64(s.n_units + 1)
         built = s.built_on_edges
         on_team = s.units.kind[built.dst] == team
-        branch_team = np.unique(built.src[on_team].astype(np.int64) * width + built.dst[on_team])
+        branch_team = np.sort(built.src[on_team].astype(np.int64) * width + built.dst[on_team])  # sorted: searched
         branch = s.members["branch"][p.src].astype(np.int64)
         keys = branch * width + p.dst
         pos = np.searchsorted(branch_team, keys)
@@ -163,12 +161,19 @@ class Coverage(Metric):
         return out
 
 
-def _holders(s: Structure, live: np.ndarray, roles: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(unit code, person) of the roles in ``roles`` held in live units."""
+def _holders(s: Structure, live: np.ndarray, roles: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unit code, person, member code or -1) of the roles in ``roles`` held in live units."""
     units, names, people = s.role_table
     keep = np.isin(names, roles) & (units >= 0)
     keep[keep] &= live[units[keep]]
-    return units[keep], people[keep]
+    return units[keep], people[keep], role_member_codes(s)[keep]
+
+
+def _distinct_people(s: Structure, people: np.ndarray, codes: np.ndarray) -> int:
+    """Distinct people among role holders: members counted by code, people outside the roster by name."""
+    seen = np.zeros(s.n_members, dtype=bool)
+    seen[codes[codes >= 0]] = True
+    return int(seen.sum()) + len(set(people[codes < 0].tolist()))
 
 
 def _nearest(s: Structure, kinds: tuple[str, ...]) -> np.ndarray:
@@ -293,8 +298,8 @@ class Lever(Metric):
 
     def compute(self, ctx: MeasureContext) -> list[Value]:
         s = ctx.structure
-        units, people = _holders(s, ctx.live, BACKBONE_ROLES)
-        n = int(pc.count_distinct(pa.array(people, pa.string())).as_py()) if len(people) else 0
+        units, people, codes = _holders(s, ctx.live, BACKBONE_ROLES)
+        n = _distinct_people(s, people, codes)
         has = np.zeros(s.n_units, dtype=bool)
         has[units] = True
         active = s.members["active"]
@@ -304,12 +309,13 @@ class Lever(Metric):
         p = s.participation
         team = s.kinds.code("party.team") if "party.team" in s.kinds else -1
         in_team = (s.units.kind[p.dst] == team) & active[p.src]
-        # a hash join: np.isin on object arrays compares every member with every backbone person
-        backbone_member = pc.is_in(pa.array(s.members.ids, pa.string()),
-                                   value_set=pa.array(people, pa.string())).to_numpy(zero_copy_only=False)
+        backbone_member = np.zeros(s.n_members, dtype=bool)
+        backbone_member[codes[codes >= 0]] = True
         lit = np.zeros(s.n_units, dtype=bool)
         lit[p.dst[in_team & backbone_member[p.src]]] = True
-        team_people = len(np.unique(p.src[in_team & lit[p.dst]]))
+        alongside = np.zeros(s.n_members, dtype=bool)
+        alongside[p.src[in_team & lit[p.dst]]] = True
+        team_people = int(alongside.sum())
         none = "not measured: no backbone roles recorded"
         return [
             self.value("reached", 100.0 * n_reached / ctx.n_active if ctx.n_active else None,
