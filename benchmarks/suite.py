@@ -19,7 +19,8 @@ roster in a process of its own; then one fresh process measures, in this order:
                    takes longer than ``--time-limit`` seconds as not finished;
 ``plan save/load`` team-branches' plan written with ``Plan.save`` (Parquet moves) and read back;
 ``invariants``     every invariant on team-branches' result alone;
-``metrics+rules``  every registered metric and the party rule pack on team-branches' result;
+``metrics+rules``  every registered metric and the party rule pack on team-branches' result, the
+                   first time anything is measured or checked on it;
 ``evaluate``       what the results folder stores for the baseline and the variant (metrics, rules,
                    unit tables, assignment, changes);
 ``write results``  the results folder (``orgmodel.run.results.write_run``);
@@ -272,11 +273,11 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
                         set_role=counts.get("set_role", 0), moves=len(plan.moves))
             left = max(1.0, limit - (time.perf_counter() - started))
             after = st.run(f"apply:{name}", lambda plan=plan: apply(base, plan, variant=name, step=0), limit=left)
-            if after is not None:
+            if after is not None and name == PIPELINE_STRATEGY:
+                kept = {"plan": plan, "after": after, "info": info}  # its rules are checked, cold, in metrics+rules
+            elif after is not None:
                 findings = check_rules(after, rule_packs_for(scenario, host), as_of=scenario.spec.as_of)
                 info["error_findings"] = count_findings(findings)["error"]
-                if name == PIPELINE_STRATEGY:
-                    kept = {"plan": plan, "after": after}
             del after
         del plan
         row["strategies"][name] = info
@@ -299,15 +300,17 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
         metrics = list(host.metrics())
         packs = rule_packs_for(scenario, host)
 
-        def metrics_and_rules() -> tuple[int, int]:
-            fresh = after.replace()  # the same arrays without cached aggregates
-            values = measure(MeasureContext(fresh, baseline=base, plans=[plan], as_of=scenario.spec.as_of), metrics)
-            findings = check_rules(fresh, packs, as_of=scenario.spec.as_of)
-            return len(values), len(findings)
+        def metrics_and_rules() -> tuple[int, list[Any]]:
+            # the first metrics and rules on this result: nothing was measured or checked on it before
+            values = measure(MeasureContext(after, baseline=base, plans=[plan], as_of=scenario.spec.as_of), metrics)
+            findings = check_rules(after, packs, as_of=scenario.spec.as_of)
+            return len(values), findings
 
         counted = st.run("metrics+rules", metrics_and_rules)
         if counted is not None:
-            row["metric_values"], row["findings"] = counted
+            row["metric_values"], findings = counted
+            row["findings"] = len(findings)
+            kept["info"]["error_findings"] = count_findings(findings)["error"]
         variant = scenario.spec.variants[0]
         result = RunResult(scenario=scenario, baseline=base, variants=(VariantResult(
             variant.name, variant.label, variant.description,
