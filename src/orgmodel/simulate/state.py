@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orgmodel.errors import UserError
 from orgmodel.model.kinds import KindTable
@@ -366,9 +368,7 @@ class SimState:
             "term_months": np.full(s.n_units, np.nan),
             "member_meetings": _unit_numbers(s, "member_meetings_last_year"),
         }
-        prefix = NEW_ID_PREFIX
-        while any(str(i).startswith(prefix) for i in s.members.ids.tolist()):
-            prefix = "~" + prefix
+        prefix = _free_prefix(s.members.ids)
         return cls(
             start=start, months_per_period=months_per_period, kinds=s.kinds, unit_ids=np.asarray(s.units.ids),
             units=units, members=members, teams=teams, edges=edges, member_ids=np.asarray(s.members.ids),
@@ -465,3 +465,22 @@ def _election_months(s: Structure, start: dt.date) -> np.ndarray:
         except ValueError:
             raise UserError(f"unit {s.units.ids[code]}: attribute elected is not a date (YYYY-MM-DD): {value!r}") from None
     return out
+
+
+def _free_prefix(ids: np.ndarray) -> str:
+    """The prefix of ids given to members who join during the simulation: ``NEW_ID_PREFIX``, with
+    ``~`` put in front until no roster id starts with it (one vectorised pass per try).
+
+    >>> _free_prefix(np.array(["a", "b"], dtype=object)) == NEW_ID_PREFIX
+    True
+    >>> _free_prefix(np.array([NEW_ID_PREFIX + "1"], dtype=object)) == "~" + NEW_ID_PREFIX
+    True
+    """
+    try:
+        text = pa.array(ids, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not all text
+        text = pa.array(np.asarray(ids).astype(str))
+    prefix = NEW_ID_PREFIX
+    while len(text) and pc.any(pc.starts_with(text, prefix)).as_py():
+        prefix = "~" + prefix
+    return prefix
