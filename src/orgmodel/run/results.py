@@ -43,7 +43,7 @@ from orgmodel.files import replace_folder
 from orgmodel.run.engine import RunResult
 from orgmodel.run.evaluate import BASELINE, VariantEvaluation
 from orgmodel.run.read import RESULTS_VERSION, Results, load_results
-from orgmodel.run.tables import Assignment, UnitTable, unit_rows
+from orgmodel.run.tables import Assignment, UnitTable, unit_lines
 
 if TYPE_CHECKING:
     from orgmodel.simulate.manifest import SimulationRun
@@ -145,7 +145,7 @@ def write_run(
 
 def write_units(table: UnitTable, path: Path) -> None:
     """The unit table as JSON (``units.json``; its fields are documented in docs/results.md)."""
-    _dump_lines(path, {"domain": table.kinds.name, "units": unit_rows(table)})
+    _dump_lines(path, {"domain": table.kinds.name, "units": _Encoded(unit_lines(table))})
 
 
 def write_assignment(assignment: Assignment, path: Path) -> None:
@@ -208,17 +208,26 @@ def _num(value: float | None) -> str:
     return repr(float(value))
 
 
+class _Encoded(list):  # type: ignore[type-arg]
+    """Items already encoded as JSON text (each as ``json.dumps(item, ensure_ascii=False)`` gives it)."""
+
+
+#: ``json.dumps(..., ensure_ascii=False)``, with its encoder made once
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _dump_lines(path: Path, data: dict[str, Any]) -> None:
     """Large JSON: each item of a top-level (or second-level) list on a line of its own (readable
     in a diff, and written by the fast encoder)."""
     def block(value: Any, indent: str) -> str:
         if isinstance(value, list) and value:
-            inner = f",\n{indent} ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            items = value if isinstance(value, _Encoded) else map(_encode, value)
+            inner = f",\n{indent} ".join(items)
             return f"[\n{indent} {inner}\n{indent}]"
         if isinstance(value, dict) and value and indent == "":
             items = ",\n ".join(f"{json.dumps(k)}: {block(v, '  ')}" for k, v in value.items())
             return f"{{\n {items}\n}}"
-        return json.dumps(value, ensure_ascii=False)
+        return _encode(value)
 
     parts = ",\n".join(f" {json.dumps(k)}: {block(v, ' ') if not isinstance(v, dict) else block(v, '')}"
                         for k, v in data.items())
