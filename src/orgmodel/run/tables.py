@@ -199,23 +199,43 @@ def unit_lines(t: UnitTable) -> list[str]:
     gives, written from the columns (the text of ``units.json``, without a dict a row)."""
     built, allied = _linked(t, t.built_on), _linked(t, t.alliances)
     cs, columns = _row_columns(t, None)
-    text, dumps = _encode_text, _ENCODER.encode
+    text, texts = _encode_text, _encode_texts
     lines = []
     for c, (uid, name, kind, parent, dissolved, tags, size, size_full, members, members_full, participants,
             reason, roles) in zip(cs, columns, strict=True):
         lines.append(
             f'{{"id": {text(str(uid))}, "name": {text(str(name))}, "kind": {text(kind)}, '
             f'"parent": {"null" if parent is None else text(str(parent))}, '
-            f'"dissolved": {"true" if dissolved else "false"}, "tags": {dumps(list(tags)) if tags else "[]"}, '
-            f'"built_on": {dumps(built[c]) if c in built else "[]"}, '
-            f'"allied_with": {dumps(allied[c]) if c in allied else "[]"}, '
+            f'"dissolved": {"true" if dissolved else "false"}, "tags": {texts(tags) if tags else "[]"}, '
+            f'"built_on": {texts(built[c]) if c in built else "[]"}, '
+            f'"allied_with": {texts(allied[c]) if c in allied else "[]"}, '
             f'"size": {int(size)}, "size_full": {int(size_full)}, "members": {int(members)}, '
             f'"members_full": {int(members_full)}, "participants": {int(participants)}, '
-            f'"reason": {dumps(dict(reason)) if reason else "null"}, '
-            f'"roles": {dumps([{"role": r, "person": p} for r, p in roles]) if roles else "[]"}}}')
+            f'"reason": {_encode_reason(reason) if reason else "null"}, '
+            f'"roles": {_encode_roles(roles) if roles else "[]"}}}')
     return lines
 
 
+def _encode_texts(values: Sequence[Any]) -> str:
+    """A list of strings as ``json.dumps`` writes it (anything else through the encoder)."""
+    if all(type(v) is str for v in values):
+        return "[" + ", ".join(map(_encode_text, values)) + "]"
+    return _ENCODER.encode(list(values))
+
+
+def _encode_reason(reason: Reason) -> str:
+    if tuple(reason) == _REASON_KEYS and all(type(v) is str for v in reason.values()):
+        return f'{{"code": {_encode_text(reason["code"])}, "zh": {_encode_text(reason["zh"])}, "en": {_encode_text(reason["en"])}}}'
+    return _ENCODER.encode(dict(reason))
+
+
+def _encode_roles(roles: Sequence[tuple[str, str]]) -> str:
+    if all(type(r) is str and type(p) is str for r, p in roles):
+        return "[" + ", ".join(f'{{"role": {_encode_text(r)}, "person": {_encode_text(p)}}}' for r, p in roles) + "]"
+    return _ENCODER.encode([{"role": r, "person": p} for r, p in roles])
+
+
+_REASON_KEYS = ("code", "zh", "en")
 #: the encoder of ``json.dumps(..., ensure_ascii=False)``, made once
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _encode_text = encode_basestring
