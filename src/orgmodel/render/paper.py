@@ -18,7 +18,7 @@ the flows between the top areas only (aggregated); the report lists every flow i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass
 
@@ -170,9 +170,11 @@ def _beside(dot: str, table: str) -> str:
 
 
 def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: str = "",
-                    findings: Findings | None = None, budget: int = 150) -> list[PaperPage]:
+                    findings: Findings | None = None, budget: int = 150,
+                    only: Collection[int] | None = None) -> list[PaperPage]:
     """The org chart as legible A4 pages: the whole chart, or an overview and one page per unit
-    below the top that has units under it (each with fewer boxes where it must)."""
+    below the top that has units under it (each with fewer boxes where it must); ``only``: the
+    codes of the units below the top that get pages (default: all; the overview shows every unit)."""
     s = as_table(units)
     options = {"lang": lang, "findings": findings}
     whole = _page(title, org_chart(s, budget=budget, title=title, **options))
@@ -183,11 +185,20 @@ def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: st
     pages = [first_legible(overview_title, [
         (lambda b=b: org_chart(s, depth=1, budget=b, title=overview_title, **options)) for b in budgets])]
     live_org = s.live_org
-    for r in np.flatnonzero((s.parent < 0) & live_org).tolist():
+    parent = np.asarray(s.parent, dtype=np.int64)
+    # units with a live unit two levels below them (one pass over the table, not one a unit)
+    child = live_org & (parent >= 0) & live_org[np.maximum(parent, 0)]
+    grand = parent[np.maximum(parent[child], 0)]
+    deep = np.zeros(len(parent), dtype=bool)
+    deep[grand[(parent[child] >= 0) & (grand >= 0)]] = True
+    chosen = None if only is None else set(only)
+    children = np.flatnonzero(live_org & (parent >= 0))
+    for r in np.flatnonzero((parent < 0) & live_org).tolist():
         flat = []
-        for c in np.flatnonzero((s.parent == r) & live_org).tolist():
-            below = np.flatnonzero((s.parent == c) & live_org)
-            if not np.any(np.isin(s.parent, below) & live_org):  # nothing two levels down: a page of several
+        for c in children[parent[children] == r].tolist():
+            if chosen is not None and c not in chosen:
+                continue
+            if not deep[c]:  # nothing two levels down: a page of several
                 flat.append(c)
                 continue
             name = str(s.name[c])
