@@ -33,7 +33,7 @@ from orgmodel.render.view import as_table
 from orgmodel.run.tables import UnitTable
 
 __all__ = ["PaperFit", "PaperPage", "fit_a4", "first_legible", "BUDGETS", "org_chart_paper", "diff_chart_paper", "MIN_TEXT_PT",
-           "PRINT_AREA_MM", "PAGE_MARGIN_MM", "svg_size"]
+           "PRINT_AREA_MM", "PAGE_MARGIN_MM", "svg_size", "paged_alone"]
 
 MM = 72 / 25.4
 #: the smallest text a chart may have on paper, in points
@@ -169,6 +169,18 @@ def _beside(dot: str, table: str) -> str:
     return dot[:end] + node + dot[end:]
 
 
+def paged_alone(units: UnitTable) -> np.ndarray:
+    """Per unit code: whether a live unit lies two levels below it (on paper, a unit below the
+    top gets a page of its own when it has; the others share pages of several). One pass."""
+    live_org = units.live_org
+    parent = np.asarray(units.parent, dtype=np.int64)
+    child = live_org & (parent >= 0) & live_org[np.maximum(parent, 0)]
+    grand = parent[np.maximum(parent[child], 0)]
+    deep = np.zeros(len(parent), dtype=bool)
+    deep[grand[(parent[child] >= 0) & (grand >= 0)]] = True
+    return deep
+
+
 def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: str = "",
                     findings: Findings | None = None, budget: int = 150,
                     only: Collection[int] | None = None) -> list[PaperPage]:
@@ -186,11 +198,7 @@ def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: st
         (lambda b=b: org_chart(s, depth=1, budget=b, title=overview_title, **options)) for b in budgets])]
     live_org = s.live_org
     parent = np.asarray(s.parent, dtype=np.int64)
-    # units with a live unit two levels below them (one pass over the table, not one a unit)
-    child = live_org & (parent >= 0) & live_org[np.maximum(parent, 0)]
-    grand = parent[np.maximum(parent[child], 0)]
-    deep = np.zeros(len(parent), dtype=bool)
-    deep[grand[(parent[child] >= 0) & (grand >= 0)]] = True
+    deep = paged_alone(s)
     chosen = None if only is None else set(only)
     children = np.flatnonzero(live_org & (parent >= 0))
     for r in np.flatnonzero((parent < 0) & live_org).tolist():

@@ -31,7 +31,7 @@ from orgmodel.render.paper import (
     org_chart_paper,
 )
 from orgmodel.report.model import REPORT_SECTIONS, Diagram, Page, report_model, text
-from orgmodel.report.paging import PAPER_UNITS, change_scores, summed
+from orgmodel.report.paging import PAPER_SHARED_UNITS, PAPER_UNITS, change_scores, summed
 from orgmodel.report.paging import paper_units as select_paper_units
 from orgmodel.report.plots import FONT, size_histogram
 from orgmodel.report.simulation import simulation_section
@@ -98,10 +98,12 @@ def _paper(pages: list[PaperPage], folder: Path, key: str) -> list[Page]:
 
 
 def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tuple[str, ...] = ("svg",),
-                budget: int = 150, paper_units: int = PAPER_UNITS) -> tuple[list[Diagram], list[Diagram]]:
+                budget: int = 150, paper_units: tuple[int, int] = (PAPER_UNITS, PAPER_SHARED_UNITS)
+                ) -> tuple[list[Diagram], list[Diagram]]:
     """The org charts and before/after charts of ``results``, drawn into ``folder``: each whole
     (for the screen, in ``formats``) and as legible A4 pages (``folder/paper``, SVG and DOT); an
-    org chart gives pages to at most ``paper_units`` units below the top (:mod:`orgmodel.report.paging`)."""
+    org chart puts at most ``paper_units`` units below the top on paper, with pages of their own and
+    on shared pages (:mod:`orgmodel.report.paging`)."""
     name = results.name
     base = results.baseline
     charts: list[Diagram] = []
@@ -111,7 +113,7 @@ def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tu
     found = findings_by_unit(base.findings, lang)
     svg, files = _draw(org_chart(base.units, lang=lang, budget=budget, findings=found, title=title),
                        folder, "baseline-orgchart", formats)
-    shown = select_paper_units(base.units, summed(scores.values()), paper_units)
+    shown = select_paper_units(base.units, summed(scores.values()), *paper_units)
     pages = _paper(org_chart_paper(base.units, lang=lang, title=title, findings=found, budget=budget,
                                    only=shown.codes), folder, "baseline-orgchart")
     charts.append(Diagram("baseline-orgchart", title, svg, files, pages, shown.note(lang, base.name, baseline=True)))
@@ -121,7 +123,7 @@ def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tu
         found = findings_by_unit(v.findings, lang)
         svg, files = _draw(org_chart(v.units, lang=lang, budget=budget, findings=found, title=title),
                            folder, f"{v.name}-orgchart", formats)
-        shown = select_paper_units(v.units, scores[v.name], paper_units)
+        shown = select_paper_units(v.units, scores[v.name], *paper_units)
         pages = _paper(org_chart_paper(v.units, lang=lang, title=title, findings=found, budget=budget,
                                        only=shown.codes), folder, f"{v.name}-orgchart")
         charts.append(Diagram(f"{v.name}-orgchart", title, svg, files, pages, shown.note(lang, v.name, baseline=False)))

@@ -1,16 +1,18 @@
-"""Which units of an org chart the report gives A4 pages of their own: all, up to a cap.
+"""Which units of an org chart the report puts on paper: all, up to two caps.
 
-On paper an org chart that does not fit one page is an overview and a page for each unit one
-level below the top (each area's general branch or branch; those with nothing two levels below
-share pages of several, see :func:`orgmodel.render.paper.org_chart_paper`). A district of a
-million members has thousands of such units: a printed report of thousands of pages serves no
-reader. So the report draws at most :data:`PAPER_UNITS` of them per org chart: all of them when
-there are that many or fewer (the ready scenarios), otherwise those the variant changes most
-(members moved into or out of the unit or anything below it, then units founded, dissolved,
-retyped, moved or renamed there, then the unit's members; the baseline's chart takes the sums
-over every variant). The pages keep the order of the chart; the note under the chart says how
-many units are shown out of how many, and that the others are counted in every table of the
-report and drawn on request (``orgmodel chart <results> --variant <name> --unit <id> --paper a4``).
+On paper an org chart that does not fit one page is an overview and, for the units one level
+below the top (each area's general branch or branch), a page of its own for each that has units
+two levels below it and pages of several (up to 12 a page) for the others (see
+:func:`orgmodel.render.paper.org_chart_paper`). A district of a million members has thousands of
+such units: a printed report of thousands of pages serves no reader. So the report gives pages of
+their own to at most :data:`PAPER_UNITS` units and puts at most :data:`PAPER_SHARED_UNITS` on
+pages of several, per org chart: all of them where there are no more (the ready scenarios),
+otherwise those the variant changes most (members moved into or out of the unit or anything
+below it, then units founded, dissolved, retyped, moved or renamed there, then the unit's
+members; the baseline's chart takes the sums over every variant). The pages keep the order of
+the chart; the note under the chart says how many units are shown out of how many, and that the
+others are counted in the overview's count boxes and in every table of the report, and drawn on request
+(``orgmodel chart <results> --variant <name> --unit <id> --paper a4``).
 
 Everything here reads the stored unit tables and changes; nothing is measured again.
 
@@ -20,7 +22,8 @@ Everything here reads the stored unit tables and changes; nothing is measured ag
 >>> [str(t.ids[c]) for c in below_top(t)], int(area_of(t)[t.code("g1")]) == t.code("b1")
 (['b1', 'b2'], True)
 >>> scores = {"b2": (3, 0)}
->>> [str(t.ids[c]) for c in paper_units(t, scores, cap=1).codes], paper_units(t, scores, cap=1).rest
+>>> shown = paper_units(t, scores, cap=1, shared_cap=1)
+>>> [str(t.ids[c]) for c in shown.codes], shown.rest
 (['b2'], 1)
 """
 
@@ -32,13 +35,16 @@ from typing import Any
 
 import numpy as np
 
+from orgmodel.render.paper import paged_alone
 from orgmodel.report.model import text
 from orgmodel.run.tables import UnitTable
 
-__all__ = ["PAPER_UNITS", "PaperUnits", "below_top", "area_of", "change_scores", "paper_units"]
+__all__ = ["PAPER_UNITS", "PAPER_SHARED_UNITS", "PaperUnits", "below_top", "area_of", "change_scores", "paper_units"]
 
 #: most units one level below the top an org chart gives pages of their own in the report
 PAPER_UNITS = 40
+#: most units one level below the top an org chart puts on pages of several in the report
+PAPER_SHARED_UNITS = 240
 
 #: what a chart's scores count per unit id: (members moved in or out, units changed)
 Scores = Mapping[str, tuple[int, int]]
@@ -52,28 +58,29 @@ class PaperUnits:
 
     codes: tuple[int, ...]
     total: int
-    cap: int
+    cap: int = PAPER_UNITS
+    shared_cap: int = PAPER_SHARED_UNITS
 
     @property
     def rest(self) -> int:
-        """Units below the top without pages of their own."""
+        """Units below the top left off the paper (they are in the overview and the tables)."""
         return self.total - len(self.codes)
 
     def note(self, lang: str, variant: str, *, baseline: bool) -> str:
-        """The sentence under the chart when some units have no pages ('' when all have)."""
+        """The sentence under the chart when some units are left off the paper ('' when none are)."""
         if not self.rest:
             return ""
-        order = text(lang, "各方案调整最多的", "the ones the variants change most") if baseline else \
-            text(lang, "本方案调整最多的", "the ones this variant changes most")
+        order = text(lang, "各方案调整人数最多的", "those the variants change most") if baseline else \
+            text(lang, "本方案调整人数最多的", "those this variant changes most")
         return text(
             lang,
-            f"纸面上只为{order}{len(self.codes):,}个下一级单位各出分页（共{self.total:,}个，上限{self.cap}个）；"
-            f"其余{self.rest:,}个不单独成页，但都计入本报告的各个表格，任一单位的分页图可用"
-            f"“orgmodel chart 结果目录 --variant {variant} --unit 单位编号 --paper a4”画出。",
-            f"On paper only {len(self.codes):,} of the {self.total:,} units one level below the top get pages "
-            f"of their own ({order}; at most {self.cap}); the other {self.rest:,} are counted in every table of "
-            f"this report, and “orgmodel chart <results> --variant {variant} --unit <unit id> --paper a4” "
-            "draws any of them.")
+            f"纸面上只画出{order}{len(self.codes):,}个下一级单位（共{self.total:,}个；单独成页的至多"
+            f"{self.cap}个，合页的至多{self.shared_cap}个）；其余{self.rest:,}个计入总览页的计数框和本报告的各个表格，"
+            f"任一单位的分页图可用“orgmodel chart 结果目录 --variant {variant} --unit 单位编号 --paper a4”画出。",
+            f"On paper only {len(self.codes):,} of the {self.total:,} units one level below the top are drawn "
+            f"({order}: at most {self.cap} with pages of their own, {self.shared_cap} on shared pages); the "
+            f"other {self.rest:,} are counted in the overview's count boxes and in every table of this report, and "
+            f"“orgmodel chart <results> --variant {variant} --unit <unit id> --paper a4” draws any of them.")
 
 
 def below_top(t: UnitTable) -> np.ndarray:
@@ -135,14 +142,21 @@ def summed(scores: Iterable[Scores]) -> dict[str, tuple[int, int]]:
     return out
 
 
-def paper_units(t: UnitTable, scores: Scores, cap: int = PAPER_UNITS) -> PaperUnits:
-    """The units below the top of ``t`` that get pages: all when at most ``cap``, else the
-    ``cap`` with the highest scores (members moved, units changed, then members; then chart order)."""
+def paper_units(t: UnitTable, scores: Scores, cap: int = PAPER_UNITS,
+                shared_cap: int = PAPER_SHARED_UNITS) -> PaperUnits:
+    """The units below the top of ``t`` that go on paper: of those with pages of their own and of
+    those sharing pages, all when at most ``cap`` (``shared_cap``), else the ones with the highest
+    scores (members moved, units changed, then members; then chart order)."""
     codes = below_top(t)
+    alone = paged_alone(t)[codes]
+    keep = [_top(t, codes[alone], scores, cap), _top(t, codes[~alone], scores, shared_cap)]
+    return PaperUnits(tuple(np.sort(np.concatenate(keep)).tolist()), len(codes), cap, shared_cap)
+
+
+def _top(t: UnitTable, codes: np.ndarray, scores: Scores, cap: int) -> np.ndarray:
     if len(codes) <= cap:
-        return PaperUnits(tuple(codes.tolist()), len(codes), cap)
+        return codes
     ids = t.ids[codes].tolist()
     moved = np.array([scores.get(str(u), (0, 0))[0] for u in ids], dtype=np.int64)
     changed = np.array([scores.get(str(u), (0, 0))[1] for u in ids], dtype=np.int64)
-    order = np.lexsort((codes, -t.members[codes], -changed, -moved))[:cap]
-    return PaperUnits(tuple(np.sort(codes[order]).tolist()), len(codes), cap)
+    return codes[np.lexsort((codes, -t.members[codes], -changed, -moved))[:cap]]
