@@ -6,7 +6,8 @@ smallest text of an SVG printed that way, from its font sizes and its scale to t
 :func:`org_chart_paper` and :func:`diff_chart_paper` draw a chart as pages that keep every text
 at :data:`MIN_TEXT_PT` or more: the whole chart when it fits, otherwise an overview page (one box
 per unit below the top) and one page per area or general branch, with fewer boxes (the rest
-collapsed into count boxes) where a page is still too dense. Before/after charts on paper show
+collapsed into count boxes) where a page is still too dense; ``only`` limits those pages to the
+units given (the report's choice: :mod:`orgmodel.report.paging`). Before/after charts on paper show
 the flows between the top areas only (aggregated); the report lists every flow in a table.
 
 >>> svg = '<svg width="1000pt" height="500pt" viewBox="0 0 1000 500"><text font-size="10">x</text></svg>'
