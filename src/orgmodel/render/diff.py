@@ -175,18 +175,20 @@ def flow_codes(after: UnitTable, flows: Sequence[Mapping[str, Any]]) -> list[tup
 
 
 def _reasons(after: UnitTable, flows: Sequence[Mapping[str, Any]], lang: str) -> dict[int, list[str]]:
-    """Unit code -> the stored reasons of its change and of the flows out of and into it."""
-    out: dict[int, list[str]] = {}
+    """Unit code -> the stored reasons of its change and of the flows out of and into it (each once)."""
+    out: dict[int, dict[str, None]] = {}  # insertion-ordered sets: a unit with many flows stays linear
     for c, r in enumerate(after.reasons):
         if r and r.get(lang):
-            out.setdefault(c, []).append(str(r[lang]))
+            out.setdefault(c, {})[str(r[lang])] = None
+    index = after._index
     for f in flows:
+        ends = [index[uid] for uid in (f["from"], f["to"]) if uid in index]
         for r in f.get("reasons", ())[:3]:
             text = r.get(lang)
-            for uid in (f["from"], f["to"]):
-                if text and after.has(uid) and text not in out.setdefault(after.code(uid), []):
-                    out[after.code(uid)].append(text)
-    return out
+            if text:
+                for c in ends:
+                    out.setdefault(c, {}).setdefault(text, None)
+    return {c: list(texts) for c, texts in out.items()}
 
 
 def _forest(before: UnitTable, after: UnitTable, ch: UnitChanges, flows: Sequence[tuple[int, int, int]]) -> Forest:

@@ -6,7 +6,8 @@ smallest text of an SVG printed that way, from its font sizes and its scale to t
 :func:`org_chart_paper` and :func:`diff_chart_paper` draw a chart as pages that keep every text
 at :data:`MIN_TEXT_PT` or more: the whole chart when it fits, otherwise an overview page (one box
 per unit below the top) and one page per area or general branch, with fewer boxes (the rest
-collapsed into count boxes) where a page is still too dense. Before/after charts on paper show
+collapsed into count boxes) where a page is still too dense; ``only`` limits those pages to the
+units given (the report's choice: :mod:`orgmodel.report.paging`). Before/after charts on paper show
 the flows between the top areas only (aggregated); the report lists every flow in a table.
 
 >>> svg = '<svg width="1000pt" height="500pt" viewBox="0 0 1000 500"><text font-size="10">x</text></svg>'
@@ -18,7 +19,7 @@ the flows between the top areas only (aggregated); the report lists every flow i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from orgmodel.render.view import as_table
 from orgmodel.run.tables import UnitTable
 
 __all__ = ["PaperFit", "PaperPage", "fit_a4", "first_legible", "BUDGETS", "org_chart_paper", "diff_chart_paper", "MIN_TEXT_PT",
-           "PRINT_AREA_MM", "PAGE_MARGIN_MM", "svg_size"]
+           "PRINT_AREA_MM", "PAGE_MARGIN_MM", "svg_size", "paged_alone"]
 
 MM = 72 / 25.4
 #: the smallest text a chart may have on paper, in points
@@ -169,10 +170,24 @@ def _beside(dot: str, table: str) -> str:
     return dot[:end] + node + dot[end:]
 
 
+def paged_alone(units: UnitTable) -> np.ndarray:
+    """Per unit code: whether a live unit lies two levels below it (on paper, a unit below the
+    top gets a page of its own when it has; the others share pages of several). One pass."""
+    live_org = units.live_org
+    parent = np.asarray(units.parent, dtype=np.int64)
+    child = live_org & (parent >= 0) & live_org[np.maximum(parent, 0)]
+    grand = parent[np.maximum(parent[child], 0)]
+    deep = np.zeros(len(parent), dtype=bool)
+    deep[grand[(parent[child] >= 0) & (grand >= 0)]] = True
+    return deep
+
+
 def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: str = "",
-                    findings: Findings | None = None, budget: int = 150) -> list[PaperPage]:
+                    findings: Findings | None = None, budget: int = 150,
+                    only: Collection[int] | None = None) -> list[PaperPage]:
     """The org chart as legible A4 pages: the whole chart, or an overview and one page per unit
-    below the top that has units under it (each with fewer boxes where it must)."""
+    below the top that has units under it (each with fewer boxes where it must); ``only``: the
+    codes of the units below the top that get pages (default: all; the overview shows every unit)."""
     s = as_table(units)
     options = {"lang": lang, "findings": findings}
     whole = _page(title, org_chart(s, budget=budget, title=title, **options))
@@ -183,11 +198,16 @@ def org_chart_paper(units: UnitTable | Structure, *, lang: str = "zh", title: st
     pages = [first_legible(overview_title, [
         (lambda b=b: org_chart(s, depth=1, budget=b, title=overview_title, **options)) for b in budgets])]
     live_org = s.live_org
-    for r in np.flatnonzero((s.parent < 0) & live_org).tolist():
+    parent = np.asarray(s.parent, dtype=np.int64)
+    deep = paged_alone(s)
+    chosen = None if only is None else set(only)
+    children = np.flatnonzero(live_org & (parent >= 0))
+    for r in np.flatnonzero((parent < 0) & live_org).tolist():
         flat = []
-        for c in np.flatnonzero((s.parent == r) & live_org).tolist():
-            below = np.flatnonzero((s.parent == c) & live_org)
-            if not np.any(np.isin(s.parent, below) & live_org):  # nothing two levels down: a page of several
+        for c in children[parent[children] == r].tolist():
+            if chosen is not None and c not in chosen:
+                continue
+            if not deep[c]:  # nothing two levels down: a page of several
                 flat.append(c)
                 continue
             name = str(s.name[c])

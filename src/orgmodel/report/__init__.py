@@ -2,7 +2,8 @@
 
 :func:`write_report` reads a results folder (or a loaded :class:`~orgmodel.run.read.Results`),
 draws the org charts (baseline and each variant), the before/after charts (one per variant, and a
-small-multiples page of all of them) and the branch-size distributions, and writes
+small-multiples page of all of them; an org chart on paper pages a capped number of units below
+the top, :mod:`orgmodel.report.paging`) and the branch-size distributions, and writes
 ``report.html`` (inline SVG, no network access needed), ``report.md`` and
 ``diagrams/*.{svg,png,pdf}`` into a folder. HTML and Markdown come from one data model
 (:func:`report_model`) through jinja2 templates. Counts only: people's names never appear, since

@@ -31,6 +31,8 @@ from orgmodel.render.paper import (
     org_chart_paper,
 )
 from orgmodel.report.model import REPORT_SECTIONS, Diagram, Page, report_model, text
+from orgmodel.report.paging import PAPER_SHARED_UNITS, PAPER_UNITS, change_scores, summed
+from orgmodel.report.paging import paper_units as select_paper_units
 from orgmodel.report.plots import FONT, size_histogram
 from orgmodel.report.simulation import simulation_section
 from orgmodel.run.read import Results, load_results
@@ -96,30 +98,35 @@ def _paper(pages: list[PaperPage], folder: Path, key: str) -> list[Page]:
 
 
 def draw_charts(results: Results, folder: Path, *, lang: str = "zh", formats: tuple[str, ...] = ("svg",),
-                budget: int = 150) -> tuple[list[Diagram], list[Diagram]]:
+                budget: int = 150, paper_units: tuple[int, int] = (PAPER_UNITS, PAPER_SHARED_UNITS)
+                ) -> tuple[list[Diagram], list[Diagram]]:
     """The org charts and before/after charts of ``results``, drawn into ``folder``: each whole
-    (for the screen, in ``formats``) and as legible A4 pages (``folder/paper``, SVG and DOT)."""
+    (for the screen, in ``formats``) and as legible A4 pages (``folder/paper``, SVG and DOT); an
+    org chart puts at most ``paper_units`` units below the top on paper, with pages of their own and
+    on shared pages (:mod:`orgmodel.report.paging`)."""
     name = results.name
     base = results.baseline
     charts: list[Diagram] = []
+    changed = [v for v in results.variants[1:] if v.steps]
+    scores = {v.name: change_scores(v.units, v.changes) for v in changed}
     title = text(lang, f"{name}：现状组织结构", f"{name}: the baseline")
     found = findings_by_unit(base.findings, lang)
     svg, files = _draw(org_chart(base.units, lang=lang, budget=budget, findings=found, title=title),
                        folder, "baseline-orgchart", formats)
-    pages = _paper(org_chart_paper(base.units, lang=lang, title=title, findings=found, budget=budget),
-                   folder, "baseline-orgchart")
-    charts.append(Diagram("baseline-orgchart", title, svg, files, pages))
+    shown = select_paper_units(base.units, summed(scores.values()), *paper_units)
+    pages = _paper(org_chart_paper(base.units, lang=lang, title=title, findings=found, budget=budget,
+                                   only=shown.codes), folder, "baseline-orgchart")
+    charts.append(Diagram("baseline-orgchart", title, svg, files, pages, shown.note(lang, base.name, baseline=True)))
     diffs: list[Diagram] = []
-    for v in results.variants[1:]:
-        if not v.steps:
-            continue
+    for v in changed:
         title = text(lang, f"{v.label}：调整后组织结构", f"{v.label}: org chart")
         found = findings_by_unit(v.findings, lang)
         svg, files = _draw(org_chart(v.units, lang=lang, budget=budget, findings=found, title=title),
                            folder, f"{v.name}-orgchart", formats)
-        pages = _paper(org_chart_paper(v.units, lang=lang, title=title, findings=found, budget=budget),
-                       folder, f"{v.name}-orgchart")
-        charts.append(Diagram(f"{v.name}-orgchart", title, svg, files, pages))
+        shown = select_paper_units(v.units, scores[v.name], *paper_units)
+        pages = _paper(org_chart_paper(v.units, lang=lang, title=title, findings=found, budget=budget,
+                                       only=shown.codes), folder, f"{v.name}-orgchart")
+        charts.append(Diagram(f"{v.name}-orgchart", title, svg, files, pages, shown.note(lang, v.name, baseline=False)))
         title = text(lang, f"{v.label}：调整前后对比", f"{v.label}: before and after")
         svg, files = _draw(diff_chart(base.units, v.units, v.changes, lang=lang, budget=budget, title=title,
                                       max_flows=40), folder, f"{v.name}-diff", formats)

@@ -34,8 +34,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from orgmodel.model.plan import Plan
+from orgmodel.model.plan import Plan, Reason as PlanReason
 from orgmodel.model.structure import Structure
 from orgmodel.run.tables import Assignment, Reason, UnitTable, assignment_of, unit_table
 
@@ -50,20 +52,35 @@ NOT_MADE: Reason = {"code": "not_created", "zh": "本方案未设立该组织", 
 #: Reason of a member move no operation explains.
 UNEXPLAINED: Reason = {"code": "unexplained", "zh": "", "en": ""}
 
-_UNIT_OPS = ("create_unit", "create_host", "dissolve", "retype")
+_UNIT_OPS = frozenset(("create_unit", "create_host", "dissolve", "retype"))
+_CREATE_OPS = frozenset(("create_unit", "create_host"))
 
 
-def _render(op: Any, plan: Plan) -> dict[str, str]:
-    return {"code": op.reason.code, "zh": op.reason.render("zh", plan.templates),
-            "en": op.reason.render("en", plan.templates)}
+def _render(reason: PlanReason, plan: Plan) -> dict[str, str]:
+    return {"code": reason.code, "zh": reason.render("zh", plan.templates), "en": reason.render("en", plan.templates)}
 
 
-def unit_reasons(plans: Sequence[Plan], after: Structure, n_before: int) -> dict[str, dict[str, str]]:
+class _Rendered:
+    """Each operation's reason rendered once (by the operation's identity, while the plans live)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, dict[str, str]] = {}
+
+    def __call__(self, op: Any, plan: Plan) -> dict[str, str]:
+        text = self._texts.get(id(op))
+        if text is None:
+            text = self._texts[id(op)] = _render(op.reason, plan)
+        return text
+
+
+def unit_reasons(plans: Sequence[Plan], after: Structure, n_before: int, *,
+                 rendered: _Rendered | None = None) -> dict[str, dict[str, str]]:
     """Reason of the operation that created, dissolved or retyped each unit (by final id).
 
     Created units have ids ``variant/step/key`` (see :func:`orgmodel.model.apply.new_unit_id`), and a
     variant's plans are its steps in order; a later step's reason wins.
     """
+    render = rendered or _Rendered()
     out: dict[str, dict[str, str]] = {}
     created: dict[tuple[str, str], str] = {}
     for uid in after.units.ids[n_before:].tolist():
@@ -72,15 +89,17 @@ def unit_reasons(plans: Sequence[Plan], after: Structure, n_before: int) -> dict
             created[(parts[1], parts[2])] = str(uid)
     for step, plan in enumerate(plans):
         for op in plan.operations:
-            target = getattr(op, "unit", None)
-            if op.op in ("create_unit", "create_host"):
-                target = created.get((str(step), op.key))
-            if target and op.op in _UNIT_OPS:
-                out[target] = _render(op, plan)
+            kind = op.op
+            if kind not in _UNIT_OPS:
+                continue
+            target = created.get((str(step), op.key)) if kind in _CREATE_OPS else getattr(op, "unit", None)
+            if target:
+                out[target] = render(op, plan)
     return out
 
 
-def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan]) -> tuple[np.ndarray, ...]:
+def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan], *,
+                   rendered: _Rendered | None = None) -> tuple[np.ndarray, ...]:
     """Per member row of ``after``: (batch number, reason code, zh, en) of what moved the member
     from its branch in ``before``: its row of a plan's moves table, else the dissolve of the unit
     it was in (a later step wins); -1 and None for members not moved.
@@ -89,6 +108,7 @@ def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan]) -
     (rows with one destination, group and reason: :meth:`~orgmodel.model.plan.MoveTable.batch_codes`),
     so members one batch moved share one number.
     """
+    render = rendered or _Rendered()
     n = len(after.members.ids)
     op_col = np.full(n, -1, dtype=np.int64)
     code, zh, en = (np.full(n, None, dtype=object) for _ in range(3))
@@ -105,27 +125,34 @@ def member_reasons(before: Structure, after: Structure, plans: Sequence[Plan]) -
     for plan in plans:
         for op in plan.operations:
             if op.op == "dissolve":
-                texts.append(_render(op, plan))
+                texts.append(render(op, plan))
                 by_unit[op.unit] = len(texts) - 1
         batch, first = plan.moves.batch_codes()
-        rendered = [{"code": r.code, "zh": r.render("zh", plan.templates), "en": r.render("en", plan.templates)}
-                    for r in plan.reasons]
-        row_members.append(plan.moves.member.astype(str))
+        row_members.append(plan.moves.member)
         row_batches.append(batch + len(texts))
-        texts += [rendered[int(r)] for r in plan.moves.reason[first].tolist()]
+        once: dict[int, dict[str, str]] = {}  # each of the plan's reasons rendered once
+        for r in plan.moves.reason[first].tolist():
+            if r not in once:
+                once[r] = _render(plan.reasons[r], plan)
+            texts.append(once[r])
     # the dissolve of the unit a member was in, unless a move of their own says more
     units, inverse = np.unique(src[moved], return_inverse=True)
     ops = np.array([by_unit.get(str(u), -1) for u in after.units.ids[units].tolist()], dtype=np.int64)[inverse]
-    members = np.concatenate(row_members) if row_members else np.empty(0, dtype=str)
+    members = np.concatenate(row_members) if row_members else np.empty(0, dtype=object)
     if len(members):
         batches = np.concatenate(row_batches)
-        # a member moved twice: the last row counts
-        keys, last = np.unique(members[::-1], return_index=True)
-        values = batches[::-1][last]
-        ids = after.members.ids[moved].astype(str)
-        pos = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
-        own = keys[pos] == ids
-        ops[own] = values[pos[own]]
+        # each row's member code (a hash join on the ids); a member moved twice: the last row counts
+        rows = pc.index_in(pa.array(members, pa.string()), value_set=after.member_id_array)
+        rows = rows.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        known = rows >= 0
+        rows, batches = rows[known][::-1], batches[known][::-1]
+        codes, last = np.unique(rows, return_index=True)
+        own_batch = np.full(n, -1, dtype=np.int64)
+        own = np.zeros(n, dtype=bool)
+        own_batch[codes] = batches[last]
+        own[codes] = True
+        mine = own[moved]
+        ops[mine] = own_batch[moved[mine]]
     op_col[moved] = ops
     lookup = texts + [dict(UNEXPLAINED)]  # -1 indexes the last: unexplained
     for column, key in ((code, "code"), (zh, "zh"), (en, "en")):
@@ -137,8 +164,9 @@ def variant_tables(before: Structure, after: Structure, plans: Sequence[Plan]) -
     """The unit table and assignment of ``after`` (made from ``before`` by ``plans``), with reasons."""
     if not plans:
         return unit_table(after), assignment_of(after)
-    reasons = unit_reasons(plans, after, before.n_units)
-    return unit_table(after, reasons), assignment_of(after, member_reasons(before, after, plans))
+    rendered = _Rendered()  # a dissolve explains its unit and the members it moved: rendered once
+    reasons = unit_reasons(plans, after, before.n_units, rendered=rendered)
+    return unit_table(after, reasons), assignment_of(after, member_reasons(before, after, plans, rendered=rendered))
 
 
 def empty_changes() -> dict[str, Any]:
@@ -147,14 +175,36 @@ def empty_changes() -> dict[str, Any]:
             "flows": [], "members_moved": 0}
 
 
-def _unit_row(t: UnitTable, c: int, reason: Reason | None, **extra: Any) -> dict[str, Any]:
-    kind = t.kinds[int(t.kind[c])]
-    return {"id": str(t.ids[c]), "name": str(t.name[c]), "kind": kind.id, "label_zh": kind.label_zh,
-            "label_en": kind.label_en, "reason": dict(reason) if reason else None, **extra}
+def _unit_rows(t: UnitTable, codes: np.ndarray, reasons: Sequence[Reason | None] | None,
+               **extra: Sequence[Any]) -> list[dict[str, Any]]:
+    """Change rows of the units ``codes`` of ``t`` (column by column), each with its reason and
+    the ``extra`` columns (one value a unit)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if not len(codes):
+        return []
+    kinds = {k: t.kinds[k] for k in np.unique(t.kind[codes]).tolist()}
+    names = list(extra)
+    rows = []
+    for uid, name, k, reason, *more in zip(t.ids[codes].tolist(), t.name[codes].tolist(), t.kind[codes].tolist(),
+                                         reasons if reasons is not None else [None] * len(codes),
+                                         *extra.values(), strict=True):
+        kind = kinds[k]
+        row = {"id": str(uid), "name": str(name), "kind": kind.id, "label_zh": kind.label_zh,
+               "label_en": kind.label_en, "reason": dict(reason) if reason else None}
+        row.update(zip(names, more))
+        rows.append(row)
+    return rows
 
 
-def _reason(t: UnitTable, c: int) -> Reason | None:
-    return t.reasons[c] if c < len(t.reasons) else None
+def _reasons_of(t: UnitTable, codes: np.ndarray) -> list[Reason | None]:
+    n = len(t.reasons)
+    return [t.reasons[c] if c < n else None for c in codes.tolist()]
+
+
+def _codes_in(a: UnitTable, b: UnitTable) -> np.ndarray:
+    """Each of ``b``'s unit codes as a code of ``a`` (-1 where ``a`` has no such id): a hash join."""
+    found = pc.index_in(pa.array(b.ids, pa.string()), value_set=pa.array(a.ids, pa.string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def changes_between(a: UnitTable, a_assign: Assignment, b: UnitTable, b_assign: Assignment) -> dict[str, Any]:
@@ -165,74 +215,97 @@ def changes_between(a: UnitTable, a_assign: Assignment, b: UnitTable, b_assign: 
     and a unit ``a`` founded and ``b`` did not has :data:`NOT_MADE`.
     """
     out = empty_changes()
-    in_a = np.array([a._index.get(str(u), -1) for u in b.ids.tolist()], dtype=np.int64)  # b code -> a code
+    in_a = _codes_in(a, b)  # b code -> a code
     has_a = in_a >= 0
     a_live = np.zeros(len(b), dtype=bool)
     a_live[has_a] = a.live_org[in_a[has_a]]
     b_live = b.live_org
-    for c in np.flatnonzero(b_live & ~a_live).tolist():
-        out["created"].append(_unit_row(b, c, _reason(b, c) or KEPT, size=int(b.direct[c]),
-                                        members=int(b.members[c])))
-    in_b = np.array([b._index.get(str(u), -1) for u in a.ids.tolist()], dtype=np.int64)  # a code -> b code
-    for c in np.flatnonzero(a.live_org).tolist():
-        cb = int(in_b[c])
-        if cb >= 0 and b_live[cb]:
-            continue
-        reason = (_reason(b, cb) if cb >= 0 else None) or (KEPT if cb >= 0 else NOT_MADE)
-        out["dissolved"].append(_unit_row(a, c, reason, size=int(a.direct[c]), members=int(a.members[c])))
+    created = np.flatnonzero(b_live & ~a_live)
+    out["created"] = _unit_rows(b, created, [r or KEPT for r in _reasons_of(b, created)],
+                                size=b.direct[created].tolist(), members=b.members[created].tolist())
+    in_b = _codes_in(b, a)  # a code -> b code
+    live_a = np.flatnonzero(a.live_org)
+    cb = in_b[live_a]
+    gone = (cb < 0) | ~b_live[np.maximum(cb, 0)]
+    dissolved, cb = live_a[gone], cb[gone]
+    reasons = [(r if c >= 0 else None) or (KEPT if c >= 0 else NOT_MADE)
+               for r, c in zip(_reasons_of(b, np.maximum(cb, 0)), cb.tolist(), strict=True)]
+    out["dissolved"] = _unit_rows(a, dissolved, reasons, size=a.direct[dissolved].tolist(),
+                                  members=a.members[dissolved].tolist())
     both = np.flatnonzero(b_live & a_live)
     ca = in_a[both]
-    for c, p in zip(both[b.kind[both] != a.kind[ca]].tolist(), ca[b.kind[both] != a.kind[ca]].tolist(), strict=True):
-        out["retyped"].append(_unit_row(b, c, _reason(b, c) or KEPT, from_kind=a.kinds[int(a.kind[p])].id))
+    changed = b.kind[both] != a.kind[ca]
+    retyped = both[changed]
+    kind_ids = [k.id for k in a.kinds]
+    out["retyped"] = _unit_rows(b, retyped, [r or KEPT for r in _reasons_of(b, retyped)],
+                                from_kind=[kind_ids[k] for k in a.kind[ca[changed]].tolist()])
     parent_b = np.where(b.parent[both] >= 0, b.ids[np.maximum(b.parent[both], 0)], None)
     parent_a = np.where(a.parent[ca] >= 0, a.ids[np.maximum(a.parent[ca], 0)], None)
-    for i in np.flatnonzero(parent_b != parent_a).tolist():
-        p = int(a.parent[ca[i]])
-        out["reparented"].append(_unit_row(b, int(both[i]), None, from_parent=parent_a[i],
-                                           from_parent_name=str(a.name[p]) if p >= 0 else None))
-    for i in np.flatnonzero(b.name[both] != a.name[ca]).tolist():
-        out["renamed"].append(_unit_row(b, int(both[i]), None, from_name=str(a.name[ca[i]])))
-    for i in np.flatnonzero(b.members[both] != a.members[ca]).tolist():
-        out["resized"].append(_unit_row(b, int(both[i]), None, before=int(a.members[ca[i]]),
-                                        after=int(b.members[both[i]])))
+    moved = np.flatnonzero(parent_b != parent_a)
+    pa_ = a.parent[ca[moved]]
+    out["reparented"] = _unit_rows(b, both[moved], None, from_parent=parent_a[moved].tolist(),
+                                   from_parent_name=[str(n) if p >= 0 else None for n, p in
+                                                     zip(a.name[np.maximum(pa_, 0)].tolist(), pa_.tolist(), strict=True)])
+    renamed = np.flatnonzero(b.name[both] != a.name[ca])
+    out["renamed"] = _unit_rows(b, both[renamed], None, from_name=[str(n) for n in a.name[ca[renamed]].tolist()])
+    resized = np.flatnonzero(b.members[both] != a.members[ca])
+    out["resized"] = _unit_rows(b, both[resized], None, before=a.members[ca[resized]].tolist(),
+                                after=b.members[both[resized]].tolist())
     out["flows"] = _flows(a, a_assign, b, b_assign)
     out["members_moved"] = int(sum(f["count"] for f in out["flows"]))
     return out
 
 
+def _aligned(aa: Assignment, ba: Assignment) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``aa`` and ``ba`` holding the same members (a hash join; none when they share the order)."""
+    if len(aa) == len(ba) and (aa.member is ba.member or np.array_equal(aa.member, ba.member)):
+        rows = np.arange(len(aa), dtype=np.int64)
+        return rows, rows
+    found = pc.index_in(pa.array(ba.member, pa.string()), value_set=pa.array(aa.member, pa.string()))
+    ia = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    ib = np.flatnonzero(ia >= 0)
+    return ia[ib], ib
+
+
 def _flows(a: UnitTable, aa: Assignment, b: UnitTable, ba: Assignment) -> list[dict[str, Any]]:
-    """Members whose branch differs, grouped by (from, to), each group's reasons counted."""
-    _, ia, ib = np.intersect1d(aa.member.astype(str), ba.member.astype(str), assume_unique=True,
-                               return_indices=True)
-    src, dst = aa.branch[ia].astype(str), ba.branch[ib].astype(str)
+    """Members whose branch differs, grouped by (from, to), each group's reasons counted.
+
+    One sort groups the moved members by (from, to, what moved them); the Python loop runs over
+    those groups only. A group's reason is that of any member of it (what moved one member of a
+    batch moved them all)."""
+    ia, ib = _aligned(aa, ba)
+    src, dst = aa.branch[ia], ba.branch[ib]
     moved = np.flatnonzero(src != dst)
     if not len(moved):
         return []
-    src, dst, ib = src[moved], dst[moved], ib[moved]
-    units, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
-    si, di = inverse[: len(moved)], inverse[len(moved):]
-    op = ba.reason_op[ib].copy()
-    kept = np.array([c is None for c in ba.reason_code[ib].tolist()], dtype=bool)  # b did not move them
-    op[kept] = -2
-    width = np.int64(len(units))
-    key = si.astype(np.int64) * width + di
-    pairs, first, counts = np.unique(np.stack([key, op]), axis=1, return_index=True, return_counts=True)
+    ib = ib[moved]
+    encoded = pc.dictionary_encode(pa.array(np.concatenate([src[moved], dst[moved]]), pa.string()))
+    units = encoded.dictionary.to_pylist()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    op = ba.reason_op[ib].astype(np.int64)
+    op[pa.array(ba.reason_code[ib], pa.string()).is_null().to_numpy(zero_copy_only=False)] = -2  # b did not move them
+    key = codes[: len(moved)] * np.int64(len(units)) + codes[len(moved):]
+    order = np.lexsort((op, key))
+    key, op = key[order], op[order]
+    starts = np.flatnonzero(np.concatenate([[True], (key[1:] != key[:-1]) | (op[1:] != op[:-1])]))
+    counts = np.diff(np.append(starts, len(key))).tolist()
+    one = ib[order[starts]]  # a member of each group: its reason is the group's
     names_a = dict(zip(a.ids.tolist(), a.name.tolist(), strict=True))
     names_b = dict(zip(b.ids.tolist(), b.name.tolist(), strict=True))
     flows: dict[int, dict[str, Any]] = {}
     merged: dict[int, dict[tuple[str, str, str], list[int]]] = {}
-    for (k, o), f, n in zip(pairs.T.tolist(), first.tolist(), counts.tolist(), strict=True):
-        if k not in flows:
-            x, y = str(units[k // width]), str(units[k % width])
-            flows[k] = {"from": x, "from_name": str(names_a.get(x, names_b.get(x, x))), "to": y,
-                        "to_name": str(names_b.get(y, names_a.get(y, y))), "count": 0, "reasons": []}
+    width = len(units)
+    for k, o, n, rc, rz, re_ in zip(key[starts].tolist(), op[starts].tolist(), counts,
+                                    ba.reason_code[one].tolist(), ba.reason_zh[one].tolist(),
+                                    ba.reason_en[one].tolist(), strict=True):
+        flow = flows.get(k)
+        if flow is None:
+            x, y = units[k // width], units[k % width]
+            flow = flows[k] = {"from": x, "from_name": str(names_a.get(x, names_b.get(x, x))), "to": y,
+                               "to_name": str(names_b.get(y, names_a.get(y, y))), "count": 0, "reasons": []}
             merged[k] = {}
-        flows[k]["count"] += n
-        if o == -2:
-            text = (KEPT["code"], KEPT["zh"], KEPT["en"])
-        else:
-            m = ib[f]
-            text = (str(ba.reason_code[m]), str(ba.reason_zh[m] or ""), str(ba.reason_en[m] or ""))
+        flow["count"] += n
+        text = (KEPT["code"], KEPT["zh"], KEPT["en"]) if o == -2 else (str(rc), str(rz or ""), str(re_ or ""))
         merged[k].setdefault(text, []).append(n)
     out = []
     for k, flow in flows.items():

@@ -13,6 +13,7 @@ from typing import Any
 
 from orgmodel.run.engine import RunResult
 from orgmodel.analysis.metrics import MeasureContext, Value, measure
+from orgmodel.model.collector import collector_paused
 from orgmodel.model.plan import Plan
 from orgmodel.plugin.host import PluginHost
 from orgmodel.analysis.rulebook import rule_packs_for as _rule_packs_for
@@ -52,7 +53,17 @@ def rule_packs_for(result: RunResult, plugins: PluginHost) -> list[RulePack]:
 
 
 def evaluate(result: RunResult, plugins: PluginHost) -> list[VariantEvaluation]:
-    """Evaluate the baseline and every variant of ``result``."""
+    """Evaluate the baseline and every variant of ``result``.
+
+    Python's cyclic collector is paused meanwhile: the changes, reasons and roles are many small
+    acyclic objects that every automatic collection would walk again (see
+    :mod:`orgmodel.model.collector`).
+    """
+    with collector_paused():
+        return _evaluate(result, plugins)
+
+
+def _evaluate(result: RunResult, plugins: PluginHost) -> list[VariantEvaluation]:
     spec = result.scenario.spec
     packs = rule_packs_for(result, plugins)
     registry = plugins.metrics()

@@ -28,7 +28,8 @@ import io
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ from orgmodel.files import replace_folder
 from orgmodel.run.engine import RunResult
 from orgmodel.run.evaluate import BASELINE, VariantEvaluation
 from orgmodel.run.read import RESULTS_VERSION, Results, load_results
-from orgmodel.run.tables import Assignment, UnitTable, unit_rows
+from orgmodel.run.tables import Assignment, UnitTable, unit_lines
 
 if TYPE_CHECKING:
     from orgmodel.simulate.manifest import SimulationRun
@@ -145,7 +146,7 @@ def write_run(
 
 def write_units(table: UnitTable, path: Path) -> None:
     """The unit table as JSON (``units.json``; its fields are documented in docs/results.md)."""
-    _dump_lines(path, {"domain": table.kinds.name, "units": unit_rows(table)})
+    _dump_lines(path, {"domain": table.kinds.name, "units": _Encoded(unit_lines(table))})
 
 
 def write_assignment(assignment: Assignment, path: Path) -> None:
@@ -155,17 +156,43 @@ def write_assignment(assignment: Assignment, path: Path) -> None:
     def text(values: np.ndarray) -> pa.Array:  # object arrays go to arrow directly, no Python list between
         return pa.array(np.asarray(values, dtype=object), pa.string())
 
+    reasons = _reason_columns(a)
     table = pa.table({
         "member": text(a.member),
         "branch": text(a.branch),
         "group": text(a.group),
         "status": text(a.status).dictionary_encode(),
         "reason_op": pa.array(np.asarray(a.reason_op, dtype=np.int64), pa.int64()),
-        "reason_code": text(a.reason_code).dictionary_encode(),
-        "reason_zh": text(a.reason_zh).dictionary_encode(),
-        "reason_en": text(a.reason_en).dictionary_encode(),
+        "reason_code": reasons[0],
+        "reason_zh": reasons[1],
+        "reason_en": reasons[2],
     })
     pq.write_table(table, path)
+
+
+def _reason_columns(a: Assignment) -> list[pa.Array]:
+    """The reason columns dictionary-encoded as ``pa.array(column).dictionary_encode()`` gives them,
+    without converting a text a member: what moved a member (``reason_op``, and whether anything
+    did) decides its three reason texts, so the few distinct (op, moved) pairs are converted."""
+    op = np.asarray(a.reason_op, dtype=np.int64)
+    unmoved = np.equal(a.reason_code, None)
+    key = (op + 1) * 2 + unmoved
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(first, kind="stable")  # the distinct pairs in the order they first appear
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rows = first[order]
+    out = []
+    for column in (a.reason_code, a.reason_zh, a.reason_en):
+        values = np.asarray(column, dtype=object)
+        if len(values) and not np.all(values == values[first][inverse]):  # checked, not assumed
+            out.append(pa.array(values, pa.string()).dictionary_encode())
+            continue
+        encoded = pa.array(values[rows], pa.string()).dictionary_encode()
+        indices = encoded.indices.take(pa.array(rank[inverse]))
+        out.append(pa.DictionaryArray.from_arrays(indices, encoded.dictionary))
+    return out
 
 
 def _metrics_csv(evaluations: list[VariantEvaluation]) -> str:
@@ -208,21 +235,49 @@ def _num(value: float | None) -> str:
     return repr(float(value))
 
 
+class _Encoded(list):  # type: ignore[type-arg]
+    """Items already encoded as JSON text (each as ``json.dumps(item, ensure_ascii=False)`` gives it)."""
+
+
+#: ``json.dumps(..., ensure_ascii=False)``, with its encoder made once
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _dump_lines(path: Path, data: dict[str, Any]) -> None:
     """Large JSON: each item of a top-level (or second-level) list on a line of its own (readable
-    in a diff, and written by the fast encoder)."""
-    def block(value: Any, indent: str) -> str:
-        if isinstance(value, list) and value:
-            inner = f",\n{indent} ".join(json.dumps(v, ensure_ascii=False) for v in value)
-            return f"[\n{indent} {inner}\n{indent}]"
-        if isinstance(value, dict) and value and indent == "":
-            items = ",\n ".join(f"{json.dumps(k)}: {block(v, '  ')}" for k, v in value.items())
-            return f"{{\n {items}\n}}"
-        return json.dumps(value, ensure_ascii=False)
+    in a diff, and written by the fast encoder), streamed to the file a few thousand items at a time."""
+    def items(value: list[Any], indent: str) -> Iterator[str]:
+        sep = f",\n{indent} "
+        encoded = iter(value if isinstance(value, _Encoded) else map(_encode, value))
+        yield f"[\n{indent} "
+        first = True
+        while chunk := list(islice(encoded, 4096)):
+            if not first:
+                yield sep
+            yield sep.join(chunk)
+            first = False
+        yield f"\n{indent}]"
 
-    parts = ",\n".join(f" {json.dumps(k)}: {block(v, ' ') if not isinstance(v, dict) else block(v, '')}"
-                        for k, v in data.items())
-    path.write_text("{\n" + parts + "\n}\n", encoding="utf-8")
+    def block(value: Any, indent: str) -> Iterator[str]:
+        if isinstance(value, list) and value:
+            yield from items(value, indent)
+        elif isinstance(value, dict) and value and indent == "":
+            yield "{\n "
+            for i, (k, v) in enumerate(value.items()):
+                if i:
+                    yield ",\n "
+                yield f"{json.dumps(k)}: "
+                yield from block(v, "  ")
+            yield "\n}"
+        else:
+            yield _encode(value)
+
+    with path.open("w", encoding="utf-8") as f:
+        f.write("{\n")
+        for i, (k, v) in enumerate(data.items()):
+            f.write(f"{',' + chr(10) if i else ''} {json.dumps(k)}: ")
+            f.writelines(block(v, " " if not isinstance(v, dict) else ""))
+        f.write("\n}\n")
 
 
 def _dump(path: Path, data: Any) -> None:

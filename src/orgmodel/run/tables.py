@@ -17,8 +17,10 @@ True
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ from orgmodel.errors import UserError
 from orgmodel.model.kinds import EXTERNAL, UNPLACED, DomainPack, KindTable
 from orgmodel.model.structure import Structure
 
-__all__ = ["UnitTable", "unit_table", "unit_rows", "table_from_rows", "kind_table", "Reason", "Assignment",
+__all__ = ["UnitTable", "unit_table", "unit_rows", "unit_lines", "table_from_rows", "kind_table", "Reason", "Assignment",
            "assignment_of"]
 
 #: A rendered reason: {"code": ..., "zh": ..., "en": ...}.
@@ -136,39 +138,107 @@ def unit_table(structure: Structure, reasons: Mapping[str, Reason] | None = None
         built_on=(_frozen(np.asarray(b.src, dtype=np.int64)), _frozen(np.asarray(b.dst, dtype=np.int64))),
         alliances=(_frozen(np.asarray(a.src, dtype=np.int64)), _frozen(np.asarray(a.dst, dtype=np.int64))),
         reasons=tuple(reasons.get(str(i)) for i in ids.tolist()),
-        roles=_roles(s, ids),
+        roles=_roles(s, len(ids)),
     )
 
 
-def _roles(s: Structure, ids: np.ndarray) -> tuple[tuple[tuple[str, str], ...], ...]:
-    held: dict[str, list[tuple[str, str]]] = {}
-    for r in s.roles:
-        held.setdefault(r.unit, []).append((r.role, r.person))
-    return tuple(tuple(sorted(held.get(str(u), ()))) for u in ids.tolist())
+def _roles(s: Structure, n_units: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """(role, person) pairs held in each unit code, sorted (from the structure's role columns)."""
+    units, names, people = s.role_table
+    held: dict[int, list[tuple[str, str]]] = {}
+    for code, role, person in zip(units.tolist(), names.tolist(), people.tolist(), strict=True):
+        if code >= 0:
+            held.setdefault(code, []).append((role, person))
+    out: list[tuple[tuple[str, str], ...]] = [()] * n_units
+    for code, pairs in held.items():
+        out[code] = tuple(sorted(pairs))
+    return tuple(out)
+
+
+def _linked(t: UnitTable, edges: tuple[np.ndarray, np.ndarray]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for x, y in zip(edges[0].tolist(), t.ids[edges[1]].tolist(), strict=True):
+        out.setdefault(x, []).append(str(y))
+    return out
+
+
+def _row_columns(t: UnitTable, codes: Sequence[int] | None) -> tuple[list[int], zip]:  # type: ignore[type-arg]
+    """The columns of ``units.json`` rows, as Python lists zipped row by row."""
+    index = np.arange(len(t), dtype=np.int64) if codes is None else np.asarray(codes, dtype=np.int64)
+    cs = index.tolist()
+    kind_ids = [k.id for k in t.kinds]
+    parent = t.parent[index]
+    parents = np.where(parent >= 0, t.ids[np.maximum(parent, 0)], None).tolist() if len(t) else []
+    n_reasons, n_roles = len(t.reasons), len(t.roles)
+    columns = zip(
+        t.ids[index].tolist(), t.name[index].tolist(), [kind_ids[k] for k in t.kind[index].tolist()], parents,
+        t.dissolved[index].tolist(), [t.tags[c] for c in cs], t.direct[index].tolist(),
+        t.direct_full[index].tolist(), t.members[index].tolist(), t.full[index].tolist(),
+        t.participants[index].tolist(), [t.reasons[c] if c < n_reasons else None for c in cs],
+        [t.roles[c] if c < n_roles else () for c in cs], strict=True)
+    return cs, columns
 
 
 def unit_rows(t: UnitTable, codes: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Rows of ``units.json`` (all codes, or those given)."""
-    built: dict[int, list[str]] = {}
-    for x, y in zip(t.built_on[0].tolist(), t.built_on[1].tolist(), strict=True):
-        built.setdefault(x, []).append(str(t.ids[y]))
-    allied: dict[int, list[str]] = {}
-    for x, y in zip(t.alliances[0].tolist(), t.alliances[1].tolist(), strict=True):
-        allied.setdefault(x, []).append(str(t.ids[y]))
-    rows = []
-    for c in range(len(t)) if codes is None else codes:
-        p = int(t.parent[c])
-        rows.append({
-            "id": str(t.ids[c]), "name": str(t.name[c]), "kind": t.kinds[int(t.kind[c])].id,
-            "parent": str(t.ids[p]) if p >= 0 else None, "dissolved": bool(t.dissolved[c]),
-            "tags": list(t.tags[c]), "built_on": built.get(c, []), "allied_with": allied.get(c, []),
-            "size": int(t.direct[c]), "size_full": int(t.direct_full[c]),
-            "members": int(t.members[c]), "members_full": int(t.full[c]),
-            "participants": int(t.participants[c]),
-            "reason": dict(t.reasons[c]) if c < len(t.reasons) and t.reasons[c] else None,
-            "roles": [{"role": r, "person": p_} for r, p_ in (t.roles[c] if c < len(t.roles) else ())],
-        })
-    return rows
+    built, allied = _linked(t, t.built_on), _linked(t, t.alliances)
+    cs, columns = _row_columns(t, codes)
+    return [{
+        "id": str(uid), "name": str(name), "kind": kind, "parent": None if parent is None else str(parent),
+        "dissolved": bool(dissolved), "tags": list(tags), "built_on": built.get(c, []),
+        "allied_with": allied.get(c, []), "size": size, "size_full": size_full, "members": members,
+        "members_full": members_full, "participants": participants,
+        "reason": dict(reason) if reason else None,
+        "roles": [{"role": r, "person": p} for r, p in roles],
+    } for c, (uid, name, kind, parent, dissolved, tags, size, size_full, members, members_full, participants,
+              reason, roles) in zip(cs, columns, strict=True)]
+
+
+def unit_lines(t: UnitTable) -> list[str]:
+    """Each row of :func:`unit_rows` as the JSON text ``json.dumps(row, ensure_ascii=False)``
+    gives, written from the columns (the text of ``units.json``, without a dict a row)."""
+    built, allied = _linked(t, t.built_on), _linked(t, t.alliances)
+    cs, columns = _row_columns(t, None)
+    text, texts = _encode_text, _encode_texts
+    lines = []
+    for c, (uid, name, kind, parent, dissolved, tags, size, size_full, members, members_full, participants,
+            reason, roles) in zip(cs, columns, strict=True):
+        lines.append(
+            f'{{"id": {text(str(uid))}, "name": {text(str(name))}, "kind": {text(kind)}, '
+            f'"parent": {"null" if parent is None else text(str(parent))}, '
+            f'"dissolved": {"true" if dissolved else "false"}, "tags": {texts(tags) if tags else "[]"}, '
+            f'"built_on": {texts(built[c]) if c in built else "[]"}, '
+            f'"allied_with": {texts(allied[c]) if c in allied else "[]"}, '
+            f'"size": {int(size)}, "size_full": {int(size_full)}, "members": {int(members)}, '
+            f'"members_full": {int(members_full)}, "participants": {int(participants)}, '
+            f'"reason": {_encode_reason(reason) if reason else "null"}, '
+            f'"roles": {_encode_roles(roles) if roles else "[]"}}}')
+    return lines
+
+
+def _encode_texts(values: Sequence[Any]) -> str:
+    """A list of strings as ``json.dumps`` writes it (anything else through the encoder)."""
+    if all(type(v) is str for v in values):
+        return "[" + ", ".join(map(_encode_text, values)) + "]"
+    return _ENCODER.encode(list(values))
+
+
+def _encode_reason(reason: Reason) -> str:
+    if tuple(reason) == _REASON_KEYS and all(type(v) is str for v in reason.values()):
+        return f'{{"code": {_encode_text(reason["code"])}, "zh": {_encode_text(reason["zh"])}, "en": {_encode_text(reason["en"])}}}'
+    return _ENCODER.encode(dict(reason))
+
+
+def _encode_roles(roles: Sequence[tuple[str, str]]) -> str:
+    if all(type(r) is str and type(p) is str for r, p in roles):
+        return "[" + ", ".join(f'{{"role": {_encode_text(r)}, "person": {_encode_text(p)}}}' for r, p in roles) + "]"
+    return _ENCODER.encode([{"role": r, "person": p} for r, p in roles])
+
+
+_REASON_KEYS = ("code", "zh", "en")
+#: the encoder of ``json.dumps(..., ensure_ascii=False)``, made once
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_encode_text = encode_basestring
 
 
 def table_from_rows(rows: Sequence[Mapping[str, Any]], kinds: KindTable, *, where: str = "units.json") -> UnitTable:
