@@ -539,9 +539,18 @@ class Structure:
     def adjacent(self, host_id: str) -> list[str]:
         """Host units adjacent to ``host_id`` (the relation is stored once, read both ways)."""
         c = self.unit_code(host_id)
-        e = self.adjacency_edges
-        codes = np.unique(np.concatenate([e.dst[e.src == c], e.src[e.dst == c]]))
+        neighbours, offsets = self._adjacency_index
+        codes = sorted_unique(neighbours[offsets[c]:offsets[c + 1]])
         return self.units.ids[codes].tolist()
+
+    @cached_property
+    def _adjacency_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every unit's neighbours, grouped once: those of unit c are ``neighbours[offsets[c]:offsets[c+1]]``."""
+        e = self.adjacency_edges
+        ends = np.concatenate([e.src, e.dst])
+        others = np.concatenate([e.dst, e.src])
+        order, offsets = _group_index(ends, self.n_units)
+        return frozen(others[order]), offsets
 
     @cached_property
     def units_with_attrs(self) -> np.ndarray:
