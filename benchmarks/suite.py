@@ -16,11 +16,12 @@ roster in a process of its own; then one fresh process measures, in this order:
                    every registered first-party strategy with its defaults (roles included)
                    proposing on the baseline, and its plan applied (every invariant checked); a
                    strategy that fails on the generated roster is reported with its error, one that
-                   takes longer than ``--time-limit`` seconds as not finished;
-``plan save/load`` team-branches' plan written with ``Plan.save`` (Parquet moves) and read back;
-``invariants``     every invariant on team-branches' result alone;
+                   takes longer than ``--time-limit`` seconds as not finished; team-branches (the
+                   pipeline's strategy) first, followed at once by
 ``metrics+rules``  every registered metric and the party rule pack on team-branches' result, the
                    first time anything is measured or checked on it;
+``plan save/load`` team-branches' plan written with ``Plan.save`` (Parquet moves) and read back;
+``invariants``     every invariant on team-branches' result alone;
 ``evaluate``       what the results folder stores for the baseline and the variant (metrics, rules,
                    unit tables, assignment, changes);
 ``write results``  the results folder (``orgmodel.run.results.write_run``);
@@ -234,6 +235,9 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
     if unknown:
         raise SystemExit(f"unknown strategy: {', '.join(unknown)} (have: {', '.join(registry.names())})")
     chosen = [n for n in chosen if (n in roster.TOWN_STRATEGIES) == towns]
+    # the pipeline's strategy first, its metrics+rules right after: read -> build -> strategy -> metrics+rules
+    # in one go, its memory not inflated by what the other strategies left to the allocators
+    chosen.sort(key=lambda n: n != PIPELINE_STRATEGY)
     prefix = "towns: " if towns else ""
     scenario_path = folder / "scenario.yaml"
     st = Stages(stage_limit)
@@ -274,7 +278,21 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
             left = max(1.0, limit - (time.perf_counter() - started))
             after = st.run(f"apply:{name}", lambda plan=plan: apply(base, plan, variant=name, step=0), limit=left)
             if after is not None and name == PIPELINE_STRATEGY:
-                kept = {"plan": plan, "after": after, "info": info}  # its rules are checked, cold, in metrics+rules
+                kept = {"plan": plan, "after": after}
+                metrics = list(host.metrics())
+                packs = rule_packs_for(scenario, host)
+
+                def metrics_and_rules(plan: Plan = plan, after: Any = after) -> tuple[int, list[Any]]:
+                    # the first metrics and rules on this result: nothing was measured or checked on it before
+                    ctx = MeasureContext(after, baseline=base, plans=[plan], as_of=scenario.spec.as_of)
+                    return len(measure(ctx, metrics)), check_rules(after, packs, as_of=scenario.spec.as_of)
+
+                counted = st.run("metrics+rules", metrics_and_rules)
+                if counted is not None:
+                    row["metric_values"], findings = counted
+                    row["findings"] = len(findings)
+                    info["error_findings"] = count_findings(findings)["error"]
+                    del findings
             elif after is not None:
                 findings = check_rules(after, rule_packs_for(scenario, host), as_of=scenario.spec.as_of)
                 info["error_findings"] = count_findings(findings)["error"]
@@ -297,20 +315,6 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
             del again
         problems = st.run("invariants", lambda: violations(after, limit=1, member_ids_known_unique=True))
         row["invariant_problems"] = len(problems) if problems is not None else None
-        metrics = list(host.metrics())
-        packs = rule_packs_for(scenario, host)
-
-        def metrics_and_rules() -> tuple[int, list[Any]]:
-            # the first metrics and rules on this result: nothing was measured or checked on it before
-            values = measure(MeasureContext(after, baseline=base, plans=[plan], as_of=scenario.spec.as_of), metrics)
-            findings = check_rules(after, packs, as_of=scenario.spec.as_of)
-            return len(values), findings
-
-        counted = st.run("metrics+rules", metrics_and_rules)
-        if counted is not None:
-            row["metric_values"], findings = counted
-            row["findings"] = len(findings)
-            kept["info"]["error_findings"] = count_findings(findings)["error"]
         variant = scenario.spec.variants[0]
         result = RunResult(scenario=scenario, baseline=base, variants=(VariantResult(
             variant.name, variant.label, variant.description,
