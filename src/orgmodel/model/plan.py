@@ -313,6 +313,93 @@ OPERATION_TYPES = {
     )
 }
 
+#: The operations a plan keeps as rows until someone reads them as objects: per type, the fields
+#: of its row in order. A row is a tuple ``(op, *fields, reason)``; other types stay objects.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "create_unit": ("key", "kind", "name", "parent", "built_on", "tags", "attrs"),
+    "create_host": ("key", "kind", "name", "parent", "tags"),
+    "retype": ("unit", "kind", "name"),
+    "dissolve": ("unit", "members_to", "members_group", "children_to"),
+    "attach": ("unit", "parent"),
+    "set_role": ("unit", "role", "person", "since"),
+    "clear_role": ("unit", "role", "person"),
+}
+assert all(tuple(OPERATION_TYPES[op].model_fields)[2:] == fields for op, fields in ROW_FIELDS.items())
+
+
+def operation_row(op: Any) -> Any:
+    """An operation as a row (see :data:`ROW_FIELDS`), or the operation itself when its type has none.
+
+    >>> operation_row(Attach(unit="g1", parent="b2", reason="r"))[:3]
+    ('attach', 'g1', 'b2')
+    """
+    fields = ROW_FIELDS.get(op.op)
+    if fields is None:
+        return op
+    values = op.__dict__
+    return (op.op, *[values[f] for f in fields], op.reason)
+
+
+def row_operation(row: Any) -> Any:
+    """The operation a row stands for (equal to the validated operation, field for field)."""
+    if type(row) is not tuple:
+        return row
+    op = row[0]
+    fields = ROW_FIELDS[op]
+    cls = OPERATION_TYPES[op]
+    values = {"reason": row[-1], "op": op}
+    values.update(zip(fields, row[1:-1]))
+    return _construct(cls, values, _fields_set(cls, ("reason", *fields)))
+
+
+def _row_op(row: Any) -> str:
+    return row[0] if type(row) is tuple else row.op
+
+
+class _Operations(list):
+    """A plan's operations, kept as rows (cheap to make, to count and to apply) and built into
+    operation objects the first time anyone reads them as a list."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        super().__init__()
+        self.rows: list[Any] | None = rows
+
+    def fill(self) -> None:
+        """Build the operation objects (once)."""
+        rows = self.rows
+        if rows is not None:
+            list.extend(self, [row_operation(r) for r in rows])
+            self.rows = None
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.rows is not None else list.__len__(self)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        self.fill()
+        return (list, (list(list.__iter__(self)),))
+
+
+def _filled(name: str) -> Any:
+    method = getattr(list, name)
+
+    def call(self: _Operations, *args: Any, **kwargs: Any) -> Any:
+        self.fill()
+        return method(self, *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+for _name in ("__iter__", "__getitem__", "__contains__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+              "__ge__", "__repr__", "__reversed__", "__add__", "__mul__", "__rmul__", "__iadd__", "__imul__",
+              "__setitem__", "__delitem__", "__copy__", "copy", "index", "count", "append", "extend", "insert",
+              "pop", "remove", "clear", "sort", "reverse"):
+    if hasattr(list, _name):
+        setattr(_Operations, _name, _filled(_name))
+del _name
+
 
 class MoveTable:
     """A plan's member moves as one table, one row per member moved (DESIGN decision 4).
@@ -635,6 +722,27 @@ class Plan(_Model):
             return NotImplemented
         return self.__dict__ == other.__dict__
 
+    def _fill(self) -> None:
+        """Operations kept as rows become objects (pydantic serialises the list itself)."""
+        ops = self.__dict__.get("operations")
+        if isinstance(ops, _Operations):
+            ops.fill()
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102
+        self._fill()
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:  # noqa: D102
+        self._fill()
+        return super().model_dump_json(**kwargs)
+
+    def operation_rows(self) -> list[Any]:
+        """The operations as rows (:data:`ROW_FIELDS`; other types as objects), without building objects."""
+        ops = self.__dict__["operations"]
+        if isinstance(ops, _Operations) and ops.rows is not None:
+            return [row if type(row) is tuple else operation_row(row) for row in ops.rows]
+        return [operation_row(op) for op in ops]
+
     __hash__ = None  # type: ignore[assignment]
 
     # -- the plan as written --------------------------------------------------------------
@@ -804,8 +912,9 @@ class Plan(_Model):
     def counts(self) -> dict[str, int]:
         """Number of operations of each type, sorted by type; ``move_members`` counts move batches."""
         out: dict[str, int] = {}
-        for op in self.operations:
-            out[op.op] = out.get(op.op, 0) + 1
+        for row in self.operation_rows():
+            op = _row_op(row)
+            out[op] = out.get(op, 0) + 1
         batches = len(self.moves.batch_codes()[1])
         if batches:
             out["move_members"] = batches
@@ -945,6 +1054,8 @@ class PlanBuilder:
 
     Methods return the reference to use for a created unit (``new:KEY``). Member moves gather
     into the plan's one moves table; errors number operations and ``move`` calls in call order.
+    Operations of the common types are kept as rows (a tuple each, :data:`ROW_FIELDS`) and become
+    objects only when someone reads ``plan.operations``.
     """
 
     def __init__(
@@ -959,19 +1070,27 @@ class PlanBuilder:
         self.params = dict(params or {})
         self.fingerprint = structure.fingerprint if structure is not None else None
         self.templates = {k: dict(v) for k, v in (templates or {}).items()}
-        self.operations: list[Any] = []
+        self._rows: list[Any] = []
         self._positions: list[int] = []
         self._moves: list[tuple[list[str], str, str | None, int, int]] = []
         self._reasons = _ReasonIndex()
         self._calls = 0  # operations and move calls so far: the numbering errors use
         self.meta: dict[str, dict[str, Any]] = {}  # the strategy's own records (Plan.meta)
 
+    @property
+    def operations(self) -> list[Any]:
+        """The operations so far, as objects."""
+        return [row_operation(r) for r in self._rows]
+
     def add(self, op: Any) -> None:
         """Append a ready-made operation (a ``MoveMembers`` becomes rows of the moves table)."""
         if isinstance(op, MoveMembers):
             self._add_moves(list(op.members), op.to, op.group, op.reason)
             return
-        self.operations.append(op)
+        self._row(op)
+
+    def _row(self, row: Any) -> None:
+        self._rows.append(row)
         self._positions.append(self._calls)
         self._calls += 1
 
@@ -1001,32 +1120,32 @@ class PlanBuilder:
                     built_on: Sequence[str] = (), tags: Sequence[str] = (),
                     attrs: Mapping[str, Any] | None = None) -> str:
         """Create an organisation unit; returns ``new:KEY``."""
-        fields = {"key": key, "kind": kind, "name": name, "parent": parent, "built_on": list(built_on),
-                  "tags": list(tags), "attrs": dict(attrs or {}), "reason": self._reason(reason)}
+        built_on, tags, attrs = list(built_on), list(tags), dict(attrs or {})
+        reason = self._reason(reason)
         if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
-                and _texts(fields["built_on"]) and _texts(fields["tags"]) and _scalars(fields["attrs"])):
-            self.add(_trusted(CreateUnit, fields))
+                and _texts(built_on) and _texts(tags) and _scalars(attrs)):
+            self._row(("create_unit", key, kind, name, parent, built_on, tags, attrs, reason))
         else:
-            self.add(CreateUnit(**fields))
+            self.add(CreateUnit(key=key, kind=kind, name=name, parent=parent, built_on=built_on, tags=tags,
+                                attrs=attrs, reason=reason))
         return NEW + key
 
     def create_host(self, key: str, *, kind: str, name: str, reason: ReasonLike,
                     parent: str | None = None, tags: Sequence[str] = ()) -> str:
         """Create a host unit; returns ``new:KEY``."""
-        fields = {"key": key, "kind": kind, "name": name, "parent": parent, "tags": list(tags),
-                  "reason": self._reason(reason)}
-        if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
-                and _texts(fields["tags"])):
-            self.add(_trusted(CreateHost, fields))
+        tags = list(tags)
+        reason = self._reason(reason)
+        if _text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent)) and _texts(tags):
+            self._row(("create_host", key, kind, name, parent, tags, reason))
         else:
-            self.add(CreateHost(**fields))
+            self.add(CreateHost(key=key, kind=kind, name=name, parent=parent, tags=tags, reason=reason))
         return NEW + key
 
     def retype(self, unit: str, *, kind: str, reason: ReasonLike, name: str | None = None) -> None:
         """Change a unit's kind in place."""
         reason = self._reason(reason)
         if _text(unit) and _text(kind) and (name is None or _text(name)):
-            self.add(_trusted(Retype, {"unit": unit, "kind": kind, "name": name, "reason": reason}))
+            self._row(("retype", unit, kind, name, reason))
         else:
             self.add(Retype(unit=unit, kind=kind, name=name, reason=reason))
 
@@ -1034,18 +1153,18 @@ class PlanBuilder:
                  members_group: str | None = None, children_to: str | None = None) -> None:
         """Dissolve a unit, saying where its members and children go."""
         reason = self._reason(reason)
-        fields = {"unit": unit, "members_to": members_to, "members_group": members_group,
-                  "children_to": children_to, "reason": reason}
-        if _text(unit) and all(v is None or _text(v) for v in (members_to, members_group, children_to)):
-            self.add(_trusted(Dissolve, fields))
+        if (_text(unit) and (members_to is None or _text(members_to)) and (members_group is None or _text(members_group))
+                and (children_to is None or _text(children_to))):
+            self._row(("dissolve", unit, members_to, members_group, children_to, reason))
         else:
-            self.add(Dissolve(**fields))
+            self.add(Dissolve(unit=unit, members_to=members_to, members_group=members_group, children_to=children_to,
+                              reason=reason))
 
     def attach(self, unit: str, *, parent: str | None, reason: ReasonLike) -> None:
         """Put a unit under a new parent."""
         reason = self._reason(reason)
         if _text(unit) and (parent is None or _text(parent)):
-            self.add(_trusted(Attach, {"unit": unit, "parent": parent, "reason": reason}))
+            self._row(("attach", unit, parent, reason))
         else:
             self.add(Attach(unit=unit, parent=parent, reason=reason))
 
@@ -1096,7 +1215,7 @@ class PlanBuilder:
         """Someone takes a role in a unit."""
         reason = self._reason(reason)
         if _text(unit) and _text(role) and _text(person) and (since is None or _text(since)):
-            self.add(_trusted(SetRole, {"unit": unit, "role": role, "person": person, "since": since, "reason": reason}))
+            self._row(("set_role", unit, role, person, since, reason))
         else:
             self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=reason))
 
@@ -1104,7 +1223,7 @@ class PlanBuilder:
         """Remove a role."""
         reason = self._reason(reason)
         if _text(unit) and _text(role) and (person is None or _text(person)):
-            self.add(_trusted(ClearRole, {"unit": unit, "role": role, "person": person, "reason": reason}))
+            self._row(("clear_role", unit, role, person, reason))
         else:
             self.add(ClearRole(unit=unit, role=role, person=person, reason=reason))
 
@@ -1116,9 +1235,17 @@ class PlanBuilder:
 
     def build(self) -> Plan:
         """The finished plan."""
+        seen: set[str] = set()
+        for i, row in enumerate(self._rows):
+            op = _row_op(row)
+            if op == "create_unit" or op == "create_host":
+                key = row[1] if type(row) is tuple else row.key
+                if key in seen:
+                    raise ValueError(f"operation {i}: key {key!r} is created twice")
+                seen.add(key)
         moves, rows = _moves_from_chunks(self._moves)
         plan = Plan(strategy=self.strategy, params=self.params, fingerprint=self.fingerprint,
-                    templates=self.templates, operations=list(self.operations),
-                    reasons=list(self._reasons.reasons), moves=moves, meta=self.meta)
+                    templates=self.templates, reasons=list(self._reasons.reasons), moves=moves, meta=self.meta)
+        object.__setattr__(plan, "operations", _Operations(list(self._rows)))
         plan._written = _WrittenOrder(tuple(self._positions), rows)
         return plan
