@@ -71,6 +71,8 @@ __all__ = [
     "MoveTable",
     "MOVES_INLINE_ROWS",
     "moves_sidecar",
+    "operations_sidecar",
+    "ROW_FIELDS",
 ]
 
 PLAN_VERSION = 2
@@ -357,24 +359,30 @@ def _row_op(row: Any) -> str:
 
 
 class _Operations(list):
-    """A plan's operations, kept as rows (cheap to make, to count and to apply) and built into
-    operation objects the first time anyone reads them as a list."""
+    """A plan's operations, kept as rows (cheap to make, to count and to apply) or as the table read
+    from a Parquet file, and built into operation objects the first time anyone reads them as a list."""
 
-    __slots__ = ("rows",)
+    __slots__ = ("rows", "table")
 
-    def __init__(self, rows: list[Any]) -> None:
+    def __init__(self, rows: list[Any] | None = None, table: Any = None) -> None:
         super().__init__()
         self.rows: list[Any] | None = rows
+        self.table = table  # a pyarrow Table of orgmodel.model.optable
 
     def fill(self) -> None:
         """Build the operation objects (once)."""
-        rows = self.rows
-        if rows is not None:
-            list.extend(self, [row_operation(r) for r in rows])
-            self.rows = None
+        if self.rows is not None:
+            list.extend(self, [row_operation(r) for r in self.rows])
+        elif self.table is not None:
+            from orgmodel.model.optable import table_operations
+
+            list.extend(self, table_operations(self.table))
+        self.rows = self.table = None
 
     def __len__(self) -> int:
-        return len(self.rows) if self.rows is not None else list.__len__(self)
+        if self.rows is not None:
+            return len(self.rows)
+        return self.table.num_rows if self.table is not None else list.__len__(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         self.fill()
@@ -737,11 +745,27 @@ class Plan(_Model):
         return super().model_dump_json(**kwargs)
 
     def operation_rows(self) -> list[Any]:
-        """The operations as rows (:data:`ROW_FIELDS`; other types as objects), without building objects."""
+        """The operations as rows (:data:`ROW_FIELDS`; other types as objects), without building
+        objects; for a plan whose operations were read from a Parquet file the rows' reason is None."""
         ops = self.__dict__["operations"]
         if isinstance(ops, _Operations) and ops.rows is not None:
             return [row if type(row) is tuple else operation_row(row) for row in ops.rows]
+        if isinstance(ops, _Operations) and ops.table is not None:
+            from orgmodel.model.optable import table_rows
+
+            return table_rows(ops.table)  # reasons left out: apply does not read them
         return [operation_row(op) for op in ops]
+
+    def _operations_table(self) -> Any:
+        """The operations as one Arrow table (:mod:`orgmodel.model.optable`)."""
+        from orgmodel.model.optable import operations_table
+
+        ops = self.__dict__["operations"]
+        if isinstance(ops, _Operations) and ops.table is not None:
+            return ops.table
+        if isinstance(ops, _Operations) and ops.rows is not None:
+            return operations_table(ops.rows)
+        return operations_table(list(ops))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -799,12 +823,22 @@ class Plan(_Model):
 
         path = Path(path)
         sidecar = moves_sidecar(path)
+        op_sidecar = operations_sidecar(path)
         # many small objects that form no cycles: the cyclic collector would walk them again and
         # again (it took half the time of a plan of 350,000 operations)
         collecting = gc.isenabled()
         gc.disable()
         try:
-            data = self.model_dump(mode="json", exclude={"moves"})
+            many = len(self.operations) > inline_rows
+            if many:
+                data = BaseModel.model_dump(self, mode="json", exclude={"moves", "operations"})
+                with atomic_file(op_sidecar) as tmp:
+                    pq.write_table(self._operations_table(), tmp)
+                data["operations"] = {"file": op_sidecar.name, "rows": len(self.operations),
+                                      "sha256": _file_sha256(op_sidecar)}
+            else:
+                data = self.model_dump(mode="json", exclude={"moves"})
+                op_sidecar.unlink(missing_ok=True)
             if len(self.moves) > inline_rows:
                 with atomic_file(sidecar) as tmp:
                     pq.write_table(self.moves.to_arrow(), tmp)
@@ -834,9 +868,17 @@ class Plan(_Model):
         collecting = gc.isenabled()
         gc.disable()  # as in save: the cyclic collector would walk every operation read so far, again and again
         try:  # one parse; the moves validator reads the Parquet file the JSON names
-            return cls.model_validate_json(text, context={"plan_path": path})
+            data = json.loads(text) if _OPERATIONS_FILE.search(text) else None
+            if not (isinstance(data, dict) and isinstance(data.get("operations"), dict)):
+                return cls.model_validate_json(text, context={"plan_path": path})
+            table = _read_operations(path, data.pop("operations"))
+            plan = cls.model_validate(data, context={"plan_path": path})
+            object.__setattr__(plan, "operations", _Operations(table=table))
+            return plan
         except ValidationError as exc:
             raise UserError(f"{path}: {_plan_error(exc)}") from None
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}: invalid plan: {exc}") from None
         finally:
             if collecting:
                 gc.enable()
@@ -929,6 +971,46 @@ def moves_sidecar(path: str | Path) -> Path:
     """
     path = Path(path)
     return path.with_name(path.stem + ".moves.parquet")
+
+
+def operations_sidecar(path: str | Path) -> Path:
+    """The Parquet file that holds the operations of the plan saved at ``path`` (a large plan).
+
+    >>> operations_sidecar("out/plan-1.json").as_posix()
+    'out/plan-1.operations.parquet'
+    """
+    path = Path(path)
+    return path.with_name(path.stem + ".operations.parquet")
+
+
+_OPERATIONS_FILE = re.compile(rb'"operations":\s*\{')  # where the JSON names an operations file
+
+
+def _read_operations(plan_path: Path, ref: Any) -> Any:
+    """The operations table a plan JSON names, checked against the row count and hash the JSON records."""
+    import pyarrow.parquet as pq
+
+    from orgmodel.model.optable import check_table
+
+    name = ref.get("file")
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        raise UserError(f"{plan_path}: operations.file: expected a file name beside the plan, got {name!r}")
+    sidecar = plan_path.with_name(name)
+    if not sidecar.is_file():
+        raise UserError(f"{plan_path}: operations.file: {name} is missing (it holds the plan's operations)")
+    if ref.get("sha256") is not None and _file_sha256(sidecar) != ref["sha256"]:
+        raise UserError(f"{sidecar}: does not match {plan_path.name} (hash differs); the plan and its operations"
+                        " were written apart")
+    try:
+        table = pq.read_table(sidecar)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{sidecar}: cannot read the operations ({exc})") from None
+    if ref.get("rows") is not None and table.num_rows != ref["rows"]:
+        raise UserError(f"{sidecar}: {table.num_rows} operations, but {plan_path.name} says {ref['rows']}")
+    try:
+        return check_table(table)
+    except ValueError as exc:
+        raise UserError(f"{sidecar}: invalid plan: {exc}") from None
 
 
 def _file_sha256(path: Path) -> str:
