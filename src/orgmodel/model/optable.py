@@ -62,23 +62,19 @@ def operations_table(rows: list[Any]) -> pa.Table:
     n = len(rows)
     ops = [r[0] if type(r) is tuple else r.op for r in rows]
     columns: dict[str, Any] = {"op": pa.array(ops, pa.string())}
-    by_op: dict[str, list[int]] = {}
-    for i, op in enumerate(ops):
-        by_op.setdefault(op, []).append(i)
+    encoded = pc.dictionary_encode(columns["op"])
+    op_of = encoded.indices.to_numpy(zero_copy_only=False)
     fields: dict[str, np.ndarray] = {f: np.full(n, None, dtype=object) for f in (*TEXT_FIELDS, *LIST_FIELDS, "attrs")}
-    reasons: list[Any] = [None] * n
-    for op, where in by_op.items():
-        idx = np.asarray(where, dtype=np.int64)
+    reasons = [r[-1] if type(r) is tuple else r.reason for r in rows]
+    for c, op in enumerate(encoded.dictionary.to_pylist()):
+        idx = np.flatnonzero(op_of == c)
         if op in ROW_FIELDS:
-            chosen = [rows[i] for i in where]
+            chosen = [rows[i] for i in idx.tolist()]
             for j, field in enumerate(ROW_FIELDS[op], start=1):
                 fields[field][idx] = _object_array([r[j] for r in chosen])
-            for i, r in zip(where, chosen, strict=True):
-                reasons[i] = r[-1]
         else:
-            for i in where:
-                _, values, reasons[i] = _values(rows[i])
-                for field, value in values.items():
+            for i in idx.tolist():
+                for field, value in _values(rows[i])[1].items():
                     fields[field][i] = value
     for field in TEXT_FIELDS:
         columns[field] = pa.array(fields[field], pa.string())
@@ -127,20 +123,20 @@ def _params_column(params: list[dict[str, Any]], codes: pa.Array) -> pa.Array:
 def _params_part(rows: np.ndarray, params: list[dict[str, Any]]) -> list[tuple[np.ndarray, pa.Array, dict[str, pa.Array]]]:
     """(row of each entry, keys, value columns) of the parameters of some rows."""
     keys = list(params[0]) if params else []
-    if keys and all(len(p) == len(keys) for p in params):
-        try:
-            struct = pa.array(params)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
-            struct = None
-        if struct is not None and struct.type.num_fields == len(keys) and all(  # a double may hold ints: not here
-                f.type in (pa.string(), pa.int64(), pa.bool_()) or pa.types.is_null(f.type) for f in struct.type):
-            out = []
-            for f in struct.type:
-                column = struct.field(f.name)
-                value = {v: pa.nulls(len(column), t) for t, v in _VALUE_COLUMN.items()}
-                if not pa.types.is_null(f.type):
-                    value[_VALUE_COLUMN[f.type]] = column
-                out.append((rows, pa.array([f.name] * len(column), pa.string()), value))
+    if keys and sum(map(len, params)) == len(keys) * len(params):
+        out = []
+        for k in keys:  # a column per key, its type inferred (a str among ints, or a bool, fails)
+            try:
+                column = pa.array([p[k] for p in params])
+            except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):
+                break
+            if column.type not in (pa.string(), pa.int64(), pa.bool_()) and not pa.types.is_null(column.type):
+                break  # a double may hold ints: entry by entry
+            value = {v: pa.nulls(len(column), t) for t, v in _VALUE_COLUMN.items()}
+            if not pa.types.is_null(column.type):
+                value[_VALUE_COLUMN[column.type]] = column
+            out.append((rows, pa.array([k] * len(column), pa.string()), value))
+        else:
             return out
     row, key, value = [], [], {"s": [], "i": [], "f": [], "b": []}  # entry by entry
     for r, p in zip(rows.tolist(), params, strict=True):
