@@ -831,7 +831,8 @@ class Plan(_Model):
         try:
             many = len(self.operations) > inline_rows
             if many:
-                data = BaseModel.model_dump(self, mode="json", exclude={"moves", "operations"})
+                data = BaseModel.model_dump(self, mode="json", exclude={"moves", "operations", "reasons"})
+                data["reasons"] = [{"code": r.code, "params": r.params, "text": r.text} for r in self.reasons]
                 with atomic_file(op_sidecar) as tmp:
                     pq.write_table(self._operations_table(), tmp)
                 data["operations"] = {"file": op_sidecar.name, "rows": len(self.operations),
@@ -872,6 +873,8 @@ class Plan(_Model):
             if not (isinstance(data, dict) and isinstance(data.get("operations"), dict)):
                 return cls.model_validate_json(text, context={"plan_path": path})
             table = _read_operations(path, data.pop("operations"))
+            if isinstance(data.get("reasons"), list):
+                data["reasons"] = [_read_reason(r) for r in data["reasons"]]
             plan = cls.model_validate(data, context={"plan_path": path})
             object.__setattr__(plan, "operations", _Operations(table=table))
             return plan
@@ -1011,6 +1014,16 @@ def _read_operations(plan_path: Path, ref: Any) -> Any:
         return check_table(table)
     except ValueError as exc:
         raise UserError(f"{sidecar}: invalid plan: {exc}") from None
+
+
+def _read_reason(value: Any) -> Any:
+    """A reason read from JSON: the Reason, when it holds plain values (else validation decides)."""
+    if (type(value) is dict and value.keys() <= {"code", "params", "text"} and type(value.get("code")) is str
+            and value["code"] and type(value.get("params", {})) is dict and _scalars(value.get("params", {}))
+            and (value.get("text") is None or type(value["text"]) is str)):
+        return _construct(Reason, {"code": value["code"], "params": value.get("params", {}), "text": value.get("text")},
+                          _fields_set(Reason, tuple(value)))
+    return value
 
 
 def _file_sha256(path: Path) -> str:
