@@ -244,6 +244,8 @@ def check_table(table: pa.Table) -> pa.Table:
                 pa.types.is_list(kind) and pa.types.is_list(table.schema.field(name).type)):
             raise ValueError(f"column {name!r}: expected {kind}, got {table.schema.field(name).type}")
     table = table.select(list(_TYPES)).combine_chunks()
+    if not table.num_rows:
+        return table
     ops = table.column("op")
     known = pc.is_in(ops, value_set=pa.array([op for op in OPERATION_TYPES if op != "move_members"]))
     if not pc.all(pc.fill_null(known, False)).as_py():
