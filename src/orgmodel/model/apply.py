@@ -42,17 +42,10 @@ from orgmodel.model.kinds import UNPLACED
 from orgmodel.model.plan import (
     NEW,
     AddParticipation,
-    Attach,
-    ClearRole,
-    CreateHost,
-    CreateUnit,
-    Dissolve,
     LinkAlliance,
     Plan,
     RemoveParticipation,
-    Retype,
     SetAttributes,
-    SetRole,
     UnlinkAlliance,
 )
 from orgmodel.model.structure import (
