@@ -82,9 +82,13 @@ def operations_table(rows: list[Any]) -> pa.Table:
         columns[field] = pa.array(fields[field], pa.list_(pa.string()))
     columns["attrs"] = pa.array([None if a is None else "{}" if not a else json.dumps(a, ensure_ascii=False)
                                  for a in fields["attrs"].tolist()], pa.string())
-    columns["reason_code"] = pa.array([r.code for r in reasons], pa.string())
-    columns["reason_text"] = pa.array([r.text for r in reasons], pa.string())
-    columns["reason_params"] = _params_column([r.params for r in reasons], columns["reason_code"])
+    pairs = [type(r) is tuple for r in reasons]  # a builder's (code, params)
+    columns["reason_code"] = pa.array([r[0] if pair else r.code for r, pair in zip(reasons, pairs, strict=True)],
+                                      pa.string())
+    columns["reason_text"] = pa.array([None if pair else r.text for r, pair in zip(reasons, pairs, strict=True)],
+                                      pa.string())
+    columns["reason_params"] = _params_column([r[1] if pair else r.params for r, pair in zip(reasons, pairs, strict=True)],
+                                              columns["reason_code"])
     return pa.table(columns)
 
 

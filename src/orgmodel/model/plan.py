@@ -316,7 +316,8 @@ OPERATION_TYPES = {
 }
 
 #: The operations a plan keeps as rows until someone reads them as objects: per type, the fields
-#: of its row in order. A row is a tuple ``(op, *fields, reason)``; other types stay objects.
+#: of its row in order. A row is a tuple ``(op, *fields, reason)`` (the reason a Reason, or a
+#: builder's ``(code, params)`` pair); other types stay objects.
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
     "create_unit": ("key", "kind", "name", "parent", "built_on", "tags", "attrs"),
     "create_host": ("key", "kind", "name", "parent", "tags"),
@@ -342,6 +343,14 @@ def operation_row(op: Any) -> Any:
     return (op.op, *[values[f] for f in fields], op.reason)
 
 
+def _reason_object(reason: Any) -> Any:
+    """A row's reason as a Reason (a builder keeps a code with plain parameters as a pair)."""
+    if type(reason) is not tuple:
+        return reason
+    return _construct(Reason, {"code": reason[0], "params": reason[1], "text": None},
+                      _fields_set(Reason, ("code", "params")))
+
+
 def row_operation(row: Any) -> Any:
     """The operation a row stands for (equal to the validated operation, field for field)."""
     if type(row) is not tuple:
@@ -349,7 +358,7 @@ def row_operation(row: Any) -> Any:
     op = row[0]
     fields = ROW_FIELDS[op]
     cls = OPERATION_TYPES[op]
-    values = {"reason": row[-1], "op": op}
+    values = {"reason": _reason_object(row[-1]), "op": op}
     values.update(zip(fields, row[1:-1]))
     return _construct(cls, values, _fields_set(cls, ("reason", *fields)))
 
@@ -1205,6 +1214,17 @@ class PlanBuilder:
                                       _fields_set(Reason, ("code", "params")))
         return as_reason(value)  # anything else is validated (and refused as before)
 
+    def _row_reason(self, value: ReasonLike) -> Reason | tuple[str, dict[str, Any]]:
+        """What a row keeps as its reason: a code with plain parameters stays a (code, params) pair
+        (a Reason is made when the operation is read); anything else as :meth:`_reason` gives it."""
+        if type(value) is tuple and len(value) == 2:
+            code, params = value
+            if type(code) is str and code and isinstance(params, Mapping):
+                params = dict(params)
+                if _scalars(params):
+                    return (code, params)
+        return self._reason(value)
+
     def _add_moves(self, members: list[str], to: str, group: str | None, reason: Reason) -> None:
         if not isinstance(to, str) or not to or not (group is None or (isinstance(group, str) and group)):
             raise ValueError(f"move: destination and group must be unit references, got to={to!r}, group={group!r}")
@@ -1216,52 +1236,52 @@ class PlanBuilder:
                     attrs: Mapping[str, Any] | None = None) -> str:
         """Create an organisation unit; returns ``new:KEY``."""
         built_on, tags, attrs = list(built_on), list(tags), dict(attrs or {})
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
                 and _texts(built_on) and _texts(tags) and _scalars(attrs)):
             self._row(("create_unit", key, kind, name, parent, built_on, tags, attrs, reason))
         else:
             self.add(CreateUnit(key=key, kind=kind, name=name, parent=parent, built_on=built_on, tags=tags,
-                                attrs=attrs, reason=reason))
+                                attrs=attrs, reason=_reason_object(reason)))
         return NEW + key
 
     def create_host(self, key: str, *, kind: str, name: str, reason: ReasonLike,
                     parent: str | None = None, tags: Sequence[str] = ()) -> str:
         """Create a host unit; returns ``new:KEY``."""
         tags = list(tags)
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent)) and _texts(tags):
             self._row(("create_host", key, kind, name, parent, tags, reason))
         else:
-            self.add(CreateHost(key=key, kind=kind, name=name, parent=parent, tags=tags, reason=reason))
+            self.add(CreateHost(key=key, kind=kind, name=name, parent=parent, tags=tags, reason=_reason_object(reason)))
         return NEW + key
 
     def retype(self, unit: str, *, kind: str, reason: ReasonLike, name: str | None = None) -> None:
         """Change a unit's kind in place."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and _text(kind) and (name is None or _text(name)):
             self._row(("retype", unit, kind, name, reason))
         else:
-            self.add(Retype(unit=unit, kind=kind, name=name, reason=reason))
+            self.add(Retype(unit=unit, kind=kind, name=name, reason=_reason_object(reason)))
 
     def dissolve(self, unit: str, *, reason: ReasonLike, members_to: str | None = None,
                  members_group: str | None = None, children_to: str | None = None) -> None:
         """Dissolve a unit, saying where its members and children go."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if (_text(unit) and (members_to is None or _text(members_to)) and (members_group is None or _text(members_group))
                 and (children_to is None or _text(children_to))):
             self._row(("dissolve", unit, members_to, members_group, children_to, reason))
         else:
             self.add(Dissolve(unit=unit, members_to=members_to, members_group=members_group, children_to=children_to,
-                              reason=reason))
+                              reason=_reason_object(reason)))
 
     def attach(self, unit: str, *, parent: str | None, reason: ReasonLike) -> None:
         """Put a unit under a new parent."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and (parent is None or _text(parent)):
             self._row(("attach", unit, parent, reason))
         else:
-            self.add(Attach(unit=unit, parent=parent, reason=reason))
+            self.add(Attach(unit=unit, parent=parent, reason=_reason_object(reason)))
 
     def set_attributes(self, unit: str, *, reason: ReasonLike, **changes: Any) -> None:
         """Change name, tags, attrs or built_on of a unit."""
@@ -1308,19 +1328,19 @@ class PlanBuilder:
     def set_role(self, unit: str, *, role: str, person: str, reason: ReasonLike,
                  since: str | None = None) -> None:
         """Someone takes a role in a unit."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and _text(role) and _text(person) and (since is None or _text(since)):
             self._row(("set_role", unit, role, person, since, reason))
         else:
-            self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=reason))
+            self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=_reason_object(reason)))
 
     def clear_role(self, unit: str, *, role: str, reason: ReasonLike, person: str | None = None) -> None:
         """Remove a role."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and _text(role) and (person is None or _text(person)):
             self._row(("clear_role", unit, role, person, reason))
         else:
-            self.add(ClearRole(unit=unit, role=role, person=person, reason=reason))
+            self.add(ClearRole(unit=unit, role=role, person=person, reason=_reason_object(reason)))
 
     def move(self, members: Iterable[str], *, to: str, reason: ReasonLike, group: str | None = None) -> None:
         """Move members' relation to branch ``to`` (rows of the moves table, any number of members)."""
