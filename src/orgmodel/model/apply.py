@@ -27,6 +27,7 @@ Units a plan creates get ids ``{variant}/{step}/{key}`` and codes after the base
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
@@ -41,17 +42,10 @@ from orgmodel.model.kinds import UNPLACED
 from orgmodel.model.plan import (
     NEW,
     AddParticipation,
-    Attach,
-    ClearRole,
-    CreateHost,
-    CreateUnit,
-    Dissolve,
     LinkAlliance,
     Plan,
     RemoveParticipation,
-    Retype,
     SetAttributes,
-    SetRole,
     UnlinkAlliance,
 )
 from orgmodel.model.structure import (
@@ -89,21 +83,17 @@ def apply(structure: Structure, plan: Plan, *, variant: str = "plan", step: int 
             strategy=plan.strategy,
         )
     with collector_paused():
+        rows, positions = plan.operation_rows(), plan.positions()
         draft = _Draft(structure, plan, variant, step)
-        for position, op in zip(plan.positions(), plan.operations, strict=True):
-            draft.index = position
-            try:
-                draft.run(op)
-            except UserError as exc:
-                if isinstance(exc, PlanError):
-                    raise
-                raise PlanError(str(exc), strategy=plan.strategy, operation=draft.index) from None
+        try:
+            draft.run_grouped(rows, positions)
+        except UserError:  # the plan as written, in order: the first operation that fails is named
+            draft = _Draft(structure, plan, variant, step)
+            draft.run_in_order(rows, positions)
         draft.index = None
         result = draft.finish()
     _check_result(structure, result, plan)
     return result
-
-
 
 
 class _Draft:
@@ -123,8 +113,10 @@ class _Draft:
         self.kind_roles: dict[str, str | None] = {}  # kind name -> its role (None: not a known kind)
         self.handlers: dict[type, Any] = {}
         self.cols: dict[str, np.ndarray] = {}  # copied unit columns
+        self.base_ids: pa.Array | None = None  # the structure's unit ids, for hash joins
         self.new: dict[str, list[Any]] = {k: [] for k in ("ids", "kind", "parent", "name", "tags", "attrs", "dissolved")}
         self.keys: dict[str, int] = {}
+        self.key_list: list[str] = []  # keys of the units created, in code order
         self.adopted: dict[int, list[int]] = {}  # parent code -> units given that parent by the plan
         self.built_on_replace: dict[int, list[int]] = {}
         self.alliance_add: set[tuple[int, int]] = set()
@@ -133,6 +125,47 @@ class _Draft:
         self.part_remove: list[tuple[np.ndarray, int]] = []
         self.roles = _RoleBook(s.roles)
         self.dissolved: list[tuple[int, int | None, int | None, int]] = []
+        self.dissolved_at: dict[int, int] = {}  # unit code -> place of the dissolve
+        self.created_at: list[int] = []  # per unit created (code - n_base): place of its create
+        self.create_refs: tuple[np.ndarray, np.ndarray] | None = None  # units the creates name, where
+
+    # -- running the operations -----------------------------------------------------------
+
+    def run_in_order(self, rows: list[Any], positions: Sequence[int]) -> None:
+        """Every operation in the order written; an error names the operation."""
+        for position, row in zip(positions, rows, strict=True):
+            self.index = position
+            try:
+                self.run(row)
+            except UserError as exc:
+                if isinstance(exc, PlanError):
+                    raise
+                raise PlanError(str(exc), strategy=self.plan.strategy, operation=self.index) from None
+
+    def run_grouped(self, rows: list[Any], positions: Sequence[int]) -> None:
+        """The same result as :meth:`run_in_order` for a plan without errors, in bulk: every create
+        first, then the other operations in order, then every role operation. Each reference is
+        checked against the place of the operation (created earlier, not dissolved by then); any
+        error raises, and the caller runs the plan in order to name the first failing operation.
+        """
+        creates: list[tuple[int, tuple]] = []
+        roles: list[tuple[int, tuple]] = []
+        rest: list[tuple[int, Any]] = []
+        for position, row in zip(positions, rows, strict=True):
+            op = row[0] if type(row) is tuple else None
+            if op == "set_role" or op == "clear_role":
+                roles.append((position, row))
+            elif op == "create_unit" or op == "create_host":
+                creates.append((position, row))
+            else:
+                rest.append((position, row))
+        self._create_all(creates)
+        for position, row in rest:
+            self.index = position
+            self.run(row)
+        self.index = None
+        self._check_created_before_dissolves()
+        self._roles_all(roles)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -164,14 +197,18 @@ class _Draft:
 
     def resolve(self, ref: str | None, *, allow_none: bool = False, role: str | None = None,
                 dissolved_by_plan: bool = False) -> int:
-        """The code of a unit reference; ``dissolved_by_plan`` accepts a unit the plan dissolves."""
+        """The code of a unit reference; ``dissolved_by_plan`` accepts a unit the plan dissolves.
+
+        Outside the operations (``index`` None) every create and dissolve counts; within, only
+        those placed before the current operation.
+        """
         if ref is None:
             if allow_none:
                 return NO_UNIT
             raise self.fail("a unit is required")
         if ref.startswith(NEW):
             code = self.keys.get(ref[len(NEW):])
-            if code is None:
+            if code is None or (self.index is not None and self.created_at[code - self.n_base] > self.index):
                 raise self.fail(f"{ref} is not created earlier in the plan")
         else:
             code = self.unit_index.get(ref)
@@ -184,11 +221,18 @@ class _Draft:
         else:
             dissolved = self.was_dissolved[code] or (self.current("dissolved")[code] and not dissolved_by_plan)
             kind = self.current("kind")[code] if role is not None else 0
+        if dissolved and self.index is not None and not self.was_dissolved_at(code):
+            dissolved = False  # dissolved by an operation placed after this one
         if dissolved and (code < self.n_base or not dissolved_by_plan):
             raise self.fail(f"unit {ref} is dissolved")
         if role is not None and self.is_org[kind] != (role == "org"):
             raise self.fail(f"{ref} is not {'an organisation' if role == 'org' else 'a host'} unit")
         return code
+
+    def was_dissolved_at(self, code: int) -> bool:
+        """Whether the unit is dissolved before the current operation (or before the plan)."""
+        at = self.dissolved_at.get(code)
+        return at is None or at < self.index
 
     def kind_role(self, kind: str) -> str | None:
         """The role ("org" or "host") of a kind name, None when the domain pack has no such kind."""
@@ -212,11 +256,17 @@ class _Draft:
 
     # -- operations -----------------------------------------------------------------------
 
-    def run(self, op: Any) -> None:
-        handler = self.handlers.get(type(op))
-        if handler is None:
-            handler = self.handlers[type(op)] = getattr(self, "_" + op.op)
-        handler(op)
+    def run(self, row: Any) -> None:
+        """One operation: a row (:data:`~orgmodel.model.plan.ROW_FIELDS`) or an operation object."""
+        if type(row) is tuple:
+            handler = self.handlers.get(row[0])
+            if handler is None:
+                handler = self.handlers[row[0]] = getattr(self, "_" + row[0])
+        else:
+            handler = self.handlers.get(type(row))
+            if handler is None:
+                handler = self.handlers[type(row)] = getattr(self, "_" + row.op)
+        handler(row)
 
     def _create(self, key: str, kind: str, name: str, parent: int, tags: list[str], attrs: dict) -> int:
         uid = new_unit_id(self.variant, self.step, key)
@@ -234,47 +284,168 @@ class _Draft:
         new["tags"].append(tuple(tags))
         new["attrs"].append(dict(attrs))
         new["dissolved"].append(False)
+        self.created_at.append(self.index if self.index is not None else -1)
+        self.key_list.append(key)
         if parent != NO_UNIT:
             self.adopted.setdefault(parent, []).append(code)
         self.keys[key] = code
         return code
 
-    def _create_unit(self, op: CreateUnit) -> None:
-        if self.kind_role(op.kind) not in (None, "org"):
-            raise self.fail(f"{op.kind} is a host kind; use create_host")
-        parent = self.resolve(op.parent, allow_none=True, role="org")
-        hosts = [self.resolve(h, role="host") for h in op.built_on]
-        code = self._create(op.key, op.kind, op.name, parent, op.tags, op.attrs)
+    def _create_unit(self, row: tuple) -> None:
+        _, key, kind, name, parent_ref, built_on, tags, attrs, _ = row
+        if self.kind_role(kind) not in (None, "org"):
+            raise self.fail(f"{kind} is a host kind; use create_host")
+        parent = self.resolve(parent_ref, allow_none=True, role="org")
+        hosts = [self.resolve(h, role="host") for h in built_on]
+        code = self._create(key, kind, name, parent, tags, attrs)
         self.built_on_replace[code] = hosts
 
-    def _create_host(self, op: CreateHost) -> None:
-        if self.kind_role(op.kind) not in (None, "host"):
-            raise self.fail(f"{op.kind} is an organisation kind; use create_unit")
-        parent = self.resolve(op.parent, allow_none=True, role="host")
-        self._create(op.key, op.kind, op.name, parent, op.tags, {})
+    def _create_host(self, row: tuple) -> None:
+        _, key, kind, name, parent_ref, tags, _ = row
+        if self.kind_role(kind) not in (None, "host"):
+            raise self.fail(f"{kind} is an organisation kind; use create_unit")
+        parent = self.resolve(parent_ref, allow_none=True, role="host")
+        self._create(key, kind, name, parent, tags, {})
 
-    def _retype(self, op: Retype) -> None:
-        code = self.resolve(op.unit)
-        new_kind = self.kind_code(op.kind)
+    def _create_all(self, creates: list[tuple[int, tuple]]) -> None:
+        """Every create of the plan, in bulk, before the other operations (see :meth:`run_grouped`):
+        each distinct kind, parent and host is resolved once; a parent or host created by the plan
+        must be created before its use, and (checked after the other operations) not dissolved."""
+        if not creates:
+            return
+        self.index = None
+        positions = [p for p, _ in creates]
+        rows = [r for _, r in creates]
+        keys = [r[1] for r in rows]
+        if len(set(keys)) != len(keys) or not self.keys.keys().isdisjoint(keys):
+            raise self.fail("a key is created twice")
+        prefix = new_unit_id(self.variant, self.step, "")
+        uids = [prefix + k for k in keys]
+        if not self.unit_index.keys().isdisjoint(uids):
+            raise self.fail("a unit id exists already")
+        kinds: dict[tuple[str, str], int] = {}
+        for op, kind in {(r[0], r[2]) for r in rows}:
+            org = op == "create_unit"
+            if self.kind_role(kind) not in (None, "org" if org else "host"):
+                raise self.fail(f"{kind} is a host kind; use create_host" if org
+                                else f"{kind} is an organisation kind; use create_unit")
+            kinds[(op, kind)] = self.kind_code(kind)
+        first = self.n_base + len(self.new["ids"])
+        codes = range(first, first + len(rows))
+        self.keys.update(zip(keys, codes))
+        self.key_list += keys
+        self.created_at.extend(positions)
+        new = self.new
+        new["ids"] += uids
+        new["kind"] += [kinds[(r[0], r[2])] for r in rows]
+        new["dissolved"] += [False] * len(rows)
+        units = [r[0] == "create_unit" for r in rows]
+        org = np.fromiter(units, dtype=bool, count=len(units))
+        parents = self.resolve_many([r[4] for r in rows], org, nullable=True)
+        hosted = [(code, position, r[5]) for code, position, r, u in zip(codes, positions, rows, units, strict=True)
+                  if u and r[5]]
+        hosts = self.resolve_many([h for _, _, built_on in hosted for h in built_on], False)
+        lengths = [len(b) for _, _, b in hosted]
+        ref_positions = np.concatenate([np.asarray(positions, dtype=np.int64),
+                                        np.repeat(np.asarray([p for _, p, _ in hosted], dtype=np.int64), lengths)])
+        refs = np.concatenate([parents, hosts])
+        created = np.asarray([*self.created_at, 0], dtype=np.int64)
+        late = (refs >= self.n_base) & (created[np.maximum(refs - self.n_base, 0)] >= ref_positions)
+        if late.any():
+            raise self.fail("a create names a unit created later")
+        self.create_refs = (refs, ref_positions)
+        parents = parents.tolist()
+        hosts = hosts.tolist()
+        new["parent"] += parents
+        new["name"] += [r[3] for r in rows]
+        new["tags"] += [tuple(r[6] if u else r[5]) for r, u in zip(rows, units, strict=True)]
+        new["attrs"] += [dict(r[7]) if u else {} for r, u in zip(rows, units, strict=True)]
+        adopted = self.adopted
+        for code, parent in zip(codes, parents, strict=True):
+            if parent != NO_UNIT:
+                adopted.setdefault(parent, []).append(code)
+        at = 0
+        for code, row, unit in zip(codes, rows, units, strict=True):
+            if unit:
+                self.built_on_replace[code] = hosts[at:at + len(row[5])]
+                at += len(row[5])
+
+    def lookup(self, refs: pa.Array) -> np.ndarray:
+        """Codes of unit references (ids, or ``new:KEY`` of units created so far) in one hash join
+        each: -1 for a null, -2 for a reference to no unit. Nothing else is checked."""
+        if self.base_ids is None:
+            self.base_ids = pa.array(self.s.units.ids, pa.string())
+        new = pc.fill_null(pc.starts_with(refs, NEW), False).to_numpy(zero_copy_only=False)
+        codes = pc.index_in(refs, value_set=self.base_ids).fill_null(-2).to_numpy(zero_copy_only=False).astype(np.int64)
+        if new.any():
+            keys = pc.utf8_slice_codeunits(refs, len(NEW))
+            created = pc.index_in(keys, value_set=pa.array(self.key_list, pa.string()))
+            created = created.fill_null(-2 - self.n_base).to_numpy(zero_copy_only=False).astype(np.int64) + self.n_base
+            codes = np.where(new, created, codes)
+        codes[pc.is_null(refs).to_numpy(zero_copy_only=False)] = NO_UNIT
+        return codes
+
+    def resolve_many(self, refs: list[str | None], org: np.ndarray | bool, *, nullable: bool = False) -> np.ndarray:
+        """Codes of many references, as :meth:`resolve` with ``role`` "org" where ``org`` (else
+        "host") would give them with every create counted and no dissolve of the plan; the first
+        reference it would refuse raises its error (None is NO_UNIT where ``nullable``)."""
+        if not refs:
+            return np.empty(0, dtype=np.int64)
+        codes = self.lookup(pa.array(refs, pa.string()))
+        known = codes >= 0
+        safe = np.where(known, codes, 0)
+        kinds = np.concatenate([self.current("kind"), np.asarray(self.new["kind"], dtype=np.int16)])
+        dissolved = np.concatenate([self.was_dissolved | self.current("dissolved"),
+                                    np.asarray(self.new["dissolved"], dtype=bool)])
+        fine = known & ~dissolved[safe] & (self.s.kinds.is_org[kinds[safe]] == org)
+        if nullable:
+            fine |= codes == NO_UNIT
+        if not fine.all():
+            bad = int(np.flatnonzero(~fine)[0])
+            want = org if isinstance(org, bool) else bool(org[bad])
+            self.resolve(refs[bad], role="org" if want else "host")  # raises its error
+            raise self.fail(f"unit {refs[bad]} cannot be used here")
+        return codes
+
+    def _check_created_before_dissolves(self) -> None:
+        """No create names a parent or host that an earlier operation dissolved."""
+        if self.dissolved_at and self.create_refs is not None:
+            refs, positions = self.create_refs
+            at = self._dissolve_places()
+            if (at[refs] < positions).any():
+                raise self.fail("a create names a unit dissolved earlier")
+
+    def _dissolve_places(self) -> np.ndarray:
+        """Per unit code (and NO_UNIT last): the place of the plan's dissolve of it, else the largest int."""
+        at = np.full(self.n_base + len(self.new["ids"]) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        at[np.fromiter(self.dissolved_at, dtype=np.int64)] = np.fromiter(self.dissolved_at.values(), dtype=np.int64)
+        return at
+
+    def _retype(self, row: tuple) -> None:
+        _, unit, kind, name, _ = row
+        code = self.resolve(unit)
+        new_kind = self.kind_code(kind)
         if self.s.kinds.is_org[new_kind] != self.s.kinds.is_org[self.get("kind", code)]:
-            raise self.fail(f"retype cannot turn {op.unit} between organisation and host kinds")
+            raise self.fail(f"retype cannot turn {unit} between organisation and host kinds")
         self.put("kind", code, new_kind)
-        if op.name is not None:
-            self.put("name", code, op.name)
+        if name is not None:
+            self.put("name", code, name)
 
-    def _dissolve(self, op: Dissolve) -> None:
-        code = self.resolve(op.unit)
-        to = self.resolve(op.members_to, allow_none=True, role="org")
-        group = self.resolve(op.members_group, allow_none=True, role="org")
+    def _dissolve(self, row: tuple) -> None:
+        _, unit, members_to, members_group, children_to, _ = row
+        code = self.resolve(unit)
+        to = self.resolve(members_to, allow_none=True, role="org")
+        group = self.resolve(members_group, allow_none=True, role="org")
         children = self._live_children(code)
         if len(children):
-            if op.children_to is None:
+            if children_to is None:
                 names = ", ".join(str(self._uid(c)) for c in children[:3])
-                raise self.fail(f"{op.unit} still has child units ({names}); say where they go (children_to)")
-            dest = self.resolve(op.children_to, role="org" if self.s.kinds.is_org[self.get("kind", code)] else "host")
+                raise self.fail(f"{unit} still has child units ({names}); say where they go (children_to)")
+            dest = self.resolve(children_to, role="org" if self.s.kinds.is_org[self.get("kind", code)] else "host")
             for c in children.tolist():
                 self.put("parent", c, dest)
         self.put("dissolved", code, True)
+        self.dissolved_at[code] = self.index if self.index is not None else -1
         self.dissolved.append((code, None if to == NO_UNIT else to, None if group == NO_UNIT else group, self.index or 0))
 
     def _live_children(self, code: int) -> np.ndarray:
@@ -293,10 +464,11 @@ class _Draft:
     def _uid(self, code: int) -> str:
         return str(self.get("ids", code))
 
-    def _attach(self, op: Attach) -> None:
-        code = self.resolve(op.unit)
+    def _attach(self, row: tuple) -> None:
+        _, unit, parent, _ = row
+        code = self.resolve(unit)
         role = "org" if self.s.kinds.is_org[self.get("kind", code)] else "host"
-        self.put("parent", code, self.resolve(op.parent, allow_none=True, role=role))
+        self.put("parent", code, self.resolve(parent, allow_none=True, role=role))
 
     def _set_attributes(self, op: SetAttributes) -> None:
         code = self.resolve(op.unit)
@@ -327,12 +499,43 @@ class _Draft:
     def _remove_participation(self, op: RemoveParticipation) -> None:
         self.part_remove.append((self.members(op.members), self.resolve(op.unit)))
 
-    def _set_role(self, op: SetRole) -> None:
-        code = self.resolve(op.unit, role="org")
-        self.roles.set(Role(unit=self._uid(code), role=op.role, person=op.person, since=op.since))
+    def _set_role(self, row: tuple) -> None:
+        _, unit, role, person, since, _ = row
+        code = self.resolve(unit, role="org")
+        self.roles.set(Role(unit=self._uid(code), role=role, person=person, since=since))
 
-    def _clear_role(self, op: ClearRole) -> None:
-        self.roles.clear(self._uid(self.resolve(op.unit, role="org")), op.role, op.person)
+    def _clear_role(self, row: tuple) -> None:
+        _, unit, role, person, _ = row
+        self.roles.clear(self._uid(self.resolve(unit, role="org")), role, person)
+
+    def _roles_all(self, rows: list[tuple[int, tuple]]) -> None:
+        """Every role operation, in order, after the others (see :meth:`run_grouped`): each distinct
+        unit resolved once, and checked to be created before and dissolved after the operation."""
+        if not rows:
+            return
+        self.index = None
+        codes = self.lookup(pa.array([r[1] for _, r in rows], pa.string()))
+        positions = np.fromiter((p for p, _ in rows), dtype=np.int64, count=len(rows))
+        created = np.asarray([*self.created_at, 0], dtype=np.int64)
+        kinds = np.concatenate([self.current("kind"), np.asarray(self.new["kind"], dtype=np.int16)])
+        safe = np.maximum(codes, 0)
+        fine = (codes >= 0) & self.s.kinds.is_org[kinds[safe]]
+        fine &= (codes >= self.n_base) | ~np.append(self.was_dissolved, False)[np.minimum(safe, self.n_base)]
+        fine &= (codes < self.n_base) | (created[np.maximum(codes - self.n_base, 0)] < positions)
+        if self.dissolved_at:
+            fine &= self._dissolve_places()[safe] >= positions
+        if not fine.all():
+            raise self.fail("a role operation names a unit not live at its place")
+        uids = np.concatenate([self.s.units.ids, np.asarray(self.new["ids"], dtype=object)])[codes].tolist()
+        if any(r[0] == "clear_role" for _, r in rows):
+            for uid, (_, row) in zip(uids, rows, strict=True):
+                if row[0] == "set_role":
+                    self.roles.set(Role(uid, row[2], row[3], row[4]))
+                else:
+                    self.roles.clear(uid, row[2], row[3])
+        else:  # the last role set for each (unit, role, person) holds
+            last = {(uid, r[2], r[3]): r[4] for uid, (_, r) in zip(uids, rows, strict=True)}
+            self.roles.set_many([Role(u, r, p, since) for (u, r, p), since in last.items()])
 
     # -- the moves table ------------------------------------------------------------------
 
@@ -358,13 +561,9 @@ class _Draft:
         """Unit codes of a column of references, each distinct reference resolved once."""
         encoded = pc.dictionary_encode(pa.array(refs, pa.string()))
         rows = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        distinct = encoded.dictionary.to_pylist()
         if (rows < 0).any() and not nullable:
             raise self._move_error("a destination is required", [int(np.flatnonzero(rows < 0)[0])])
-        n = len(distinct)
-        keys, index = self.keys, self.unit_index
-        codes = np.fromiter((keys.get(r[len(NEW):], -2) if r.startswith(NEW) else index.get(r, -2) for r in distinct),
-                            dtype=np.int64, count=n)
+        codes = self.lookup(encoded.dictionary)
         known = codes >= 0
         safe = np.where(known, codes, 0)
         fine = known & self.s.kinds.is_org[units.kind[safe]]
@@ -374,7 +573,7 @@ class _Draft:
         if not fine.all():  # the first bad reference, with the message resolve gives
             j = int(np.flatnonzero(~fine)[0])
             try:
-                self.resolve(distinct[j], role="org", dissolved_by_plan=True)
+                self.resolve(encoded.dictionary[j].as_py(), role="org", dissolved_by_plan=True)
             except PlanError as exc:
                 raise self._move_error(exc.message, [int(np.argmax(rows == j))]) from None
         return np.append(codes, NO_UNIT).astype(np.int32)[rows]  # the last one stands for None
@@ -495,7 +694,7 @@ class _Draft:
         replaced = np.fromiter(self.built_on_replace, dtype=np.int32, count=len(self.built_on_replace))
         lengths = np.fromiter((len(h) for h in self.built_on_replace.values()), dtype=np.int64, count=len(replaced))
         hosts = np.fromiter(chain.from_iterable(self.built_on_replace.values()), dtype=np.int32, count=int(lengths.sum()))
-        keep = ~np.isin(e.src, replaced)
+        keep = ~_mask(len(self.s.units) + len(self.new["ids"]), replaced)[e.src]
         return EdgeArrays.build(np.concatenate([e.src[keep], np.repeat(replaced, lengths)]),
                                 np.concatenate([e.dst[keep], hosts]))
 
@@ -511,7 +710,8 @@ class _Draft:
         if self.alliance_add:
             keys = np.concatenate([keys, np.array([a * width + b for a, b in self.alliance_add], dtype=np.int64)])
         if dissolved_codes:
-            keys = keys[~np.isin(keys // width, dissolved_codes) & ~np.isin(keys % width, dissolved_codes)]
+            gone = _mask(int(width), dissolved_codes)
+            keys = keys[~gone[keys // width] & ~gone[keys % width]]
         keys = np.unique(keys)
         return EdgeArrays.build(keys // width, keys % width)
 
@@ -526,8 +726,8 @@ class _Draft:
         drop = [members.astype(np.int64) * n + unit for members, unit in self.part_remove]
         if drop:
             keys = keys[~np.isin(keys, np.concatenate(drop))]
-        keys = np.unique(keys)
-        keys = keys[~np.isin(keys % n, dissolved_codes)]
+        if dissolved_codes:
+            keys = keys[~_mask(int(n), dissolved_codes)[keys % n]]
         return EdgeArrays.build(keys // n, keys % n)
 
 
@@ -540,7 +740,7 @@ class _RoleBook:
 
     def __init__(self, roles: tuple[Role, ...]) -> None:
         self.held: dict[tuple[str, str, str], list[Role]] = {}
-        self.people: dict[tuple[str, str], dict[str, None]] = {}
+        self.people: dict[tuple[str, str], dict[str, None]] | None = {}  # None: to rebuild from held
         for r in roles:
             self.held.setdefault((r.unit, r.role, r.person), []).append(r)
             self.people.setdefault((r.unit, r.role), {})[r.person] = None
@@ -548,13 +748,26 @@ class _RoleBook:
 
     def set(self, role: Role) -> None:
         self.held[(role.unit, role.role, role.person)] = [role]
+        if self.people is None:
+            return
         holders = self.people.get((role.unit, role.role))
         if holders is None:
             holders = self.people[(role.unit, role.role)] = {}
         holders[role.person] = None
         self.changed = True
 
+    def set_many(self, roles: list[Role]) -> None:
+        """:meth:`set` of each role, in order."""
+        if roles:
+            self.held.update({(r.unit, r.role, r.person): [r] for r in roles})
+            self.people = None  # rebuilt when a role is cleared
+            self.changed = True
+
     def clear(self, unit: str, role: str, person: str | None) -> None:
+        if self.people is None:
+            self.people = {}
+            for key in self.held:
+                self.people.setdefault(key[:2], {})[key[2]] = None
         holders = self.people.get((unit, role), {})
         for p in list(holders) if person is None else [person]:
             if self.held.pop((unit, role, p), None) is not None:
@@ -581,6 +794,17 @@ def _home_after_dissolves(home: np.ndarray, gone_hosts: np.ndarray, parent: np.n
             break
         out = nxt
     return out.astype(home.dtype)
+
+
+def _mask(n: int, codes: Any) -> np.ndarray:
+    """A boolean mask of ``n`` entries, True at ``codes`` (a membership test in one pass, for isin).
+
+    >>> _mask(4, [1, 3]).tolist()
+    [False, True, False, True]
+    """
+    mask = np.zeros(n, dtype=bool)
+    mask[np.asarray(codes, dtype=np.int64)] = True
+    return mask
 
 
 def _object_list(values: list[Any]) -> np.ndarray:

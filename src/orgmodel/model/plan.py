@@ -71,6 +71,8 @@ __all__ = [
     "MoveTable",
     "MOVES_INLINE_ROWS",
     "moves_sidecar",
+    "operations_sidecar",
+    "ROW_FIELDS",
 ]
 
 PLAN_VERSION = 2
@@ -312,6 +314,108 @@ OPERATION_TYPES = {
         UnlinkAlliance, AddParticipation, RemoveParticipation, SetRole, ClearRole, MoveMembers,
     )
 }
+
+#: The operations a plan keeps as rows until someone reads them as objects: per type, the fields
+#: of its row in order. A row is a tuple ``(op, *fields, reason)`` (the reason a Reason, or a
+#: builder's ``(code, params)`` pair); other types stay objects.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "create_unit": ("key", "kind", "name", "parent", "built_on", "tags", "attrs"),
+    "create_host": ("key", "kind", "name", "parent", "tags"),
+    "retype": ("unit", "kind", "name"),
+    "dissolve": ("unit", "members_to", "members_group", "children_to"),
+    "attach": ("unit", "parent"),
+    "set_role": ("unit", "role", "person", "since"),
+    "clear_role": ("unit", "role", "person"),
+}
+assert all(tuple(OPERATION_TYPES[op].model_fields)[2:] == fields for op, fields in ROW_FIELDS.items())
+
+
+def operation_row(op: Any) -> Any:
+    """An operation as a row (see :data:`ROW_FIELDS`), or the operation itself when its type has none.
+
+    >>> operation_row(Attach(unit="g1", parent="b2", reason="r"))[:3]
+    ('attach', 'g1', 'b2')
+    """
+    fields = ROW_FIELDS.get(op.op)
+    if fields is None:
+        return op
+    values = op.__dict__
+    return (op.op, *[values[f] for f in fields], op.reason)
+
+
+def _reason_object(reason: Any) -> Any:
+    """A row's reason as a Reason (a builder keeps a code with plain parameters as a pair)."""
+    if type(reason) is not tuple:
+        return reason
+    return _construct(Reason, {"code": reason[0], "params": reason[1], "text": None},
+                      _fields_set(Reason, ("code", "params")))
+
+
+def row_operation(row: Any) -> Any:
+    """The operation a row stands for (equal to the validated operation, field for field)."""
+    if type(row) is not tuple:
+        return row
+    op = row[0]
+    fields = ROW_FIELDS[op]
+    cls = OPERATION_TYPES[op]
+    values = {"reason": _reason_object(row[-1]), "op": op}
+    values.update(zip(fields, row[1:-1]))
+    return _construct(cls, values, _fields_set(cls, ("reason", *fields)))
+
+
+def _row_op(row: Any) -> str:
+    return row[0] if type(row) is tuple else row.op
+
+
+class _Operations(list):
+    """A plan's operations, kept as rows (cheap to make, to count and to apply) or as the table read
+    from a Parquet file, and built into operation objects the first time anyone reads them as a list."""
+
+    __slots__ = ("rows", "table")
+
+    def __init__(self, rows: list[Any] | None = None, table: Any = None) -> None:
+        super().__init__()
+        self.rows: list[Any] | None = rows
+        self.table = table  # a pyarrow Table of orgmodel.model.optable
+
+    def fill(self) -> None:
+        """Build the operation objects (once)."""
+        if self.rows is not None:
+            list.extend(self, [row_operation(r) for r in self.rows])
+        elif self.table is not None:
+            from orgmodel.model.optable import table_operations
+
+            list.extend(self, table_operations(self.table))
+        self.rows = self.table = None
+
+    def __len__(self) -> int:
+        if self.rows is not None:
+            return len(self.rows)
+        return self.table.num_rows if self.table is not None else list.__len__(self)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        self.fill()
+        return (list, (list(list.__iter__(self)),))
+
+
+def _filled(name: str) -> Any:
+    method = getattr(list, name)
+
+    def call(self: _Operations, *args: Any, **kwargs: Any) -> Any:
+        self.fill()
+        return method(self, *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+for _name in ("__iter__", "__getitem__", "__contains__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+              "__ge__", "__repr__", "__reversed__", "__add__", "__mul__", "__rmul__", "__iadd__", "__imul__",
+              "__setitem__", "__delitem__", "__copy__", "copy", "index", "count", "append", "extend", "insert",
+              "pop", "remove", "clear", "sort", "reverse"):
+    if hasattr(list, _name):
+        setattr(_Operations, _name, _filled(_name))
+del _name
 
 
 class MoveTable:
@@ -635,6 +739,43 @@ class Plan(_Model):
             return NotImplemented
         return self.__dict__ == other.__dict__
 
+    def _fill(self) -> None:
+        """Operations kept as rows become objects (pydantic serialises the list itself)."""
+        ops = self.__dict__.get("operations")
+        if isinstance(ops, _Operations):
+            ops.fill()
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102
+        self._fill()
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:  # noqa: D102
+        self._fill()
+        return super().model_dump_json(**kwargs)
+
+    def operation_rows(self) -> list[Any]:
+        """The operations as rows (:data:`ROW_FIELDS`; other types as objects), without building
+        objects; for a plan whose operations were read from a Parquet file the rows' reason is None."""
+        ops = self.__dict__["operations"]
+        if isinstance(ops, _Operations) and ops.rows is not None:
+            return [row if type(row) is tuple else operation_row(row) for row in ops.rows]
+        if isinstance(ops, _Operations) and ops.table is not None:
+            from orgmodel.model.optable import table_rows
+
+            return table_rows(ops.table)  # reasons left out: apply does not read them
+        return [operation_row(op) for op in ops]
+
+    def _operations_table(self) -> Any:
+        """The operations as one Arrow table (:mod:`orgmodel.model.optable`)."""
+        from orgmodel.model.optable import operations_table
+
+        ops = self.__dict__["operations"]
+        if isinstance(ops, _Operations) and ops.table is not None:
+            return ops.table
+        if isinstance(ops, _Operations) and ops.rows is not None:
+            return operations_table(ops.rows)
+        return operations_table(list(ops))
+
     __hash__ = None  # type: ignore[assignment]
 
     # -- the plan as written --------------------------------------------------------------
@@ -691,12 +832,23 @@ class Plan(_Model):
 
         path = Path(path)
         sidecar = moves_sidecar(path)
+        op_sidecar = operations_sidecar(path)
         # many small objects that form no cycles: the cyclic collector would walk them again and
         # again (it took half the time of a plan of 350,000 operations)
         collecting = gc.isenabled()
         gc.disable()
         try:
-            data = self.model_dump(mode="json", exclude={"moves"})
+            many = len(self.operations) > inline_rows
+            if many:
+                data = BaseModel.model_dump(self, mode="json", exclude={"moves", "operations", "reasons"})
+                data["reasons"] = [{"code": r.code, "params": r.params, "text": r.text} for r in self.reasons]
+                with atomic_file(op_sidecar) as tmp:
+                    pq.write_table(self._operations_table(), tmp)
+                data["operations"] = {"file": op_sidecar.name, "rows": len(self.operations),
+                                      "sha256": _file_sha256(op_sidecar)}
+            else:
+                data = self.model_dump(mode="json", exclude={"moves"})
+                op_sidecar.unlink(missing_ok=True)
             if len(self.moves) > inline_rows:
                 with atomic_file(sidecar) as tmp:
                     pq.write_table(self.moves.to_arrow(), tmp)
@@ -726,9 +878,19 @@ class Plan(_Model):
         collecting = gc.isenabled()
         gc.disable()  # as in save: the cyclic collector would walk every operation read so far, again and again
         try:  # one parse; the moves validator reads the Parquet file the JSON names
-            return cls.model_validate_json(text, context={"plan_path": path})
+            data = json.loads(text) if _OPERATIONS_FILE.search(text) else None
+            if not (isinstance(data, dict) and isinstance(data.get("operations"), dict)):
+                return cls.model_validate_json(text, context={"plan_path": path})
+            table = _read_operations(path, data.pop("operations"))
+            if isinstance(data.get("reasons"), list):
+                data["reasons"] = [_read_reason(r) for r in data["reasons"]]
+            plan = cls.model_validate(data, context={"plan_path": path})
+            object.__setattr__(plan, "operations", _Operations(table=table))
+            return plan
         except ValidationError as exc:
             raise UserError(f"{path}: {_plan_error(exc)}") from None
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}: invalid plan: {exc}") from None
         finally:
             if collecting:
                 gc.enable()
@@ -804,8 +966,9 @@ class Plan(_Model):
     def counts(self) -> dict[str, int]:
         """Number of operations of each type, sorted by type; ``move_members`` counts move batches."""
         out: dict[str, int] = {}
-        for op in self.operations:
-            out[op.op] = out.get(op.op, 0) + 1
+        for row in self.operation_rows():
+            op = _row_op(row)
+            out[op] = out.get(op, 0) + 1
         batches = len(self.moves.batch_codes()[1])
         if batches:
             out["move_members"] = batches
@@ -820,6 +983,56 @@ def moves_sidecar(path: str | Path) -> Path:
     """
     path = Path(path)
     return path.with_name(path.stem + ".moves.parquet")
+
+
+def operations_sidecar(path: str | Path) -> Path:
+    """The Parquet file that holds the operations of the plan saved at ``path`` (a large plan).
+
+    >>> operations_sidecar("out/plan-1.json").as_posix()
+    'out/plan-1.operations.parquet'
+    """
+    path = Path(path)
+    return path.with_name(path.stem + ".operations.parquet")
+
+
+_OPERATIONS_FILE = re.compile(rb'"operations":\s*\{')  # where the JSON names an operations file
+
+
+def _read_operations(plan_path: Path, ref: Any) -> Any:
+    """The operations table a plan JSON names, checked against the row count and hash the JSON records."""
+    import pyarrow.parquet as pq
+
+    from orgmodel.model.optable import check_table
+
+    name = ref.get("file")
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        raise UserError(f"{plan_path}: operations.file: expected a file name beside the plan, got {name!r}")
+    sidecar = plan_path.with_name(name)
+    if not sidecar.is_file():
+        raise UserError(f"{plan_path}: operations.file: {name} is missing (it holds the plan's operations)")
+    if ref.get("sha256") is not None and _file_sha256(sidecar) != ref["sha256"]:
+        raise UserError(f"{sidecar}: does not match {plan_path.name} (hash differs); the plan and its operations"
+                        " were written apart")
+    try:
+        table = pq.read_table(sidecar)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{sidecar}: cannot read the operations ({exc})") from None
+    if ref.get("rows") is not None and table.num_rows != ref["rows"]:
+        raise UserError(f"{sidecar}: {table.num_rows} operations, but {plan_path.name} says {ref['rows']}")
+    try:
+        return check_table(table)
+    except ValueError as exc:
+        raise UserError(f"{sidecar}: invalid plan: {exc}") from None
+
+
+def _read_reason(value: Any) -> Any:
+    """A reason read from JSON: the Reason, when it holds plain values (else validation decides)."""
+    if (type(value) is dict and value.keys() <= {"code", "params", "text"} and type(value.get("code")) is str
+            and value["code"] and type(value.get("params", {})) is dict and _scalars(value.get("params", {}))
+            and (value.get("text") is None or type(value["text"]) is str)):
+        return _construct(Reason, {"code": value["code"], "params": value.get("params", {}), "text": value.get("text")},
+                          _fields_set(Reason, tuple(value)))
+    return value
 
 
 def _file_sha256(path: Path) -> str:
@@ -945,6 +1158,8 @@ class PlanBuilder:
 
     Methods return the reference to use for a created unit (``new:KEY``). Member moves gather
     into the plan's one moves table; errors number operations and ``move`` calls in call order.
+    Operations of the common types are kept as rows (a tuple each, :data:`ROW_FIELDS`) and become
+    objects only when someone reads ``plan.operations``.
     """
 
     def __init__(
@@ -959,19 +1174,27 @@ class PlanBuilder:
         self.params = dict(params or {})
         self.fingerprint = structure.fingerprint if structure is not None else None
         self.templates = {k: dict(v) for k, v in (templates or {}).items()}
-        self.operations: list[Any] = []
+        self._rows: list[Any] = []
         self._positions: list[int] = []
         self._moves: list[tuple[list[str], str, str | None, int, int]] = []
         self._reasons = _ReasonIndex()
         self._calls = 0  # operations and move calls so far: the numbering errors use
         self.meta: dict[str, dict[str, Any]] = {}  # the strategy's own records (Plan.meta)
 
+    @property
+    def operations(self) -> list[Any]:
+        """The operations so far, as objects."""
+        return [row_operation(r) for r in self._rows]
+
     def add(self, op: Any) -> None:
         """Append a ready-made operation (a ``MoveMembers`` becomes rows of the moves table)."""
         if isinstance(op, MoveMembers):
             self._add_moves(list(op.members), op.to, op.group, op.reason)
             return
-        self.operations.append(op)
+        self._row(op)
+
+    def _row(self, row: Any) -> None:
+        self._rows.append(row)
         self._positions.append(self._calls)
         self._calls += 1
 
@@ -991,6 +1214,17 @@ class PlanBuilder:
                                       _fields_set(Reason, ("code", "params")))
         return as_reason(value)  # anything else is validated (and refused as before)
 
+    def _row_reason(self, value: ReasonLike) -> Reason | tuple[str, dict[str, Any]]:
+        """What a row keeps as its reason: a code with plain parameters stays a (code, params) pair
+        (a Reason is made when the operation is read); anything else as :meth:`_reason` gives it."""
+        if type(value) is tuple and len(value) == 2:
+            code, params = value
+            if type(code) is str and code and isinstance(params, Mapping):
+                params = dict(params)
+                if _scalars(params):
+                    return (code, params)
+        return self._reason(value)
+
     def _add_moves(self, members: list[str], to: str, group: str | None, reason: Reason) -> None:
         if not isinstance(to, str) or not to or not (group is None or (isinstance(group, str) and group)):
             raise ValueError(f"move: destination and group must be unit references, got to={to!r}, group={group!r}")
@@ -1001,53 +1235,53 @@ class PlanBuilder:
                     built_on: Sequence[str] = (), tags: Sequence[str] = (),
                     attrs: Mapping[str, Any] | None = None) -> str:
         """Create an organisation unit; returns ``new:KEY``."""
-        fields = {"key": key, "kind": kind, "name": name, "parent": parent, "built_on": list(built_on),
-                  "tags": list(tags), "attrs": dict(attrs or {}), "reason": self._reason(reason)}
+        built_on, tags, attrs = list(built_on), list(tags), dict(attrs or {})
+        reason = self._row_reason(reason)
         if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
-                and _texts(fields["built_on"]) and _texts(fields["tags"]) and _scalars(fields["attrs"])):
-            self.add(_trusted(CreateUnit, fields))
+                and _texts(built_on) and _texts(tags) and _scalars(attrs)):
+            self._row(("create_unit", key, kind, name, parent, built_on, tags, attrs, reason))
         else:
-            self.add(CreateUnit(**fields))
+            self.add(CreateUnit(key=key, kind=kind, name=name, parent=parent, built_on=built_on, tags=tags,
+                                attrs=attrs, reason=_reason_object(reason)))
         return NEW + key
 
     def create_host(self, key: str, *, kind: str, name: str, reason: ReasonLike,
                     parent: str | None = None, tags: Sequence[str] = ()) -> str:
         """Create a host unit; returns ``new:KEY``."""
-        fields = {"key": key, "kind": kind, "name": name, "parent": parent, "tags": list(tags),
-                  "reason": self._reason(reason)}
-        if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
-                and _texts(fields["tags"])):
-            self.add(_trusted(CreateHost, fields))
+        tags = list(tags)
+        reason = self._row_reason(reason)
+        if _text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent)) and _texts(tags):
+            self._row(("create_host", key, kind, name, parent, tags, reason))
         else:
-            self.add(CreateHost(**fields))
+            self.add(CreateHost(key=key, kind=kind, name=name, parent=parent, tags=tags, reason=_reason_object(reason)))
         return NEW + key
 
     def retype(self, unit: str, *, kind: str, reason: ReasonLike, name: str | None = None) -> None:
         """Change a unit's kind in place."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and _text(kind) and (name is None or _text(name)):
-            self.add(_trusted(Retype, {"unit": unit, "kind": kind, "name": name, "reason": reason}))
+            self._row(("retype", unit, kind, name, reason))
         else:
-            self.add(Retype(unit=unit, kind=kind, name=name, reason=reason))
+            self.add(Retype(unit=unit, kind=kind, name=name, reason=_reason_object(reason)))
 
     def dissolve(self, unit: str, *, reason: ReasonLike, members_to: str | None = None,
                  members_group: str | None = None, children_to: str | None = None) -> None:
         """Dissolve a unit, saying where its members and children go."""
-        reason = self._reason(reason)
-        fields = {"unit": unit, "members_to": members_to, "members_group": members_group,
-                  "children_to": children_to, "reason": reason}
-        if _text(unit) and all(v is None or _text(v) for v in (members_to, members_group, children_to)):
-            self.add(_trusted(Dissolve, fields))
+        reason = self._row_reason(reason)
+        if (_text(unit) and (members_to is None or _text(members_to)) and (members_group is None or _text(members_group))
+                and (children_to is None or _text(children_to))):
+            self._row(("dissolve", unit, members_to, members_group, children_to, reason))
         else:
-            self.add(Dissolve(**fields))
+            self.add(Dissolve(unit=unit, members_to=members_to, members_group=members_group, children_to=children_to,
+                              reason=_reason_object(reason)))
 
     def attach(self, unit: str, *, parent: str | None, reason: ReasonLike) -> None:
         """Put a unit under a new parent."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and (parent is None or _text(parent)):
-            self.add(_trusted(Attach, {"unit": unit, "parent": parent, "reason": reason}))
+            self._row(("attach", unit, parent, reason))
         else:
-            self.add(Attach(unit=unit, parent=parent, reason=reason))
+            self.add(Attach(unit=unit, parent=parent, reason=_reason_object(reason)))
 
     def set_attributes(self, unit: str, *, reason: ReasonLike, **changes: Any) -> None:
         """Change name, tags, attrs or built_on of a unit."""
@@ -1094,19 +1328,19 @@ class PlanBuilder:
     def set_role(self, unit: str, *, role: str, person: str, reason: ReasonLike,
                  since: str | None = None) -> None:
         """Someone takes a role in a unit."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and _text(role) and _text(person) and (since is None or _text(since)):
-            self.add(_trusted(SetRole, {"unit": unit, "role": role, "person": person, "since": since, "reason": reason}))
+            self._row(("set_role", unit, role, person, since, reason))
         else:
-            self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=reason))
+            self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=_reason_object(reason)))
 
     def clear_role(self, unit: str, *, role: str, reason: ReasonLike, person: str | None = None) -> None:
         """Remove a role."""
-        reason = self._reason(reason)
+        reason = self._row_reason(reason)
         if _text(unit) and _text(role) and (person is None or _text(person)):
-            self.add(_trusted(ClearRole, {"unit": unit, "role": role, "person": person, "reason": reason}))
+            self._row(("clear_role", unit, role, person, reason))
         else:
-            self.add(ClearRole(unit=unit, role=role, person=person, reason=reason))
+            self.add(ClearRole(unit=unit, role=role, person=person, reason=_reason_object(reason)))
 
     def move(self, members: Iterable[str], *, to: str, reason: ReasonLike, group: str | None = None) -> None:
         """Move members' relation to branch ``to`` (rows of the moves table, any number of members)."""
@@ -1116,9 +1350,17 @@ class PlanBuilder:
 
     def build(self) -> Plan:
         """The finished plan."""
+        seen: set[str] = set()
+        for i, row in enumerate(self._rows):
+            op = _row_op(row)
+            if op == "create_unit" or op == "create_host":
+                key = row[1] if type(row) is tuple else row.key
+                if key in seen:
+                    raise ValueError(f"operation {i}: key {key!r} is created twice")
+                seen.add(key)
         moves, rows = _moves_from_chunks(self._moves)
         plan = Plan(strategy=self.strategy, params=self.params, fingerprint=self.fingerprint,
-                    templates=self.templates, operations=list(self.operations),
-                    reasons=list(self._reasons.reasons), moves=moves, meta=self.meta)
+                    templates=self.templates, reasons=list(self._reasons.reasons), moves=moves, meta=self.meta)
+        object.__setattr__(plan, "operations", _Operations(list(self._rows)))
         plan._written = _WrittenOrder(tuple(self._positions), rows)
         return plan
