@@ -20,7 +20,8 @@ roster in a process of its own; then one fresh process measures, in this order:
                    pipeline's strategy) first, followed at once by
 ``metrics+rules``  every registered metric and the party rule pack on team-branches' result, the
                    first time anything is measured or checked on it;
-``plan save/load`` team-branches' plan written with ``Plan.save`` (Parquet moves) and read back;
+``plan save/load`` team-branches' plan written with ``Plan.save`` (moves and operations in Parquet)
+                   and read back;
 ``invariants``     every invariant on team-branches' result alone;
 ``evaluate``       what the results folder stores for the baseline and the variant (metrics, rules,
                    unit tables, assignment, changes);

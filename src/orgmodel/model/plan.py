@@ -1000,29 +1000,36 @@ _OPERATIONS_FILE = re.compile(rb'"operations":\s*\{')  # where the JSON names an
 
 def _read_operations(plan_path: Path, ref: Any) -> Any:
     """The operations table a plan JSON names, checked against the row count and hash the JSON records."""
-    import pyarrow.parquet as pq
-
     from orgmodel.model.optable import check_table
 
-    name = ref.get("file")
-    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
-        raise UserError(f"{plan_path}: operations.file: expected a file name beside the plan, got {name!r}")
-    sidecar = plan_path.with_name(name)
-    if not sidecar.is_file():
-        raise UserError(f"{plan_path}: operations.file: {name} is missing (it holds the plan's operations)")
-    if ref.get("sha256") is not None and _file_sha256(sidecar) != ref["sha256"]:
-        raise UserError(f"{sidecar}: does not match {plan_path.name} (hash differs); the plan and its operations"
-                        " were written apart")
-    try:
-        table = pq.read_table(sidecar)
-    except (OSError, pa.ArrowException) as exc:
-        raise UserError(f"{sidecar}: cannot read the operations ({exc})") from None
-    if ref.get("rows") is not None and table.num_rows != ref["rows"]:
-        raise UserError(f"{sidecar}: {table.num_rows} operations, but {plan_path.name} says {ref['rows']}")
+    sidecar, table = _sidecar_table(plan_path, ref, key="operations", holds="the plan's operations")
     try:
         return check_table(table)
     except ValueError as exc:
         raise UserError(f"{sidecar}: invalid plan: {exc}") from None
+
+
+def _sidecar_table(plan_path: Path, ref: Any, *, key: str, holds: str) -> tuple[Path, pa.Table]:
+    """The Parquet file beside a plan that its JSON names under ``key`` (``moves`` or ``operations``),
+    read and checked against the file name, row count and hash the JSON records."""
+    import pyarrow.parquet as pq
+
+    name = ref.get("file")
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        raise UserError(f"{plan_path}: {key}.file: expected a file name beside the plan, got {name!r}")
+    sidecar = plan_path.with_name(name)
+    if not sidecar.is_file():
+        raise UserError(f"{plan_path}: {key}.file: {name} is missing (it holds {holds})")
+    if ref.get("sha256") is not None and _file_sha256(sidecar) != ref["sha256"]:
+        raise UserError(f"{sidecar}: does not match {plan_path.name} (hash differs); the plan and its {key}"
+                        " were written apart")
+    try:
+        table = pq.read_table(sidecar)
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(f"{sidecar}: cannot read the {key} ({exc})") from None
+    if ref.get("rows") is not None and table.num_rows != ref["rows"]:
+        raise UserError(f"{sidecar}: {table.num_rows} {key}, but {plan_path.name} says {ref['rows']}")
+    return sidecar, table
 
 
 def _read_reason(value: Any) -> Any:
@@ -1045,22 +1052,7 @@ def _file_sha256(path: Path) -> str:
 
 def _read_sidecar(plan_path: Path, ref: Mapping[str, Any]) -> MoveTable:
     """The moves table a plan JSON names, checked against the row count and hash the JSON records."""
-    import pyarrow.parquet as pq
-
-    name = ref.get("file")
-    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
-        raise UserError(f"{plan_path}: moves.file: expected a file name beside the plan, got {name!r}")
-    sidecar = plan_path.with_name(name)
-    if not sidecar.is_file():
-        raise UserError(f"{plan_path}: moves.file: {name} is missing (it holds the plan's member moves)")
-    if ref.get("sha256") is not None and _file_sha256(sidecar) != ref["sha256"]:
-        raise UserError(f"{sidecar}: does not match {plan_path.name} (hash differs); the plan and its moves were written apart")
-    try:
-        table = pq.read_table(sidecar)
-    except (OSError, pa.ArrowException) as exc:
-        raise UserError(f"{sidecar}: cannot read the moves ({exc})") from None
-    if ref.get("rows") is not None and table.num_rows != ref["rows"]:
-        raise UserError(f"{sidecar}: {table.num_rows} moves, but {plan_path.name} says {ref['rows']}")
+    sidecar, table = _sidecar_table(plan_path, ref, key="moves", holds="the plan's member moves")
     try:
         return MoveTable.from_arrow(table)
     except ValueError as exc:

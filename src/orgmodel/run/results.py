@@ -6,8 +6,9 @@ Layout of the output folder (documented in docs/results.md)::
     metrics.csv                       one row a metric value, one column a variant (and baseline)
     findings.csv                      every rule finding of every variant
     variants/<name>/evaluation.json   metric values, findings and changes against the baseline
-    variants/<name>/plan-<i>.json     the plan of each step (reviewable, re-appliable; its moves in
-                                      plan-<i>.moves.parquet beside it when they are many)
+    variants/<name>/plan-<i>.json     the plan of each step (reviewable, re-appliable; when they are
+                                      many, its moves in plan-<i>.moves.parquet and its operations
+                                      in plan-<i>.operations.parquet beside it)
     variants/<name>/summary.json      counts of the variant's structure
     variants/<name>/units.json        the variant's units with their stored member counts and reasons
     variants/<name>/assignment.parquet  member id -> branch, group, and why the variant moved them
@@ -99,7 +100,7 @@ def write_run(
             step_rows = []
             for step in steps:
                 plan_file = f"plan-{step.index}.json"
-                step.plan.save(folder / plan_file)  # many moves go to plan-<i>.moves.parquet beside it
+                step.plan.save(folder / plan_file)  # many moves and operations go to Parquet files beside it
                 step_rows.append({
                     "index": step.index, "kind": step.kind, "strategy": step.strategy,
                     "params": step.plan.params, "plan": f"variants/{name}/{plan_file}",
