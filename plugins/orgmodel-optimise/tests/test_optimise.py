@@ -208,3 +208,29 @@ def test_the_plan_is_the_same_whatever_the_number_of_solver_processes() -> None:
 def test_contract() -> None:
     check_strategy(Optimise(), {"time_limit": 20}, only=("tiny", "empty-branch", "one-member", "all-immobile",
                                                          "no-teams", "branch-of-329", "village-of-2"))
+
+
+def test_stopping_the_solve_stops_every_solver_process(monkeypatch) -> None:
+    """Cancelled or timed out while the parts are solved (the web app's cancel, a benchmark's time
+    limit), the solver processes are killed, not left running on their own."""
+    import subprocess
+    import types
+
+    from orgmodel_optimise import solve
+
+    started: list[subprocess.Popen] = []
+
+    class Slow(subprocess.Popen):
+        def __init__(self, args, **kwargs):  # noqa: ANN001, ANN003
+            super().__init__(["sleep", "60"], **kwargs)  # a solver still at work
+            started.append(self)
+
+        def communicate(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise KeyboardInterrupt  # the caller is stopped while it waits
+
+    monkeypatch.setattr(subprocess, "Popen", Slow)
+    tasks = [(types.SimpleNamespace(eg=[0] * n),) for n in (3, 2, 1)]
+    with pytest.raises(KeyboardInterrupt):
+        solve._run(tasks, processes=2)
+    assert len(started) == 2
+    assert all(proc.poll() is not None for proc in started)

@@ -19,6 +19,7 @@ exact. The plan's objective bound is the sum of the parts' bounds.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -399,19 +400,35 @@ def _run(tasks: list[tuple], processes: int) -> list[tuple]:
     out: list[tuple | None] = [None] * len(tasks)
     with tempfile.TemporaryDirectory(prefix="orgmodel-optimise-") as tmp:
         procs = []
-        for k, idx in enumerate(share):
-            src, dst = Path(tmp) / f"in{k}.pickle", Path(tmp) / f"out{k}.pickle"
-            src.write_bytes(pickle.dumps([tasks[i] for i in idx], protocol=pickle.HIGHEST_PROTOCOL))
-            procs.append((idx, dst, subprocess.Popen([sys.executable, "-m", "orgmodel_optimise.worker", str(src), str(dst)],
-                                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
-        for idx, dst, proc in procs:
-            _, err = proc.communicate()
-            if proc.returncode != 0:
-                tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-                raise RuntimeError(f"optimise: a solver process failed ({tail})")
-            for i, res in zip(idx, pickle.loads(dst.read_bytes()), strict=True):
-                out[i] = res
+        try:
+            for k, idx in enumerate(share):
+                src, dst = Path(tmp) / f"in{k}.pickle", Path(tmp) / f"out{k}.pickle"
+                src.write_bytes(pickle.dumps([tasks[i] for i in idx], protocol=pickle.HIGHEST_PROTOCOL))
+                procs.append((idx, dst, subprocess.Popen(
+                    [sys.executable, "-m", "orgmodel_optimise.worker", str(src), str(dst)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+            for idx, dst, proc in procs:
+                _, err = proc.communicate()
+                if proc.returncode != 0:
+                    tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+                    raise RuntimeError(f"optimise: a solver process failed ({tail})")
+                for i, res in zip(idx, pickle.loads(dst.read_bytes()), strict=True):
+                    out[i] = res
+        finally:  # stopped (cancelled, timed out, failed): no solver process outlives the call
+            _stop(proc for _, _, proc in procs)
     return out  # type: ignore[return-value]
+
+
+def _stop(procs: Any) -> None:
+    """Kill the solver processes still running and reap them all."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+    for proc in procs:
+        proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def solve(p: Problem, w: Weights, *, time_limit: float, mip_gap: float, part_size: int = 1,
