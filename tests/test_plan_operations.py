@@ -167,3 +167,11 @@ def test_roles_set_and_cleared_in_order(s: Structure) -> None:
     objects = Plan(operations=[SetRole(unit="b1", role="deputy", person="m4", reason="r"),
                                ClearRole(unit="b1", role="secretary", reason="r")])
     assert [(r.role, r.person) for r in apply(s, objects).roles_in("b1")] == [("deputy", "m4")]
+
+
+def test_a_plan_loaded_from_its_operations_file_equals_the_plan_never_read(s: Structure, tmp_path: Path) -> None:
+    """Neither plan's operations were built as objects before the comparison (both still rows or a table)."""
+    path = tmp_path / "plan.json"
+    busy_plan(s).save(path, inline_rows=3)
+    assert Plan.load(path) == busy_plan(s) and busy_plan(s) == Plan.load(path)
+    assert Plan.load(path) != busy_plan(tiny_structure()).model_copy(update={"strategy": "other"})

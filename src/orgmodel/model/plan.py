@@ -403,6 +403,9 @@ def _filled(name: str) -> Any:
 
     def call(self: _Operations, *args: Any, **kwargs: Any) -> Any:
         self.fill()
+        for arg in args:  # compared or joined with another plan's operations: theirs are built too
+            if isinstance(arg, _Operations):
+                arg.fill()
         return method(self, *args, **kwargs)
 
     call.__name__ = name
