@@ -22,17 +22,6 @@ from orgmodel.run.read import Results
 
 __all__ = ["solver_section", "status_text", "solver_record"]
 
-#: Objective terms of the first-party ``optimise`` strategy, for records that carry no labels of their own.
-TERM_LABELS = {
-    "moved": ("调整组织关系的党员", "members moved"),
-    "founded": ("新建支部", "branches founded"),
-    "dissolved": ("撤销支部", "branches dissolved"),
-    "unaligned": ("所在支部未依托其所参加团队的党员", "team members in a branch on none of their teams"),
-    "ties": ("调出党员切断的联系（权重合计）", "ties cut by moves (weight)"),
-    "backbone": ("骨干偏离均衡分布的人数", "backbone people away from a fair share"),
-}
-
-
 def status_text(status: str, gap: float | None, lang: str) -> str:
     """The solver's status in words: optimal, feasible with its gap, or infeasible."""
     if status == "optimal":
@@ -104,12 +93,11 @@ def _entry(record: Mapping[str, Any], label: str, step: Mapping[str, Any], n_ste
         facts.append((text(lang, "每部分时限（秒）", "time limit per part (s)"), number(record["time_limit"])))
     terms = []
     stored = record.get("terms") or {}
-    for key in [k for k in TERM_LABELS if k in stored] + sorted(k for k in stored if k not in TERM_LABELS):
+    # in the order and with the labels the record gives (its keys are sorted in the plan file)
+    for key in sorted(stored, key=lambda k: (stored[k].get("order", len(stored)), k)):
         term = stored[key]
         value, weight = term.get("value"), term.get("weight")
-        zh, en = term.get("label_zh"), term.get("label_en")
-        if not (zh and en):
-            zh, en = TERM_LABELS.get(key, (key, key))
+        zh, en = term.get("label_zh") or key, term.get("label_en") or key
         weighted = number(float(value) * float(weight)) if value is not None and weight is not None else "—"
         terms.append({"label": text(lang, zh, en), "value": number(value), "weight": number(weight), "weighted": weighted})
     line = text(lang, f"求解状态：{status_text(status, gap, lang)}；目标值 {number(record.get('objective'))}，下界 {number(record.get('bound'))}。",

@@ -103,7 +103,7 @@ class Optimise(Strategy):
             "largest_part_members": sol.largest_part, "groups": len(problem.g_n),
             "candidates": sum(1 for d in problem.dests if d.unit < 0),
             "terms": {t: {"value": round(sol.terms[t], 6), "weight": weights.as_dict()[t], "label_zh": TERM_LABELS[t][0],
-                          "label_en": TERM_LABELS[t][1]} for t in TERMS},
+                          "label_en": TERM_LABELS[t][1], "order": i} for i, t in enumerate(TERMS)},
             "rules_imposed": sorted({b.rule.id for b in bounds}),
             "rules_by_roles": sorted(r.id for r in by_roles),
             "rules_not_optimised": sorted(r.id for r in [*skipped, *unkept]),
