@@ -285,13 +285,14 @@ class CategoryBranches(Strategy):
         single = n_hosts[e.src] == 1
         host[e.src[single]] = e.dst[single]
         parent = u.parent.astype(np.int64)
-        parent_on = np.zeros(len(e.src), dtype=bool)
-        has_parent = parent[e.src] >= 0
-        parent_on[has_parent] = False
         # the parent is built on the branch's host: the parent is the area
-        pairs = set(zip(e.src.tolist(), e.dst.tolist()))
-        own_area = (host >= 0) & np.array([p < 0 or (p, h) not in pairs for p, h in zip(parent.tolist(), host.tolist())],
-                                          dtype=bool)
+        edge_keys = np.sort(e.src.astype(np.int64) * s.n_units + e.dst)
+        parent_on_host = np.zeros(s.n_units, dtype=bool)
+        asked = np.flatnonzero((host >= 0) & (parent >= 0))
+        wanted = parent[asked] * s.n_units + host[asked]
+        at = np.minimum(np.searchsorted(edge_keys, wanted), max(len(edge_keys) - 1, 0))
+        parent_on_host[asked] = (edge_keys[at] == wanted) if len(edge_keys) else False
+        own_area = (host >= 0) & ~parent_on_host
         area = np.where(own_area, host, parent)
         pool_parent = np.arange(s.n_units)
         pool_parent[host[own_area]] = parent[own_area]

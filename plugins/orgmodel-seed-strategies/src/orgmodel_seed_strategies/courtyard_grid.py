@@ -30,7 +30,7 @@ from orgmodel import Strategy, UserError, allows_parent, ancestor_of_kind, units
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names, ordinal
-from .packing import merge_small, pack_balanced, pack_greedy
+from .packing import distinct, merge_small, pack_balanced, pack_greedy
 from .reach import free_to_rebuild
 from .units import members_by_unit, name, require_unit, unit_value, within_own
 
@@ -283,14 +283,14 @@ class CourtyardGrid(Strategy):
 
     def _courtyards(self, s, unit, court, area):
         court = np.where(area, court, -1)
-        blocks, inverse = np.unique(court, return_inverse=True)
+        blocks, inverse, _ = distinct(court)
         if not len(blocks) or blocks[-1] < 0:
             raise UserError(
                 f"strategy {self.name}: params.by: no member of {unit!r} lives in a party.courtyard of its area;"
                 " record courtyards and buildings (home_host) or use by='grid'"
             )
         has_none = blocks[0] < 0
-        of_member = inverse.reshape(-1).astype(np.int64) - int(has_none)  # -1: no courtyard in the area
+        of_member = inverse.astype(np.int64) - int(has_none)  # -1: no courtyard in the area
         blocks = blocks[int(has_none):]
         ids, names = s.units.ids, s.units.name
         return [([str(ids[c])], str(names[c])) for c in blocks.tolist()], of_member, []
@@ -493,8 +493,7 @@ class _Layout:
     def __init__(self, s, codes, dest, how, building, n_branches: int, min_group: int) -> None:
         n = np.int64(s.n_units) + 1
         by_home = (how == 0) & (building >= 0)
-        pairs, pair_of, counts = np.unique(dest[by_home] * n + building[by_home], return_inverse=True,
-                                           return_counts=True)  # (branch, building), ascending
+        pairs, pair_of, counts = distinct(dest[by_home] * n + building[by_home])  # (branch, building), ascending
         pair_branch = pairs // n
         pair_building = (pairs % n).tolist()
         starts = np.searchsorted(pair_branch, np.arange(n_branches + 1)).tolist()
@@ -517,7 +516,7 @@ class _Layout:
         np.cumsum(n_groups + 3, out=first[1:])
         local = n_groups[dest] + how  # other placed members, following, smallest
         if len(pairs):
-            gi = np.asarray(pair_group, dtype=np.int64)[np.asarray(pair_of).reshape(-1)]
+            gi = np.asarray(pair_group, dtype=np.int64)[pair_of]
             local[np.flatnonzero(by_home)[gi >= 0]] = gi[gi >= 0]
         segment = first[dest] + local
         order = np.argsort(segment, kind="stable")

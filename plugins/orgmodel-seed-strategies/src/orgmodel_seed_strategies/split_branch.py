@@ -44,7 +44,7 @@ from scipy import sparse
 from orgmodel import Strategy, Structure, UserError, ancestor_codes, role_member_codes, roles_by_unit, zh_numeral
 
 from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
-from .packing import even_parts, fit_decreasing
+from .packing import distinct, even_parts, fit_decreasing
 from .reach import free_to_rebuild
 from .units import roles_in
 
@@ -260,10 +260,12 @@ def _group_moves(
     attach: dict[int, int] = {}
     dissolve: list[int] = []
     group_col = s.members["group"][codes]
-    order = np.argsort(group_col, kind="stable")
-    groups, starts, counts = np.unique(group_col[order], return_index=True, return_counts=True)
-    if not len(groups):
+    if not len(group_col):
         return attach, dissolve, {}
+    order = np.argsort(group_col, kind="stable")
+    ordered = group_col[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    groups, counts = ordered[starts], np.diff(starts, append=len(ordered))
     d = np.asarray(dest)[order]
     lo, hi = np.minimum.reduceat(d, starts).tolist(), np.maximum.reduceat(d, starts).tolist()
     at = {g: i for i, g in enumerate(groups.tolist())}
@@ -284,10 +286,13 @@ def _building_counts(home: np.ndarray, known: np.ndarray, labels: np.ndarray,
                      k: int) -> tuple[list[int], list[int], list[int]]:
     """Per part: the buildings its members live in, how many of those other parts have members in
     too, and its members with no building recorded (one sort for all parts)."""
-    pairs = np.unique(home[known] * k + labels[known])  # (building, part), each once
+    pairs = np.sort(home[known] * k + labels[known])
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs  # (building, part), each once
     pair_home, pair_part = pairs // k, pairs % k
-    homes, parts_per_home = np.unique(pair_home, return_counts=True)
-    shared = np.isin(pair_home, homes[parts_per_home > 1])
+    same_as_next = pair_home[1:] == pair_home[:-1]  # pairs are sorted by building: its parts are consecutive
+    shared = np.zeros(len(pairs), dtype=bool)
+    shared[:-1] |= same_as_next
+    shared[1:] |= same_as_next
     return (np.bincount(pair_part, minlength=k).tolist(), np.bincount(pair_part[shared], minlength=k).tolist(),
             np.bincount(labels[~known], minlength=k).tolist())
 
@@ -533,10 +538,12 @@ class SplitBranch(Strategy):
         coarse: set[int] = set()
         for h in s.built_on_edges.targets(s.unit_code(unit)).tolist():
             coarse.update(ancestor_codes(s, h).tolist())
-        known = (home >= 0) & ~np.isin(home, sorted(coarse))
+        known = home >= 0
+        for c in coarse:
+            known &= home != c
         n = len(codes)
         keys = np.where(known, home, s.n_units + np.arange(n))  # members with no building are on their own
-        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        uniq, inverse, counts = distinct(keys)
         order = np.lexsort((uniq, -counts))  # largest first, then by code
         part_of_key = np.empty(len(uniq), dtype=np.int64)
         heap = [(0, p) for p in range(k)]  # (load, part): the least loaded part, the first on ties
@@ -777,10 +784,10 @@ class SplitBranch(Strategy):
               roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None, *,
               parent: str | None = None) -> None:
         by_zh, by_en = _BY[params.by]
-        label = s.unit(unit).name
+        u = s.unit(unit)
+        label = u.name
         full = s.full_mask[codes]
         immobile = s.column("mobility_limited")[codes].astype(bool)
-        u = s.unit(unit)
         base, suffix = name_parts(s, unit)
         names = [f"{base}第{zh_numeral(i + 1)}{suffix}" for i in range(k)]
         sizes = np.bincount(labels, minlength=k)
@@ -794,13 +801,14 @@ class SplitBranch(Strategy):
                                   "name": names[0], "detail_zh": d_zh, "detail_en": d_en}),
         )
         refs = [unit]
+        built_on = s.built_on(unit)
         for i in range(1, k):
             d_zh, d_en = info["detail"](labels, i)
             why = ("new_part", {"unit": label, "i": i + 1, "name": names[i], "part_size": int(sizes[i]),
                                 "part_full": int(fulls[i]), "detail_zh": d_zh, "detail_en": d_en})
             refs.append(plan.create_unit(
                 new_key("split", unit, i + 1), kind=u.kind, name=names[i], parent=parent or u.parent,
-                built_on=s.built_on(unit), tags=sorted(set(u.tags) | set(tags_of(i))),
+                built_on=built_on, tags=sorted(set(u.tags) | set(tags_of(i))),
                 attrs={"split_from": unit, "part": i + 1}, reason=why,
             ))
         dest = np.where(labels == 0, -1, labels)
@@ -820,27 +828,29 @@ class SplitBranch(Strategy):
             with_group = np.isin(group_col, list(attach))
         piece = np.where(with_group, group_col, -1)
         order = np.lexsort((piece, labels))
-        bounds = np.flatnonzero(np.r_[True, (labels[order][1:] != labels[order][:-1])
-                                      | (piece[order][1:] != piece[order][:-1]), True]).tolist()
+        part_sorted, piece_sorted = labels[order], piece[order]
+        bounds = np.flatnonzero(np.concatenate(([True], (part_sorted[1:] != part_sorted[:-1])
+                                                | (piece_sorted[1:] != piece_sorted[:-1]), [True]))).tolist()
         ids = s.members.ids[codes]
         ids_by_piece = ids[order].tolist()
         n_immobile = np.bincount(labels, weights=immobile, minlength=k).astype(np.int64).tolist()
         by_part: list[list[tuple[int, list[str]]]] = [[] for _ in range(k)]
+        part_at, piece_at = part_sorted.tolist(), piece_sorted.tolist()
         for a, z in zip(bounds[:-1], bounds[1:]):
-            by_part[int(labels[order[a]])].append((int(piece[order[a]]), ids_by_piece[a:z]))
+            by_part[part_at[a]].append((piece_at[a], ids_by_piece[a:z]))
         for p in range(1, k):
             why = ("move_part", {"n": int(sizes[p]), "unit": label, "name": names[p], "i": p + 1,
                                  "immobile": n_immobile[p]})
             for g, members in by_part[p]:
                 plan.move(members, to=refs[p], group=str(s.units.ids[g]) if g >= 0 else None, reason=why)
-        role_codes = role_member_codes(s)
-        unit_roles = roles_by_unit(s, [s.unit_code(unit)])[0].tolist()
+        unit_roles = roles_in(s, unit)
+        holders = role_member_codes(s)[roles_by_unit(s, [s.unit_code(unit)])[0]]
+        part_of_code = dict(zip(codes.tolist(), labels.tolist()))
         leaving: dict[str, int] = {}  # role holders of the unit who leave it: their part
-        for i, role in zip(unit_roles, roles_in(s, unit), strict=True):
-            at = np.flatnonzero(codes == role_codes[i]) if role_codes[i] >= 0 else ()
-            if len(at) and labels[at[0]] > 0:
-                leaving[role.person] = int(labels[at[0]])
-        for role in roles_in(s, unit):
+        for holder, role in zip(holders.tolist(), unit_roles, strict=True):
+            if part_of_code.get(holder, 0) > 0:
+                leaving[role.person] = part_of_code[holder]
+        for role in unit_roles:
             if role.person in leaving:
                 p = leaving[role.person]
                 plan.clear_role(unit, role=role.role, person=role.person, reason=(
@@ -855,8 +865,8 @@ class SplitBranch(Strategy):
         if roles is not None:
             since, backbone, committee = roles
             # the kept part: only when members holding roles left it, its committee is topped up
-            kept = [(r.person, r.role) for r in roles_in(s, unit) if r.person not in leaving]
-            if len(kept) < len(roles_in(s, unit)):
+            kept = [(r.person, r.role) for r in unit_roles if r.person not in leaving]
+            if len(kept) < len(unit_roles):
                 propose_branch_roles(s, plan, unit, names[0], codes[labels == 0], held=kept, committee=committee,
                                      backbone=backbone, since=since)
             for p in range(1, k):
