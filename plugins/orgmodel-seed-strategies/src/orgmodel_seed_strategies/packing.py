@@ -178,12 +178,15 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     [[-1, 3, 7], [2, 0, 2, 1], [1, 1, 2]]
     """
     keys = np.asarray(keys)
-    order = np.argsort(keys, kind="stable")
+    order = keys.argsort(kind="stable")
     ordered = keys[order]
     new = np.empty(len(ordered), dtype=bool)
     new[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
+    starts = new.nonzero()[0]
     inverse = np.empty(len(keys), dtype=np.intp)
-    inverse[order] = np.cumsum(new) - 1
-    return ordered[starts], inverse, np.diff(starts, append=len(ordered))
+    inverse[order] = new.cumsum() - 1
+    counts = np.empty(len(starts), dtype=np.intp)  # run lengths (np.diff with append is slower on small arrays)
+    counts[:-1] = starts[1:] - starts[:-1]
+    counts[-1:] = len(ordered) - starts[-1:]
+    return ordered[starts], inverse, counts

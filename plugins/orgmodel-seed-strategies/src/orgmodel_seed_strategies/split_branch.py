@@ -265,7 +265,7 @@ def _group_moves(
     order = np.argsort(group_col, kind="stable")
     ordered = group_col[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    groups, counts = ordered[starts], np.diff(starts, append=len(ordered))
+    groups, counts = ordered[starts], np.concatenate((starts[1:], [len(ordered)])) - starts
     d = np.asarray(dest)[order]
     lo, hi = np.minimum.reduceat(d, starts).tolist(), np.maximum.reduceat(d, starts).tolist()
     at = {g: i for i, g in enumerate(groups.tolist())}
