@@ -227,8 +227,9 @@ def secretary_of(s: Structure, unit: str) -> str | None:
 
 def name_parts(s: Structure, unit: str) -> tuple[str, str]:
     """A unit's name cut into (base, suffix): "鹤北一党支部" -> ("鹤北一", "党支部")."""
-    name = s.unit(unit).name
-    label = s.kinds[s.kind_of(unit)].label_zh
+    code = s.unit_code(unit)
+    name = str(s.units.name[code])
+    label = s.kinds[int(s.units.kind[code])].label_zh
     for suffix in (label, "党支部", "支部"):
         if suffix and name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)], suffix
@@ -297,16 +298,15 @@ def _building_counts(home: np.ndarray, known: np.ndarray, labels: np.ndarray,
             np.bincount(labels[~known], minlength=k).tolist())
 
 
-def _position(s: Structure, codes: np.ndarray, person: str | None) -> int:
-    """Where member ``person`` stands in ``codes``; -1 when not among them (or not a member)."""
-    if person is None:
-        return -1
-    try:
-        code = s.member_code(person)
-    except UserError:
-        return -1
-    at = np.flatnonzero(codes == code)
-    return int(at[0]) if len(at) else -1
+def _secretary_position(s: Structure, unit: str, codes: np.ndarray) -> int:
+    """Where the unit's secretary (as :func:`secretary_of`) stands in ``codes``; -1 when not among
+    them (or not a member). From the role holders' member codes, not a lookup of the person's id."""
+    rows = roles_by_unit(s, [s.unit_code(unit)])[0].tolist()
+    for i in rows:
+        if s.roles[i].role == "secretary":
+            at = np.flatnonzero(codes == role_member_codes(s)[i])
+            return int(at[0]) if len(at) else -1
+    return -1
 
 
 # -- the strategy --------------------------------------------------------------------------------
@@ -509,7 +509,7 @@ class SplitBranch(Strategy):
         full = s.full_mask[codes]
         anchors_local: list[int] = []
         pinned = np.zeros(n, dtype=bool)
-        at_secretary = _position(s, codes, secretary_of(s, unit))
+        at_secretary = _secretary_position(s, unit, codes)
         if at_secretary >= 0:
             pinned[at_secretary] = True
         if params.by == "building":
@@ -784,8 +784,10 @@ class SplitBranch(Strategy):
               roles: tuple[str | None, np.ndarray, CommitteeRule] | None = None, *,
               parent: str | None = None) -> None:
         by_zh, by_en = _BY[params.by]
-        u = s.unit(unit)
-        label = u.name
+        code = s.unit_code(unit)
+        label = str(s.units.name[code])
+        kind = s.kinds[int(s.units.kind[code])].id
+        unit_tags = set(s.units.tags[code])
         full = s.full_mask[codes]
         immobile = s.column("mobility_limited")[codes].astype(bool)
         base, suffix = name_parts(s, unit)
@@ -795,20 +797,21 @@ class SplitBranch(Strategy):
         tags_of = info.get("tags", lambda p: [])
         d_zh, d_en = info["detail"](labels, 0)
         plan.set_attributes(
-            unit, name=names[0], tags=sorted(set(u.tags) | set(tags_of(0))),
+            unit, name=names[0], tags=sorted(unit_tags | set(tags_of(0))),
             reason=("keep_part", {"unit": label, "size": len(codes), "max_size": params.max_size, "by_zh": by_zh,
                                   "by_en": by_en, "k": k, "part_size": int(sizes[0]), "part_full": int(fulls[0]),
                                   "name": names[0], "detail_zh": d_zh, "detail_en": d_en}),
         )
         refs = [unit]
         built_on = s.built_on(unit)
+        parent = parent or s.parent(unit)
         for i in range(1, k):
             d_zh, d_en = info["detail"](labels, i)
             why = ("new_part", {"unit": label, "i": i + 1, "name": names[i], "part_size": int(sizes[i]),
                                 "part_full": int(fulls[i]), "detail_zh": d_zh, "detail_en": d_en})
             refs.append(plan.create_unit(
-                new_key("split", unit, i + 1), kind=u.kind, name=names[i], parent=parent or u.parent,
-                built_on=built_on, tags=sorted(set(u.tags) | set(tags_of(i))),
+                new_key("split", unit, i + 1), kind=kind, name=names[i], parent=parent,
+                built_on=built_on, tags=sorted(unit_tags | set(tags_of(i))),
                 attrs={"split_from": unit, "part": i + 1}, reason=why,
             ))
         dest = np.where(labels == 0, -1, labels)
@@ -844,7 +847,7 @@ class SplitBranch(Strategy):
             for g, members in by_part[p]:
                 plan.move(members, to=refs[p], group=str(s.units.ids[g]) if g >= 0 else None, reason=why)
         unit_roles = roles_in(s, unit)
-        holders = role_member_codes(s)[roles_by_unit(s, [s.unit_code(unit)])[0]]
+        holders = role_member_codes(s)[roles_by_unit(s, [code])[0]]
         part_of_code = dict(zip(codes.tolist(), labels.tolist()))
         leaving: dict[str, int] = {}  # role holders of the unit who leave it: their part
         for holder, role in zip(holders.tolist(), unit_roles, strict=True):
