@@ -31,6 +31,7 @@ sibling with room; a branch left with no member is dissolved.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from typing import Any, Literal
 
@@ -46,7 +47,6 @@ from .split_branch import (
     SplitBranch,
     ages_at,
     branch_kind_mask,
-    _group_moves,
     group_moves,
     key_affinity,
     name_parts,
@@ -502,17 +502,7 @@ class CategoryBranches(Strategy):
         ids = s.members.ids
         moving = np.flatnonzero(dest >= 0)
         left, _, _ = _remaining(s, dest, mb)
-        # groups of the source branches: attach when they go whole to one target, dissolve when emptied
-        attached = np.full(s.n_units, -1, dtype=np.int64)  # per group: the target it goes to whole
-        for b in sorted(set(mb[moving].tolist())):
-            codes = s.member_codes_of(str(s.units.ids[b]))
-            attach, dissolve, group_size = _group_moves(s, str(s.units.ids[b]), codes, dest[codes])
-            for g, t in sorted(attach.items()):
-                plan.attach(str(s.units.ids[g]), parent=targets[t][0], reason=("group_attach", {
-                    "group": str(s.units.name[g]), "n": group_size[g], "name": targets[t][1]}))
-                attached[g] = t
-            for g in dissolve:
-                plan.dissolve(str(s.units.ids[g]), reason=("group_dissolve", {"group": str(s.units.name[g])}))
+        attached = self._emit_group_moves(s, plan, dest, targets, mb)
         # the moves: per target, source branch, whether due to transfer, and group going whole (else -1),
         # each in code order; from one sort
         group = s.members["group"][moving].astype(np.int64)
@@ -540,6 +530,44 @@ class CategoryBranches(Strategy):
                               "note_zh": f"（{s.units.name[b]}余{int(left[b])}名党员）",
                               "note_en": f" ({s.units.name[b]} keeps {int(left[b])} members)"})
             plan.move(moving_ids[a:z], to=ref, group=str(s.units.ids[g]) if g >= 0 else None, reason=why)
+
+    @staticmethod
+    def _emit_group_moves(s: Structure, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]],
+                          mb: np.ndarray) -> np.ndarray:
+        """The groups of the source branches (those losing members): a group whose members all go to
+        one target is attached to it, one whose members all leave for different targets is dissolved;
+        per branch in code order, attachments then dissolutions, each by group code (split-branch's
+        ``group_moves`` for every branch from one sort). Returns per group the target it goes to whole
+        (-1: none)."""
+        attached = np.full(s.n_units, -1, dtype=np.int64)
+        u = s.units
+        losing = np.zeros(s.n_units + 1, dtype=bool)  # the extra slot: members of no branch (-1)
+        losing[mb[dest >= 0]] = True
+        group = s.members["group"].astype(np.int64)
+        who = np.flatnonzero(s.members["active"] & losing[mb] & (group >= 0))
+        if not len(who):
+            return attached
+        who = who[np.lexsort((group[who], mb[who]))]
+        branch_of, group_of, dest_of = mb[who], group[who], dest[who]
+        starts = np.flatnonzero(np.concatenate(([True], (branch_of[1:] != branch_of[:-1])
+                                                | (group_of[1:] != group_of[:-1]))))
+        lo, hi = np.minimum.reduceat(dest_of, starts), np.maximum.reduceat(dest_of, starts)
+        sizes = np.concatenate((starts[1:], [len(who)])) - starts
+        b, g = branch_of[starts], group_of[starts]
+        live_child = (u.parent[g] == b) & ~u.dissolved[g] & s.kinds.is_group[u.kind[g]] & (lo >= 0)
+        runs = np.flatnonzero(live_child)
+        rows = zip(b[runs].tolist(), g[runs].tolist(), lo[runs].tolist(), hi[runs].tolist(), sizes[runs].tolist())
+        for _, of_branch in itertools.groupby(rows, key=lambda row: row[0]):  # runs are by branch, then group
+            of_branch = list(of_branch)
+            for _, group_code, to, last, n in of_branch:
+                if to == last:
+                    plan.attach(str(u.ids[group_code]), parent=targets[to][0], reason=("group_attach", {
+                        "group": str(u.name[group_code]), "n": n, "name": targets[to][1]}))
+                    attached[group_code] = to
+            for _, group_code, to, last, _ in of_branch:
+                if to != last:
+                    plan.dissolve(str(u.ids[group_code]), reason=("group_dissolve", {"group": str(u.name[group_code])}))
+        return attached
 
     def _emit_sources(self, s: Structure, plan: Any, dest: np.ndarray, targets: list[tuple[str, str, str]],
                       source: np.ndarray, mb: np.ndarray, params: Any) -> None:
