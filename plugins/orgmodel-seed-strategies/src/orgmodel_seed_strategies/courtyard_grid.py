@@ -503,14 +503,14 @@ class _Layout:
         pair_group: list[int] = []
         for j in range(n_branches):
             lo, hi = starts[j], starts[j + 1]
-            if placed[j] >= min_group and hi > lo:
-                chunks = merge_small([[i] for i in range(hi - lo)], counts[lo:hi], min_group)
-            else:
-                chunks = []
-            self.groups.append([[pair_building[lo + i] for i in c] for c in chunks])
-            for gi, c in enumerate(chunks):  # chunks are consecutive runs of the branch's buildings
+            if placed[j] < min_group or hi == lo:
+                self.groups.append([])
+                pair_group += [-1] * (hi - lo)
+                continue
+            chunks = merge_small([[i] for i in range(lo, hi)], counts, min_group)  # every pair, in runs
+            self.groups.append([[pair_building[i] for i in c] for c in chunks])
+            for gi, c in enumerate(chunks):
                 pair_group += [gi] * len(c)
-            pair_group += [-1] * ((hi - lo) - sum(len(c) for c in chunks))
         n_groups = np.array([len(g) for g in self.groups], dtype=np.int64)
         first = np.zeros(n_branches + 1, dtype=np.int64)
         np.cumsum(n_groups + 3, out=first[1:])

@@ -53,14 +53,13 @@ def _shared(names: Sequence[str]) -> tuple[str, list[str], str] | None:
     """(prefix, numbers, suffix) when every name is the same prefix, a number and the same suffix."""
     if len(names) < 2:
         return None
-    parts = [_NUMBERED.match(n) for n in names]
-    if not all(parts):
+    parts = [m for m in map(_NUMBERED.match, names) if m]
+    if len(parts) != len(names):
         return None
-    heads = {p.group(1) for p in parts if p}
-    tails = {p.group(3) for p in parts if p}
-    if len(heads) != 1 or len(tails) != 1:
+    head, tail = parts[0].group(1), parts[0].group(3)
+    if any(p.group(1) != head or p.group(3) != tail for p in parts):
         return None
-    return heads.pop(), [p.group(2) for p in parts if p], tails.pop()
+    return head, [p.group(2) for p in parts], tail
 
 
 def join_names(names: Sequence[str], limit: int = 4) -> str:
