@@ -541,8 +541,9 @@ class CategoryBranches(Strategy):
         (-1: none)."""
         attached = np.full(s.n_units, -1, dtype=np.int64)
         u = s.units
-        losing = np.zeros(s.n_units + 1, dtype=bool)  # the extra slot: members of no branch (-1)
-        losing[mb[dest >= 0]] = True
+        losing = np.zeros(s.n_units + 1, dtype=bool)  # the extra slot, never set: members of no branch (-1)
+        leaving_from = mb[dest >= 0]
+        losing[leaving_from[leaving_from >= 0]] = True
         group = s.members["group"].astype(np.int64)
         who = np.flatnonzero(s.members["active"] & losing[mb] & (group >= 0))
         if not len(who):
@@ -557,8 +558,8 @@ class CategoryBranches(Strategy):
         live_child = (u.parent[g] == b) & ~u.dissolved[g] & s.kinds.is_group[u.kind[g]] & (lo >= 0)
         runs = np.flatnonzero(live_child)
         rows = zip(b[runs].tolist(), g[runs].tolist(), lo[runs].tolist(), hi[runs].tolist(), sizes[runs].tolist())
-        for _, of_branch in itertools.groupby(rows, key=lambda row: row[0]):  # runs are by branch, then group
-            of_branch = list(of_branch)
+        for _, branch_runs in itertools.groupby(rows, key=lambda row: row[0]):  # runs are by branch, then group
+            of_branch = list(branch_runs)
             for _, group_code, to, last, n in of_branch:
                 if to == last:
                     plan.attach(str(u.ids[group_code]), parent=targets[to][0], reason=("group_attach", {

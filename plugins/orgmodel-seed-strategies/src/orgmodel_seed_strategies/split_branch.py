@@ -288,7 +288,8 @@ def _building_counts(home: np.ndarray, known: np.ndarray, labels: np.ndarray,
     """Per part: the buildings its members live in, how many of those other parts have members in
     too, and its members with no building recorded (one sort for all parts)."""
     pairs = np.sort(home[known] * k + labels[known])
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if len(pairs) else pairs  # (building, part), each once
+    if len(pairs):  # (building, part), each once
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     pair_home, pair_part = pairs // k, pairs % k
     same_as_next = pair_home[1:] == pair_home[:-1]  # pairs are sorted by building: its parts are consecutive
     shared = np.zeros(len(pairs), dtype=bool)
