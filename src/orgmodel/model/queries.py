@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orgmodel.model.scope import Scope, subtree_mask
 from orgmodel.model.structure import NO_UNIT, Structure
@@ -43,6 +45,7 @@ __all__ = [
     "role_member_codes",
     "roles_by_unit",
     "role_holder_mask",
+    "role_rows",
 ]
 
 
@@ -286,6 +289,25 @@ def roles_by_unit(structure: Structure, unit_codes: Sequence[int] | np.ndarray) 
     return [order[offsets[c + 1] : offsets[c + 2]] for c in np.asarray(unit_codes, dtype=np.int64).tolist()]
 
 
+def role_rows(structure: Structure, roles: Iterable[str]) -> np.ndarray:
+    """Per row of ``structure.role_table``, whether its role is one of ``roles``.
+
+    The role names are coded once per Structure; each call then tests only the few distinct names.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> role_rows(tiny_structure(), ["secretary", "deputy_secretary"]).tolist()
+    [True]
+    """
+    index = structure.__dict__.get("_role_name_codes")
+    if index is None:
+        _, names, _ = structure.role_table
+        encoded = pc.dictionary_encode(pa.array(names, pa.string()))
+        index = (encoded.indices.to_numpy(zero_copy_only=False), np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+        structure.__dict__["_role_name_codes"] = index
+    codes, distinct_names = index
+    return np.isin(distinct_names, list(roles))[codes]
+
+
 def role_holder_mask(structure: Structure, roles: Iterable[str]) -> np.ndarray:
     """Per member code, whether the member holds any of ``roles`` (in any unit of the roles table).
 
@@ -294,9 +316,8 @@ def role_holder_mask(structure: Structure, roles: Iterable[str]) -> np.ndarray:
     >>> s.members.ids[role_holder_mask(s, ["secretary"])].tolist(), int(role_holder_mask(s, ["group_leader"]).sum())
     (['m1'], 0)
     """
-    _, names, _ = structure.role_table
     codes = role_member_codes(structure)
-    keep = np.isin(names, list(roles)) & (codes >= 0)
+    keep = role_rows(structure, roles) & (codes >= 0)
     out = np.zeros(structure.n_members, dtype=bool)
     out[codes[keep]] = True
     return out

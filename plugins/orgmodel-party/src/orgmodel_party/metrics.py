@@ -62,10 +62,8 @@ class Backbone(Metric):
 
     def compute(self, ctx: MeasureContext) -> list[Value]:
         s = ctx.structure
-        units, roles, people = s.role_table
-        keep = np.isin(roles, BACKBONE_ROLES) & (units >= 0)
-        keep[keep] &= ctx.live[units[keep]]
-        n = _distinct_people(s, people[keep], role_member_codes(s)[keep])
+        _, people, codes = _holders(s, ctx.live, BACKBONE_ROLES)
+        n = _distinct_people(s, people, codes)
         return [
             self.value("people", n, "骨干人数", "backbone people", unit="人", direction="higher"),
             self.value("members_per_backbone", ctx.n_active / n if n else None, "每名骨干联系党员", "members per backbone person",
