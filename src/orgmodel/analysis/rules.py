@@ -618,20 +618,22 @@ def check_rules(
                 out.append(Finding(rule.id, rule.severity, "not_checked", None, None, None, threshold,
                                    rule.title_zh, rule.title_en, _source(rule)))
                 continue
-            bad = np.zeros(s.n_units, dtype=bool)
+            codes = np.flatnonzero(mask)  # the units checked: bounds tested on their values alone
+            checked = values[codes]
+            missing = np.isnan(checked)
+            bad = np.zeros(len(codes), dtype=bool)
             with np.errstate(invalid="ignore"):
                 if rule.min is not None:
-                    bad |= values < rule.min if rule.min_inclusive else values <= rule.min
+                    bad |= checked < rule.min if rule.min_inclusive else checked <= rule.min
                 if rule.max is not None:
-                    bad |= values > rule.max if rule.max_inclusive else values >= rule.max
-            missing = mask & np.isnan(values)
-            bad &= mask & ~missing
+                    bad |= checked > rule.max if rule.max_inclusive else checked >= rule.max
+            bad &= ~missing
             # a unit whose own data is missing (where others have it) is not checked, never passed
-            for code in np.flatnonzero(missing).tolist():
+            for code in codes[missing].tolist():
                 out.append(Finding(rule.id, rule.severity, "not_checked", str(s.units.ids[code]),
                                    str(s.units.name[code]), None, threshold, rule.title_zh, rule.title_en,
                                    _source(rule)))
-            for code in np.flatnonzero(bad).tolist():
+            for code in codes[bad].tolist():
                 uid = str(s.units.ids[code])
                 status = "approved" if (uid, rule.id) in approved and rule.approvable else "violated"
                 out.append(Finding(rule.id, rule.severity, status, uid, str(s.units.name[code]), float(values[code]),

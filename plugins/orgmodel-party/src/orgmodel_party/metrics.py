@@ -260,10 +260,10 @@ class Tree(Metric):
         p = s.participation
         reached[p.dst[placed[p.src]]] = True
         reached &= target
-        area = _nearest(s, self.AREAS)
         # an area's own organisations: the reached kinds below it (a village counts in its township)
-        of = np.where(target, area[np.where(target, s.units.parent, 0)], -1)
-        of = np.where(target & (s.units.parent < 0), -1, of)
+        below = np.flatnonzero(target & (s.units.parent >= 0))
+        of = np.full(s.n_units, -1, dtype=np.int64)
+        of[below] = ancestor_of_kind(s, s.units.parent[below], self.AREAS)
         weakest = None
         have = of >= 0
         if have.any():
