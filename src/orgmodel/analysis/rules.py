@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from orgmodel.errors import SpecError, UserError
 from orgmodel.model.kinds import KindTable
-from orgmodel.model.queries import ancestor_where, role_member_codes
+from orgmodel.model.queries import ancestor_where, role_member_codes, role_rows
 from orgmodel.model.structure import Structure, sorted_unique
 
 __all__ = [
@@ -308,9 +308,18 @@ class _Quantities:
         self.as_of = as_of
         self._cache: dict[tuple[Any, ...], np.ndarray | None] = {}
 
-    def tag_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-        """Each unit's tag tuple as a code into the list of distinct tuples (one pass, cached)."""
-        return self.s.tag_codes
+    def tagged(self, kinds: tuple[str, ...], tags: tuple[str, ...]) -> np.ndarray:
+        """Per unit code, whether the unit has one of ``tags``, for the live units of ``kinds`` (all
+        kinds when empty; other units False): only the units a rule's kinds leave are looked at, cached."""
+        key = ("tagged", kinds, tags)
+        if key not in self._cache:
+            live = ~self.s.units.dissolved
+            rows = np.flatnonzero(live & self.kind_mask(kinds) if kinds else live)
+            untagged = set(tags).isdisjoint
+            out = np.zeros(self.s.n_units, dtype=bool)
+            out[rows] = ~np.fromiter(map(untagged, self.s.units.tags[rows].tolist()), dtype=bool, count=len(rows))
+            self._cache[key] = out
+        return self._cache[key]  # type: ignore[return-value]
 
     def kind_mask(self, kinds: tuple[str, ...]) -> np.ndarray:
         """Units of these kinds (kinds the domain lacks are left out), one table lookup, cached."""
@@ -366,8 +375,8 @@ class _Quantities:
         s = self.s
         if not s.roles:
             return None
-        units, names, _ = s.role_table
-        keep = np.isin(names, list(roles)) & (units >= 0)
+        units, _, _ = s.role_table
+        keep = role_rows(s, roles) & (units >= 0)
         member = role_member_codes(s)[keep]
         in_roster = member >= 0
         is_full = np.zeros(len(member), dtype=bool)
@@ -542,12 +551,10 @@ def _subject_mask(s: Structure, rule: Rule, q: _Quantities, *, when: bool = True
     mask = ~u.dissolved
     if subject.kinds:
         mask &= q.kind_mask(tuple(subject.kinds))
-    if subject.tags_any or subject.tags_none:
-        codes, distinct = q.tag_codes()
-        if subject.tags_any:
-            mask &= np.array([bool(set(t) & set(subject.tags_any)) for t in distinct], dtype=bool)[codes]
-        if subject.tags_none:
-            mask &= np.array([not (set(t) & set(subject.tags_none)) for t in distinct], dtype=bool)[codes]
+    if subject.tags_any:
+        mask &= q.tagged(tuple(subject.kinds), tuple(subject.tags_any))
+    if subject.tags_none:
+        mask &= ~q.tagged(tuple(subject.kinds), tuple(subject.tags_none))
     if subject.joint is not None:
         hosts = q.get("hosts")
         mask &= (hosts > 1) == subject.joint  # type: ignore[operator]
@@ -611,20 +618,22 @@ def check_rules(
                 out.append(Finding(rule.id, rule.severity, "not_checked", None, None, None, threshold,
                                    rule.title_zh, rule.title_en, _source(rule)))
                 continue
-            bad = np.zeros(s.n_units, dtype=bool)
+            codes = np.flatnonzero(mask)  # the units checked: bounds tested on their values alone
+            checked = values[codes]
+            missing = np.isnan(checked)
+            bad = np.zeros(len(codes), dtype=bool)
             with np.errstate(invalid="ignore"):
                 if rule.min is not None:
-                    bad |= values < rule.min if rule.min_inclusive else values <= rule.min
+                    bad |= checked < rule.min if rule.min_inclusive else checked <= rule.min
                 if rule.max is not None:
-                    bad |= values > rule.max if rule.max_inclusive else values >= rule.max
-            missing = mask & np.isnan(values)
-            bad &= mask & ~missing
+                    bad |= checked > rule.max if rule.max_inclusive else checked >= rule.max
+            bad &= ~missing
             # a unit whose own data is missing (where others have it) is not checked, never passed
-            for code in np.flatnonzero(missing).tolist():
+            for code in codes[missing].tolist():
                 out.append(Finding(rule.id, rule.severity, "not_checked", str(s.units.ids[code]),
                                    str(s.units.name[code]), None, threshold, rule.title_zh, rule.title_en,
                                    _source(rule)))
-            for code in np.flatnonzero(bad).tolist():
+            for code in codes[bad].tolist():
                 uid = str(s.units.ids[code])
                 status = "approved" if (uid, rule.id) in approved and rule.approvable else "violated"
                 out.append(Finding(rule.id, rule.severity, status, uid, str(s.units.name[code]), float(values[code]),

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orgmodel.model.scope import Scope, subtree_mask
 from orgmodel.model.structure import NO_UNIT, Structure
@@ -43,6 +45,7 @@ __all__ = [
     "role_member_codes",
     "roles_by_unit",
     "role_holder_mask",
+    "role_rows",
 ]
 
 
@@ -259,10 +262,70 @@ def role_member_codes(structure: Structure) -> np.ndarray:
     """
     cached = structure.__dict__.get("_role_member_codes")  # computed once per Structure (it never changes)
     if cached is None:
-        cached = structure._role_holder_codes()  # noqa: SLF001 - the core's own join of people and member ids
+        cached = _holders_among_ascending_ids(structure)
+        if cached is None:
+            cached = structure._role_holder_codes()  # noqa: SLF001 - the core's own join of people and member ids
         cached.flags.writeable = False
         structure.__dict__["_role_member_codes"] = cached
     return cached
+
+
+def _holders_among_ascending_ids(structure: Structure) -> np.ndarray | None:
+    """:func:`role_member_codes` by binary searches of the distinct people in the member ids, when the ids
+    are texts of one width (at most 8 bytes) in ascending order, as rosters number their members; None
+    otherwise.
+
+    A hash join would hash every member id; this reads the ids' bytes in place, as numbers.
+    """
+    codes, distinct = structure._role_people  # noqa: SLF001 - the roles' distinct people, coded once
+    if distinct is None or not len(codes):
+        return None
+    found = _positions_in_ascending(structure.member_id_array, distinct)
+    return None if found is None else found[codes]
+
+
+def _positions_in_ascending(ids: pa.Array, values: pa.Array) -> np.ndarray | None:
+    """Each value's position in ``ids`` (-1 where it is not there) when ``ids`` are non-null texts of one
+    width of at most 8 bytes in strictly ascending byte order; None otherwise.
+
+    >>> _positions_in_ascending(pa.array(["m01", "m02", "m10"]), pa.array(["m10", "x", "m03", "m01"])).tolist()
+    [2, -1, -1, 0]
+    >>> _positions_in_ascending(pa.array(["m2", "m1"]), pa.array(["m1"])) is None  # not ascending
+    True
+    """
+    if not (pa.types.is_string(ids.type) and pa.types.is_string(values.type)) or ids.null_count or not len(ids):
+        return None
+    offsets = _offsets(ids)
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= 8 or (np.diff(offsets) != width).any():
+        return None
+    keys = _as_numbers(ids, width)
+    if not (keys[1:] > keys[:-1]).all():
+        return None
+    out = np.full(len(values), -1, dtype=np.int64)
+    rows = np.flatnonzero(pc.binary_length(values).fill_null(0).to_numpy(zero_copy_only=False) == width)
+    if len(rows):
+        wanted = _as_numbers(pc.take(values, pa.array(rows)), width)
+        order = np.argsort(wanted)  # ascending needles: each search starts where the last one ended
+        at = np.minimum(np.searchsorted(keys, wanted[order]), len(keys) - 1)
+        hit = keys[at] == wanted[order]
+        out[rows[order[hit]]] = at[hit]
+    return out
+
+
+def _offsets(texts: pa.Array) -> np.ndarray:
+    """The value offsets of an arrow string array, read in place."""
+    return np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
+
+
+def _as_numbers(texts: pa.Array, width: int) -> np.ndarray:
+    """An arrow string array whose values all have ``width`` bytes (at most 8), each value as the number
+    its bytes make read big-endian and padded with zeros: ordered and equal as the texts' bytes are."""
+    start = int(_offsets(texts)[0])
+    raw = np.frombuffer(texts.buffers()[2], dtype=np.uint8, count=len(texts) * width, offset=start)
+    padded = np.zeros((len(texts), 8), dtype=np.uint8)
+    padded[:, :width] = raw.reshape(len(texts), width)
+    return padded.view(">u8").reshape(-1).astype(np.uint64)
 
 
 def roles_by_unit(structure: Structure, unit_codes: Sequence[int] | np.ndarray) -> list[np.ndarray]:
@@ -286,6 +349,25 @@ def roles_by_unit(structure: Structure, unit_codes: Sequence[int] | np.ndarray) 
     return [order[offsets[c + 1] : offsets[c + 2]] for c in np.asarray(unit_codes, dtype=np.int64).tolist()]
 
 
+def role_rows(structure: Structure, roles: Iterable[str]) -> np.ndarray:
+    """Per row of ``structure.role_table``, whether its role is one of ``roles``.
+
+    The role names are coded once per Structure; each call then tests only the few distinct names.
+
+    >>> from orgmodel.testing_data import tiny_structure
+    >>> role_rows(tiny_structure(), ["secretary", "deputy_secretary"]).tolist()
+    [True]
+    """
+    index = structure.__dict__.get("_role_name_codes")
+    if index is None:
+        _, names, _ = structure.role_table
+        encoded = pc.dictionary_encode(pa.array(names, pa.string()))
+        index = (encoded.indices.to_numpy(zero_copy_only=False), np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+        structure.__dict__["_role_name_codes"] = index
+    codes, distinct_names = index
+    return np.isin(distinct_names, list(roles))[codes]
+
+
 def role_holder_mask(structure: Structure, roles: Iterable[str]) -> np.ndarray:
     """Per member code, whether the member holds any of ``roles`` (in any unit of the roles table).
 
@@ -294,9 +376,8 @@ def role_holder_mask(structure: Structure, roles: Iterable[str]) -> np.ndarray:
     >>> s.members.ids[role_holder_mask(s, ["secretary"])].tolist(), int(role_holder_mask(s, ["group_leader"]).sum())
     (['m1'], 0)
     """
-    _, names, _ = structure.role_table
     codes = role_member_codes(structure)
-    keep = np.isin(names, list(roles)) & (codes >= 0)
+    keep = role_rows(structure, roles) & (codes >= 0)
     out = np.zeros(structure.n_members, dtype=bool)
     out[codes[keep]] = True
     return out

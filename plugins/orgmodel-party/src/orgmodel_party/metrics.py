@@ -62,10 +62,8 @@ class Backbone(Metric):
 
     def compute(self, ctx: MeasureContext) -> list[Value]:
         s = ctx.structure
-        units, roles, people = s.role_table
-        keep = np.isin(roles, BACKBONE_ROLES) & (units >= 0)
-        keep[keep] &= ctx.live[units[keep]]
-        n = _distinct_people(s, people[keep], role_member_codes(s)[keep])
+        _, people, codes = _holders(s, ctx.live, BACKBONE_ROLES)
+        n = _distinct_people(s, people, codes)
         return [
             self.value("people", n, "骨干人数", "backbone people", unit="人", direction="higher"),
             self.value("members_per_backbone", ctx.n_active / n if n else None, "每名骨干联系党员", "members per backbone person",
@@ -262,10 +260,10 @@ class Tree(Metric):
         p = s.participation
         reached[p.dst[placed[p.src]]] = True
         reached &= target
-        area = _nearest(s, self.AREAS)
         # an area's own organisations: the reached kinds below it (a village counts in its township)
-        of = np.where(target, area[np.where(target, s.units.parent, 0)], -1)
-        of = np.where(target & (s.units.parent < 0), -1, of)
+        below = np.flatnonzero(target & (s.units.parent >= 0))
+        of = np.full(s.n_units, -1, dtype=np.int64)
+        of[below] = ancestor_of_kind(s, s.units.parent[below], self.AREAS)
         weakest = None
         have = of >= 0
         if have.any():
