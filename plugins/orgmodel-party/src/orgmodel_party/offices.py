@@ -221,8 +221,8 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
     n_full = len(cand) if n_full is None else int(n_full)
     if n_full < 1 or not len(cand):
         return []
-    held_people = {p for p, r in held if r in COMMITTEE_ROLES}
-    want_secretary = not any(r == "secretary" for _, r in held)
+    held_people = {p for p, r in held if r in COMMITTEE_ROLES} if held else set()
+    want_secretary = not held or all(r != "secretary" for _, r in held)
     size = committee_size(n_full, committee)
     need = max(size - len(held_people), 0)
     if want_secretary:

@@ -122,9 +122,13 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
         comp.add_many(pool[~immobile].tolist(), "move_no_team")
         comp.members.sort()
         return [comp]
+    fill_first_then_spread = (up.p.comprehensive == "fill" and len(pool) > up.p.max_branch
+                              and pool_full >= up.p.min_branch_full)
+    if up.p.comprehensive in ("branch", "fill") and pool_full >= up.p.min_branch_full and not fill_first_then_spread:
+        return blocks + [whole_pool(up, comp, pool, reason)]
     names = dict(zip(pool.tolist(), [_REASON_NAMES[r] for r in reason.tolist()], strict=True))
     pool_list = pool.tolist()
-    if up.p.comprehensive == "fill" and len(pool) > up.p.max_branch and pool_full >= up.p.min_branch_full:
+    if fill_first_then_spread:
         stay, rest = fill_first(up, pool_list)
         for m in stay:
             comp.add(m, "move_immobile" if names[m] == "immobile" else "move_no_team")
@@ -132,16 +136,8 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
         for m in overflow:
             comp.add(m, "move_overflow", max=up.p.max_branch)
         return blocks + [comp]
-    if up.p.comprehensive in ("branch", "fill"):
-        if pool_full >= up.p.min_branch_full:
-            comp.add_many(pool[immobile].tolist(), "move_immobile")
-            comp.add_many(pool[reason == NO_TEAM].tolist(), "move_no_team")
-            comp.add_many(pool[reason == JOINT_TOO_SMALL].tolist(), "move_joint_too_small", min_full=up.p.min_branch_full)
-            comp.members.sort()
-            return blocks + [comp]
-        overflow = spread(up, blocks, pool_list, names, cause="move_comp_too_small", pool_full=pool_full)
-    else:
-        overflow = spread(up, blocks, pool_list, names, cause=None, pool_full=pool_full)
+    cause = "move_comp_too_small" if up.p.comprehensive in ("branch", "fill") else None
+    overflow = spread(up, blocks, pool_list, names, cause=cause, pool_full=pool_full)
     if not overflow:
         return blocks
     if up.full_of(overflow) >= up.p.min_branch_full:
@@ -152,6 +148,15 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
         dest = min(blocks, key=lambda blk: (len(blk.members), blocks.index(blk)))
         dest.add(m, "move_spread")
     return blocks
+
+
+def whole_pool(up: Upgrade, comp: Block, pool: np.ndarray, reason: np.ndarray) -> Block:
+    """The comprehensive block with the whole pool in it, each member with the reason it is in the pool."""
+    comp.add_many(pool[reason == IMMOBILE].tolist(), "move_immobile")
+    comp.add_many(pool[reason == NO_TEAM].tolist(), "move_no_team")
+    comp.add_many(pool[reason == JOINT_TOO_SMALL].tolist(), "move_joint_too_small", min_full=up.p.min_branch_full)
+    comp.members.sort()
+    return comp
 
 
 def fill_first(up: Upgrade, pool: list[int]) -> tuple[list[int], list[int]]:
@@ -249,7 +254,7 @@ def balance_backbone(up: Upgrade, blocks: list[Block]) -> None:
                 or (blocks[di].kind != "comprehensive" and team_sets[di].isdisjoint(mine)))
 
     # backbone members still free to move, and the counts, per block: kept up to date move by move
-    free = [[m for m in blk.members if bb[m]] for blk in blocks]
+    free = [list(filter(bb.__getitem__, blk.members)) for blk in blocks]
     counts = [len(f) for f in free]
     fulls = [up.full_of(blk.members) for blk in blocks]
     n = len(blocks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -105,22 +105,17 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
     ids = sh.id_list
     for blk, ref in zip(blocks, refs, strict=True):
         for (gref, (code, params)), members in batches(blk, member_group):
-            rp = dict(params)
-            rp.update({"n": len(members), "to": blk.name})
-            plan.move(list(map(ids.__getitem__, members)), to=ref, group=gref, reason=(code, rp))
+            plan.move(list(map(ids.__getitem__, members)), to=ref, group=gref,
+                      reason=(code, dict(params, n=len(members), to=blk.name)))
 
 
 def batches(blk: Block, member_group: dict[int, str]) -> list[tuple[tuple[str | None, tuple[str, Any]], list[int]]]:
     """A block's members by (group, reason): ((group ref, reason), member codes ascending), in the order
     (group ref or "", reason code, reason params)."""
-    out: dict[tuple[str | None, tuple[str, Any]], list[int]] = {}
+    out: defaultdict[tuple[str | None, tuple[str, Any]], list[int]] = defaultdict(list)
     keys = zip(map(member_group.get, blk.members), map(blk.why.__getitem__, blk.members))
-    for m, key in zip(blk.members, keys):
-        members = out.get(key)
-        if members is None:
-            out[key] = [m]
-        else:
-            members.append(m)
+    for key, m in zip(keys, blk.members):
+        out[key].append(m)
     for members in out.values():
         members.sort()
     return sorted(out.items(), key=lambda kv: (kv[0][0] or "", kv[0][1][0], kv[0][1][1]))
@@ -199,11 +194,10 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     index = {id(blk): i for i, blk in enumerate(blocks)}
     for blk, gref, gname, members in new_groups:
         secretary = chosen.get(index[id(blk)])
-        full = sorted(filter(full_list.__getitem__, members), key=place_list.__getitem__)  # members are distinct
-        cands = [m for m in full if m != secretary] or full
-        if not cands:
+        full = list(filter(full_list.__getitem__, members))
+        if not full:
             continue
-        m = cands[0]
+        m = min([m for m in full if m != secretary] or full, key=place_list.__getitem__)
         basis = "backbone" if sh.bb_list[m] else "senior"
         person = sh.id_list[m]
         plan.set_role(gref, role="group_leader", person=person, since=sh.since,
