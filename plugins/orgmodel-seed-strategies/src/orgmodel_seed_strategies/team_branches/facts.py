@@ -153,9 +153,10 @@ class Upgrade:
         self.pool_mask = ~sh.takes_part[self.codes]
         if params.immobile == "comprehensive":
             self.pool_mask |= sh.immobile[self.codes]
-        hosts = s.built_on(branch)
-        self.hosts = hosts
-        self.area_name = str(sh.unit_names[s.unit_code(hosts[0])]) if hosts else self.unit.name.removesuffix("党支部")
+        #: the codes of the hosts the branch is built on (``s.built_on``)
+        self.host_codes: list[int] = s.built_on_edges.targets(code).tolist()
+        self.area_name = (sh.unit_name_list[self.host_codes[0]] if self.host_codes
+                          else self.unit.name.removesuffix("党支部"))
         #: old groups re-attached without a leader: (block, group, name, members); filled by the output
         self.leaderless: list[tuple[Block, str, str, list[int]]] = []
 
@@ -171,9 +172,6 @@ class Upgrade:
 
     def tname(self, t: int) -> str:
         return self.sh.unit_name_list[t]
-
-    def unit_hosts_codes(self) -> list[int]:
-        return [self.s.unit_code(h) for h in self.hosts]
 
     def ordered_by_team(self, blk: Block, members: list[int]) -> list[int]:
         """``members`` sorted by (block team, home host, code): how a block is cut into parts or groups."""

@@ -114,7 +114,7 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
     """
     if not len(pool):
         return blocks
-    comp = Block("comprehensive", list(up.unit_hosts_codes()), "comprehensive")
+    comp = Block("comprehensive", list(up.host_codes), "comprehensive")
     pool_full = up.full_of(pool)
     immobile = reason == IMMOBILE
     if not blocks:
