@@ -217,59 +217,80 @@ def propose_branch_roles(s: Structure, plan: Any, unit: str, branch_name: str, m
     may be ``order`` itself, the ranking of exactly the members given). Returns the
     person ids given a role; the reasons use :data:`ROLE_TEMPLATES`.
     """
-    if order is not None and members is order:  # the caller's ranking of exactly these members
-        codes = np.asarray(order, dtype=np.int64)
-    else:
-        codes = np.unique(np.asarray(members if isinstance(members, np.ndarray) else list(members), dtype=np.int64))
-        if order is not None:  # the caller's ranking, restricted to the members given
-            ranked = np.asarray(order, dtype=np.int64)
-            codes = ranked[np.isin(ranked, codes)]
-    cand = codes[s.full_mask[codes]] if len(codes) else codes
+    cand = _full_candidates(s, members, order)
     n_full = len(cand) if n_full is None else int(n_full)
     if n_full < 1 or not len(cand):
         return []
-    ids = s.members.ids
-    held_people = {p for p, r in held if r in COMMITTEE_ROLES}
-    want_secretary = not any(r == "secretary" for _, r in held)
+    held_people = {p for p, r in held if r in COMMITTEE_ROLES} if held else set()
+    want_secretary = not held or all(r != "secretary" for _, r in held)
     size = committee_size(n_full, committee)
     need = max(size - len(held_people), 0)
     if want_secretary:
         need = max(need, 1)
     if need == 0:
         return []
+    ids = s.members.ids
     if held_people:
-        cand = cand[~np.isin(ids[cand], np.asarray(sorted(held_people), dtype=object))]
-    if not len(cand):
-        return []
+        cand = cand[np.fromiter((p not in held_people for p in ids[cand].tolist()), dtype=bool, count=len(cand))]
+        if not len(cand):
+            return []
     bb = backbone_mask(s) if backbone is None else backbone
     if order is not None:  # the caller's ranking: the first ``need`` candidates
-        known = np.zeros(0, dtype=bool)
-        chosen = np.arange(min(need, len(cand)))
+        picked = cand[:need]
+        bases = ["backbone" if is_bb else "able" for is_bb in bb[picked].tolist()]
     else:
-        joined = s.members.columns.get("joined")
-        if joined is not None and np.issubdtype(np.asarray(joined).dtype, np.datetime64):
-            j = np.asarray(joined, dtype="datetime64[D]")[cand]
-            known = ~np.isnat(j)
-            jkey = np.where(known, j.astype(np.int64), np.iinfo(np.int64).max)
-        else:
-            known = np.zeros(len(cand), dtype=bool)
-            jkey = np.zeros(len(cand), dtype=np.int64)
-        chosen = np.lexsort((cand, jkey, ~bb[cand]))[:need]
+        picked, dated = _backbone_then_senior(s, cand, bb, need)
+        bases = ["backbone" if is_bb else "senior" if knew else "first"
+                 for is_bb, knew in zip(bb[picked].tolist(), dated, strict=True)]
     out: list[str] = []
-    picked = cand[chosen]
-    knows = known[chosen].tolist() if order is None else [False] * len(picked)
-    for rank, (person, is_bb, knew) in enumerate(zip(ids[picked].tolist(), bb[picked].tolist(), knows, strict=True)):
+    common: dict[str, Any] = {"branch": branch_name, "full": n_full}
+    for rank, (person, basis) in enumerate(zip(ids[picked].tolist(), bases, strict=True)):
         person = str(person)
-        basis = "backbone" if is_bb else ("able" if order is not None else "senior" if knew else "first")
         if rank == 0 and want_secretary:
             role = "secretary"
             code = f"role_committee_secretary_{basis}" if size else f"role_secretary_{basis}"
         else:
             role, code = "committee_member", f"role_committee_member_{basis}"
-        params: dict[str, Any] = {"branch": branch_name, "full": int(n_full), "person": person,
-                                  "committee_from": committee.from_full}
+        params = {**common, "person": person, "committee_from": committee.from_full}
         if size:
             params["size"] = size
         plan.set_role(unit, role=role, person=person, since=since, reason=(code, params))
         out.append(person)
     return out
+
+
+def _full_candidates(s: Structure, members: Iterable[int], order: Sequence[int] | np.ndarray | None) -> np.ndarray:
+    """The full members among ``members`` (distinct): in the caller's ``order`` if given, else ascending."""
+    if order is not None and members is order:  # the caller's ranking of exactly these members
+        codes = np.asarray(order, dtype=np.int64)
+    else:
+        codes = _distinct(np.asarray(members if isinstance(members, np.ndarray) else list(members), dtype=np.int64))
+        if order is not None:  # the caller's ranking, restricted to the members given
+            ranked = np.asarray(order, dtype=np.int64)
+            codes = ranked[np.isin(ranked, codes)]
+    return codes[s.full_mask[codes]] if len(codes) else codes
+
+
+def _distinct(codes: np.ndarray) -> np.ndarray:
+    """``np.unique(codes)`` for the small sets of one branch, by one sort (numpy's hash-based unique costs more)."""
+    codes = np.sort(codes)
+    if len(codes) > 1 and (codes[1:] == codes[:-1]).any():
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return codes
+
+
+#: The sort key of a member whose joining date is unknown: after every known date.
+_NO_DATE = np.iinfo(np.int64).max
+
+
+def _backbone_then_senior(s: Structure, cand: np.ndarray, bb: np.ndarray, need: int) -> tuple[np.ndarray, list[bool]]:
+    """The first ``need`` of ``cand`` by (backbone first, earliest ``joined``, code), and whether each has a
+    known joining date."""
+    joined = s.members.columns.get("joined")
+    if joined is None or np.asarray(joined).dtype.kind != "M":
+        picked = cand[np.lexsort((cand, ~bb[cand]))[:need]]
+        return picked, [False] * len(picked)
+    j = np.asarray(joined, dtype="datetime64[D]")[cand]
+    known = ~np.isnat(j)
+    chosen = np.lexsort((cand, np.where(known, j.view(np.int64), _NO_DATE), ~bb[cand]))[:need]
+    return cand[chosen], known[chosen].tolist()

@@ -82,6 +82,9 @@ class Facts:
         self.unit_ids = s.units.ids
         self.unit_names = s.units.name
         self.unit_tags = s.units.tags
+        #: unit ids and names as Python lists (str), read per team and block
+        self.unit_id_list: list[str] = [str(u) for u in self.unit_ids.tolist()]
+        self.unit_name_list: list[str] = [str(u) for u in self.unit_names.tolist()]
 
     def team_kind_tag(self, team: int) -> str:
         for tag in self.unit_tags[team]:
@@ -150,9 +153,10 @@ class Upgrade:
         self.pool_mask = ~sh.takes_part[self.codes]
         if params.immobile == "comprehensive":
             self.pool_mask |= sh.immobile[self.codes]
-        hosts = s.built_on(branch)
-        self.hosts = hosts
-        self.area_name = str(sh.unit_names[s.unit_code(hosts[0])]) if hosts else self.unit.name.removesuffix("党支部")
+        #: the codes of the hosts the branch is built on (``s.built_on``)
+        self.host_codes: list[int] = s.built_on_edges.targets(code).tolist()
+        self.area_name = (sh.unit_name_list[self.host_codes[0]] if self.host_codes
+                          else self.unit.name.removesuffix("党支部"))
         #: old groups re-attached without a leader: (block, group, name, members); filled by the output
         self.leaderless: list[tuple[Block, str, str, list[int]]] = []
 
@@ -167,29 +171,44 @@ class Upgrade:
         return sum(map(self.sh.bb_list.__getitem__, members))
 
     def tname(self, t: int) -> str:
-        return str(self.sh.unit_names[t])
-
-    def unit_hosts_codes(self) -> list[int]:
-        return [self.s.unit_code(h) for h in self.hosts]
+        return self.sh.unit_name_list[t]
 
     def ordered_by_team(self, blk: Block, members: list[int]) -> list[int]:
         """``members`` sorted by (block team, home host, code): how a block is cut into parts or groups."""
         home_place = self.sh.home_place
-        if self.team_count.keys().isdisjoint(blk.teams):  # the comprehensive block: no member's team is its
+        if self.has_no_team(blk):  # the comprehensive block: no member's team is its
             return sorted(members, key=home_place.__getitem__)
-        return sorted(members, key=lambda m: (self.block_team(blk, m), home_place[m]))
+        by_team: dict[int, list[int]] = {}
+        for m, t in zip(members, self.block_teams(blk, members), strict=True):
+            by_team.setdefault(t, []).append(m)
+        return [m for t in sorted(by_team) for m in sorted(by_team[t], key=home_place.__getitem__)]
 
     def block_hosts(self, blk: Block, members: list[int]) -> list[int]:
         """The teams of ``blk`` that any of ``members`` take part in, ascending."""
-        if self.team_count.keys().isdisjoint(blk.teams):
+        if self.has_no_team(blk):
             return []
-        return sorted({t for m in members for t in self.teams_of.get(m, ()) if t in blk.teams})
+        teams = set(blk.teams)
+        get = self.teams_of.get
+        return sorted({t for m in members for t in get(m, ()) if t in teams})
 
-    def block_team(self, blk: Block, m: int) -> int:
-        for t in self.teams_of.get(m, ()):
-            if t in blk.teams:
-                return t
-        return -1
+    def has_no_team(self, blk: Block) -> bool:
+        """Whether no member of the branch takes part in a team of ``blk`` (the comprehensive block)."""
+        count = self.team_count
+        return not any(t in count for t in blk.teams)
+
+    def block_teams(self, blk: Block, members: list[int]) -> list[int]:
+        """Per member, the first of its teams (ascending) that is one of ``blk``'s, or -1."""
+        teams = set(blk.teams)
+        get = self.teams_of.get
+        out = []
+        for m in members:
+            first = -1
+            for t in get(m, ()):
+                if t in teams:
+                    first = t
+                    break
+            out.append(first)
+        return out
 
     def led_group(self, m: int) -> bool:
         return any(role == "group_leader" for _, role in self.sh.role_units.get(m, ()))

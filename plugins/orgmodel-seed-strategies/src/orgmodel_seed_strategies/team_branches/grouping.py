@@ -18,24 +18,31 @@ __all__ = ["assign_own", "joint_blocks", "place_pool", "fill_first", "spread", "
 
 def assign_own(up: Upgrade, own: list[int]) -> tuple[list[Block], dict[int, list[int]]]:
     """Members to own-team blocks; returns the blocks and the small-team members."""
-    blocks = {t: Block("team", [t], f"team-{up.sh.unit_ids[t]}") for t in own}
+    ids = up.sh.unit_id_list
+    blocks = {t: Block("team", [t], f"team-{ids[t]}") for t in own}
+    single: dict[int, list[int]] = {t: [] for t in own}
     multi: list[tuple[int, list[int]]] = []
     small: dict[int, list[int]] = {}
     for m in up.codes[~up.pool_mask].tolist():
         ts = up.teams_of[m]
         mine = [t for t in ts if t in blocks]
         if len(mine) == 1:
-            blocks[mine[0]].add(m, "move_team", team=up.tname(mine[0]))
+            single[mine[0]].append(m)
         elif mine:
             multi.append((m, mine))
         else:
             small[m] = ts
-    multi.sort(key=lambda x: (not up.sh.backbone[x[0]], x[0]))
+    for t, members in single.items():
+        blocks[t].add_many(members, "move_team", team=up.tname(t))
+    bb = up.sh.bb_list
+    multi.sort(key=lambda x: (not bb[x[0]], x[0]))
+    backbone_in = {t: up.bb_of(blk.members) for t, blk in blocks.items()} if multi else {}
     for m, mine in multi:
         cands = [blocks[t] for t in mine]
-        if up.sh.backbone[m]:
-            dest = min(cands, key=lambda blk: (up.bb_of(blk.members), len(blk.members), blk.teams[0]))
+        if bb[m]:
+            dest = min(cands, key=lambda blk: (backbone_in[blk.teams[0]], len(blk.members), blk.teams[0]))
             dest.add(m, "move_multi_backbone")
+            backbone_in[dest.teams[0]] += 1
         else:
             dest = min(cands, key=lambda blk: (len(blk.members), blk.teams[0]))
             dest.add(m, "move_multi_fewest")
@@ -107,7 +114,7 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
     """
     if not len(pool):
         return blocks
-    comp = Block("comprehensive", list(up.unit_hosts_codes()), "comprehensive")
+    comp = Block("comprehensive", list(up.host_codes), "comprehensive")
     pool_full = up.full_of(pool)
     immobile = reason == IMMOBILE
     if not blocks:
@@ -115,9 +122,13 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
         comp.add_many(pool[~immobile].tolist(), "move_no_team")
         comp.members.sort()
         return [comp]
+    fill_first_then_spread = (up.p.comprehensive == "fill" and len(pool) > up.p.max_branch
+                              and pool_full >= up.p.min_branch_full)
+    if up.p.comprehensive in ("branch", "fill") and pool_full >= up.p.min_branch_full and not fill_first_then_spread:
+        return blocks + [whole_pool(up, comp, pool, reason)]
     names = dict(zip(pool.tolist(), [_REASON_NAMES[r] for r in reason.tolist()], strict=True))
     pool_list = pool.tolist()
-    if up.p.comprehensive == "fill" and len(pool) > up.p.max_branch and pool_full >= up.p.min_branch_full:
+    if fill_first_then_spread:
         stay, rest = fill_first(up, pool_list)
         for m in stay:
             comp.add(m, "move_immobile" if names[m] == "immobile" else "move_no_team")
@@ -125,16 +136,8 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
         for m in overflow:
             comp.add(m, "move_overflow", max=up.p.max_branch)
         return blocks + [comp]
-    if up.p.comprehensive in ("branch", "fill"):
-        if pool_full >= up.p.min_branch_full:
-            comp.add_many(pool[immobile].tolist(), "move_immobile")
-            comp.add_many(pool[reason == NO_TEAM].tolist(), "move_no_team")
-            comp.add_many(pool[reason == JOINT_TOO_SMALL].tolist(), "move_joint_too_small", min_full=up.p.min_branch_full)
-            comp.members.sort()
-            return blocks + [comp]
-        overflow = spread(up, blocks, pool_list, names, cause="move_comp_too_small", pool_full=pool_full)
-    else:
-        overflow = spread(up, blocks, pool_list, names, cause=None, pool_full=pool_full)
+    cause = "move_comp_too_small" if up.p.comprehensive in ("branch", "fill") else None
+    overflow = spread(up, blocks, pool_list, names, cause=cause, pool_full=pool_full)
     if not overflow:
         return blocks
     if up.full_of(overflow) >= up.p.min_branch_full:
@@ -145,6 +148,15 @@ def place_pool(up: Upgrade, blocks: list[Block], pool: np.ndarray, reason: np.nd
         dest = min(blocks, key=lambda blk: (len(blk.members), blocks.index(blk)))
         dest.add(m, "move_spread")
     return blocks
+
+
+def whole_pool(up: Upgrade, comp: Block, pool: np.ndarray, reason: np.ndarray) -> Block:
+    """The comprehensive block with the whole pool in it, each member with the reason it is in the pool."""
+    comp.add_many(pool[reason == IMMOBILE].tolist(), "move_immobile")
+    comp.add_many(pool[reason == NO_TEAM].tolist(), "move_no_team")
+    comp.add_many(pool[reason == JOINT_TOO_SMALL].tolist(), "move_joint_too_small", min_full=up.p.min_branch_full)
+    comp.members.sort()
+    return comp
 
 
 def fill_first(up: Upgrade, pool: list[int]) -> tuple[list[int], list[int]]:
@@ -233,16 +245,16 @@ def balance_backbone(up: Upgrade, blocks: list[Block]) -> None:
     team, or if they sit where they are for no team of theirs (spread, pool); into the
     comprehensive branch anyone may move. Each member moves at most once.
     """
-    moved: set[int] = set()
     bb, full = up.sh.bb_list, up.sh.full_list
+    team_sets = [set(blk.teams) for blk in blocks]
 
-    def movable(m: int, donor: Block, recv: Block) -> bool:
-        mine = set(up.teams_of.get(m, ()))
-        return (recv.kind == "comprehensive" or bool(mine & set(recv.teams))
-                or (donor.kind != "comprehensive" and not (mine & set(donor.teams))))
+    def movable(m: int, di: int, ri: int) -> bool:
+        mine = up.teams_of.get(m, ())
+        return (blocks[ri].kind == "comprehensive" or not team_sets[ri].isdisjoint(mine)
+                or (blocks[di].kind != "comprehensive" and team_sets[di].isdisjoint(mine)))
 
     # backbone members still free to move, and the counts, per block: kept up to date move by move
-    free = [[m for m in blk.members if bb[m]] for blk in blocks]
+    free = [list(filter(bb.__getitem__, blk.members)) for blk in blocks]
     counts = [len(f) for f in free]
     fulls = [up.full_of(blk.members) for blk in blocks]
     n = len(blocks)
@@ -257,7 +269,7 @@ def balance_backbone(up: Upgrade, blocks: list[Block]) -> None:
                 donor = blocks[di]
                 if di == ri or counts[di] - counts[ri] < 2:
                     continue
-                cands = [m for m in free[di] if movable(m, donor, recv)]
+                cands = [m for m in free[di] if movable(m, di, ri)]
                 if fulls[di] - 1 < up.p.min_branch_full:
                     cands = [m for m in cands if not full[m]]
                 if cands:
@@ -272,7 +284,6 @@ def balance_backbone(up: Upgrade, blocks: list[Block]) -> None:
         donor, recv = blocks[di], blocks[ri]
         donor.remove(m)
         recv.add(m, "move_backbone_balance", from_=donor.name)
-        moved.add(m)
         free[di].remove(m)
         counts[di] -= 1
         counts[ri] += 1

@@ -3,8 +3,9 @@ old groups, the member moves, and the proposed office holders."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,9 @@ __all__ = ["emit"]
 
 COMMITTEE = "party.committee"
 GROUP = "party.group"
+
+#: ``zh_numeral`` for the few group numbers, written once each
+_numeral = functools.lru_cache(maxsize=None)(zh_numeral)
 
 
 def emit(up: Upgrade, blocks: list[Block]) -> None:
@@ -66,7 +70,7 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
             immobile = sum(map(up.sh.immobile_list.__getitem__, blk.members))
             reason = ("comprehensive_branch", {"count": len(blk.members), "immobile": immobile, "name": blk.name})
         tags = ["team"] if blk.kind != "comprehensive" else ["comprehensive"]
-        hosts = [str(up.sh.unit_ids[t]) for t in blk.teams]
+        hosts = [up.sh.unit_id_list[t] for t in blk.teams]
         refs.append(plan.create_unit(blk.key, kind=BRANCH, name=blk.name, parent=container, built_on=hosts,
                                      tags=tags, reason=reason))
     # old groups and other children
@@ -82,10 +86,10 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
         ordered = up.ordered_by_team(blk, blk.members)
         for i, chunk in enumerate(even_slices(ordered, k), start=1):
             members = sorted(chunk)
-            gname = f"{blk.name}第{zh_numeral(i)}党小组"
+            gname = f"{blk.name}第{_numeral(i)}党小组"
             hosts = up.block_hosts(blk, members)
             gref = plan.create_unit(f"{blk.key}-g{i}", kind=GROUP, name=gname, parent=ref,
-                                    built_on=[str(up.sh.unit_ids[t]) for t in hosts],
+                                    built_on=[up.sh.unit_id_list[t] for t in hosts],
                                     reason=("team_group", {"branch": blk.name, "size": n, "group_size": p.group_size,
                                                            "k": k, "name": gname, "n": len(members)}))
             member_group.update(dict.fromkeys(members, gref))
@@ -101,22 +105,17 @@ def emit(up: Upgrade, blocks: list[Block]) -> None:
     ids = sh.id_list
     for blk, ref in zip(blocks, refs, strict=True):
         for (gref, (code, params)), members in batches(blk, member_group):
-            rp = dict(params)
-            rp.update({"n": len(members), "to": blk.name})
-            plan.move(list(map(ids.__getitem__, members)), to=ref, group=gref, reason=(code, rp))
+            plan.move(list(map(ids.__getitem__, members)), to=ref, group=gref,
+                      reason=(code, dict(params, n=len(members), to=blk.name)))
 
 
 def batches(blk: Block, member_group: dict[int, str]) -> list[tuple[tuple[str | None, tuple[str, Any]], list[int]]]:
     """A block's members by (group, reason): ((group ref, reason), member codes ascending), in the order
     (group ref or "", reason code, reason params)."""
-    out: dict[tuple[str | None, tuple[str, Any]], list[int]] = {}
+    out: defaultdict[tuple[str | None, tuple[str, Any]], list[int]] = defaultdict(list)
     keys = zip(map(member_group.get, blk.members), map(blk.why.__getitem__, blk.members))
-    for m, key in zip(blk.members, keys):
-        members = out.get(key)
-        if members is None:
-            out[key] = [m]
-        else:
-            members.append(m)
+    for key, m in zip(keys, blk.members):
+        out[key].append(m)
     for members in out.values():
         members.sort()
     return sorted(out.items(), key=lambda kv: (kv[0][0] or "", kv[0][1][0], kv[0][1][1]))
@@ -179,27 +178,26 @@ def propose_roles(up: Upgrade, blocks: list[Block], refs: list[str], new_groups:
     branch, joined earliest)."""
     s, plan, sh = up.s, up.plan, up.sh
 
-    place = sh.office_place  # = rank_for_office(s, members, busy_in=up.b): every member is up.b's
+    # places in the order of rank_for_office(s, members, busy_in=up.b): every member is up.b's
     place_list, full_list = sh.place_list, sh.full_list
 
     chosen: dict[int, int] = {}
     for bi, (blk, ref) in enumerate(zip(blocks, refs, strict=True)):
-        codes = np.asarray(blk.members, dtype=np.int64)  # distinct
-        order = codes[np.argsort(place[codes])]
-        full = order[sh.full[order]]
-        if not len(full):
+        ranked = sorted(blk.members, key=place_list.__getitem__)  # distinct
+        secretary = next(filter(full_list.__getitem__, ranked), None)
+        if secretary is None:
             continue
+        order = np.array(ranked, dtype=np.int64)
         propose_branch_roles(s, plan, ref, blk.name, order, committee=sh.committee, order=order,
                              backbone=sh.backbone, since=sh.since)
-        chosen[bi] = int(full[0])  # the secretary
+        chosen[bi] = secretary
     index = {id(blk): i for i, blk in enumerate(blocks)}
     for blk, gref, gname, members in new_groups:
         secretary = chosen.get(index[id(blk)])
-        full = sorted(filter(full_list.__getitem__, members), key=place_list.__getitem__)  # members are distinct
-        cands = [m for m in full if m != secretary] or full
-        if not cands:
+        full = list(filter(full_list.__getitem__, members))
+        if not full:
             continue
-        m = cands[0]
+        m = min([m for m in full if m != secretary] or full, key=place_list.__getitem__)
         basis = "backbone" if sh.bb_list[m] else "senior"
         person = sh.id_list[m]
         plan.set_role(gref, role="group_leader", person=person, since=sh.since,
