@@ -481,3 +481,37 @@ def test_a_structure_pickles_with_its_read_only_columns(tiny: Structure) -> None
     assert all(not col.flags.writeable for col in again.members.columns.values())
     with pytest.raises(TypeError):
         again.members.columns["branch"] = again.members["branch"]  # type: ignore[index]
+
+
+def test_member_references_join_alike_packed_or_hashed() -> None:
+    """Ids of up to 8 bytes are joined by sorting integers, longer ones by hashing: same codes."""
+    import pyarrow as pa
+
+    from orgmodel.model.building import _join_hashed, _join_packed
+
+    rng = np.random.default_rng(3)
+    for ids in (["0003", "0001", "0002", "0001"], ["b", "a1", "ä", "c"], [f"{i:07d}" for i in rng.permutation(50)]):
+        refs = [pa.array(list(rng.choice(ids + ["ghost", "", "0001x"], 40))), pa.array(ids[:2])]
+        packed, unique = _join_packed(pa.array(ids), refs)
+        hashed, unique_hashed = _join_hashed(pa.array(ids), refs)
+        assert unique == unique_hashed == (len(set(ids)) == len(ids))
+        for a, b in zip(packed, hashed, strict=True):
+            assert np.where(a < len(ids), a, -1).tolist() == np.where(b < len(ids), b, -1).tolist()
+    assert _join_packed(pa.array(["123456789"]), []) is None
+
+
+def test_unsorted_and_long_member_ids_resolve_references() -> None:
+    for ids in (["m3", "m1", "m2"], ["member-0003", "member-0001", "member-0002"]):
+        s = Structure.from_columns(
+            toy_kinds(),
+            units={"id": ["b1", "t1", "t2"], "kind": ["toy.branch", "toy.team", "toy.team"]},
+            members={"id": ids, "branch": ["b1"] * 3},
+            participation=([ids[1], ids[2], ids[2]], ["t1", "t1", "t2"]),
+            ties=([ids[0]], [ids[2]], ["2"]),
+        )
+        assert s.teams_of(ids[1]) == ["t1"] and s.teams_of(ids[2]) == ["t1", "t2"] and s.teams_of(ids[0]) == []
+        assert (s.ties.a.tolist(), s.ties.b.tolist(), s.ties.weight.tolist()) == ([0], [2], [2.0])
+    with pytest.raises(RosterError, match=r"members\[2\]\.id: duplicate id 'member-0001'"):
+        Structure.from_columns(toy_kinds(), units={"id": ["b1"], "kind": ["toy.branch"]},
+                               members={"id": ["member-0001", "member-0002", "member-0001"], "branch": ["b1"] * 3})
+

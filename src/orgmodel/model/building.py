@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -111,29 +112,44 @@ def codes_for(
     what: str,
     required: bool,
     hint: str = "",
-    id_array: pa.Array | None = None,
 ) -> np.ndarray:
     """Map a column of ids to codes through ``index``; blank cells are missing (``NO_UNIT``).
 
-    With ``id_array`` (the ids of ``index`` in code order) the column is joined to it in one hash
-    pass (``pyarrow.compute.index_in``); without, each distinct value is looked up once.
+    The column is dictionary-encoded and each distinct value looked up once: for columns of a few
+    distinct values (kinds, statuses); references to units are resolved by :class:`_UnitRefs`.
     """
     arr = _strings(values)
-    if id_array is not None:
-        codes = pc.index_in(arr, value_set=id_array).fill_null(-2).to_numpy(zero_copy_only=False).astype(np.int32)
-        if arr.null_count:
-            codes[pc.is_null(arr).to_numpy(zero_copy_only=False)] = NO_UNIT
-        unknown = np.flatnonzero(codes == -2)
-        if len(unknown):  # blank cells ("", spaces) are missing, not unknown
-            blank = pc.equal(pc.utf8_trim_whitespace(arr.take(pa.array(unknown))), "").to_numpy(zero_copy_only=False)
-            codes[unknown[blank]] = NO_UNIT
-    else:
-        arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
-        encoded = pc.dictionary_encode(arr)
-        distinct = encoded.dictionary.to_pylist()
-        lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
-        idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-        codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
+    distinct, positions = _encoded(arr)
+    found = np.fromiter(map(index.get, distinct.to_pylist(), repeat(-2)), dtype=np.int32, count=len(distinct))
+    codes = _expand(distinct, positions, found)
+    _check_codes(codes, arr, index, fail=fail, table=table, column=column, what=what, required=required, hint=hint)
+    return codes
+
+
+def _encoded(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of a text column and each cell's position among them (-1 for a null cell).
+
+    Equal neighbouring cells are joined first: rosters list members unit by unit, and hashing the
+    runs of equal cells costs far less than hashing every cell.
+    """
+    runs = pc.run_end_encode(arr)
+    encoded = pc.dictionary_encode(runs.values)
+    per_run = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return encoded.dictionary, np.repeat(per_run, np.diff(runs.run_ends.to_numpy(), prepend=0))
+
+
+def _expand(distinct: pa.Array, positions: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Codes of every cell of an encoded column (:func:`_encoded`) from ``found``, the code of each
+    distinct value (-2 when unknown): blank values (empty or spaces) and null cells are missing
+    (``NO_UNIT``)."""
+    lookup = np.append(found.astype(np.int32), np.int32(NO_UNIT))  # the last, at position -1: null cells
+    lookup[:-1][pc.equal(pc.utf8_trim_whitespace(distinct), "").to_numpy(zero_copy_only=False)] = NO_UNIT
+    return lookup[positions]
+
+
+def _check_codes(codes: np.ndarray, arr: pa.Array, index: Mapping[str, int], *, fail: _Fail, table: str, column: str,
+                 what: str, required: bool, hint: str = "") -> None:
+    """An error for each empty cell of a required column and for each unknown id (code -2)."""
     if required and (codes == NO_UNIT).any():
         fail.each(table, np.flatnonzero(codes == NO_UNIT), column, lambda row: "required value is empty")
     if (codes == -2).any():
@@ -142,7 +158,6 @@ def codes_for(
             close = difflib.get_close_matches(str(value), [str(k) for k in index], n=1) if len(index) < 1000 else []
             return f"unknown {what} {value!r}" + (f" (did you mean {close[0]}?)" if close else "") + hint
         fail.each(table, np.flatnonzero(codes == -2), column, unknown)
-    return codes.astype(np.int32)
 
 
 def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str, blank: bool = False) -> np.ndarray:
@@ -281,27 +296,30 @@ def build_structure(
 ):  # -> Structure
     """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
-    unit_table, unit_index, tag_codes, unit_ids = _build_units(kinds, units, fail)
+    unit_ids = _unit_ids(units, fail)
+    hosts = _split_column(units.get("built_on"), len(unit_ids))
+    part_members, part_units = _two_columns(participation)
+    references = {("units", "parent"): units.get("parent"), ("units", "built_on"): hosts.flatten(),
+                  **{("members", c): members.get(c) for c in ("branch", "group", "home_host")},
+                  ("participation", "unit"): part_units if part_members is not None else None}
+    to_units = _UnitRefs(unit_ids, {key: column for key, column in references.items() if column is not None})
+    unit_table, unit_index, tag_codes = _build_units(kinds, units, unit_ids, to_units, fail)
     fail.check()  # members refer to units: a bad units table stops here
     _release_arrow_memory()
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
-    part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
     _release_arrow_memory()
-    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, unit_ids)
+    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, to_units)
     fail.check()
     fail.collect = False  # from here on, the first error stops the build
 
-    hosts = _split_column(units.get("built_on"), len(unit_table))
     built_src = pc.list_parent_indices(hosts).to_numpy(zero_copy_only=False)
-    flat = hosts.flatten()
-    lookup = _Fail({})  # rows here are positions in the flattened lists: name the unit's row instead
-    try:
-        built_dst = codes_for(flat, unit_index, fail=lookup, table="units", column="built_on", what="host unit",
-                              required=True, id_array=unit_ids)
+    try:  # rows here are positions in the flattened lists: the error names the unit's row instead
+        built_dst = to_units.codes(("units", "built_on"), unit_index, fail=_Fail({}), what="host unit", required=True)
     except RosterError:
+        flat = hosts.flatten()
         bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index)
         raise fail("units", int(built_src[bad]), "built_on", f"unknown host unit {flat[bad].as_py()!r}") from None
 
@@ -315,8 +333,7 @@ def build_structure(
         return EdgeArrays.build(src, dst)
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
-    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail,
-                                               unit_ids)
+    participation_edges = _build_participation(refs.codes(("participation", "member")), to_units, unit_index, fail)
     role_rows = list(roles)
     if set(map(type, role_rows)) <= {Role}:  # roles as read: each unit checked in one pass
         known = list(map(unit_index.__contains__, map(attrgetter("unit"), role_rows)))
@@ -362,22 +379,29 @@ def _release_arrow_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fail):  # noqa: ANN202
+def _unit_ids(units: Mapping[str, Sequence[Any]], fail: _Fail) -> pa.Array:
+    """The units' id column, checked present and without blanks (the first blank stops the build)."""
     if "id" not in units or "kind" not in units:
         raise fail("units", None, "id" if "id" not in units else "kind", "required column missing")
     ids = _strings(units["id"])
+    if ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(ids), "")).as_py():
+        _unique_or_fail(ids, fail=fail, table="units")  # names the blank id
+    return ids
+
+
+def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], ids: pa.Array, to_units: _UnitRefs,
+                 fail: _Fail):  # noqa: ANN202
     n = len(ids)
-    _unique_or_fail(ids, fail=fail, table="units")
+    if not to_units.unique:
+        _unique_or_fail(ids, fail=fail, table="units")  # names the duplicates
     id_list = ids.to_pylist()
     index = dict(zip(id_list, range(n)))
     kind_index = {k: i for i, k in enumerate(kinds.ids())}
     known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
     kind_codes = codes_for(units["kind"], kind_index, fail=fail, table="units", column="kind", what="unit kind",
                            hint=f" (domain pack {kinds.name}: {known})", required=True).astype(np.int16)
-    parent = codes_for(
-        units.get("parent") or [None] * n, index, fail=fail, table="units", column="parent",
-        what="parent unit", required=False, id_array=ids,
-    )
+    parent = (to_units.codes(("units", "parent"), index, fail=fail, what="parent unit", required=False)
+              if "parent" in units else np.full(n, NO_UNIT, dtype=np.int32))
     names = units.get("name")
     if isinstance(names, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(names.type):  # a read table: one pass
         names = to_arrow(names)
@@ -422,7 +446,7 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, tag_codes, ids
+    return table, index, tag_codes
 
 
 def _build_members(
@@ -432,7 +456,7 @@ def _build_members(
     personal_columns: Sequence[str],
     fail: _Fail,
     refs: _MemberRefs,
-    unit_ids: pa.Array,
+    to_units: _UnitRefs,
 ) -> tuple[MemberTable, dict[str, np.ndarray]]:
     ids = refs.ids
     n = len(ids)
@@ -440,8 +464,7 @@ def _build_members(
     def ref(column: str, what: str, required: bool) -> np.ndarray:
         if column not in members:
             return np.full(n, NO_UNIT, dtype=np.int32)
-        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what,
-                         required=required, id_array=unit_ids)
+        return to_units.codes(("members", column), unit_index, fail=fail, what=what, required=required)
 
     cols: dict[str, np.ndarray] = {
         "branch": ref("branch", "unit", True),
@@ -489,11 +512,14 @@ def _build_members(
 
 
 class _MemberRefs:
-    """Member ids and every column that refers to members, hashed together once.
+    """Member ids and every column that refers to members, resolved together once.
 
-    One dictionary encoding of ids + references gives, at the same time, the proof that ids are
-    unique (the first n codes are 0..n-1 exactly when no id repeats) and the member code of every
-    reference (a code ≥ n is an unknown member).
+    The result is the proof that ids are unique and the member code of every reference (an
+    unknown member is an error). Ids and references of at most 8 bytes (member numbers, mostly)
+    are joined as integers: one sort of the ids (none when they are in order already) and a
+    binary search for the references. Otherwise one dictionary encoding of ids + references
+    hashes them together: the first n codes are 0..n-1 exactly when no id repeats, and a code
+    ≥ n is an unknown member.
     """
 
     def __init__(self, members: Mapping[str, Any], refs: Mapping[tuple[str, str], pa.Array | None], fail: _Fail) -> None:
@@ -505,15 +531,11 @@ class _MemberRefs:
         if self.ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(self.ids), "")).as_py():
             _unique_or_fail(self.ids, fail=fail, table="members")  # names the blank id
         present = {k: v for k, v in refs.items() if v is not None and len(v)}
-        combined = pa.concat_arrays([self.ids] + list(present.values())) if present else self.ids
-        codes = pc.dictionary_encode(combined).indices.to_numpy(zero_copy_only=False)
-        if n and not (codes[:n] == np.arange(n)).all():
+        codes, unique = _join(self.ids, list(present.values()))
+        if not unique:
             _unique_or_fail(self.ids, fail=fail, table="members")  # names the duplicate
         self._codes: dict[tuple[str, str], np.ndarray] = {}
-        start = n
-        for key, column in present.items():
-            part = codes[start:start + len(column)]
-            start += len(column)
+        for (key, column), part in zip(present.items(), codes, strict=True):
             unknown = part >= n
             if unknown.any():
                 fail.each(key[0], np.flatnonzero(unknown), key[1], lambda row, c=column: f"unknown member {c[row].as_py()!r}")
@@ -522,6 +544,108 @@ class _MemberRefs:
     def codes(self, key: tuple[str, str]) -> np.ndarray:
         """Member codes of a reference column (empty when the table is empty)."""
         return self._codes.get(key, np.empty(0, dtype=np.int32))
+
+
+class _UnitRefs:
+    """Unit ids and every column that refers to units, resolved together once.
+
+    Each column is encoded (:func:`_encoded`: a column names far fewer units than it has rows),
+    then the unit ids and the distinct values of every column are joined in one pass
+    (:func:`_join`): the unit ids are hashed once, not once a column, and the join proves them
+    unique or not.
+    """
+
+    def __init__(self, ids: pa.Array, columns: Mapping[tuple[str, str], Any]) -> None:
+        self._columns = {key: _strings(values) for key, values in columns.items()}
+        encoded = [_encoded(arr) for arr in self._columns.values()]
+        found, self.unique = _join(ids, [distinct for distinct, _ in encoded])
+        self._codes = {key: _expand(distinct, positions, np.where(at < len(ids), at, -2))
+                       for key, (distinct, positions), at in zip(self._columns, encoded, found, strict=True)}
+
+    def codes(self, key: tuple[str, str], index: Mapping[str, int], *, fail: _Fail, what: str,
+              required: bool) -> np.ndarray:
+        """Unit codes of a column; an error for each empty cell (when ``required``) and unknown unit."""
+        codes = self._codes[key]
+        _check_codes(codes, self._columns[key], index, fail=fail, table=key[0], column=key[1], what=what,
+                     required=required)
+        return codes
+
+
+def _join(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool]:
+    """Each column's values as positions in ``ids`` (``len(ids)`` or more when not there), and whether
+    the ids are unique (a repeated id resolves to its first row)."""
+    return _join_packed(ids, columns) or _join_hashed(ids, columns)
+
+
+def _join_hashed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool]:
+    """:func:`_join` by one dictionary encoding of the ids and the columns together: the ids' codes
+    are 0..n-1 exactly when no id repeats, and a value of a column with a code past the ids' (or
+    missing) is not an id."""
+    n = len(ids)
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids, *columns])).indices
+    codes = encoded.fill_null(-1).to_numpy(zero_copy_only=False)  # a missing value (-1) is no id
+    unique = not n or bool((codes[:n] == np.arange(n)).all())
+    if unique:
+        row = np.arange(n + 1)
+    else:  # code -> the first row with that id; codes past the ids' -> n
+        distinct = int(codes[:n].max()) + 1
+        row = np.full(distinct + 1, n)
+        row[codes[:n][::-1]] = np.arange(n)[::-1]
+    bounds = np.cumsum([n] + [len(c) for c in columns])
+    return [row[np.minimum(codes[start:end], len(row) - 1)] for start, end in zip(bounds[:-1], bounds[1:], strict=True)], \
+        unique
+
+
+def _join_packed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool] | None:
+    """:func:`_join` by sorting and searching integers: None unless the ids and every column pack
+    into integers (:func:`_packed`)."""
+    keys = _packed(ids)
+    needles = [_packed(c) for c in columns] if keys is not None else []
+    if keys is None or any(k is None for k in needles):
+        return None
+    n = len(keys)
+    if n < 2 or (keys[1:] > keys[:-1]).all():  # in order and unique: ids are written sorted, mostly
+        order, unique = None, True
+    else:
+        order = np.argsort(keys, kind="stable")  # stable: a repeated id resolves to its first row
+        keys = keys[order]
+        unique = bool((keys[1:] != keys[:-1]).all())
+    codes = []
+    for needle in needles:
+        at = np.minimum(np.searchsorted(keys, needle), max(n - 1, 0))
+        found = keys[at] == needle if n else np.zeros(len(needle), dtype=bool)
+        codes.append(np.where(found, at if order is None else order[at], n))
+    return codes, unique
+
+
+def _packed(text: pa.Array) -> np.ndarray | None:
+    """Each value of a text column as an unsigned 64-bit integer that compares as the text does: its
+    UTF-8 bytes, big-endian, zero-padded. None when a value is missing, longer than 8 bytes or has
+    a NUL byte (two texts would share an integer).
+
+    >>> _packed(pa.array(["b", "a1", ""])).tolist() == [ord("b") << 56, (ord("a") << 56) + (ord("1") << 48), 0]
+    True
+    >>> _packed(pa.array(["123456789"])) is None, _packed(pa.array(["a", None])) is None
+    (True, True)
+    """
+    if text.null_count:
+        return None
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
+    lengths = np.diff(offsets)
+    if n and lengths.max() > 8:
+        return None
+    raw = text.buffers()[2]
+    data = np.frombuffer(raw, dtype=np.uint8)[offsets[0]:offsets[-1]] if raw is not None else np.empty(0, np.uint8)
+    if not data.all():
+        return None
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    if n and (lengths == lengths[0]).all():  # ids of one width: the bytes are a matrix already
+        padded[:, :lengths[0]] = data.reshape(n, lengths[0])
+    else:
+        rows = np.repeat(np.arange(n), lengths)
+        padded[rows, np.arange(len(data)) - (offsets[:-1] - offsets[0])[rows]] = data
+    return padded.view(">u8").reshape(-1).astype(np.uint64)
 
 
 def _two_columns(pairs: Any) -> tuple[pa.Array | None, Any]:
@@ -579,10 +703,9 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail,
-                         unit_ids: pa.Array) -> EdgeArrays:
+def _build_participation(m_codes: np.ndarray, to_units: _UnitRefs, unit_index: Mapping[str, int],
+                         fail: _Fail) -> EdgeArrays:
     if len(m_codes) == 0:
         return EdgeArrays.build([], [])
-    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True,
-                        id_array=unit_ids)
+    u_codes = to_units.codes(("participation", "unit"), unit_index, fail=fail, what="unit", required=True)
     return EdgeArrays.build(m_codes, u_codes)
