@@ -515,3 +515,36 @@ def test_unsorted_and_long_member_ids_resolve_references() -> None:
         Structure.from_columns(toy_kinds(), units={"id": ["b1"], "kind": ["toy.branch"]},
                                members={"id": ["member-0001", "member-0002", "member-0001"], "branch": ["b1"] * 3})
 
+
+def test_dates_and_booleans_of_a_csv_read_typed_or_as_text(tmp_path) -> None:
+    """A CSV column is typed as it is read when every cell parses, else read as text and parsed
+    cell by cell: the members come out the same, and a bad cell is named by its line."""
+    from orgmodel.io.loader import _TYPED, build_baseline, load_scenario
+    from orgmodel.io.rosters import read_table
+    from orgmodel.io.scenario import TableSource
+    from orgmodel.plugin.hookspecs import hookimpl
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.testing_data import TOY_PACK
+
+    class Toy:
+        @hookimpl
+        def register_unit_kinds(register):  # noqa: N805
+            register(TOY_PACK)
+
+    (tmp_path / "s.yaml").write_text("name: t\ndomain: toy\nbaseline:\n  units: [{id: b, kind: toy.branch}]\n"
+                                     "  members: {file: m.csv}\n", encoding="utf-8")
+
+    def members(rows: str):
+        (tmp_path / "m.csv").write_text("id,branch,birth_date,joined,mobile,active\n" + rows, encoding="utf-8")
+        return build_baseline(load_scenario(tmp_path / "s.yaml"), PluginHost({"toy": Toy}, autoload=False)).members
+
+    typed = members("1,b,1950-01-02,2000-02-29,yes,\n2,b,,2001-03-04,否,False\n")
+    read = read_table(TableSource(file="m.csv"), base=tmp_path, table="members", types=_TYPED["members"])
+    assert [str(read.columns[c].type) for c in ("birth_date", "mobile", "active")] == ["date32[day]", "bool", "bool"]
+    as_text = members("1,b,1950-1-2,2000-02-29, Yes,\n2,b,,2001-03-04,否,False\n")  # cells the CSV reader refuses
+    for table in (typed, as_text):
+        assert table["birth_date"].astype(str).tolist() == ["1950-01-02", "NaT"]
+        assert table["joined"].astype(str).tolist() == ["2000-02-29", "2001-03-04"]
+        assert table["mobile"].tolist() == [True, False] and table["active"].tolist() == [True, False]
+    with pytest.raises(RosterError, match=r"m\.csv:3: birth_date: expected a date like 1958-03-01, got '1950-13-01'"):
+        members("1,b,1950-01-02,,,\n2,b,1950-13-01,,,\n")

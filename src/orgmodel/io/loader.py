@@ -38,7 +38,7 @@ from orgmodel.plugin.host import PluginHost
 from orgmodel.io.rosters import unmatched_headers, RosterTable, read_table
 from orgmodel.io.scenario import TABLES, ScenarioSpec, TableSource
 from orgmodel.model.building import shared_pylist
-from orgmodel.model.structure import Role, Structure, TableOrigin
+from orgmodel.model.structure import MEMBER_KNOWN_ATTRIBUTES, Role, Structure, TableOrigin
 from orgmodel.io.yamlsource import Locator, format_path, load_yaml, validate
 
 __all__ = ["Scenario", "load_scenario", "build_baseline", "check_steps"]
@@ -158,7 +158,7 @@ def _read(scenario: Scenario, name: str) -> RosterTable:
         display = _display_path(scenario.folder / source.file)
         if not (scenario.folder / source.file).is_file():
             raise scenario.error(("baseline", name, "file"), f"roster file not found: {display}")
-        table = read_table(source, base=scenario.folder, table=name, display=display)
+        table = read_table(source, base=scenario.folder, table=name, display=display, types=_TYPED.get(name))
         errors = []
         for header, nearest in unmatched_headers(source, table):
             hint = f"the nearest it has is {nearest!r}" if nearest else "headers: " + ", ".join(table.origin.columns.values())
@@ -168,6 +168,11 @@ def _read(scenario: Scenario, name: str) -> RosterTable:
             raise errors[0] if len(errors) == 1 else SpecErrors(errors)
         return table
     return _inline(scenario, name, source)
+
+
+#: columns a CSV reader types as it reads (a column with a cell that does not parse is read as text)
+_TYPED = {"members": {name: {"bool": pa.bool_(), "datetime64[D]": pa.date32()}[kind]
+                      for name, kind in {**MEMBER_KNOWN_ATTRIBUTES, "active": "bool"}.items()}}
 
 
 def _inline(scenario: Scenario, name: str, rows: list[dict[str, Any]]) -> RosterTable:

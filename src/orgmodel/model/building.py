@@ -34,10 +34,14 @@ from orgmodel.model.structure import (
     role_columns,
 )
 
-__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column", "shared_pylist"]
+__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column", "shared_pylist",
+           "BOOLEAN_TEXTS"]
 
 _TRUE = {"true", "yes", "y", "1", "t", "是", "√", "x"}
 _FALSE = {"false", "no", "n", "0", "f", "否"}
+#: the texts read as true and as false as rosters write them (true, True, TRUE), for readers that match exactly
+BOOLEAN_TEXTS = tuple(sorted({v for text in texts for v in (text, text.capitalize(), text.upper())})
+                      for texts in (_TRUE, _FALSE))
 
 
 class _Fail:
