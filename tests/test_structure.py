@@ -548,3 +548,25 @@ def test_dates_and_booleans_of_a_csv_read_typed_or_as_text(tmp_path) -> None:
         assert table["mobile"].tolist() == [True, False] and table["active"].tolist() == [True, False]
     with pytest.raises(RosterError, match=r"m\.csv:3: birth_date: expected a date like 1958-03-01, got '1950-13-01'"):
         members("1,b,1950-01-02,,,\n2,b,1950-13-01,,,\n")
+
+
+def test_roles_from_columns_are_the_roles_from_rows() -> None:
+    """Roles read as columns (as from a file) are sorted and tabled as Role objects would be."""
+    import pyarrow as pa
+
+    from orgmodel.model.structure import role_columns
+
+    rows = [("b2", "secretary", "p1", "2024-01-01"), ("b1", "委员", "p2", None), ("b1", "secretary", "p3", "2023-05-01"),
+            ("b1", "secretary", "p3", None), ("b1", "Secretary", "p9", None), ("g1", "leader", "ä", "2020-01-01")]
+    units = {"id": ["b1", "g1", "b2"], "kind": ["toy.branch", "toy.group", "toy.branch"], "parent": [None, "b1", None]}
+    members = {"id": [], "branch": []}
+    from_rows = Structure.from_columns(toy_kinds(), units=units, members=members, roles=[Role(*r) for r in rows])
+    from_columns = Structure.from_columns(toy_kinds(), units=units, members=members,
+                                          roles=tuple(pa.array(list(c), pa.string()) for c in zip(*rows)))
+    assert from_columns.roles == from_rows.roles and from_columns.fingerprint == from_rows.fingerprint
+    made = role_columns(from_rows.roles, from_rows._unit_index)
+    assert [c.tolist() for c in from_columns.role_table] == [c.tolist() for c in made]
+    with pytest.raises(RosterError, match=r"roles\[1\]\.unit: unknown unit 'zz'"):
+        Structure.from_columns(toy_kinds(), units=units, members=members,
+                               roles=tuple(pa.array(c, pa.string()) for c in (["b1", "zz"], ["s", "s"], ["p", "q"],
+                                                                              [None, None])))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from orgmodel.model.structure import (
     UnitTable,
     frozen,
     role_columns,
+    sorted_roles,
 )
 
 __all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column", "shared_pylist",
@@ -305,7 +305,8 @@ def build_structure(
     part_members, part_units = _two_columns(participation)
     references = {("units", "parent"): units.get("parent"), ("units", "built_on"): hosts.flatten(),
                   **{("members", c): members.get(c) for c in ("branch", "group", "home_host")},
-                  ("participation", "unit"): part_units if part_members is not None else None}
+                  ("participation", "unit"): part_units if part_members is not None else None,
+                  ("roles", "unit"): roles[0] if _role_columns_given(roles) else None}
     to_units = _UnitRefs(unit_ids, {key: column for key, column in references.items() if column is not None})
     unit_table, unit_index, tag_codes = _build_units(kinds, units, unit_ids, to_units, fail)
     fail.check()  # members refer to units: a bad units table stops here
@@ -338,19 +339,10 @@ def build_structure(
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
     participation_edges = _build_participation(refs.codes(("participation", "member")), to_units, unit_index, fail)
-    role_rows = list(roles)
-    if set(map(type, role_rows)) <= {Role}:  # roles as read: each unit checked in one pass
-        known = list(map(unit_index.__contains__, map(attrgetter("unit"), role_rows)))
-        if not all(known):
-            i = known.index(False)
-            raise fail("roles", i, "unit", f"unknown unit {role_rows[i].unit!r}")
+    if _role_columns_given(roles):
+        role_rows, role_table = _roles_from_columns(roles, to_units, fail)
     else:
-        role_rows = []
-        for i, r in enumerate(roles):
-            role = r if isinstance(r, Role) else Role(**r)
-            if role.unit not in unit_index:
-                raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
-            role_rows.append(role)
+        role_rows, role_table = _roles_from_rows(roles, unit_index, fail), None
 
     structure = cls(
         kinds=kinds,
@@ -360,13 +352,13 @@ def build_structure(
         alliance_edges=pairs(alliances, "alliances", "unit", "coordinator"),
         adjacency_edges=pairs(adjacency_rows, "adjacency", "a", "b"),
         participation=participation_edges,
-        roles=tuple(role_rows),
+        roles=role_rows,
         personal=personal,
         ties=_build_ties(refs.codes(("ties", "a")), refs.codes(("ties", "b")), tie_w, len(member_table), fail),
     )
     # derived tables the builder can make cheaply from what it already has
     structure.__dict__["_unit_index"] = unit_index
-    structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
+    structure.__dict__["role_table"] = role_table or role_columns(structure.roles, unit_index)
     structure.__dict__["tag_codes"] = tag_codes
     problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
@@ -375,6 +367,45 @@ def build_structure(
         raise fail(table, v.code, v.column or "id", f"{v.node}: {v.message}")
     _release_arrow_memory()
     return structure
+
+
+def _role_columns_given(roles: Any) -> bool:
+    """Whether roles come as four columns (unit, role, person, since) of text, as a roster file is read."""
+    return isinstance(roles, tuple) and len(roles) == 4 and all(isinstance(c, pa.Array) for c in roles)
+
+
+def _roles_from_rows(roles: Iterable[Role | Mapping[str, Any]], unit_index: Mapping[str, int],
+                     fail: _Fail) -> list[Role]:
+    """Roles given one by one, each unit checked."""
+    role_rows = []
+    for i, r in enumerate(roles):
+        role = r if isinstance(r, Role) else Role(**r)
+        if role.unit not in unit_index:
+            raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
+        role_rows.append(role)
+    return role_rows
+
+
+def _roles_from_columns(columns: tuple[pa.Array, ...], to_units: _UnitRefs,
+                        fail: _Fail) -> tuple[tuple[Role, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Roles from columns (missing cells null): checked, sorted as a Structure keeps them, and their
+    table of (unit code, role, person) made on the way (what :func:`role_columns` would make)."""
+    unit = columns[0]
+    codes = to_units.found(("roles", "unit"))
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise fail("roles", row, "unit", f"unknown unit {unit[row].as_py()!r}")
+    table = pa.table(list(columns), names=["unit", "role", "person", "since"])
+    # sorted as sorted() sorts the Role objects: text by code point (UTF-8 bytes), a missing date first
+    order = pc.sort_indices(table, sort_keys=[(name, "ascending", "at_start") for name in table.column_names])
+    values = [shared_pylist(to_arrow(column)) for column in table.take(order).columns]
+    roles = sorted_roles(values)
+    people = np.empty(len(roles), dtype=object)
+    people[:] = values[2]
+    names = np.empty(len(roles), dtype=object)
+    names[:] = values[1]
+    units = codes[order.to_numpy()].astype(np.int32)
+    return roles, (frozen(units), frozen(names), frozen(people))
 
 
 def _release_arrow_memory() -> None:
@@ -553,18 +584,27 @@ class _MemberRefs:
 class _UnitRefs:
     """Unit ids and every column that refers to units, resolved together once.
 
-    Each column is encoded (:func:`_encoded`: a column names far fewer units than it has rows),
-    then the unit ids and the distinct values of every column are joined in one pass
-    (:func:`_join`): the unit ids are hashed once, not once a column, and the join proves them
-    unique or not.
+    Each column's runs of equal cells are joined first (rosters list members unit by unit: a
+    column has far fewer runs than cells), then the unit ids and the runs' values of every column
+    are joined in one pass (:func:`_join`): the unit ids are hashed once, not once a column, and
+    the join proves them unique or not. Blank cells (empty, spaces) are missing (``NO_UNIT``), and
+    an unknown unit is -2.
     """
 
     def __init__(self, ids: pa.Array, columns: Mapping[tuple[str, str], Any]) -> None:
         self._columns = {key: _strings(values) for key, values in columns.items()}
-        encoded = [_encoded(arr) for arr in self._columns.values()]
-        found, self.unique = _join(ids, [distinct for distinct, _ in encoded])
-        self._codes = {key: _expand(distinct, positions, np.where(at < len(ids), at, -2))
-                       for key, (distinct, positions), at in zip(self._columns, encoded, found, strict=True)}
+        runs = [pc.run_end_encode(arr) for arr in self._columns.values()]
+        found, self.unique = _join(ids, [r.values for r in runs])
+        self._codes = {}
+        for key, r, at in zip(self._columns, runs, found, strict=True):
+            per_run = np.where(at < len(ids), at, -2).astype(np.int32)
+            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(r.values), ""), True)
+            per_run[blank.to_numpy(zero_copy_only=False)] = NO_UNIT
+            self._codes[key] = np.repeat(per_run, np.diff(r.run_ends.to_numpy(), prepend=0))
+
+    def found(self, key: tuple[str, str]) -> np.ndarray:
+        """Unit codes of a column, unchecked (``NO_UNIT`` blank, -2 unknown)."""
+        return self._codes[key]
 
     def codes(self, key: tuple[str, str], index: Mapping[str, int], *, fail: _Fail, what: str,
               required: bool) -> np.ndarray:
