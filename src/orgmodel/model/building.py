@@ -8,8 +8,11 @@ its file and line when the table came from a file). Use it through
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -30,6 +33,7 @@ from orgmodel.model.structure import (
     TieTable,
     UnitTable,
     frozen,
+    _sorted_roles,
     role_columns,
     sorted_roles,
 )
@@ -126,7 +130,8 @@ def codes_for(
     distinct, positions = _encoded(arr)
     found = np.fromiter(map(index.get, distinct.to_pylist(), repeat(-2)), dtype=np.int32, count=len(distinct))
     codes = _expand(distinct, positions, found)
-    _check_codes(codes, arr, index, fail=fail, table=table, column=column, what=what, required=required, hint=hint)
+    _check_codes(codes, arr, list(index), fail=fail, table=table, column=column, what=what, required=required,
+                 hint=hint)
     return codes
 
 
@@ -151,15 +156,16 @@ def _expand(distinct: pa.Array, positions: np.ndarray, found: np.ndarray) -> np.
     return lookup[positions]
 
 
-def _check_codes(codes: np.ndarray, arr: pa.Array, index: Mapping[str, int], *, fail: _Fail, table: str, column: str,
+def _check_codes(codes: np.ndarray, arr: pa.Array, known: Sequence[str], *, fail: _Fail, table: str, column: str,
                  what: str, required: bool, hint: str = "") -> None:
-    """An error for each empty cell of a required column and for each unknown id (code -2)."""
+    """An error for each empty cell of a required column and for each unknown id (code -2), naming
+    the nearest of the ``known`` ids when there are few."""
     if required and (codes == NO_UNIT).any():
         fail.each(table, np.flatnonzero(codes == NO_UNIT), column, lambda row: "required value is empty")
     if (codes == -2).any():
         def unknown(row: int) -> str:
             value = arr[row].as_py()
-            close = difflib.get_close_matches(str(value), [str(k) for k in index], n=1) if len(index) < 1000 else []
+            close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1) if len(known) < 1000 else []
             return f"unknown {what} {value!r}" + (f" (did you mean {close[0]}?)" if close else "") + hint
         fail.each(table, np.flatnonzero(codes == -2), column, unknown)
 
@@ -284,7 +290,27 @@ def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
         fail.each(table, repeats, "id", duplicate)
 
 
-def build_structure(
+def build_structure(cls: type, kinds: KindTable, **tables: Any):  # -> Structure
+    """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
+    with _collector_paused():
+        return _build_structure(cls, kinds, **tables)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: a build makes hundreds of thousands of objects in
+    no cycle (roles, attribute dicts), and the collector would walk them again and again (a tenth
+    of a second at a million members)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_structure(
     cls: type,
     kinds: KindTable,
     *,
@@ -298,9 +324,15 @@ def build_structure(
     personal_columns: Sequence[str],
     origins: Mapping[str, TableOrigin],
 ):  # -> Structure
-    """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
     unit_ids = _unit_ids(units, fail)
+
+    @functools.cache
+    def unit_index() -> dict[str, int]:
+        """Unit id -> code, made only when tables come as rows (a dict of every unit costs half a
+        second at 850,000 units: a Structure makes it on first use)."""
+        return dict(zip(unit_ids.to_pylist(), range(len(unit_ids))))
+
     hosts = _split_column(units.get("built_on"), len(unit_ids))
     part_members, part_units = _two_columns(participation)
     references = {("units", "parent"): units.get("parent"), ("units", "built_on"): hosts.flatten(),
@@ -308,7 +340,7 @@ def build_structure(
                   ("participation", "unit"): part_units if part_members is not None else None,
                   ("roles", "unit"): roles[0] if _role_columns_given(roles) else None}
     to_units = _UnitRefs(unit_ids, {key: column for key, column in references.items() if column is not None})
-    unit_table, unit_index, tag_codes = _build_units(kinds, units, unit_ids, to_units, fail)
+    unit_table, tag_codes = _build_units(kinds, units, unit_ids, to_units, fail)
     fail.check()  # members refer to units: a bad units table stops here
     _release_arrow_memory()
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
@@ -316,33 +348,34 @@ def build_structure(
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
     _release_arrow_memory()
-    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, to_units)
+    member_table, personal = _build_members(kinds, members, personal_columns, fail, refs, to_units)
     fail.check()
     fail.collect = False  # from here on, the first error stops the build
 
     built_src = pc.list_parent_indices(hosts).to_numpy(zero_copy_only=False)
     try:  # rows here are positions in the flattened lists: the error names the unit's row instead
-        built_dst = to_units.codes(("units", "built_on"), unit_index, fail=_Fail({}), what="host unit", required=True)
+        built_dst = to_units.codes(("units", "built_on"), fail=_Fail({}), what="host unit", required=True)
     except RosterError:
         flat = hosts.flatten()
-        bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index)
+        bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index())
         raise fail("units", int(built_src[bad]), "built_on", f"unknown host unit {flat[bad].as_py()!r}") from None
 
     def pairs(rows: Iterable[tuple[str, str]], table: str, left: str, right: str) -> EdgeArrays:
         src, dst = [], []
         for i, (a, b) in enumerate(rows):
             for value, col, out in ((a, left, src), (b, right, dst)):
-                if value not in unit_index:
+                if value not in unit_index():
                     raise fail(table, i, col, f"unknown unit {value!r}")
-                out.append(unit_index[value])
+                out.append(unit_index()[value])
         return EdgeArrays.build(src, dst)
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
-    participation_edges = _build_participation(refs.codes(("participation", "member")), to_units, unit_index, fail)
+    participation_edges = _build_participation(refs.codes(("participation", "member")), to_units, fail)
     if _role_columns_given(roles):
         role_rows, role_table = _roles_from_columns(roles, to_units, fail)
     else:
-        role_rows, role_table = _roles_from_rows(roles, unit_index, fail), None
+        role_rows = _sorted_roles(_roles_from_rows(roles, unit_index, fail))
+        role_table = role_columns(role_rows, unit_index() if role_rows else {})
 
     structure = cls(
         kinds=kinds,
@@ -356,9 +389,10 @@ def build_structure(
         personal=personal,
         ties=_build_ties(refs.codes(("ties", "a")), refs.codes(("ties", "b")), tie_w, len(member_table), fail),
     )
-    # derived tables the builder can make cheaply from what it already has
-    structure.__dict__["_unit_index"] = unit_index
-    structure.__dict__["role_table"] = role_table or role_columns(structure.roles, unit_index)
+    # derived tables the builder has made on the way
+    if unit_index.cache_info().currsize:  # made for tables given as rows: the structure keeps it
+        structure.__dict__["_unit_index"] = unit_index()
+    structure.__dict__["role_table"] = role_table
     structure.__dict__["tag_codes"] = tag_codes
     problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
@@ -374,13 +408,13 @@ def _role_columns_given(roles: Any) -> bool:
     return isinstance(roles, tuple) and len(roles) == 4 and all(isinstance(c, pa.Array) for c in roles)
 
 
-def _roles_from_rows(roles: Iterable[Role | Mapping[str, Any]], unit_index: Mapping[str, int],
+def _roles_from_rows(roles: Iterable[Role | Mapping[str, Any]], unit_index: Callable[[], Mapping[str, int]],
                      fail: _Fail) -> list[Role]:
-    """Roles given one by one, each unit checked."""
+    """Roles given one by one, each unit checked (in ``unit_index()``)."""
     role_rows = []
     for i, r in enumerate(roles):
         role = r if isinstance(r, Role) else Role(**r)
-        if role.unit not in unit_index:
+        if role.unit not in unit_index():
             raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
         role_rows.append(role)
     return role_rows
@@ -430,12 +464,11 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], ids: pa.A
     if not to_units.unique:
         _unique_or_fail(ids, fail=fail, table="units")  # names the duplicates
     id_list = ids.to_pylist()
-    index = dict(zip(id_list, range(n)))
     kind_index = {k: i for i, k in enumerate(kinds.ids())}
     known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
     kind_codes = codes_for(units["kind"], kind_index, fail=fail, table="units", column="kind", what="unit kind",
                            hint=f" (domain pack {kinds.name}: {known})", required=True).astype(np.int16)
-    parent = (to_units.codes(("units", "parent"), index, fail=fail, what="parent unit", required=False)
+    parent = (to_units.codes(("units", "parent"), fail=fail, what="parent unit", required=False)
               if "parent" in units else np.full(n, NO_UNIT, dtype=np.int32))
     names = units.get("name")
     if isinstance(names, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(names.type):  # a read table: one pass
@@ -481,13 +514,12 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], ids: pa.A
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, tag_codes
+    return table, tag_codes
 
 
 def _build_members(
     kinds: KindTable,
     members: Mapping[str, Any],
-    unit_index: Mapping[str, int],
     personal_columns: Sequence[str],
     fail: _Fail,
     refs: _MemberRefs,
@@ -499,7 +531,7 @@ def _build_members(
     def ref(column: str, what: str, required: bool) -> np.ndarray:
         if column not in members:
             return np.full(n, NO_UNIT, dtype=np.int32)
-        return to_units.codes(("members", column), unit_index, fail=fail, what=what, required=required)
+        return to_units.codes(("members", column), fail=fail, what=what, required=required)
 
     cols: dict[str, np.ndarray] = {
         "branch": ref("branch", "unit", True),
@@ -592,6 +624,7 @@ class _UnitRefs:
     """
 
     def __init__(self, ids: pa.Array, columns: Mapping[tuple[str, str], Any]) -> None:
+        self._ids = ids
         self._columns = {key: _strings(values) for key, values in columns.items()}
         runs = [pc.run_end_encode(arr) for arr in self._columns.values()]
         found, self.unique = _join(ids, [r.values for r in runs])
@@ -606,11 +639,11 @@ class _UnitRefs:
         """Unit codes of a column, unchecked (``NO_UNIT`` blank, -2 unknown)."""
         return self._codes[key]
 
-    def codes(self, key: tuple[str, str], index: Mapping[str, int], *, fail: _Fail, what: str,
-              required: bool) -> np.ndarray:
+    def codes(self, key: tuple[str, str], *, fail: _Fail, what: str, required: bool) -> np.ndarray:
         """Unit codes of a column; an error for each empty cell (when ``required``) and unknown unit."""
         codes = self._codes[key]
-        _check_codes(codes, self._columns[key], index, fail=fail, table=key[0], column=key[1], what=what,
+        known = self._ids.to_pylist() if len(self._ids) < 1000 else self._ids  # hints only among a few
+        _check_codes(codes, self._columns[key], known, fail=fail, table=key[0], column=key[1], what=what,
                      required=required)
         return codes
 
@@ -747,9 +780,8 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _build_participation(m_codes: np.ndarray, to_units: _UnitRefs, unit_index: Mapping[str, int],
-                         fail: _Fail) -> EdgeArrays:
+def _build_participation(m_codes: np.ndarray, to_units: _UnitRefs, fail: _Fail) -> EdgeArrays:
     if len(m_codes) == 0:
         return EdgeArrays.build([], [])
-    u_codes = to_units.codes(("participation", "unit"), unit_index, fail=fail, what="unit", required=True)
+    u_codes = to_units.codes(("participation", "unit"), fail=fail, what="unit", required=True)
     return EdgeArrays.build(m_codes, u_codes)

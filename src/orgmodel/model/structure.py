@@ -416,11 +416,11 @@ class Structure:
 
     @cached_property
     def _unit_index(self) -> dict[str, int]:
-        return {uid: i for i, uid in enumerate(self.units.ids.tolist())}
+        return dict(zip(self.units.ids.tolist(), range(self.n_units)))
 
     @cached_property
     def _member_index(self) -> dict[str, int]:
-        return {mid: i for i, mid in enumerate(self.members.ids.tolist())}
+        return dict(zip(self.members.ids.tolist(), range(self.n_members)))
 
     @cached_property
     def member_id_array(self) -> pa.Array:
