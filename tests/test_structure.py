@@ -481,3 +481,92 @@ def test_a_structure_pickles_with_its_read_only_columns(tiny: Structure) -> None
     assert all(not col.flags.writeable for col in again.members.columns.values())
     with pytest.raises(TypeError):
         again.members.columns["branch"] = again.members["branch"]  # type: ignore[index]
+
+
+def test_member_references_join_alike_packed_or_hashed() -> None:
+    """Ids of up to 8 bytes are joined by sorting integers, longer ones by hashing: same codes."""
+    import pyarrow as pa
+
+    from orgmodel.model.building import _join_hashed, _join_packed
+
+    rng = np.random.default_rng(3)
+    for ids in (["0003", "0001", "0002", "0001"], ["b", "a1", "ä", "c"], [f"{i:07d}" for i in rng.permutation(50)]):
+        refs = [pa.array(list(rng.choice(ids + ["ghost", "", "0001x"], 40))), pa.array(ids[:2])]
+        packed, unique = _join_packed(pa.array(ids), refs)
+        hashed, unique_hashed = _join_hashed(pa.array(ids), refs)
+        assert unique == unique_hashed == (len(set(ids)) == len(ids))
+        for a, b in zip(packed, hashed, strict=True):
+            assert np.where(a < len(ids), a, -1).tolist() == np.where(b < len(ids), b, -1).tolist()
+    assert _join_packed(pa.array(["123456789"]), []) is None
+
+
+def test_unsorted_and_long_member_ids_resolve_references() -> None:
+    for ids in (["m3", "m1", "m2"], ["member-0003", "member-0001", "member-0002"]):
+        s = Structure.from_columns(
+            toy_kinds(),
+            units={"id": ["b1", "t1", "t2"], "kind": ["toy.branch", "toy.team", "toy.team"]},
+            members={"id": ids, "branch": ["b1"] * 3},
+            participation=([ids[1], ids[2], ids[2]], ["t1", "t1", "t2"]),
+            ties=([ids[0]], [ids[2]], ["2"]),
+        )
+        assert s.teams_of(ids[1]) == ["t1"] and s.teams_of(ids[2]) == ["t1", "t2"] and s.teams_of(ids[0]) == []
+        assert (s.ties.a.tolist(), s.ties.b.tolist(), s.ties.weight.tolist()) == ([0], [2], [2.0])
+    with pytest.raises(RosterError, match=r"members\[2\]\.id: duplicate id 'member-0001'"):
+        Structure.from_columns(toy_kinds(), units={"id": ["b1"], "kind": ["toy.branch"]},
+                               members={"id": ["member-0001", "member-0002", "member-0001"], "branch": ["b1"] * 3})
+
+
+def test_dates_and_booleans_of_a_csv_read_typed_or_as_text(tmp_path) -> None:
+    """A CSV column is typed as it is read when every cell parses, else read as text and parsed
+    cell by cell: the members come out the same, and a bad cell is named by its line."""
+    from orgmodel.io.loader import _TYPED, build_baseline, load_scenario
+    from orgmodel.io.rosters import read_table
+    from orgmodel.io.scenario import TableSource
+    from orgmodel.plugin.hookspecs import hookimpl
+    from orgmodel.plugin.host import PluginHost
+    from orgmodel.testing_data import TOY_PACK
+
+    class Toy:
+        @hookimpl
+        def register_unit_kinds(register):  # noqa: N805
+            register(TOY_PACK)
+
+    (tmp_path / "s.yaml").write_text("name: t\ndomain: toy\nbaseline:\n  units: [{id: b, kind: toy.branch}]\n"
+                                     "  members: {file: m.csv}\n", encoding="utf-8")
+
+    def members(rows: str):
+        (tmp_path / "m.csv").write_text("id,branch,birth_date,joined,mobile,active\n" + rows, encoding="utf-8")
+        return build_baseline(load_scenario(tmp_path / "s.yaml"), PluginHost({"toy": Toy}, autoload=False)).members
+
+    typed = members("1,b,1950-01-02,2000-02-29,yes,\n2,b,,2001-03-04,否,False\n")
+    read = read_table(TableSource(file="m.csv"), base=tmp_path, table="members", types=_TYPED["members"])
+    assert [str(read.columns[c].type) for c in ("birth_date", "mobile", "active")] == ["date32[day]", "bool", "bool"]
+    as_text = members("1,b,1950-1-2,2000-02-29, Yes,\n2,b,,2001-03-04,否,False\n")  # cells the CSV reader refuses
+    for table in (typed, as_text):
+        assert table["birth_date"].astype(str).tolist() == ["1950-01-02", "NaT"]
+        assert table["joined"].astype(str).tolist() == ["2000-02-29", "2001-03-04"]
+        assert table["mobile"].tolist() == [True, False] and table["active"].tolist() == [True, False]
+    with pytest.raises(RosterError, match=r"m\.csv:3: birth_date: expected a date like 1958-03-01, got '1950-13-01'"):
+        members("1,b,1950-01-02,,,\n2,b,1950-13-01,,,\n")
+
+
+def test_roles_from_columns_are_the_roles_from_rows() -> None:
+    """Roles read as columns (as from a file) are sorted and tabled as Role objects would be."""
+    import pyarrow as pa
+
+    from orgmodel.model.structure import role_columns
+
+    rows = [("b2", "secretary", "p1", "2024-01-01"), ("b1", "委员", "p2", None), ("b1", "secretary", "p3", "2023-05-01"),
+            ("b1", "secretary", "p3", None), ("b1", "Secretary", "p9", None), ("g1", "leader", "ä", "2020-01-01")]
+    units = {"id": ["b1", "g1", "b2"], "kind": ["toy.branch", "toy.group", "toy.branch"], "parent": [None, "b1", None]}
+    members = {"id": [], "branch": []}
+    from_rows = Structure.from_columns(toy_kinds(), units=units, members=members, roles=[Role(*r) for r in rows])
+    from_columns = Structure.from_columns(toy_kinds(), units=units, members=members,
+                                          roles=tuple(pa.array(list(c), pa.string()) for c in zip(*rows)))
+    assert from_columns.roles == from_rows.roles and from_columns.fingerprint == from_rows.fingerprint
+    made = role_columns(from_rows.roles, from_rows._unit_index)
+    assert [c.tolist() for c in from_columns.role_table] == [c.tolist() for c in made]
+    with pytest.raises(RosterError, match=r"roles\[1\]\.unit: unknown unit 'zz'"):
+        Structure.from_columns(toy_kinds(), units=units, members=members,
+                               roles=tuple(pa.array(c, pa.string()) for c in (["b1", "zz"], ["s", "s"], ["p", "q"],
+                                                                              [None, None])))

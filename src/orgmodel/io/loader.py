@@ -37,8 +37,7 @@ from orgmodel.model.kinds import KindTable
 from orgmodel.plugin.host import PluginHost
 from orgmodel.io.rosters import unmatched_headers, RosterTable, read_table
 from orgmodel.io.scenario import TABLES, ScenarioSpec, TableSource
-from orgmodel.model.building import shared_pylist
-from orgmodel.model.structure import Role, Structure, TableOrigin
+from orgmodel.model.structure import MEMBER_KNOWN_ATTRIBUTES, Role, Structure, TableOrigin
 from orgmodel.io.yamlsource import Locator, format_path, load_yaml, validate
 
 __all__ = ["Scenario", "load_scenario", "build_baseline", "check_steps"]
@@ -125,12 +124,7 @@ def build_baseline(scenario: Scenario, plugins: PluginHost | None = None) -> Str
             return []
         return list(zip(_text(cols[left]), _text(cols[right]), strict=True))
 
-    roles: list[Role] = []
-    if tables["roles"]:
-        cols = tables["roles"]
-        n = len(next(iter(cols.values())))
-        fields = [_blank_as_none(cols[k]) if k in cols else [None] * n for k in ("unit", "role", "person", "since")]
-        roles = list(map(Role, *fields))
+    roles = _roles(tables["roles"]) if tables["roles"] else []
     participation: tuple[Any, Any] | list[Any] = []
     if tables["participation"]:
         participation = (tables["participation"]["member"], tables["participation"]["unit"])
@@ -158,7 +152,7 @@ def _read(scenario: Scenario, name: str) -> RosterTable:
         display = _display_path(scenario.folder / source.file)
         if not (scenario.folder / source.file).is_file():
             raise scenario.error(("baseline", name, "file"), f"roster file not found: {display}")
-        table = read_table(source, base=scenario.folder, table=name, display=display)
+        table = read_table(source, base=scenario.folder, table=name, display=display, types=_TYPED.get(name))
         errors = []
         for header, nearest in unmatched_headers(source, table):
             hint = f"the nearest it has is {nearest!r}" if nearest else "headers: " + ", ".join(table.origin.columns.values())
@@ -168,6 +162,11 @@ def _read(scenario: Scenario, name: str) -> RosterTable:
             raise errors[0] if len(errors) == 1 else SpecErrors(errors)
         return table
     return _inline(scenario, name, source)
+
+
+#: columns a CSV reader types as it reads (a column with a cell that does not parse is read as text)
+_TYPED = {"members": {name: {"bool": pa.bool_(), "datetime64[D]": pa.date32()}[kind]
+                      for name, kind in {**MEMBER_KNOWN_ATTRIBUTES, "active": "bool"}.items()}}
 
 
 def _inline(scenario: Scenario, name: str, rows: list[dict[str, Any]]) -> RosterTable:
@@ -202,12 +201,15 @@ def _text(values: Any) -> list[Any]:
     return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
-def _none_if_blank(value: Any) -> Any:
-    return None if value in ("", None) else value
-
-
-def _blank_as_none(values: Any) -> list[Any]:
-    """A column as a list, blank cells as None."""
-    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
-        return shared_pylist(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values))
-    return [_none_if_blank(v) for v in _text(values)]
+def _roles(columns: dict[str, Any]) -> tuple[pa.Array, ...] | list[Role]:
+    """The roles table as four text columns (unit, role, person, since), blank cells missing, as the
+    builder takes a table read from a file; roles written in the scenario as Role objects (values
+    as the YAML has them)."""
+    n = len(next(iter(columns.values())))
+    fields = ("unit", "role", "person", "since")
+    if all(isinstance(v, pa.Array) and pa.types.is_string(v.type) for v in columns.values()):
+        blank = pa.scalar(None, pa.string())
+        return tuple(pc.if_else(pc.equal(columns[k], ""), blank, columns[k]) if k in columns else pa.nulls(n, pa.string())
+                     for k in fields)
+    return list(map(Role, *([None if v in ("", None) else v for v in _text(columns[k])] if k in columns else [None] * n
+                            for k in fields)))

@@ -1,10 +1,11 @@
 """Read roster tables from CSV, XLSX and JSON files into columns.
 
 Every cell is read as text (ids are never parsed as numbers: ``007`` stays ``007``); typing
-happens column by column when the structure is built. Headers are renamed through the scenario's
-``columns`` mapping and values through its ``values`` mapping, so real rosters with Chinese
-headers (姓名, 党员类别) load without editing. XLSX files are read once and cached as Parquet by
-the file's hash.
+happens column by column when the structure is built, but for the date and boolean columns the
+CSV reader is asked to type (typed as read when every cell parses). Headers are renamed through
+the scenario's ``columns`` mapping and values through its ``values`` mapping, so real rosters
+with Chinese headers (姓名, 党员类别) load without editing. XLSX files are read once and cached
+as Parquet by the file's hash.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -23,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ import pyarrow.compute as pc
 from orgmodel.errors import MAX_ROSTER_ERRORS, RosterError
 from orgmodel.files import atomic_file
 from orgmodel.io.scenario import TABLES, TableSource
+from orgmodel.model.building import BOOLEAN_TEXTS
 from orgmodel.model.structure import TableOrigin
 
 __all__ = ["RosterTable", "read_table", "cache_dir", "unmatched_headers"]
@@ -40,7 +44,8 @@ __all__ = ["RosterTable", "read_table", "cache_dir", "unmatched_headers"]
 
 @dataclass(frozen=True)
 class RosterTable:
-    """Columns of one table (arrow arrays of text) and where its rows came from."""
+    """Columns of one table (arrow arrays of text, or typed as :func:`read_table` was asked) and where
+    its rows came from."""
 
     columns: dict[str, pa.Array]
     origin: TableOrigin
@@ -58,15 +63,21 @@ def cache_dir() -> Path:
     return Path(base) / "orgmodel"
 
 
-def read_table(source: TableSource, *, base: Path, table: str, display: str | None = None) -> RosterTable:
-    """Read one table file; errors name the file (as ``display`` or the resolved path) and line."""
+def read_table(source: TableSource, *, base: Path, table: str, display: str | None = None,
+               types: Mapping[str, pa.DataType] | None = None) -> RosterTable:
+    """Read one table file; errors name the file (as ``display`` or the resolved path) and line.
+
+    ``types`` (by column name) reads those columns of a CSV file typed (dates, booleans) when every
+    cell of the column parses as its type, blank cells missing; any other column, and a column with
+    a ``values:`` mapping or a cell that does not parse, is read as text.
+    """
     path = (base / source.file).resolve() if not Path(source.file).is_absolute() else Path(source.file)
     shown = display or str(path)
     if not path.is_file():
         raise RosterError("roster file not found" if not path.exists() else "not a file", file=shown)
     fmt = source.resolved_format
     if fmt == "csv":
-        columns, first_line = _read_csv(path, source, shown), 2
+        columns, first_line = _read_csv(path, source, shown, types or {}), 2
     elif fmt == "xlsx":
         columns, first_line = _read_xlsx(path, source, shown), 2
     else:
@@ -155,7 +166,7 @@ def _map_values(values: pa.Array, mapping: dict[str, str]) -> pa.Array:
     return pc.if_else(pc.is_valid(idx), pc.take(mapped, idx.fill_null(0)), text)
 
 
-def _read_csv(path: Path, source: TableSource, shown: str) -> dict[str, pa.Array]:
+def _read_csv(path: Path, source: TableSource, shown: str, types: Mapping[str, pa.DataType]) -> dict[str, pa.Array]:
     import pyarrow.csv as pacsv
 
     raw_head = path.open("rb").read(4096)
@@ -170,32 +181,59 @@ def _read_csv(path: Path, source: TableSource, shown: str) -> dict[str, pa.Array
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise RosterError(f"column {dupes[0]!r} appears twice in the header", file=shown, line=1)
-    try:
-        tbl = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=source.encoding, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        message = " ".join(str(exc).split())
-        line = _csv_error_line(message) or _line_of_quoted_row(path, source, str(exc))
-        if "decode" in message.lower() or isinstance(exc, UnicodeDecodeError):
-            message = f"cannot decode as {source.encoding} (set encoding:, e.g. gb18030)"
-        elif "Expected" in message and "columns, got" in message:
-            message = message.split(":", 2)[1].strip() if message.count(":") >= 2 else message
-            message = f"{message} (a value with the delimiter in it needs quotes)"
-        raise RosterError(message, file=shown, line=line) from None
+    typed = {h: types[source.columns.get(h, h)] for h in header
+             if source.columns.get(h, h) in types and source.columns.get(h, h) not in source.values}
+    while True:
+        try:
+            tbl = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding=source.encoding, use_threads=True),
+                parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=False),
+                convert_options=_convert_options(header, typed),
+            )
+            break
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if typed:  # read again with fewer columns typed; with none, the error is reported as read
+                typed = _without_unparsed(typed, header, exc)
+                continue
+            message = " ".join(str(exc).split())
+            line = _csv_error_line(message) or _line_of_quoted_row(path, source, str(exc))
+            if "decode" in message.lower() or isinstance(exc, UnicodeDecodeError):
+                message = f"cannot decode as {source.encoding} (set encoding:, e.g. gb18030)"
+            elif "Expected" in message and "columns, got" in message:
+                message = message.split(":", 2)[1].strip() if message.count(":") >= 2 else message
+                message = f"{message} (a value with the delimiter in it needs quotes)"
+            raise RosterError(message, file=shown, line=line) from None
     columns = {name: tbl.column(name) for name in tbl.column_names}
     del tbl
     for name in columns:  # one column at a time, each set of chunks dropped once it is joined
         columns[name] = _single(columns[name])
     pa.default_memory_pool().release_unused()  # arrow's allocator would keep the chunks' memory for reuse
     return columns  # type: ignore[return-value]
+
+
+def _convert_options(header: list[str], typed: Mapping[str, pa.DataType]) -> Any:
+    """Every column as text, blank cells as empty text, except the ``typed`` headers: those are read
+    as their type, blank cells as missing, booleans only in the spellings the builder reads."""
+    import pyarrow.csv as pacsv
+
+    true, false = BOOLEAN_TEXTS
+    return pacsv.ConvertOptions(
+        column_types={h: typed.get(h, pa.string()) for h in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        null_values=[""],
+        true_values=true,
+        false_values=false,
+    )
+
+
+def _without_unparsed(typed: Mapping[str, pa.DataType], header: list[str], exc: Exception) -> dict[str, pa.DataType]:
+    """``typed`` without the column whose cell did not parse as its type; without every column
+    when the read failed for another reason (the read as text reports it)."""
+    found = re.search(r"In CSV column #(\d+): .*CSV conversion error", str(exc))
+    failed = header[int(found.group(1))] if found and int(found.group(1)) < len(header) else None
+    return {h: t for h, t in typed.items() if h != failed} if failed in typed else {}
 
 
 def _csv_header(path: Path, source: TableSource) -> list[str]:
@@ -226,8 +264,6 @@ def _line_of_quoted_row(path: Path, source: TableSource, message: str) -> int | 
 
 
 def _csv_error_line(message: str) -> int | None:
-    import re
-
     found = re.search(r"[Rr]ow #?(\d+)", message)
     return int(found.group(1)) + 1 if found else None
 

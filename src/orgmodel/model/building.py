@@ -8,9 +8,12 @@ its file and line when the table came from a file). Use it through
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
-from operator import attrgetter
+import functools
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -30,13 +33,19 @@ from orgmodel.model.structure import (
     TieTable,
     UnitTable,
     frozen,
+    _sorted_roles,
     role_columns,
+    sorted_roles,
 )
 
-__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column", "shared_pylist"]
+__all__ = ["build_structure", "to_arrow", "codes_for", "parse_bool_column", "parse_date_column", "shared_pylist",
+           "BOOLEAN_TEXTS"]
 
 _TRUE = {"true", "yes", "y", "1", "t", "是", "√", "x"}
 _FALSE = {"false", "no", "n", "0", "f", "否"}
+#: the texts read as true and as false as rosters write them (true, True, TRUE), for readers that match exactly
+BOOLEAN_TEXTS = tuple(sorted({v for text in texts for v in (text, text.capitalize(), text.upper())})
+                      for texts in (_TRUE, _FALSE))
 
 
 class _Fail:
@@ -111,38 +120,54 @@ def codes_for(
     what: str,
     required: bool,
     hint: str = "",
-    id_array: pa.Array | None = None,
 ) -> np.ndarray:
     """Map a column of ids to codes through ``index``; blank cells are missing (``NO_UNIT``).
 
-    With ``id_array`` (the ids of ``index`` in code order) the column is joined to it in one hash
-    pass (``pyarrow.compute.index_in``); without, each distinct value is looked up once.
+    The column is dictionary-encoded and each distinct value looked up once: for columns of a few
+    distinct values (kinds, statuses); references to units are resolved by :class:`_UnitRefs`.
     """
     arr = _strings(values)
-    if id_array is not None:
-        codes = pc.index_in(arr, value_set=id_array).fill_null(-2).to_numpy(zero_copy_only=False).astype(np.int32)
-        if arr.null_count:
-            codes[pc.is_null(arr).to_numpy(zero_copy_only=False)] = NO_UNIT
-        unknown = np.flatnonzero(codes == -2)
-        if len(unknown):  # blank cells ("", spaces) are missing, not unknown
-            blank = pc.equal(pc.utf8_trim_whitespace(arr.take(pa.array(unknown))), "").to_numpy(zero_copy_only=False)
-            codes[unknown[blank]] = NO_UNIT
-    else:
-        arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
-        encoded = pc.dictionary_encode(arr)
-        distinct = encoded.dictionary.to_pylist()
-        lookup = np.array([index.get(v, -2) for v in distinct] + [NO_UNIT], dtype=np.int32)
-        idx = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-        codes = lookup[idx] if len(idx) else np.empty(0, dtype=np.int32)
+    distinct, positions = _encoded(arr)
+    found = np.fromiter(map(index.get, distinct.to_pylist(), repeat(-2)), dtype=np.int32, count=len(distinct))
+    codes = _expand(distinct, positions, found)
+    _check_codes(codes, arr, list(index), fail=fail, table=table, column=column, what=what, required=required,
+                 hint=hint)
+    return codes
+
+
+def _encoded(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of a text column and each cell's position among them (-1 for a null cell).
+
+    Equal neighbouring cells are joined first: rosters list members unit by unit, and hashing the
+    runs of equal cells costs far less than hashing every cell.
+    """
+    runs = pc.run_end_encode(arr)
+    encoded = pc.dictionary_encode(runs.values)
+    per_run = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return encoded.dictionary, np.repeat(per_run, np.diff(runs.run_ends.to_numpy(), prepend=0))
+
+
+def _expand(distinct: pa.Array, positions: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Codes of every cell of an encoded column (:func:`_encoded`) from ``found``, the code of each
+    distinct value (-2 when unknown): blank values (empty or spaces) and null cells are missing
+    (``NO_UNIT``)."""
+    lookup = np.append(found.astype(np.int32), np.int32(NO_UNIT))  # the last, at position -1: null cells
+    lookup[:-1][pc.equal(pc.utf8_trim_whitespace(distinct), "").to_numpy(zero_copy_only=False)] = NO_UNIT
+    return lookup[positions]
+
+
+def _check_codes(codes: np.ndarray, arr: pa.Array, known: Sequence[str], *, fail: _Fail, table: str, column: str,
+                 what: str, required: bool, hint: str = "") -> None:
+    """An error for each empty cell of a required column and for each unknown id (code -2), naming
+    the nearest of the ``known`` ids when there are few."""
     if required and (codes == NO_UNIT).any():
         fail.each(table, np.flatnonzero(codes == NO_UNIT), column, lambda row: "required value is empty")
     if (codes == -2).any():
         def unknown(row: int) -> str:
             value = arr[row].as_py()
-            close = difflib.get_close_matches(str(value), [str(k) for k in index], n=1) if len(index) < 1000 else []
+            close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1) if len(known) < 1000 else []
             return f"unknown {what} {value!r}" + (f" (did you mean {close[0]}?)" if close else "") + hint
         fail.each(table, np.flatnonzero(codes == -2), column, unknown)
-    return codes.astype(np.int32)
 
 
 def parse_bool_column(values: Any, *, fail: _Fail, table: str, column: str, blank: bool = False) -> np.ndarray:
@@ -265,7 +290,27 @@ def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
         fail.each(table, repeats, "id", duplicate)
 
 
-def build_structure(
+def build_structure(cls: type, kinds: KindTable, **tables: Any):  # -> Structure
+    """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
+    with _collector_paused():
+        return _build_structure(cls, kinds, **tables)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: a build makes hundreds of thousands of objects in
+    no cycle (roles, attribute dicts), and the collector would walk them again and again (a tenth
+    of a second at a million members)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_structure(
     cls: type,
     kinds: KindTable,
     *,
@@ -279,57 +324,58 @@ def build_structure(
     personal_columns: Sequence[str],
     origins: Mapping[str, TableOrigin],
 ):  # -> Structure
-    """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
     fail = _Fail(origins, collect=True)  # the member columns' errors are collected, then raised together
-    unit_table, unit_index, tag_codes, unit_ids = _build_units(kinds, units, fail)
+    unit_ids = _unit_ids(units, fail)
+
+    @functools.cache
+    def unit_index() -> dict[str, int]:
+        """Unit id -> code, made only when tables come as rows (a dict of every unit costs half a
+        second at 850,000 units: a Structure makes it on first use)."""
+        return dict(zip(unit_ids.to_pylist(), range(len(unit_ids))))
+
+    hosts = _split_column(units.get("built_on"), len(unit_ids))
+    part_members, part_units = _two_columns(participation)
+    references = {("units", "parent"): units.get("parent"), ("units", "built_on"): hosts.flatten(),
+                  **{("members", c): members.get(c) for c in ("branch", "group", "home_host")},
+                  ("participation", "unit"): part_units if part_members is not None else None,
+                  ("roles", "unit"): roles[0] if _role_columns_given(roles) else None}
+    to_units = _UnitRefs(unit_ids, {key: column for key, column in references.items() if column is not None})
+    unit_table, tag_codes = _build_units(kinds, units, unit_ids, to_units, fail)
     fail.check()  # members refer to units: a bad units table stops here
     _release_arrow_memory()
     fail.found += [e for origin in origins.values() for e in origin.errors]  # found while reading the files
-    part_members, part_units = _two_columns(participation)
     tie_a, tie_b, tie_w = _tie_columns(ties)
     refs = _MemberRefs(members, {("participation", "member"): part_members, ("ties", "a"): tie_a, ("ties", "b"): tie_b},
                        fail)
     _release_arrow_memory()
-    member_table, personal = _build_members(kinds, members, unit_index, personal_columns, fail, refs, unit_ids)
+    member_table, personal = _build_members(kinds, members, personal_columns, fail, refs, to_units)
     fail.check()
     fail.collect = False  # from here on, the first error stops the build
 
-    hosts = _split_column(units.get("built_on"), len(unit_table))
     built_src = pc.list_parent_indices(hosts).to_numpy(zero_copy_only=False)
-    flat = hosts.flatten()
-    lookup = _Fail({})  # rows here are positions in the flattened lists: name the unit's row instead
-    try:
-        built_dst = codes_for(flat, unit_index, fail=lookup, table="units", column="built_on", what="host unit",
-                              required=True, id_array=unit_ids)
+    try:  # rows here are positions in the flattened lists: the error names the unit's row instead
+        built_dst = to_units.codes(("units", "built_on"), fail=_Fail({}), what="host unit", required=True)
     except RosterError:
-        bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index)
+        flat = hosts.flatten()
+        bad = next(i for i, h in enumerate(flat.to_pylist()) if h not in unit_index())
         raise fail("units", int(built_src[bad]), "built_on", f"unknown host unit {flat[bad].as_py()!r}") from None
 
     def pairs(rows: Iterable[tuple[str, str]], table: str, left: str, right: str) -> EdgeArrays:
         src, dst = [], []
         for i, (a, b) in enumerate(rows):
             for value, col, out in ((a, left, src), (b, right, dst)):
-                if value not in unit_index:
+                if value not in unit_index():
                     raise fail(table, i, col, f"unknown unit {value!r}")
-                out.append(unit_index[value])
+                out.append(unit_index()[value])
         return EdgeArrays.build(src, dst)
 
     adjacency_rows = [tuple(sorted(p)) for p in adjacency]
-    participation_edges = _build_participation(refs.codes(("participation", "member")), part_units, unit_index, fail,
-                                               unit_ids)
-    role_rows = list(roles)
-    if set(map(type, role_rows)) <= {Role}:  # roles as read: each unit checked in one pass
-        known = list(map(unit_index.__contains__, map(attrgetter("unit"), role_rows)))
-        if not all(known):
-            i = known.index(False)
-            raise fail("roles", i, "unit", f"unknown unit {role_rows[i].unit!r}")
+    participation_edges = _build_participation(refs.codes(("participation", "member")), to_units, fail)
+    if _role_columns_given(roles):
+        role_rows, role_table = _roles_from_columns(roles, to_units, fail)
     else:
-        role_rows = []
-        for i, r in enumerate(roles):
-            role = r if isinstance(r, Role) else Role(**r)
-            if role.unit not in unit_index:
-                raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
-            role_rows.append(role)
+        role_rows = _sorted_roles(_roles_from_rows(roles, unit_index, fail))
+        role_table = role_columns(role_rows, unit_index() if role_rows else {})
 
     structure = cls(
         kinds=kinds,
@@ -339,13 +385,14 @@ def build_structure(
         alliance_edges=pairs(alliances, "alliances", "unit", "coordinator"),
         adjacency_edges=pairs(adjacency_rows, "adjacency", "a", "b"),
         participation=participation_edges,
-        roles=tuple(role_rows),
+        roles=role_rows,
         personal=personal,
         ties=_build_ties(refs.codes(("ties", "a")), refs.codes(("ties", "b")), tie_w, len(member_table), fail),
     )
-    # derived tables the builder can make cheaply from what it already has
-    structure.__dict__["_unit_index"] = unit_index
-    structure.__dict__["role_table"] = role_columns(structure.roles, unit_index)
+    # derived tables the builder has made on the way
+    if unit_index.cache_info().currsize:  # made for tables given as rows: the structure keeps it
+        structure.__dict__["_unit_index"] = unit_index()
+    structure.__dict__["role_table"] = role_table
     structure.__dict__["tag_codes"] = tag_codes
     problems = violations(structure, limit=1, member_ids_known_unique=True, unit_ids_known_unique=True)
     if problems:
@@ -356,28 +403,73 @@ def build_structure(
     return structure
 
 
+def _role_columns_given(roles: Any) -> bool:
+    """Whether roles come as four columns (unit, role, person, since) of text, as a roster file is read."""
+    return isinstance(roles, tuple) and len(roles) == 4 and all(isinstance(c, pa.Array) for c in roles)
+
+
+def _roles_from_rows(roles: Iterable[Role | Mapping[str, Any]], unit_index: Callable[[], Mapping[str, int]],
+                     fail: _Fail) -> list[Role]:
+    """Roles given one by one, each unit checked (in ``unit_index()``)."""
+    role_rows = []
+    for i, r in enumerate(roles):
+        role = r if isinstance(r, Role) else Role(**r)
+        if role.unit not in unit_index():
+            raise fail("roles", i, "unit", f"unknown unit {role.unit!r}")
+        role_rows.append(role)
+    return role_rows
+
+
+def _roles_from_columns(columns: tuple[pa.Array, ...], to_units: _UnitRefs,
+                        fail: _Fail) -> tuple[tuple[Role, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Roles from columns (missing cells null): checked, sorted as a Structure keeps them, and their
+    table of (unit code, role, person) made on the way (what :func:`role_columns` would make)."""
+    unit = columns[0]
+    codes = to_units.found(("roles", "unit"))
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise fail("roles", row, "unit", f"unknown unit {unit[row].as_py()!r}")
+    table = pa.table(list(columns), names=["unit", "role", "person", "since"])
+    # sorted as sorted() sorts the Role objects: text by code point (UTF-8 bytes), a missing date first
+    order = pc.sort_indices(table, sort_keys=[(name, "ascending", "at_start") for name in table.column_names])
+    values = [shared_pylist(to_arrow(column)) for column in table.take(order).columns]
+    roles = sorted_roles(values)
+    people = np.empty(len(roles), dtype=object)
+    people[:] = values[2]
+    names = np.empty(len(roles), dtype=object)
+    names[:] = values[1]
+    units = codes[order.to_numpy()].astype(np.int32)
+    return roles, (frozen(units), frozen(names), frozen(people))
+
+
 def _release_arrow_memory() -> None:
     """Give back what arrow's allocator keeps of the columns built and dropped so far (it keeps freed
     memory for reuse: a quarter of a gigabyte at a million members), so that the build's peak stays low."""
     pa.default_memory_pool().release_unused()
 
 
-def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fail):  # noqa: ANN202
+def _unit_ids(units: Mapping[str, Sequence[Any]], fail: _Fail) -> pa.Array:
+    """The units' id column, checked present and without blanks (the first blank stops the build)."""
     if "id" not in units or "kind" not in units:
         raise fail("units", None, "id" if "id" not in units else "kind", "required column missing")
     ids = _strings(units["id"])
+    if ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(ids), "")).as_py():
+        _unique_or_fail(ids, fail=fail, table="units")  # names the blank id
+    return ids
+
+
+def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], ids: pa.Array, to_units: _UnitRefs,
+                 fail: _Fail):  # noqa: ANN202
     n = len(ids)
-    _unique_or_fail(ids, fail=fail, table="units")
+    if not to_units.unique:
+        _unique_or_fail(ids, fail=fail, table="units")  # names the duplicates
     id_list = ids.to_pylist()
-    index = dict(zip(id_list, range(n)))
     kind_index = {k: i for i, k in enumerate(kinds.ids())}
     known = ", ".join(k for k in kinds.ids() if not k.startswith("core."))
     kind_codes = codes_for(units["kind"], kind_index, fail=fail, table="units", column="kind", what="unit kind",
                            hint=f" (domain pack {kinds.name}: {known})", required=True).astype(np.int16)
-    parent = codes_for(
-        units.get("parent") or [None] * n, index, fail=fail, table="units", column="parent",
-        what="parent unit", required=False, id_array=ids,
-    )
+    parent = (to_units.codes(("units", "parent"), fail=fail, what="parent unit", required=False)
+              if "parent" in units else np.full(n, NO_UNIT, dtype=np.int32))
     names = units.get("name")
     if isinstance(names, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(names.type):  # a read table: one pass
         names = to_arrow(names)
@@ -422,17 +514,16 @@ def _build_units(kinds: KindTable, units: Mapping[str, Sequence[Any]], fail: _Fa
         tags=frozen(tags),
         attrs=frozen(attrs),
     )
-    return table, index, tag_codes, ids
+    return table, tag_codes
 
 
 def _build_members(
     kinds: KindTable,
     members: Mapping[str, Any],
-    unit_index: Mapping[str, int],
     personal_columns: Sequence[str],
     fail: _Fail,
     refs: _MemberRefs,
-    unit_ids: pa.Array,
+    to_units: _UnitRefs,
 ) -> tuple[MemberTable, dict[str, np.ndarray]]:
     ids = refs.ids
     n = len(ids)
@@ -440,8 +531,7 @@ def _build_members(
     def ref(column: str, what: str, required: bool) -> np.ndarray:
         if column not in members:
             return np.full(n, NO_UNIT, dtype=np.int32)
-        return codes_for(members[column], unit_index, fail=fail, table="members", column=column, what=what,
-                         required=required, id_array=unit_ids)
+        return to_units.codes(("members", column), fail=fail, what=what, required=required)
 
     cols: dict[str, np.ndarray] = {
         "branch": ref("branch", "unit", True),
@@ -489,11 +579,14 @@ def _build_members(
 
 
 class _MemberRefs:
-    """Member ids and every column that refers to members, hashed together once.
+    """Member ids and every column that refers to members, resolved together once.
 
-    One dictionary encoding of ids + references gives, at the same time, the proof that ids are
-    unique (the first n codes are 0..n-1 exactly when no id repeats) and the member code of every
-    reference (a code ≥ n is an unknown member).
+    The result is the proof that ids are unique and the member code of every reference (an
+    unknown member is an error). Ids and references of at most 8 bytes (member numbers, mostly)
+    are joined as integers: one sort of the ids (none when they are in order already) and a
+    binary search for the references. Otherwise one dictionary encoding of ids + references
+    hashes them together: the first n codes are 0..n-1 exactly when no id repeats, and a code
+    ≥ n is an unknown member.
     """
 
     def __init__(self, members: Mapping[str, Any], refs: Mapping[tuple[str, str], pa.Array | None], fail: _Fail) -> None:
@@ -505,15 +598,11 @@ class _MemberRefs:
         if self.ids.null_count or pc.any(pc.equal(pc.utf8_trim_whitespace(self.ids), "")).as_py():
             _unique_or_fail(self.ids, fail=fail, table="members")  # names the blank id
         present = {k: v for k, v in refs.items() if v is not None and len(v)}
-        combined = pa.concat_arrays([self.ids] + list(present.values())) if present else self.ids
-        codes = pc.dictionary_encode(combined).indices.to_numpy(zero_copy_only=False)
-        if n and not (codes[:n] == np.arange(n)).all():
+        codes, unique = _join(self.ids, list(present.values()))
+        if not unique:
             _unique_or_fail(self.ids, fail=fail, table="members")  # names the duplicate
         self._codes: dict[tuple[str, str], np.ndarray] = {}
-        start = n
-        for key, column in present.items():
-            part = codes[start:start + len(column)]
-            start += len(column)
+        for (key, column), part in zip(present.items(), codes, strict=True):
             unknown = part >= n
             if unknown.any():
                 fail.each(key[0], np.flatnonzero(unknown), key[1], lambda row, c=column: f"unknown member {c[row].as_py()!r}")
@@ -522,6 +611,118 @@ class _MemberRefs:
     def codes(self, key: tuple[str, str]) -> np.ndarray:
         """Member codes of a reference column (empty when the table is empty)."""
         return self._codes.get(key, np.empty(0, dtype=np.int32))
+
+
+class _UnitRefs:
+    """Unit ids and every column that refers to units, resolved together once.
+
+    Each column's runs of equal cells are joined first (rosters list members unit by unit: a
+    column has far fewer runs than cells), then the unit ids and the runs' values of every column
+    are joined in one pass (:func:`_join`): the unit ids are hashed once, not once a column, and
+    the join proves them unique or not. Blank cells (empty, spaces) are missing (``NO_UNIT``), and
+    an unknown unit is -2.
+    """
+
+    def __init__(self, ids: pa.Array, columns: Mapping[tuple[str, str], Any]) -> None:
+        self._ids = ids
+        self._columns = {key: _strings(values) for key, values in columns.items()}
+        runs = [pc.run_end_encode(arr) for arr in self._columns.values()]
+        found, self.unique = _join(ids, [r.values for r in runs])
+        self._codes = {}
+        for key, r, at in zip(self._columns, runs, found, strict=True):
+            per_run = np.where(at < len(ids), at, -2).astype(np.int32)
+            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(r.values), ""), True)
+            per_run[blank.to_numpy(zero_copy_only=False)] = NO_UNIT
+            self._codes[key] = np.repeat(per_run, np.diff(r.run_ends.to_numpy(), prepend=0))
+
+    def found(self, key: tuple[str, str]) -> np.ndarray:
+        """Unit codes of a column, unchecked (``NO_UNIT`` blank, -2 unknown)."""
+        return self._codes[key]
+
+    def codes(self, key: tuple[str, str], *, fail: _Fail, what: str, required: bool) -> np.ndarray:
+        """Unit codes of a column; an error for each empty cell (when ``required``) and unknown unit."""
+        codes = self._codes[key]
+        known = self._ids.to_pylist() if len(self._ids) < 1000 else self._ids  # hints only among a few
+        _check_codes(codes, self._columns[key], known, fail=fail, table=key[0], column=key[1], what=what,
+                     required=required)
+        return codes
+
+
+def _join(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool]:
+    """Each column's values as positions in ``ids`` (``len(ids)`` or more when not there), and whether
+    the ids are unique (a repeated id resolves to its first row)."""
+    return _join_packed(ids, columns) or _join_hashed(ids, columns)
+
+
+def _join_hashed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool]:
+    """:func:`_join` by one dictionary encoding of the ids and the columns together: the ids' codes
+    are 0..n-1 exactly when no id repeats, and a value of a column with a code past the ids' (or
+    missing) is not an id."""
+    n = len(ids)
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids, *columns])).indices
+    codes = encoded.fill_null(-1).to_numpy(zero_copy_only=False)  # a missing value (-1) is no id
+    unique = not n or bool((codes[:n] == np.arange(n)).all())
+    if unique:
+        row = np.arange(n + 1)
+    else:  # code -> the first row with that id; codes past the ids' -> n
+        distinct = int(codes[:n].max()) + 1
+        row = np.full(distinct + 1, n)
+        row[codes[:n][::-1]] = np.arange(n)[::-1]
+    bounds = np.cumsum([n] + [len(c) for c in columns])
+    return [row[np.minimum(codes[start:end], len(row) - 1)] for start, end in zip(bounds[:-1], bounds[1:], strict=True)], \
+        unique
+
+
+def _join_packed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool] | None:
+    """:func:`_join` by sorting and searching integers: None unless the ids and every column pack
+    into integers (:func:`_packed`)."""
+    keys = _packed(ids)
+    needles = [_packed(c) for c in columns] if keys is not None else []
+    if keys is None or any(k is None for k in needles):
+        return None
+    n = len(keys)
+    if n < 2 or (keys[1:] > keys[:-1]).all():  # in order and unique: ids are written sorted, mostly
+        order, unique = None, True
+    else:
+        order = np.argsort(keys, kind="stable")  # stable: a repeated id resolves to its first row
+        keys = keys[order]
+        unique = bool((keys[1:] != keys[:-1]).all())
+    codes = []
+    for needle in needles:
+        at = np.minimum(np.searchsorted(keys, needle), max(n - 1, 0))
+        found = keys[at] == needle if n else np.zeros(len(needle), dtype=bool)
+        codes.append(np.where(found, at if order is None else order[at], n))
+    return codes, unique
+
+
+def _packed(text: pa.Array) -> np.ndarray | None:
+    """Each value of a text column as an unsigned 64-bit integer that compares as the text does: its
+    UTF-8 bytes, big-endian, zero-padded. None when a value is missing, longer than 8 bytes or has
+    a NUL byte (two texts would share an integer).
+
+    >>> _packed(pa.array(["b", "a1", ""])).tolist() == [ord("b") << 56, (ord("a") << 56) + (ord("1") << 48), 0]
+    True
+    >>> _packed(pa.array(["123456789"])) is None, _packed(pa.array(["a", None])) is None
+    (True, True)
+    """
+    if text.null_count:
+        return None
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
+    lengths = np.diff(offsets)
+    if n and lengths.max() > 8:
+        return None
+    raw = text.buffers()[2]
+    data = np.frombuffer(raw, dtype=np.uint8)[offsets[0]:offsets[-1]] if raw is not None else np.empty(0, np.uint8)
+    if not data.all():
+        return None
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    if n and (lengths == lengths[0]).all():  # ids of one width: the bytes are a matrix already
+        padded[:, :lengths[0]] = data.reshape(n, lengths[0])
+    else:
+        rows = np.repeat(np.arange(n), lengths)
+        padded[rows, np.arange(len(data)) - (offsets[:-1] - offsets[0])[rows]] = data
+    return padded.view(">u8").reshape(-1).astype(np.uint64)
 
 
 def _two_columns(pairs: Any) -> tuple[pa.Array | None, Any]:
@@ -579,10 +780,8 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _build_participation(m_codes: np.ndarray, unit_col: Any, unit_index: Mapping[str, int], fail: _Fail,
-                         unit_ids: pa.Array) -> EdgeArrays:
+def _build_participation(m_codes: np.ndarray, to_units: _UnitRefs, fail: _Fail) -> EdgeArrays:
     if len(m_codes) == 0:
         return EdgeArrays.build([], [])
-    u_codes = codes_for(unit_col, unit_index, fail=fail, table="participation", column="unit", what="unit", required=True,
-                        id_array=unit_ids)
+    u_codes = to_units.codes(("participation", "unit"), fail=fail, what="unit", required=True)
     return EdgeArrays.build(m_codes, u_codes)

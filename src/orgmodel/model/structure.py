@@ -31,6 +31,7 @@ Nothing here is ever mutated after construction: arrays are read-only, and
 
 from __future__ import annotations
 
+import collections
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -415,11 +416,11 @@ class Structure:
 
     @cached_property
     def _unit_index(self) -> dict[str, int]:
-        return {uid: i for i, uid in enumerate(self.units.ids.tolist())}
+        return dict(zip(self.units.ids.tolist(), range(self.n_units)))
 
     @cached_property
     def _member_index(self) -> dict[str, int]:
-        return {mid: i for i, mid in enumerate(self.members.ids.tolist())}
+        return dict(zip(self.members.ids.tolist(), range(self.n_members)))
 
     @cached_property
     def member_id_array(self) -> pa.Array:
@@ -933,6 +934,20 @@ def _sorted_roles(roles: Iterable[Role]) -> tuple[Role, ...]:
         roles.sort(key=attrgetter("unit", "role", "person", "since"))  # compared in C: fast
     except TypeError:  # one person holds a role with and without a date: None cannot be compared
         roles.sort(key=lambda r: (r.unit, r.role, r.person, r.since or ""))
+    return _SortedRoles(roles)
+
+
+def sorted_roles(columns: Sequence[Sequence[Any]]) -> tuple[Role, ...]:
+    """Roles made from columns (unit, role, person, since) already in :func:`_sorted_roles` order,
+    kept as sorted: each field is set in one pass over the roles through its slot, not by a call
+    of ``Role(...)`` a role (a quarter of a million roles at a million members).
+
+    >>> sorted_roles([["b"], ["secretary"], ["m1"], [None]])
+    (Role(unit='b', role='secretary', person='m1', since=None),)
+    """
+    roles = list(map(object.__new__, repeat(Role, len(columns[0]))))
+    for name, values in zip(("unit", "role", "person", "since"), columns, strict=True):
+        collections.deque(map(getattr(Role, name).__set__, roles, values), maxlen=0)
     return _SortedRoles(roles)
 
 
