@@ -183,26 +183,34 @@ class TwoNewCoverage(Strategy):
 
         mover_firm = np.where(source, firm_of, -1)
         movers = Groups(mover_firm, n_units)  # catch-all members by firm, grouped once
+        mover_ids, bounds = m.ids[movers.order].tolist(), movers.offsets.tolist()
+
+        def ids_of(firm: int) -> list[str]:
+            return mover_ids[bounds[firm]:bounds[firm + 1]]
+
         sources = _source_names(s, mover_firm)
-        ids, names, member_ids = s.units.ids, s.units.name, m.ids
+        ids, names = s.units.ids, s.units.name
+        parents: dict[int, str | None] = {}  # committee code -> the parent checked free
         existing_of = top_orgs_on(s, todo, kinds=("party.branch",))
         committee_of = self._committees(s, todo)
         small: list[int] = []
         for f, existing, above in zip(todo.tolist(), existing_of.tolist(), committee_of.tolist(), strict=True):
             firm_name = str(names[f])
             if existing >= 0:
-                mv = movers[f]
-                plan.move(member_ids[mv].tolist(), to=str(ids[existing]), reason=("back_to_firm", {
+                mv = ids_of(f)
+                plan.move(mv, to=str(ids[existing]), reason=("back_to_firm", {
                     "firm": firm_name, "unit": str(names[existing]), "n": len(mv), "source": sources[f]}))
             elif params.own_branch and movers_full[f] >= params.min_full:
                 mv = movers[f]
                 fid = str(ids[f])
-                parent = free_parent(ctx, self.name, self._parent(s, params, above, repr(fid)))
+                if above not in parents:
+                    parents[above] = free_parent(ctx, self.name, self._parent(s, params, above, repr(fid)))
+                parent = parents[above]
                 bname = firm_name + "党支部"
                 ref = plan.create_unit(f"firm{f}", kind="party.branch", name=bname, parent=parent, built_on=[fid],
                                        reason=("own_branch", {**cov, "firm": firm_name, "full": int(movers_full[f]),
                                                               "unit": bname, "size": len(mv)}))
-                plan.move(member_ids[mv].tolist(), to=ref, reason=("move_firm", {
+                plan.move(ids_of(f), to=ref, reason=("move_firm", {
                     "firm": firm_name, "n": len(mv), "source": sources[f], "unit": bname}))
                 roles(ref, bname, mv)
             else:
@@ -244,8 +252,8 @@ class TwoNewCoverage(Strategy):
                                                                   "size": len(codes), "full": int(full[codes].sum()),
                                                                   **note}))
                 for f in fs:
-                    mv = movers[f]
-                    plan.move(member_ids[mv].tolist(), to=ref, reason=("move_firm", {
+                    mv = ids_of(f)
+                    plan.move(mv, to=ref, reason=("move_firm", {
                         "firm": str(names[f]), "n": len(mv), "source": sources[f], "unit": bname}))
                 roles(ref, bname, codes)
         placed = np.zeros(n_units, dtype=bool)  # firms whose members leave the catch-all units
@@ -412,19 +420,19 @@ def _of_kinds(s, kinds) -> np.ndarray:
 
 def _source_names(s, mover_firm: np.ndarray) -> dict[int, str]:
     """Firm code -> the names of the units its movers leave (sorted, joined), from one sort of the
-    (firm, branch) pairs; firms with the same units share the text."""
+    (firm, branch) pairs; firms leaving the same units share the text."""
     rows = np.flatnonzero(mover_firm >= 0)
     pairs = np.unique(mover_firm[rows] * np.int64(s.n_units) + s.members["branch"][rows])
     firm, branch = np.divmod(pairs, s.n_units)
-    starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]])
-    names = s.units.name
-    out: dict[int, str] = {}
+    starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]]).tolist()
+    firms, branches, names = firm.tolist(), branch.tolist(), s.units.name
     texts: dict[tuple[int, ...], str] = {}
-    for f, units in zip(firm[starts].tolist(), np.split(branch, starts[1:]), strict=True):
-        key = tuple(units.tolist())
+    out: dict[int, str] = {}
+    for lo, hi in zip(starts, [*starts[1:], len(firms)], strict=True):
+        key = tuple(branches[lo:hi])
         if key not in texts:
             texts[key] = join_names(sorted({str(names[b]) for b in key}))
-        out[f] = texts[key]
+        out[firms[lo]] = texts[key]
     return out
 
 
