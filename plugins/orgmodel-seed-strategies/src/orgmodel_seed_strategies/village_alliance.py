@@ -188,8 +188,9 @@ class VillageAlliance(Strategy):
         birth = s.column("birth_date") if "birth_date" in s.members.columns else None
         backbone_col = s.column("backbone") if "backbone" in s.members.columns else None
         age_used = as_of is not None and birth is not None and bool((~np.isnat(birth)).any())
-        units, owners = _subtrees(s, s.unit_codes(orgs))
-        member, owner = _members_in(s, units, owners, s.unit_codes(orgs))
+        codes = s.unit_codes(orgs).astype(np.int64)
+        units, owners = _subtrees(s, codes)
+        member, owner = _members_in(s, units, owners, codes)
         n_orgs = len(orgs)
         sizes = np.bincount(owner, minlength=n_orgs).tolist()
         fulls = np.bincount(owner[s.full_mask[member]], minlength=n_orgs).tolist()
@@ -203,8 +204,9 @@ class VillageAlliance(Strategy):
             dated = np.bincount(owner[known], minlength=n_orgs).tolist()
             young = np.bincount(owner[known & (b > cutoff)], minlength=n_orgs).tolist()
             young_of = [float(y) / float(d) if d else 0.0 for y, d in zip(young, dated, strict=True)]
-        rows = [{"org": org, "n": n, "full": full, "backbone": backbone, "young": young}
-                for org, n, full, backbone, young in zip(orgs, sizes, fulls, backbones, young_of, strict=True)]
+        rows = [{"org": org, "code": code, "n": n, "full": full, "backbone": backbone, "young": young}
+                for org, code, n, full, backbone, young in zip(orgs, codes.tolist(), sizes, fulls, backbones, young_of,
+                                                                strict=True)]
         w = params.weights
         maxima = {k: max((r[k] for r in rows), default=0) for k in ("full", "backbone", "young")}
         for r in rows:
@@ -229,14 +231,14 @@ class VillageAlliance(Strategy):
         orgs = [o for o, _ in villages]
         host_of = dict(villages)
         rows, age_used = self._strength(ctx, params, orgs)
-        ranked = sorted(rows, key=lambda r: (-r["score"], s.unit_code(r["org"])))
+        ranked = sorted(rows, key=lambda r: (-r["score"], r["code"]))
         n_strong = params.strong if params.strong is not None else max(1, math.ceil(len(ranked) / 3))
         if n_strong >= len(ranked):
             raise UserError(
                 f"strategy {self.name}: params.strong: {n_strong} strong villages leave no weak one among {len(ranked)}"
             )
         strong, weak = ranked[:n_strong], ranked[n_strong:]
-        weak = sorted(weak, key=lambda r: (r["score"], s.unit_code(r["org"])))  # weakest first
+        weak = sorted(weak, key=lambda r: (r["score"], r["code"]))  # weakest first
         load = {r["org"]: 0 for r in strong}
         # the neighbours of every host, from the adjacency edges grouped once (Structure.adjacent
         # scans every edge per call: quadratic over thousands of villages)
@@ -251,7 +253,7 @@ class VillageAlliance(Strategy):
         # each weak village (weakest first) to the strong one with the key (not adjacent, load, -score, code)
         # least: the least among the adjacent strong ones when there are any, else the least of all (a heap)
         def key(c: dict) -> tuple:
-            return (load[c["org"]], -c["score"], s.unit_code(c["org"]))
+            return (load[c["org"]], -c["score"], c["code"])
 
         strong_on: dict[str | None, list[dict]] = {}
         for c in strong:
@@ -274,7 +276,7 @@ class VillageAlliance(Strategy):
         for c in strong:
             if load[c["org"]] == 0:
                 continue
-            tags = list(s.units.tags[s.unit_code(c["org"])])
+            tags = list(s.units.tags[c["code"]])
             changes = {"attrs": {"strength": c["score"]}}
             if "alliance" not in tags:
                 changes["tags"] = tags + ["alliance"]
@@ -283,7 +285,7 @@ class VillageAlliance(Strategy):
             plan.set_attributes(c["org"], reason=("strong_coordinator", p), **changes)
         allied = set(zip(s.alliance_edges.src.tolist(), s.alliance_edges.dst.tolist(), strict=True))
         for r, c in assignment:
-            if (s.unit_code(r["org"]), s.unit_code(c["org"])) in allied:
+            if (r["code"], c["code"]) in allied:
                 continue
             p = self._params(s, r, age_used)
             p.update({"coordinator": name(s, c["org"]), "cscore": f"{c['score']:.2f}"})
