@@ -1,9 +1,13 @@
 """village-alliance: 村村联建 (pair strong with weak) and the seed-003 joint general branch."""
 
+import dataclasses
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+from orgmodel_party import BACKBONE_ROLES
 
-from orgmodel import apply, KindTable, Structure, UserError
+from orgmodel import apply, KindTable, Role, Structure, UserError
 from orgmodel.testing import contract_baselines
 from orgmodel_party.kinds import PARTY_PACK
 from orgmodel_seed_strategies.village_alliance import VillageAlliance
@@ -208,3 +212,29 @@ def test_bad_parameters(params, message):
         propose(VillageAlliance(), seed003(), params)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_strength_counts_each_subtree_as_the_structure_does():
+    """Members, full members and backbone people (roles in the subtree held by members or people
+    outside the roster, and flagged members, each once) per village organisation, as the
+    structure's per-unit queries give them; a general branch over a village branch counts both."""
+    s = seed003(extra_units=[
+        {"id": "GB", "kind": "party.general_branch", "name": "联合党总支", "parent": "TC", "built_on": ["V1"]},
+        {"id": "VB1g", "kind": "party.group", "name": "高桥村第一党小组", "parent": "VB1"},
+    ])
+    parent = s.units.parent.copy()
+    parent[s.unit_code("VB1")] = s.unit_code("GB")
+    extra = [Role("VB1g", "group_leader", "m001"), Role("GB", "secretary", "township:sec"),
+             Role("VB2", "committee_member", "m030")]
+    s = s.replace(units=dataclasses.replace(s.units, parent=parent), roles=[*s.roles, *extra])
+    orgs = ["GB", "VB1", "VB2", "VB3"]
+    ctx = SimpleNamespace(structure=s, as_of=None)
+    rows, _ = VillageAlliance()._strength(ctx, VillageAlliance.Params(as_of="2024-06-30"), orgs)
+    flagged = s.column("backbone")
+    for org, row in zip(orgs, rows, strict=True):
+        codes = s.member_codes_of(org, subtree=True)
+        units = {org, *s.descendants(org)}
+        people = {r.person for r in s.roles if r.unit in units and r.role in BACKBONE_ROLES}
+        people |= set(s.members.ids[codes[flagged[codes]]].tolist())
+        assert (row["n"], row["full"], row["backbone"]) == (len(codes), int(s.full_mask[codes].sum()), len(people))
+    assert rows[0]["n"] == rows[1]["n"] == 24 and rows[0]["backbone"] == rows[1]["backbone"] + 1

@@ -37,7 +37,7 @@ from .limits import MAX_SIZE, MIN_FULL, with_rule_defaults
 from .naming import join_names, ordinal
 from .packing import Groups, merge_small, pack_balanced
 from .reach import free_hosts, free_members, free_to_rebuild, require_free
-from .units import modal, name, require_parent, require_unit, top_org_on_host, unit_value
+from .units import members_by_unit, name, require_parent, require_unit, top_org_on_host, unit_values
 
 PARENT_KINDS = ("party.committee", "party.general_branch", "party.working_committee")
 
@@ -134,21 +134,9 @@ class AgencyAlignment(Strategy):
         cells = cell_codes.tolist()
         cell_index = {c: i for i, c in enumerate(cells)}
         up = ancestor_of_kind(s, cell_codes, ["party.bureau"])  # a division directly under the agency is its own unit
-        bureau_of = dict(zip(cells, np.where(up >= 0, up, cell_codes).tolist(), strict=True))
-        cell_key: dict[int, tuple] = {}
-        leader_of_cell: dict[int, str | None] = {}
-        for c in cells:
-            cid = str(s.units.ids[c])
-            b = bureau_of[c]
-            leader_of_cell[c] = self._leader(s, params, cid, b)
-            if params.by == "bureau":
-                cell_key[c] = ("unit", b)
-            elif params.by == "function":
-                f = unit_value(s, cid, params.function_key) if s.kind_of(cid) != "party.agency" else None
-                cell_key[c] = ("function", str(f)) if f is not None else ("unit", b)
-            else:
-                lead = leader_of_cell[c]
-                cell_key[c] = ("leader", lead) if lead is not None else ("unit", b)
+        bureaus = np.where(up >= 0, up, cell_codes)
+        leader_of_cell = dict(zip(cells, self._leaders(s, params, cell_codes, bureaus), strict=True))
+        cell_key = dict(zip(cells, self._cell_keys(s, params, cell_codes, bureaus, leader_of_cell.values()), strict=True))
         clusters: dict[tuple, list[int]] = {}
         for c in cells:
             clusters.setdefault(cell_key[c], []).append(c)
@@ -156,6 +144,8 @@ class AgencyAlignment(Strategy):
         full = s.full_mask[codes]
         size_of = dict(zip(cells, np.bincount(cell_of, minlength=len(cells)).tolist(), strict=True))
         full_of = dict(zip(cells, np.bincount(cell_of[full], minlength=len(cells)).tolist(), strict=True))
+        cell_name = dict(zip(cells, [str(n) for n in s.units.name[cell_codes].tolist()], strict=True))
+        is_division = dict(zip(cells, (s.units.kind[cell_codes] == s.kinds.code("party.division")).tolist(), strict=True))
         # split oversized clusters along whole cells, then join small branches with the next
         branches: list[tuple[tuple, list[int], int, int]] = []  # (key, cells, part, parts)
         for k in keys:
@@ -192,12 +182,12 @@ class AgencyAlignment(Strategy):
             size, n_full = sum(size_of[c] for c in bcells), sum(full_of[c] for c in bcells)
             leaders = sorted({leader_of_cell[c] for c in bcells if leader_of_cell[c] is not None})
             over = [c for c in bcells if size_of[c] > params.max_size]
-            note = f"；{name(s, str(s.units.ids[over[0]]))}单个处室即有{size_of[over[0]]}名党员，超过{params.max_size}人，未再拆分" if over else ""
-            note_en = f"; {name(s, str(s.units.ids[over[0]]))} alone has {size_of[over[0]]} members (over {params.max_size}), not split further" if over else ""
+            note = f"；{cell_name[over[0]]}单个处室即有{size_of[over[0]]}名党员，超过{params.max_size}人，未再拆分" if over else ""
+            note_en = f"; {cell_name[over[0]]} alone has {size_of[over[0]]} members (over {params.max_size}), not split further" if over else ""
             if small:
                 note += f"；{join_names(small)}正式党员不足{params.min_full}名，并入本支部"
                 note_en += f"; {', '.join(small)} (fewer than {params.min_full} full members) joined to it"
-            group_cells = [c for c in bcells if s.kind_of(str(s.units.ids[c])) == "party.division"]
+            group_cells = [c for c in bcells if is_division[c]]
             gsizes = [size_of[c] for c in group_cells]
             gchunks = merge_small([[i] for i in range(len(group_cells))], gsizes, params.min_group) if group_cells else []
             if len(gchunks) < 2:
@@ -206,7 +196,7 @@ class AgencyAlignment(Strategy):
             ref = plan.create_unit(f"agency{j}", kind="party.branch", name=bname, parent=parent, built_on=built_on,
                                    tags=["agency"], attrs=attrs, reason=("agency_branch", {
                                        "by": by_zh, "by_en": params.by, "unit": bname,
-                                       "cells": join_names([name(s, str(s.units.ids[c])) for c in bcells]),
+                                       "cells": join_names([cell_name[c] for c in bcells]),
                                        "n_cells": len(bcells), "size": size, "full": n_full,
                                        "groups": len(gchunks),
                                        "leader": f"，分管领导：{'、'.join(leaders)}" if leaders else "",
@@ -215,7 +205,7 @@ class AgencyAlignment(Strategy):
             for lead in leaders:
                 lcells = [c for c in bcells if leader_of_cell[c] == lead]
                 plan.set_role(ref, role="leader_in_charge", person=lead, reason=("leader_role", {
-                    "person": lead, "cells": join_names([name(s, str(s.units.ids[c])) for c in lcells]), "unit": bname}))
+                    "person": lead, "cells": join_names([cell_name[c] for c in lcells]), "unit": bname}))
             refs.append(ref)
             names.append(bname)
             group_jobs.append((ref, bname, [[group_cells[i] for i in ch] for ch in gchunks], j))
@@ -224,7 +214,6 @@ class AgencyAlignment(Strategy):
         # a branch) by their cell and grouped once, so no scan of every member per group
         dest = branch_of_cell[cell_of]
         branch_now = m["branch"][codes]
-        unplaced = s.kinds.code(UNPLACED)
         bucket_of_cell = np.full(len(cells), -1, dtype=np.int64)
         n_buckets = 0
         for _ref, _bname, gcells, _j in group_jobs:
@@ -234,44 +223,23 @@ class AgencyAlignment(Strategy):
         n_groups = n_buckets
         bucket = np.where(bucket_of_cell[cell_of] >= 0, bucket_of_cell[cell_of], n_groups + dest)
         in_bucket = Groups(bucket, n_groups + len(group_jobs))
+        sources = self._sources(s, bucket, branch_now, n_groups + len(group_jobs))
         g = 0
         for ref, bname, gcells, j in group_jobs:
             for gi, gc in enumerate(gcells):
-                gnames = [name(s, str(s.units.ids[c])) for c in gc]
+                gnames = [cell_name[c] for c in gc]
                 gname = (gnames[0] if len(gc) == 1 else join_names(gnames)) + "党小组"
                 sel = in_bucket[g]
-                g += 1
                 gref = plan.create_unit(f"agency{j}g{gi}", kind="party.group", name=gname, parent=ref,
                                         built_on=[str(s.units.ids[c]) for c in gc],
                                         reason=("division_group", {"cells": join_names(gnames), "size": len(sel), "unit": gname}))
-                self._move(s, plan, codes[sel], branch_now[sel], ref, gref, f"{bname}{gname}", unplaced)
-            rest = in_bucket[n_groups + j]
-            self._move(s, plan, codes[rest], branch_now[rest], ref, None, bname, unplaced)
+                self._move(s, plan, codes[sel], sources[g], ref, gref, f"{bname}{gname}")
+                g += 1
+            rest = n_groups + j
+            self._move(s, plan, codes[in_bucket[rest]], sources[rest], ref, None, bname)
 
         # old agency branches: members outside the agency follow their branch-mates; empty ones dissolve
-        new_branch_of = dict(zip(codes.tolist(), dest.tolist(), strict=True))
-        old = sorted(set(branch_now.tolist()))
-        followers: dict[int, list[int]] = {}
-        subtree = set(s.descendants(parent)) if parent else set()
-        rebuildable = free_to_rebuild(ctx, parent=False)
-        dissolvable = [b for b in old if str(s.units.ids[b]) in subtree and s.kind_of(str(s.units.ids[b])) == "party.branch"
-                       and rebuildable[b]]
-        for b in dissolvable:
-            bid = str(s.units.ids[b])
-            members_b = s.member_codes_of(bid)
-            others = np.array([c for c in members_b.tolist() if c not in new_branch_of], dtype=np.int64)
-            mates = [new_branch_of[c] for c in members_b.tolist() if c in new_branch_of]
-            target = modal(mates)
-            if len(others):
-                followers.setdefault(target, []).extend(others.tolist())
-                plan.move(m.ids[others].tolist(), to=refs[target], reason=("place_follow", {
-                    "n": len(others), "old": name(s, bid), "unit": names[target]}))
-            for g in s.children(bid):
-                if s.kind_of(g) == "party.group":
-                    plan.dissolve(g, reason=("old_group", {"unit": name(s, g), "size": s.size(g)}))
-            kids = [c for c in s.children(bid) if s.kind_of(c) != "party.group"]
-            plan.dissolve(bid, members_to=refs[target], children_to=parent if kids else None,
-                          reason=("old_branch", {"unit": name(s, bid)}))
+        followers = self._dissolve_old(ctx, plan, parent, codes, dest, branch_now, refs, names)
         if params.propose_roles:
             since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
             backbone = backbone_mask(s)
@@ -281,6 +249,42 @@ class AgencyAlignment(Strategy):
                 propose_branch_roles(s, plan, ref, bname, placed, committee=committee, backbone=backbone,
                                      since=since)
         return plan.build()
+
+    def _dissolve_old(self, ctx, plan, parent: str | None, codes: np.ndarray, dest: np.ndarray, branch_now: np.ndarray,
+                      refs: list[str], names: list[str]) -> dict[int, list[int]]:
+        """Dissolve the old agency branches (under ``parent``, free to rebuild) the agency members
+        ``codes`` leave for new branch ``dest``: their other members follow most of their branch-mates
+        (a move each), their groups are dissolved. Returns new branch -> the followers placed in it."""
+        s = ctx.structure
+        ids = s.units.ids
+        below = np.zeros(s.n_units, dtype=bool)
+        if parent:
+            below[s.unit_codes(s.descendants(parent))] = True
+        old = np.unique(branch_now)
+        old = old[below[old] & (s.units.kind[old] == s.kinds.code("party.branch")) & free_to_rebuild(ctx, parent=False)[old]]
+        dest_of = np.full(s.n_members, -1, dtype=np.int64)
+        dest_of[codes] = dest
+        rows, offsets = members_by_unit(s, old)
+        owner = np.repeat(np.arange(len(old)), np.diff(offsets))
+        target = _most_common(owner, dest_of[rows], len(old))
+        group_kind = s.kinds.code("party.group")
+        sizes = s.sizes()
+        followers: dict[int, list[int]] = {}
+        for i, (b, t) in enumerate(zip(old.tolist(), target.tolist(), strict=True)):
+            bid = str(ids[b])
+            members_b = rows[offsets[i]:offsets[i + 1]]
+            others = members_b[dest_of[members_b] < 0]
+            if len(others):
+                followers.setdefault(t, []).extend(others.tolist())
+                plan.move(s.members.ids[others].tolist(), to=refs[t], reason=("place_follow", {
+                    "n": len(others), "old": name(s, bid), "unit": names[t]}))
+            children = s.child_codes(b)
+            groups = s.units.kind[children] == group_kind
+            for c in children[groups].tolist():
+                plan.dissolve(str(ids[c]), reason=("old_group", {"unit": str(s.units.name[c]), "size": int(sizes[c])}))
+            plan.dissolve(bid, members_to=refs[t], children_to=parent if not groups.all() else None,
+                          reason=("old_branch", {"unit": name(s, bid)}))
+        return followers
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -306,17 +310,57 @@ class AgencyAlignment(Strategy):
             raise UserError(f"strategy {self.name}: params.parent: no committee is built on {agency!r}; name the parent")
         return org
 
-    def _leader(self, s, params, cell_id: str, bureau: int) -> str | None:
-        bid = str(s.units.ids[bureau])
-        for uid in (cell_id, bid):
-            if uid in params.leaders:
-                return params.leaders[uid]
-        for uid in (cell_id, bid):
-            if s.kinds[s.kind_of(uid)].role == "host" and s.kind_of(uid) in ("party.bureau", "party.division"):
-                v = unit_value(s, uid, "leader")
-                if v is not None:
-                    return str(v)
-        return None
+    def _leaders(self, s, params, cells: np.ndarray, bureaus: np.ndarray) -> list[str | None]:
+        """Per cell, the leader in charge: ``leaders`` names the cell or its bureau, else the ``leader``
+        value (attribute or tag) of the cell or its bureau, when a bureau or division; None when none."""
+        ids = s.units.ids
+        leader_kinds = np.array([k.role == "host" and k.id in ("party.bureau", "party.division") for k in s.kinds])
+        own = unit_values(s, cells, "leader")
+        above = unit_values(s, bureaus, "leader")
+        can_c = leader_kinds[s.units.kind[cells]].tolist()
+        can_b = leader_kinds[s.units.kind[bureaus]].tolist()
+        out: list[str | None] = []
+        for c, b, v, w, has_c, has_b in zip(cells.tolist(), bureaus.tolist(), own, above, can_c, can_b, strict=True):
+            given = next((params.leaders[u] for u in (str(ids[c]), str(ids[b])) if u in params.leaders), None)
+            if given is not None:
+                out.append(given)
+            elif has_c and v is not None:
+                out.append(str(v))
+            elif has_b and w is not None:
+                out.append(str(w))
+            else:
+                out.append(None)
+        return out
+
+    def _cell_keys(self, s, params, cells: np.ndarray, bureaus: np.ndarray, leaders) -> list[tuple]:
+        """Per cell, the cluster it joins: its bureau (``("unit", code)``), or its function or leader
+        when ``by`` says so and one is known."""
+        units = [("unit", b) for b in bureaus.tolist()]
+        if params.by == "bureau":
+            return units
+        if params.by == "function":
+            agency = s.units.kind[cells] == s.kinds.code("party.agency")
+            values = unit_values(s, cells, params.function_key)
+            return [("function", str(f)) if f is not None and not a else u
+                    for f, a, u in zip(values, agency.tolist(), units, strict=True)]
+        return [("leader", lead) if lead is not None else u for lead, u in zip(leaders, units, strict=True)]
+
+    @staticmethod
+    def _sources(s, bucket: np.ndarray, branch_now: np.ndarray, n: int) -> list[tuple[str, str]]:
+        """Per bucket of movers, what the reasons say of where they come from: their old branches
+        (names sorted) and how many were unplaced; from one sort of the (bucket, branch) pairs."""
+        unplaced = np.bincount(bucket[s.units.kind[branch_now] == s.kinds.code(UNPLACED)], minlength=n).tolist()
+        pairs = np.unique(bucket * np.int64(s.n_units) + branch_now)
+        owner, branch = np.divmod(pairs, s.n_units)
+        offsets = np.searchsorted(owner, np.arange(n + 1)).tolist()
+        names = s.units.name[branch].tolist()
+        out = []
+        for k in range(n):
+            olds = sorted(set(names[offsets[k]:offsets[k + 1]]))
+            n_unplaced = unplaced[k]
+            out.append(("（原在" + join_names(olds) + (f"，其中{n_unplaced}名原未落实组织关系" if n_unplaced else "") + "）",
+                        f" (from {', '.join(olds[:4])}" + (f"; {n_unplaced} were unplaced" if n_unplaced else "") + ")"))
+        return out
 
     def _label(self, s, key: tuple, acode: int) -> str:
         kind, value = key
@@ -326,12 +370,27 @@ class AgencyAlignment(Strategy):
             return str(value)
         return f"{value}分管处室"
 
-    def _move(self, s, plan, codes, branch_now, ref, group, label, unplaced) -> None:
+    def _move(self, s, plan, codes, source: tuple[str, str], ref, group, label) -> None:
         if not len(codes):
             return
-        olds = sorted({str(s.units.name[b]) for b in branch_now.tolist()})
-        from_unplaced = int((s.units.kind[branch_now] == unplaced).sum())
-        source = f"（原在{join_names(olds)}" + (f"，其中{from_unplaced}名原未落实组织关系" if from_unplaced else "") + "）"
-        source_en = f" (from {', '.join(olds[:4])}" + (f"; {from_unplaced} were unplaced" if from_unplaced else "") + ")"
         plan.move(s.members.ids[codes].tolist(), to=ref, group=group, reason=("place_division", {
-            "n": len(codes), "unit": label, "source": source, "source_en": source_en}))
+            "n": len(codes), "unit": label, "source": source[0], "source_en": source[1]}))
+
+
+def _most_common(owner: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per owner ``0..n-1``, its most frequent value among ``values >= 0`` (the smallest on ties; -1
+    for none), from one count of the (owner, value) pairs.
+
+    >>> _most_common(np.array([0, 0, 0, 1, 1, 1]), np.array([4, 2, 4, 3, 1, -1]), 3).tolist()
+    [4, 1, -1]
+    """
+    keep = values >= 0
+    width = np.int64(values.max()) + 1 if keep.any() else 1
+    pairs, counts = np.unique(owner[keep] * width + values[keep], return_counts=True)
+    own, value = np.divmod(pairs, width)
+    order = np.lexsort((value, -counts, own))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = own[order][1:] != own[order][:-1]
+    out = np.full(n, -1, dtype=np.int64)
+    out[own[order][first]] = value[order][first]
+    return out

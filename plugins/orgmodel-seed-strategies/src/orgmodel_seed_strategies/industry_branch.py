@@ -25,7 +25,7 @@ from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, fir
 
 from .naming import join_names
 from .reach import free_hosts, free_parent
-from .units import AREA_KINDS, area_committee, name, require_parent, require_unit
+from .units import area_committees, name, require_parent, require_unit
 
 KIND = "party.industry_branch"
 
@@ -108,22 +108,22 @@ class IndustryBranch(Strategy):
             raise UserError(f"strategy {self.name}: params.members: {exc}") from None
         in_scope_members = ctx.scope.member_mask(s)  # members whose branch is in the step's scope
         by_column = self._by_column(s, params)
+        col = by_column[in_scope_members[by_column]]
         plan = ctx.plan()
         committee = (CommitteeRule.from_rules(ctx.rules, strategy=self.name)
                      if params.propose_roles and not params.secretary else None)
         backbone = backbone_mask(s) if committee is not None else None
         since = ctx.as_of.isoformat() if isinstance(ctx.as_of, dt.date) else None
-        # looked up once for every association: each unit's village, each association's area committee
-        village_of = ancestor_of_kind(s, np.arange(s.n_units), ["party.village"])
-        committees = self._area_committees(s, associations) if params.parent is None else {}
+        n = len(associations)
+        assoc_codes = s.unit_codes(associations)
+        owner, member, from_host = self._participants(s, params, assoc_codes, in_scope_members,
+                                                      np.concatenate([col, explicit]).astype(np.int64))
+        offsets = np.searchsorted(owner, np.arange(n + 1)).tolist()
+        n_branches, villages = self._origins(s, owner, member, n)
+        committees = area_committees(s, assoc_codes, KIND) if params.parent is None else np.full(n, -1)
         made = 0
         for i, assoc in enumerate(associations):
-            from_host = s.participant_codes(assoc) if params.from_participation else np.empty(0, dtype=np.int64)
-            active = s.members["active"]
-            from_host = from_host[active[from_host] & in_scope_members[from_host]]
-            col = by_column[in_scope_members[by_column]]
-            codes = np.unique(np.concatenate([from_host, col, explicit]).astype(np.int64))
-            codes = codes[active[codes]]
+            codes = member[offsets[i]:offsets[i + 1]]
             if not len(codes):
                 if params.association is not None:
                     raise UserError(
@@ -131,18 +131,17 @@ class IndustryBranch(Strategy):
                         " give member_column or members"
                     )
                 continue
-            parent = free_parent(ctx, self.name, params.parent or self._parent(s, assoc, codes, committees.get(assoc)))
-            branches = np.unique(s.members["branch"][codes])
-            villages = self._villages(s, codes, branches, village_of)
+            found = str(s.units.ids[committees[i]]) if committees[i] >= 0 else None
+            parent = free_parent(ctx, self.name, params.parent or self._parent(s, assoc, codes, found))
             unit_name = params.unit_name or (name(s, assoc) + "党支部")
             reason = ("industry_unit", {
                 "association": name(s, assoc), "unit": unit_name, "parent": name(s, parent) if parent else "—",
-                "n": len(codes), "villages": villages, "n_branches": len(branches),
+                "n": len(codes), "villages": villages[i], "n_branches": n_branches[i],
             })
             ref = plan.create_unit(f"industry{i}", kind=KIND, name=unit_name, parent=parent, built_on=[assoc],
                                    tags=["industry"], reason=reason)
             column = f"{params.member_column}={params.member_value}" if params.member_value is not None else str(params.member_column)
-            parts = [(len(from_host), f"{len(from_host)}名参加{name(s, assoc)}", f"{len(from_host)} take part in {name(s, assoc)}"),
+            parts = [(from_host[i], f"{from_host[i]}名参加{name(s, assoc)}", f"{from_host[i]} take part in {name(s, assoc)}"),
                      (len(col), f"{len(col)}名按{column}选定", f"{len(col)} chosen by {column}"),
                      (len(explicit), f"{len(explicit)}名由参数指定", f"{len(explicit)} named")]
             plan.add_participation(s.members.ids[codes].tolist(), unit=ref, reason=("industry_participants", {
@@ -174,21 +173,55 @@ class IndustryBranch(Strategy):
         return np.flatnonzero(keep & s.members["active"])
 
     @staticmethod
-    def _area_committees(s, associations: list[str]) -> dict[str, str | None]:
-        """Each association's area committee (as ``area_committee``), its area found in one pass and
-        each area's committee looked up once."""
-        areas = ancestor_of_kind(s, s.unit_codes(associations), AREA_KINDS) if associations else np.zeros(0, int)
-        first: dict[int, str] = {}
-        for assoc, area in zip(associations, areas.tolist(), strict=True):
-            first.setdefault(area, assoc)
-        found = {area: area_committee(s, assoc, KIND) if area >= 0 else None for area, assoc in first.items()}
-        return {assoc: found[area] for assoc, area in zip(associations, areas.tolist(), strict=True)}
+    def _participants(s, params, assoc_codes: np.ndarray, in_scope: np.ndarray,
+                      extra: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Each association's participants, as (association index, member code) rows sorted by both:
+        the active members in scope taking part in the association host (``from_participation``)
+        and ``extra`` (chosen by column or named), active ones only; and per association how many
+        came from the host. One grouping of the participation edges for every association."""
+        n = len(assoc_codes)
+        slot = np.full(s.n_units, -1, dtype=np.int64)
+        slot[assoc_codes] = np.arange(n)
+        edges = s.participation
+        owner = slot[edges.dst] if params.from_participation else np.empty(0, dtype=np.int64)
+        rows = np.flatnonzero(owner >= 0)
+        owner, member = owner[rows], np.asarray(edges.src, dtype=np.int64)[rows]
+        active = s.members["active"]
+        keep = active[member] & in_scope[member]
+        owner, member = owner[keep], member[keep]
+        from_host = np.bincount(owner, minlength=n).tolist()
+        owner = np.concatenate([owner, np.repeat(np.arange(n), len(extra))])
+        member = np.concatenate([member, np.tile(extra, n)])
+        pairs = np.unique(owner * np.int64(s.n_members) + member)  # a member counted once per association
+        owner, member = np.divmod(pairs, s.n_members)
+        keep = active[member]
+        return owner[keep], member[keep], from_host
 
-    def _parent(self, s, assoc: str, codes: np.ndarray, committee: str | None = None) -> str | None:
-        """The committee on the association's township/street (``committee`` when already looked up),
-        else the nearest common ancestor of the participants' branches."""
-        if committee is None:
-            committee = area_committee(s, assoc, KIND)
+    @staticmethod
+    def _origins(s, owner: np.ndarray, member: np.ndarray, n: int) -> tuple[list[int], list[str]]:
+        """Per association: how many branches its participants come from, and the names of their
+        villages (by home host), else of those branches; from one sort of the (association, unit) pairs."""
+        branch_pairs = np.unique(owner * np.int64(s.n_units) + s.members["branch"][member])
+        branch_owner, branch = np.divmod(branch_pairs, s.n_units)
+        home = s.members["home_host"][member]
+        village = ancestor_of_kind(s, home, ["party.village"])
+        known = village >= 0
+        village_pairs = np.unique(owner[known] * np.int64(s.n_units) + village[known])
+        village_owner, village = np.divmod(village_pairs, s.n_units)
+        by_branch = np.searchsorted(branch_owner, np.arange(n + 1)).tolist()
+        by_village = np.searchsorted(village_owner, np.arange(n + 1)).tolist()
+        names = s.units.name
+        counts, texts = [], []
+        for i in range(n):
+            villages = village[by_village[i]:by_village[i + 1]]
+            shown = villages if len(villages) else branch[by_branch[i]:by_branch[i + 1]]
+            counts.append(by_branch[i + 1] - by_branch[i])
+            texts.append(join_names([str(v) for v in names[shown].tolist()]))
+        return counts, texts
+
+    def _parent(self, s, assoc: str, codes: np.ndarray, committee: str | None) -> str:
+        """``committee`` (the one on the association's township or street, None when it has none),
+        else the nearest unit above the participants' branches that may hold the industry unit."""
         if committee is not None:
             return committee
         branches = sorted(set(s.units.ids[np.unique(s.members["branch"][codes])].tolist()), key=s.unit_code)
@@ -198,12 +231,3 @@ class IndustryBranch(Strategy):
                 f"strategy {self.name}: params.parent: no common committee above the participants of {assoc!r}; name one"
             )
         return found
-
-    def _villages(self, s, codes: np.ndarray, branches: np.ndarray, village_of: np.ndarray) -> str:
-        """Names of the participants' villages (by home host; ``village_of``: each unit's village), else of their branches."""
-        home = s.members["home_host"][codes]
-        village = np.where(home >= 0, village_of[np.maximum(home, 0)], -1)
-        known = np.unique(village[village >= 0])
-        if len(known):
-            return join_names([name(s, str(s.units.ids[int(v)])) for v in known])
-        return join_names([str(s.units.name[int(b)]) for b in branches])

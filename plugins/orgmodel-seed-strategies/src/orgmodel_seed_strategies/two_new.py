@@ -30,13 +30,13 @@ import numpy as np
 from orgmodel_party import ROLE_TEMPLATES, CommitteeRule, backbone_mask, propose_branch_roles
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allows_parent, ancestor_of_kind, ancestors
+from orgmodel import EXTERNAL, UNPLACED, Strategy, UserError, allowed_parent_mask, ancestor_of_kind, ancestor_where
 
 from .limits import MAX_SIZE, MIN_FULL, RuleBound, with_rule_defaults
 from .naming import join_names, ordinal
 from .packing import Groups, even_parts, merge_small, pack_greedy
 from .reach import free_hosts, free_members, free_parent
-from .units import name, require_parent, require_unit, top_org_on_host, unit_value
+from .units import AREA_KINDS, name, require_parent, require_unit, tagged, top_orgs_on, unit_values
 
 FIRM_KINDS = ("party.enterprise", "party.social_org")
 CHAMBER_KINDS = ("party.chamber", "party.association")
@@ -136,18 +136,16 @@ class TwoNewCoverage(Strategy):
             require_unit(s, self.name, "chamber", params.chamber, kinds=CHAMBER_KINDS)
         if params.parent is not None:
             require_parent(s, self.name, "parent", params.parent, "party.branch")
-        hosts_free = free_hosts(ctx)
-        firms = [f for k in params.firm_kinds for f in s.unit_ids(k) if hosts_free[s.unit_code(f)]]
-        firms.sort(key=s.unit_code)
-        if not firms:
+        is_firm = _of_kinds(s, params.firm_kinds) & ~s.units.dissolved & free_hosts(ctx)
+        firms = np.flatnonzero(is_firm)  # in code order
+        if not len(firms):
             raise UserError(
                 f"strategy {self.name}: params.firm_kinds: no {' or '.join(params.firm_kinds)} host in the step's scope"
             )
         m = s.members
         active = m["active"]
         firm_of = ancestor_of_kind(s, m["home_host"], params.firm_kinds)
-        firm_codes = s.unit_codes(firms)
-        firm_of = np.where(np.isin(firm_of, firm_codes) & active, firm_of, -1)
+        firm_of = np.where((firm_of >= 0) & is_firm[np.maximum(firm_of, 0)] & active, firm_of, -1)
         bkind = s.units.kind[m["branch"]]
         source = np.zeros(len(m), dtype=bool)
         if params.include_unplaced:
@@ -157,8 +155,7 @@ class TwoNewCoverage(Strategy):
         if params.from_units:
             source |= np.isin(m["branch"], s.unit_codes(params.from_units))
         if params.include_comprehensive:
-            comprehensive = np.array(["comprehensive" in tags for tags in s.units.tags], dtype=bool)
-            source |= comprehensive[m["branch"]] & s.kinds.is_branch[bkind]
+            source |= tagged(s, ["comprehensive"])[m["branch"]] & s.kinds.is_branch[bkind]
         source &= free_members(ctx)  # moving a member touches the unit they leave
         full = s.full_mask
         n_units = s.n_units
@@ -166,12 +163,12 @@ class TwoNewCoverage(Strategy):
         uncovered = np.bincount(firm_of[(firm_of >= 0) & (source | _core(s, bkind))], minlength=n_units)
         movers_count = np.bincount(firm_of[(firm_of >= 0) & source], minlength=n_units)
         movers_full = np.bincount(firm_of[(firm_of >= 0) & source & full], minlength=n_units)
-        n_with = int((with_members[firm_codes] > 0).sum())
-        before = int(((with_members[firm_codes] > 0) & (uncovered[firm_codes] == 0)).sum())
-        after = int(((with_members[firm_codes] > 0) & (uncovered[firm_codes] - movers_count[firm_codes] == 0)).sum())
+        n_with = int((with_members[firms] > 0).sum())
+        before = int(((with_members[firms] > 0) & (uncovered[firms] == 0)).sum())
+        after = int(((with_members[firms] > 0) & (uncovered[firms] - movers_count[firms] == 0)).sum())
         cov = {"before": before, "after": after, "with_members": n_with, "min_full": params.min_full}
-        todo = [f for f in firms if movers_count[s.unit_code(f)] > 0]
-        if not todo:
+        todo = firms[movers_count[firms] > 0]
+        if not len(todo):
             raise UserError(
                 f"strategy {self.name}: params.from_units: no member of a firm in scope sits in a catch-all unit"
                 " (core.unplaced, core.external or from_units)"
@@ -184,34 +181,37 @@ class TwoNewCoverage(Strategy):
             if committee is not None:
                 propose_branch_roles(s, plan, ref, bname, codes, committee=committee, backbone=backbone, since=since)
 
-        movers_of = Groups(np.where(source, firm_of, -1), n_units)  # catch-all members by firm, grouped once
+        mover_firm = np.where(source, firm_of, -1)
+        movers = Groups(mover_firm, n_units)  # catch-all members by firm, grouped once
+        mover_ids, bounds = m.ids[movers.order].tolist(), movers.offsets.tolist()
 
-        def movers(firm: str) -> np.ndarray:
-            return movers_of[s.unit_code(firm)]
+        def ids_of(firm: int) -> list[str]:
+            return mover_ids[bounds[firm]:bounds[firm + 1]]
 
-        def source_names(codes: np.ndarray) -> str:
-            return join_names(sorted({str(s.units.name[b]) for b in m["branch"][codes].tolist()}))
-
-        small: list[str] = []
-        built_upon = np.zeros(n_units, dtype=bool)  # hosts some unit is built on: only they can have a branch
-        built_upon[s.built_on_edges.dst] = True
-        parents: dict[str | None, str] = {}  # the committee found above an area, looked up once per area
-        for f in todo:
-            code = s.unit_code(f)
-            existing = top_org_on_host(s, f, kinds=("party.branch",)) if built_upon[code] else None
-            if existing is not None:
-                mv = movers(f)
-                plan.move(m.ids[mv].tolist(), to=existing, reason=("back_to_firm", {
-                    "firm": name(s, f), "unit": name(s, existing), "n": len(mv), "source": source_names(mv)}))
-            elif params.own_branch and movers_full[code] >= params.min_full:
-                mv = movers(f)
-                parent = free_parent(ctx, self.name, self._parent(s, params, f, cache=parents))
-                bname = name(s, f) + "党支部"
-                ref = plan.create_unit(f"firm{code}", kind="party.branch", name=bname, parent=parent, built_on=[f],
-                                       reason=("own_branch", {**cov, "firm": name(s, f), "full": int(movers_full[code]),
+        sources = _source_names(s, mover_firm)
+        ids, names = s.units.ids, s.units.name
+        parents: dict[int, str | None] = {}  # committee code -> the parent checked free
+        existing_of = top_orgs_on(s, todo, kinds=("party.branch",))
+        committee_of = self._committees(s, todo)
+        small: list[int] = []
+        for f, existing, above in zip(todo.tolist(), existing_of.tolist(), committee_of.tolist(), strict=True):
+            firm_name = str(names[f])
+            if existing >= 0:
+                mv = ids_of(f)
+                plan.move(mv, to=str(ids[existing]), reason=("back_to_firm", {
+                    "firm": firm_name, "unit": str(names[existing]), "n": len(mv), "source": sources[f]}))
+            elif params.own_branch and movers_full[f] >= params.min_full:
+                mv = movers[f]
+                fid = str(ids[f])
+                if above not in parents:
+                    parents[above] = free_parent(ctx, self.name, self._parent(s, params, above, repr(fid)))
+                parent = parents[above]
+                bname = firm_name + "党支部"
+                ref = plan.create_unit(f"firm{f}", kind="party.branch", name=bname, parent=parent, built_on=[fid],
+                                       reason=("own_branch", {**cov, "firm": firm_name, "full": int(movers_full[f]),
                                                               "unit": bname, "size": len(mv)}))
-                plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
-                    "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
+                plan.move(ids_of(f), to=ref, reason=("move_firm", {
+                    "firm": firm_name, "n": len(mv), "source": sources[f], "unit": bname}))
                 roles(ref, bname, mv)
             else:
                 small.append(f)
@@ -220,13 +220,16 @@ class TwoNewCoverage(Strategy):
             if len(small) == len(todo):  # nothing else to do: refuse, saying why
                 raise UserError(
                     f"strategy {self.name}: params.min_full: the small firms' members in catch-all units number"
-                    f" {sum(int(movers_full[s.unit_code(f)]) for f in short)} full members, fewer than {params.min_full}:"
+                    f" {int(movers_full[short].sum())} full members, fewer than {params.min_full}:"
                     " no branch can be founded for them; name the chamber branch or lower min_full"
                 )
-            n_short = sum(int(movers_full[s.unit_code(f)]) for f in short)
+            n_short = int(movers_full[short].sum())
             for f in short:
-                plan.set_attributes(f, attrs={"coverage": "not covered"}, reason=("left_short", {
-                    "firm": name(s, f), "n": len(short), "full": n_short, "min_full": params.min_full}))
+                plan.set_attributes(str(ids[f]), attrs={"coverage": "not covered"}, reason=("left_short", {
+                    "firm": str(names[f]), "n": len(short), "full": n_short, "min_full": params.min_full}))
+        chamber_hosts = [-1 if create and create["parent"] is None else s.unit_code(create["parent"] if create else chamber)
+                         for chamber, create, _, _ in groups]
+        chamber_committees = self._committees(s, np.asarray(chamber_hosts, dtype=np.int64)).tolist()
         for gi, (chamber, create, firms_g, folded) in enumerate(groups):
             chamber_ref = chamber
             chamber_name = create["name"] if create else name(s, chamber)
@@ -234,30 +237,29 @@ class TwoNewCoverage(Strategy):
                 chamber_ref = plan.create_host(f"chamber{gi}", kind="party.chamber", name=create["name"],
                                                parent=create["parent"], tags=create["tags"],
                                                reason=("chamber_host", {"unit": create["name"], "n": len(firms_g),
-                                                                        "firms": join_names([name(s, f) for f in firms_g])}))
-            parent = free_parent(ctx, self.name, params.parent or self._parent(
-                s, params, create["parent"] if create else chamber, chamber=True, cache=parents))
+                                                                        "firms": join_names([str(names[f]) for f in firms_g])}))
+            parent = free_parent(ctx, self.name, self._parent(s, params, chamber_committees[gi], "the chamber"))
             note = self._fold_note(folded, params.min_full)  # the same for every branch of the chamber
-            weights = [int(movers_count[s.unit_code(f)]) for f in firms_g]
-            fulls = [int(movers_full[s.unit_code(f)]) for f in firms_g]
-            chunks = self._chunks(weights, fulls, params)
+            chunks = self._chunks(movers_count[firms_g].tolist(), movers_full[firms_g].tolist(), params)
             for ci, chunk in enumerate(chunks):
                 fs = [firms_g[i] for i in chunk]
-                codes = np.concatenate([movers(f) for f in fs])
+                codes = np.concatenate([movers[f] for f in fs])
                 bname = chamber_name + ("联合党支部" if len(chunks) == 1 else f"{ordinal(ci + 1)}联合党支部")
                 ref = plan.create_unit(f"chamber{gi}b{ci}", kind="party.branch", name=bname, parent=parent,
                                        built_on=[chamber_ref], attrs={"firms": len(fs)},
-                                       reason=("chamber_branch", {**cov, "firms": join_names([name(s, f) for f in fs]),
+                                       reason=("chamber_branch", {**cov, "firms": join_names([str(names[f]) for f in fs]),
                                                                   "n_firms": len(fs), "chamber": chamber_name, "unit": bname,
                                                                   "size": len(codes), "full": int(full[codes].sum()),
                                                                   **note}))
                 for f in fs:
-                    mv = movers(f)
-                    plan.move(m.ids[mv].tolist(), to=ref, reason=("move_firm", {
-                        "firm": name(s, f), "n": len(mv), "source": source_names(mv), "unit": bname}))
+                    mv = ids_of(f)
+                    plan.move(mv, to=ref, reason=("move_firm", {
+                        "firm": str(names[f]), "n": len(mv), "source": sources[f], "unit": bname}))
                 roles(ref, bname, codes)
-        left_short = set(short)
-        self._dissolve_emptied(s, plan, source & np.isin(firm_of, s.unit_codes([f for f in todo if f not in left_short])))
+        placed = np.zeros(n_units, dtype=bool)  # firms whose members leave the catch-all units
+        placed[todo] = True
+        placed[short] = False
+        self._dissolve_emptied(s, plan, (mover_firm >= 0) & placed[np.maximum(mover_firm, 0)])
         return plan.build()
 
     @staticmethod
@@ -310,9 +312,9 @@ class TwoNewCoverage(Strategy):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _chambers(self, s, params, firms: list[str], movers_full: np.ndarray):
-        """Groups of small firms, (existing chamber id or None, what to create or None, firms, folded),
-        and the firms left where they are.
+    def _chambers(self, s, params, firms: list[int], movers_full: np.ndarray):
+        """Groups of small firms (unit codes), (existing chamber id or None, what to create or None,
+        firms, folded), and the firms left where they are.
 
         A group whose firms together have fewer than ``min_full`` full members founds no chamber and
         no branch (branch.min_full: 正式党员3人以上的…成立党支部): it is folded into the group with the
@@ -322,7 +324,7 @@ class TwoNewCoverage(Strategy):
         if not firms:
             return [], []
         groups = self._chamber_groups(s, params, firms)
-        total = [sum(int(movers_full[s.unit_code(f)]) for f in g[2]) for g in groups]
+        total = [int(movers_full[g[2]].sum()) for g in groups]
         if sum(total) < params.min_full:
             return [], list(firms)
         out = [(c, create, fs, []) for c, create, fs in groups]
@@ -343,75 +345,95 @@ class TwoNewCoverage(Strategy):
             out = [first]
         return out, []
 
-    def _chamber_groups(self, s, params, firms: list[str]) -> list[tuple[str | None, dict | None, list[str]]]:
-        """Groups of small firms by chamber: (existing chamber id or None, what to create or None, firms)."""
+    def _chamber_groups(self, s, params, firms: list[int]) -> list[tuple[str | None, dict | None, list[int]]]:
+        """Groups of small firms (unit codes) by chamber: (existing chamber id or None, what to create or None, firms)."""
         if params.chamber is not None:
             return [(params.chamber, None, list(firms))]
-        chambers = [c for k in CHAMBER_KINDS for c in s.unit_ids(k)]
-        chambers.sort(key=s.unit_code)
-        by_trade = {}
-        untraded: dict[str | None, str] = {}  # parent -> the first chamber with no trade under it (code order)
-        for c in chambers:
-            t = unit_value(s, c, "trade")
+        ids = s.units.ids
+        chambers = np.flatnonzero(_of_kinds(s, CHAMBER_KINDS) & ~s.units.dissolved)  # in code order
+        by_trade: dict[str, int] = {}
+        untraded: dict[int, int] = {}  # parent code -> the first chamber with no trade under it (code order)
+        for c, t in zip(chambers.tolist(), unit_values(s, chambers, "trade"), strict=True):
             if t is not None and str(t) not in by_trade:
                 by_trade[str(t)] = c
             if t is None:
-                untraded.setdefault(s.parent(c), c)
-        area = ancestor_of_kind(s, s.unit_codes(firms), ["party.street", "party.township"])
-        groups: dict[tuple, list[str]] = {}
-        order: list[tuple] = []
-        for f, a in zip(firms, area.tolist(), strict=True):
-            trade = unit_value(s, f, "trade")
-            key = ("trade", str(trade)) if trade is not None else ("area", int(a))
-            if key not in groups:
-                groups[key] = []
-                order.append(key)
-            groups[key].append(f)
+                untraded.setdefault(int(s.units.parent[c]), c)
+        area_of = dict(zip(firms, ancestor_of_kind(s, firms, AREA_KINDS).tolist(), strict=True))
+        groups: dict[tuple, list[int]] = {}
+        for f, trade in zip(firms, unit_values(s, firms, "trade"), strict=True):
+            key = ("trade", str(trade)) if trade is not None else ("area", area_of[f])
+            groups.setdefault(key, []).append(f)
         out = []
-        for key in order:
-            fs = groups[key]
+        for key, fs in groups.items():  # in the order of their first firm
             if key[0] == "trade":
                 trade = key[1]
                 if trade in by_trade:
-                    out.append((by_trade[trade], None, fs))
+                    out.append((str(ids[by_trade[trade]]), None, fs))
                     continue
-                areas = sorted(set(ancestor_of_kind(s, s.unit_codes(fs), ["party.street", "party.township"]).tolist()))
-                parent = str(s.units.ids[areas[0]]) if len(areas) == 1 and areas[0] >= 0 else None
+                areas = sorted({area_of[f] for f in fs})
+                parent = str(ids[areas[0]]) if len(areas) == 1 and areas[0] >= 0 else None
                 out.append((None, {"name": f"{trade}商会", "parent": parent, "tags": [f"trade:{trade}"]}, fs))
             else:
                 a = key[1]
                 if a < 0:
                     out.append((None, {"name": "两新组织联合商会", "parent": None, "tags": []}, fs))
                     continue
-                area_id = str(s.units.ids[a])
-                existing = untraded.get(area_id)
+                existing = untraded.get(a)
                 if existing is not None:
-                    out.append((existing, None, fs))
+                    out.append((str(ids[existing]), None, fs))
                 else:
-                    out.append((None, {"name": f"{name(s, area_id)}商会", "parent": area_id, "tags": []}, fs))
+                    out.append((None, {"name": f"{name(s, str(ids[a]))}商会", "parent": str(ids[a]), "tags": []}, fs))
         return out
 
-    def _parent(self, s, params, host: str | None, chamber: bool = False, cache: dict | None = None) -> str:
-        """The committee of the nearest street or township above ``host`` that may hold a branch; ``cache``
-        keeps what was found, by the area (a host that is no area finds what its parent finds)."""
+    @staticmethod
+    def _committees(s, hosts: np.ndarray) -> np.ndarray:
+        """Per host code (-1: none), the committee of the nearest street or township at or above it
+        that may hold a branch (the highest of its committees built on it); -1 where none. One walk
+        up for every host."""
+        areas = np.flatnonzero(_of_kinds(s, AREA_KINDS))
+        top = top_orgs_on(s, areas, kinds=PARENT_KINDS)
+        ok = top >= 0
+        ok[ok] = allowed_parent_mask(s, "party.branch")[top[ok]]
+        committee_at = np.full(s.n_units, -1, dtype=np.int64)
+        committee_at[areas[ok]] = top[ok]
+        found = ancestor_where(s, hosts, committee_at >= 0)
+        return np.where(found >= 0, committee_at[np.maximum(found, 0)], -1)
+
+    def _parent(self, s, params, committee: int, what: str) -> str:
+        """``params.parent``, else the committee found (a code from :meth:`_committees`); a UserError
+        naming ``what`` when there is none."""
         if params.parent is not None:
             return params.parent
-        key = None
-        if host is not None and cache is not None:
-            key = host if s.kind_of(host) in ("party.street", "party.township") else s.parent(host)
-            if key in cache:
-                return cache[key]
-        for cur in ancestors(s, host) if host is not None else ():
-            if s.kind_of(cur) in ("party.street", "party.township"):
-                org = top_org_on_host(s, cur, kinds=PARENT_KINDS)
-                if org is not None and allows_parent(s, "party.branch", org):
-                    if cache is not None and key is not None:
-                        cache[key] = org
-                    return org
-        what = "the chamber" if chamber else f"{host!r}"
-        raise UserError(
-            f"strategy {self.name}: params.parent: no street or township committee found above {what}; name the parent"
-        )
+        if committee < 0:
+            raise UserError(
+                f"strategy {self.name}: params.parent: no street or township committee found above {what}; name the parent"
+            )
+        return str(s.units.ids[committee])
+
+
+def _of_kinds(s, kinds) -> np.ndarray:
+    """Per unit code: the unit is of one of ``kinds``."""
+    wanted = np.zeros(len(s.kinds), dtype=bool)
+    wanted[[s.kinds.code(k) for k in kinds]] = True
+    return wanted[s.units.kind]
+
+
+def _source_names(s, mover_firm: np.ndarray) -> dict[int, str]:
+    """Firm code -> the names of the units its movers leave (sorted, joined), from one sort of the
+    (firm, branch) pairs; firms leaving the same units share the text."""
+    rows = np.flatnonzero(mover_firm >= 0)
+    pairs = np.unique(mover_firm[rows] * np.int64(s.n_units) + s.members["branch"][rows])
+    firm, branch = np.divmod(pairs, s.n_units)
+    starts = np.flatnonzero(np.r_[True, firm[1:] != firm[:-1]]).tolist()
+    firms, branches, names = firm.tolist(), branch.tolist(), s.units.name
+    texts: dict[tuple[int, ...], str] = {}
+    out: dict[int, str] = {}
+    for lo, hi in zip(starts, [*starts[1:], len(firms)], strict=True):
+        key = tuple(branches[lo:hi])
+        if key not in texts:
+            texts[key] = join_names(sorted({str(names[b]) for b in key}))
+        out[firms[lo]] = texts[key]
+    return out
 
 
 def _core(s, bkind: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from orgmodel import Role, Structure, UserError, allows_parent, ancestor_of_kind, roles_by_unit
+from orgmodel import Role, Structure, UserError, allowed_parent_mask, allows_parent, ancestor_of_kind, roles_by_unit
 
 #: Host kinds of the areas whose committee new units sit under by default, and that committee's kinds.
 AREA_KINDS = ("party.township", "party.street")
@@ -82,6 +82,70 @@ def unit_value(s: Structure, unit_id: str, key: str) -> Any:
     return None
 
 
+def unit_values(s: Structure, codes: Sequence[int] | np.ndarray, key: str) -> list[Any]:
+    """:func:`unit_value` of many unit codes at once: the attribute read from its column, the
+    ``key:`` tag looked for once per distinct tag tuple rather than in every unit's tags.
+
+    >>> from orgmodel import KindTable
+    >>> from orgmodel_party.kinds import PARTY_PACK
+    >>> from orgmodel_seed_strategies.examples import agency
+    >>> s = agency(KindTable(PARTY_PACK))
+    >>> unit_values(s, range(s.n_units), "function") == [unit_value(s, u, "function") for u in s.units.ids.tolist()]
+    True
+    """
+    column = s.unit_attribute(key)
+    tag_code, distinct = s.tag_codes
+    prefix = key + ":"
+    from_tags = [next((t[len(prefix):] for t in tags if t.startswith(prefix)), None) for tags in distinct]
+    return [column[c] if c in column else from_tags[tag_code[c]] for c in np.asarray(codes).tolist()]
+
+
+def tagged(s: Structure, tags: Sequence[str]) -> np.ndarray:
+    """Per unit code: whether the unit carries one of ``tags`` (each distinct tag tuple looked at once).
+
+    >>> from orgmodel import KindTable
+    >>> from orgmodel_party.kinds import PARTY_PACK
+    >>> from orgmodel_seed_strategies.examples import firms
+    >>> s = firms(KindTable(PARTY_PACK))
+    >>> s.units.ids[tagged(s, ["trade:餐饮", "none such"])].tolist()
+    ['F4', 'F5']
+    """
+    tag_code, distinct = s.tag_codes
+    wanted = set(tags)
+    has = np.fromiter((not wanted.isdisjoint(t) for t in distinct), dtype=bool, count=len(distinct))
+    return has[tag_code]
+
+
+def top_orgs_on(s: Structure, host_codes: Sequence[int] | np.ndarray, *, exclude_tags: Sequence[str] = OVERLAY_TAGS,
+                kinds: Sequence[str] | None = None) -> np.ndarray:
+    """:func:`top_org_on_host` of many host codes at once, as unit codes (-1 where none): one sort
+    of the built-on edges by host, depth and code instead of a look at each host's units.
+
+    >>> from orgmodel import KindTable
+    >>> from orgmodel_party.kinds import PARTY_PACK
+    >>> from orgmodel_seed_strategies.examples import firms
+    >>> s = firms(KindTable(PARTY_PACK))
+    >>> hosts = s.unit_ids(role="host")
+    >>> found = [None if c < 0 else str(s.units.ids[c]) for c in top_orgs_on(s, s.unit_codes(hosts))]
+    >>> found == [top_org_on_host(s, h) for h in hosts], found[:2]
+    (True, ['SW', None])
+    """
+    own_kind = np.array([k.role == "org" and k.id != "party.functional_group" and not k.id.startswith("core.")
+                         and (kinds is None or k.id in kinds) for k in s.kinds], dtype=bool)
+    eligible = own_kind[s.units.kind] & ~s.units.dissolved & ~tagged(s, exclude_tags)
+    edges = s.built_on_edges
+    src, dst = np.asarray(edges.src, dtype=np.int64), np.asarray(edges.dst, dtype=np.int64)
+    keep = eligible[src]
+    src, dst = src[keep], dst[keep]
+    order = np.lexsort((src, s.depth[src], dst))  # by host, then the highest unit (lowest depth, then code)
+    src, dst = src[order], dst[order]
+    first = np.ones(len(dst), dtype=bool)
+    first[1:] = dst[1:] != dst[:-1]
+    best = np.full(s.n_units, -1, dtype=np.int64)
+    best[dst[first]] = src[first]
+    return best[np.asarray(host_codes, dtype=np.int64)]
+
+
 def top_org_on_host(s: Structure, host_id: str, *, exclude_tags: Sequence[str] = OVERLAY_TAGS,
                     kinds: Sequence[str] | None = None) -> str | None:
     """The highest live organisation unit built on ``host_id`` (lowest depth, then code), or None.
@@ -112,6 +176,26 @@ def area_committee(s: Structure, host_id: str, kind: str, *, areas: Sequence[str
         return None
     committee = top_org_on_host(s, str(s.units.ids[area]), kinds=COMMITTEE_KINDS)
     return committee if committee is not None and allows_parent(s, kind, committee) else None
+
+
+def area_committees(s: Structure, host_codes: Sequence[int] | np.ndarray, kind: str, *,
+                    areas: Sequence[str] = AREA_KINDS) -> np.ndarray:
+    """:func:`area_committee` of many host codes at once, as unit codes (-1 where none): one walk up
+    to the areas and one look at the committees built on them.
+
+    >>> from orgmodel import KindTable
+    >>> from orgmodel_party.kinds import PARTY_PACK
+    >>> from orgmodel_seed_strategies.examples import firms
+    >>> s = firms(KindTable(PARTY_PACK))
+    >>> s.units.ids[area_committees(s, s.unit_codes(["F1", "CH"]), "party.branch")].tolist(), area_committee(s, "F1", "party.branch")
+    (['SW', 'SW'], 'SW')
+    """
+    area = ancestor_of_kind(s, host_codes, areas)
+    committee = np.full(len(area), -1, dtype=np.int64)
+    committee[area >= 0] = top_orgs_on(s, area[area >= 0], kinds=COMMITTEE_KINDS)
+    ok = committee >= 0
+    ok[ok] = allowed_parent_mask(s, kind)[committee[ok]]
+    return np.where(ok, committee, -1)
 
 
 def modal(values: Iterable[int]) -> int | None:

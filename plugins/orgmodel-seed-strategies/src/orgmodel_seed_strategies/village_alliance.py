@@ -24,7 +24,7 @@ import numpy as np
 from orgmodel_party import BACKBONE_ROLES
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor
+from orgmodel import Strategy, UserError, ancestor_of_kind, common_ancestor, first_allowed_ancestor, role_member_codes
 
 from .naming import join_names
 from .packing import Groups
@@ -34,6 +34,7 @@ from .units import (
     require_parent,
     require_unit,
     top_org_on_host,
+    top_orgs_on,
     village_organisations,
 )
 
@@ -174,45 +175,38 @@ class VillageAlliance(Strategy):
             if dup:
                 raise UserError(f"strategy {self.name}: params.villages: organisation {dup[0]!r} is named twice")
             return out
-        free = free_units(ctx)
-        for host in s.unit_ids("party.village"):
-            org = top_org_on_host(s, host)
-            if org is None:
-                continue
-            if not free[s.unit_code(org)]:
-                continue  # outside the step's scope, or locked
-            out.append((org, host))
-        return out
+        hosts = np.flatnonzero((s.units.kind == s.kinds.code("party.village")) & ~s.units.dissolved)
+        orgs = top_orgs_on(s, hosts)
+        keep = orgs >= 0
+        keep[keep] = free_units(ctx)[orgs[keep]]  # not outside the step's scope, nor locked
+        ids = s.units.ids
+        return list(zip(ids[orgs[keep]].tolist(), ids[hosts[keep]].tolist(), strict=True))
 
     def _strength(self, ctx, params, orgs: list[str]) -> tuple[list[dict], bool]:
         s = ctx.structure
         as_of = params.as_of or ctx.as_of
         birth = s.column("birth_date") if "birth_date" in s.members.columns else None
         backbone_col = s.column("backbone") if "backbone" in s.members.columns else None
-        role_people = {}
-        for r in s.roles:
-            if r.role in BACKBONE_ROLES:
-                role_people.setdefault(r.unit, set()).add(r.person)
         age_used = as_of is not None and birth is not None and bool((~np.isnat(birth)).any())
-        rows = []
-        full_mask = s.full_mask
-        for org in orgs:
-            codes = s.member_codes_of(org, subtree=True)
-            n = len(codes)
-            full = int(full_mask[codes].sum())
-            people = set()
-            for unit in [org, *s.descendants(org)]:
-                people |= role_people.get(unit, set())
-            flagged = set(s.members.ids[codes[backbone_col[codes]]].tolist()) if backbone_col is not None else set()
-            backbone = len(people | flagged)
-            young = 0.0
-            if age_used and n:
-                b = birth[codes]
-                known = ~np.isnat(b)
-                if known.any():
-                    cutoff = np.datetime64(as_of) - np.timedelta64(int(round(60 * 365.25)), "D")
-                    young = float((b[known] > cutoff).sum()) / float(known.sum())
-            rows.append({"org": org, "n": n, "full": full, "backbone": backbone, "young": young})
+        codes = s.unit_codes(orgs).astype(np.int64)
+        units, owners = _subtrees(s, codes)
+        member, owner = _members_in(s, units, owners, codes)
+        n_orgs = len(orgs)
+        sizes = np.bincount(owner, minlength=n_orgs).tolist()
+        fulls = np.bincount(owner[s.full_mask[member]], minlength=n_orgs).tolist()
+        flagged = backbone_col[member] if backbone_col is not None else np.zeros(len(member), dtype=bool)
+        backbones = _backbone_counts(s, units, owners, member[flagged], owner[flagged], n_orgs)
+        young_of = [0.0] * n_orgs
+        if age_used:
+            b = birth[member]
+            known = ~np.isnat(b)
+            cutoff = np.datetime64(as_of) - np.timedelta64(int(round(60 * 365.25)), "D")
+            dated = np.bincount(owner[known], minlength=n_orgs).tolist()
+            young = np.bincount(owner[known & (b > cutoff)], minlength=n_orgs).tolist()
+            young_of = [float(y) / float(d) if d else 0.0 for y, d in zip(young, dated, strict=True)]
+        rows = [{"org": org, "code": code, "n": n, "full": full, "backbone": backbone, "young": young}
+                for org, code, n, full, backbone, young in zip(orgs, codes.tolist(), sizes, fulls, backbones, young_of,
+                                                                strict=True)]
         w = params.weights
         maxima = {k: max((r[k] for r in rows), default=0) for k in ("full", "backbone", "young")}
         for r in rows:
@@ -237,14 +231,14 @@ class VillageAlliance(Strategy):
         orgs = [o for o, _ in villages]
         host_of = dict(villages)
         rows, age_used = self._strength(ctx, params, orgs)
-        ranked = sorted(rows, key=lambda r: (-r["score"], s.unit_code(r["org"])))
+        ranked = sorted(rows, key=lambda r: (-r["score"], r["code"]))
         n_strong = params.strong if params.strong is not None else max(1, math.ceil(len(ranked) / 3))
         if n_strong >= len(ranked):
             raise UserError(
                 f"strategy {self.name}: params.strong: {n_strong} strong villages leave no weak one among {len(ranked)}"
             )
         strong, weak = ranked[:n_strong], ranked[n_strong:]
-        weak = sorted(weak, key=lambda r: (r["score"], s.unit_code(r["org"])))  # weakest first
+        weak = sorted(weak, key=lambda r: (r["score"], r["code"]))  # weakest first
         load = {r["org"]: 0 for r in strong}
         # the neighbours of every host, from the adjacency edges grouped once (Structure.adjacent
         # scans every edge per call: quadratic over thousands of villages)
@@ -259,7 +253,7 @@ class VillageAlliance(Strategy):
         # each weak village (weakest first) to the strong one with the key (not adjacent, load, -score, code)
         # least: the least among the adjacent strong ones when there are any, else the least of all (a heap)
         def key(c: dict) -> tuple:
-            return (load[c["org"]], -c["score"], s.unit_code(c["org"]))
+            return (load[c["org"]], -c["score"], c["code"])
 
         strong_on: dict[str | None, list[dict]] = {}
         for c in strong:
@@ -282,15 +276,16 @@ class VillageAlliance(Strategy):
         for c in strong:
             if load[c["org"]] == 0:
                 continue
-            tags = list(s.unit(c["org"]).tags)
+            tags = list(s.units.tags[c["code"]])
             changes = {"attrs": {"strength": c["score"]}}
             if "alliance" not in tags:
                 changes["tags"] = tags + ["alliance"]
             p = self._params(s, c, age_used)
             p["n"] = load[c["org"]]
             plan.set_attributes(c["org"], reason=("strong_coordinator", p), **changes)
+        allied = set(zip(s.alliance_edges.src.tolist(), s.alliance_edges.dst.tolist(), strict=True))
         for r, c in assignment:
-            if c["org"] in s.allied_with(r["org"]):
+            if (r["code"], c["code"]) in allied:
                 continue
             p = self._params(s, r, age_used)
             p.update({"coordinator": name(s, c["org"]), "cscore": f"{c['score']:.2f}"})
@@ -427,3 +422,69 @@ def _is_member(s, member_id: str) -> bool:
     except UserError:
         return False
     return True
+
+
+def _subtrees(s, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unit, root index) for every unit of each root's subtree as ``Structure.descendants`` walks
+    it (the root, and the live units reached through live children), from one walk up from every unit."""
+    slot = np.full(s.n_units, -1, dtype=np.int64)
+    slot[roots] = np.arange(len(roots))
+    live = ~s.units.dissolved
+    start = np.flatnonzero(live | (slot >= 0))
+    units, current = start, start
+    found_units, found_roots = [], []
+    while len(current):
+        hit = slot[current] >= 0
+        found_units.append(units[hit])
+        found_roots.append(slot[current[hit]])
+        up = s.units.parent[current].astype(np.int64)
+        climbs = live[current] & (up >= 0)
+        units, current = units[climbs], up[climbs]
+    return np.concatenate(found_units), np.concatenate(found_roots)
+
+
+def _members_in(s, units: np.ndarray, owners: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(member, root index) for the active members of each root's subtree (``member_codes_of(...,
+    subtree=True)``): those whose branch is one of its units other than groups, and the members of a
+    root that is a group."""
+    is_group = s.kinds.is_group[s.units.kind[units]]
+    root_group = is_group & (units == roots[owners])
+    by_branch = _joined(s, s.members["branch"], units[~is_group], owners[~is_group])
+    by_group = _joined(s, s.members["group"], units[root_group], owners[root_group])
+    return np.concatenate([by_branch[0], by_group[0]]), np.concatenate([by_branch[1], by_group[1]])
+
+
+def _joined(s, column: np.ndarray, units: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(member, owner) for every active member whose ``column`` unit is one of ``units`` (once per owner of it)."""
+    rows = np.flatnonzero(s.members["active"] & (column >= 0))
+    at, owner = _joined_rows(column[rows], units, owners)
+    return rows[at], owner
+
+
+def _backbone_counts(s, units: np.ndarray, owners: np.ndarray, flagged: np.ndarray, flagged_owner: np.ndarray,
+                     n: int) -> list[int]:
+    """Per root: the distinct people holding a backbone role in a unit of its subtree or flagged
+    ``backbone`` among its members (members by code, people outside the roster by name)."""
+    role_units, names, people = s.role_table
+    holder = role_member_codes(s)
+    rows = np.flatnonzero(np.isin(names, list(BACKBONE_ROLES)) & (role_units >= 0))
+    role_owner_rows, role_owner = _joined_rows(role_units[rows], units, owners)
+    rows = rows[role_owner_rows]
+    outsiders: dict[str, int] = {}
+    person = holder[rows].astype(np.int64)
+    outside = np.flatnonzero(person < 0)
+    person[outside] = [s.n_members + outsiders.setdefault(p, len(outsiders)) for p in people[rows[outside]].tolist()]
+    pairs = np.unique(np.concatenate([role_owner, flagged_owner]) * np.int64(s.n_members + len(outsiders) + 1)
+                      + np.concatenate([person, flagged]))
+    return np.bincount(pairs // (s.n_members + len(outsiders) + 1), minlength=n).tolist()
+
+
+def _joined_rows(values: np.ndarray, units: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row of ``values``, owner) for every row whose value is one of ``units`` (once per owner of it)."""
+    order = np.argsort(units, kind="stable")
+    units, owners = units[order], owners[order]
+    left = np.searchsorted(units, values, "left")
+    count = np.searchsorted(units, values, "right") - left
+    rows = np.repeat(np.arange(len(values)), count)
+    first = np.repeat(left - (np.cumsum(count) - count), count)
+    return rows, owners[first + np.arange(len(rows))]
