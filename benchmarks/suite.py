@@ -267,9 +267,8 @@ def measure_folder(folder: Path, *, strategies: list[str] | None, time_limit: fl
         limit = max(time_limit, pipeline_limit) if name == PIPELINE_STRATEGY else time_limit
 
         def propose(strategy: Any = strategy, raw: dict[str, Any] = raw) -> Plan:
-            ctx = strategy.context(base, seed=4, variant=name, step=0, raw_params=raw, rules=rules,
-                                   as_of=scenario.spec.as_of)
-            return strategy.propose(ctx, strategy.parse_params(raw))
+            # propose_on, as the engine runs a strategy: its parameters checked, the cyclic collector paused
+            return strategy.propose_on(base, raw, seed=4, rules=rules, variant=name, step=0, as_of=scenario.spec.as_of)
 
         plan = st.run(f"propose:{name}", propose, limit=limit)
         if plan is not None:

@@ -487,17 +487,17 @@ def test_member_references_join_alike_packed_or_hashed() -> None:
     """Ids of up to 8 bytes are joined by sorting integers, longer ones by hashing: same codes."""
     import pyarrow as pa
 
-    from orgmodel.model.building import _join_hashed, _join_packed
+    from orgmodel.model.building import _join_hashed, join_packed
 
     rng = np.random.default_rng(3)
     for ids in (["0003", "0001", "0002", "0001"], ["b", "a1", "ä", "c"], [f"{i:07d}" for i in rng.permutation(50)]):
         refs = [pa.array(list(rng.choice(ids + ["ghost", "", "0001x"], 40))), pa.array(ids[:2])]
-        packed, unique = _join_packed(pa.array(ids), refs)
+        packed, unique = join_packed(pa.array(ids), refs)
         hashed, unique_hashed = _join_hashed(pa.array(ids), refs)
         assert unique == unique_hashed == (len(set(ids)) == len(ids))
         for a, b in zip(packed, hashed, strict=True):
             assert np.where(a < len(ids), a, -1).tolist() == np.where(b < len(ids), b, -1).tolist()
-    assert _join_packed(pa.array(["123456789"]), []) is None
+    assert join_packed(pa.array(["123456789"]), []) is None
 
 
 def test_unsorted_and_long_member_ids_resolve_references() -> None:

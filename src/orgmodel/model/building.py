@@ -651,7 +651,7 @@ class _UnitRefs:
 def _join(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool]:
     """Each column's values as positions in ``ids`` (``len(ids)`` or more when not there), and whether
     the ids are unique (a repeated id resolves to its first row)."""
-    return _join_packed(ids, columns) or _join_hashed(ids, columns)
+    return join_packed(ids, columns) or _join_hashed(ids, columns)
 
 
 def _join_hashed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool]:
@@ -673,7 +673,7 @@ def _join_hashed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarra
         unique
 
 
-def _join_packed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool] | None:
+def join_packed(ids: pa.Array, columns: list[pa.Array]) -> tuple[list[np.ndarray], bool] | None:
     """:func:`_join` by sorting and searching integers: None unless the ids and every column pack
     into integers (:func:`_packed`)."""
     keys = _packed(ids)

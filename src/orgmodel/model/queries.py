@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orgmodel.model.building import join_packed
 from orgmodel.model.scope import Scope, subtree_mask
 from orgmodel.model.structure import NO_UNIT, Structure
 
@@ -271,61 +272,21 @@ def role_member_codes(structure: Structure) -> np.ndarray:
 
 
 def _holders_among_ascending_ids(structure: Structure) -> np.ndarray | None:
-    """:func:`role_member_codes` by binary searches of the distinct people in the member ids, when the ids
-    are texts of one width (at most 8 bytes) in ascending order, as rosters number their members; None
-    otherwise.
+    """:func:`role_member_codes` by sorting and searching the member ids packed into integers
+    (:func:`orgmodel.model.building.join_packed`: ids and people of at most 8 bytes, as rosters
+    number their members); None otherwise.
 
     A hash join would hash every member id; this reads the ids' bytes in place, as numbers.
     """
     codes, distinct = structure._role_people  # noqa: SLF001 - the roles' distinct people, coded once
     if distinct is None or not len(codes):
         return None
-    found = _positions_in_ascending(structure.member_id_array, distinct)
-    return None if found is None else found[codes]
-
-
-def _positions_in_ascending(ids: pa.Array, values: pa.Array) -> np.ndarray | None:
-    """Each value's position in ``ids`` (-1 where it is not there) when ``ids`` are non-null texts of one
-    width of at most 8 bytes in strictly ascending byte order; None otherwise.
-
-    >>> _positions_in_ascending(pa.array(["m01", "m02", "m10"]), pa.array(["m10", "x", "m03", "m01"])).tolist()
-    [2, -1, -1, 0]
-    >>> _positions_in_ascending(pa.array(["m2", "m1"]), pa.array(["m1"])) is None  # not ascending
-    True
-    """
-    if not (pa.types.is_string(ids.type) and pa.types.is_string(values.type)) or ids.null_count or not len(ids):
+    joined = join_packed(structure.member_id_array, [distinct])
+    if joined is None:
         return None
-    offsets = _offsets(ids)
-    width = int(offsets[1] - offsets[0])
-    if not 0 < width <= 8 or (np.diff(offsets) != width).any():
-        return None
-    keys = _as_numbers(ids, width)
-    if not (keys[1:] > keys[:-1]).all():
-        return None
-    out = np.full(len(values), -1, dtype=np.int64)
-    rows = np.flatnonzero(pc.binary_length(values).fill_null(0).to_numpy(zero_copy_only=False) == width)
-    if len(rows):
-        wanted = _as_numbers(pc.take(values, pa.array(rows)), width)
-        order = np.argsort(wanted)  # ascending needles: each search starts where the last one ended
-        at = np.minimum(np.searchsorted(keys, wanted[order]), len(keys) - 1)
-        hit = keys[at] == wanted[order]
-        out[rows[order[hit]]] = at[hit]
-    return out
-
-
-def _offsets(texts: pa.Array) -> np.ndarray:
-    """The value offsets of an arrow string array, read in place."""
-    return np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
-
-
-def _as_numbers(texts: pa.Array, width: int) -> np.ndarray:
-    """An arrow string array whose values all have ``width`` bytes (at most 8), each value as the number
-    its bytes make read big-endian and padded with zeros: ordered and equal as the texts' bytes are."""
-    start = int(_offsets(texts)[0])
-    raw = np.frombuffer(texts.buffers()[2], dtype=np.uint8, count=len(texts) * width, offset=start)
-    padded = np.zeros((len(texts), 8), dtype=np.uint8)
-    padded[:, :width] = raw.reshape(len(texts), width)
-    return padded.view(">u8").reshape(-1).astype(np.uint64)
+    found = joined[0][0]
+    found = np.where(found < structure.n_members, found, -1)
+    return found[codes]
 
 
 def roles_by_unit(structure: Structure, unit_codes: Sequence[int] | np.ndarray) -> list[np.ndarray]:
