@@ -676,7 +676,23 @@ class _ReasonIndex:
         seen = self._seen.get(id(reason))
         if seen is not None and seen[0] is reason:
             return seen[1]
-        plain = _plain_reason_key(reason)
+        found = self._found_or_added(reason, _plain_reason_key(reason))
+        self._seen[id(reason)] = (reason, found)
+        return found
+
+    def index_pair(self, code: str, params: dict[str, Any]) -> int:
+        """The index of the reason ``code`` with ``params``, plain (checked by the caller, who
+        hands them over: a new reason keeps them); a Reason is made only when it is new."""
+        plain = _plain_key(code, params)
+        found = self._by_plain.get(plain)
+        if found is not None:
+            return found
+        reason = _construct(Reason, {"code": code, "params": params, "text": None},
+                            _fields_set(Reason, ("code", "params")))
+        return self._found_or_added(reason, plain)
+
+    def _found_or_added(self, reason: Reason, plain: _PlainKey | None) -> int:
+        """The index of ``reason`` (``plain`` its plain key, if it has one), added when new."""
         found = self._by_plain.get(plain) if plain is not None else None
         key = None
         if found is None and not (plain is not None and self._all_plain):
@@ -685,17 +701,7 @@ class _ReasonIndex:
             found = self._by_json.get(key)
         if found is None:
             found = self._add(reason, plain, key)
-        self._seen[id(reason)] = (reason, found)
         return found
-
-    def index_pair(self, code: str, params: dict[str, Any]) -> int:
-        """The index of the reason ``code`` with ``params``, plain (checked by the caller); a
-        Reason is made only when it is new."""
-        found = self._by_plain.get(_plain_key(code, params))
-        if found is not None:
-            return found
-        return self.index(_construct(Reason, {"code": code, "params": dict(params), "text": None},
-                                     _fields_set(Reason, ("code", "params"))))
 
     def _add(self, reason: Reason, plain: _PlainKey | None, key: str | None) -> int:
         """Append a reason found nowhere (``key`` its JSON key, if made)."""
@@ -1292,7 +1298,7 @@ class PlanBuilder:
         if type(value) is tuple and len(value) == 2:
             code, params = value
             if type(code) is str and code and (type(params) is dict or isinstance(params, Mapping)):
-                params = dict(params)
+                params = params.copy() if type(params) is dict else dict(params)
                 for k, v in params.items():  # _scalars, inline: this runs for nearly every call
                     if type(k) is not str or type(v) not in _SCALARS:
                         break
