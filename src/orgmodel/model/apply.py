@@ -113,7 +113,6 @@ class _Draft:
         self.kind_roles: dict[str, str | None] = {}  # kind name -> its role (None: not a known kind)
         self.handlers: dict[type, Any] = {}
         self.cols: dict[str, np.ndarray] = {}  # copied unit columns
-        self.base_ids: pa.Array | None = None  # the structure's unit ids, for hash joins
         self.new: dict[str, list[Any]] = {k: [] for k in ("ids", "kind", "parent", "name", "tags", "attrs", "dissolved")}
         self.keys: dict[str, int] = {}
         self.key_list: list[str] = []  # keys of the units created, in code order
@@ -148,24 +147,18 @@ class _Draft:
         checked against the place of the operation (created earlier, not dissolved by then); any
         error raises, and the caller runs the plan in order to name the first failing operation.
         """
-        creates: list[tuple[int, tuple]] = []
-        roles: list[tuple[int, tuple]] = []
-        rest: list[tuple[int, Any]] = []
-        for position, row in zip(positions, rows, strict=True):
-            op = row[0] if type(row) is tuple else None
-            if op == "set_role" or op == "clear_role":
-                roles.append((position, row))
-            elif op == "create_unit" or op == "create_host":
-                creates.append((position, row))
-            else:
-                rest.append((position, row))
-        self._create_all(creates)
-        for position, row in rest:
+        ops = np.array([row[0] if type(row) is tuple else "" for row in rows], dtype=str)
+        at = np.asarray(positions, dtype=np.int64).reshape(-1)
+        is_role = (ops == "set_role") | (ops == "clear_role")
+        is_create = (ops == "create_unit") | (ops == "create_host")
+        creates, roles, rest = (np.flatnonzero(m) for m in (is_create, is_role, ~(is_create | is_role)))
+        self._create_all(at[creates], [rows[i] for i in creates.tolist()])
+        for position, i in zip(at[rest].tolist(), rest.tolist(), strict=True):
             self.index = position
-            self.run(row)
+            self.run(rows[i])
         self.index = None
         self._check_created_before_dissolves()
-        self._roles_all(roles)
+        self._roles_all(at[roles], [rows[i] for i in roles.tolist()])
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -307,15 +300,15 @@ class _Draft:
         parent = self.resolve(parent_ref, allow_none=True, role="host")
         self._create(key, kind, name, parent, tags, {})
 
-    def _create_all(self, creates: list[tuple[int, tuple]]) -> None:
-        """Every create of the plan, in bulk, before the other operations (see :meth:`run_grouped`):
-        each distinct kind, parent and host is resolved once; a parent or host created by the plan
-        must be created before its use, and (checked after the other operations) not dissolved."""
-        if not creates:
+    def _create_all(self, at: np.ndarray, rows: list[tuple]) -> None:
+        """Every create of the plan (``rows``, placed at ``at``), in bulk, before the other operations
+        (see :meth:`run_grouped`): each distinct kind, parent and host is resolved once; a parent or
+        host created by the plan must be created before its use, and (checked after the other
+        operations) not dissolved."""
+        if not rows:
             return
         self.index = None
-        positions = [p for p, _ in creates]
-        rows = [r for _, r in creates]
+        positions = at.tolist()
         keys = [r[1] for r in rows]
         if len(set(keys)) != len(keys) or not self.keys.keys().isdisjoint(keys):
             raise self.fail("a key is created twice")
@@ -371,19 +364,15 @@ class _Draft:
                 at += len(row[5])
 
     def lookup(self, refs: pa.Array) -> np.ndarray:
-        """Codes of unit references (ids, or ``new:KEY`` of units created so far) in one hash join
-        each: -1 for a null, -2 for a reference to no unit. Nothing else is checked."""
-        if self.base_ids is None:
-            self.base_ids = pa.array(self.s.units.ids, pa.string())
-        new = pc.fill_null(pc.starts_with(refs, NEW), False).to_numpy(zero_copy_only=False)
-        codes = pc.index_in(refs, value_set=self.base_ids).fill_null(-2).to_numpy(zero_copy_only=False).astype(np.int64)
-        if new.any():
-            keys = pc.utf8_slice_codeunits(refs, len(NEW))
-            created = pc.index_in(keys, value_set=pa.array(self.key_list, pa.string()))
-            created = created.fill_null(-2 - self.n_base).to_numpy(zero_copy_only=False).astype(np.int64) + self.n_base
-            codes = np.where(new, created, codes)
-        codes[pc.is_null(refs).to_numpy(zero_copy_only=False)] = NO_UNIT
-        return codes
+        """Codes of unit references (ids, or ``new:KEY`` of units created so far), each distinct
+        reference looked up once: -1 for a null, -2 for a reference to no unit. Nothing else is checked."""
+        encoded = pc.dictionary_encode(refs)
+        units, keys, skip = self.unit_index, self.keys, len(NEW)
+        codes = [keys.get(ref[skip:], -2) if ref.startswith(NEW) else units.get(ref, -2)
+                 for ref in encoded.dictionary.to_pylist()]
+        codes.append(NO_UNIT)  # for a null
+        rows = encoded.indices.fill_null(len(codes) - 1).to_numpy(zero_copy_only=False)
+        return np.asarray(codes, dtype=np.int64)[rows]
 
     def resolve_many(self, refs: list[str | None], org: np.ndarray | bool, *, nullable: bool = False) -> np.ndarray:
         """Codes of many references, as :meth:`resolve` with ``role`` "org" where ``org`` (else
@@ -455,7 +444,8 @@ class _Draft:
         parent; each is kept if it still has that parent and is not dissolved.
         """
         base = self.s.child_codes(code) if code < self.n_base else np.empty(0, dtype=np.int64)
-        base = base[(self.current("parent")[base] == code) & ~self.current("dissolved")[base]]
+        if len(base):  # most units dissolved have no children: no array work for them
+            base = base[(self.current("parent")[base] == code) & ~self.current("dissolved")[base]]
         extra = [c for c in self.adopted.get(code, ()) if self.get("parent", c) == code and not self.get("dissolved", c)]
         if not extra:
             return base.astype(np.int64)
@@ -508,14 +498,14 @@ class _Draft:
         _, unit, role, person, _ = row
         self.roles.clear(self._uid(self.resolve(unit, role="org")), role, person)
 
-    def _roles_all(self, rows: list[tuple[int, tuple]]) -> None:
-        """Every role operation, in order, after the others (see :meth:`run_grouped`): each distinct
-        unit resolved once, and checked to be created before and dissolved after the operation."""
+    def _roles_all(self, positions: np.ndarray, rows: list[tuple]) -> None:
+        """Every role operation (``rows``, placed at ``positions``), in order, after the others (see
+        :meth:`run_grouped`): each distinct unit resolved once, and checked to be created before and
+        dissolved after the operation."""
         if not rows:
             return
         self.index = None
-        codes = self.lookup(pa.array([r[1] for _, r in rows], pa.string()))
-        positions = np.fromiter((p for p, _ in rows), dtype=np.int64, count=len(rows))
+        codes = self.lookup(pa.array([r[1] for r in rows], pa.string()))
         created = np.asarray([*self.created_at, 0], dtype=np.int64)
         kinds = np.concatenate([self.current("kind"), np.asarray(self.new["kind"], dtype=np.int16)])
         safe = np.maximum(codes, 0)
@@ -527,15 +517,14 @@ class _Draft:
         if not fine.all():
             raise self.fail("a role operation names a unit not live at its place")
         uids = np.concatenate([self.s.units.ids, np.asarray(self.new["ids"], dtype=object)])[codes].tolist()
-        if any(r[0] == "clear_role" for _, r in rows):
-            for uid, (_, row) in zip(uids, rows, strict=True):
+        if any(r[0] == "clear_role" for r in rows):
+            for uid, row in zip(uids, rows, strict=True):
                 if row[0] == "set_role":
                     self.roles.set(Role(uid, row[2], row[3], row[4]))
                 else:
                     self.roles.clear(uid, row[2], row[3])
-        else:  # the last role set for each (unit, role, person) holds
-            last = {(uid, r[2], r[3]): r[4] for uid, (_, r) in zip(uids, rows, strict=True)}
-            self.roles.set_many([Role(u, r, p, since) for (u, r, p), since in last.items()])
+        else:
+            self.roles.set_many(uids, rows)
 
     # -- the moves table ------------------------------------------------------------------
 
@@ -756,10 +745,11 @@ class _RoleBook:
         holders[role.person] = None
         self.changed = True
 
-    def set_many(self, roles: list[Role]) -> None:
-        """:meth:`set` of each role, in order."""
-        if roles:
-            self.held.update({(r.unit, r.role, r.person): [r] for r in roles})
+    def set_many(self, units: list[str], rows: list[tuple]) -> None:
+        """:meth:`set` of each ``set_role`` row, in order, in ``units`` (the ids its unit refers to):
+        the last one set for each (unit, role, person) holds."""
+        if rows:
+            self.held.update({(u, r[2], r[3]): [Role(u, r[2], r[3], r[4])] for u, r in zip(units, rows, strict=True)})
             self.people = None  # rebuilt when a role is cleared
             self.changed = True
 

@@ -610,32 +610,119 @@ def _dictionary_codes(values: np.ndarray) -> np.ndarray:
 
 
 def _reason_key(reason: Reason) -> str:
+    """A reason's identity: two reasons are one when their JSON is."""
     return json.dumps(reason.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
+_PlainKey = tuple[str, frozenset[tuple[str, type, Any]]]
+
+
+def _plain_key(code: str, params: dict[str, Any]) -> _PlainKey:
+    """A cheap key of a code with plain parameters (keys str, values exactly str, int, float, bool
+    or None), equal exactly when their :func:`_reason_key` is: 1, 1.0 and True differ, a float
+    counts by its repr (0.0 and -0.0 differ, every nan is one), the order of parameters does not.
+
+    >>> _plain_key("r", {"n": 1, "s": "x"}) == _plain_key("r", {"s": "x", "n": 1})
+    True
+    >>> _plain_key("r", {"n": 1}) == _plain_key("r", {"n": True})
+    False
+    >>> _plain_key("r", {"n": 0.0}) == _plain_key("r", {"n": -0.0})
+    False
+    """
+    types = tuple(map(type, params.values()))
+    values = params.values()
+    if float in types:
+        values = [repr(v) if t is float else v for v, t in zip(values, types)]
+    return code, frozenset(zip(params, values, types))
+
+
+def _plain_reason_key(reason: Reason) -> _PlainKey | None:
+    """:func:`_plain_key` of a reason without text whose code and parameters are plain, else None."""
+    values = reason.__dict__
+    code, params = values["code"], values["params"]
+    if values["text"] is None and type(code) is str and type(params) is dict and _scalars(params):
+        return _plain_key(code, params)
+    return None
+
+
 class _ReasonIndex:
-    """Reasons stored once: each distinct reason gets the next index."""
+    """Reasons stored once: each distinct reason (by :func:`_reason_key`) gets the next index.
+
+    A reason of a code with plain parameters is found by its :func:`_plain_key`, far cheaper than
+    JSON; JSON keys are made only once a reason of another shape comes, and then for every reason.
+    """
 
     def __init__(self, reasons: Iterable[Reason] = ()) -> None:
         self.reasons: list[Reason] = []
-        self._index: dict[str, int] = {}
-        # the same Reason object again (a builder shares them) is found without its JSON key;
+        self._by_json: dict[str, int] = {}  # JSON key -> first index, of reasons[:self._keyed]
+        self._keyed = 0
+        self._by_plain: dict[_PlainKey, int] = {}  # plain key -> index of the first reason of its JSON key
+        self._all_plain = True  # every reason so far has a plain key: a plain key not found is new
+        # the same Reason object again (a builder shares them) is found without its key;
         # each entry holds its reason, so no other object can take its id meanwhile
         self._seen: dict[int, tuple[Reason, int]] = {}
-        for reason in reasons:
+        for reason in reasons:  # a list may hold one reason twice: the first stands for both
+            first = self._by_json.setdefault(_reason_key(reason), len(self.reasons))
             self.reasons.append(reason)
-            self._index.setdefault(_reason_key(reason), len(self.reasons) - 1)
+            self._keyed = len(self.reasons)
+            plain = _plain_reason_key(reason)
+            if plain is None:
+                self._all_plain = False
+            else:
+                self._by_plain.setdefault(plain, first)
 
     def index(self, reason: Reason) -> int:
+        """The index of ``reason``, added when new."""
         seen = self._seen.get(id(reason))
         if seen is not None and seen[0] is reason:
             return seen[1]
-        key = _reason_key(reason)
-        if key not in self._index:
-            self._index[key] = len(self.reasons)
-            self.reasons.append(reason)
-        self._seen[id(reason)] = (reason, self._index[key])
-        return self._index[key]
+        found = self._found_or_added(reason, _plain_reason_key(reason))
+        self._seen[id(reason)] = (reason, found)
+        return found
+
+    def index_pair(self, code: str, params: dict[str, Any]) -> int:
+        """The index of the reason ``code`` with ``params``, plain (checked by the caller, who
+        hands them over: a new reason keeps them); a Reason is made only when it is new."""
+        plain = _plain_key(code, params)
+        found = self._by_plain.get(plain)
+        if found is not None:
+            return found
+        reason = _construct(Reason, {"code": code, "params": params, "text": None},
+                            _fields_set(Reason, ("code", "params")))
+        return self._found_or_added(reason, plain)
+
+    def _found_or_added(self, reason: Reason, plain: _PlainKey | None) -> int:
+        """The index of ``reason`` (``plain`` its plain key, if it has one), added when new."""
+        found = self._by_plain.get(plain) if plain is not None else None
+        key = None
+        if found is None and not (plain is not None and self._all_plain):
+            self._catch_up()
+            key = _reason_key(reason)
+            found = self._by_json.get(key)
+        if found is None:
+            found = self._add(reason, plain, key)
+        return found
+
+    def _add(self, reason: Reason, plain: _PlainKey | None, key: str | None) -> int:
+        """Append a reason found nowhere (``key`` its JSON key, if made)."""
+        index = len(self.reasons)
+        self.reasons.append(reason)
+        if plain is None:
+            self._all_plain = False
+        else:
+            self._by_plain[plain] = index
+        if key is not None and self._keyed == index:
+            self._by_json[key] = index
+            self._keyed += 1
+        if not self._all_plain:
+            self._catch_up()
+        return index
+
+    def _catch_up(self) -> None:
+        """JSON keys of every reason so far."""
+        for i in range(self._keyed, len(self.reasons)):
+            self._by_json.setdefault(_reason_key(self.reasons[i]), i)
+        self._keyed = len(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -1073,13 +1160,9 @@ def _plan_error(exc: Any) -> str:
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
-def _text(value: Any) -> bool:
-    """Text that validation keeps as it is (a subclass such as numpy's str_ is converted)."""
-    return type(value) is str
-
-
 def _texts(values: list[Any]) -> bool:
-    """Every item plain text (else validation decides)."""
+    """Every item plain text (else validation decides): a subclass such as numpy's str_ is
+    converted by validation, so only ``str`` itself is kept as it is."""
     for v in values:
         if type(v) is not str:
             return False
@@ -1214,16 +1297,22 @@ class PlanBuilder:
         (a Reason is made when the operation is read); anything else as :meth:`_reason` gives it."""
         if type(value) is tuple and len(value) == 2:
             code, params = value
-            if type(code) is str and code and isinstance(params, Mapping):
-                params = dict(params)
-                if _scalars(params):
+            if type(code) is str and code and (type(params) is dict or isinstance(params, Mapping)):
+                params = params.copy() if type(params) is dict else dict(params)
+                for k, v in params.items():  # _scalars, inline: this runs for nearly every call
+                    if type(k) is not str or type(v) not in _SCALARS:
+                        break
+                else:
                     return (code, params)
         return self._reason(value)
 
-    def _add_moves(self, members: list[str], to: str, group: str | None, reason: Reason) -> None:
+    def _add_moves(self, members: list[str], to: str, group: str | None,
+                   reason: Reason | tuple[str, dict[str, Any]]) -> None:
+        """Rows moving ``members``; ``reason`` as :meth:`_row_reason` gives it."""
         if not isinstance(to, str) or not to or not (group is None or (isinstance(group, str) and group)):
             raise ValueError(f"move: destination and group must be unit references, got to={to!r}, group={group!r}")
-        self._moves.append((members, to, group, self._reasons.index(reason), self._calls))
+        index = self._reasons.index_pair(*reason) if type(reason) is tuple else self._reasons.index(reason)
+        self._moves.append((members, to, group, index, self._calls))
         self._calls += 1
 
     def create_unit(self, key: str, *, kind: str, name: str, reason: ReasonLike, parent: str | None = None,
@@ -1232,8 +1321,9 @@ class PlanBuilder:
         """Create an organisation unit; returns ``new:KEY``."""
         built_on, tags, attrs = list(built_on), list(tags), dict(attrs or {})
         reason = self._row_reason(reason)
-        if (_text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent))
-                and _texts(built_on) and _texts(tags) and _scalars(attrs)):
+        if (type(key) is str and key and type(kind) is str and type(name) is str
+                and (parent is None or type(parent) is str) and (not built_on or _texts(built_on))
+                and (not tags or _texts(tags)) and (not attrs or _scalars(attrs))):
             self._row(("create_unit", key, kind, name, parent, built_on, tags, attrs, reason))
         else:
             self.add(CreateUnit(key=key, kind=kind, name=name, parent=parent, built_on=built_on, tags=tags,
@@ -1245,7 +1335,8 @@ class PlanBuilder:
         """Create a host unit; returns ``new:KEY``."""
         tags = list(tags)
         reason = self._row_reason(reason)
-        if _text(key) and key and _text(kind) and _text(name) and (parent is None or _text(parent)) and _texts(tags):
+        if (type(key) is str and key and type(kind) is str and type(name) is str
+                and (parent is None or type(parent) is str) and (not tags or _texts(tags))):
             self._row(("create_host", key, kind, name, parent, tags, reason))
         else:
             self.add(CreateHost(key=key, kind=kind, name=name, parent=parent, tags=tags, reason=_reason_object(reason)))
@@ -1254,7 +1345,7 @@ class PlanBuilder:
     def retype(self, unit: str, *, kind: str, reason: ReasonLike, name: str | None = None) -> None:
         """Change a unit's kind in place."""
         reason = self._row_reason(reason)
-        if _text(unit) and _text(kind) and (name is None or _text(name)):
+        if type(unit) is str and type(kind) is str and (name is None or type(name) is str):
             self._row(("retype", unit, kind, name, reason))
         else:
             self.add(Retype(unit=unit, kind=kind, name=name, reason=_reason_object(reason)))
@@ -1263,8 +1354,9 @@ class PlanBuilder:
                  members_group: str | None = None, children_to: str | None = None) -> None:
         """Dissolve a unit, saying where its members and children go."""
         reason = self._row_reason(reason)
-        if (_text(unit) and (members_to is None or _text(members_to)) and (members_group is None or _text(members_group))
-                and (children_to is None or _text(children_to))):
+        if (type(unit) is str and (members_to is None or type(members_to) is str)
+                and (members_group is None or type(members_group) is str)
+                and (children_to is None or type(children_to) is str)):
             self._row(("dissolve", unit, members_to, members_group, children_to, reason))
         else:
             self.add(Dissolve(unit=unit, members_to=members_to, members_group=members_group, children_to=children_to,
@@ -1273,7 +1365,7 @@ class PlanBuilder:
     def attach(self, unit: str, *, parent: str | None, reason: ReasonLike) -> None:
         """Put a unit under a new parent."""
         reason = self._row_reason(reason)
-        if _text(unit) and (parent is None or _text(parent)):
+        if type(unit) is str and (parent is None or type(parent) is str):
             self._row(("attach", unit, parent, reason))
         else:
             self.add(Attach(unit=unit, parent=parent, reason=_reason_object(reason)))
@@ -1281,7 +1373,7 @@ class PlanBuilder:
     def set_attributes(self, unit: str, *, reason: ReasonLike, **changes: Any) -> None:
         """Change name, tags, attrs or built_on of a unit."""
         reason = self._reason(reason)
-        checked = _checked_changes(changes) if _text(unit) else None
+        checked = _checked_changes(changes) if type(unit) is str else None
         if checked is not None:
             self.add(_construct(SetAttributes, {"reason": reason, "op": "set_attributes", "unit": unit, **checked},
                                 {"unit", "reason", *changes}))
@@ -1291,7 +1383,7 @@ class PlanBuilder:
     def link_alliance(self, unit: str, *, coordinator: str, reason: ReasonLike) -> None:
         """Ally a unit with a coordinating unit."""
         reason = self._reason(reason)
-        if _text(unit) and _text(coordinator):
+        if type(unit) is str and type(coordinator) is str:
             self.add(_trusted(LinkAlliance, {"unit": unit, "coordinator": coordinator, "reason": reason}))
         else:
             self.add(LinkAlliance(unit=unit, coordinator=coordinator, reason=reason))
@@ -1299,7 +1391,7 @@ class PlanBuilder:
     def unlink_alliance(self, unit: str, *, coordinator: str, reason: ReasonLike) -> None:
         """Remove an alliance link."""
         reason = self._reason(reason)
-        if _text(unit) and _text(coordinator):
+        if type(unit) is str and type(coordinator) is str:
             self.add(_trusted(UnlinkAlliance, {"unit": unit, "coordinator": coordinator, "reason": reason}))
         else:
             self.add(UnlinkAlliance(unit=unit, coordinator=coordinator, reason=reason))
@@ -1307,7 +1399,7 @@ class PlanBuilder:
     def add_participation(self, members: Iterable[str], *, unit: str, reason: ReasonLike) -> None:
         """Members take part in a unit."""
         fields = {"members": list(members), "unit": unit, "reason": self._reason(reason)}
-        if _texts(fields["members"]) and _text(unit):
+        if _texts(fields["members"]) and type(unit) is str:
             self.add(_trusted(AddParticipation, fields))
         else:
             self.add(AddParticipation(**fields))
@@ -1315,7 +1407,7 @@ class PlanBuilder:
     def remove_participation(self, members: Iterable[str], *, unit: str, reason: ReasonLike) -> None:
         """Members stop taking part in a unit."""
         fields = {"members": list(members), "unit": unit, "reason": self._reason(reason)}
-        if _texts(fields["members"]) and _text(unit):
+        if _texts(fields["members"]) and type(unit) is str:
             self.add(_trusted(RemoveParticipation, fields))
         else:
             self.add(RemoveParticipation(**fields))
@@ -1324,7 +1416,7 @@ class PlanBuilder:
                  since: str | None = None) -> None:
         """Someone takes a role in a unit."""
         reason = self._row_reason(reason)
-        if _text(unit) and _text(role) and _text(person) and (since is None or _text(since)):
+        if type(unit) is str and type(role) is str and type(person) is str and (since is None or type(since) is str):
             self._row(("set_role", unit, role, person, since, reason))
         else:
             self.add(SetRole(unit=unit, role=role, person=person, since=since, reason=_reason_object(reason)))
@@ -1332,16 +1424,16 @@ class PlanBuilder:
     def clear_role(self, unit: str, *, role: str, reason: ReasonLike, person: str | None = None) -> None:
         """Remove a role."""
         reason = self._row_reason(reason)
-        if _text(unit) and _text(role) and (person is None or _text(person)):
+        if type(unit) is str and type(role) is str and (person is None or type(person) is str):
             self._row(("clear_role", unit, role, person, reason))
         else:
             self.add(ClearRole(unit=unit, role=role, person=person, reason=_reason_object(reason)))
 
     def move(self, members: Iterable[str], *, to: str, reason: ReasonLike, group: str | None = None) -> None:
         """Move members' relation to branch ``to`` (rows of the moves table, any number of members)."""
-        members = [str(m) for m in members]
+        members = list(map(str, members))
         if members:
-            self._add_moves(members, to, group, self._reason(reason))
+            self._add_moves(members, to, group, self._row_reason(reason))
 
     def build(self) -> Plan:
         """The finished plan."""
