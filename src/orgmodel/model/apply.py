@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from orgmodel.errors import InvariantError, PlanError, UserError
 from orgmodel.model import invariants
+from orgmodel.model.building import join_packed
 from orgmodel.model.collector import collector_paused
 from orgmodel.model.kinds import UNPLACED
 from orgmodel.model.plan import (
@@ -538,13 +539,23 @@ class _Draft:
         return PlanError(f"{message} ({label})", strategy=self.plan.strategy)
 
     def _move_member_codes(self) -> np.ndarray:
-        """Member codes of the table's member ids: one hash join of the two id columns."""
+        """Member codes of the table's member ids: ids packed into integers sorted and searched
+        (:func:`~orgmodel.model.building.join_packed`), else one hash join of the two id columns."""
         ids = self.plan.moves.member
-        codes = pc.index_in(pa.array(ids, pa.string()), value_set=self.s.member_id_array)
-        if codes.null_count:
-            row = int(pc.index(pc.is_null(codes), True).as_py())
+        moved = pa.array(ids, pa.string())
+        joined = join_packed(self.s.member_id_array, [moved])
+        if joined is not None:
+            codes = joined[0][0]
+            unknown = codes >= self.s.n_members
+            if unknown.any():
+                row = int(np.argmax(unknown))
+                raise self._move_error(f"unknown member {ids[row]!r}", [row])
+            return codes.astype(np.int64, copy=False)
+        found = pc.index_in(moved, value_set=self.s.member_id_array)
+        if found.null_count:
+            row = int(pc.index(pc.is_null(found), True).as_py())
             raise self._move_error(f"unknown member {ids[row]!r}", [row])
-        return codes.to_numpy(zero_copy_only=False).astype(np.int64)
+        return found.to_numpy(zero_copy_only=False).astype(np.int64)
 
     def _move_targets(self, refs: np.ndarray, units: UnitTable, *, nullable: bool) -> np.ndarray:
         """Unit codes of a column of references, each distinct reference resolved once."""

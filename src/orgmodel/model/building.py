@@ -8,11 +8,9 @@ its file and line when the table came from a file). Use it through
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -21,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orgmodel.errors import MAX_ROSTER_ERRORS, RosterError, RosterErrors
+from orgmodel.model.collector import collector_paused
 from orgmodel.model.invariants import violations
 from orgmodel.model.kinds import KindTable
 from orgmodel.model.structure import (
@@ -292,22 +291,8 @@ def _unique_or_fail(ids: pa.Array, *, fail: _Fail, table: str) -> None:
 
 def build_structure(cls: type, kinds: KindTable, **tables: Any):  # -> Structure
     """See :meth:`orgmodel.model.structure.Structure.from_columns`."""
-    with _collector_paused():
+    with collector_paused():  # a build makes hundreds of thousands of objects in no cycle (roles, attrs)
         return _build_structure(cls, kinds, **tables)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: a build makes hundreds of thousands of objects in
-    no cycle (roles, attribute dicts), and the collector would walk them again and again (a tenth
-    of a second at a million members)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build_structure(
